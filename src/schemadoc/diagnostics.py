@@ -1,0 +1,77 @@
+"""One diagnostic type for read errors, drift, lint findings and probe results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from schemadoc.model import Span
+
+Level = Literal["error", "warning", "note"]
+_LEVEL_RANK = {"error": 0, "warning": 1, "note": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str  # stable, e.g. "SD101"
+    level: Level
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    related: tuple[Span, ...] = field(default=())  # other places involved (e.g. the first definition)
+
+    def render(self) -> str:
+        where = str(self.span) if self.span else "schemadoc"
+        text = f"{where}: {self.level} {self.code} {self.message}"
+        for other in self.related:
+            text += f"\n  see also {other}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "level": self.level, "message": self.message}
+        if self.span:
+            out.update(file=self.span.file, line=self.span.line, col=self.span.col)
+        if self.hint:
+            out["hint"] = self.hint
+        if self.related:
+            out["related"] = [str(s) for s in self.related]
+        return out
+
+    def github_annotation(self) -> str:
+        kind = {"error": "error", "warning": "warning", "note": "notice"}[self.level]
+        loc = f" file={self.span.file},line={self.span.line},col={self.span.col}" if self.span else ""
+        return f"::{kind}{loc}::{self.code} {self.message}"
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, int, str, str]:
+    s = d.span
+    return (s.file if s else "", s.line if s else 0, s.col if s else 0, _LEVEL_RANK[d.level], d.code, d.message)
+
+
+def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diags), key=sort_key)
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.level == "error" for d in diags)
+
+
+def dumps(diags: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diags], indent=2, sort_keys=True)
+
+
+class SchemadocError(Exception):
+    """A failure that ends a command with exit code 2 and one clear message (no traceback)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def fail(code: str, message: str, *, span: Span | None = None, hint: str | None = None) -> SchemadocError:
+    """Build the exception for a fatal problem: ``raise fail(...)``."""
+    return SchemadocError(Diagnostic(code, "error", message, span, hint))

@@ -1,0 +1,342 @@
+"""The one schema model that every reader produces and every action consumes.
+
+All objects are frozen, slotted dataclasses. Source spans and other provenance
+fields are declared with ``compare=False``: two objects that compare equal
+describe the same schema, wherever they were read from.
+
+Names are stored as PostgreSQL sees them (unquoted identifiers already folded
+to lower case). Tables, views, functions and types are keyed by their
+qualified name, ``schema.name``; see :func:`qualify`.
+
+SQL fragments (types, defaults, CHECK expressions, index predicates, view
+bodies) are kept as SQL text that PostgreSQL accepts. Types use the spelling
+of ``format_type`` where a reader can tell (``integer``, ``text``,
+``timestamp with time zone``, ``character varying(255)``, ``double precision[]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+DEFAULT_SCHEMA = "public"
+
+FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
+FK_ACTIONS: tuple[FkAction, ...] = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Where a fact was read: 1-based line and column in a document."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def qualify(name: str, schema: str | None = None) -> str:
+    """Return ``schema.name``; a name that already has a dot is returned as is."""
+    if "." in name:
+        return name
+    return f"{schema or DEFAULT_SCHEMA}.{name}"
+
+
+def split_qualified(qname: str) -> tuple[str, str]:
+    """Split ``schema.name`` into its two parts (default schema when none)."""
+    if "." in qname:
+        schema, _, name = qname.partition(".")
+        return schema, name
+    return DEFAULT_SCHEMA, qname
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    identity: Literal["ALWAYS", "BY DEFAULT"] | None = None
+    generated: str | None = None  # expression of a STORED generated column
+    collation: str | None = None
+    comment: str | None = None
+    span: Span | None = field(default=None, compare=False)
+    type_inferred: bool = field(default=False, compare=False)  # type was not written, we derived it
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    columns: tuple[str, ...]
+    name: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unique:
+    columns: tuple[str, ...]
+    name: str | None = field(default=None, compare=False)
+    nulls_not_distinct: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    expression: str  # without the CHECK keyword and outer parentheses
+    name: str | None = field(default=None, compare=False)
+    columns: tuple[str, ...] = field(default=(), compare=False)  # columns the expression mentions
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    ref_table: str  # qualified
+    ref_columns: tuple[str, ...]
+    on_delete: FkAction = "NO ACTION"
+    on_update: FkAction = "NO ACTION"
+    match_full: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    name: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    schema: str
+    name: str
+    columns: tuple[Column, ...] = ()
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[Unique, ...] = ()
+    checks: tuple[Check, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    comment: str | None = None
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    partition_by: str | None = None  # e.g. "RANGE (created_at)"
+    partition_of: str | None = None  # qualified parent
+    partition_bound: str | None = None  # e.g. "FOR VALUES FROM (...) TO (...)"
+    stub: bool = field(default=False, compare=False)  # a stand-in for a table the document never defines
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def with_column(self, column: Column) -> Table:
+        """A copy with ``column`` added, or replacing the column of the same name."""
+        cols = [c for c in self.columns if c.name != column.name]
+        if len(cols) == len(self.columns):
+            return replace(self, columns=(*self.columns, column))
+        return replace(self, columns=tuple(column if c.name == column.name else c for c in self.columns))
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    schema: str
+    name: str
+    table: str  # qualified
+    keys: tuple[str, ...]  # each key as SQL: "paper_id", "completed_at DESC NULLS LAST", "lower(email)"
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
+    comment: str | None = None
+    inferred: bool = field(default=False, compare=False)  # columns derived from the name, not written
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    schema: str
+    name: str
+    definition: str  # the SELECT
+    materialized: bool = False
+    columns: tuple[str, ...] = ()  # output column names, when known
+    comment: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    schema: str
+    name: str
+    arguments: str  # argument list as SQL, e.g. "" or "a integer, b text"
+    returns: str  # e.g. "trigger", "integer", "SETOF text"
+    language: str
+    body: str
+    volatility: Literal["VOLATILE", "STABLE", "IMMUTABLE"] = "VOLATILE"
+    security_definer: bool = False
+    kind: Literal["function", "procedure"] = "function"
+    comment: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def signature(self) -> str:
+        return f"{self.qname}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    name: str
+    table: str  # qualified
+    function: str  # qualified function name (no arguments)
+    timing: Literal["BEFORE", "AFTER", "INSTEAD OF"] = "BEFORE"
+    events: tuple[str, ...] = ("UPDATE",)  # INSERT, UPDATE, DELETE, TRUNCATE; "UPDATE OF a, b" allowed
+    for_each_row: bool = True
+    when: str | None = None
+    function_args: tuple[str, ...] = ()
+    description: str | None = field(default=None, compare=False)  # what the document says it does
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.table}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+    comment: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    schema: str
+    name: str
+    base_type: str
+    nullable: bool = True
+    default: str | None = None
+    checks: tuple[str, ...] = ()
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    schema: str
+    name: str
+    data_type: str = "bigint"
+    owned_by: str | None = None  # "schema.table.column"
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str
+    schema: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    login: bool = False
+    created_by_document: bool = field(default=True, compare=False)  # False: only granted to, never created
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One privilege on one object for one grantee (grants are stored expanded)."""
+
+    privilege: str  # SELECT, INSERT, ..., ALL, USAGE, EXECUTE
+    object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"]
+    object_name: str  # qualified; for a function its signature "schema.f(args)"
+    grantee: str
+    with_grant_option: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    table: str  # qualified
+    command: Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"] = "ALL"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.table}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A whole database schema. Mappings are keyed by qualified name (or ``table.name`` for
+    triggers and policies); grants are a sorted tuple."""
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)  # keyed by signature
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    enums: dict[str, Enum] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    grants: tuple[Grant, ...] = ()
+    policies: dict[str, Policy] = field(default_factory=dict)
+    schemas: tuple[str, ...] = ()  # non-default schemas the document uses
+
+    def indexes_on(self, table_qname: str) -> list[Index]:
+        return sorted((i for i in self.indexes.values() if i.table == table_qname), key=lambda i: i.name)
+
+    def triggers_on(self, table_qname: str) -> list[Trigger]:
+        return sorted((t for t in self.triggers.values() if t.table == table_qname), key=lambda t: t.name)
+
+    def counts(self) -> dict[str, int]:
+        """Numbers for a summary line."""
+        tables = [t for t in self.tables.values() if not t.stub]
+        return {
+            "tables": len(tables),
+            "columns": sum(len(t.columns) for t in tables),
+            "constraints": sum(
+                (1 if t.primary_key else 0) + len(t.uniques) + len(t.checks) + len(t.foreign_keys)
+                for t in tables
+            ),
+            "indexes": len(self.indexes),
+            "views": len(self.views),
+            "functions": len(self.functions),
+            "triggers": len(self.triggers),
+            "enums": len(self.enums),
+        }

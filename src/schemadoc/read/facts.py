@@ -1,0 +1,241 @@
+"""What the readers hand to the resolver.
+
+Each reader looks at one block of a document and records what it states, with
+the span it came from, *as written*: names keep their original spelling and
+may name one entity several ways (``Profile``, ``profiles``, ``public.profiles``).
+Nothing here is merged or checked yet; :mod:`schemadoc.read.resolve` turns a
+:class:`DocFacts` into one :class:`~schemadoc.model.Schema`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import (
+    Check,
+    Enum,
+    Extension,
+    FkAction,
+    Function,
+    Grant,
+    Policy,
+    Role,
+    Sequence,
+    Span,
+)
+
+Source = Literal["sql", "columns", "bullets", "relations", "mermaid", "prose"]
+
+
+@dataclass
+class Name:
+    """An identifier as written. ``quoted`` is true when it was a quoted SQL identifier
+    (its case is then significant); names from markdown are not quoted."""
+
+    text: str
+    schema: str | None = None
+    quoted: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.text}" if self.schema else self.text
+
+
+@dataclass
+class RefFact:
+    """A foreign key as written on a column or a table."""
+
+    table: Name
+    columns: list[str] = field(default_factory=list)  # empty: the referenced table's primary key
+    on_delete: FkAction | None = None  # None: not stated
+    on_update: FkAction | None = None
+    name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    match_full: bool = False
+    span: Span | None = None
+
+
+@dataclass
+class ColumnFact:
+    name: str
+    span: Span
+    quoted: bool = False
+    type: str | None = None  # normalized SQL type, or None when the block does not give one
+    type_written: str | None = None  # the type as the document wrote it
+    nullable: bool | None = None  # None: not stated
+    default: str | None = None  # SQL expression
+    primary_key: bool = False
+    unique: bool = False
+    references: RefFact | None = None
+    checks: list[str] = field(default_factory=list)  # CHECK expressions written on the column
+    values: list[str] | None = None  # an allowed-value list stated for the column
+    identity: Literal["ALWAYS", "BY DEFAULT"] | None = None
+    generated: str | None = None
+    collation: str | None = None
+    description: str | None = None
+    auto_updated: bool = False  # "AUTO", "@updatedAt": the application (or a trigger) refreshes it
+
+
+@dataclass
+class TableFact:
+    """A table as one block states it. Several facts may describe the same table."""
+
+    name: Name
+    span: Span
+    source: Source
+    columns: list[ColumnFact] = field(default_factory=list)
+    primary_key: list[str] | None = None
+    primary_key_name: str | None = None
+    uniques: list[tuple[list[str], str | None, Span, bool]] = field(default_factory=list)
+    #   (columns, constraint name, span, nulls_not_distinct)
+    checks: list[Check] = field(default_factory=list)
+    foreign_keys: list[tuple[list[str], RefFact]] = field(default_factory=list)
+    description: str | None = None
+    alter: bool = False  # ALTER TABLE: adds to a table defined elsewhere
+    if_not_exists: bool = False
+    rls_enabled: bool | None = None
+    rls_forced: bool | None = None
+    partition_by: str | None = None
+    partition_of: Name | None = None
+    partition_bound: str | None = None
+
+
+@dataclass
+class IndexFact:
+    """An index. ``keys`` is empty when the document gives only a name and a purpose."""
+
+    name: str | None
+    table: Name
+    span: Span
+    keys: list[str] = field(default_factory=list)
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: list[str] = field(default_factory=list)
+    nulls_not_distinct: bool = False
+    purpose: str | None = None  # the prose that came with a name-only index
+    schema: str | None = None
+
+
+@dataclass
+class FkActionFact:
+    """Prose such as "ON DELETE CASCADE from papers": the action of the table's FK(s) to ``parent``."""
+
+    table: Name
+    parent: Name
+    span: Span
+    on_delete: FkAction | None = None
+    on_update: FkAction | None = None
+
+
+@dataclass
+class RelationshipFact:
+    """An ER edge or a "A -> B (one-to-many, cascade delete)" line: ``child`` refers to ``parent``."""
+
+    parent: Name
+    child: Name
+    span: Span
+    label: str | None = None
+    on_delete: FkAction | None = None
+    optional: bool | None = None
+
+
+@dataclass
+class ViewFact:
+    name: Name
+    definition: str
+    span: Span
+    materialized: bool = False
+    columns: list[str] = field(default_factory=list)  # explicit column list, when written
+    description: str | None = None
+
+
+@dataclass
+class TriggerFact:
+    """A trigger. ``table``/``function`` may be missing when the document names it only in prose;
+    the resolver fills them from context or reports it."""
+
+    name: str
+    span: Span
+    table: Name | None = None
+    function: Name | None = None
+    timing: Literal["BEFORE", "AFTER", "INSTEAD OF"] | None = None
+    events: list[str] = field(default_factory=list)
+    for_each_row: bool = True
+    when: str | None = None
+    function_args: list[str] = field(default_factory=list)
+    description: str | None = None
+
+
+@dataclass
+class ValueListFact:
+    """Allowed values stated for a column outside its own definition (appendix, lifecycle list,
+    "Status Values: ..."). ``enum_name`` is set when the list is a named enum type."""
+
+    values: list[str]
+    span: Span
+    table: Name | None = None
+    column: str | None = None
+    enum_name: str | None = None
+
+
+@dataclass
+class GrantFact:
+    """A grant. ``objects`` lists names, or one of the words "ALL TABLES", "ALL SEQUENCES",
+    "ALL FUNCTIONS" (in schema ``schema``) for the bulk form."""
+
+    privileges: list[str]  # ["ALL"] or ["SELECT", "INSERT", ...]; "UPDATE (a, b)" kept whole
+    object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"]
+    objects: list[str]
+    grantees: list[str]
+    span: Span
+    with_grant_option: bool = False
+    schema: str | None = None
+
+
+@dataclass
+class CommentFact:
+    object_type: str  # TABLE, COLUMN, VIEW, INDEX, FUNCTION, TYPE, ...
+    target: str  # as written: "papers", "papers.title", "public.papers"
+    text: str | None
+    span: Span
+
+
+@dataclass
+class MentionFact:
+    """A table named in an overview or a list without being defined there."""
+
+    name: Name
+    span: Span
+    context: str = ""
+
+
+@dataclass
+class DocFacts:
+    """Everything the readers found in one or more documents, in reading order."""
+
+    tables: list[TableFact] = field(default_factory=list)
+    indexes: list[IndexFact] = field(default_factory=list)
+    fk_actions: list[FkActionFact] = field(default_factory=list)
+    relationships: list[RelationshipFact] = field(default_factory=list)
+    views: list[ViewFact] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    triggers: list[TriggerFact] = field(default_factory=list)
+    enums: list[Enum] = field(default_factory=list)
+    value_lists: list[ValueListFact] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    grants: list[GrantFact] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    sequences: list[Sequence] = field(default_factory=list)
+    comments: list[CommentFact] = field(default_factory=list)
+    mentions: list[MentionFact] = field(default_factory=list)
+    schemas: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Domains and other rare objects are added here as the readers learn them.
+
+    def extend(self, other: DocFacts) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))

@@ -1,0 +1,69 @@
+"""Shared fixtures: real PostgreSQL (never a mock) and the shared seed documents.
+
+A test that needs a database takes ``database_url``: a fresh, empty database per
+test module on the server named by ``SCHEMADOC_TEST_DATABASE_URL``, or on the
+embedded server when that variable is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus"
+EXAMPLES = ROOT / "examples"
+
+
+def seed_file(number: int) -> Path:
+    """Path of seed document ``number``; skips the test when ../shared is absent."""
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not present")
+    found = sorted(SEEDS.glob(f"{number:03d}_*"))
+    if not found:
+        pytest.skip(f"seed {number:03d} is not present")
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A maintenance URL of a running server (the database part names ``postgres``)."""
+    url = os.environ.get("SCHEMADOC_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from schemadoc.pg.server import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path_factory.mktemp("pgdata") / "server")
+    server.start()
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+def _with_dbname(url: str, dbname: str) -> str:
+    from schemadoc.pg.connect import with_database
+
+    return with_database(url, dbname)
+
+
+@pytest.fixture(scope="module")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh empty database for one test module; dropped afterwards."""
+    name = f"sdtest_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_dbname(server_url, name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
