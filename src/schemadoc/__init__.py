@@ -1,0 +1,3 @@
+"""schemadoc: make a PostgreSQL schema document executable."""
+
+__version__ = "0.1.0"

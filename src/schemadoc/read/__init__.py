@@ -1,0 +1,76 @@
+"""Reading documents into one schema model: :func:`read_documents` is the entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from schemadoc.diagnostics import Diagnostic, fail
+from schemadoc.model import Schema, Span
+from schemadoc.read.facts import DocFacts
+
+STYLES_HINT = (
+    "schemadoc reads ```sql fences (CREATE TABLE ...), column tables (| Column | Type | Constraints |), "
+    "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))) "
+    "and mermaid erDiagram blocks"
+)
+
+
+def load_text(path: Path) -> str:
+    """The text of a document, or a clear error (exit 2) when it cannot be one."""
+    if not path.exists():
+        raise fail("SD020", f"{path}: no such file", hint="check the path")
+    if path.is_dir():
+        raise fail("SD021", f"{path}: is a directory, not a document", hint="name the markdown file(s) inside it")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise fail(
+            "SD022",
+            f"{path}: not a markdown document (binary data)",
+            span=Span(str(path), 1, 1),
+            hint="give a markdown (.md) file that describes the schema",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(
+            "SD022",
+            f"{path}: not a markdown document (not UTF-8 text at byte {exc.start})",
+            span=Span(str(path), line, 1),
+            hint="save the document as UTF-8",
+        ) from None
+    if text.lstrip().startswith("<svg") or text.lstrip().startswith("<?xml"):
+        raise fail(
+            "SD022",
+            f"{path}: not a markdown document (XML/SVG)",
+            span=Span(str(path), 1, 1),
+            hint="give a markdown (.md) file that describes the schema",
+        )
+    return text
+
+
+def read_facts(path: Path) -> DocFacts:
+    from schemadoc.read.markdown import read_markdown
+    from schemadoc.read.sql import read_sql
+
+    text = load_text(path)
+    name = str(path)
+    if path.suffix.lower() in (".sql", ".psql", ".postgres"):
+        return read_sql(text, file=name, line=1, col=1)
+    return read_markdown(text, file=name)
+
+
+def read_documents(paths: Sequence[str | Path], *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
+    """Read one or more documents into one Schema. Fatal problems raise SchemadocError (exit 2);
+    everything else is returned as diagnostics."""
+    from schemadoc.read.resolve import resolve
+
+    facts = DocFacts()
+    for p in paths:
+        facts.extend(read_facts(Path(p)))
+    schema, diags = resolve(facts, stub_missing=stub_missing)
+    if not schema.tables and not any(d.level == "error" for d in diags):
+        where = ", ".join(str(p) for p in paths)
+        raise fail("SD023", f"{where}: no tables found", span=Span(str(paths[0]), 1, 1), hint=STYLES_HINT)
+    return schema, diags

@@ -1,0 +1,3 @@
+from schemadoc.cli import main
+
+raise SystemExit(main())

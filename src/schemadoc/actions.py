@@ -1,0 +1,105 @@
+"""What ``up`` and ``verify`` do, as library calls (the CLI only parses and renders)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql
+
+from schemadoc.diagnostics import Diagnostic, fail
+from schemadoc.model import Schema
+
+
+@dataclass
+class BuildResult:
+    database: str
+    created_database: bool
+    applied: bool  # False: the database already matched, nothing was done
+    statements: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
+    from schemadoc.pg.connect import server_version
+    from schemadoc.write.ddl import render_ddl
+
+    rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
+    available = frozenset(r[0] for r in rows)
+    return render_ddl(schema, server_version=server_version(conn), available_extensions=available)
+
+
+@contextmanager
+def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str, list[Diagnostic]]]:
+    """A scratch database with ``schema`` built in it; dropped afterwards."""
+    from schemadoc.pg.apply import apply_statements
+    from schemadoc.pg.connect import connect, with_database
+
+    name = f"schemadoc_shadow_{uuid.uuid4().hex[:12]}"
+    with connect(maintenance_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(maintenance_url, name)
+    try:
+        with connect(url) as conn:
+            statements, diags = _render(schema, conn)
+            apply_statements(conn, statements)
+        yield url, diags
+    finally:
+        with connect(maintenance_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def structure_drift(target_url: str, shadow_maintenance_url: str, doc: Schema) -> list[Diagnostic]:
+    """Every structural difference between a live database and the document."""
+    from schemadoc.compare.diff import diff_schemas
+    from schemadoc.pg.connect import connect
+    from schemadoc.pg.introspect import introspect
+
+    with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags):
+        with connect(shadow_url) as conn:
+            expected = introspect(conn)
+    with connect(target_url) as conn:
+        conn.read_only = True
+        actual = introspect(conn)
+    return [d for d in diags if d.level != "note"] + diff_schemas(expected, actual, doc=doc)
+
+
+def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
+    """Create the database if needed and build ``doc`` in it, all or nothing. A database that
+    already holds exactly the document is left alone; one that holds anything else is refused."""
+    from schemadoc.pg.apply import apply_statements, database_objects
+    from psycopg.conninfo import conninfo_to_dict
+
+    from schemadoc.pg.connect import connect, create_database
+
+    dbname = str(conninfo_to_dict(target_url).get("dbname") or "postgres")
+    created = create_database(maintenance_url, dbname)
+    with connect(target_url) as conn:
+        existing = database_objects(conn)
+        statements, diags = _render(doc, conn)
+        if not existing:
+            apply_statements(conn, statements)
+            return BuildResult(dbname, created, True, len(statements), diags)
+    drift = structure_drift(target_url, maintenance_url, doc)
+    if not [d for d in drift if d.level == "error"]:
+        return BuildResult(dbname, created, False, 0, diags)
+    shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+    raise fail(
+        "SD601",
+        f"database {dbname} already holds objects that differ from the document ({shown}); up never alters or drops them",
+        hint="build into an empty database (--database NAME), or use `schemadoc verify` to see the drift "
+        "(`schemadoc plan` will migrate it)",
+    )
+
+
+def verify_behaviour(
+    target_url: str, doc: Schema, progress: Callable[[int, int], None] | None = None
+) -> Any:
+    from schemadoc.pg.connect import connect
+    from schemadoc.verify.probes import verify_promises
+
+    with connect(target_url) as conn:
+        return verify_promises(conn, doc, progress=progress)

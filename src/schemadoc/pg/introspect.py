@@ -1,0 +1,412 @@
+"""Read a live database into the schema model.
+
+One catalog query per object kind (the queries live in ``queries/*.sql``), never one
+per table, so reading a database with thousands of tables costs a handful of round
+trips. All queries run in one read-only snapshot with a fixed ``search_path`` of
+``public``: PostgreSQL prints names outside it schema-qualified, the same way for
+every database, so two databases introspected here compare cleanly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from collections.abc import Sequence as Seq
+from contextlib import contextmanager
+from importlib.resources import files
+from typing import Any, Literal, cast
+
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import dict_row
+
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    Check,
+    Column,
+    Domain,
+    Enum,
+    Extension,
+    FkAction,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    PrimaryKey,
+    Role,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    Unique,
+    View,
+)
+
+Row = dict[str, Any]
+
+SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
+
+_FK_ACTIONS: dict[str, FkAction] = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+_IDENTITY: dict[str, Literal["ALWAYS", "BY DEFAULT"]] = {"a": "ALWAYS", "d": "BY DEFAULT"}
+_VOLATILITY: dict[str, Literal["VOLATILE", "STABLE", "IMMUTABLE"]] = {
+    "v": "VOLATILE",
+    "s": "STABLE",
+    "i": "IMMUTABLE",
+}
+_POLICY_COMMANDS: dict[str, Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]] = {
+    "*": "ALL",
+    "r": "SELECT",
+    "a": "INSERT",
+    "w": "UPDATE",
+    "d": "DELETE",
+}
+_CHECK_SUFFIXES = (" NOT VALID", " NO INHERIT", " NOT ENFORCED")
+
+# Bits of pg_trigger.tgtype.
+_TG_ROW = 1
+_TG_BEFORE = 2
+_TG_INSERT = 4
+_TG_DELETE = 8
+_TG_UPDATE = 16
+_TG_TRUNCATE = 32
+_TG_INSTEAD = 64
+
+# Bits of pg_index.indoption.
+_IND_DESC = 1
+_IND_NULLS_FIRST = 2
+
+
+def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None) -> Schema:
+    """Read the schema of the database behind ``conn``.
+
+    ``schemas`` limits the result to those schemas; by default every schema except the
+    system ones and those an extension created. Objects that belong to an extension
+    are always left out.
+    """
+    with _snapshot(conn):
+        names = _schema_names(conn, schemas)
+        params: dict[str, Any] = {"schemas": names}
+        columns = _columns(_query(conn, "columns", params))
+        tables = _tables(_query(conn, "tables", params), columns, _query(conn, "constraints", params))
+        grants = tuple(_grant(r) for r in _query(conn, "grants", params))
+        policies = [_policy(r) for r in _query(conn, "policies", params)]
+        referenced = {g.grantee for g in grants} | {r for p in policies for r in p.roles}
+        role_names = sorted(referenced - {"public"})
+        roles = _query(conn, "roles", {"names": role_names}) if role_names else []
+        functions = [_function(r) for r in _query(conn, "functions", params)]
+        return Schema(
+            tables=tables,
+            indexes={i.qname: i for i in (_index(r) for r in _query(conn, "indexes", params))},
+            views={v.qname: v for v in (_view(r, columns) for r in _query(conn, "views", params))},
+            functions={f.signature: f for f in functions},
+            triggers={t.key: t for t in (_trigger(r, conn) for r in _query(conn, "triggers", params))},
+            enums={e.qname: e for e in (_enum(r) for r in _query(conn, "enums", params))},
+            domains={d.qname: d for d in (_domain(r) for r in _query(conn, "domains", params))},
+            sequences={s.qname: s for s in (_sequence(r) for r in _query(conn, "sequences", params))},
+            extensions={
+                r["name"]: Extension(r["name"], r["schema"]) for r in _query(conn, "extensions", params)
+            },
+            roles={r["name"]: Role(r["name"], login=r["login"], created_by_document=False) for r in roles},
+            grants=tuple(sorted(grants, key=_grant_key)),
+            policies={p.key: p for p in policies},
+            schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
+        )
+
+
+def query_text(name: str) -> str:
+    """The text of catalog query ``name`` (a file in ``queries/``)."""
+    return (files("schemadoc.pg") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _query(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) -> list[Row]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query_text(name).encode(), params)
+        return cur.fetchall()
+
+
+@contextmanager
+def _snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Run the catalog queries in one read-only snapshot with a known search_path.
+
+    When the caller already has a transaction open, the settings are changed for the
+    session and put back afterwards.
+    """
+    settings = {"search_path": DEFAULT_SCHEMA, "jit": "off"}
+    if conn.info.transaction_status == TransactionStatus.IDLE:
+        with conn.transaction():
+            conn.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            for name, value in settings.items():
+                conn.execute(b"SELECT pg_catalog.set_config(%s, %s, true)", (name, value))
+            yield
+        return
+    saved = {
+        name: conn.execute(b"SELECT pg_catalog.current_setting(%s)", (name,)).fetchone() for name in settings
+    }
+    for name, value in settings.items():
+        conn.execute(b"SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
+    try:
+        yield
+    finally:
+        for name, row in saved.items():
+            if row is not None:
+                conn.execute(b"SELECT pg_catalog.set_config(%s, %s, false)", (name, row[0]))
+
+
+def _schema_names(conn: psycopg.Connection[Any], schemas: Seq[str] | None) -> list[str]:
+    if schemas is not None:
+        return sorted({s for s in schemas if s not in SYSTEM_SCHEMAS})
+    return [r["name"] for r in _query(conn, "namespaces", {})]
+
+
+def _qname(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+def _columns(rows: list[Row]) -> dict[str, list[Column]]:
+    """Columns of every table and view, keyed by the relation's qualified name."""
+    out: dict[str, list[Column]] = defaultdict(list)
+    for r in rows:
+        generated = r["generated"] in ("s", "v")
+        out[_qname(r["schema"], r["table_name"])].append(
+            Column(
+                name=r["name"],
+                type=r["type"],
+                nullable=not r["not_null"],
+                default=None if generated else r["expr"],
+                identity=_IDENTITY.get(r["identity"]),
+                generated=r["expr"] if generated else None,
+                collation=r["collation"],
+                comment=r["comment"],
+            )
+        )
+    return out
+
+
+def check_expression(definition: str) -> str:
+    """The expression of ``CHECK (expr) [NO INHERIT] [NOT VALID] [NOT ENFORCED]``."""
+    text = definition.strip()
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _CHECK_SUFFIXES:
+            if text.endswith(suffix):
+                text = text[: -len(suffix)].rstrip()
+                changed = True
+    if text.startswith("CHECK (") and text.endswith(")"):
+        text = text[len("CHECK (") : -1]
+    return text.strip()
+
+
+def _tables(
+    table_rows: list[Row], columns: dict[str, list[Column]], constraint_rows: list[Row]
+) -> dict[str, Table]:
+    by_table: dict[str, list[Row]] = defaultdict(list)
+    for r in constraint_rows:
+        by_table[_qname(r["schema"], r["table_name"])].append(r)
+    tables: dict[str, Table] = {}
+    for r in table_rows:
+        qname = _qname(r["schema"], r["name"])
+        pk: PrimaryKey | None = None
+        uniques: list[Unique] = []
+        checks: list[Check] = []
+        fks: list[ForeignKey] = []
+        for k in by_table.get(qname, ()):
+            cols = tuple(k["columns"])
+            if k["type"] == "p":
+                pk = PrimaryKey(cols, name=k["name"])
+            elif k["type"] == "u":
+                uniques.append(Unique(cols, name=k["name"], nulls_not_distinct=bool(k["nulls_not_distinct"])))
+            elif k["type"] == "c":
+                checks.append(Check(check_expression(k["definition"]), name=k["name"], columns=cols))
+            else:
+                fks.append(_foreign_key(k))
+        parent = r["parent_name"]
+        tables[qname] = Table(
+            schema=r["schema"],
+            name=r["name"],
+            columns=tuple(columns.get(qname, ())),
+            primary_key=pk,
+            uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
+            checks=tuple(checks),
+            foreign_keys=tuple(sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))),
+            comment=r["comment"],
+            rls_enabled=r["rls_enabled"],
+            rls_forced=r["rls_forced"],
+            partition_by=r["partition_by"],
+            partition_of=_qname(r["parent_schema"], parent) if parent else None,
+            partition_bound=r["partition_bound"],
+        )
+    return tables
+
+
+def _foreign_key(k: Row) -> ForeignKey:
+    return ForeignKey(
+        columns=tuple(k["columns"]),
+        ref_table=_qname(k["ref_schema"], k["ref_table"]),
+        ref_columns=tuple(k["ref_columns"]),
+        on_delete=_FK_ACTIONS[k["on_delete"]],
+        on_update=_FK_ACTIONS[k["on_update"]],
+        match_full=k["match_type"] == "f",
+        deferrable=k["deferrable"],
+        initially_deferred=k["initially_deferred"],
+        name=k["name"],
+    )
+
+
+def _index(r: Row) -> Index:
+    count: int = r["key_count"]
+    keys: list[str] = []
+    for position, column in enumerate(r["columns"][:count]):
+        key = column
+        opclass = r["opclasses"][position] if position < len(r["opclasses"]) else None
+        if opclass:
+            key += f" {opclass}"
+        option = r["options"][position] if position < len(r["options"]) else 0
+        if option & _IND_DESC:
+            key += " DESC" if option & _IND_NULLS_FIRST else " DESC NULLS LAST"
+        elif option & _IND_NULLS_FIRST:
+            key += " NULLS FIRST"
+        keys.append(key)
+    return Index(
+        schema=r["schema"],
+        name=r["name"],
+        table=_qname(r["table_schema"], r["table_name"]),
+        keys=tuple(keys),
+        unique=r["is_unique"],
+        method=r["method"],
+        where=r["predicate"],
+        include=tuple(r["columns"][count:]),
+        nulls_not_distinct=bool(r["nulls_not_distinct"]),
+        comment=r["comment"],
+    )
+
+
+def _view(r: Row, columns: dict[str, list[Column]]) -> View:
+    qname = _qname(r["schema"], r["name"])
+    return View(
+        schema=r["schema"],
+        name=r["name"],
+        definition=r["definition"].strip().removesuffix(";").rstrip(),
+        materialized=r["materialized"],
+        columns=tuple(c.name for c in columns.get(qname, ())),
+        comment=r["comment"],
+    )
+
+
+def _function(r: Row) -> Function:
+    return Function(
+        schema=r["schema"],
+        name=r["name"],
+        arguments=r["arguments"],
+        returns=r["returns"] or "",
+        language=r["language"],
+        body=r["body"] or "",
+        volatility=_VOLATILITY[r["volatility"]],
+        security_definer=r["security_definer"],
+        kind="procedure" if r["kind"] == "p" else "function",
+        comment=r["comment"],
+    )
+
+
+def trigger_when(definition: str) -> str | None:
+    """The WHEN condition cut out of a ``pg_get_triggerdef(oid, true)`` text."""
+    start = definition.find(" WHEN (")
+    end = definition.rfind(") EXECUTE ")
+    if start < 0 or end < start:
+        return None
+    return definition[start + len(" WHEN (") : end]
+
+
+def _trigger(r: Row, conn: psycopg.Connection[Any]) -> Trigger:
+    tgtype: int = r["tgtype"]
+    if tgtype & _TG_BEFORE:
+        timing: Literal["BEFORE", "AFTER", "INSTEAD OF"] = "BEFORE"
+    elif tgtype & _TG_INSTEAD:
+        timing = "INSTEAD OF"
+    else:
+        timing = "AFTER"
+    events: list[str] = []
+    if tgtype & _TG_INSERT:
+        events.append("INSERT")
+    if tgtype & _TG_UPDATE:
+        cols = r["update_columns"]
+        events.append("UPDATE OF " + ", ".join(cols) if cols else "UPDATE")
+    if tgtype & _TG_DELETE:
+        events.append("DELETE")
+    if tgtype & _TG_TRUNCATE:
+        events.append("TRUNCATE")
+    raw: bytes = r["args"] or b""
+    encoding = conn.info.encoding
+    args = tuple(a.decode(encoding) for a in raw.split(b"\x00")[: r["nargs"]])
+    return Trigger(
+        name=r["name"],
+        table=_qname(r["schema"], r["table_name"]),
+        function=_qname(r["function_schema"], r["function_name"]),
+        timing=timing,
+        events=tuple(events),
+        for_each_row=bool(tgtype & _TG_ROW),
+        when=trigger_when(r["definition"]) if r["definition"] else None,
+        function_args=args,
+    )
+
+
+def _enum(r: Row) -> Enum:
+    return Enum(schema=r["schema"], name=r["name"], labels=tuple(r["labels"]), comment=r["comment"])
+
+
+def _domain(r: Row) -> Domain:
+    return Domain(
+        schema=r["schema"],
+        name=r["name"],
+        base_type=r["base_type"],
+        nullable=not r["not_null"],
+        default=r["default"],
+        checks=tuple(check_expression(c) for c in r["checks"]),
+    )
+
+
+def _sequence(r: Row) -> Sequence:
+    owned_by = None
+    if r["owner_table"] is not None:
+        owned_by = f"{r['owner_schema']}.{r['owner_table']}.{r['owner_column']}"
+    return Sequence(schema=r["schema"], name=r["name"], data_type=r["data_type"], owned_by=owned_by)
+
+
+def _grant(r: Row) -> Grant:
+    object_type = cast(Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"], r["object_type"])
+    if object_type == "SCHEMA":
+        name = r["name"]
+    elif object_type == "FUNCTION":
+        name = f"{_qname(r['schema'], r['name'])}({r['arguments']})"
+    else:
+        name = _qname(r["schema"], r["name"])
+    return Grant(
+        privilege=r["privilege"],
+        object_type=object_type,
+        object_name=name,
+        grantee=r["grantee"],
+        with_grant_option=r["with_grant_option"],
+    )
+
+
+def _grant_key(g: Grant) -> tuple[str, str, str, str, bool]:
+    return (g.object_type, g.object_name, g.grantee, g.privilege, g.with_grant_option)
+
+
+def _policy(r: Row) -> Policy:
+    return Policy(
+        name=r["name"],
+        table=_qname(r["schema"], r["table_name"]),
+        command=_POLICY_COMMANDS[r["command"]],
+        permissive=r["permissive"],
+        roles=tuple(r["roles"]),
+        using=r["using_expr"],
+        with_check=r["check_expr"],
+    )

@@ -1,0 +1,50 @@
+"""Matching the several names a document gives one entity.
+
+A document may call one table ``Profile`` (model name), ``profiles`` (SQL) and
+``public.profiles`` (prose). :func:`entity_key` reduces each spelling to one key;
+:func:`column_key` does the same for columns (``ownerId``, ``ownerid``, ``owner_id``).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def singular(word: str) -> str:
+    """A crude English singular, enough to match ``profiles`` with ``Profile``."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "ches", "shes")) and len(word) > 4:
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def snake(name: str) -> str:
+    """``DataRecord`` -> ``data_record``; snake_case stays as it is."""
+    return _CAMEL.sub("_", name).lower()
+
+
+def entity_key(name: str, schema: str | None = None) -> str:
+    """One key for every spelling of a table name, schema included."""
+    if schema is None and "." in name:
+        schema, _, name = name.partition(".")
+    words = snake(name).replace("-", "_").split("_")
+    words = [w for w in words if w]
+    if words:
+        words[-1] = singular(words[-1])
+    return f"{(schema or 'public').lower()}.{''.join(words)}"
+
+
+def column_key(name: str) -> str:
+    """One key for every spelling of a column name."""
+    return name.lower().replace("_", "")
+
+
+def is_folded_camel(written: str, actual: str) -> bool:
+    """True when ``written`` is what PostgreSQL makes of the unquoted ``actual`` (``ownerid``
+    for ``ownerId``): the same letters, and ``actual`` has capitals."""
+    return written != actual and written == actual.lower() and actual != actual.lower()

@@ -1,0 +1,882 @@
+"""Merge the readers' facts into one :class:`~schemadoc.model.Schema`.
+
+One table per entity, however many ways the document names it; one column per
+column, however many blocks describe it. Where two statements of one fact
+disagree both lines are reported; where the document's literal SQL does not
+mean what its prose promises, the prose wins and the difference is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    Check,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Role,
+    Schema,
+    Span,
+    Table,
+    Unique,
+    qualify,
+)
+from schemadoc.read import resolve_objects
+from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
+from schemadoc.read.infer import index_from_name, type_from_name
+from schemadoc.read.names import column_key, entity_key, is_folded_camel, snake
+from schemadoc.sqlnames import quote_ident
+from schemadoc.types import closest_type, normalize_type, reference_type
+
+# Which source's word wins when two disagree (lower is stronger).
+_SOURCE_RANK = {"sql": 0, "columns": 1, "bullets": 2, "relations": 3, "mermaid": 4, "prose": 5}
+_COMPATIBLE = [{"text", "character varying"}]
+
+
+@dataclass
+class _ColumnDraft:
+    name: str
+    facts: list[tuple[int, ColumnFact]] = field(default_factory=list)  # (source rank, fact)
+
+
+@dataclass
+class _Entity:
+    key: str
+    facts: list[TableFact] = field(default_factory=list)
+    names: list[tuple[int, str, str | None]] = field(default_factory=list)  # (rank, name, schema)
+
+    def best_name(self) -> tuple[str, str]:
+        rank, name, schema = min(self.names, key=lambda n: n[0])
+        del rank
+        return (schema or DEFAULT_SCHEMA), name
+
+
+class Resolver:
+    def __init__(self, facts: DocFacts, *, stub_missing: bool) -> None:
+        self.facts = facts
+        self.stub_missing = stub_missing
+        self.diags: list[Diagnostic] = list(facts.diagnostics)
+        self.entities: dict[str, _Entity] = {}
+        self.tables: dict[str, Table] = {}  # by qualified name
+        self.by_key: dict[str, str] = {}  # entity key -> qualified name
+        self.enums: dict[str, Enum] = {}
+        self.values: dict[str, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
+
+    # -- diagnostics ------------------------------------------------------------------------
+    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span) -> None:
+        self.diags.append(Diagnostic(code, "warning", message, span, hint, tuple(r for r in rel if r)))
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span) -> None:
+        self.diags.append(Diagnostic(code, "error", message, span, hint, tuple(r for r in rel if r)))
+
+    def note(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, "note", message, span, hint))
+
+    # -- entities -------------------------------------------------------------------------------
+    def _entity(self, name: Name) -> _Entity:
+        key = entity_key(name.text, name.schema)
+        ent = self.entities.get(key)
+        if ent is None:
+            ent = self.entities[key] = _Entity(key)
+        return ent
+
+    def _name_rank(self, source: str, name: Name) -> int:
+        rank = _SOURCE_RANK.get(source, 5) * 10
+        if source != "sql" and snake(name.text) == name.text:
+            rank -= 5  # a snake_case heading is more likely the real table name than a model name
+        return rank
+
+    def collect_entities(self) -> None:
+        creates: dict[str, TableFact] = {}
+        for tf in self.facts.tables:
+            ent = self._entity(tf.name)
+            ent.facts.append(tf)
+            text = tf.name.text if tf.name.quoted or tf.source != "sql" else tf.name.text.lower()
+            ent.names.append((self._name_rank(tf.source, tf.name) + (1 if tf.alter else 0), text, tf.name.schema))
+            if tf.source == "sql" and not tf.alter:
+                first = creates.get(ent.key)
+                if first is not None and not tf.if_not_exists:
+                    self.error(
+                        "SD104",
+                        f"table {tf.name} is defined twice",
+                        tf.span,
+                        "keep one CREATE TABLE; add further columns with ALTER TABLE",
+                        first.span,
+                    )
+                else:
+                    creates[ent.key] = tf
+        # Names used by indexes and references also tell how the table is spelt in SQL.
+        for ix in self.facts.indexes:
+            key = entity_key(ix.table.text, ix.table.schema)
+            if key in self.entities and ix.keys:
+                self.entities[key].names.append((1, ix.table.text, ix.table.schema))
+        for key, ent in sorted(self.entities.items()):
+            schema, name = ent.best_name()
+            self.by_key[key] = qualify(name, schema)
+
+    def lookup(self, name: Name) -> str | None:
+        return self.by_key.get(entity_key(name.text, name.schema))
+
+    # -- columns ---------------------------------------------------------------------------------
+    def _merge_columns(self, ent: _Entity) -> dict[str, _ColumnDraft]:
+        drafts: dict[str, _ColumnDraft] = {}
+        order: list[str] = []
+        for tf in sorted(ent.facts, key=lambda f: (_SOURCE_RANK.get(f.source, 5), f.alter)):
+            rank = _SOURCE_RANK.get(tf.source, 5)
+            for cf in tf.columns:
+                ck = column_key(cf.name)
+                draft = drafts.get(ck)
+                if draft is None:
+                    draft = drafts[ck] = _ColumnDraft(cf.name)
+                    order.append(ck)
+                elif cf.quoted or (tf.source != "sql" and draft.name == draft.name.lower() and cf.name != cf.name.lower()):
+                    # A quoted or markdown spelling with capitals is what the document means.
+                    draft.name = cf.name
+                draft.facts.append((rank, cf))
+        # Keep document order: the first block that lists the column decides its position.
+        first_pos: dict[str, tuple[int, int, int]] = {}
+        for tf in ent.facts:
+            for cf in tf.columns:
+                ck = column_key(cf.name)
+                pos = (1 if tf.alter else 0, cf.span.line, cf.span.col)
+                if ck not in first_pos or pos < first_pos[ck]:
+                    first_pos[ck] = pos
+        return {ck: drafts[ck] for ck in sorted(order, key=lambda k: first_pos[k])}
+
+    def _pick(self, draft: _ColumnDraft, attr: str, table: str) -> tuple[object, Span | None]:
+        chosen: tuple[int, object, Span] | None = None
+        for rank, cf in draft.facts:
+            value = getattr(cf, attr)
+            if value is None:
+                continue
+            if chosen is None:
+                chosen = (rank, value, cf.span)
+            elif value != chosen[1] and not self._equivalent(attr, value, chosen[1]):
+                self.warn(
+                    "SD202",
+                    f"{table}.{draft.name}: the document gives two different {attr.replace('_', ' ')}s: "
+                    f"{chosen[1]!r} and {value!r}",
+                    cf.span,
+                    f"using {chosen[1]!r}; make the two statements agree",
+                    chosen[2],
+                )
+        return (chosen[1], chosen[2]) if chosen else (None, None)
+
+    @staticmethod
+    def _equivalent(attr: str, a: object, b: object) -> bool:
+        if attr == "type" and isinstance(a, str) and isinstance(b, str):
+            if a.lower() == b.lower():
+                return True
+            base_a, base_b = a.split("(")[0], b.split("(")[0]
+            return any(base_a in group and base_b in group for group in _COMPATIBLE) or base_a == base_b
+        if attr == "default" and isinstance(a, str) and isinstance(b, str):
+            return _norm_sql(a) == _norm_sql(b)
+        return False
+
+    def build_tables(self) -> None:
+        for key, ent in sorted(self.entities.items()):
+            qname = self.by_key[key]
+            schema, _, name = qname.partition(".")
+            drafts = self._merge_columns(ent)
+            columns: list[Column] = []
+            pk_cols: list[str] = []
+            pk_name: str | None = None
+            pk_span: Span | None = None
+            uniques: list[Unique] = []
+            checks: list[Check] = []
+            comment: str | None = None
+            first_span = min((f.span for f in ent.facts if not f.alter), default=ent.facts[0].span)
+            rls: bool = False
+            forced: bool = False
+            partition_by = partition_bound = None
+            partition_of: str | None = None
+            for tf in sorted(ent.facts, key=lambda f: _SOURCE_RANK.get(f.source, 5)):
+                if tf.description and comment is None:
+                    comment = tf.description
+                if tf.primary_key and not pk_cols:
+                    pk_cols = [self._colname(drafts, c) for c in tf.primary_key]
+                    pk_name, pk_span = tf.primary_key_name, tf.span
+                for cols, uname, uspan, nnd in tf.uniques:
+                    uniques.append(Unique(tuple(self._colname(drafts, c) for c in cols), uname, nnd, uspan))
+                for chk in tf.checks:
+                    checks.append(chk)
+                if tf.rls_enabled is not None:
+                    rls = tf.rls_enabled
+                if tf.rls_forced is not None:
+                    forced = tf.rls_forced
+                partition_by = partition_by or tf.partition_by
+                partition_bound = partition_bound or tf.partition_bound
+                if tf.partition_of is not None and partition_of is None:
+                    partition_of = self.lookup(tf.partition_of) or qualify(tf.partition_of.text, tf.partition_of.schema)
+            for draft in drafts.values():
+                col, extra = self._column(qname, draft)
+                columns.append(col)
+                if extra["pk"] and draft.name not in pk_cols:
+                    pk_cols.append(draft.name)
+                    pk_span = pk_span or col.span
+                if extra["unique"]:
+                    uniques.append(Unique((draft.name,), None, False, col.span))
+                for expr, span in extra["checks"]:
+                    checks.append(Check(expr, None, (draft.name,), span))
+            pk = PrimaryKey(tuple(pk_cols), pk_name, pk_span) if pk_cols else None
+            if pk is not None:
+                columns = [replace(c, nullable=False) if c.name in pk.columns else c for c in columns]
+            table = Table(
+                schema=schema,
+                name=name,
+                columns=tuple(columns),
+                primary_key=pk,
+                uniques=tuple(_dedupe_uniques(uniques, pk)),
+                checks=tuple(self._dedupe_checks(checks, qname)),
+                comment=comment,
+                rls_enabled=rls,
+                rls_forced=forced,
+                partition_by=partition_by,
+                partition_of=partition_of,
+                partition_bound=partition_bound,
+                span=first_span,
+            )
+            self.tables[qname] = table
+
+    def _colname(self, drafts: dict[str, _ColumnDraft], written: str) -> str:
+        draft = drafts.get(column_key(written))
+        return draft.name if draft else written
+
+    def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, dict[str, object]]:
+        type_, type_span = self._pick(draft, "type", table)
+        nullable, _ = self._pick(draft, "nullable", table)
+        default, _ = self._pick(draft, "default", table)
+        identity, _ = self._pick(draft, "identity", table)
+        generated, _ = self._pick(draft, "generated", table)
+        collation, _ = self._pick(draft, "collation", table)
+        descr = next((cf.description for _, cf in draft.facts if cf.description), None)
+        span = min(draft.facts, key=lambda rf: rf[0])[1].span
+        pk = any(cf.primary_key for _, cf in draft.facts)
+        unique = any(cf.unique for _, cf in draft.facts)
+        checks: list[tuple[str, Span]] = []
+        for _, cf in draft.facts:
+            checks.extend((c, cf.span) for c in cf.checks)
+            if cf.values:
+                self.values[table].setdefault(draft.name, list(cf.values))
+        written = next((cf.type_written for _, cf in draft.facts if cf.type_written), None)
+        col = Column(
+            name=draft.name,
+            type=str(type_) if type_ is not None else "",
+            nullable=bool(nullable) if nullable is not None else not pk,
+            default=str(default) if default is not None else None,
+            identity=identity,  # type: ignore[arg-type]
+            generated=str(generated) if generated is not None else None,
+            collation=str(collation) if collation is not None else None,
+            comment=descr,
+            span=type_span or span,
+        )
+        if type_ is not None and normalize_type(str(type_)) is None and written:
+            col = replace(col, type=str(type_))  # enum or unknown: checked once enums are known
+        return col, {"pk": pk, "unique": unique, "checks": checks}
+
+    def _dedupe_checks(self, checks: list[Check], table: str) -> list[Check]:
+        out: list[Check] = []
+        seen: dict[str, Check] = {}
+        for chk in checks:
+            norm = _norm_sql(chk.expression)
+            if norm in seen:
+                continue
+            seen[norm] = chk
+            out.append(chk)
+        return out
+
+    # -- foreign keys --------------------------------------------------------------------------------
+    def build_foreign_keys(self) -> None:
+        fks: dict[str, list[ForeignKey]] = defaultdict(list)
+        for key, ent in sorted(self.entities.items()):
+            qname = self.by_key[key]
+            table = self.tables[qname]
+            for tf in ent.facts:
+                for cf in tf.columns:
+                    if cf.references is not None:
+                        fk = self._fk(table, [cf.name], cf.references, cf.span)
+                        if fk:
+                            fks[qname].append(fk)
+                for cols, ref in tf.foreign_keys:
+                    fk = self._fk(table, cols, ref, ref.span or tf.span)
+                    if fk:
+                        fks[qname].append(fk)
+        for qname, items in fks.items():
+            merged: dict[tuple[tuple[str, ...], str], ForeignKey] = {}
+            for fk in items:
+                k = (fk.columns, fk.ref_table)
+                prev = merged.get(k)
+                if prev is None:
+                    merged[k] = fk
+                    continue
+                merged[k] = self._merge_fk(qname, prev, fk)
+            self.tables[qname] = replace(self.tables[qname], foreign_keys=tuple(merged.values()))
+
+    def _merge_fk(self, table: str, a: ForeignKey, b: ForeignKey) -> ForeignKey:
+        out = a
+        for attr in ("on_delete", "on_update"):
+            va, vb = getattr(a, attr), getattr(b, attr)
+            if va == vb:
+                continue
+            if va == "NO ACTION":
+                out = replace(out, **{attr: vb})
+            elif vb != "NO ACTION":
+                self.warn(
+                    "SD203",
+                    f"{table}: foreign key ({', '.join(a.columns)}) is given {attr.replace('_', ' ').upper()} "
+                    f"{va} and {vb}",
+                    b.span,
+                    f"using {va}",
+                    a.span or b.span,  # type: ignore[arg-type]
+                )
+        return replace(out, name=a.name or b.name)
+
+    def _fk(self, table: Table, cols: list[str], ref: RefFact, span: Span) -> ForeignKey | None:
+        target = self.lookup(ref.table)
+        local = [self._actual_column(table, c, span) for c in cols]
+        if target is None:
+            target = self._missing_table(table, local, ref, span)
+            if target is None:
+                return None
+        parent = self.tables[target]
+        if ref.columns:
+            ref_cols = [self._actual_column(parent, c, span) for c in ref.columns]
+        elif parent.primary_key:
+            ref_cols = list(parent.primary_key.columns)
+        else:
+            self.error(
+                "SD105",
+                f"{table.qname} references {target}, which has no primary key, without naming a column",
+                span,
+                "name the referenced column, e.g. FK -> table(id)",
+            )
+            return None
+        for c in ref_cols:
+            if parent.column(c) is None:
+                self.error(
+                    "SD106",
+                    f"{table.qname}({', '.join(local)}) references {target}.{c}, which is not a column of {target}",
+                    span,
+                    _did_you_mean(c, [x.name for x in parent.columns]),
+                )
+                return None
+        for c in local:
+            if table.column(c) is None:
+                self.error("SD107", f"foreign key names {table.qname}.{c}, which is not a column", span)
+                return None
+        return ForeignKey(
+            columns=tuple(local),
+            ref_table=target,
+            ref_columns=tuple(ref_cols),
+            on_delete=ref.on_delete or "NO ACTION",
+            on_update=ref.on_update or "NO ACTION",
+            match_full=ref.match_full,
+            deferrable=ref.deferrable,
+            initially_deferred=ref.initially_deferred,
+            name=ref.name,
+            span=span,
+        )
+
+    def _actual_column(self, table: Table, written: str, span: Span | None) -> str:
+        if table.column(written) is not None:
+            return written
+        for col in table.columns:
+            if is_folded_camel(written, col.name):
+                self.warn(
+                    "SD204",
+                    f"unquoted {col.name!r} folds to {written!r} in PostgreSQL; "
+                    f"built on the documented column \"{col.name}\" of {table.qname}",
+                    span,
+                    f'quote the identifier in the SQL: "{col.name}"',
+                )
+                return col.name
+        for col in table.columns:
+            if column_key(col.name) == column_key(written):
+                return col.name
+        return written
+
+    def _missing_table(self, table: Table, local: list[str], ref: RefFact, span: Span) -> str | None:
+        schema = ref.table.schema or DEFAULT_SCHEMA
+        name = ref.table.text if ref.table.quoted else ref.table.text.lower()
+        qname = qualify(name, schema)
+        if qname in self.tables:
+            return qname
+        if not self.stub_missing:
+            self.error(
+                "SD101",
+                f"{table.qname} references table {qname}, which the document never defines",
+                span,
+                "define the table in the document, or pass --stub-missing to build a stand-in for it",
+            )
+            return None
+        cols = ref.columns or ["id"]
+        stub_cols = []
+        for i, c in enumerate(cols):
+            local_col = table.column(local[i]) if i < len(local) else None
+            ctype = reference_type(local_col.type) if local_col and local_col.type else "text"
+            stub_cols.append(Column(c, ctype, nullable=False, span=span))
+        self.tables[qname] = Table(
+            schema=schema,
+            name=name,
+            columns=tuple(stub_cols),
+            primary_key=PrimaryKey(tuple(cols)),
+            stub=True,
+            span=span,
+        )
+        self.by_key[entity_key(name, schema)] = qname
+        if schema != DEFAULT_SCHEMA and schema not in self.extra_schemas:
+            self.extra_schemas.append(schema)
+        self.warn(
+            "SD108",
+            f"{table.qname} references {qname}, which the document never defines; built a stand-in table",
+            span,
+            "the stand-in holds only the referenced key; define the table to check it fully",
+        )
+        return qname
+
+    extra_schemas: list[str] = []
+
+    # -- types ----------------------------------------------------------------------------------------
+    def resolve_types(self) -> None:
+        enum_by_key = {e.name.lower(): e for e in self.enums.values()}
+        id_types = [
+            c.type
+            for t in self.tables.values()
+            for c in t.columns
+            if (c.name == "id" or c.name.endswith("_id")) and c.type and not c.type_inferred
+        ]
+        id_type = max(set(id_types), key=id_types.count) if id_types else None
+        for qname, table in list(self.tables.items()):
+            cols = []
+            for col in table.columns:
+                cols.append(self._column_type(table, col, enum_by_key, id_type))
+            self.tables[qname] = replace(table, columns=tuple(cols))
+
+    def _column_type(self, table: Table, col: Column, enums: dict[str, Enum], id_type: str | None) -> Column:
+        if not col.type:
+            ref_type = self._type_from_fk(table, col)
+            if ref_type:
+                self.warn(
+                    "SD205",
+                    f"{table.qname}.{col.name} has no type; typed {ref_type} like the key it references",
+                    col.span,
+                )
+                return replace(col, type=ref_type, type_inferred=True)
+            chosen, why = type_from_name(col.name, id_type)
+            self.warn("SD205", f"{table.qname}.{col.name} has no type; typed {chosen}: {why}", col.span)
+            return replace(col, type=chosen, type_inferred=True)
+        if normalize_type(col.type) is not None or col.type.startswith('"'):
+            return col
+        bare = col.type.strip('"').rstrip("[]")
+        enum = enums.get(bare.lower()) or enums.get(bare.split(".")[-1].lower())
+        if enum is not None:
+            arr = "[]" * col.type.count("[]")
+            return replace(col, type=_quoted_type(enum.schema, enum.name) + arr)
+        guess = closest_type(bare)
+        fallback = normalize_type(guess) if guess else None
+        self.warn(
+            "SD206",
+            f"{table.qname}.{col.name}: unknown type {col.type!r}",
+            col.span,
+            f"did you mean {guess!r}? built as {fallback or 'text'}" if guess else "built as text",
+        )
+        return replace(col, type=fallback or "text")
+
+    def _type_from_fk(self, table: Table, col: Column) -> str | None:
+        for fk in table.foreign_keys:
+            if col.name in fk.columns:
+                parent = self.tables.get(fk.ref_table)
+                if parent is None:
+                    continue
+                pcol = parent.column(fk.ref_columns[fk.columns.index(col.name)])
+                if pcol and pcol.type:
+                    return reference_type(pcol.type)
+        # A key that other tables reference with a typed column gets that type.
+        for other in self.tables.values():
+            for fk in other.foreign_keys:
+                if fk.ref_table == table.qname and col.name in fk.ref_columns:
+                    ocol = other.column(fk.columns[fk.ref_columns.index(col.name)])
+                    if ocol and ocol.type:
+                        return ocol.type
+        return None
+
+    def unify_fk_types(self) -> None:
+        for qname, table in list(self.tables.items()):
+            cols = {c.name: c for c in table.columns}
+            changed = False
+            for fk in table.foreign_keys:
+                parent = self.tables[fk.ref_table]
+                for lc, rc in zip(fk.columns, fk.ref_columns, strict=False):
+                    pcol, ccol = parent.column(rc), cols[lc]
+                    if pcol is None:
+                        continue
+                    want = reference_type(pcol.type)
+                    if ccol.type != want and not self._equivalent("type", ccol.type, want):
+                        self.warn(
+                            "SD207",
+                            f"{qname}.{lc} is {ccol.type} but references {fk.ref_table}.{rc} ({pcol.type}); "
+                            f"built as {want}",
+                            ccol.span,
+                            "give the referencing column the referenced key's type",
+                            pcol.span,  # type: ignore[arg-type]
+                        )
+                        cols[lc] = replace(ccol, type=want)
+                        changed = True
+            if changed:
+                self.tables[qname] = replace(table, columns=tuple(cols[c.name] for c in table.columns))
+
+    # -- indexes --------------------------------------------------------------------------------------
+    def build_indexes(self) -> dict[str, Index]:
+        out: dict[str, Index] = {}
+        named: dict[str, IndexFact] = {}
+        for ix in self.facts.indexes:
+            if ix.name and ix.keys:
+                named.setdefault(ix.name, ix)
+        for ix in self.facts.indexes:
+            table_q = self.lookup(ix.table)
+            if table_q is None or table_q not in self.tables:
+                self.error(
+                    "SD109",
+                    f"index {ix.name or ''} is on table {ix.table}, which the document never defines".replace(
+                        "index  ", "index "
+                    ),
+                    ix.span,
+                    "define the table, or fix the table name",
+                )
+                continue
+            table = self.tables[table_q]
+            if ix.name and not ix.keys and ix.name in named:
+                continue  # the name-only mention of an index defined elsewhere
+            index = self._index(table, ix)
+            if index is None:
+                continue
+            if self._covered(table, index, out):
+                continue
+            prev = out.get(index.qname)
+            if prev is not None:
+                if (prev.keys, prev.where, prev.unique) != (index.keys, index.where, index.unique):
+                    self.warn(
+                        "SD208",
+                        f"index {index.name} is defined twice, differently",
+                        index.span,
+                        "keeping the first definition",
+                        prev.span,  # type: ignore[arg-type]
+                    )
+                continue
+            out[index.qname] = index
+        return out
+
+    def _index(self, table: Table, ix: IndexFact) -> Index | None:
+        keys = [self._index_key(table, k, ix.span) for k in ix.keys]
+        where = ix.where
+        inferred = False
+        if not keys:
+            if not ix.name:
+                return None
+            guess = index_from_name(
+                ix.name, table, ix.purpose or "", ix.unique, self._check_values(table)
+            )
+            if guess is None:
+                self.warn(
+                    "SD209",
+                    f"index {ix.name}: cannot tell its columns from the name and the description; not built",
+                    ix.span,
+                    f"give its definition, e.g. CREATE INDEX {ix.name} ON {table.name} (...)",
+                )
+                return None
+            keys, where, inferred = guess.keys, guess.where, True
+            self.warn("SD210", f"index {ix.name}: {guess.explanation}", ix.span, "write the index definition to be exact")
+        for key in keys:
+            bare = key.split()[0]
+            if re.fullmatch(r'"?[A-Za-z_][A-Za-z0-9_]*"?', bare) and table.column(bare.strip('"')) is None:
+                self.error(
+                    "SD110",
+                    f"index {ix.name or ''} on {table.qname} names column {bare}, which is not a column",
+                    ix.span,
+                    _did_you_mean(bare, [c.name for c in table.columns]),
+                )
+                return None
+        name = ix.name or _auto_index_name(table.name, keys)
+        return Index(
+            schema=table.schema,
+            name=name,
+            table=table.qname,
+            keys=tuple(keys),
+            unique=ix.unique,
+            method=ix.method,
+            where=where,
+            include=tuple(self._actual_column(table, c, ix.span) for c in ix.include),
+            nulls_not_distinct=ix.nulls_not_distinct,
+            comment=ix.purpose if ix.name and ix.keys else None,
+            inferred=inferred,
+            span=ix.span,
+        )
+
+    def _index_key(self, table: Table, key: str, span: Span) -> str:
+        parts = key.split(" ", 1)
+        bare = parts[0]
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", bare):
+            actual = self._actual_column(table, bare, span)
+            rest = f" {parts[1]}" if len(parts) > 1 else ""
+            return quote_ident(actual) + rest
+        return key
+
+    def _check_values(self, table: Table) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for chk in table.checks:
+            m = re.fullmatch(r"\(?\s*\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?", chk.expression.strip(), re.I | re.S)
+            if m:
+                out[m.group(1)] = re.findall(r"'((?:[^']|'')*)'", m.group(2))
+        for col, vals in self.values.get(table.qname, {}).items():
+            out.setdefault(col, vals)
+        return out
+
+    def _covered(self, table: Table, index: Index, existing: dict[str, Index]) -> bool:
+        """An unnamed index the document lists in prose that a constraint or named index already gives."""
+        if index.name != _auto_index_name(table.name, list(index.keys)) or index.where:
+            return False
+        cols = tuple(k.strip('"') for k in index.keys)
+        if table.primary_key and table.primary_key.columns == cols:
+            return True
+        if any(u.columns == cols for u in table.uniques):
+            return True
+        return any(
+            other.table == table.qname and tuple(k.strip('"') for k in other.keys) == cols
+            for other in existing.values()
+        ) or any(
+            entity_key(f.table.text, f.table.schema) == entity_key(table.name, table.schema)
+            and f.name
+            and tuple(self._index_key(table, k, f.span).strip('"') for k in f.keys) == cols
+            for f in self.facts.indexes
+            if f.keys
+        )
+
+    # -- value lists ----------------------------------------------------------------------------------
+    def apply_value_lists(self) -> None:
+        for vl in self.facts.value_lists:
+            if vl.enum_name:
+                if vl.enum_name.lower() not in {e.name.lower() for e in self.enums.values()}:
+                    enum = Enum(DEFAULT_SCHEMA, vl.enum_name, tuple(vl.values), span=vl.span)
+                    self.enums[enum.qname] = enum
+                continue
+            if vl.table is None or vl.column is None:
+                continue
+            tq = self.lookup(vl.table)
+            if tq is None or tq not in self.tables:
+                self.warn("SD211", f"allowed values are given for {vl.table}.{vl.column}, an unknown table", vl.span)
+                continue
+            col = self._actual_column(self.tables[tq], vl.column, vl.span)
+            if self.tables[tq].column(col) is None:
+                self.warn("SD211", f"allowed values are given for {tq}.{vl.column}, an unknown column", vl.span)
+                continue
+            known = self.values[tq].get(col)
+            if known is not None and sorted(known) != sorted(vl.values):
+                self.warn(
+                    "SD212",
+                    f"{tq}.{col}: two different value lists: {', '.join(known)} and {', '.join(vl.values)}",
+                    vl.span,
+                    "using the first; make them agree",
+                )
+                continue
+            self.values[tq].setdefault(col, list(vl.values))
+        for tq, cols in self.values.items():
+            table = self.tables.get(tq)
+            if table is None:
+                continue
+            checks = list(table.checks)
+            for col_name, vals in cols.items():
+                col = table.column(col_name)
+                if col is None:
+                    continue
+                enum = self._enum_of(col.type)
+                if enum is not None:
+                    if set(vals) != set(enum.labels):
+                        self.warn(
+                            "SD212",
+                            f"{tq}.{col_name} lists values {', '.join(vals)} but its type {enum.name} has "
+                            f"{', '.join(enum.labels)}",
+                            col.span,
+                        )
+                    continue
+                covered = self._check_values(table).get(col_name)
+                if covered is not None:
+                    if set(covered) != set(vals):
+                        self.warn(
+                            "SD212",
+                            f"{tq}.{col_name}: the CHECK allows {', '.join(covered)} but the document also "
+                            f"lists {', '.join(vals)}",
+                            col.span,
+                            "the CHECK is built as written",
+                        )
+                    continue
+                literal = ", ".join("'" + v.replace("'", "''") + "'" for v in vals)
+                expr = f"{quote_ident(col_name)} IN ({literal})"
+                checks.append(Check(expr, None, (col_name,), col.span))
+                self.note("SD213", f"{tq}.{col_name}: the listed values become CHECK ({expr})", col.span)
+            self.tables[tq] = replace(table, checks=tuple(checks))
+
+    def _enum_of(self, type_text: str) -> Enum | None:
+        bare = type_text.strip('"').rstrip("[]").strip('"')
+        for e in self.enums.values():
+            if e.name == bare or _quoted_type(e.schema, e.name) == type_text.rstrip("[]"):
+                return e
+        return None
+
+    # -- checks written in pseudo-SQL ----------------------------------------------------------------
+    def fix_checks(self) -> None:
+        for qname, table in list(self.tables.items()):
+            fixed = []
+            for chk in table.checks:
+                expr = chk.expression.strip()
+                xor = re.fullmatch(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", expr, re.I)
+                if xor:
+                    cols = [c.strip() for c in re.split(r"\s+XOR\s+", xor.group(1), flags=re.I)]
+                    new = f"num_nonnulls({', '.join(quote_ident(c) for c in cols)}) = 1"
+                    self.warn(
+                        "SD214",
+                        f"{qname}: CHECK {expr} is not SQL (there is no XOR); built as CHECK ({new}), "
+                        "exactly one of them set, as the document describes",
+                        chk.span,
+                        f"write CHECK ({new})",
+                    )
+                    chk = replace(chk, expression=new, columns=tuple(cols))
+                fixed.append(chk)
+            self.tables[qname] = replace(table, checks=tuple(fixed))
+
+    # -- FK actions stated in prose ---------------------------------------------------------------------
+    def apply_fk_prose(self) -> None:
+        for fa in self.facts.fk_actions:
+            self._set_action(fa.table, fa.parent, fa.on_delete, fa.on_update, fa.span, "prose")
+        for rel in self.facts.relationships:
+            if rel.on_delete is None:
+                continue
+            self._set_action(rel.child, rel.parent, rel.on_delete, None, rel.span, "relationship")
+
+    def _set_action(
+        self, child: Name, parent: Name, on_delete: str | None, on_update: str | None, span: Span, what: str
+    ) -> None:
+        cq, pq = self.lookup(child), self.lookup(parent)
+        if cq is None or pq is None or cq not in self.tables:
+            self.warn("SD215", f"{what} names {child} and {parent}, not both defined tables", span)
+            return
+        table = self.tables[cq]
+        hits = [fk for fk in table.foreign_keys if fk.ref_table == pq]
+        if not hits:
+            self.warn(
+                "SD215",
+                f"the document says {cq} rows go with {pq} ({on_delete or on_update}), "
+                f"but {cq} has no foreign key to {pq}",
+                span,
+                "add the foreign key column",
+            )
+            return
+        new = []
+        for fk in table.foreign_keys:
+            if fk.ref_table == pq:
+                for attr, val in (("on_delete", on_delete), ("on_update", on_update)):
+                    if val is None:
+                        continue
+                    cur = getattr(fk, attr)
+                    if cur not in ("NO ACTION", val):
+                        self.warn(
+                            "SD203",
+                            f"{cq}: the SQL gives the foreign key to {pq} {attr.replace('_', ' ').upper()} {cur}, "
+                            f"the {what} says {val}; built {val}",
+                            span,
+                            "make the two agree",
+                            fk.span,  # type: ignore[arg-type]
+                        )
+                    fk = replace(fk, **{attr: val})
+            new.append(fk)
+        self.tables[cq] = replace(table, foreign_keys=tuple(new))
+
+    # -- mentions -------------------------------------------------------------------------------------
+    def check_mentions(self) -> None:
+        seen: set[str] = set()
+        for m in self.facts.mentions:
+            key = entity_key(m.name.text, m.name.schema)
+            if key in self.by_key or key in seen:
+                continue
+            seen.add(key)
+            self.warn(
+                "SD111",
+                f"table {m.name} is listed{' in ' + m.context if m.context else ''} but never defined",
+                m.span,
+                "add its columns, or remove it from the list",
+            )
+
+    # -- the whole ------------------------------------------------------------------------------------
+    def run(self) -> Schema:
+        self.extra_schemas = []
+        for e in self.facts.enums:
+            prev = self.enums.get(e.qname)
+            if prev is not None and prev.labels != e.labels:
+                self.warn("SD216", f"enum {e.name} is defined twice, differently", e.span, None, prev.span)  # type: ignore[arg-type]
+                continue
+            self.enums.setdefault(e.qname, e)
+        self.collect_entities()
+        if not self.entities:
+            return Schema()
+        self.build_tables()
+        self.apply_value_lists()
+        self.fix_checks()
+        self.build_foreign_keys()
+        self.apply_fk_prose()
+        self.resolve_types()
+        self.unify_fk_types()
+        self.check_mentions()
+        indexes = self.build_indexes()
+        schema = Schema(
+            tables=dict(sorted(self.tables.items())),
+            indexes=dict(sorted(indexes.items())),
+            enums=dict(sorted(self.enums.items())),
+        )
+        return resolve_objects.finish(self, schema)
+
+
+def _norm_sql(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower()).strip("() ")
+
+
+def _quoted_type(schema: str, name: str) -> str:
+    q = quote_ident(name)
+    return q if schema == DEFAULT_SCHEMA else f"{quote_ident(schema)}.{q}"
+
+
+def _dedupe_uniques(uniques: list[Unique], pk: PrimaryKey | None) -> list[Unique]:
+    out: list[Unique] = []
+    for u in uniques:
+        if pk is not None and u.columns == pk.columns:
+            continue
+        if any(o.columns == u.columns for o in out):
+            continue
+        out.append(u)
+    return out
+
+
+def _auto_index_name(table: str, keys: list[str]) -> str:
+    cols = [re.sub(r"[^A-Za-z0-9_]", "", k.split()[0]) for k in keys]
+    return f"{table}_{'_'.join(cols)}_idx"[:63]
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name.strip('"'), choices, n=1, cutoff=0.5)
+    return f"did you mean {found[0]!r}?" if found else None
+
+
+def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
+    resolver = Resolver(facts, stub_missing=stub_missing)
+    schema = resolver.run()
+    return schema, resolver.diags
+
+
+__all__ = ["Resolver", "Role", "resolve"]

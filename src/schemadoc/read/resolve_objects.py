@@ -1,0 +1,264 @@
+"""The second half of resolution: objects that hang off tables (views, functions, triggers,
+grants, policies, comments, extensions, roles)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    Extension,
+    Function,
+    Grant,
+    Policy,
+    Role,
+    Schema,
+    Sequence,
+    Trigger,
+    View,
+    qualify,
+)
+from schemadoc.read.facts import Name
+
+if TYPE_CHECKING:
+    from schemadoc.read.resolve import Resolver
+
+_BUILTIN_ROLES = {"public", "current_user", "session_user", "current_role"}
+
+
+def _qual(name: Name) -> str:
+    text = name.text if name.quoted else name.text.lower()
+    return qualify(text, name.schema)
+
+
+def finish(r: Resolver, schema: Schema) -> Schema:
+    views = _views(r)
+    functions = _functions(r)
+    triggers = _triggers(r, functions)
+    extensions: dict[str, Extension] = {}
+    for ext in r.facts.extensions:
+        extensions.setdefault(ext.name, ext)
+    sequences: dict[str, Sequence] = {s.qname: s for s in r.facts.sequences}
+    policies: dict[str, Policy] = {}
+    for pol in r.facts.policies:
+        tq = r.lookup(Name(pol.table.split(".")[-1], pol.table.split(".")[0])) or pol.table
+        pol = replace(pol, table=tq)
+        policies[pol.key] = pol
+    tables = dict(schema.tables)
+    _comments(r, tables, views)
+    roles: dict[str, Role] = {role.name: role for role in r.facts.roles}
+    grants = _grants(r, tables, sequences, functions)
+    for g in grants:
+        if g.grantee.lower() not in _BUILTIN_ROLES and g.grantee not in roles:
+            roles[g.grantee] = Role(g.grantee, created_by_document=False, span=g.span)
+    for pol in policies.values():
+        for role in pol.roles:
+            if role.lower() not in _BUILTIN_ROLES and role not in roles:
+                roles[role] = Role(role, created_by_document=False, span=pol.span)
+    schemas = sorted(
+        {s for s in r.facts.schemas if s != DEFAULT_SCHEMA}
+        | {t.schema for t in tables.values() if t.schema != DEFAULT_SCHEMA}
+        | set(r.extra_schemas)
+    )
+    return replace(
+        schema,
+        tables=dict(sorted(tables.items())),
+        views=dict(sorted(views.items())),
+        functions=dict(sorted(functions.items())),
+        triggers=dict(sorted(triggers.items())),
+        extensions=dict(sorted(extensions.items())),
+        sequences=dict(sorted(sequences.items())),
+        policies=dict(sorted(policies.items())),
+        roles=dict(sorted(roles.items())),
+        grants=tuple(sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))),
+        schemas=tuple(schemas),
+    )
+
+
+def _views(r: Resolver) -> dict[str, View]:
+    out: dict[str, View] = {}
+    for vf in r.facts.views:
+        qname = _qual(vf.name)
+        view = View(
+            schema=qname.split(".")[0],
+            name=qname.split(".", 1)[1],
+            definition=vf.definition.strip().rstrip(";").strip(),
+            materialized=vf.materialized,
+            columns=tuple(vf.columns),
+            comment=vf.description,
+            span=vf.span,
+        )
+        prev = out.get(qname)
+        if prev is not None and prev.definition != view.definition:
+            r.warn("SD217", f"view {qname} is defined twice, differently; keeping the first", vf.span, None, prev.span)  # type: ignore[arg-type]
+            continue
+        out.setdefault(qname, view)
+    return out
+
+
+def _functions(r: Resolver) -> dict[str, Function]:
+    out: dict[str, Function] = {}
+    for fn in r.facts.functions:
+        prev = out.get(fn.signature)
+        if prev is not None and prev.body.strip() != fn.body.strip():
+            r.warn(
+                "SD218",
+                f"function {fn.signature} is defined twice, differently; keeping the last (CREATE OR REPLACE)",
+                fn.span,
+                None,
+                prev.span,  # type: ignore[arg-type]
+            )
+        out[fn.signature] = fn
+    return out
+
+
+def _find_function(functions: dict[str, Function], name: Name) -> Function | None:
+    wanted = _qual(name)
+    for fn in functions.values():
+        if fn.qname == wanted or fn.qname.lower() == wanted.lower():
+            return fn
+    return None
+
+
+def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]:
+    out: dict[str, Trigger] = {}
+    hints = []
+    for tf in r.facts.triggers:
+        if tf.table is None or not tf.events or tf.timing is None:
+            hints.append(tf)
+            continue
+        table = r.lookup(tf.table)
+        if table is None:
+            r.error("SD112", f"trigger {tf.name} is on table {tf.table}, which the document never defines", tf.span)
+            continue
+        if tf.function is None:
+            r.warn("SD219", f"trigger {tf.name} names no function; not built", tf.span)
+            continue
+        fn = _find_function(functions, tf.function)
+        if fn is None:
+            r.error(
+                "SD113",
+                f"trigger {tf.name} calls {tf.function}(), which the document never defines",
+                tf.span,
+                "add the function's CREATE FUNCTION",
+            )
+            continue
+        trig = Trigger(
+            name=tf.name,
+            table=table,
+            function=fn.qname,
+            timing=tf.timing,
+            events=tuple(tf.events),
+            for_each_row=tf.for_each_row,
+            when=tf.when,
+            function_args=tuple(tf.function_args),
+            description=tf.description or fn.comment,
+            span=tf.span,
+        )
+        out.setdefault(trig.key, trig)
+    # Name-only mentions: "`calculate_run_duration()` - Auto-calculate ..." under a table's Triggers list.
+    for hint in hints:
+        table = r.lookup(hint.table) if hint.table is not None else None
+        base = hint.name.rstrip("()").strip()
+        matched = [
+            t
+            for t in out.values()
+            if (t.name == base or t.function.split(".")[-1] == base) and (table is None or t.table == table)
+        ]
+        if not matched:
+            r.warn(
+                "SD220",
+                f"trigger {hint.name} is mentioned but its event and table are never given; not built",
+                hint.span,
+                "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
+            )
+            continue
+        for t in matched:
+            if hint.description and not t.description:
+                out[t.key] = replace(t, description=hint.description)
+            elif hint.description and t.description and hint.description not in t.description:
+                out[t.key] = replace(t, description=f"{t.description}; {hint.description}")
+    return out
+
+
+def _comments(r: Resolver, tables: dict[str, object], views: dict[str, View]) -> None:
+    from schemadoc.model import Table
+
+    for cf in r.facts.comments:
+        target = cf.target
+        if cf.object_type == "COLUMN":
+            tname, _, col = target.rpartition(".")
+            tq = r.lookup(Name(tname.split(".")[-1], tname.split(".")[0] if "." in tname else None))
+            table = tables.get(tq or "")
+            if isinstance(table, Table) and table.column(col) is not None:
+                c = table.column(col)
+                assert c is not None
+                tables[table.qname] = table.with_column(replace(c, comment=cf.text))
+            else:
+                r.warn("SD221", f"COMMENT ON COLUMN {target}: no such column", cf.span)
+        elif cf.object_type == "TABLE":
+            tq = r.lookup(Name(target.split(".")[-1], target.split(".")[0] if "." in target else None))
+            table = tables.get(tq or "")
+            if isinstance(table, Table):
+                tables[table.qname] = replace(table, comment=cf.text)
+            else:
+                r.warn("SD221", f"COMMENT ON TABLE {target}: no such table", cf.span)
+        elif cf.object_type == "VIEW":
+            vq = qualify(target.lower())
+            if vq in views:
+                views[vq] = replace(views[vq], comment=cf.text)
+
+
+def _grants(
+    r: Resolver,
+    tables: dict[str, object],
+    sequences: dict[str, Sequence],
+    functions: dict[str, Function],
+) -> list[Grant]:
+    from schemadoc.model import Table
+
+    out: list[Grant] = []
+    for gf in r.facts.grants:
+        targets: list[tuple[str, str]] = []  # (object_type, name)
+        for obj in gf.objects:
+            word = obj.upper()
+            schema = gf.schema or DEFAULT_SCHEMA
+            if word == "ALL TABLES":
+                targets += [
+                    ("TABLE", q) for q, t in tables.items() if isinstance(t, Table) and t.schema == schema and not t.stub
+                ]
+            elif word == "ALL SEQUENCES":
+                targets += [("SEQUENCE", q) for q, s in sequences.items() if s.schema == schema]
+            elif word == "ALL FUNCTIONS":
+                targets += [("FUNCTION", f.signature) for f in functions.values() if f.schema == schema]
+            elif gf.object_type == "TABLE":
+                tq = r.lookup(Name(obj.split(".")[-1], obj.split(".")[0] if "." in obj else None))
+                if tq is None:
+                    r.warn("SD222", f"GRANT on {obj}: no such table or view", gf.span)
+                    continue
+                targets.append(("TABLE", tq))
+            elif gf.object_type == "FUNCTION":
+                fname = re.sub(r"\(.*$", "", obj)
+                fn = _find_function(functions, Name(fname.split(".")[-1], fname.split(".")[0] if "." in fname else None))
+                if fn is None:
+                    r.warn("SD222", f"GRANT on function {obj}: no such function", gf.span)
+                    continue
+                targets.append(("FUNCTION", fn.signature))
+            else:
+                targets.append((gf.object_type, qualify(obj.lower()) if gf.object_type != "SCHEMA" else obj))
+        for obj_type, name in targets:
+            for priv in gf.privileges:
+                for grantee in gf.grantees:
+                    out.append(
+                        Grant(
+                            privilege=priv.upper(),
+                            object_type=obj_type,  # type: ignore[arg-type]
+                            object_name=name,
+                            grantee=grantee,
+                            with_grant_option=gf.with_grant_option,
+                            span=gf.span,
+                        )
+                    )
+    return out

@@ -1,0 +1,145 @@
+"""A :class:`~schemadoc.model.Schema` as PostgreSQL DDL for a fresh database.
+
+Statements come in dependency order: schemas, extensions, roles, types, sequences,
+tables (with their keys and checks), foreign keys (after every table, so circular
+references compile), indexes, functions and views (each after what it uses),
+triggers, grants, row-level security, policies and comments. Within a group objects
+are sorted by qualified name, so the same schema always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import DEFAULT_SCHEMA, Function, Role, Schema
+from schemadoc.sqlnames import quote_ident
+from schemadoc.write.ddl_access import (
+    grant_statements,
+    is_role_keyword,
+    policy_statement,
+    rls_statements,
+    role_statement,
+)
+from schemadoc.write.ddl_comments import comment_statements
+from schemadoc.write.ddl_extensions import extension_statements
+from schemadoc.write.ddl_routines import (
+    early_functions,
+    function_statement,
+    ordered_routines_and_views,
+    trigger_statement,
+    view_statement,
+)
+from schemadoc.write.ddl_tables import (
+    domain_statement,
+    enum_statement,
+    foreign_key_statements,
+    index_statement,
+    ordered_tables,
+    sequence_owner_statement,
+    sequence_statement,
+    table_statement,
+)
+from schemadoc.write.statement import Statement
+
+__all__ = ["Statement", "ddl_text", "render_ddl"]
+
+_BUILTIN_SCHEMAS = frozenset({DEFAULT_SCHEMA, "pg_catalog", "information_schema"})
+
+
+def _schema_names(schema: Schema) -> list[str]:
+    names = set(schema.schemas)
+    for group in (
+        schema.tables,
+        schema.indexes,
+        schema.views,
+        schema.enums,
+        schema.domains,
+        schema.sequences,
+    ):
+        names.update(obj.schema for obj in group.values())
+    names.update(fn.schema for fn in schema.functions.values())
+    names.update(ext.schema for ext in schema.extensions.values() if ext.schema)
+    return sorted(n for n in names if n and n not in _BUILTIN_SCHEMAS)
+
+
+def _roles(schema: Schema) -> list[Role]:
+    """The document's roles, plus any role it grants to or names in a policy without
+    listing it (created the same way as a role it never creates)."""
+    roles = dict(schema.roles)
+    mentioned = [g.grantee for g in schema.grants]
+    for policy in schema.policies.values():
+        mentioned.extend(policy.roles)
+    for name in mentioned:
+        if name and name not in roles:
+            roles[name] = Role(name, created_by_document=False)
+    return [roles[n] for n in sorted(roles) if not is_role_keyword(roles[n].name)]
+
+
+def render_ddl(
+    schema: Schema,
+    *,
+    server_version: int | None = None,
+    available_extensions: frozenset[str] | None = None,
+) -> tuple[list[Statement], list[Diagnostic]]:
+    """The statements that build ``schema`` in a fresh database, and any warnings.
+
+    ``server_version`` (``server_version_num``) and ``available_extensions`` describe the
+    target server when known; they only decide whether an extension whose functions are
+    now built into PostgreSQL can be left out (warning SD401).
+    """
+    out: list[Statement] = []
+    for name in _schema_names(schema):
+        out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}", None, "schema"))
+    ext_statements, diagnostics = extension_statements(schema, server_version, available_extensions)
+    out.extend(ext_statements)
+    out.extend(role_statement(role) for role in _roles(schema))
+    out.extend(enum_statement(schema.enums[k]) for k in sorted(schema.enums))
+    out.extend(domain_statement(schema.domains[k]) for k in sorted(schema.domains))
+    sequences = [schema.sequences[k] for k in sorted(schema.sequences)]
+    out.extend(sequence_statement(s) for s in sequences)
+
+    early = early_functions(schema)
+    early_keys = sorted(early)
+    late_keys = sorted(k for k in schema.functions if k not in early)
+    out.extend(
+        function_statement(obj)
+        for obj in ordered_routines_and_views(Schema(functions=schema.functions), early_keys)
+        if isinstance(obj, Function)
+    )
+
+    tables = ordered_tables(schema)
+    for table in tables:
+        parent = schema.tables.get(table.partition_of) if table.partition_of else None
+        out.append(table_statement(table, parent))
+    for seq in sequences:
+        owner = sequence_owner_statement(seq)
+        if owner is not None:
+            out.append(owner)
+    for table in tables:
+        parent = schema.tables.get(table.partition_of) if table.partition_of else None
+        out.extend(foreign_key_statements(table, parent))
+
+    index_keys = sorted(schema.indexes)
+    out.extend(
+        index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table not in schema.views
+    )
+    for obj in ordered_routines_and_views(schema, late_keys):
+        out.append(function_statement(obj) if isinstance(obj, Function) else view_statement(obj))
+    out.extend(
+        index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table in schema.views
+    )
+
+    out.extend(trigger_statement(schema.triggers[k]) for k in sorted(schema.triggers))
+    out.extend(grant_statements(schema))
+    out.extend(rls_statements(tables))
+    out.extend(policy_statement(schema.policies[k]) for k in sorted(schema.policies))
+    out.extend(comment_statements(schema))
+    return out, diagnostics
+
+
+def ddl_text(statements: Sequence[Statement]) -> str:
+    """The statements as one SQL script: each ends with ``;``, a blank line between them."""
+    if not statements:
+        return ""
+    return "\n\n".join(s.sql + ";" for s in statements) + "\n"

@@ -1,0 +1,102 @@
+"""DDL for roles, grants, row-level security and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from schemadoc.model import Grant, Policy, Role, Schema, Table
+from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
+from schemadoc.write.ddl_routines import signature_sql
+from schemadoc.write.statement import Statement, dollar_quote
+
+# Role specifications that are keywords, not role names.
+_ROLE_KEYWORDS = {"public": "PUBLIC", "current_user": "CURRENT_USER", "session_user": "SESSION_USER",
+                  "current_role": "CURRENT_ROLE"}  # fmt: skip
+
+_PRIVILEGE_ORDER = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+                    "USAGE", "EXECUTE", "CREATE", "TEMPORARY", "CONNECT", "MAINTAIN", "ALL")  # fmt: skip
+
+
+def role_spec(name: str) -> str:
+    return _ROLE_KEYWORDS.get(name.lower()) or quote_ident(name)
+
+
+def is_role_keyword(name: str) -> bool:
+    return name.lower() in _ROLE_KEYWORDS
+
+
+def role_statement(role: Role) -> Statement:
+    """CREATE ROLE guarded by an existence check: roles belong to the whole server, so a
+    document applied to a second database on the same server must not fail on them.
+    A role the document only grants to is created without LOGIN."""
+    login = "LOGIN" if role.login and role.created_by_document else "NOLOGIN"
+    body = (
+        f" BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {quote_literal(role.name)})"
+        f" THEN CREATE ROLE {quote_ident(role.name)} {login}; END IF; END "
+    )
+    return Statement(f"DO {dollar_quote(body, '')}", role.span, "role")
+
+
+def _privilege_rank(privilege: str) -> tuple[int, str]:
+    word = privilege.split("(")[0].strip().upper()
+    rank = _PRIVILEGE_ORDER.index(word) if word in _PRIVILEGE_ORDER else len(_PRIVILEGE_ORDER)
+    return rank, privilege
+
+
+def _object_sql(grant: Grant, schema: Schema) -> str:
+    kind = grant.object_type
+    if kind == "SCHEMA":
+        return f"SCHEMA {quote_ident(grant.object_name)}"
+    if kind == "FUNCTION":
+        fn = schema.functions.get(grant.object_name)
+        word = "PROCEDURE" if fn is not None and fn.kind == "procedure" else "FUNCTION"
+        return f"{word} {signature_sql(grant.object_name)}"
+    return f"{kind} {quote_qualified(grant.object_name)}"
+
+
+def grant_statements(schema: Schema) -> list[Statement]:
+    """One GRANT per object, grantee and grant option, listing its privileges."""
+    groups: dict[tuple[str, str, str, bool], list[Grant]] = {}
+    key: tuple[str, str, str, bool]
+    for grant in schema.grants:
+        key = (grant.object_type, grant.object_name, grant.grantee, grant.with_grant_option)
+        groups.setdefault(key, []).append(grant)
+    out: list[Statement] = []
+    for key in sorted(groups):
+        grants = groups[key]
+        privileges = sorted({g.privilege.upper() for g in grants}, key=_privilege_rank)
+        if "ALL" in privileges:
+            privileges = ["ALL"]
+        text = f"GRANT {', '.join(privileges)} ON {_object_sql(grants[0], schema)} TO {role_spec(key[2])}"
+        if key[3]:
+            text += " WITH GRANT OPTION"
+        spans = sorted(g.span for g in grants if g.span)
+        out.append(Statement(text, spans[0] if spans else None, "grant"))
+    return out
+
+
+def rls_statements(tables: Iterable[Table]) -> list[Statement]:
+    out: list[Statement] = []
+    for table in tables:
+        name = quote_qualified(table.qname)
+        if table.rls_enabled:
+            out.append(Statement(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY", table.span, "rls"))
+        if table.rls_forced:
+            out.append(Statement(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY", table.span, "rls"))
+    return out
+
+
+def policy_statement(policy: Policy) -> Statement:
+    text = f"CREATE POLICY {quote_ident(policy.name)} ON {quote_qualified(policy.table)}"
+    if not policy.permissive:
+        text += " AS RESTRICTIVE"
+    if policy.command != "ALL":
+        text += f" FOR {policy.command}"
+    roles = [r for r in policy.roles if r]
+    if roles and [r.lower() for r in roles] != ["public"]:
+        text += " TO " + ", ".join(role_spec(r) for r in roles)
+    if policy.using:
+        text += f" USING ({policy.using})"
+    if policy.with_check:
+        text += f" WITH CHECK ({policy.with_check})"
+    return Statement(text, policy.span, "policy")

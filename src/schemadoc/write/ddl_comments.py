@@ -1,0 +1,46 @@
+"""COMMENT ON for the descriptions a document gives its objects."""
+
+from __future__ import annotations
+
+from schemadoc.model import Schema
+from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
+from schemadoc.write.ddl_routines import function_signature_sql
+from schemadoc.write.ddl_tables import ordered_tables
+from schemadoc.write.statement import Statement
+
+
+def comment_statements(schema: Schema) -> list[Statement]:
+    out: list[Statement] = []
+    for key in sorted(schema.enums):
+        enum = schema.enums[key]
+        if enum.comment is not None:
+            text = f"COMMENT ON TYPE {quote_qualified(enum.qname)} IS {quote_literal(enum.comment)}"
+            out.append(Statement(text, enum.span, "comment"))
+    for table in ordered_tables(schema):
+        name = quote_qualified(table.qname)
+        if table.comment is not None:
+            out.append(
+                Statement(f"COMMENT ON TABLE {name} IS {quote_literal(table.comment)}", table.span, "comment")
+            )
+        for col in table.columns:
+            if col.comment is not None:
+                text = f"COMMENT ON COLUMN {name}.{quote_ident(col.name)} IS {quote_literal(col.comment)}"
+                out.append(Statement(text, col.span or table.span, "comment"))
+    for key in sorted(schema.views):
+        view = schema.views[key]
+        if view.comment is not None:
+            word = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+            text = f"COMMENT ON {word} {quote_qualified(view.qname)} IS {quote_literal(view.comment)}"
+            out.append(Statement(text, view.span, "comment"))
+    for key in sorted(schema.indexes):
+        index = schema.indexes[key]
+        if index.comment is not None:
+            text = f"COMMENT ON INDEX {quote_qualified(index.qname)} IS {quote_literal(index.comment)}"
+            out.append(Statement(text, index.span, "comment"))
+    for key in sorted(schema.functions):
+        fn = schema.functions[key]
+        if fn.comment is not None:
+            word = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
+            text = f"COMMENT ON {word} {function_signature_sql(fn)} IS {quote_literal(fn.comment)}"
+            out.append(Statement(text, fn.span, "comment"))
+    return out

@@ -1,0 +1,103 @@
+"""CREATE EXTENSION, and leaving out extensions whose functions PostgreSQL now builds in."""
+
+from __future__ import annotations
+
+import re
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import Extension, Schema
+from schemadoc.sqlnames import quote_ident
+from schemadoc.write.statement import Statement
+
+# Extensions a document often names only for a function PostgreSQL has since built in:
+# extension -> (functions it provides, {function: first server version with it built in}).
+_SUPERSEDED: dict[str, tuple[frozenset[str], dict[str, int]]] = {
+    "pgcrypto": (
+        frozenset({"gen_random_uuid", "gen_random_bytes", "digest", "hmac", "crypt", "gen_salt",
+                   "encrypt", "decrypt", "encrypt_iv", "decrypt_iv", "pgp_sym_encrypt",
+                   "pgp_sym_decrypt", "pgp_pub_encrypt", "pgp_pub_decrypt", "armor", "dearmor",
+                   "pgp_key_id", "pgp_armor_headers", "pgp_sym_encrypt_bytea",
+                   "pgp_sym_decrypt_bytea", "pgp_pub_encrypt_bytea", "pgp_pub_decrypt_bytea"}),
+        {"gen_random_uuid": 130000},
+    ),
+    "uuid-ossp": (
+        frozenset({"uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4",
+                   "uuid_generate_v5", "uuid_nil", "uuid_ns_dns", "uuid_ns_url", "uuid_ns_oid",
+                   "uuid_ns_x500"}),
+        {},
+    ),
+}  # fmt: skip
+
+
+def schema_sql_texts(schema: Schema) -> list[str]:
+    """Every piece of SQL in the schema that could call a function."""
+    texts: list[str] = []
+    for table in schema.tables.values():
+        for col in table.columns:
+            texts.extend(t for t in (col.default, col.generated) if t)
+        texts.extend(c.expression for c in table.checks)
+    for domain in schema.domains.values():
+        texts.extend(t for t in (domain.default, *domain.checks) if t)
+    for index in schema.indexes.values():
+        texts.extend(index.keys)
+        texts.extend(t for t in (index.where,) if t)
+    texts.extend(v.definition for v in schema.views.values())
+    texts.extend(f.body for f in schema.functions.values())
+    texts.extend(t.when for t in schema.triggers.values() if t.when)
+    for policy in schema.policies.values():
+        texts.extend(t for t in (policy.using, policy.with_check) if t)
+    return texts
+
+
+def _called(texts: list[str], names: frozenset[str]) -> set[str]:
+    joined = "\n".join(texts).lower()
+    return {n for n in names if re.search(r"(?<![\w$])" + re.escape(n) + r"\s*\(", joined)}
+
+
+def extension_statement(ext: Extension) -> Statement:
+    text = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(ext.name)}"
+    if ext.schema:
+        text += f" WITH SCHEMA {quote_ident(ext.schema)}"
+    return Statement(text, ext.span, "extension")
+
+
+def extension_statements(
+    schema: Schema, server_version: int | None, available: frozenset[str] | None
+) -> tuple[list[Statement], list[Diagnostic]]:
+    statements: list[Statement] = []
+    diagnostics: list[Diagnostic] = []
+    texts: list[str] | None = None
+    for name in sorted(schema.extensions):
+        ext = schema.extensions[name]
+        known = _SUPERSEDED.get(ext.name.lower())
+        if available is None or ext.name in available or known is None:
+            statements.append(extension_statement(ext))
+            continue
+        provides, built_in = known
+        if texts is None:
+            texts = schema_sql_texts(schema)
+        used = _called(texts, provides)
+        missing = sorted(
+            fn
+            for fn in used
+            if fn not in built_in or (server_version is not None and server_version < built_in[fn])
+        )
+        if missing:
+            statements.append(extension_statement(ext))
+            continue
+        uses = ", ".join(f"{fn}()" for fn in sorted(used))
+        why = (
+            f"the schema only uses {uses}, built into PostgreSQL"
+            if used
+            else "the schema uses none of its functions"
+        )
+        diagnostics.append(
+            Diagnostic(
+                "SD401",
+                "warning",
+                f"extension {ext.name} is not available on this server; leaving it out ({why})",
+                ext.span,
+                hint=f"install {ext.name} on the server, or drop it from the document",
+            )
+        )
+    return statements, diagnostics

@@ -1,0 +1,148 @@
+"""DDL for functions, procedures, views and triggers, and the order among them."""
+
+from __future__ import annotations
+
+from pglast import ast, parse_sql
+from pglast.enums import FunctionParameterMode
+from pglast.parser import ParseError
+from pglast.stream import RawStream
+
+from schemadoc.model import Function, Schema, Trigger, View
+from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
+from schemadoc.write.order import mentions, query_references, topo_sort
+from schemadoc.write.statement import Statement, dollar_quote
+
+_MODES = {
+    FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
+    FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
+}
+
+
+def identity_arguments(arguments: str) -> str:
+    """The argument types that identify a function (no names, defaults or OUT arguments),
+    as COMMENT ON and GRANT want them. Text pglast cannot read is returned as written."""
+    if not arguments.strip():
+        return ""
+    try:
+        stmt = parse_sql(f"CREATE FUNCTION f({arguments}) RETURNS void LANGUAGE sql AS ''")[0].stmt
+    except ParseError:
+        return arguments
+    if not isinstance(stmt, ast.CreateFunctionStmt):
+        return arguments
+    types: list[str] = []
+    for param in stmt.parameters or ():
+        if param.mode in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_TABLE):
+            continue
+        types.append(_MODES.get(param.mode, "") + RawStream()(param.argType))
+    return ", ".join(types)
+
+
+def signature_sql(signature: str) -> str:
+    """``schema.f(args)`` as SQL: the name quoted, the arguments reduced to their types."""
+    name, paren, rest = signature.partition("(")
+    if not paren:
+        return quote_qualified(signature)
+    return f"{quote_qualified(name.strip())}({identity_arguments(rest.rsplit(')', 1)[0])})"
+
+
+def function_signature_sql(fn: Function) -> str:
+    return f"{quote_qualified(fn.qname)}({identity_arguments(fn.arguments)})"
+
+
+def function_statement(fn: Function) -> Statement:
+    head = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
+    parts = [f"CREATE OR REPLACE {head} {quote_qualified(fn.qname)}({fn.arguments})"]
+    if fn.kind != "procedure":
+        parts.append(f"RETURNS {fn.returns}")
+    parts.append(f"LANGUAGE {quote_ident(fn.language.lower())}")
+    if fn.kind != "procedure" and fn.volatility != "VOLATILE":
+        parts.append(fn.volatility)
+    if fn.security_definer:
+        parts.append("SECURITY DEFINER")
+    parts.append(f"AS {dollar_quote(fn.body)}")
+    return Statement(" ".join(parts), fn.span, "function")
+
+
+def view_statement(view: View) -> Statement:
+    head = "CREATE MATERIALIZED VIEW" if view.materialized else "CREATE VIEW"
+    definition = view.definition.strip().rstrip(";").rstrip()
+    return Statement(f"{head} {quote_qualified(view.qname)} AS {definition}", view.span, "view")
+
+
+def trigger_statement(trigger: Trigger) -> Statement:
+    events = " OR ".join(trigger.events)
+    text = (
+        f"CREATE TRIGGER {quote_ident(trigger.name)} {trigger.timing} {events}"
+        f" ON {quote_qualified(trigger.table)}"
+        f" FOR EACH {'ROW' if trigger.for_each_row else 'STATEMENT'}"
+    )
+    if trigger.when:
+        text += f" WHEN ({trigger.when})"
+    args = ", ".join(quote_literal(a) for a in trigger.function_args)
+    text += f" EXECUTE FUNCTION {quote_qualified(trigger.function)}({args})"
+    return Statement(text, trigger.span, "trigger")
+
+
+def _bare(qname: str) -> str:
+    return qname.partition(".")[2] or qname
+
+
+def early_functions(schema: Schema) -> set[str]:
+    """Functions (keys of ``schema.functions``) that tables, domains or indexes call and so
+    must exist before them."""
+    by_name = {key: _bare(fn.qname) for key, fn in schema.functions.items()}
+    if not by_name:
+        return set()
+    texts: list[str] = []
+    for table in schema.tables.values():
+        for col in table.columns:
+            texts.extend(t for t in (col.default, col.generated) if t)
+        texts.extend(c.expression for c in table.checks)
+    for domain in schema.domains.values():
+        texts.extend(t for t in (domain.default, *domain.checks) if t)
+    for index in schema.indexes.values():
+        texts.extend(index.keys)
+        if index.where:
+            texts.append(index.where)
+    direct = mentions("\n".join(texts), by_name)
+    # and whatever those call in turn
+    found: set[str] = set()
+    pending = sorted(direct)
+    while pending:
+        key = pending.pop()
+        if key in found:
+            continue
+        found.add(key)
+        pending.extend(sorted(mentions(schema.functions[key].body, by_name) - found))
+    return found
+
+
+def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function | View]:
+    """Functions (by signature key) then views, each after what it refers to.
+
+    Views are read with pglast for the relations and functions they use; function bodies
+    (any language) are searched for the names of other functions and of views.
+    """
+    fn_names = {f"f:{k}": _bare(schema.functions[k].qname) for k in keys}
+    view_names = {f"v:{k}": _bare(k) for k in schema.views}
+    fn_by_qname: dict[str, list[str]] = {}
+    for k in keys:
+        fn_by_qname.setdefault(schema.functions[k].qname, []).append(f"f:{k}")
+
+    def deps(node: str) -> set[str]:
+        kind, _, key = node.partition(":")
+        if kind == "f":
+            body = schema.functions[key].body
+            return mentions(body, fn_names) | mentions(body, view_names)
+        relations, functions = query_references(schema.views[key].definition)
+        out = {f"v:{r}" for r in relations if r in schema.views}
+        for qname in functions:
+            out.update(fn_by_qname.get(qname, ()))
+        return out
+
+    nodes = [f"f:{k}" for k in keys] + [f"v:{k}" for k in sorted(schema.views)]
+    result: list[Function | View] = []
+    for node in topo_sort(nodes, deps):
+        kind, _, key = node.partition(":")
+        result.append(schema.functions[key] if kind == "f" else schema.views[key])
+    return result

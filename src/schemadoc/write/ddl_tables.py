@@ -1,0 +1,195 @@
+"""DDL for types, sequences, tables, their constraints and indexes."""
+
+from __future__ import annotations
+
+from schemadoc.model import (
+    Check,
+    Column,
+    Domain,
+    Enum,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    Unique,
+)
+from schemadoc.model import Sequence as SequenceDef
+from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
+from schemadoc.write.order import topo_sort
+from schemadoc.write.statement import Statement
+
+_INDENT = "    "
+
+
+def column_list(columns: tuple[str, ...]) -> str:
+    return ", ".join(quote_ident(c) for c in columns)
+
+
+def _collation(name: str) -> str:
+    if name.startswith('"'):
+        return name
+    return quote_qualified(name) if "." in name else quote_ident(name)
+
+
+def enum_statement(enum: Enum) -> Statement:
+    labels = ", ".join(quote_literal(label) for label in enum.labels)
+    return Statement(f"CREATE TYPE {quote_qualified(enum.qname)} AS ENUM ({labels})", enum.span, "type")
+
+
+def domain_statement(domain: Domain) -> Statement:
+    parts = [f"CREATE DOMAIN {quote_qualified(domain.qname)} AS {domain.base_type}"]
+    if domain.default is not None:
+        parts.append(f"DEFAULT {domain.default}")
+    if not domain.nullable:
+        parts.append("NOT NULL")
+    parts.extend(f"CHECK ({check})" for check in domain.checks)
+    return Statement(" ".join(parts), domain.span, "type")
+
+
+def sequence_statement(seq: SequenceDef) -> Statement:
+    text = f"CREATE SEQUENCE {quote_qualified(seq.qname)}"
+    if seq.data_type != "bigint":
+        text += f" AS {seq.data_type}"
+    return Statement(text, seq.span, "sequence")
+
+
+def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
+    if not seq.owned_by:
+        return None
+    table, _, column = seq.owned_by.rpartition(".")
+    if not table:
+        return None
+    owner = f"{quote_qualified(table)}.{quote_ident(column)}"
+    return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY {owner}", seq.span, "sequence")
+
+
+def column_definition(col: Column) -> str:
+    parts = [quote_ident(col.name), col.type]
+    if col.collation:
+        parts.append(f"COLLATE {_collation(col.collation)}")
+    if col.identity:
+        parts.append(f"GENERATED {col.identity} AS IDENTITY")
+    elif col.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
+    elif col.default is not None:
+        parts.append(f"DEFAULT {col.default}")
+    if not col.nullable:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+def _named(name: str | None, text: str) -> str:
+    return f"CONSTRAINT {quote_ident(name)} {text}" if name else text
+
+
+def primary_key_clause(pk: PrimaryKey) -> str:
+    return _named(pk.name, f"PRIMARY KEY ({column_list(pk.columns)})")
+
+
+def unique_clause(uq: Unique) -> str:
+    nnd = " NULLS NOT DISTINCT" if uq.nulls_not_distinct else ""
+    return _named(uq.name, f"UNIQUE{nnd} ({column_list(uq.columns)})")
+
+
+def check_clause(check: Check) -> str:
+    return _named(check.name, f"CHECK ({check.expression})")
+
+
+def foreign_key_clause(fk: ForeignKey) -> str:
+    text = f"FOREIGN KEY ({column_list(fk.columns)}) REFERENCES {quote_qualified(fk.ref_table)}"
+    if fk.ref_columns:
+        text += f" ({column_list(fk.ref_columns)})"
+    if fk.match_full:
+        text += " MATCH FULL"
+    if fk.on_update != "NO ACTION":
+        text += f" ON UPDATE {fk.on_update}"
+    if fk.on_delete != "NO ACTION":
+        text += f" ON DELETE {fk.on_delete}"
+    if fk.deferrable:
+        text += " DEFERRABLE"
+        if fk.initially_deferred:
+            text += " INITIALLY DEFERRED"
+    return _named(fk.name, text)
+
+
+def _sorted_uniques(table: Table) -> list[Unique]:
+    return sorted(table.uniques, key=lambda u: (u.name or "", u.columns, u.nulls_not_distinct))
+
+
+def _sorted_checks(table: Table) -> list[Check]:
+    return sorted(table.checks, key=lambda c: (c.name or "", c.expression))
+
+
+def sorted_foreign_keys(table: Table) -> list[ForeignKey]:
+    return sorted(table.foreign_keys, key=lambda f: (f.name or "", f.columns, f.ref_table, f.ref_columns))
+
+
+def _stub_line(table: Table) -> str:
+    name = " ".join(table.qname.splitlines())
+    return f"-- stand-in for {name}: the document references it but never defines it\n"
+
+
+def table_statement(table: Table, parent: Table | None) -> Statement:
+    """CREATE TABLE with columns and the PRIMARY KEY, UNIQUE and CHECK constraints inline.
+
+    A partition (``partition_of``) inherits its parent's columns and constraints; only
+    constraints of its own are written.
+    """
+    name = quote_qualified(table.qname)
+    items: list[str] = []
+    if table.partition_of is None:
+        items.extend(column_definition(c) for c in table.columns)
+    if table.primary_key and not (parent and parent.primary_key == table.primary_key):
+        items.append(primary_key_clause(table.primary_key))
+    items.extend(unique_clause(u) for u in _sorted_uniques(table) if not (parent and u in parent.uniques))
+    items.extend(check_clause(c) for c in _sorted_checks(table) if not (parent and c in parent.checks))
+    body = "(\n" + ",\n".join(_INDENT + item for item in items) + "\n)" if items else "()"
+    if table.partition_of is not None:
+        text = f"CREATE TABLE {name} PARTITION OF {quote_qualified(table.partition_of)}"
+        if items:
+            text += f" {body}"
+        text += f" {table.partition_bound or 'DEFAULT'}"
+    else:
+        text = f"CREATE TABLE {name} {body}"
+    if table.partition_by:
+        text += f" PARTITION BY {table.partition_by}"
+    if table.stub:
+        text = _stub_line(table) + text
+    return Statement(text, table.span, "table")
+
+
+def ordered_tables(schema: Schema) -> list[Table]:
+    """Tables by qualified name, each partition after its parent."""
+    keys = sorted(schema.tables)
+
+    def parent_of(key: str) -> list[str]:
+        parent = schema.tables[key].partition_of
+        return [parent] if parent else []
+
+    return [schema.tables[k] for k in topo_sort(keys, parent_of)]
+
+
+def foreign_key_statements(table: Table, parent: Table | None) -> list[Statement]:
+    out: list[Statement] = []
+    for fk in sorted_foreign_keys(table):
+        if parent and fk in parent.foreign_keys:
+            continue  # cloned from the parent
+        text = f"ALTER TABLE {quote_qualified(table.qname)} ADD {foreign_key_clause(fk)}"
+        out.append(Statement(text, fk.span or table.span, "constraint"))
+    return out
+
+
+def index_statement(index: Index) -> Statement:
+    parts = ["CREATE UNIQUE INDEX" if index.unique else "CREATE INDEX", quote_ident(index.name)]
+    parts.append(f"ON {quote_qualified(index.table)}")
+    if index.method and index.method.lower() != "btree":
+        parts.append(f"USING {quote_ident(index.method.lower())}")
+    parts.append(f"({', '.join(index.keys)})")
+    if index.include:
+        parts.append(f"INCLUDE ({column_list(index.include)})")
+    if index.nulls_not_distinct:
+        parts.append("NULLS NOT DISTINCT")
+    if index.where:
+        parts.append(f"WHERE {index.where}")
+    return Statement(" ".join(parts), index.span, "index")
