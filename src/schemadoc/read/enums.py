@@ -23,6 +23,7 @@ import re
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import DEFAULT_SCHEMA, Enum, Span
 from schemadoc.read.facts import DocFacts
+from schemadoc.types import normalize_type
 
 CODE_UNREADABLE_MEMBER = "SD148"
 
@@ -167,6 +168,7 @@ _SEPARATOR_RE = re.compile(r"^(?:\s*(?:,|\||/|;)\s*(?:(?:or|and)\b)?\s*|\s+(?:or
 _CAPS_WORD = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"
 _CAPS_LIST_RE = re.compile(rf"^{_CAPS_WORD}(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+){_CAPS_WORD})+$")
 _PIPE_ITEM_RE = re.compile(r"^[\w.+-]+$")
+_TYPE_WORDS = {"number", "string", "object", "any", "array"}
 
 
 def parse_value_list(text: str) -> list[str] | None:
@@ -181,7 +183,8 @@ def parse_value_list(text: str) -> list[str] | None:
     3. Accept, with at least two distinct values:
        - literals only: code spans, "double" or 'single' quoted strings, separated by commas,
          pipes, slashes, semicolons, "or", "and" -- nothing else may remain;
-       - pipe-separated bare words: ``success | failure | retry`` (each item a single word);
+       - pipe-separated bare words: ``success | failure | retry`` (each item a single word),
+         unless it reads as a type union (``string | null``, ``text | json``);
        - ALL-CAPS identifiers joined by commas or "or": ``TASK or FEEDBACK``, ``A, B, C``.
     Bare lower-case words joined by commas or "or" are prose, not a list ("read or write").
     """
@@ -197,7 +200,7 @@ def parse_value_list(text: str) -> list[str] | None:
     values = _literals_only(s)
     if values is None and "|" in s:
         items = [p.strip() for p in s.split("|")]
-        if all(_PIPE_ITEM_RE.match(p) for p in items):
+        if all(_PIPE_ITEM_RE.match(p) for p in items) and not _is_type_union(items):
             values = items
     if values is None and _CAPS_LIST_RE.match(s):
         values = [w for w in re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+", s) if w]
@@ -205,6 +208,14 @@ def parse_value_list(text: str) -> list[str] | None:
         return None
     unique = list(dict.fromkeys(values))
     return unique if len(unique) >= 2 else None
+
+
+def _is_type_union(items: list[str]) -> bool:
+    """``string | null``, ``text | json``: a union of types, not a list of values."""
+    lowered = [i.lower() for i in items]
+    if any(i in ("null", "undefined") for i in lowered):
+        return True
+    return all(i in _TYPE_WORDS or normalize_type(i) is not None for i in lowered)
 
 
 def _literals_only(s: str) -> list[str] | None:
