@@ -120,13 +120,13 @@ def test_tbls_style_quoted_names_mangled_types_and_fk_labels() -> None:
     text = """erDiagram
 
 "public.orders" }o--o| "public.customers" : "FOREIGN KEY (customer_id) REFERENCES customers(id)"
-"public.orders" }o--|| "public.regions" : "FOREIGN KEY (region_code, region_zone) REFERENCES regions(code, zone)"
+"public.orders" }o--|| "public.regions" : "FOREIGN KEY (code_a,zone_a) REFERENCES regions(code,zone)"
 
 "public.orders" {
   bigint id
   bigint customer_id FK
-  varchar_64_ region_code FK
-  character_2_ region_zone FK
+  varchar_64_ code_a FK
+  character_2_ zone_a FK
   timestamp_without_time_zone placed_at
   numeric_10_2_ total
   text__ notes
@@ -136,15 +136,15 @@ def test_tbls_style_quoted_names_mangled_types_and_fk_labels() -> None:
     orders = facts.tables[0]
     assert (orders.name.schema, orders.name.text) == ("public", "orders")
     cols = {c.name: c for c in orders.columns}
-    assert cols["region_code"].type == "character varying(64)"
-    assert cols["region_zone"].type == "character(2)"
+    assert cols["code_a"].type == "character varying(64)"
+    assert cols["zone_a"].type == "character(2)"
     assert cols["placed_at"].type == "timestamp without time zone"
     assert cols["total"].type == "numeric(10,2)"
     assert cols["notes"].type == "text[]"
     ref = cols["customer_id"].references
     assert ref is not None and str(ref.table) == "public.customers" and ref.columns == ["id"]
     assert [(cols_, str(r.table), r.columns) for cols_, r in orders.foreign_keys] == [
-        (["region_code", "region_zone"], "public.regions", ["code", "zone"])
+        (["code_a", "zone_a"], "public.regions", ["code", "zone"])
     ]
     edges = {str(r.parent): r.optional for r in facts.relationships}
     assert edges == {"public.customers": True, "public.regions": False}

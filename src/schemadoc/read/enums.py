@@ -31,9 +31,7 @@ _IDENT = r"[A-Za-z_$][\w$]*"
 _ENUM_RE = re.compile(
     rf"(?<![\w$.])(?:export\s+)?(?:declare\s+)?(?:const\s+)?enum\s+(?P<name>{_IDENT})\s*\{{(?P<body>[^{{}}]*)\}}"
 )
-_PGENUM_RE = re.compile(
-    r"""\bpgEnum\s*\(\s*(?P<q>['"`])(?P<name>[^'"`]+)(?P=q)\s*,\s*\[(?P<body>[^\]]*)\]"""
-)
+_PGENUM_RE = re.compile(r"""\bpgEnum\s*\(\s*(?P<q>['"`])(?P<name>[^'"`]+)(?P=q)\s*,\s*\[(?P<body>[^\]]*)\]""")
 _STRING = r"""(?:"(?P<dq>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<sq>[^'\\]*(?:\\.[^'\\]*)*)'|`(?P<bq>[^`]*)`)"""
 _STRING_RE = re.compile(_STRING)
 _MEMBER_RE = re.compile(
@@ -46,11 +44,14 @@ _MEMBER_RE = re.compile(
 _BLOCK_ATTR_RE = re.compile(r"""^@@(?P<attr>map|schema)\(\s*(?:name:\s*)?["'](?P<value>[^"']*)["']\s*\)$""")
 
 
-def _blank_comments(text: str) -> str:
-    """``text`` with comments replaced by spaces (newlines kept), so offsets still match."""
+def _blank_comments(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with comments replaced by spaces (newlines kept, so offsets still match),
+    and the ranges of its string literals."""
     out = list(text)
+    strings: list[tuple[int, int]] = []
     i, n = 0, len(text)
     quote: str | None = None
+    start = 0
     while i < n:
         ch = text[i]
         if quote:
@@ -59,9 +60,10 @@ def _blank_comments(text: str) -> str:
                 continue
             if ch == quote:
                 quote = None
+                strings.append((start, i + 1))
             i += 1
         elif ch in "\"'`":
-            quote = ch
+            quote, start = ch, i
             i += 1
         elif text.startswith("//", i):
             end = text.find("\n", i)
@@ -78,7 +80,7 @@ def _blank_comments(text: str) -> str:
             i = end
         else:
             i += 1
-    return "".join(out)
+    return "".join(out), strings
 
 
 def _string_value(m: re.Match[str]) -> str | None:
@@ -98,7 +100,10 @@ def read_enum_block(text: str, *, file: str, line: int, col_offset: int = 0) -> 
     """The enums declared in a code fence body. ``line`` is the document line of the body's
     first line; ``col_offset`` the fence's indentation."""
     facts = DocFacts()
-    clean = _blank_comments(text)
+    clean, strings = _blank_comments(text)
+
+    def in_string(offset: int) -> bool:
+        return any(a <= offset < b for a, b in strings)
 
     def span(offset: int) -> Span:
         row, col = _position(clean, offset)
@@ -106,6 +111,8 @@ def read_enum_block(text: str, *, file: str, line: int, col_offset: int = 0) -> 
 
     found: list[tuple[int, Enum]] = []
     for m in _ENUM_RE.finditer(clean):
+        if in_string(m.start()):
+            continue
         name, schema = m["name"], DEFAULT_SCHEMA
         labels: list[str] = []
         body_start = m.start("body")
@@ -135,6 +142,8 @@ def read_enum_block(text: str, *, file: str, line: int, col_offset: int = 0) -> 
             labels.append(_member_label(member))
         found.append((m.start(), Enum(schema, name, tuple(labels), span=span(m.start()))))
     for m in _PGENUM_RE.finditer(clean):
+        if in_string(m.start()):
+            continue
         labels = [v for s in _STRING_RE.finditer(m["body"]) if (v := _string_value(s)) is not None]
         found.append((m.start(), Enum(DEFAULT_SCHEMA, m["name"], tuple(labels), span=span(m.start()))))
     facts.enums.extend(e for _, e in sorted(found, key=lambda pair: pair[0]))
@@ -164,7 +173,9 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _LITERAL_RE = re.compile(r"""`(?P<code>[^`]+)`|"(?P<dq>[^"]+)"|'(?P<sq>[^']+)'""")
-_SEPARATOR_RE = re.compile(r"^(?:\s*(?:,|\||/|;)\s*(?:(?:or|and)\b)?\s*|\s+(?:or|and)\s+|\s*,?\s*)$", re.IGNORECASE)
+_SEPARATOR_RE = re.compile(
+    r"^(?:\s*(?:,|\||/|;)\s*(?:(?:or|and)\b)?\s*|\s+(?:or|and)\s+|\s*,?\s*)$", re.IGNORECASE
+)
 _CAPS_WORD = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"
 _CAPS_LIST_RE = re.compile(rf"^{_CAPS_WORD}(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+){_CAPS_WORD})+$")
 _PIPE_ITEM_RE = re.compile(r"^[\w.+-]+$")

@@ -51,7 +51,12 @@ _EXACTLY_ONE = (1, False)
 _ZERO_OR_MORE = (0, True)
 _ONE_OR_MORE = (1, True)
 
-_LEFT_MARKS: dict[str, tuple[int, bool]] = {"|o": _ZERO_OR_ONE, "||": _EXACTLY_ONE, "}o": _ZERO_OR_MORE, "}|": _ONE_OR_MORE}
+_LEFT_MARKS: dict[str, tuple[int, bool]] = {
+    "|o": _ZERO_OR_ONE,
+    "||": _EXACTLY_ONE,
+    "}o": _ZERO_OR_MORE,
+    "}|": _ONE_OR_MORE,
+}
 _RIGHT_MARKS: dict[str, tuple[int, bool]] = {
     "o|": _ZERO_OR_ONE,
     "||": _EXACTLY_ONE,
@@ -98,7 +103,9 @@ _REL_WORD_RE = re.compile(
         (?::\s*(?P<label>.*?))?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-_ENTITY_OPEN_RE = re.compile(rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*\{{(?P<rest>.*)$')
+_ENTITY_OPEN_RE = re.compile(
+    rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*\{{(?P<rest>.*)$'
+)
 _ENTITY_ALONE_RE = re.compile(rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*$')
 _ATTRIBUTE_RE = re.compile(
     r"""^(?P<type>[A-Za-z_][\w\-\[\]().,]*?)\s+
@@ -111,7 +118,9 @@ _FK_LABEL_RE = re.compile(
     r"""FOREIGN\s+KEY\s*\((?P<cols>[^)]*)\)\s*REFERENCES\s+(?P<table>[\w."]+)\s*\((?P<refcols>[^)]*)\)""",
     re.IGNORECASE,
 )
-_SKIP_RE = re.compile(r"^(?:direction\s+\w+|title\b.*|acc(?:Title|Descr)\b.*|style\s.*|classDef\s.*|class\s.*)$")
+_SKIP_RE = re.compile(
+    r"^(?:direction\s+\w+|title\b.*|acc(?:Title|Descr)\b.*|style\s.*|classDef\s.*|class\s.*)$"
+)
 _ID_SUFFIX_RE = re.compile(r"_?(?:id|uuid|key)$")
 
 
@@ -266,7 +275,9 @@ class _ErReader:
         return found
 
     def warn(self, message: str, idx: int, pos: int) -> None:
-        self.facts.diagnostics.append(Diagnostic(CODE_UNREADABLE_LINE, "warning", message, self.span(idx, pos)))
+        self.facts.diagnostics.append(
+            Diagnostic(CODE_UNREADABLE_LINE, "warning", message, self.span(idx, pos))
+        )
 
     def line(self, lines: list[str], i: int) -> int:
         raw = lines[i]
@@ -357,11 +368,10 @@ class _ErReader:
                 )
             )
             return
-        if left[1]:  # a is the many side: a refers to b
-            parent_key, child_key, parent_mark = _unquote(m["b"]), _unquote(m["a"]), right
-        elif right[1]:
-            parent_key, child_key, parent_mark = _unquote(m["a"]), _unquote(m["b"]), left
-        elif left == _EXACTLY_ONE or right != _EXACTLY_ONE:  # one-to-one: the mandatory side is the parent
+        # The parent is the "one" side; in a one-to-one edge, the side marked exactly-one
+        # (the left one when both sides are marked alike).
+        a_is_parent = right[1] or (not left[1] and (left == _EXACTLY_ONE or right != _EXACTLY_ONE))
+        if a_is_parent:
             parent_key, child_key, parent_mark = _unquote(m["a"]), _unquote(m["b"]), left
         else:
             parent_key, child_key, parent_mark = _unquote(m["b"]), _unquote(m["a"]), right
@@ -402,7 +412,9 @@ class _ErReader:
         refcols = [_unquote(c) for c in m["refcols"].split(",") if c.strip()]
         parent = self.entities[edge.parent].name
         written = _split_name(m["table"])
-        target = parent if written.text == parent.text and written.schema in (None, parent.schema) else written
+        target = (
+            parent if written.text == parent.text and written.schema in (None, parent.schema) else written
+        )
         ref = RefFact(target, refcols, span=edge.fact.span)
         edge.resolved = True
         if len(cols) == 1:

@@ -628,14 +628,16 @@ class Resolver:
             return quote_ident(actual) + rest
         return key
 
-    def _check_values(self, table: Table) -> dict[str, list[str]]:
+    def _check_values(self, table: Table, *, listed: bool = True) -> dict[str, list[str]]:
+        """Allowed values per column, from CHECK ... IN lists (and, with ``listed``, value lists)."""
         out: dict[str, list[str]] = {}
         for chk in table.checks:
             m = re.fullmatch(r"\(?\s*\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?", chk.expression.strip(), re.I | re.S)
             if m:
                 out[m.group(1)] = re.findall(r"'((?:[^']|'')*)'", m.group(2))
-        for col, vals in self.values.get(table.qname, {}).items():
-            out.setdefault(col, vals)
+        if listed:
+            for col, vals in self.values.get(table.qname, {}).items():
+                out.setdefault(col, vals)
         return out
 
     def _covered(self, table: Table, index: Index, existing: dict[str, Index]) -> bool:
@@ -705,7 +707,7 @@ class Resolver:
                             col.span,
                         )
                     continue
-                covered = self._check_values(table).get(col_name)
+                covered = self._check_values(table, listed=False).get(col_name)
                 if covered is not None:
                     if set(covered) != set(vals):
                         self.warn(

@@ -1,0 +1,331 @@
+"""CREATE TABLE and ALTER TABLE statements -> :class:`TableFact`."""
+
+from __future__ import annotations
+
+from schemadoc.model import Check, FkAction
+from schemadoc.read.facts import ColumnFact, RefFact, TableFact
+from schemadoc.read.sql_nodes import (
+    Json,
+    Stmt,
+    column_refs,
+    range_name,
+    strs,
+    type_text,
+    unwrap,
+)
+
+_FK_ACTIONS: dict[str, FkAction] = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
+
+
+def read_create_table(stmt: Stmt, node: Json) -> None:
+    rel = node.get("relation", {})
+    table = TableFact(
+        name=range_name(stmt, rel),
+        span=stmt.span(),
+        source="sql",
+        if_not_exists=bool(node.get("if_not_exists")),
+    )
+    for elt in node.get("tableElts") or ():
+        kind, body = unwrap(elt)
+        if kind == "ColumnDef":
+            table.columns.append(_column(stmt, table, body))
+        elif kind == "Constraint":
+            _table_constraint(stmt, table, body)
+        elif kind == "TableLikeClause":
+            stmt.note(
+                "LIKE clause skipped: the columns of the copied table are not read",
+                offset=stmt.at(body),
+            )
+    partbound = node.get("partbound")
+    inh = node.get("inhRelations") or ()
+    if partbound is not None:
+        if inh:
+            table.partition_of = range_name(stmt, unwrap(inh[0])[1])
+        table.partition_bound = _partition_bound(stmt, partbound)
+    elif inh:
+        stmt.note("INHERITS clause skipped: inherited columns are not read")
+    if node.get("partspec") is not None:
+        table.partition_by = _partition_by(stmt)
+    stmt.facts.tables.append(table)
+
+
+def read_alter_table(stmt: Stmt, node: Json) -> None:
+    rel = node.get("relation", {})
+    table = TableFact(name=range_name(stmt, rel), span=stmt.span(), source="sql", alter=True)
+    skipped: list[str] = []
+    for cmd_node in node.get("cmds") or ():
+        cmd = cmd_node.get("AlterTableCmd", {})
+        sub = cmd.get("subtype", "")
+        definition = cmd.get("def") or {}
+        if sub == "AT_AddColumn":
+            col = _column(stmt, table, definition.get("ColumnDef", {}))
+            _merge_column(table, col)
+        elif sub == "AT_AddConstraint" and "Constraint" in definition:
+            _table_constraint(stmt, table, definition["Constraint"])
+        elif sub in ("AT_SetNotNull", "AT_DropNotNull"):
+            col = ColumnFact(name=cmd.get("name", ""), span=stmt.span(), nullable=sub == "AT_DropNotNull")
+            col.quoted = col.name != col.name.lower()
+            _merge_column(table, col)
+        elif sub == "AT_ColumnDefault" and definition:
+            col = ColumnFact(name=cmd.get("name", ""), span=stmt.span())
+            col.quoted = col.name != col.name.lower()
+            col.default = _default_from_alter(stmt, definition)
+            _merge_column(table, col)
+        elif sub == "AT_EnableRowSecurity":
+            table.rls_enabled = True
+        elif sub == "AT_DisableRowSecurity":
+            table.rls_enabled = False
+        elif sub == "AT_ForceRowSecurity":
+            table.rls_forced = True
+        elif sub == "AT_NoForceRowSecurity":
+            table.rls_forced = False
+        else:
+            skipped.append(_subcommand_label(sub, definition))
+    if skipped:
+        stmt.note(
+            f"ALTER TABLE {table.name}: {', '.join(skipped)} skipped",
+            hint="only ADD COLUMN, ADD CONSTRAINT, SET/DROP NOT NULL, SET DEFAULT and row level security are read",
+        )
+    if table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys:
+        stmt.facts.tables.append(table)
+    elif table.rls_enabled is not None or table.rls_forced is not None:
+        stmt.facts.tables.append(table)
+
+
+def _subcommand_label(sub: str, definition: Json) -> str:
+    if sub == "AT_ColumnDefault":
+        return "DROP DEFAULT"
+    words = sub.removeprefix("AT_")
+    out = "".join(" " + c if c.isupper() and i else c for i, c in enumerate(words))
+    return out.upper()
+
+
+def _merge_column(table: TableFact, col: ColumnFact) -> None:
+    """Add ``col``; a second statement about the same column in one ALTER updates the first."""
+    for existing in table.columns:
+        if existing.name == col.name:
+            if col.type is not None:
+                existing.type, existing.type_written = col.type, col.type_written
+            if col.nullable is not None:
+                existing.nullable = col.nullable
+            if col.default is not None:
+                existing.default = col.default
+            return
+    table.columns.append(col)
+
+
+def _default_from_alter(stmt: Stmt, expr: Json) -> str:
+    """``ALTER COLUMN c SET DEFAULT expr``: the expression runs from after DEFAULT to the item end."""
+    src = stmt.src
+    expr_at = _expr_start(stmt, expr)
+    kw = None
+    for tok in src.tokens(stmt.start, expr_at + 1):
+        if src.word(tok) == "default":
+            kw = tok
+    begin = kw.end if kw else expr_at
+    s, e = src.item_end(begin, stmt.end)
+    return src.clean(s, e)
+
+
+def _expr_start(stmt: Stmt, expr: Json) -> int:
+    """The smallest location found in an expression tree (its first token, in practice)."""
+    best = -1
+    stack: list[object] = [expr]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            loc = cur.get("location")
+            if isinstance(loc, int) and loc >= 0 and (best < 0 or loc < best):
+                best = loc
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return stmt.start if best < 0 else stmt.base + best
+
+
+def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
+    src = stmt.src
+    name = col.get("colname", "")
+    loc = stmt.at(col)
+    fact = ColumnFact(name=name, span=stmt.span(loc), quoted=src.is_quoted(loc))
+    tn = col.get("typeName")
+    if tn is not None:
+        fact.type, fact.type_written = type_text(stmt, tn)
+    coll = col.get("collClause")
+    if coll is not None:
+        fact.collation = ".".join(strs(coll.get("collname")))
+    constraints = [c.get("Constraint", {}) for c in col.get("constraints") or ()]
+    for i, con in enumerate(constraints):
+        nxt = stmt.at(constraints[i + 1]) if i + 1 < len(constraints) else stmt.end
+        _column_constraint(stmt, table, fact, con, nxt)
+    return fact
+
+
+def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json, stop: int) -> None:
+    src = stmt.src
+    kind = con.get("contype", "")
+    at = stmt.at(con)
+    name = con.get("conname")
+    if kind == "CONSTR_NOTNULL":
+        col.nullable = False
+    elif kind == "CONSTR_NULL":
+        col.nullable = True
+    elif kind == "CONSTR_DEFAULT":
+        kw = src.find_word(at, stop, "default")
+        s, e = src.item_end(kw.end if kw else at, stop)
+        col.default = src.clean(s, e)
+    elif kind == "CONSTR_PRIMARY":
+        col.primary_key = True
+        if name:
+            table.primary_key_name = name
+    elif kind == "CONSTR_UNIQUE":
+        if name or con.get("nulls_not_distinct"):
+            table.uniques.append(([col.name], name, stmt.span(at), bool(con.get("nulls_not_distinct"))))
+        else:
+            col.unique = True
+    elif kind == "CONSTR_CHECK":
+        expr = _check_text(stmt, at, stop)
+        if name:
+            table.checks.append(
+                Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
+            )
+        else:
+            col.checks.append(expr)
+    elif kind == "CONSTR_FOREIGN":
+        col.references = _ref(stmt, con, at, stop)
+    elif kind == "CONSTR_IDENTITY":
+        col.identity = "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+    elif kind == "CONSTR_GENERATED":
+        body = src.paren_body(at, stop)
+        if body is not None:
+            col.generated = src.clean(*body)
+    elif kind in ("CONSTR_ATTR_DEFERRABLE", "CONSTR_ATTR_DEFERRED") and col.references is not None:
+        col.references.deferrable = True
+        col.references.initially_deferred = col.references.initially_deferred or kind == "CONSTR_ATTR_DEFERRED"
+    elif kind in ("CONSTR_ATTR_NOT_DEFERRABLE", "CONSTR_ATTR_IMMEDIATE"):
+        pass
+    else:
+        stmt.note(f"column constraint {kind.removeprefix('CONSTR_')} on {col.name} skipped", offset=at)
+
+
+def _check_text(stmt: Stmt, at: int, stop: int) -> str:
+    src = stmt.src
+    kw = src.find_word(at, stop, "check")
+    body = src.paren_body(kw.end if kw else at, stop)
+    if body is None:
+        return ""
+    return src.clean(*body)
+
+
+def _action(code: str | None, stated_no_action: bool) -> FkAction | None:
+    if not code or code == "a":
+        # NO ACTION is the default: report it only when the statement says so.
+        return "NO ACTION" if stated_no_action else None
+    return _FK_ACTIONS.get(code)
+
+
+def _stated_no_action(stmt: Stmt, start: int, end: int) -> tuple[bool, bool]:
+    """Whether ``ON DELETE NO ACTION`` / ``ON UPDATE NO ACTION`` is written in the range."""
+    src = stmt.src
+    prev = ("", "", "")
+    delete = update = False
+    for tok in src.tokens(start, end):
+        prev = (prev[1], prev[2], src.word(tok))
+        if prev == ("on", "delete", "no"):
+            delete = True
+        elif prev == ("on", "update", "no"):
+            update = True
+    return delete, update
+
+
+def _ref(stmt: Stmt, con: Json, at: int, stop: int) -> RefFact:
+    del_code, upd_code = con.get("fk_del_action"), con.get("fk_upd_action")
+    no_del = no_upd = False
+    if del_code in (None, "a") or upd_code in (None, "a"):
+        _, end = stmt.src.item_end(at, stop)
+        no_del, no_upd = _stated_no_action(stmt, at, end)
+    return RefFact(
+        table=range_name(stmt, con.get("pktable", {})),
+        columns=strs(con.get("pk_attrs")),
+        on_delete=_action(del_code, no_del),
+        on_update=_action(upd_code, no_upd),
+        name=con.get("conname"),
+        deferrable=bool(con.get("deferrable")),
+        initially_deferred=bool(con.get("initdeferred")),
+        match_full=con.get("fk_matchtype") == "f",
+        span=stmt.span(at),
+    )
+
+
+def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
+    src = stmt.src
+    kind = con.get("contype", "")
+    at = stmt.at(con)
+    s, stop = src.item_end(at, stmt.end)
+    name = con.get("conname")
+    keys = strs(con.get("keys"))
+    if kind == "CONSTR_PRIMARY":
+        table.primary_key = keys
+        table.primary_key_name = name
+    elif kind == "CONSTR_UNIQUE":
+        table.uniques.append((keys, name, stmt.span(at), bool(con.get("nulls_not_distinct"))))
+    elif kind == "CONSTR_CHECK":
+        expr = _check_text(stmt, at, stop)
+        table.checks.append(
+            Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
+        )
+    elif kind == "CONSTR_FOREIGN":
+        table.foreign_keys.append((strs(con.get("fk_attrs")), _ref(stmt, con, at, stop)))
+    else:
+        label = kind.removeprefix("CONSTR_")
+        stmt.note(f"{label} constraint on {table.name} skipped: not read yet", offset=at)
+
+
+def _partition_by(stmt: Stmt) -> str | None:
+    src = stmt.src
+    start = stmt.start
+    while True:
+        kw = src.find_word(start, stmt.end, "partition")
+        if kw is None:
+            return None
+        nxt = src.next_token(kw.end, stmt.end)
+        if nxt is not None and src.word(nxt) == "by":
+            strategy = src.next_token(nxt.end, stmt.end)
+            if strategy is None:
+                return None
+            body = src.paren_body(strategy.end, stmt.end)
+            if body is None:
+                return None
+            return f"{src.word(strategy).upper()} ({src.clean(*body)})"
+        start = kw.end
+
+
+def _partition_bound(stmt: Stmt, bound: Json) -> str:
+    if bound.get("is_default"):
+        return "DEFAULT"
+    src = stmt.src
+    at = stmt.at(bound)
+    last = at
+    depth = 0
+    for i, tok in enumerate(src.tokens(at, stmt.end)):
+        if tok.kind == "p":
+            c = src.b[tok.start]
+            if c == 0x28:
+                depth += 1
+            elif c == 0x29:
+                depth -= 1
+        elif depth == 0 and i > 0 and src.word(tok) in ("partition", "with", "tablespace", "using"):
+            break
+        last = tok.end
+    text = src.clean(at, last)
+    words = text.split(" ", 1)
+    if words[0].lower() in ("from", "to", "in", "with"):
+        text = words[0].upper() + (" " + words[1] if len(words) > 1 else "")
+    return f"FOR VALUES {text}"
+

@@ -1,0 +1,787 @@
+"""Synthesize valid rows for any table of a :class:`~schemadoc.model.Schema`.
+
+A row is a mapping from column name to the PostgreSQL *text* form of its value
+(``None`` for NULL); columns left out of the mapping take their defaults. Values
+are sent as parameters and cast to the column type by the server.
+
+How a row is found:
+
+- each column gets a ranked list of candidates: values the table's CHECKs
+  mention (IN lists, LIKE patterns, comparison bounds and their neighbours),
+  its default, enum labels, and plain values of its type;
+- columns tied together by CHECKs (or by extra conditions a probe asks for)
+  are searched together: candidate combinations, cheapest first, are handed
+  to PostgreSQL in batches and it says which one satisfies every condition;
+- foreign keys get parent rows, built the same way and inserted first
+  (recursively); a self-reference points at the row itself when it cannot be
+  NULL; parents are reused within a transaction unless a fresh one is needed;
+- columns in a primary key or unique constraint get fresh values (random
+  uuids, high random integers, text with a random suffix), so rows can be
+  added to a database that already holds data.
+
+The factory only ever works inside the caller's transaction, which the caller
+rolls back; see :mod:`schemadoc.verify.probes`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import psycopg
+from psycopg import sql
+
+from schemadoc.model import Column, ForeignKey, Schema, Table, qualify
+from schemadoc.verify.checkexpr import ExprInfo, Hint, expression_info, like_match, parse_expression
+
+Row = dict[str, str | None]
+Mode = Literal["not_false", "true", "false"]
+Condition = tuple[str, Mode]  # (boolean SQL expression over the table's columns, what it must be)
+
+_SERIAL = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint"}
+_SERIAL |= {"smallserial": "smallint", "serial2": "smallint"}
+_VOLATILE_FUNCS = {
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuid_generate_v7",
+    "uuidv4",
+    "uuidv7",
+    "nextval",
+    "random",
+    "gen_random_bytes",
+    "clock_timestamp",
+    "timeofday",
+    "statement_timestamp",
+}
+_INT_TYPES = {"integer", "int", "int4", "bigint", "int8", "smallint", "int2"}
+_NUM_TYPES = {"numeric", "decimal", "real", "double precision", "float4", "float8", "money"}
+_TEXT_TYPES = {"text", "character varying", "varchar", "character", "char", "bpchar", "citext", "name"}
+_BATCH = 250
+_MAX_COMBOS = 3000
+
+
+class RowError(Exception):
+    """No valid row could be built (or inserted) for a table."""
+
+    def __init__(self, table: str, reason: str, *, sqlstate: str | None = None, in_trigger: bool = False):
+        super().__init__(f"no valid row for {table}: {reason}")
+        self.table = table
+        self.reason = reason
+        self.sqlstate = sqlstate
+        self.in_trigger = in_trigger
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueKey:
+    """A primary key, unique constraint or unique index, seen the same way."""
+
+    kind: Literal["primary key", "unique", "unique index"]
+    name: str | None
+    columns: tuple[str, ...]  # plain column keys, or the columns an expression key mentions
+    where: str | None = None
+    nulls_not_distinct: bool = False
+    expression: bool = False  # some key is an expression, not a plain column
+
+
+def unique_keys(schema: Schema, table: Table) -> list[UniqueKey]:
+    """Every uniqueness promise on ``table``: primary key, unique constraints, unique indexes."""
+    keys: list[UniqueKey] = []
+    if table.primary_key:
+        keys.append(UniqueKey("primary key", table.primary_key.name, table.primary_key.columns))
+    for u in table.uniques:
+        keys.append(UniqueKey("unique", u.name, u.columns, nulls_not_distinct=u.nulls_not_distinct))
+    for idx in schema.indexes_on(table.qname):
+        if not idx.unique:
+            continue
+        cols: list[str] = []
+        expression = False
+        for key in idx.keys:
+            plain = _plain_index_key(key)
+            if plain is not None and table.column(plain) is not None:
+                cols.append(plain)
+                continue
+            expression = True
+            for c in sorted(_columns_of(key) or ()):
+                if c not in cols and table.column(c) is not None:
+                    cols.append(c)
+        keys.append(UniqueKey("unique index", idx.name, tuple(cols), idx.where, idx.nulls_not_distinct, expression))
+    return keys
+
+
+_KEY_SUFFIX = re.compile(r"\s+(ASC|DESC|NULLS\s+FIRST|NULLS\s+LAST)\b.*$", re.I)
+
+
+def _plain_index_key(key: str) -> str | None:
+    text = _KEY_SUFFIX.sub("", key.strip())
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", text):
+        return text
+    if re.fullmatch(r'"([^"]|"")+"', text):
+        return text[1:-1].replace('""', '"')
+    return None
+
+
+def _columns_of(expr: str) -> set[str] | None:
+    from schemadoc.verify.checkexpr import referenced_columns
+
+    return referenced_columns(_KEY_SUFFIX.sub("", expr.strip()))
+
+
+def cast_type(column: Column) -> str:
+    """The type to cast a text value to for ``column``."""
+    t = column.type.strip() or "text"
+    return _SERIAL.get(t.lower(), t)
+
+
+def is_volatile_default(expr: str | None) -> bool:
+    """Whether a default gives a different value each time (uuid, sequence, clock)."""
+    if not expr:
+        return False
+    if "nextval" in expr.lower():
+        return True
+    node = parse_expression(f"({expr}) IS NULL")
+    if node is None:
+        return False
+    from schemadoc.verify.checkexpr import _walk
+
+    from pglast import ast
+
+    for n in _walk(node):
+        if isinstance(n, ast.FuncCall) and n.funcname:
+            last = n.funcname[-1]
+            if isinstance(last, ast.String) and last.sval.lower() in _VOLATILE_FUNCS:
+                return True
+    return False
+
+
+def _raw(text: str) -> sql.SQL:
+    """SQL text from the schema (an expression or a type); ``%`` doubled for parameter queries."""
+    return sql.SQL(text.replace("%", "%%"))
+
+
+def table_ident(qname: str) -> sql.Identifier:
+    schema, _, name = qname.partition(".")
+    return sql.Identifier(schema, name)
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, psycopg.Error) and exc.diag.message_primary:
+        return exc.diag.message_primary
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def raised_in_function(exc: BaseException) -> bool:
+    """Whether a server error came from inside a function (a trigger, typically)."""
+    if not isinstance(exc, psycopg.Error):
+        return False
+    context = exc.diag.context or ""
+    return exc.sqlstate == "P0001" or "function" in context.lower()
+
+
+@dataclass
+class _Cand:
+    value: str | None
+    regen: Callable[[], str] | None = None
+
+    def materialize(self) -> str | None:
+        return self.regen() if self.regen is not None else self.value
+
+
+@dataclass
+class TableInfo:
+    table: Table
+    types: dict[str, str]
+    checks: list[tuple[str, ExprInfo]]
+    keys: list[UniqueKey]
+    unique_columns: set[str]
+    fresh_fks: set[int]  # foreign keys whose columns take part in a unique key
+    hints: dict[str, list[Hint]] = field(default_factory=dict)
+
+
+def _type_base(ctype: str) -> tuple[str, int | None, bool]:
+    """(base type name lower case, length/precision modifier, is array)."""
+    t = ctype.strip().lower()
+    array = t.endswith("[]")
+    t = t.rstrip("[]").strip() if array else t
+    m = re.match(r"^(.*?)\s*\((\d+)(?:\s*,\s*(\d+))?\)\s*(.*)$", t)
+    mod: int | None = None
+    if m:
+        mod = int(m.group(2)) - (int(m.group(3)) if m.group(3) else 0)
+        t = (m.group(1) + (" " + m.group(4) if m.group(4) else "")).strip()
+    return t, mod, array
+
+
+def _fresh_text(maxlen: int | None) -> str:
+    text = "sd_" + secrets.token_hex(8)
+    if maxlen is not None and maxlen < len(text):
+        text = secrets.token_hex(16)[:maxlen]
+    return text
+
+
+def _hint_fits(value: str, base: str, mod: int | None) -> bool:
+    if base in _INT_TYPES:
+        return re.fullmatch(r"-?\d+", value) is not None
+    if base in _NUM_TYPES:
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            return False
+        return True
+    if base == "boolean" or base == "bool":
+        return value in ("true", "false")
+    if base == "uuid":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+    if base in _TEXT_TYPES and mod is not None:
+        return len(value) <= mod
+    return True
+
+
+class RowFactory:
+    """Builds rows for the tables of ``schema`` inside the current transaction of ``conn``.
+
+    Call :meth:`begin` after each new transaction: cached parents and the clock belong
+    to the transaction they were made in.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], schema: Schema) -> None:
+        self.conn = conn
+        self.schema = schema
+        self._info: dict[str, TableInfo] = {}
+        self._sp_counter = 0
+        self._sp_added: list[list[str]] = []
+        self.begin()
+
+    # -- transaction state -------------------------------------------------------------------
+
+    def begin(self) -> None:
+        self._parents: dict[str, Row] = {}
+        self._templates: dict[str, dict[str, _Cand]] = {}
+        self._defaults: dict[str, dict[str, str | None]] = {}
+        self._clock: dict[str, list[str]] | None = None
+        self._stack: list[str] = []
+        self._sp_added = []
+
+    @contextmanager
+    def savepoint(self, *, keep: bool = False) -> Iterator[None]:
+        """A savepoint; rolled back on error, and also on success unless ``keep``."""
+        self._sp_counter += 1
+        name = sql.Identifier(f"sd_sp_{self._sp_counter}")
+        self.conn.execute(sql.SQL("SAVEPOINT {}").format(name))
+        self._sp_added.append([])
+        try:
+            yield
+        except BaseException:
+            self._undo(name)
+            raise
+        added = self._sp_added.pop()
+        if keep:
+            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(name))
+            if self._sp_added:
+                self._sp_added[-1].extend(added)
+        else:
+            self._sp_added.append(added)
+            self._undo(name)
+
+    def _undo(self, name: sql.Identifier) -> None:
+        added = self._sp_added.pop()
+        for key in added:
+            self._parents.pop(key, None)
+        self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
+
+    def _remember_parent(self, table: str, row: Row) -> None:
+        self._parents[table] = row
+        if self._sp_added:
+            self._sp_added[-1].append(table)
+
+    # -- table facts -------------------------------------------------------------------------
+
+    def info(self, qname: str) -> TableInfo:
+        if qname in self._info:
+            return self._info[qname]
+        table = self.schema.tables.get(qname)
+        if table is None:
+            raise RowError(qname, "the document does not define this table")
+        types = {c.name: cast_type(c) for c in table.columns}
+        checks = [(c.expression, expression_info(c.expression)) for c in table.checks]
+        keys = unique_keys(self.schema, table)
+        unique_cols = {c for k in keys for c in k.columns}
+        fresh_fks = {i for i, fk in enumerate(table.foreign_keys) if set(fk.columns) & unique_cols}
+        hints: dict[str, list[Hint]] = {}
+        for _, ei in checks:
+            for col, hs in ei.hints.items():
+                bucket = hints.setdefault(col, [])
+                bucket.extend(h for h in hs if all(h.value != b.value for b in bucket))
+        info = TableInfo(table, types, checks, keys, unique_cols, fresh_fks, hints)
+        self._info[qname] = info
+        return info
+
+    def _now(self) -> dict[str, list[str]]:
+        if self._clock is None:
+            cur = self.conn.execute(
+                "SELECT now()::text, (now() - interval '1 day')::text, (now() + interval '1 day')::text,"
+                " localtimestamp::text, (localtimestamp - interval '1 day')::text,"
+                " (localtimestamp + interval '1 day')::text,"
+                " current_date::text, (current_date - 1)::text, (current_date + 1)::text"
+            )
+            r = cur.fetchone()
+            assert r is not None
+            self._clock = {"tz": list(r[0:3]), "ts": list(r[3:6]), "date": list(r[6:9])}
+        return self._clock
+
+    def defaults(self, qname: str) -> dict[str, str | None]:
+        """Each default of ``qname`` evaluated now, as text (None when it cannot be evaluated)."""
+        if qname in self._defaults:
+            return self._defaults[qname]
+        info = self.info(qname)
+        out: dict[str, str | None] = {}
+        for col in info.table.columns:
+            if col.default is None or is_volatile_default(col.default):
+                continue
+            query = sql.SQL("SELECT CAST(({}) AS {})::text").format(_raw(col.default), _raw(info.types[col.name]))
+            try:
+                with self.savepoint():
+                    r = self.conn.execute(query, ()).fetchone()
+                out[col.name] = r[0] if r else None
+            except psycopg.Error:
+                out[col.name] = None
+        self._defaults[qname] = out
+        return out
+
+    # -- candidates --------------------------------------------------------------------------
+
+    def _enum_labels(self, ctype: str) -> tuple[str, ...] | None:
+        name = ctype.strip().rstrip("[]").strip().replace('"', "")
+        found = self.schema.enums.get(qualify(name))
+        return found.labels if found else None
+
+    def _generic(self, ctype: str, fresh: bool) -> list[_Cand]:
+        labels = self._enum_labels(ctype)
+        base, mod, array = _type_base(ctype)
+        if labels is not None:
+            if array:
+                return [_Cand("{}")] + [_Cand("{" + _array_elem(lab) + "}") for lab in labels[:1]]
+            return [_Cand(lab) for lab in labels]
+        domain = self.schema.domains.get(qualify(ctype.strip().replace('"', "")))
+        if domain is not None and not array:
+            return self._generic(domain.base_type, fresh)
+        if array:
+            elems = self._generic(ctype.strip()[:-2], False)
+            out = [_Cand("{}")]
+            out += [_Cand("{" + _array_elem(e.value) + "}") for e in elems[:2] if e.value is not None]
+            return out
+        if base in _INT_TYPES:
+            if base in ("smallint", "int2"):
+                lo, hi = 10_000, 32_000
+            elif base in ("bigint", "int8"):
+                lo, hi = 10**15, 9 * 10**17
+            else:
+                lo, hi = 1_000_000_000, 2_000_000_000
+            plain = ["1", "0", "100", "-1", "1000000"]
+            fresh_c = _Cand(str(random.randint(lo, hi)), lambda: str(random.randint(lo, hi)))
+            return [fresh_c] + [_Cand(v) for v in plain] if fresh else [_Cand(v) for v in plain] + [fresh_c]
+        if base in _NUM_TYPES:
+            digits = mod if base in ("numeric", "decimal") and mod is not None else 9
+            top = max(10 ** min(digits, 15) - 1, 1)
+            plain = ["1", "0", "0.5", "-1", "100"]
+            fresh_c = _Cand(str(random.randint(1, top)), lambda: str(random.randint(1, top)))
+            return [fresh_c] + [_Cand(v) for v in plain] if fresh else [_Cand(v) for v in plain] + [fresh_c]
+        if base in _TEXT_TYPES:
+            fresh_c = _Cand(_fresh_text(mod), lambda: _fresh_text(mod))
+            plain = [_Cand(v) for v in ("x", "abc", "") if mod is None or len(v) <= mod]
+            return [fresh_c, *plain] if fresh else [*plain, fresh_c]
+        if base == "uuid":
+            return [_Cand(str(uuid.uuid4()), lambda: str(uuid.uuid4()))]
+        if base in ("boolean", "bool"):
+            return [_Cand("true"), _Cand("false")]
+        if base in ("timestamp with time zone", "timestamptz"):
+            return [_Cand(v) for v in self._now()["tz"]]
+        if base in ("timestamp without time zone", "timestamp"):
+            return [_Cand(v) for v in self._now()["ts"]]
+        if base == "date":
+            return [_Cand(v) for v in self._now()["date"]]
+        if base.startswith("time"):
+            return [_Cand("12:00:00"), _Cand("00:00:00"), _Cand("23:59:59")]
+        if base == "interval":
+            return [_Cand("1 hour"), _Cand("0"), _Cand("-1 hour")]
+        if base in ("json", "jsonb"):
+            return [_Cand("{}"), _Cand("[]"), _Cand('"x"'), _Cand("1")]
+        if base == "bytea":
+            return [_Cand("\\x00"), _Cand("\\x" + secrets.token_hex(8), lambda: "\\x" + secrets.token_hex(8))]
+        if base == "inet":
+            return [_Cand("127.0.0.1"), _Cand("10.0.0.1")]
+        if base == "cidr":
+            return [_Cand("10.0.0.0/8")]
+        if base in ("macaddr", "macaddr8"):
+            return [_Cand("08:00:2b:01:02:03" + (":04:05" if base == "macaddr8" else ""))]
+        if base in ("tsvector", "tsquery"):
+            return [_Cand("x")]
+        if base == "xml":
+            return [_Cand("<x/>")]
+        if base in ("point",):
+            return [_Cand("(0,0)")]
+        if base in ("bit", "bit varying", "varbit"):
+            return [_Cand("1" * (mod or 1))]
+        fresh_c = _Cand(_fresh_text(None), lambda: _fresh_text(None))
+        return [_Cand("x"), _Cand("1"), _Cand("{}"), _Cand("true"), _Cand("2000-01-01"), fresh_c]
+
+    def _candidates(self, info: TableInfo, col: Column, *, nullable: bool, fresh: bool) -> list[_Cand]:
+        ctype = info.types[col.name]
+        base, mod, array = _type_base(ctype)
+        out: list[_Cand] = [_Cand(None)] if nullable else []
+        default = self.defaults(info.table.qname).get(col.name) if col.default is not None else None
+        if default is not None:
+            out.append(_Cand(default))
+        if not array:
+            for h in info.hints.get(col.name, ()):
+                if not _hint_fits(h.value, base, mod):
+                    continue
+                pattern = h.like_pattern
+                if pattern is not None and (fresh or col.name in info.unique_columns):
+                    out.append(_Cand(like_match(pattern, True), lambda p=pattern: like_match(p, True)))
+                else:
+                    out.append(_Cand(h.value))
+        out.extend(self._generic(ctype, fresh))
+        seen: set[str | None] = set()
+        unique: list[_Cand] = []
+        for c in out:
+            if c.regen is None and c.value in seen:
+                continue
+            seen.add(c.value)
+            unique.append(c)
+        return unique
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def row(
+        self,
+        qname: str,
+        *,
+        fixed: Mapping[str, str | None] | None = None,
+        omit: Sequence[str] = (),
+        non_null: Sequence[str] = (),
+        conditions: Sequence[Condition] = (),
+        violate: str | None = None,
+        fresh_fk: ForeignKey | None = None,
+    ) -> Row:
+        """Values for one valid row of ``qname`` (parents inserted as needed).
+
+        ``fixed`` values are used as given; ``omit`` columns are left to their defaults;
+        ``non_null`` columns get a value; each condition must hold; ``violate`` names a
+        CHECK expression of the table that must be false while all others hold; the
+        parent of ``fresh_fk`` is a new row, not a shared one.
+        """
+        info = self.info(qname)
+        fixed = dict(fixed or {})
+        plain = not fixed and not omit and not non_null and not conditions and violate is None
+        if plain and qname in self._templates:
+            chosen = self._templates[qname]
+        else:
+            chosen = self._plan(info, fixed, set(omit), set(non_null), list(conditions), violate)
+            if plain:
+                self._templates[qname] = chosen
+        values: Row = {c: cand.materialize() for c, cand in chosen.items()}
+        values.update(fixed)
+        self._attach_parents(info, values, fixed, fresh_fk)
+        return values
+
+    def _plan(
+        self,
+        info: TableInfo,
+        fixed: dict[str, str | None],
+        omit: set[str],
+        non_null: set[str],
+        conditions: list[Condition],
+        violate: str | None,
+    ) -> dict[str, _Cand]:
+        table = info.table
+        conds: list[tuple[str, Mode, set[str] | None]] = []
+        for expr, ei in info.checks:
+            if not ei.parsed:
+                continue  # the insert itself tells whether it holds
+            conds.append((expr, "false" if expr == violate else "not_false", set(ei.columns)))
+        if violate is not None and all(expr != violate for expr, *_ in conds):
+            conds.append((violate, "false", _columns_of(violate)))
+        for expr, mode in conditions:
+            conds.append((expr, mode, _columns_of(expr)))
+        colnames = {c.name for c in table.columns}
+        mentioned: set[str] = set()
+        for _, _, cols in conds:
+            mentioned |= (cols or set()) & colnames
+        fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        chosen: dict[str, _Cand] = {}
+        lists: dict[str, list[_Cand]] = {}
+        for col in table.columns:
+            name = col.name
+            if col.generated is not None:
+                continue
+            if name in fixed:
+                lists[name] = [_Cand(fixed[name])]
+                continue
+            unique = name in info.unique_columns
+            if name in omit or col.identity is not None:
+                if name in mentioned:
+                    dv = self.defaults(table.qname).get(name)
+                    if dv is not None:
+                        lists[name] = [_Cand(dv)]
+                continue
+            needs = not col.nullable or name in non_null
+            if name not in mentioned:
+                if col.default is not None and not needs_fresh_default(col, unique):
+                    continue
+                if _is_serial(col) and not fixed.get(name):
+                    continue
+                if not needs and (name in fk_cols or col.default is None):
+                    chosen[name] = _Cand(None)
+                    continue
+                cands = self._candidates(info, col, nullable=False, fresh=unique or name in fk_cols)
+                chosen[name] = cands[0]
+                continue
+            lists[name] = self._candidates(info, col, nullable=not needs, fresh=unique)
+        # search the columns tied together by conditions, one connected group at a time
+        grouped: set[str] = set()
+        for group, group_conds in _groups(conds, set(lists)):
+            grouped.update(group)
+            found = self._search(info, group, [lists[c] for c in group], group_conds)
+            if found is None:
+                described = "; ".join(
+                    f"{expr} must be {'false' if mode == 'false' else 'true'}" for expr, mode, _ in group_conds
+                )
+                raise RowError(table.qname, f"no values found for {', '.join(group)} where {described}")
+            for c, cand in zip(group, found, strict=True):
+                if c not in omit:
+                    chosen[c] = cand
+        for c, cands in lists.items():
+            if c not in grouped and c not in omit:
+                chosen[c] = cands[0]
+        return chosen
+
+    def _search(
+        self, info: TableInfo, cols: list[str], lists: list[list[_Cand]], conds: list[tuple[str, Mode, Any]]
+    ) -> list[_Cand] | None:
+        cap = {1: 60, 2: 16, 3: 10, 4: 7}.get(len(cols), 5)
+        lists = [lst[:cap] for lst in lists]
+        combos = sorted(itertools.product(*[range(len(lst)) for lst in lists]), key=sum)[:_MAX_COMBOS]
+        types = [info.types[c] for c in cols]
+        alias = sql.Identifier(info.table.name)
+        names = sql.SQL(", ").join([sql.Identifier("__sd_i"), *[sql.Identifier(c) for c in cols]])
+        preds = []
+        for expr, mode, _ in conds:
+            test = {"not_false": "IS NOT FALSE", "true": "IS TRUE", "false": "IS FALSE"}[mode]
+            preds.append(sql.SQL("({}) {}").format(_raw(expr), sql.SQL(test)))
+        where = sql.SQL(" AND ").join(preds)
+        for start in range(0, len(combos), _BATCH):
+            batch = combos[start : start + _BATCH]
+            hit = self._evaluate(batch, lists, types, alias, names, where)
+            if hit is not None:
+                return [lists[i][k] for i, k in enumerate(batch[hit])]
+        return None
+
+    def _evaluate(
+        self,
+        batch: list[tuple[int, ...]],
+        lists: list[list[_Cand]],
+        types: list[str],
+        alias: sql.Identifier,
+        names: sql.Composable,
+        where: sql.Composable,
+    ) -> int | None:
+        def query(rows: list[tuple[int, tuple[int, ...]]]) -> tuple[sql.Composable, list[Any]]:
+            params: list[Any] = []
+            tuples = []
+            for n, combo in rows:
+                cells: list[sql.Composable] = [sql.Literal(n)]
+                for i, k in enumerate(combo):
+                    cells.append(sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(types[i])))
+                    params.append(lists[i][k].value)
+                tuples.append(sql.SQL("({})").format(sql.SQL(", ").join(cells)))
+            q = sql.SQL("SELECT {} FROM (VALUES {}) AS {}({}) WHERE {} ORDER BY 1 LIMIT 1").format(
+                sql.Identifier("__sd_i"), sql.SQL(", ").join(tuples), alias, names, where
+            )
+            return q, params
+
+        indexed = list(enumerate(batch))
+        try:
+            with self.savepoint():
+                q, params = query(indexed)
+                r = self.conn.execute(q, params).fetchone()
+            return int(r[0]) if r else None
+        except psycopg.Error:
+            pass
+        # some candidate is not a valid value of its type, or a condition errors: one at a time
+        for n, combo in indexed[:80]:
+            try:
+                with self.savepoint():
+                    q, params = query([(n, combo)])
+                    r = self.conn.execute(q, params).fetchone()
+                if r:
+                    return n
+            except psycopg.Error:
+                continue
+        return None
+
+    # -- parents -----------------------------------------------------------------------------
+
+    def _attach_parents(
+        self, info: TableInfo, values: Row, fixed: Mapping[str, str | None], fresh_fk: ForeignKey | None
+    ) -> None:
+        table = info.table
+        for i, fk in enumerate(table.foreign_keys):
+            if any(c in fixed for c in fk.columns):
+                continue
+            if any(values.get(c) is None for c in fk.columns):
+                continue  # MATCH SIMPLE: a NULL in the key needs no parent
+            if fk.ref_table == table.qname:
+                for ref in fk.ref_columns:
+                    if values.get(ref) is None:
+                        ref_col = table.column(ref)
+                        if ref_col is None:
+                            raise RowError(table.qname, f"references missing column {ref}")
+                        values[ref] = self._generic(info.types[ref], True)[0].materialize()
+                for c, ref in zip(fk.columns, fk.ref_columns, strict=False):
+                    values[c] = values[ref]
+                continue
+            fresh = i in info.fresh_fks or fk is fresh_fk
+            parent = self.parent(fk.ref_table, fk.ref_columns, fresh=fresh)
+            for c, ref in zip(fk.columns, fk.ref_columns, strict=False):
+                values[c] = parent.get(ref)
+
+    def parent(self, qname: str, ref_columns: Sequence[str] = (), *, fresh: bool = False) -> Row:
+        """An inserted row of ``qname`` with non-null ``ref_columns`` (shared unless ``fresh``)."""
+        if not fresh and qname in self._parents:
+            return self._parents[qname]
+        if qname in self._stack:
+            chain = " -> ".join([*self._stack, qname])
+            raise RowError(self._stack[0], f"foreign keys form a cycle of NOT NULL columns ({chain})")
+        if qname not in self.schema.tables:
+            raise RowError(qname, "a foreign key references this table, which the document does not define")
+        self._stack.append(qname)
+        try:
+            ref_info = self.info(qname)
+            need = [c for c in ref_columns if (col := ref_info.table.column(c)) is not None and col.nullable]
+            values = self.row(qname, non_null=need)
+            try:
+                with self.savepoint(keep=True):
+                    inserted = self.insert(qname, values)
+            except psycopg.Error as exc:
+                raise RowError(
+                    qname,
+                    f"inserting a parent row failed: {error_text(exc)}",
+                    sqlstate=exc.sqlstate,
+                    in_trigger=raised_in_function(exc),
+                ) from exc
+        finally:
+            self._stack.pop()
+        if not fresh:
+            self._remember_parent(qname, inserted)
+        return inserted
+
+    # -- statements --------------------------------------------------------------------------
+
+    def insert(self, qname: str, values: Row) -> Row:
+        """INSERT one row; returns every column of the stored row as text."""
+        info = self.info(qname)
+        cols = [c for c in values if info.table.column(c) is not None]
+        overriding = any(
+            (col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols
+        )
+        returning = self.returning(qname)
+        if cols:
+            q = sql.SQL("INSERT INTO {} ({}) {}VALUES ({}) RETURNING {}").format(
+                table_ident(qname),
+                sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+                sql.SQL("OVERRIDING SYSTEM VALUE " if overriding else ""),
+                sql.SQL(", ").join(
+                    sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(info.types[c])) for c in cols
+                ),
+                returning,
+            )
+        else:
+            q = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(table_ident(qname), returning)
+        r = self.conn.execute(q, [values[c] for c in cols]).fetchone()
+        assert r is not None
+        return dict(zip([c.name for c in info.table.columns], r, strict=True))
+
+    def returning(self, qname: str) -> sql.Composable:
+        """``col::text, ...`` for every column of the table, in model order."""
+        info = self.info(qname)
+        return sql.SQL(", ").join(
+            sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns
+        )
+
+    def locator(self, qname: str, row: Row) -> tuple[sql.Composable, list[Any]] | None:
+        """A WHERE clause that finds ``row`` again (by primary key or a non-null unique key)."""
+        info = self.info(qname)
+        for key in info.keys:
+            if key.where or key.expression or not key.columns:
+                continue
+            if all(row.get(c) is not None for c in key.columns):
+                parts = [
+                    sql.SQL("{} = CAST({} AS {})").format(sql.Identifier(c), sql.Placeholder(), _raw(info.types[c]))
+                    for c in key.columns
+                ]
+                return sql.SQL(" AND ").join(parts), [row[c] for c in key.columns]
+        return None
+
+    def fresh_value(self, qname: str, column: str) -> str | None:
+        """A new value of ``column``'s type, unlikely to exist anywhere."""
+        info = self.info(qname)
+        return self._generic(info.types[column], True)[0].materialize()
+
+
+def needs_fresh_default(col: Column, unique: bool) -> bool:
+    """A unique column whose default would repeat (a constant, now()) gets an explicit value."""
+    return unique and not is_volatile_default(col.default)
+
+
+def _is_serial(col: Column) -> bool:
+    return col.type.strip().lower() in _SERIAL
+
+
+def _array_elem(value: str | None) -> str:
+    text = value or ""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _groups(
+    conds: list[tuple[str, Mode, set[str] | None]], searchable: set[str]
+) -> list[tuple[list[str], list[tuple[str, Mode, set[str] | None]]]]:
+    """Split conditions into groups that share columns (union-find over column names)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    usable: list[tuple[str, Mode, set[str] | None, list[str]]] = []
+    for expr, mode, cols in conds:
+        own = sorted((cols or set()) & searchable)
+        usable.append((expr, mode, cols, own))
+        for a, b in itertools.pairwise(own):
+            parent[find(a)] = find(b)
+        for a in own:
+            find(a)
+    groups: dict[str, tuple[list[str], list[tuple[str, Mode, set[str] | None]]]] = {}
+    for expr, mode, cols, own in usable:
+        if not own:
+            continue
+        root = find(own[0])
+        entry = groups.setdefault(root, ([], []))
+        for c in own:
+            if c not in entry[0]:
+                entry[0].append(c)
+        entry[1].append((expr, mode, cols))
+    return [(sorted(cols), cs) for cols, cs in groups.values()]
