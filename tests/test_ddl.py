@@ -215,6 +215,8 @@ def full_schema(names: Names) -> Schema:
             "app", "team_lower_name", "app.team", ("lower(name)",), unique=True, where="status <> 'archived'"
         ),
         Index("public", "team_counts_team", "public.team_counts", ("team_id",), unique=True),
+        Index("public", "events_at", "public.events", ("at",)),
+        Index("public", "events_2024_at_idx", "public.events_2024", ("at",)),
         Index("public", "ticket_code", "public.ticket", ("code",), method="hash"),
     )
     triggers = (
@@ -242,6 +244,7 @@ def full_schema(names: Names) -> Schema:
         Grant("SELECT", "TABLE", "app.team", names.reader),
         Grant("SELECT", "TABLE", "public.b_teams", "public"),
         Grant("USAGE", "SCHEMA", "app", names.reader),
+        Grant("USAGE", "TYPE", "app.status", names.reader),
         Grant("EXECUTE", "FUNCTION", "public.team_size(t bigint DEFAULT 0)", names.reader),
         Grant("EXECUTE", "FUNCTION", "public.archive_team(t bigint)", names.writer),
         Grant("USAGE", "SEQUENCE", "public.ticket_seq", names.writer, with_grant_option=True),
@@ -495,6 +498,15 @@ def test_indexes_applied(applied: Applied) -> None:
         )
         == "hash"
     )
+    # the partition's own index was created first and adopted by the parent's
+    assert (
+        one(
+            applied.url,
+            "SELECT inhparent::regclass::text FROM pg_inherits"
+            " WHERE inhrelid = 'public.events_2024_at_idx'::regclass",
+        )
+        == "events_at"
+    )
     server = one(applied.url, "SELECT current_setting('server_version_num')::int")
     if server >= 150000:
         assert one(
@@ -526,6 +538,16 @@ def test_grants_applied(applied: Applied) -> None:
     assert privileges == {"SELECT", "INSERT"}
     assert one(applied.url, "SELECT has_function_privilege(%s, 'public.team_size(bigint)', 'EXECUTE')", r)
     assert one(applied.url, "SELECT has_schema_privilege(%s, 'app', 'USAGE')", r)
+    assert (
+        one(
+            applied.url,
+            "SELECT count(*) FROM pg_type, aclexplode(typacl) AS a"
+            " WHERE pg_type.oid = 'app.status'::regtype AND a.privilege_type = 'USAGE'"
+            " AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+            r,
+        )
+        == 1
+    )
     assert one(
         applied.url,
         "SELECT has_sequence_privilege(%s, 'public.ticket_seq', 'USAGE WITH GRANT OPTION')",
@@ -767,6 +789,53 @@ def test_unknown_extension_is_kept_even_when_unavailable() -> None:
     statements, diagnostics = render_ddl(schema, server_version=180000, available_extensions=frozenset())
     assert [s.sql for s in statements] == ["CREATE EXTENSION IF NOT EXISTS postgis"]
     assert diagnostics == []
+
+
+def test_role_name_with_dollars_and_quotes(database_url: str) -> None:
+    role = f'sd$$"{uuid.uuid4().hex[:6]}'
+    statements, _ = render_ddl(Schema(roles=keyed(Role(role, created_by_document=False))))
+    text = ddl_text(statements)
+    assert text.startswith("DO $q1$ ")
+    try:
+        run_script(database_url, text)
+        run_script(database_url, text)  # a second run finds the role and leaves it
+        assert one(database_url, "SELECT count(*) FROM pg_roles WHERE rolname = %s", role) == 1
+    finally:
+        drop_roles([database_url], [role])
+
+
+def test_function_reading_a_view_comes_after_it(database_url: str) -> None:
+    fn = Function("ord", "a_count", "", "bigint", "sql", "SELECT count(*) FROM ord.z_items")
+    base = Table("ord", "base", columns=(Column("id", "integer"),))
+    view = View("ord", "z_items", "SELECT id FROM ord.base;")
+    user_view = View("ord", "b_counts", "SELECT ord.a_count() AS n")
+    statements, _ = render_ddl(Schema(tables=keyed(base), functions=keyed(fn), views=keyed(view, user_view)))
+    order = [s.sql.split(" AS ")[0].split("(")[0] for s in statements if s.kind in ("function", "view")]
+    assert order == [
+        "CREATE VIEW ord.z_items",
+        "CREATE OR REPLACE FUNCTION ord.a_count",
+        "CREATE VIEW ord.b_counts",
+    ]
+    assert "FROM ord.base;;" not in ddl_text(statements)  # the definition's own semicolon is dropped
+    run_script(database_url, ddl_text(statements))
+    assert one(database_url, "SELECT n FROM ord.b_counts") == 0
+
+
+def test_topo_sort_keeps_order_and_survives_cycles() -> None:
+    from schemadoc.write.order import topo_sort
+
+    deps = {"a": {"c"}, "b": set(), "c": {"b"}, "x": {"y"}, "y": {"x"}}
+    assert topo_sort(["a", "b", "c"], lambda k: deps[k]) == ["b", "c", "a"]
+    assert topo_sort(["x", "y"], lambda k: deps[k]) == ["y", "x"]
+    assert topo_sort(["b", "a", "zzz"], lambda k: deps.get(k, {"nowhere"})) == ["b", "a", "zzz"]
+
+
+def test_uuid_ossp_left_out_when_only_gen_random_uuid_is_used() -> None:
+    statements, diagnostics = render_ddl(
+        _uuid_schema("gen_random_uuid()", "uuid-ossp"), server_version=None, available_extensions=frozenset()
+    )
+    assert [s.kind for s in statements] == ["table"]
+    assert [d.code for d in diagnostics] == ["SD401"]
 
 
 # --- round trip through the catalog ------------------------------------------------------------

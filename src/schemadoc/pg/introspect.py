@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from collections.abc import Sequence as Seq
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, Literal, cast
 
@@ -20,6 +21,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
+from schemadoc.diagnostics import fail
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -42,6 +44,7 @@ from schemadoc.model import (
     Unique,
     View,
 )
+from schemadoc.sqlnames import quote_ident
 
 Row = dict[str, Any]
 
@@ -83,31 +86,47 @@ _IND_DESC = 1
 _IND_NULLS_FIRST = 2
 
 
+MIN_SERVER_VERSION = 150000
+
+
 def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None) -> Schema:
     """Read the schema of the database behind ``conn``.
 
     ``schemas`` limits the result to those schemas; by default every schema except the
     system ones and those an extension created. Objects that belong to an extension
-    are always left out.
+    are always left out. Needs PostgreSQL 15 or later.
     """
+    if conn.info.server_version < MIN_SERVER_VERSION:
+        raise fail(
+            "SD201",
+            f"PostgreSQL {conn.info.server_version // 10000} is not supported: "
+            "schemadoc reads PostgreSQL 15 or later",
+        )
     with _snapshot(conn):
         names = _schema_names(conn, schemas)
         params: dict[str, Any] = {"schemas": names}
-        columns = _columns(_query(conn, "columns", params))
-        tables = _tables(_query(conn, "tables", params), columns, _query(conn, "constraints", params))
+        cat = _Catalog(
+            comments={(r["kind"], r["oid"], r["subid"]): r["comment"] for r in _query(conn, "comments", {})},
+            opclasses={r["oid"]: r["name"] for r in _query(conn, "opclasses", {})},
+        )
+        columns = cat.read_columns(_query(conn, "columns", params))
+        tables = _tables(cat, _query(conn, "tables", params), columns, _query(conn, "constraints", params))
         grants = tuple(_grant(r) for r in _query(conn, "grants", params))
         policies = [_policy(r) for r in _query(conn, "policies", params)]
         referenced = {g.grantee for g in grants} | {r for p in policies for r in p.roles}
         role_names = sorted(referenced - {"public"})
         roles = _query(conn, "roles", {"names": role_names}) if role_names else []
-        functions = [_function(r) for r in _query(conn, "functions", params)]
+        functions = [_function(cat, r) for r in _query(conn, "functions", params)]
+        indexes = [_index(cat, r) for r in _query(conn, "indexes", params)]
+        views = [_view(cat, r, columns) for r in _query(conn, "views", params)]
+        triggers = [_trigger(r, conn.info.encoding) for r in _query(conn, "triggers", params)]
         return Schema(
             tables=tables,
-            indexes={i.qname: i for i in (_index(r) for r in _query(conn, "indexes", params))},
-            views={v.qname: v for v in (_view(r, columns) for r in _query(conn, "views", params))},
+            indexes={i.qname: i for i in indexes},
+            views={v.qname: v for v in views},
             functions={f.signature: f for f in functions},
-            triggers={t.key: t for t in (_trigger(r, conn) for r in _query(conn, "triggers", params))},
-            enums={e.qname: e for e in (_enum(r) for r in _query(conn, "enums", params))},
+            triggers={t.key: t for t in triggers},
+            enums={e.qname: e for e in (_enum(cat, r) for r in _query(conn, "enums", params))},
             domains={d.qname: d for d in (_domain(r) for r in _query(conn, "domains", params))},
             sequences={s.qname: s for s in (_sequence(r) for r in _query(conn, "sequences", params))},
             extensions={
@@ -118,6 +137,43 @@ def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None
             policies={p.key: p for p in policies},
             schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
         )
+
+
+@dataclass
+class _Catalog:
+    """Lookups shared by several object kinds: comments by object, operator classes
+    that must be named, and column names by relation and column number."""
+
+    comments: dict[tuple[str, int, int], str]
+    opclasses: dict[int, str]
+    attnames: dict[int, dict[int, str]] = field(default_factory=dict)
+
+    def comment(self, kind: str, oid: int, subid: int = 0) -> str | None:
+        return self.comments.get((kind, oid, subid))
+
+    def names(self, relid: int, attnums: Seq[int] | None) -> tuple[str, ...]:
+        table = self.attnames.get(relid, {})
+        return tuple(table.get(n, str(n)) for n in attnums or ())
+
+    def read_columns(self, rows: list[Row]) -> dict[str, list[Column]]:
+        """Columns of every table and view, keyed by the relation's qualified name."""
+        out: dict[str, list[Column]] = defaultdict(list)
+        for r in rows:
+            self.attnames.setdefault(r["relid"], {})[r["attnum"]] = r["name"]
+            generated = r["generated"] in ("s", "v")
+            out[_qname(r["schema"], r["table_name"])].append(
+                Column(
+                    name=r["name"],
+                    type=r["type"],
+                    nullable=not r["not_null"],
+                    default=None if generated else r["expr"],
+                    identity=_IDENTITY.get(r["identity"]),
+                    generated=r["expr"] if generated else None,
+                    collation=r["collation"],
+                    comment=self.comment("class", r["relid"], r["attnum"]),
+                )
+            )
+        return out
 
 
 def query_text(name: str) -> str:
@@ -169,26 +225,6 @@ def _qname(schema: str, name: str) -> str:
     return f"{schema}.{name}"
 
 
-def _columns(rows: list[Row]) -> dict[str, list[Column]]:
-    """Columns of every table and view, keyed by the relation's qualified name."""
-    out: dict[str, list[Column]] = defaultdict(list)
-    for r in rows:
-        generated = r["generated"] in ("s", "v")
-        out[_qname(r["schema"], r["table_name"])].append(
-            Column(
-                name=r["name"],
-                type=r["type"],
-                nullable=not r["not_null"],
-                default=None if generated else r["expr"],
-                identity=_IDENTITY.get(r["identity"]),
-                generated=r["expr"] if generated else None,
-                collation=r["collation"],
-                comment=r["comment"],
-            )
-        )
-    return out
-
-
 def check_expression(definition: str) -> str:
     """The expression of ``CHECK (expr) [NO INHERIT] [NOT VALID] [NOT ENFORCED]``."""
     text = definition.strip()
@@ -205,7 +241,7 @@ def check_expression(definition: str) -> str:
 
 
 def _tables(
-    table_rows: list[Row], columns: dict[str, list[Column]], constraint_rows: list[Row]
+    cat: _Catalog, table_rows: list[Row], columns: dict[str, list[Column]], constraint_rows: list[Row]
 ) -> dict[str, Table]:
     by_table: dict[str, list[Row]] = defaultdict(list)
     for r in constraint_rows:
@@ -218,7 +254,7 @@ def _tables(
         checks: list[Check] = []
         fks: list[ForeignKey] = []
         for k in by_table.get(qname, ()):
-            cols = tuple(k["columns"])
+            cols = cat.names(k["relid"], k["columns"])
             if k["type"] == "p":
                 pk = PrimaryKey(cols, name=k["name"])
             elif k["type"] == "u":
@@ -226,7 +262,7 @@ def _tables(
             elif k["type"] == "c":
                 checks.append(Check(check_expression(k["definition"]), name=k["name"], columns=cols))
             else:
-                fks.append(_foreign_key(k))
+                fks.append(_foreign_key(cat, k, cols))
         parent = r["parent_name"]
         tables[qname] = Table(
             schema=r["schema"],
@@ -236,7 +272,7 @@ def _tables(
             uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
             checks=tuple(checks),
             foreign_keys=tuple(sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))),
-            comment=r["comment"],
+            comment=cat.comment("class", r["oid"]),
             rls_enabled=r["rls_enabled"],
             rls_forced=r["rls_forced"],
             partition_by=r["partition_by"],
@@ -246,11 +282,14 @@ def _tables(
     return tables
 
 
-def _foreign_key(k: Row) -> ForeignKey:
+def _foreign_key(cat: _Catalog, k: Row, columns: tuple[str, ...]) -> ForeignKey:
+    ref_columns = k["ref_column_names"]
     return ForeignKey(
-        columns=tuple(k["columns"]),
+        columns=columns,
         ref_table=_qname(k["ref_schema"], k["ref_table"]),
-        ref_columns=tuple(k["ref_columns"]),
+        ref_columns=tuple(ref_columns)
+        if ref_columns is not None
+        else cat.names(k["ref_relid"], k["ref_columns"]),
         on_delete=_FK_ACTIONS[k["on_delete"]],
         on_update=_FK_ACTIONS[k["on_update"]],
         match_full=k["match_type"] == "f",
@@ -260,15 +299,24 @@ def _foreign_key(k: Row) -> ForeignKey:
     )
 
 
-def _index(r: Row) -> Index:
+def _index_column(cat: _Catalog, r: Row, position: int) -> str:
+    """Key or INCLUDE column ``position`` (0-based) as SQL text."""
+    expressions = r["expressions"]
+    if expressions and expressions[position] is not None:
+        return str(expressions[position])
+    return quote_ident(cat.names(r["relid"], [r["attnums"][position]])[0])
+
+
+def _index(cat: _Catalog, r: Row) -> Index:
     count: int = r["key_count"]
+    total = len(r["attnums"])
     keys: list[str] = []
-    for position, column in enumerate(r["columns"][:count]):
-        key = column
-        opclass = r["opclasses"][position] if position < len(r["opclasses"]) else None
+    for position in range(count):
+        key = _index_column(cat, r, position)
+        opclass = cat.opclasses.get(r["opclasses"][position])
         if opclass:
             key += f" {opclass}"
-        option = r["options"][position] if position < len(r["options"]) else 0
+        option = r["options"][position]
         if option & _IND_DESC:
             key += " DESC" if option & _IND_NULLS_FIRST else " DESC NULLS LAST"
         elif option & _IND_NULLS_FIRST:
@@ -282,13 +330,13 @@ def _index(r: Row) -> Index:
         unique=r["is_unique"],
         method=r["method"],
         where=r["predicate"],
-        include=tuple(r["columns"][count:]),
+        include=tuple(_index_column(cat, r, p) for p in range(count, total)),
         nulls_not_distinct=bool(r["nulls_not_distinct"]),
-        comment=r["comment"],
+        comment=cat.comment("class", r["oid"]),
     )
 
 
-def _view(r: Row, columns: dict[str, list[Column]]) -> View:
+def _view(cat: _Catalog, r: Row, columns: dict[str, list[Column]]) -> View:
     qname = _qname(r["schema"], r["name"])
     return View(
         schema=r["schema"],
@@ -296,11 +344,11 @@ def _view(r: Row, columns: dict[str, list[Column]]) -> View:
         definition=r["definition"].strip().removesuffix(";").rstrip(),
         materialized=r["materialized"],
         columns=tuple(c.name for c in columns.get(qname, ())),
-        comment=r["comment"],
+        comment=cat.comment("class", r["oid"]),
     )
 
 
-def _function(r: Row) -> Function:
+def _function(cat: _Catalog, r: Row) -> Function:
     return Function(
         schema=r["schema"],
         name=r["name"],
@@ -311,7 +359,7 @@ def _function(r: Row) -> Function:
         volatility=_VOLATILITY[r["volatility"]],
         security_definer=r["security_definer"],
         kind="procedure" if r["kind"] == "p" else "function",
-        comment=r["comment"],
+        comment=cat.comment("proc", r["oid"]),
     )
 
 
@@ -324,7 +372,7 @@ def trigger_when(definition: str) -> str | None:
     return definition[start + len(" WHEN (") : end]
 
 
-def _trigger(r: Row, conn: psycopg.Connection[Any]) -> Trigger:
+def _trigger(r: Row, encoding: str) -> Trigger:
     tgtype: int = r["tgtype"]
     if tgtype & _TG_BEFORE:
         timing: Literal["BEFORE", "AFTER", "INSTEAD OF"] = "BEFORE"
@@ -343,7 +391,6 @@ def _trigger(r: Row, conn: psycopg.Connection[Any]) -> Trigger:
     if tgtype & _TG_TRUNCATE:
         events.append("TRUNCATE")
     raw: bytes = r["args"] or b""
-    encoding = conn.info.encoding
     args = tuple(a.decode(encoding) for a in raw.split(b"\x00")[: r["nargs"]])
     return Trigger(
         name=r["name"],
@@ -357,8 +404,10 @@ def _trigger(r: Row, conn: psycopg.Connection[Any]) -> Trigger:
     )
 
 
-def _enum(r: Row) -> Enum:
-    return Enum(schema=r["schema"], name=r["name"], labels=tuple(r["labels"]), comment=r["comment"])
+def _enum(cat: _Catalog, r: Row) -> Enum:
+    return Enum(
+        schema=r["schema"], name=r["name"], labels=tuple(r["labels"]), comment=cat.comment("type", r["oid"])
+    )
 
 
 def _domain(r: Row) -> Domain:

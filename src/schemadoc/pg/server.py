@@ -56,6 +56,7 @@ _RELOCATED_PREFIX = "schemadoc-pg-"
 _ORIGIN_FILE = "origin"
 _START_TIMEOUT = 60
 _SERVER_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
+_TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 
 
@@ -379,13 +380,24 @@ class EmbeddedServer:
             account = _service_account()
             proc = self._run(
                 account,
-                [str(bindir / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "-t", str(_START_TIMEOUT), "stop"],
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(pgdata),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    str(_START_TIMEOUT),
+                    "stop",
+                ],
                 cwd=pgdata.parent,
             )
             if proc.returncode != 0 and self._postmaster() is not None:
                 raise fail(
                     "SD505",
-                    f"the embedded PostgreSQL server in {self.data_dir} did not stop: {_last_line(proc.stderr)}",
+                    f"the embedded PostgreSQL server in {self.data_dir} did not stop: "
+                    f"{_last_line(proc.stderr)}",
                     hint=f"see {self.log_file}",
                 )
 
@@ -444,7 +456,7 @@ class EmbeddedServer:
             raise fail(
                 "SD508",
                 f"the user {account.name!r} that runs the server cannot reach {self.data_dir}",
-                hint="pass --data-dir with a directory under a path every user can traverse, such as /tmp",
+                hint=_TRAVERSE_HINT,
             )
         if self.data_dir.lstat().st_uid != account.uid:
             os.chown(self.data_dir, account.uid, account.gid, follow_symlinks=False)
@@ -489,7 +501,7 @@ class EmbeddedServer:
                     "SD508",
                     f"the user {account.name!r} that runs the server cannot reach {self.data_dir} "
                     f"nor {home.parent}",
-                    hint="pass --data-dir with a directory under a path every user can traverse, such as /tmp",
+                    hint=_TRAVERSE_HINT,
                 )
             (home / _ORIGIN_FILE).write_text(f"{self.data_dir}\n")
             os.chown(home, account.uid, account.gid)
@@ -589,9 +601,8 @@ class EmbeddedServer:
                     with contextlib.suppress(OSError):
                         if entry.name.endswith(".lock"):
                             owner = entry.read_text().splitlines()[:1]
-                            if owner and owner[0].strip().isdigit():
-                                if _pid_alive_postgres(int(owner[0])):
-                                    continue
+                            if owner and owner[0].strip().isdigit() and _pid_alive_postgres(int(owner[0])):
+                                continue
                         entry.unlink()
 
     def _pg_ctl_start(self, bindir: Path, pgdata: Path, account: _Account | None) -> None:

@@ -2,7 +2,8 @@
 
 Statements come in dependency order: schemas, extensions, roles, types, sequences,
 tables (with their keys and checks), foreign keys (after every table, so circular
-references compile), indexes, functions and views (each after what it uses),
+references compile), indexes (those on partitions first, so that an index on the parent
+adopts them instead of creating its own), functions and views (each after what it uses),
 triggers, grants, row-level security, policies and comments. Within a group objects
 are sorted by qualified name, so the same schema always gives the same bytes.
 """
@@ -76,6 +77,18 @@ def _roles(schema: Schema) -> list[Role]:
     return [roles[n] for n in sorted(roles) if not is_role_keyword(roles[n].name)]
 
 
+def _partition_depth(schema: Schema, table_qname: str) -> int:
+    """How many parents a partition has (0 for any other table)."""
+    depth = 0
+    seen = {table_qname}
+    table = schema.tables.get(table_qname)
+    while table is not None and table.partition_of and table.partition_of not in seen:
+        depth += 1
+        seen.add(table.partition_of)
+        table = schema.tables.get(table.partition_of)
+    return depth
+
+
 def render_ddl(
     schema: Schema,
     *,
@@ -120,7 +133,7 @@ def render_ddl(
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.extend(foreign_key_statements(table, parent))
 
-    index_keys = sorted(schema.indexes)
+    index_keys = sorted(schema.indexes, key=lambda k: (-_partition_depth(schema, schema.indexes[k].table), k))
     out.extend(
         index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table not in schema.views
     )

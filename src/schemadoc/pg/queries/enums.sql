@@ -1,13 +1,11 @@
 -- Enum types with their labels in sort order.
-SELECT n.nspname AS schema,
+SELECT t.oid AS oid,
+       n.nspname AS schema,
        t.typname AS name,
        ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
-             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
-       d.description AS comment
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-LEFT JOIN pg_catalog.pg_description d
-  ON d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objoid = t.oid AND d.objsubid = 0
 WHERE t.typtype = 'e'
   AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (

@@ -1,6 +1,7 @@
 -- Functions and procedures (not aggregates or window functions), leaving out those an
 -- extension owns. A body written as SQL standard (BEGIN ATOMIC) comes deparsed.
-SELECT n.nspname AS schema,
+SELECT p.oid AS oid,
+       n.nspname AS schema,
        p.proname AS name,
        pg_catalog.pg_get_function_arguments(p.oid) AS arguments,
        CASE WHEN p.prokind = 'p' THEN NULL ELSE pg_catalog.pg_get_function_result(p.oid) END AS returns,
@@ -8,13 +9,10 @@ SELECT n.nspname AS schema,
        CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc END AS body,
        p.provolatile AS volatility,
        p.prosecdef AS security_definer,
-       p.prokind AS kind,
-       d.description AS comment
+       p.prokind AS kind
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-LEFT JOIN pg_catalog.pg_description d
-  ON d.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objoid = p.oid AND d.objsubid = 0
 WHERE p.prokind IN ('f', 'p')
   AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (

@@ -1,18 +1,17 @@
--- Ordinary and partitioned tables, with their comment, row level security flags and
--- partitioning.
-SELECT n.nspname AS schema,
+-- Ordinary and partitioned tables with their row level security flags and partitioning
+-- (comments come with the comments query).
+SELECT c.oid AS oid,
+       n.nspname AS schema,
        c.relname AS name,
-       d.description AS comment,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
        pn.nspname AS parent_schema,
        pc.relname AS parent_name,
-       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound
+       -- a bound holds constants only, so no relation is needed to print it
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, 0) END AS partition_bound
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_description d
-  ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objoid = c.oid AND d.objsubid = 0
 LEFT JOIN pg_catalog.pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace

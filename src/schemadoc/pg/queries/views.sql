@@ -1,14 +1,12 @@
 -- Views and materialized views with their definition (output columns come with the
 -- columns query).
-SELECT n.nspname AS schema,
+SELECT c.oid AS oid,
+       n.nspname AS schema,
        c.relname AS name,
        c.relkind = 'm' AS materialized,
-       pg_catalog.pg_get_viewdef(c.oid, true) AS definition,
-       d.description AS comment
+       pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_description d
-  ON d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objoid = c.oid AND d.objsubid = 0
 WHERE c.relkind IN ('v', 'm')
   AND n.nspname = ANY(%(schemas)s)
   AND NOT EXISTS (

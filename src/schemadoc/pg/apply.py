@@ -1,0 +1,125 @@
+"""Run DDL on a server (all or nothing) and list what a database already holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import psycopg
+
+from schemadoc.diagnostics import fail
+from schemadoc.model import Span
+
+__all__ = ["Statement", "apply_statements", "database_objects"]
+
+_SHOWN_SQL = 100  # characters of a failing statement quoted in the message
+
+
+class Statement(Protocol):
+    """What :func:`apply_statements` needs of a statement: its SQL and where the document wrote it."""
+
+    @property
+    def sql(self) -> str: ...
+
+    @property
+    def span(self) -> Span | None: ...
+
+
+def _sql_excerpt(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= _SHOWN_SQL else one_line[: _SHOWN_SQL - 3] + "..."
+
+
+def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Statement]) -> None:
+    """Execute ``statements`` in one transaction; on the first failure roll back and ``fail()``.
+
+    The error names the document span of the failing statement, the SQLSTATE
+    and the server's message, detail and hint. Nothing of the earlier
+    statements remains.
+    """
+    failed: tuple[int, Statement, psycopg.Error] | None = None
+    try:
+        with conn.transaction():
+            for number, statement in enumerate(statements, start=1):
+                try:
+                    conn.execute(statement.sql)
+                except psycopg.Error as exc:
+                    failed = (number, statement, exc)
+                    raise
+    except psycopg.Error as exc:
+        if failed is None:  # the COMMIT itself failed (e.g. a deferred constraint)
+            raise fail(
+                "SD521",
+                f"the DDL could not be committed: {_server_message(exc)}",
+                hint=exc.diag.message_hint or "nothing was applied; the transaction was rolled back",
+            ) from None
+        number, statement, error = failed
+        diag = error.diag
+        where = "" if statement.span else f" (statement {number})"
+        message = f"PostgreSQL rejected{where}: {_server_message(error)} in `{_sql_excerpt(statement.sql)}`"
+        hints = [h for h in (diag.message_detail, diag.message_hint) if h]
+        hints.append("nothing was applied; the transaction was rolled back")
+        raise fail("SD520", message, span=statement.span, hint="; ".join(hints)) from None
+
+
+def _server_message(exc: psycopg.Error) -> str:
+    primary = exc.diag.message_primary or (str(exc).splitlines() or ["unknown error"])[0]
+    state = exc.sqlstate or "?????"
+    return f"{primary} [SQLSTATE {state}]"
+
+
+_OBJECTS_QUERY = """
+WITH user_ns AS (
+    SELECT oid, nspname FROM pg_namespace
+    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+),
+ext_members AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+),
+internal AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype IN ('i', 'a')
+      AND refclassid IN ('pg_class'::regclass, 'pg_type'::regclass)
+)
+SELECT 'schema ' || quote_ident(n.nspname)
+FROM user_ns n
+WHERE n.nspname <> 'public'
+  AND NOT EXISTS (SELECT 1 FROM ext_members e
+                  WHERE e.classid = 'pg_namespace'::regclass AND e.objid = n.oid)
+UNION ALL
+SELECT CASE c.relkind
+         WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '
+         WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table '
+       END || c.oid::regclass::text
+FROM pg_class c JOIN user_ns n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM ext_members e WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
+  AND NOT EXISTS (SELECT 1 FROM internal i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid)
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END
+       || p.oid::regprocedure::text
+FROM pg_proc p JOIN user_ns n ON n.oid = p.pronamespace
+WHERE NOT EXISTS (SELECT 1 FROM ext_members e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)
+UNION ALL
+SELECT 'type ' || t.oid::regtype::text
+FROM pg_type t JOIN user_ns n ON n.oid = t.typnamespace
+LEFT JOIN pg_class c ON c.oid = t.typrelid
+WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
+  AND (t.typrelid = 0 OR c.relkind = 'c')
+  AND NOT EXISTS (SELECT 1 FROM ext_members e WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid)
+  AND NOT EXISTS (SELECT 1 FROM internal i WHERE i.classid = 'pg_type'::regclass AND i.objid = t.oid)
+ORDER BY 1
+"""
+
+
+def database_objects(conn: psycopg.Connection[Any]) -> list[str]:
+    """User objects in the connected database, e.g. ``table public.users``, sorted.
+
+    Tables, views, sequences, functions, types and schemas other than ``public``;
+    objects of extensions and PostgreSQL's own schemas are left out, and so are
+    objects that only exist as part of another (array types, row types, owned
+    sequences of identity and serial columns).
+    """
+    rows = conn.execute(_OBJECTS_QUERY).fetchall()
+    return [str(row[0]) for row in rows]
