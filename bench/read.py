@@ -19,30 +19,12 @@ from pglast.parser import parse_sql_json
 
 from schemadoc.read import read_documents
 
-
-def table_sql(i: int) -> str:
-    parent = f"t{i - 1:04d}" if i else None
-    fk = f",\n    parent_id bigint REFERENCES {parent}(id) ON DELETE CASCADE" if parent else ""
-    return (
-        f"CREATE TABLE t{i:04d} (\n"
-        f"    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-        f"    name text NOT NULL UNIQUE,\n"
-        f"    status text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'done')),\n"
-        f"    amount numeric(12,2) CHECK (amount >= 0),\n"
-        f"    created_at timestamptz NOT NULL DEFAULT now(){fk}\n"
-        f");\n"
-        f"CREATE INDEX t{i:04d}_created_idx ON t{i:04d} (created_at DESC);\n"
-    )
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from schema_gen import generated_markdown, generated_sql  # noqa: E402
 
 
 def make_document(n: int) -> tuple[str, str]:
-    parts = ["# Generated schema\n"]
-    sqls = []
-    for i in range(n):
-        body = table_sql(i)
-        sqls.append(body)
-        parts.append(f"\n## t{i:04d}\n\nTable number {i}.\n\n```sql\n{body}```\n")
-    return "".join(parts), "".join(sqls)
+    return generated_markdown(n), generated_sql(n)
 
 
 def best(fn: object, repeat: int) -> float:

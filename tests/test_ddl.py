@@ -246,7 +246,7 @@ def full_schema(names: Names) -> Schema:
         Grant("USAGE", "SCHEMA", "app", names.reader),
         Grant("USAGE", "TYPE", "app.status", names.reader),
         Grant("EXECUTE", "FUNCTION", "public.team_size(t bigint DEFAULT 0)", names.reader),
-        Grant("EXECUTE", "FUNCTION", "public.archive_team(t bigint)", names.writer),
+        Grant("EXECUTE", "FUNCTION", "public.archive_team(bigint)", names.writer),
         Grant("USAGE", "SEQUENCE", "public.ticket_seq", names.writer, with_grant_option=True),
         Grant("SELECT", "TABLE", "public.ticket", names.preexisting),
     )

@@ -29,6 +29,8 @@ erDiagram
         string tag PK
     }
     Shelf
+    Drawer {
+    }
 """
 
 
@@ -98,7 +100,7 @@ def test_composite_primary_key_from_several_pk_marks() -> None:
 
 def test_entities_without_attributes_are_mentions() -> None:
     facts = _read()
-    assert sorted(m.name.text for m in facts.mentions) == ["Publisher", "Shelf"]
+    assert sorted(m.name.text for m in facts.mentions) == ["Drawer", "Publisher", "Shelf"]
 
 
 def test_ambiguous_fk_columns_are_left_to_the_resolver() -> None:

@@ -382,6 +382,8 @@ class _ErReader:
 
     def finish(self) -> None:
         for ent in self.entities.values():
+            if ent.table is not None and not ent.table.columns:  # "Name { }" states no columns
+                ent.table = None
             if ent.table is None:
                 self.facts.mentions.append(MentionFact(ent.name, ent.span, "mermaid erDiagram"))
             else:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from schemadoc.model import Grant, Policy, Role, Schema, Table
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
-from schemadoc.write.ddl_routines import signature_sql
+from schemadoc.write.ddl_routines import function_signature_sql, signature_sql
 from schemadoc.write.statement import Statement, dollar_quote
 
 # Role specifications that are keywords, not role names.
@@ -48,9 +48,12 @@ def _object_sql(grant: Grant, schema: Schema) -> str:
     if kind == "SCHEMA":
         return f"SCHEMA {quote_ident(grant.object_name)}"
     if kind == "FUNCTION":
+        target = signature_sql(grant.object_name)
         fn = schema.functions.get(grant.object_name)
+        if fn is None:
+            fn = next((f for f in schema.functions.values() if function_signature_sql(f) == target), None)
         word = "PROCEDURE" if fn is not None and fn.kind == "procedure" else "FUNCTION"
-        return f"{word} {signature_sql(grant.object_name)}"
+        return f"{word} {target}"
     return f"{kind} {quote_qualified(grant.object_name)}"
 
 

@@ -79,7 +79,8 @@ def trigger_statement(trigger: Trigger) -> Statement:
     if trigger.when:
         text += f" WHEN ({trigger.when})"
     args = ", ".join(quote_literal(a) for a in trigger.function_args)
-    text += f" EXECUTE FUNCTION {quote_qualified(trigger.function)}({args})"
+    function = trigger.function.split("(", 1)[0].strip()
+    text += f" EXECUTE FUNCTION {quote_qualified(function)}({args})"
     return Statement(text, trigger.span, "trigger")
 
 
@@ -104,7 +105,7 @@ def early_functions(schema: Schema) -> set[str]:
         texts.extend(index.keys)
         if index.where:
             texts.append(index.where)
-    direct = mentions("\n".join(texts), by_name)
+    direct = mentions("\n".join(texts), by_name, calls=True)
     # and whatever those call in turn
     found: set[str] = set()
     pending = sorted(direct)
@@ -113,7 +114,7 @@ def early_functions(schema: Schema) -> set[str]:
         if key in found:
             continue
         found.add(key)
-        pending.extend(sorted(mentions(schema.functions[key].body, by_name) - found))
+        pending.extend(sorted(mentions(schema.functions[key].body, by_name, calls=True) - found))
     return found
 
 
@@ -133,7 +134,7 @@ def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function
         kind, _, key = node.partition(":")
         if kind == "f":
             body = schema.functions[key].body
-            return mentions(body, fn_names) | mentions(body, view_names)
+            return mentions(body, fn_names, calls=True) | mentions(body, view_names)
         relations, functions = query_references(schema.views[key].definition)
         out = {f"v:{r}" for r in relations if r in schema.views}
         for qname in functions:

@@ -73,15 +73,23 @@ def query_references(query: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(refs.relations), frozenset(refs.functions)
 
 
-def mentions(text: str, names: Mapping[str, str]) -> set[str]:
-    """Keys of ``names`` (key -> bare object name) whose name occurs as a word in ``text``.
+def mentions(text: str, names: Mapping[str, str], *, calls: bool = False) -> set[str]:
+    """Keys of ``names`` (key -> bare object name) whose name occurs as a word in ``text``;
+    with ``calls``, only where it is followed by ``(``.
 
     Used for function bodies, which may be in any language: erring towards a dependency
     only moves an object later, never breaks the output.
     """
-    found: set[str] = set()
-    lowered = text.lower()
+    by_name: dict[str, list[str]] = {}
     for key, name in names.items():
-        if name and re.search(r"(?<![\w$])" + re.escape(name.lower()) + r"(?![\w$])", lowered):
-            found.add(key)
+        if name:
+            by_name.setdefault(name.lower(), []).append(key)
+    if not by_name or not text:
+        return set()
+    alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=lambda n: (-len(n), n)))
+    tail = r"(?=\s*\()" if calls else r"(?![\w$])"
+    pattern = re.compile(r"(?<![\w$])(" + alternatives + ")" + tail)
+    found: set[str] = set()
+    for match in pattern.finditer(text.lower()):
+        found.update(by_name[match.group(1)])
     return found

@@ -1,0 +1,90 @@
+"""Promise verification speed: seed 000 (or the paper-runs example) and a generated schema.
+
+Usage: python bench/verify.py [--tables N] [--database-url URL]
+
+For each document: build it in a scratch database, then time `verify_promises` and print the
+time and promises per second. As a baseline measured in the same run it prints the time of
+building the same DDL (one transaction) on the same server, and the ratio to it.
+Targets: seed 000 under 2 s; the 2,000-table schema under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from schemadoc.pg.apply import apply_statements
+from schemadoc.pg.connect import with_database
+from schemadoc.pg.server import EmbeddedServer
+from schemadoc.read import read_documents
+from schemadoc.verify.probes import verify_promises
+from schemadoc.write.ddl import render_ddl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from schema_gen import generated_markdown  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed_doc() -> Path:
+    seeds = sorted((ROOT.parent / "shared" / "seeds").glob("000_*"))
+    return seeds[0] if seeds else ROOT / "examples" / "paper_runs.md"
+
+
+def bench(maintenance: str, doc: Path, label: str, target: float) -> None:
+    schema, _ = read_documents([doc], stub_missing=True)
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        url = with_database(maintenance, name)
+        with psycopg.connect(url) as conn:
+            statements, _ = render_ddl(schema)
+            start = time.perf_counter()
+            apply_statements(conn, statements)
+            build = time.perf_counter() - start
+        with psycopg.connect(url) as conn:
+            start = time.perf_counter()
+            report = verify_promises(conn, schema)
+            took = time.perf_counter() - start
+        counts = report.counts()
+        total = sum(counts.values())
+        print(f"{label}: {len(schema.tables)} tables, {total} promises {counts}")
+        print(f"  build DDL (baseline): {build:.2f} s")
+        print(f"  verify:               {took:.2f} s, {total / took:.0f} promises/s, ratio to build {took / build:.1f}x")
+        print(f"  target under {target:.0f} s: {'met' if took < target else 'NOT met'}")
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tables", type=int, default=2000)
+    ap.add_argument("--database-url")
+    args = ap.parse_args()
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        maintenance = args.database_url
+        if not maintenance:
+            server = EmbeddedServer(tmp / "server")
+            server.start()
+            stack.callback(server.stop)
+            maintenance = server.url("postgres")
+        bench(maintenance, seed_doc(), seed_doc().name, 2.0)
+        generated = tmp / "generated.md"
+        generated.write_text(generated_markdown(args.tables))
+        bench(maintenance, generated, f"generated {args.tables}-table schema", 60.0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

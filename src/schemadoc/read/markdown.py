@@ -1,0 +1,816 @@
+"""Read a schema reference document written in markdown.
+
+The walker goes through markdown-it-py's block tokens keeping the section context
+(the heading stack: which table, view or function are we in, and under which label
+such as **Constraints:**) and hands each block to the reader that understands it:
+column tables and bullet column lists (:mod:`~schemadoc.read.columns`), prose bullets
+(:mod:`~schemadoc.read.prose`), SQL fences (:mod:`~schemadoc.read.sql`), mermaid ER
+diagrams, ``table(col PK, ...)`` relation lines and enum blocks.
+
+Every fact keeps the line and column it came from. Sections that do not describe the
+current schema (future plans, examples, deployment notes) are skipped, with a note for
+each SQL or column block that was not read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from schemadoc.diagnostics import Diagnostic, SchemadocError
+from schemadoc.model import Enum, Span, split_qualified
+from schemadoc.read import columns as colreader
+from schemadoc.read import prose
+from schemadoc.read.facts import (
+    ColumnFact,
+    DocFacts,
+    MentionFact,
+    Name,
+    RefFact,
+    Source,
+    TableFact,
+    ValueListFact,
+)
+from schemadoc.read.mdtext import (
+    Row,
+    code_span_matches,
+    code_spans,
+    is_delimiter_row,
+    is_identifier,
+    split_row,
+    strip_emphasis,
+    unwrap,
+)
+from schemadoc.sqlnames import quote_ident, quote_qualified
+
+EntityKind = Literal["table", "view", "function", "enum", "column"]
+
+_SKIP_RE = re.compile(
+    r"\b(future|roadmap|examples?|patterns?|tips|backups?|restore|deploy(?:ment|ing)?|workflows?|"
+    r"optimi[sz]ation|todo|wishlist)\b",
+    re.IGNORECASE,
+)
+_FUTURE_ITEM_RE = re.compile(r"^\s*(?:\*\*|__)?\s*(future|planned|todo|later)\s*:?\s*(?:\*\*|__)?\s*:?", re.I)
+
+_LABEL_HEADINGS: dict[str, str] = {
+    "columns": "columns",
+    "column": "columns",
+    "fields": "columns",
+    "key columns": "columns",
+    "カラム一覧": "columns",
+    "カラム": "columns",
+    "constraints": "constraints",
+    "制約": "constraints",
+    "check constraints": "constraints",
+    "indexes": "indexes",
+    "indices": "indexes",
+    "インデックス": "indexes",
+    "unique indexes": "unique indexes",
+    "foreign keys": "foreign keys",
+    "foreign key constraints": "foreign keys",
+    "外部キー制約": "foreign keys",
+    "外部キー": "foreign keys",
+    "triggers": "triggers",
+    "トリガー": "triggers",
+    "relationships": "relationships",
+    "relations": "relationships",
+    "リレーション": "relationships",
+    "description": "description",
+    "viewpoints": "viewpoints",
+    "referenced tables": "referenced tables",
+    "definition": "definition",
+    "table definition": "definition",
+}
+_COLUMN_LABELS = {"columns", "key columns", "fields", "column", "schema", "attributes", "カラム一覧", "カラム"}
+_VALUE_LABEL_RE = re.compile(
+    r"^([a-z_][\w ]*?)\s+(values|lifecycle|states|enum|enum values|options|allowed values)$", re.IGNORECASE
+)
+_STOP_NAMES = {
+    "overview", "tables", "enums", "indexes", "constraints", "columns", "description", "relations",
+    "relationships", "views", "functions", "triggers", "migrations", "notes", "summary", "introduction",
+    "contents", "schema", "database", "appendix", "glossary", "references", "security", "performance",
+    "automation", "purpose", "usage", "changelog", "history", "setup", "installation", "requirements",
+    "conventions", "definitions", "viewpoints", "fields", "keys", "policies", "rls", "extensions", "types",
+    "sequences", "grants", "permissions", "erd", "diagram", "faq", "goals", "testing", "概要", "目次",
+    "definition", "behavior", "enum", "status", "key", "conclusion", "license", "index",
+}  # fmt: skip
+_SQL_INFOS = {"sql", "postgres", "postgresql", "psql", "pgsql", "plpgsql", "plsql", "pg"}
+_ENUM_INFOS = {"typescript", "ts", "prisma", "javascript", "js", "graphql", "gql", "python", "py", "rust", "go"}
+_TABLE_NAME_PARA = re.compile(r"^\s*(?:テーブル名|table name|table)\s*[:：]\s*`([^`]+)`\s*$", re.IGNORECASE)
+_LINK_PARA = re.compile(
+    r"(?:links? to|references|linked to|tied to)\s+(?:supabase\s+|the\s+)?`([\w.]+)`[^.]*?\bforeign key",
+    re.IGNORECASE,
+)
+_LABEL_PARA = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]+?)(?:\*\*|__)\s*(?P<rest>.*)$", re.DOTALL)
+_PLAIN_LABEL = re.compile(r"^\s*(?P<label>[^:`*]{1,40}?)\s*[:：]\s*$")
+
+
+@dataclass
+class Entity:
+    name: Name
+    kind: EntityKind
+    column: str | None = None
+
+
+@dataclass
+class Section:
+    level: int
+    title: str
+    entity: Entity | None = None
+    label: str | None = None
+    skip: str | None = None
+    tables: dict[str, TableFact] = field(default_factory=dict)
+    parent_refs: list[ColumnFact] = field(default_factory=list)
+    constraint_names: set[str] = field(default_factory=set)
+    pending_link: str | None = None
+    is_view: bool = False
+
+
+@dataclass
+class ListItem:
+    text: str
+    span: Span
+    line_text: str
+    children: list[ListItem] = field(default_factory=list)
+    blocks: list[tuple[Token, int]] = field(default_factory=list)  # fences / tables, with token index
+
+
+def read_markdown(text: str, *, file: str) -> DocFacts:
+    """Everything ``text`` (a markdown document) states about a schema, as facts."""
+    return _Walker(text, file).run()
+
+
+def _import_reader(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(f"schemadoc.read.{module}")
+    except ImportError:
+        return None
+    found = getattr(mod, name, None)
+    return cast("Callable[..., Any]", found) if callable(found) else None
+
+
+_SQL_START = re.compile(
+    r"^\s*(CREATE|ALTER|SELECT|WITH|INSERT|COMMENT\s+ON|GRANT|REVOKE|DROP|BEGIN|SET|DO|UPDATE|DELETE)\b",
+    re.IGNORECASE,
+)
+
+
+def _fallback_looks_like_sql(text: str) -> bool:
+    body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
+    return bool(_SQL_START.match(body)) and ";" in body or bool(re.match(r"^\s*CREATE\b", body, re.I))
+
+
+def _bare_select(text: str) -> bool:
+    body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
+    return bool(re.match(r"^\s*\(?\s*(SELECT|WITH|VALUES)\b", body, re.IGNORECASE))
+
+
+class _Walker:
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.file = file
+        self.lines = text.splitlines()
+        self.out = DocFacts()
+        self.stack: list[Section] = [Section(level=0, title="")]
+        self.para_label: str | None = None
+        self.tokens: list[Token] = []
+
+    # --- driver --------------------------------------------------------------------------
+
+    def run(self) -> DocFacts:
+        md = MarkdownIt("commonmark").enable("table")
+        try:
+            self.tokens = md.parse(self.text)
+        except Exception as exc:  # markdown-it does not fail on text, but never let it escape
+            self.out.diagnostics.append(
+                Diagnostic("SD299", "error", f"document could not be parsed as markdown: {exc}", self.span(1))
+            )
+            return self.out
+        i = 0
+        tokens = self.tokens
+        while i < len(tokens):
+            tok = tokens[i]
+            nxt = i + 1
+            if tok.type == "heading_open":
+                inline = tokens[i + 1] if i + 1 < len(tokens) else None
+                self.guard(tok, lambda: self.heading(tok, inline.content if inline else ""))
+                nxt = i + 3
+            elif tok.type == "paragraph_open":
+                inline = tokens[i + 1] if i + 1 < len(tokens) else None
+                self.guard(tok, lambda: self.paragraph(tok, inline.content if inline else ""))
+                nxt = i + 3
+            elif tok.type in ("bullet_list_open", "ordered_list_open"):
+                end = self.matching_close(i)
+                self.guard(tok, lambda: self.list_block(i, end))
+                nxt = end + 1
+            elif tok.type == "table_open":
+                end = self.matching_close(i)
+                self.guard(tok, lambda: self.table(tok))
+                nxt = end + 1
+            elif tok.type in ("fence", "code_block"):
+                self.guard(tok, lambda: self.fence(tok, skip=None))
+            i = nxt
+        return self.out
+
+    def guard(self, tok: Token, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except SchemadocError:
+            raise
+        except Exception as exc:
+            line = tok.map[0] + 1 if tok.map else 1
+            self.out.diagnostics.append(
+                Diagnostic(
+                    "SD299",
+                    "warning",
+                    f"block could not be read ({type(exc).__name__}: {exc}); it was skipped",
+                    self.span(line),
+                )
+            )
+
+    def matching_close(self, start: int) -> int:
+        open_tok = self.tokens[start]
+        close_type = open_tok.type.replace("_open", "_close")
+        for j in range(start + 1, len(self.tokens)):
+            tok = self.tokens[j]
+            if tok.type == close_type and tok.level == open_tok.level:
+                return j
+        return len(self.tokens) - 1
+
+    def span(self, line: int, col: int = 1) -> Span:
+        return Span(self.file, line, col)
+
+    # --- context ------------------------------------------------------------------------------
+
+    @property
+    def section(self) -> Section:
+        return self.stack[-1]
+
+    def entity_section(self) -> Section | None:
+        for sec in reversed(self.stack):
+            if sec.entity is not None:
+                return sec
+        return None
+
+    @property
+    def entity(self) -> Entity | None:
+        sec = self.entity_section()
+        return sec.entity if sec else None
+
+    @property
+    def skip(self) -> str | None:
+        for sec in reversed(self.stack):
+            if sec.skip:
+                return sec.skip
+        return None
+
+    @property
+    def label(self) -> str | None:
+        if self.para_label:
+            return self.para_label
+        return self.section.label
+
+    def table_name(self) -> Name | None:
+        ent = self.entity
+        if ent is not None and ent.kind in ("table", "view"):
+            return ent.name
+        return None
+
+    def table_fact(self, source: Source, span: Span) -> TableFact:
+        sec = self.entity_section()
+        assert sec is not None and sec.entity is not None
+        fact = sec.tables.get(source)
+        if fact is None:
+            fact = TableFact(name=sec.entity.name, span=span, source=source)
+            sec.tables[source] = fact
+            self.out.tables.append(fact)
+        return fact
+
+    def note(self, code: str, message: str, line: int, col: int = 1, level: str = "note") -> None:
+        self.out.diagnostics.append(Diagnostic(code, level, message, self.span(line, col)))  # type: ignore[arg-type]
+
+    # --- headings ---------------------------------------------------------------------------
+
+    def heading(self, tok: Token, content: str) -> None:
+        level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+        while len(self.stack) > 1 and self.stack[-1].level >= level:
+            self.stack.pop()
+        self.para_label = None
+        title = unwrap(content)
+        sec = Section(level=level, title=title)
+        if _SKIP_RE.search(title):
+            sec.skip = title
+        key = " ".join(title.lower().rstrip(":：").split())
+        if key in _LABEL_HEADINGS:
+            sec.label = _LABEL_HEADINGS[key]
+        else:
+            sec.entity = heading_entity(content, [s.title for s in self.stack[1:]])
+        self.stack.append(sec)
+
+    # --- paragraphs ------------------------------------------------------------------------
+
+    def paragraph(self, tok: Token, content: str) -> None:
+        line = tok.map[0] + 1 if tok.map else 1
+        span = self.span(line, self.indent_col(line))
+        label, rest = paragraph_label(content)
+        self.para_label = label
+        if self.skip:
+            return
+        prose.read_grant(content, span, self.out)
+        prose.read_extensions(content, span, self.out)
+        m = _TABLE_NAME_PARA.match(unwrap(content) if "`" not in content else strip_emphasis(content))
+        ent_sec = self.entity_section()
+        if m and ent_sec is not None and ent_sec.entity is not None and ent_sec.entity.kind == "table":
+            ent_sec.entity.name = colreader.name_from(m.group(1))
+            for fact in ent_sec.tables.values():
+                fact.name = ent_sec.entity.name
+            return
+        lm = _LINK_PARA.search(strip_emphasis(content))
+        if lm and ent_sec is not None:
+            ent_sec.pending_link = lm.group(1)
+            self.apply_pending_link(ent_sec)
+        if label and rest:
+            self.label_values(label, rest, span)
+        if not label and self.relations_reader_wants(content):
+            self.call_reader("relations", "read_relations", content, line)
+
+    def indent_col(self, line: int) -> int:
+        raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(raw) - len(raw.lstrip()) + 1
+
+    def label_values(self, label: str, rest: str, span: Span) -> None:
+        vm = _VALUE_LABEL_RE.match(label)
+        table = self.table_name()
+        if not vm or table is None:
+            return
+        values = prose.inline_values(rest)
+        if values:
+            column = "_".join(vm.group(1).lower().split())
+            self.out.value_lists.append(ValueListFact(values=values, span=span, table=table, column=column))
+
+    def relations_reader_wants(self, content: str) -> bool:
+        looks = _import_reader("relations", "looks_like_relations")
+        return bool(looks and looks(content))
+
+    def apply_pending_link(self, sec: Section) -> None:
+        if sec.pending_link is None:
+            return
+        fact = sec.tables.get("columns") or sec.tables.get("bullets")
+        if fact is None:
+            return
+        pks = [c for c in fact.columns if c.primary_key]
+        if len(pks) == 1 and pks[0].references is None:
+            pks[0].references = prose.ref_to(sec.pending_link, pks[0].span)
+        sec.pending_link = None
+
+    # --- lists ------------------------------------------------------------------------------
+
+    def list_block(self, start: int, end: int) -> None:
+        items = self.build_items(start, end)
+        label = self.label
+        self.para_label = None
+        self.read_items(items, label)
+
+    def build_items(self, start: int, end: int) -> list[ListItem]:
+        tokens = self.tokens
+        list_level = tokens[start].level
+        items: list[ListItem] = []
+        i = start + 1
+        while i < end:
+            tok = tokens[i]
+            if tok.type == "list_item_open" and tok.level == list_level + 1:
+                close = self.matching_close(i)
+                items.append(self.build_item(i, close))
+                i = close + 1
+            else:
+                i += 1
+        return items
+
+    def build_item(self, start: int, end: int) -> ListItem:
+        tokens = self.tokens
+        open_tok = tokens[start]
+        line = open_tok.map[0] + 1 if open_tok.map else 1
+        line_text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        marker = re.match(r"^\s*(?:[-*+]|\d+[.)])\s*", line_text)
+        col = len(marker.group(0)) + 1 if marker else 1
+        item = ListItem(text="", span=self.span(line, col), line_text=line_text)
+        i = start + 1
+        while i < end:
+            tok = tokens[i]
+            if tok.type == "inline" and not item.text:
+                item.text = tok.content
+            elif tok.type in ("bullet_list_open", "ordered_list_open"):
+                close = self.matching_close(i)
+                item.children.extend(self.build_items(i, close))
+                i = close + 1
+                continue
+            elif tok.type in ("fence", "code_block"):
+                item.blocks.append((tok, i))
+            elif tok.type == "table_open":
+                item.blocks.append((tok, i))
+                i = self.matching_close(i) + 1
+                continue
+            i += 1
+        return item
+
+    def read_items(self, items: list[ListItem], label: str | None) -> None:
+        skip = self.skip
+        for item in items:
+            future = bool(_FUTURE_ITEM_RE.match(item.text))
+            self.item_blocks(item, skip or ("a 'Future' list item" if future else None))
+        if skip:
+            return
+        live = [it for it in items if not _FUTURE_ITEM_RE.match(it.text)]
+        for item in live:
+            prose.read_grant(item.text, item.span, self.out)
+            prose.read_extensions(item.text, item.span, self.out)
+        self.dispatch_items(live, label)
+        for item in live:
+            if item.children:
+                self.read_items(item.children, None)
+
+    def item_blocks(self, item: ListItem, skip: str | None) -> None:
+        for tok, _index in item.blocks:
+            if tok.type == "table_open":
+                self.guard(tok, lambda t=tok: self.table(t, skip=skip))  # type: ignore[misc]
+            else:
+                self.guard(tok, lambda t=tok: self.fence(t, skip=skip))  # type: ignore[misc]
+        for child in item.children:
+            future = bool(_FUTURE_ITEM_RE.match(child.text))
+            self.item_blocks(child, skip or ("a 'Future' list item" if future else None))
+
+    def pitems(self, items: Sequence[ListItem]) -> list[prose.Item]:
+        return [prose.Item(text=it.text, span=it.span, line_text=it.line_text) for it in items]
+
+    def dispatch_items(self, items: list[ListItem], label: str | None) -> None:
+        if not items:
+            return
+        ent = self.entity
+        table = self.table_name()
+        label_key = (label or "").lower()
+        pitems = self.pitems(items)
+
+        def getter(source: Source = "prose") -> Callable[[], TableFact]:
+            return lambda: self.table_fact(source, pitems[0].span)
+
+        if ent is not None and ent.kind == "column":
+            values = prose.values_from_items(pitems)
+            if values:
+                self.out.value_lists.append(
+                    ValueListFact(values=values, span=pitems[0].span, table=ent.name, column=ent.column)
+                )
+            return
+        if ent is not None and ent.kind == "enum" and not label_key:
+            values = prose.values_from_items(pitems)
+            if values:
+                self.out.value_lists.append(
+                    ValueListFact(values=values, span=pitems[0].span, enum_name=str(ent.name))
+                )
+            return
+        vm = _VALUE_LABEL_RE.match(label_key)
+        if vm and table is not None:
+            values = prose.values_from_items(pitems)
+            if values:
+                column = "_".join(vm.group(1).lower().split())
+                self.out.value_lists.append(
+                    ValueListFact(values=values, span=pitems[0].span, table=table, column=column)
+                )
+            return
+        if "index" in label_key:
+            unique = "unique" in label_key
+            for it in pitems:
+                if table is None and not re.match(r"^\s*`[\w.]+\(", it.text):
+                    continue
+                ok = prose.read_index_item(it, table or Name(""), self.out, getter(), unique=unique)
+                if not ok:
+                    self.not_understood(it, "index")
+            return
+        if table is None and not (ent is not None and ent.kind == "function" and "trigger" in label_key):
+            return
+        if label_key in _COLUMN_LABELS or (not label_key and self.mostly_columns(pitems)):
+            if table is None:
+                return
+            for it in pitems:
+                cols = colreader.parse_column_bullet(it.text, it.span)
+                if cols is None:
+                    if label_key in _COLUMN_LABELS:
+                        self.not_understood(it, "column")
+                    continue
+                fact = self.table_fact("bullets", it.span)
+                fact.columns.extend(cols)
+            sec = self.entity_section()
+            if sec is not None:
+                self.apply_pending_link(sec)
+            return
+        if "constraint" in label_key:
+            assert table is not None
+            for it in pitems:
+                if not prose.read_constraint_item(it, table, getter(), self.out):
+                    if not prose.read_fk_item(it, getter()):
+                        self.not_understood(it, "constraint")
+            return
+        if "foreign key" in label_key:
+            assert table is not None
+            for it in pitems:
+                if not prose.read_fk_item(it, getter()) and not prose.read_constraint_item(
+                    it, table, getter(), self.out
+                ):
+                    self.not_understood(it, "foreign key")
+            return
+        if "trigger" in label_key:
+            function = ent.name if ent is not None and ent.kind == "function" else None
+            for it in pitems:
+                if not prose.read_trigger_item(it, table, function, self.out):
+                    self.not_understood(it, "trigger")
+            return
+        if "relation" in label_key:
+            for it in pitems:
+                prose.read_relationship_item(it, table, self.out)
+            return
+        if not label_key and table is not None:
+            # unlabelled prose under a table: index and foreign key sentences
+            for it in pitems:
+                if re.search(r"\bindex\b", unwrap(it.text), re.IGNORECASE):
+                    prose.read_index_item(it, table, self.out, getter(), unique=False)
+                elif re.search(r"\bforeign key\b", it.text, re.IGNORECASE):
+                    self.fk_sentence(it, table)
+
+    def fk_sentence(self, it: prose.Item, table: Name) -> None:
+        """"It has a FOREIGN KEY on the column `user_id` that references the `id` of Users table."""
+        m = re.search(
+            r"foreign key on (?:the )?column `(\w+)` that references (?:the )?`(\w+)` (?:column )?of (?:the )?`?(\w+)`? table",
+            it.text,
+            re.IGNORECASE,
+        )
+        if m:
+            ref = RefFact(colreader.name_from(m.group(3)), [m.group(2)], span=it.span)
+            self.table_fact("prose", it.span).foreign_keys.append(([m.group(1)], ref))
+
+    def mostly_columns(self, items: list[prose.Item]) -> bool:
+        parsed = sum(1 for it in items if colreader.parse_column_bullet(it.text, it.span) is not None)
+        return parsed > 0 and parsed * 2 >= len(items)
+
+    def not_understood(self, item: prose.Item, what: str) -> None:
+        self.out.diagnostics.append(
+            Diagnostic(
+                "SD207",
+                "note",
+                f"{what} list item not understood, read as prose: {unwrap(item.text)[:80]!r}",
+                item.span,
+            )
+        )
+
+    # --- tables ------------------------------------------------------------------------------
+
+    def table_rows(self, tok: Token) -> tuple[Row, list[Row]] | None:
+        if not tok.map:
+            return None
+        first, last = tok.map
+        header = split_row(self.lines[first], first + 1)
+        body: list[Row] = []
+        for index in range(first + 1, min(last, len(self.lines))):
+            raw = self.lines[index]
+            if not raw.strip() or (index == first + 1 and is_delimiter_row(raw)):
+                continue
+            body.append(split_row(raw, index + 1))
+        return header, body
+
+    def table(self, tok: Token, skip: str | None = None) -> None:
+        rows = self.table_rows(tok)
+        if rows is None:
+            return
+        header, body = rows
+        kind = colreader.classify_table([c.text for c in header.cells], body)
+        skip = skip or self.skip
+        if skip:
+            if kind in ("columns", "transposed", "definitions"):
+                self.note("SD011", f"table not read: it is under {skip!r}, not the current schema", header.line)
+            return
+        if kind == "columns":
+            self.column_table(header, body)
+        elif kind == "transposed":
+            self.transposed_table(header, body)
+        elif kind == "definitions":
+            self.definitions_table(header, body)
+        elif kind == "overview":
+            self.overview_table(header, body)
+        elif kind == "enums":
+            self.enum_table(header, body)
+        else:
+            heads = ", ".join(unwrap(c.text) for c in header.cells)
+            self.note("SD204", f"table ({heads}) is not a column table; ignored", header.line)
+
+    def column_table(self, header: Row, body: list[Row]) -> None:
+        sec = self.entity_section()
+        ent = sec.entity if sec else None
+        if sec is None or ent is None or ent.kind not in ("table", "view"):
+            self.note("SD204", "column table outside a table section (no table heading above it); ignored", header.line)
+            return
+        if ent.kind == "view" or sec.is_view:
+            self.note("SD204", f"column table of view {ent.name} is documentation only; not read", header.line)
+            return
+        result = colreader.read_column_rows(header, body, file=self.file)
+        self.out.diagnostics.extend(result.diagnostics)
+        if not result.columns:
+            return
+        fact = self.table_fact("columns", self.span(header.line, header.cells[0].col if header.cells else 1))
+        fact.columns.extend(result.columns)
+        sec.parent_refs.extend(result.parent_refs)
+        self.apply_pending_link(sec)
+
+    def transposed_table(self, header: Row, body: list[Row]) -> None:
+        sec = self.entity_section()
+        if sec is None or sec.entity is None or sec.entity.kind != "table":
+            self.note("SD204", "table is not a column table; ignored", header.line)
+            return
+        cols = colreader.read_transposed(header, body[0], file=self.file)
+        fact = self.table_fact("columns", self.span(header.line))
+        fact.columns.extend(cols)
+
+    def definitions_table(self, header: Row, body: list[Row]) -> None:
+        """tbls "Constraints" / "Indexes" / "Triggers" tables: Name | [Type |] Definition."""
+        sec = self.entity_section()
+        table = self.table_name()
+        roles = colreader.header_roles([c.text for c in header.cells])
+        name_i, def_i, type_i = roles["name"], roles["definition"], roles.get("type")
+        for row in body:
+            if def_i >= len(row.cells):
+                continue
+            name = unwrap(row.cells[name_i].text) if name_i < len(row.cells) else ""
+            definition = unwrap(row.cells[def_i].text)
+            ctype = unwrap(row.cells[type_i].text).upper() if type_i is not None and type_i < len(row.cells) else ""
+            col = row.cells[def_i].col
+            if re.match(r"^\s*CREATE\b", definition, re.IGNORECASE):
+                if sec is not None and name in sec.constraint_names and re.search(r"\bINDEX\b", definition, re.I):
+                    continue  # the index behind a PRIMARY KEY / UNIQUE constraint
+                self.call_sql(definition, row.line, col)
+                continue
+            if ctype == "TRIGGER" or table is None or not name:
+                continue
+            qname = quote_qualified(f"{table.schema}.{table.text}") if table.schema else quote_ident(table.text)
+            sql_text = f"ALTER TABLE {qname} ADD CONSTRAINT {quote_ident(name)} {definition};"
+            facts = self.call_sql(sql_text, row.line, col)
+            if sec is not None:
+                sec.constraint_names.add(name)
+                if facts is not None and any(t.foreign_keys for t in facts.tables):
+                    for column in sec.parent_refs:
+                        column.references = None
+                    sec.parent_refs.clear()
+
+    def overview_table(self, header: Row, body: list[Row]) -> None:
+        context = self.section.title
+        for row in body:
+            if not row.cells:
+                continue
+            written = unwrap(row.cells[0].text)
+            written = re.sub(r"\s*\(.*\)$", "", written).strip()
+            if written and is_identifier(written):
+                self.out.mentions.append(
+                    MentionFact(colreader.name_from(written), self.span(row.line, row.cells[0].col), context)
+                )
+
+    def enum_table(self, header: Row, body: list[Row]) -> None:
+        roles = colreader.header_roles([c.text for c in header.cells])
+        for row in body:
+            if max(roles["name"], roles["values"]) >= len(row.cells):
+                continue
+            written = unwrap(row.cells[roles["name"]].text)
+            raw_values = row.cells[roles["values"]].text
+            values = code_spans(raw_values) or [
+                v.strip() for v in re.split(r"\s*,\s*|\s*\|\s*", unwrap(raw_values)) if v.strip()
+            ]
+            if written and is_identifier(written) and values:
+                schema, name = split_qualified(written)
+                self.out.enums.append(
+                    Enum(schema=schema, name=name, labels=tuple(values), span=self.span(row.line, row.cells[0].col))
+                )
+
+    # --- fences -----------------------------------------------------------------------------
+
+    def fence(self, tok: Token, skip: str | None) -> None:
+        info = tok.info.strip().split()[0].lower() if tok.info.strip() else ""
+        content = tok.content
+        if not tok.map:
+            return
+        open_line = tok.map[0] + 1
+        raw = self.lines[open_line - 1] if open_line <= len(self.lines) else ""
+        indent = len(raw) - len(raw.lstrip())
+        first_line = open_line + 1 if tok.type == "fence" else open_line
+        col = indent + 1 if tok.type == "fence" else 1
+        skip = skip or self.skip
+        is_sql = info in _SQL_INFOS or (info in ("", "text", "txt", "plain") and self.looks_like_sql(content))
+        if skip:
+            if is_sql or info == "mermaid":
+                self.note("SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line)
+            return
+        if is_sql:
+            view_name = None
+            ent = self.entity
+            if ent is not None and ent.kind == "view" and _bare_select(content):
+                view_name = str(ent.name)
+            self.call_sql(content, first_line, col, view_name=view_name)
+        elif info == "mermaid":
+            self.call_reader("mermaid", "read_mermaid", content, first_line)
+        elif info in _ENUM_INFOS and re.search(r"\benum\s+\w+\s*\{", content):
+            self.call_reader("enums", "read_enum_block", content, first_line)
+        elif info in ("", "text", "txt", "plain") and self.relations_reader_wants(content):
+            self.call_reader("relations", "read_relations", content, first_line)
+
+    def looks_like_sql(self, text: str) -> bool:
+        looks = _import_reader("sql", "looks_like_sql")
+        if looks is not None:
+            return bool(looks(text))
+        return _fallback_looks_like_sql(text)
+
+    def call_sql(self, text: str, line: int, col: int, view_name: str | None = None) -> DocFacts | None:
+        reader = _import_reader("sql", "read_sql")
+        if reader is None:
+            self.note("SD206", "SQL block not read: the SQL reader is not available", line, col, "warning")
+            return None
+        facts = cast("DocFacts", reader(text, file=self.file, line=line, col=col, view_name=view_name))
+        self.out.extend(facts)
+        sec = self.entity_section()
+        if sec is not None and sec.entity is not None:
+            for view in facts.views:
+                if view.name.text.lower() == sec.entity.name.text.lower():
+                    sec.is_view = True
+        return facts
+
+    def call_reader(self, module: str, name: str, text: str, line: int) -> None:
+        reader = _import_reader(module, name)
+        if reader is None:
+            self.note("SD206", f"block not read: the {module} reader is not available", line, 1, "warning")
+            return
+        self.out.extend(cast("DocFacts", reader(text, file=self.file, line=line)))
+
+
+# --- headings and labels ---------------------------------------------------------------------
+
+_HEADING_PREFIX = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*[.)]?\s+)?(?:(?P<kind>table|view|materialized view|function|procedure|enum|type|model)"
+    r"\s*[:：]?\s+)?",
+    re.IGNORECASE,
+)
+
+
+def heading_entity(content: str, parents: list[str]) -> Entity | None:
+    """The table, view, function, enum or column a heading names, if any."""
+    text = strip_emphasis(content).strip()
+    m = _HEADING_PREFIX.match(text)
+    kind_word = (m.group("kind") or "").lower() if m else ""
+    rest = text[m.end() :] if m else text
+    spans = code_span_matches(rest)
+    if spans and spans[0].start() == 0:
+        candidate = spans[0].group(2).strip()
+    else:
+        plain = unwrap(rest)
+        candidate = re.split(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}", plain.strip())[0].strip()
+        if " " in candidate:
+            return None
+    is_call = candidate.endswith(")")
+    bare = re.sub(r"\s*\(.*\)$", "", candidate).strip().strip('"')
+    if not bare or not is_identifier(bare) or bare.lower() in _STOP_NAMES:
+        return None
+    parent_text = " ".join(parents[-2:]).lower()
+    if kind_word in ("view", "materialized view"):
+        return Entity(colreader.name_from(bare), "view")
+    if kind_word in ("function", "procedure") or is_call:
+        return Entity(colreader.name_from(bare), "function")
+    if kind_word in ("enum", "type"):
+        return Entity(colreader.name_from(bare), "enum")
+    parts = bare.split(".")
+    if len(parts) == 2 and re.search(r"appendix|enum|status|values|columns?\b", parent_text):
+        return Entity(Name(parts[0]), "column", column=parts[1])
+    if len(parts) == 3 and re.search(r"appendix|enum|status|values|columns?\b", parent_text):
+        return Entity(Name(parts[1], schema=parts[0]), "column", column=parts[2])
+    nearest = parents[-1].lower() if parents else ""
+    if re.search(r"\bviews?\b", nearest):
+        return Entity(colreader.name_from(bare), "view")
+    if re.search(r"\b(functions?|procedures?|routines?)\b", nearest):
+        return Entity(colreader.name_from(bare), "function")
+    if re.search(r"\b(enums?|types)\b", nearest):
+        return Entity(colreader.name_from(bare), "enum")
+    return Entity(colreader.name_from(bare), "table")
+
+
+def paragraph_label(content: str) -> tuple[str | None, str]:
+    """"**Constraints:**" -> ("constraints", ""); "**Status Values**: `A`, `B`" -> ("status values", ...)."""
+    first_line = content.strip().splitlines()[0] if content.strip() else ""
+    m = _LABEL_PARA.match(first_line)
+    if m:
+        label = m.group("label").strip().rstrip(":：").strip()
+        rest = m.group("rest").strip()
+        rest = re.sub(r"^\([^)]*\)\s*", "", rest).lstrip(":：").strip()
+        if len(label) <= 40 and not re.match(r"^(grant|revoke)\b", label, re.IGNORECASE):
+            return " ".join(label.lower().split()), rest
+        return None, ""
+    pm = _PLAIN_LABEL.match(first_line)
+    if pm:
+        return " ".join(pm.group("label").lower().split()), ""
+    return None, ""

@@ -1,0 +1,266 @@
+"""The reader for SQL blocks: pglast's parse tree -> document facts.
+
+One ``parse_sql_json`` call reads a whole block. Expressions (defaults, CHECKs,
+index keys and predicates, view bodies) are cut from the source text at the
+positions the tree gives, so they read exactly as the document wrote them.
+When the block has a syntax error, it is split at top-level semicolons and each
+statement is read on its own: one bad statement costs only itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from pglast.parser import ParseError, parse_sql_json
+
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.read.facts import DocFacts
+from schemadoc.read.sql_misc import (
+    read_comment,
+    read_domain,
+    read_enum,
+    read_extension,
+    read_grant,
+    read_policy,
+    read_role,
+    read_schema,
+    read_sequence,
+)
+from schemadoc.read.sql_nodes import SKIP_CODE, Json, Stmt, unwrap
+from schemadoc.read.sql_objects import (
+    read_bare_select,
+    read_function,
+    read_index,
+    read_matview,
+    read_trigger,
+    read_view,
+)
+from schemadoc.read.sql_source import SqlSource, strip_meta_commands
+from schemadoc.read.sql_tables import read_alter_table, read_create_table
+
+SYNTAX_CODE = "SD001"
+READER_CODE = "SD002"
+
+Reader = Callable[[Stmt, Json], None]
+
+
+def _alter(stmt: Stmt, node: Json) -> None:
+    if node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE":
+        read_alter_table(stmt, node)
+    else:
+        _skip(stmt, "not read: only ALTER TABLE changes the schema model")
+
+
+def _create_table_as(stmt: Stmt, node: Json) -> None:
+    if node.get("objtype") == "OBJECT_MATVIEW":
+        read_matview(stmt, node)
+    else:
+        _skip(stmt, "the columns come from a query; write the table with CREATE TABLE (...) instead")
+
+
+def _grant(stmt: Stmt, node: Json) -> None:
+    if node.get("is_grant"):
+        read_grant(stmt, node)
+    else:
+        _skip(stmt, "the document states what is granted; revokes are not read")
+
+
+def _domain(stmt: Stmt, node: Json) -> None:
+    read_domain(stmt, node)
+
+
+_READERS: dict[str, Reader] = {
+    "CreateStmt": read_create_table,
+    "AlterTableStmt": _alter,
+    "IndexStmt": read_index,
+    "ViewStmt": read_view,
+    "CreateTableAsStmt": _create_table_as,
+    "CreateFunctionStmt": read_function,
+    "CreateTrigStmt": read_trigger,
+    "CreateEnumStmt": read_enum,
+    "CreateDomainStmt": _domain,
+    "CreateExtensionStmt": read_extension,
+    "CreateSchemaStmt": read_schema,
+    "CreateRoleStmt": read_role,
+    "CreateSeqStmt": read_sequence,
+    "CreatePolicyStmt": read_policy,
+    "GrantStmt": _grant,
+    "CommentStmt": read_comment,
+}
+
+_DATA = "it works on data, not on the schema"
+_REASONS: dict[str, str] = {
+    "SelectStmt": "a query is not a schema definition",
+    "InsertStmt": _DATA,
+    "UpdateStmt": _DATA,
+    "DeleteStmt": _DATA,
+    "MergeStmt": _DATA,
+    "CopyStmt": _DATA,
+    "TruncateStmt": _DATA,
+    "DropStmt": "the document describes what exists; drops are not read",
+    "TransactionStmt": "transaction control",
+    "VariableSetStmt": "a session setting",
+    "VariableShowStmt": "a session setting",
+    "VacuumStmt": "maintenance",
+    "RefreshMatViewStmt": "maintenance",
+    "DoStmt": "an anonymous code block runs once; what it does is not read",
+    "AlterDefaultPrivilegesStmt": "default privileges are not part of the schema model",
+    "GrantRoleStmt": "role membership is not part of the schema model",
+    "CreatedbStmt": "databases are outside the schema",
+    "DropdbStmt": "databases are outside the schema",
+}
+
+# Statement kinds that make a block "SQL" for looks_like_sql.
+_SQL_KINDS = frozenset(
+    {
+        "SelectStmt",
+        "InsertStmt",
+        "UpdateStmt",
+        "DeleteStmt",
+        "MergeStmt",
+        "TruncateStmt",
+        "CopyStmt",
+        "IndexStmt",
+        "ViewStmt",
+        "CommentStmt",
+        "GrantStmt",
+        "DefineStmt",
+        "CompositeTypeStmt",
+        "RuleStmt",
+        "RenameStmt",
+        "DoStmt",
+    }
+)
+_LABEL_FILLER = frozenset(
+    {"or", "replace", "temp", "temporary", "unlogged", "global", "local", "unique", "trusted", "procedural"}
+)
+_LABEL_TWO_WORDS = frozenset({"materialized", "event", "foreign", "default", "text", "operator", "access"})
+
+
+def read_sql(
+    text: str,
+    *,
+    file: str,
+    line: int,
+    col: int = 1,
+    view_name: str | None = None,
+    facts: DocFacts | None = None,
+) -> DocFacts:
+    """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None)."""
+    facts = DocFacts() if facts is None else facts
+    stripped, meta = strip_meta_commands(text)
+    src = SqlSource(stripped, file=file, line=line, col=col)
+    for index, command in meta:
+        offset = src.significant_start(src.line_offset(index))
+        facts.diagnostics.append(
+            Diagnostic(SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(offset))
+        )
+    try:
+        tree = json.loads(parse_sql_json(stripped))
+    except ParseError:
+        _read_piecewise(src, facts)
+        return facts
+    _read_tree(src, tree, 0, len(src.b), facts, view_name)
+    return facts
+
+
+def looks_like_sql(text: str) -> bool:
+    """Whether an untagged block parses as SQL (psql meta lines aside) and holds at least one
+    DDL or DML statement."""
+    stripped, _ = strip_meta_commands(text)
+    if not stripped.strip():
+        return False
+    try:
+        tree = json.loads(parse_sql_json(stripped))
+    except ParseError:
+        return False
+    for raw in tree.get("stmts", ()):
+        kind = next(iter(raw.get("stmt", {})), "")
+        if kind in _SQL_KINDS or kind.startswith(("Create", "Alter", "Drop")):
+            return True
+    return False
+
+
+def _read_piecewise(src: SqlSource, facts: DocFacts) -> None:
+    for start, end in src.split_statements():
+        piece = src.b[start:end].decode("utf-8", errors="replace")
+        try:
+            tree = json.loads(parse_sql_json(piece))
+        except ParseError as err:
+            _syntax_error(src, facts, err, piece, start, end)
+            continue
+        _read_tree(src, tree, start, end, facts, None)
+
+
+def _syntax_error(src: SqlSource, facts: DocFacts, err: ParseError, piece: str, start: int, end: int) -> None:
+    message = str(err.args[0]) if err.args else str(err)
+    index = err.args[1] if len(err.args) > 1 else None
+    stmt_start = src.significant_start(start, end)
+    where = start + SqlSource.char_to_byte(piece, index) if isinstance(index, int) else stmt_start
+    first = src.span(stmt_start)
+    head = src.b[stmt_start:end].decode("utf-8", errors="replace").strip().split("\n", 1)[0][:60]
+    facts.diagnostics.append(
+        Diagnostic(
+            SYNTAX_CODE,
+            "error",
+            f"SQL syntax error: {message}",
+            src.span(where),
+            hint=f"in the statement starting at line {first.line}, column {first.col}: {head}",
+        )
+    )
+
+
+def _read_tree(
+    src: SqlSource, tree: Json, base: int, piece_end: int, facts: DocFacts, view_name: str | None
+) -> None:
+    stmts = tree.get("stmts") or []
+    for raw in stmts:
+        loc = base + int(raw.get("stmt_location", 0))
+        length = int(raw.get("stmt_len", 0))
+        end = loc + length if length else piece_end
+        stmt = Stmt(src, base, src.significant_start(loc, end), end, facts)
+        kind, body = unwrap(raw.get("stmt", {}))
+        if view_name is not None and kind == "SelectStmt" and len(stmts) == 1:
+            read_bare_select(stmt, view_name)
+            continue
+        reader = _READERS.get(kind)
+        if reader is None:
+            _skip(stmt, _REASONS.get(kind, "not a schema definition this reader understands"))
+            continue
+        try:
+            reader(stmt, body)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            facts.diagnostics.append(
+                Diagnostic(
+                    READER_CODE,
+                    "warning",
+                    f"{_label(stmt)} statement could not be read ({type(exc).__name__}: {exc})",
+                    stmt.span(),
+                    hint="the statement is valid SQL; please report this as a schemadoc bug",
+                )
+            )
+
+
+def _label(stmt: Stmt) -> str:
+    """The statement kind as written: ``INSERT``, ``DROP TABLE``, ``ALTER DEFAULT PRIVILEGES``..."""
+    words: list[str] = []
+    for tok in stmt.src.tokens(stmt.start, stmt.end):
+        w = stmt.src.word(tok)
+        if not w:
+            break
+        if words and w in _LABEL_FILLER:
+            continue
+        words.append(w.upper())
+        if len(words) == 1 and w not in ("create", "alter", "drop", "comment", "refresh", "grant", "revoke"):
+            break
+        if len(words) == 2 and w not in _LABEL_TWO_WORDS:
+            break
+        if len(words) == 3:
+            break
+    return " ".join(words) or "empty"
+
+
+def _skip(stmt: Stmt, reason: str) -> None:
+    label = _label(stmt)
+    stmt.note(f"{label} statement skipped: {reason}")
