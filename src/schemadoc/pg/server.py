@@ -351,9 +351,9 @@ class EmbeddedServer:
         with self._locked():
             if self._postmaster() is not None:
                 return
+            major = self._data_major(self.pgdata)
             self._ensure_layout(account)
             pgdata = self.pgdata.resolve()
-            major = self._data_major(pgdata)
             bindir = find_binaries(major)
             if account is not None and not account.can_search(bindir / "postgres"):
                 raise fail(
