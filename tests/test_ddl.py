@@ -229,6 +229,12 @@ def full_schema(names: Names) -> Schema:
             when="OLD.* IS DISTINCT FROM NEW.*",
         ),
         Trigger(
+            "user_email",
+            "public.user",
+            "public.touch()",
+            events=("UPDATE OF email, team_id", "INSERT"),
+        ),
+        Trigger(
             "team_log",
             "app.team",
             "public.log_change",
@@ -519,6 +525,8 @@ def test_indexes_applied(applied: Applied) -> None:
 def test_triggers_applied(applied: Applied) -> None:
     definition = one(applied.url, "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'user_touch'")
     assert "BEFORE UPDATE" in definition and "FOR EACH ROW" in definition and "WHEN" in definition
+    definition = one(applied.url, "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'user_email'")
+    assert "BEFORE INSERT OR UPDATE OF email, team_id" in definition
     definition = one(applied.url, "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'team_log'")
     assert "AFTER INSERT OR DELETE" in definition and "FOR EACH STATEMENT" in definition
     assert "log_change('team', 'it''s')" in definition
@@ -836,6 +844,51 @@ def test_uuid_ossp_left_out_when_only_gen_random_uuid_is_used() -> None:
     )
     assert [s.kind for s in statements] == ["table"]
     assert [d.code for d in diagnostics] == ["SD401"]
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [
+        ("nextval('users_id_seq'::regclass)", "public.users_id_seq"),
+        ("nextval('Admin.Blogs_id_seq')", "admin.blogs_id_seq"),
+        ('nextval(\'"Odd"."it\'\'s ""x"""\'::regclass)', 'Odd.it\'s "x"'),
+        ("nextval('a.b.c'::regclass)", None),
+        ("now()", None),
+        (None, None),
+    ],
+)
+def test_nextval_sequence_names(default: str | None, expected: str | None) -> None:
+    from schemadoc.write.implicit import nextval_sequence
+
+    assert nextval_sequence(default) == expected
+
+
+def test_undeclared_serial_sequences_are_created_and_owned(database_url: str) -> None:
+    users = Table(
+        "serials",
+        "users",
+        columns=(
+            Column(
+                "id",
+                "integer",
+                nullable=False,
+                default="nextval('serials.users_id_seq'::regclass)",
+                span=span(40),
+            ),
+            Column("n", "bigint", default="nextval('serials.shared_seq')"),
+        ),
+    )
+    declared = Sequence("serials", "shared_seq")
+    statements, diagnostics = render_ddl(Schema(tables=keyed(users), sequences=keyed(declared)))
+    assert [(d.code, d.level, d.span) for d in diagnostics] == [("SD402", "note", span(40))]
+    sequences = [s.sql for s in statements if s.kind == "sequence"]
+    assert sequences == [
+        "CREATE SEQUENCE serials.shared_seq",
+        "CREATE SEQUENCE serials.users_id_seq AS integer",
+        "ALTER SEQUENCE serials.users_id_seq OWNED BY serials.users.id",
+    ]
+    run_script(database_url, ddl_text(statements))
+    assert one(database_url, "SELECT pg_get_serial_sequence('serials.users', 'id')") == "serials.users_id_seq"
 
 
 # --- round trip through the catalog ------------------------------------------------------------

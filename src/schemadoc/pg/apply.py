@@ -80,6 +80,7 @@ ext_members AS (
 internal AS (
     SELECT classid, objid FROM pg_depend WHERE deptype IN ('i', 'a')
       AND refclassid IN ('pg_class'::regclass, 'pg_type'::regclass)
+      AND NOT (refclassid = classid AND refobjid = objid)  -- a partition key on its own table
 )
 SELECT 'schema ' || quote_ident(n.nspname)
 FROM user_ns n

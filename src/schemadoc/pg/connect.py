@@ -38,10 +38,12 @@ SESSION_DEFAULTS: dict[str, str] = {
     "idle_in_transaction_session_timeout": "10min",
 }
 _MASK = "***"
+# Shorter strings are left alone in messages (they would garble paths and names, and libpq never
+# echoes a password outside the connection-string parse errors, whose fragments are hidden whole).
+_MIN_SCRUBBED = 4
 _URL_RE = re.compile(r"^(postgres(?:ql)?://)(.*)$", re.IGNORECASE | re.DOTALL)
 _QUERY_PASSWORD_RE = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
 _CONNINFO_PASSWORD_RE = re.compile(r"(?<![\w.])(password\s*=\s*)('(?:\\.|[^\\'])*'?|(?:\\.|[^\s\\])+)")
-_CONNINFO_VALUE_RE = re.compile(r"(\w+)\s*=\s*('(?:\\.|[^\\'])*'?|(?:\\.|[^\s\\])*)")
 
 
 class _NoticeConnection(psycopg.Connection[Any]):
@@ -101,7 +103,8 @@ def _passwords(url: str) -> list[str]:
 def _scrub(message: str, url: str) -> str:
     """``message`` without any spelling of the password in ``url`` (and connection strings redacted)."""
     for secret in _passwords(url):
-        message = message.replace(secret, _MASK)
+        if len(secret) >= _MIN_SCRUBBED:
+            message = message.replace(secret, _MASK)
     message = _CONNINFO_PASSWORD_RE.sub(lambda p: p.group(1) + _MASK, message)
     return re.sub(r"postgres(?:ql)?://\S+", lambda u: redact(u.group(0)), message)
 
@@ -116,7 +119,7 @@ def _parse(url: str) -> dict[str, Any]:
     except psycopg.ProgrammingError as exc:
         detail = _first_line(str(exc))
         if _passwords(url):
-            detail = re.sub(r'"[^"]*"', '"..."', detail)
+            detail = re.sub(r'"([^"]*)"', lambda q: q.group(0) if q.group(1) == "=" else '"..."', detail)
         raise fail(
             "SD515",
             f"the connection string is not valid: {_scrub(detail, url)}",

@@ -104,39 +104,70 @@ def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None
         )
     with _snapshot(conn):
         names = _schema_names(conn, schemas)
-        params: dict[str, Any] = {"schemas": names}
-        cat = _Catalog(
-            comments={(r["kind"], r["oid"], r["subid"]): r["comment"] for r in _query(conn, "comments", {})},
-            opclasses={r["oid"]: r["name"] for r in _query(conn, "opclasses", {})},
-        )
-        columns = cat.read_columns(_query(conn, "columns", params))
-        tables = _tables(cat, _query(conn, "tables", params), columns, _query(conn, "constraints", params))
-        grants = tuple(_grant(r) for r in _query(conn, "grants", params))
-        policies = [_policy(r) for r in _query(conn, "policies", params)]
-        referenced = {g.grantee for g in grants} | {r for p in policies for r in p.roles}
-        role_names = sorted(referenced - {"public"})
-        roles = _query(conn, "roles", {"names": role_names}) if role_names else []
-        functions = [_function(cat, r) for r in _query(conn, "functions", params)]
-        indexes = [_index(cat, r) for r in _query(conn, "indexes", params)]
-        views = [_view(cat, r, columns) for r in _query(conn, "views", params)]
-        triggers = [_trigger(r, conn.info.encoding) for r in _query(conn, "triggers", params)]
-        return Schema(
-            tables=tables,
-            indexes={i.qname: i for i in indexes},
-            views={v.qname: v for v in views},
-            functions={f.signature: f for f in functions},
-            triggers={t.key: t for t in triggers},
-            enums={e.qname: e for e in (_enum(cat, r) for r in _query(conn, "enums", params))},
-            domains={d.qname: d for d in (_domain(r) for r in _query(conn, "domains", params))},
-            sequences={s.qname: s for s in (_sequence(r) for r in _query(conn, "sequences", params))},
-            extensions={
-                r["name"]: Extension(r["name"], r["schema"]) for r in _query(conn, "extensions", params)
-            },
-            roles={r["name"]: Role(r["name"], login=r["login"], created_by_document=False) for r in roles},
-            grants=tuple(sorted(grants, key=_grant_key)),
-            policies={p.key: p for p in policies},
-            schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
-        )
+        # All queries go out at once; the server works on the next ones while the
+        # results of the first are turned into model objects here.
+        with conn.pipeline():
+            sent = {name: _send(conn, name, {"schemas": names}) for name in _QUERIES}
+            return _build(sent, names, conn.info.encoding)
+
+
+# In the order they are sent: what is needed first, first.
+_QUERIES = (
+    "comments",
+    "opclasses",
+    "columns",
+    "tables",
+    "constraints",
+    "indexes",
+    "views",
+    "functions",
+    "triggers",
+    "enums",
+    "domains",
+    "sequences",
+    "extensions",
+    "grants",
+    "policies",
+    "roles",
+)
+
+
+def _build(sent: dict[str, psycopg.Cursor[Row]], names: list[str], encoding: str) -> Schema:
+    def rows(name: str) -> list[Row]:
+        return sent[name].fetchall()
+
+    cat = _Catalog(
+        comments={(r["kind"], r["oid"], r["subid"]): r["comment"] for r in rows("comments")},
+        opclasses={r["oid"]: r["name"] for r in rows("opclasses")},
+    )
+    columns = cat.read_columns(rows("columns"))
+    tables = _tables(cat, rows("tables"), columns, rows("constraints"))
+    indexes = [_index(cat, r) for r in rows("indexes")]
+    views = [_view(cat, r, columns) for r in rows("views")]
+    functions = [_function(cat, r) for r in rows("functions")]
+    triggers = [_trigger(r, encoding) for r in rows("triggers")]
+    grants = [_grant(r) for r in rows("grants")]
+    policies = [_policy(r) for r in rows("policies")]
+    referenced = {g.grantee for g in grants} | {r for p in policies for r in p.roles}
+    return Schema(
+        tables=tables,
+        indexes={i.qname: i for i in indexes},
+        views={v.qname: v for v in views},
+        functions={f.signature: f for f in functions},
+        triggers={t.key: t for t in triggers},
+        enums={e.qname: e for e in (_enum(cat, r) for r in rows("enums"))},
+        domains={d.qname: d for d in (_domain(r) for r in rows("domains"))},
+        sequences={s.qname: s for s in (_sequence(r) for r in rows("sequences"))},
+        extensions={r["name"]: Extension(r["name"], r["schema"]) for r in rows("extensions")},
+        roles={
+            r["name"]: Role(r["name"], login=r["login"], created_by_document=False)
+            for r in rows("roles")
+            if r["name"] in referenced
+        },
+        grants=tuple(sorted(grants, key=_grant_key)),
+        policies={p.key: p for p in policies},
+        schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
+    )
 
 
 @dataclass
@@ -185,6 +216,13 @@ def _query(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) 
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query_text(name).encode(), params)
         return cur.fetchall()
+
+
+def _send(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) -> psycopg.Cursor[Row]:
+    """Send query ``name``; its rows are read from the returned cursor later."""
+    cur = conn.cursor(row_factory=dict_row)
+    cur.execute(query_text(name).encode(), params)
+    return cur
 
 
 @contextmanager

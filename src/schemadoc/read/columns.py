@@ -17,6 +17,7 @@ from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.facts import ColumnFact, Name, RefFact
 from schemadoc.read.mdtext import (
+    Cell,
     Row,
     balanced_end,
     code_spans,
@@ -95,6 +96,7 @@ _HEADER_ROLES: dict[str, Role] = {
 TableKind = Literal["columns", "transposed", "definitions", "overview", "enums", "unknown"]
 
 _TABLE_KIND_WORDS = {"base table", "view", "materialized view", "foreign table", "table", "partitioned table"}
+_ROUTINE_KIND_WORDS = {"function", "procedure", "aggregate", "window", "trigger"}
 _SQL_START = re.compile(r"^\s*(CREATE|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE|CHECK|EXCLUDE)\b", re.IGNORECASE)
 
 
@@ -124,10 +126,12 @@ def classify_table(header: list[str], body: list[Row]) -> TableKind:
         kinds = [_cell(r, roles["type"]).lower() for r in body]
         if "columns" in roles or (kinds and all(k in _TABLE_KIND_WORDS for k in kinds if k)):
             return "overview"
+        if kinds and all(k in _ROUTINE_KIND_WORDS for k in kinds if k):
+            return "unknown"
         return "columns"
     if "name" in roles and "columns" in roles:
         return "overview"
-    if not roles and len(body) == 1 and _looks_transposed(header, body[0]):
+    if "type" not in roles and len(body) == 1 and _looks_transposed(header, body[0]):
         return "transposed"
     return "unknown"
 
@@ -187,7 +191,7 @@ def parse_ref(text: str, span: Span, *, dotted_column: bool = False) -> tuple[Re
     if not m:
         return None, 0
     written = m.group("table").rstrip(".-")
-    cols = [c.strip().strip("`\"") for c in (m.group("cols") or "").split(",") if c.strip()]
+    cols = [c.strip().strip('`"') for c in (m.group("cols") or "").split(",") if c.strip()]
     parts = written.split(".")
     if dotted_column and not m.group("cols") and len(parts) >= 2:
         cols = [parts[-1]]
@@ -222,9 +226,7 @@ def _default_expr(text: str, start: int) -> tuple[str, int]:
             depth += 1
         elif ch in ")]":
             depth -= 1
-        elif depth == 0 and ch in ",;":
-            break
-        elif depth == 0 and ch.isspace() and _STOP_AFTER_DEFAULT.match(text, i):
+        elif depth == 0 and (ch in ",;" or (ch.isspace() and _STOP_AFTER_DEFAULT.match(text, i))):
             break
         i += 1
     return text[start:i].strip(), i
@@ -261,10 +263,20 @@ def _apply_unique(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> i
     return m.end()
 
 
+_AFTER_REF = re.compile(
+    r"\s*(?:$|[,;]|(?:NOT\s+NULL|NULL|UNIQUE|PRIMARY\s+KEY|DEFAULT|CHECK|PK)\b)", re.IGNORECASE
+)
+
+
 def _apply_fk(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
     ref, used = parse_ref(text[m.end() :], span)
     if ref is None:
-        return m.end()
+        return m.end() if m.group(0).strip().upper().startswith(("FK", "FOREIGN")) else -1
+    valid = ref.table.text.lower() not in ("to", "the", "a", "an") and all(
+        is_identifier(c) for c in ref.columns
+    )
+    if not valid or not _AFTER_REF.match(text, m.end() + used):
+        return -1
     col.references = ref
     return m.end() + used
 
@@ -345,7 +357,10 @@ def apply_constraints(text: str, col: ColumnFact, span: Span) -> str:
         for pattern, apply in _PHRASES:
             m = pattern.match(text, pos)
             if m:
-                pos = max(apply(m, text, col, span), m.end())
+                end = apply(m, text, col, span)
+                if end < 0:
+                    return text[pos:].strip()
+                pos = max(end, m.end())
                 break
         else:
             return text[pos:].strip()
@@ -357,7 +372,9 @@ def apply_constraints(text: str, col: ColumnFact, span: Span) -> str:
 _TOKEN = r"(?:`[^`]+`|'[^']*'|\"[^\"]*\"|[A-Za-z_][\w\-]*)"
 _PIPE_LIST = re.compile(rf"^{_TOKEN}(?:\s*\|\s*{_TOKEN})+$")
 _OR_LIST = re.compile(rf"^{_TOKEN}(?:\s*,\s*{_TOKEN})*(?:\s*,)?\s+or\s+{_TOKEN}$")
-_ENUM_PREFIX = re.compile(r"(?:^|[\s(])(?:enum|values?|one of|allowed(?: values)?)\s*:\s*(.+)$", re.IGNORECASE)
+_ENUM_PREFIX = re.compile(
+    r"(?:^|[\s(])(?:enum|values?|one of|allowed(?: values)?)\s*:\s*(.+)$", re.IGNORECASE
+)
 _PAREN_LIST = re.compile(r"\(([^()]*)\)")
 
 
@@ -501,50 +518,69 @@ class ColumnTable:
     parent_refs: list[ColumnFact] = field(default_factory=list)  # columns whose ref came from "Parents"
 
 
+def _repair_row(row: Row, header: Row) -> list[Cell]:
+    """Cells of ``row`` lined up with the header. A row written without its leading pipe
+    whose trailing pipe is really the separator before an empty last cell gets that cell back;
+    overflow cells are joined into the last column (they often hold a value list)."""
+    cells = list(row.cells)
+    width = len(header.cells)
+    if len(cells) == width - 1 and row.trailing_pipe:
+        cells.append(Cell(text="", col=cells[-1].col + len(cells[-1].text) + 2 if cells else 1))
+    if len(cells) > width > 0:
+        last = cells[width - 1]
+        cells = [*cells[: width - 1], Cell(text=" | ".join(c.text for c in cells[width - 1 :]), col=last.col)]
+    return cells
+
+
 def read_column_rows(header: Row, body: list[Row], *, file: str) -> ColumnTable:
     """Columns from a table whose header names at least a name and a type column."""
     out = ColumnTable()
     roles = header_roles([c.text for c in header.cells])
     width = len(header.cells)
+    pipe_lines: list[int] = []
     for row in body:
-        cells = list(row.cells)
-        if len(cells) != width or row.leading_pipe != header.leading_pipe or (
-            row.trailing_pipe != header.trailing_pipe
-        ):
-            problem = []
-            if len(cells) != width:
-                problem.append(f"{len(cells)} cells where the header has {width}")
-            if row.leading_pipe != header.leading_pipe or row.trailing_pipe != header.trailing_pipe:
-                problem.append("outer pipes differ from the header")
-            hint = "extra cells are kept in the last column" if len(cells) > width else None
+        cells = _repair_row(row, header)
+        pipes_differ = row.leading_pipe != header.leading_pipe or row.trailing_pipe != header.trailing_pipe
+        if pipes_differ:
+            pipe_lines.append(row.line)
+        if len(cells) != width or (len(row.cells) != width and not pipes_differ):
+            hint = "extra cells are kept in the last column" if len(row.cells) > width else None
             out.diagnostics.append(
                 Diagnostic(
                     "SD203",
                     "warning",
-                    f"table row has {' and '.join(problem)}; read what could be read",
+                    f"table row has {len(row.cells)} cells where the header has {width}; "
+                    "read what could be read",
                     Span(file, row.line, row.cells[0].col if row.cells else 1),
                     hint,
                 )
             )
-        if len(cells) > width and width > 0:
-            last = cells[width - 1]
-            extra = " | ".join(c.text for c in cells[width - 1 :])
-            cells = [*cells[: width - 1], type(last)(text=extra, col=last.col)]
         col = _column_from_cells(cells, roles, row, file, out)
         if col is not None:
             out.columns.append(col)
+    if pipe_lines:
+        others = ", ".join(str(n) for n in pipe_lines[1:6]) + (", ..." if len(pipe_lines) > 6 else "")
+        out.diagnostics.append(
+            Diagnostic(
+                "SD203",
+                "warning",
+                f"{len(pipe_lines)} table row(s) miss the outer pipes the header has"
+                + (f" (also lines {others})" if others else ""),
+                Span(file, pipe_lines[0], 1),
+                "the rows were read anyway; add the missing '|' so every renderer shows them",
+            )
+        )
     return out
 
 
-def _text(cells: list[object], index: int | None) -> str:
+def _text(cells: list[Cell], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
-    cell = cells[index]
-    return str(getattr(cell, "text", ""))
+    return cells[index].text
 
 
 def _column_from_cells(
-    cells: list[object], roles: dict[Role, int], row: Row, file: str, out: ColumnTable
+    cells: list[Cell], roles: dict[Role, int], row: Row, file: str, out: ColumnTable
 ) -> ColumnFact | None:
     name_raw = _text(cells, roles.get("name"))
     name_text, markers = _strip_markers(unwrap(name_raw))
@@ -553,7 +589,9 @@ def _column_from_cells(
     name_text = name_text.strip().strip("*").strip()
     if not name_text or not is_identifier(name_text) or "." in name_text:
         out.diagnostics.append(
-            Diagnostic("SD205", "warning", f"column table row without a usable column name: {name_raw!r}", span)
+            Diagnostic(
+                "SD205", "warning", f"column table row without a usable column name: {name_raw!r}", span
+            )
         )
         return None
     col = ColumnFact(name=name_text, span=span)
@@ -567,8 +605,9 @@ def _column_from_cells(
         left = apply_constraints(rest, col, span)
         if left:
             prose.append(left)
-    for role in ("constraints", "key", "notes"):
-        raw = _text(cells, roles.get(role))  # type: ignore[arg-type]
+    phrase_roles: tuple[Role, ...] = ("constraints", "key", "notes")
+    for role in phrase_roles:
+        raw = _text(cells, roles.get(role))
         if not raw:
             continue
         if role == "notes" or role == "constraints":
@@ -584,13 +623,13 @@ def _column_from_cells(
     if default and default.lower() not in ("none", "-", "null", "—"):
         col.default = sql_default(default)
     nullable_raw = _text(cells, roles.get("nullable"))
-    if nullable_raw:
-        col.nullable = nullable_cell(nullable_raw) if nullable_cell(nullable_raw) is not None else col.nullable
+    if nullable_raw and nullable_cell(nullable_raw) is not None:
+        col.nullable = nullable_cell(nullable_raw)
     required_raw = _text(cells, roles.get("required"))
     if required_raw:
         flag = nullable_cell(required_raw)
         if flag is not None:
-            col.nullable = flag is False if unwrap(required_raw).lower() not in ("required",) else False
+            col.nullable = not flag
     ref_raw = unwrap(_text(cells, roles.get("references")))
     if ref_raw and ref_raw not in ("-", "—"):
         ref, _ = parse_ref(ref_raw, span, dotted_column=True)

@@ -56,6 +56,9 @@ _SKIP_RE = re.compile(
     r"optimi[sz]ation|todo|wishlist)\b",
     re.IGNORECASE,
 )
+_LABEL_SKIP_RE = re.compile(
+    r"\b(usage|examples?|e\.g|patterns?|future|sample|planned|proposed)\b", re.IGNORECASE
+)
 _FUTURE_ITEM_RE = re.compile(r"^\s*(?:\*\*|__)?\s*(future|planned|todo|later)\s*:?\s*(?:\*\*|__)?\s*:?", re.I)
 
 _LABEL_HEADINGS: dict[str, str] = {
@@ -87,7 +90,16 @@ _LABEL_HEADINGS: dict[str, str] = {
     "definition": "definition",
     "table definition": "definition",
 }
-_COLUMN_LABELS = {"columns", "key columns", "fields", "column", "schema", "attributes", "カラム一覧", "カラム"}
+_COLUMN_LABELS = {
+    "columns",
+    "key columns",
+    "fields",
+    "column",
+    "schema",
+    "attributes",
+    "カラム一覧",
+    "カラム",
+}
 _VALUE_LABEL_RE = re.compile(
     r"^([a-z_][\w ]*?)\s+(values|lifecycle|states|enum|enum values|options|allowed values)$", re.IGNORECASE
 )
@@ -101,7 +113,19 @@ _STOP_NAMES = {
     "definition", "behavior", "enum", "status", "key", "conclusion", "license", "index",
 }  # fmt: skip
 _SQL_INFOS = {"sql", "postgres", "postgresql", "psql", "pgsql", "plpgsql", "plsql", "pg"}
-_ENUM_INFOS = {"typescript", "ts", "prisma", "javascript", "js", "graphql", "gql", "python", "py", "rust", "go"}
+_ENUM_INFOS = {
+    "typescript",
+    "ts",
+    "prisma",
+    "javascript",
+    "js",
+    "graphql",
+    "gql",
+    "python",
+    "py",
+    "rust",
+    "go",
+}
 _TABLE_NAME_PARA = re.compile(r"^\s*(?:テーブル名|table name|table)\s*[:：]\s*`([^`]+)`\s*$", re.IGNORECASE)
 _LINK_PARA = re.compile(
     r"(?:links? to|references|linked to|tied to)\s+(?:supabase\s+|the\s+)?`([\w.]+)`[^.]*?\bforeign key",
@@ -163,7 +187,7 @@ _SQL_START = re.compile(
 
 def _fallback_looks_like_sql(text: str) -> bool:
     body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
-    return bool(_SQL_START.match(body)) and ";" in body or bool(re.match(r"^\s*CREATE\b", body, re.I))
+    return (bool(_SQL_START.match(body)) and ";" in body) or bool(re.match(r"^\s*CREATE\b", body, re.I))
 
 
 def _bare_select(text: str) -> bool:
@@ -195,28 +219,31 @@ class _Walker:
         i = 0
         tokens = self.tokens
         while i < len(tokens):
-            tok = tokens[i]
-            nxt = i + 1
-            if tok.type == "heading_open":
-                inline = tokens[i + 1] if i + 1 < len(tokens) else None
-                self.guard(tok, lambda: self.heading(tok, inline.content if inline else ""))
-                nxt = i + 3
-            elif tok.type == "paragraph_open":
-                inline = tokens[i + 1] if i + 1 < len(tokens) else None
-                self.guard(tok, lambda: self.paragraph(tok, inline.content if inline else ""))
-                nxt = i + 3
-            elif tok.type in ("bullet_list_open", "ordered_list_open"):
-                end = self.matching_close(i)
-                self.guard(tok, lambda: self.list_block(i, end))
-                nxt = end + 1
-            elif tok.type == "table_open":
-                end = self.matching_close(i)
-                self.guard(tok, lambda: self.table(tok))
-                nxt = end + 1
-            elif tok.type in ("fence", "code_block"):
-                self.guard(tok, lambda: self.fence(tok, skip=None))
-            i = nxt
+            i = self.step(i)
         return self.out
+
+    def step(self, i: int) -> int:
+        """Read the block starting at token ``i``; return the index of the next block."""
+        tokens = self.tokens
+        tok = tokens[i]
+        content = tokens[i + 1].content if i + 1 < len(tokens) else ""
+        if tok.type == "heading_open":
+            self.guard(tok, lambda: self.heading(tok, content))
+            return i + 3
+        if tok.type == "paragraph_open":
+            self.guard(tok, lambda: self.paragraph(tok, content))
+            return i + 3
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            end = self.matching_close(i)
+            self.guard(tok, lambda: self.list_block(i, end))
+            return end + 1
+        if tok.type == "table_open":
+            end = self.matching_close(i)
+            self.guard(tok, lambda: self.table(tok))
+            return end + 1
+        if tok.type in ("fence", "code_block"):
+            self.guard(tok, lambda: self.fence(tok, skip=None))
+        return i + 1
 
     def guard(self, tok: Token, action: Callable[[], None]) -> None:
         try:
@@ -253,9 +280,13 @@ class _Walker:
         return self.stack[-1]
 
     def entity_section(self) -> Section | None:
+        """The nearest section naming an entity, looking up through label headings only
+        ("### Indexes" under "## users"); any other heading ends the search."""
         for sec in reversed(self.stack):
             if sec.entity is not None:
                 return sec
+            if sec.level > 0 and sec.label is None:
+                return None
         return None
 
     @property
@@ -344,14 +375,29 @@ class _Walker:
         raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return len(raw) - len(raw.lstrip()) + 1
 
-    def label_values(self, label: str, rest: str, span: Span) -> None:
+    def value_column(self, label: str) -> str | None:
+        """The column a label such as "Status Values" / "Status Lifecycle" gives values for:
+        a column the section defines, or ``status``."""
         vm = _VALUE_LABEL_RE.match(label)
+        if not vm:
+            return None
+        words = vm.group(1).lower().split()
+        wanted = {"_".join(words), "".join(words)}
+        sec = self.entity_section()
+        if sec is not None:
+            for fact in sec.tables.values():
+                for col in fact.columns:
+                    if col.name.lower() in wanted:
+                        return col.name
+        return "status" if words == ["status"] else None
+
+    def label_values(self, label: str, rest: str, span: Span) -> None:
         table = self.table_name()
-        if not vm or table is None:
+        column = self.value_column(label)
+        if column is None or table is None:
             return
         values = prose.inline_values(rest)
         if values:
-            column = "_".join(vm.group(1).lower().split())
             self.out.value_lists.append(ValueListFact(values=values, span=span, table=table, column=column))
 
     def relations_reader_wants(self, content: str) -> bool:
@@ -473,11 +519,10 @@ class _Walker:
                     ValueListFact(values=values, span=pitems[0].span, enum_name=str(ent.name))
                 )
             return
-        vm = _VALUE_LABEL_RE.match(label_key)
-        if vm and table is not None:
+        column = self.value_column(label_key) if label_key else None
+        if column is not None and table is not None:
             values = prose.values_from_items(pitems)
             if values:
-                column = "_".join(vm.group(1).lower().split())
                 self.out.value_lists.append(
                     ValueListFact(values=values, span=pitems[0].span, table=table, column=column)
                 )
@@ -511,9 +556,10 @@ class _Walker:
         if "constraint" in label_key:
             assert table is not None
             for it in pitems:
-                if not prose.read_constraint_item(it, table, getter(), self.out):
-                    if not prose.read_fk_item(it, getter()):
-                        self.not_understood(it, "constraint")
+                if not prose.read_constraint_item(it, table, getter(), self.out) and not prose.read_fk_item(
+                    it, getter()
+                ):
+                    self.not_understood(it, "constraint")
             return
         if "foreign key" in label_key:
             assert table is not None
@@ -542,9 +588,10 @@ class _Walker:
                     self.fk_sentence(it, table)
 
     def fk_sentence(self, it: prose.Item, table: Name) -> None:
-        """"It has a FOREIGN KEY on the column `user_id` that references the `id` of Users table."""
+        """ "It has a FOREIGN KEY on the column `user_id` that references the `id` of Users table."""
         m = re.search(
-            r"foreign key on (?:the )?column `(\w+)` that references (?:the )?`(\w+)` (?:column )?of (?:the )?`?(\w+)`? table",
+            r"foreign key on (?:the )?column `(\w+)` that references (?:the )?`(\w+)` "
+            r"(?:column )?of (?:the )?`?(\w+)`? table",
             it.text,
             re.IGNORECASE,
         )
@@ -590,7 +637,9 @@ class _Walker:
         skip = skip or self.skip
         if skip:
             if kind in ("columns", "transposed", "definitions"):
-                self.note("SD011", f"table not read: it is under {skip!r}, not the current schema", header.line)
+                self.note(
+                    "SD011", f"table not read: it is under {skip!r}, not the current schema", header.line
+                )
             return
         if kind == "columns":
             self.column_table(header, body)
@@ -606,14 +655,32 @@ class _Walker:
             heads = ", ".join(unwrap(c.text) for c in header.cells)
             self.note("SD204", f"table ({heads}) is not a column table; ignored", header.line)
 
-    def column_table(self, header: Row, body: list[Row]) -> None:
+    def block_entity(self, line: int) -> Section | None:
+        """The section a column table belongs to. A table directly under a heading that is
+        also a label word ("### Relationships" holding a table of that name) is that table."""
         sec = self.entity_section()
-        ent = sec.entity if sec else None
-        if sec is None or ent is None or ent.kind not in ("table", "view"):
-            self.note("SD204", "column table outside a table section (no table heading above it); ignored", header.line)
+        if sec is not None:
+            return sec
+        top = self.section
+        if top.level > 0 and top.label and is_identifier(top.title.strip()):
+            top.entity = Entity(colreader.name_from(top.title.strip()), "table")
+            top.label = None
+            return top
+        self.note("SD204", "column table outside a table section (no table heading above it); ignored", line)
+        return None
+
+    def column_table(self, header: Row, body: list[Row]) -> None:
+        sec = self.block_entity(header.line)
+        if sec is None or sec.entity is None:
             return
+        ent = sec.entity
         if ent.kind == "view" or sec.is_view:
-            self.note("SD204", f"column table of view {ent.name} is documentation only; not read", header.line)
+            self.note(
+                "SD204", f"column table of view {ent.name} is documentation only; not read", header.line
+            )
+            return
+        if ent.kind != "table":
+            self.note("SD204", f"column table under {ent.kind} {ent.name} is not read", header.line)
             return
         result = colreader.read_column_rows(header, body, file=self.file)
         self.out.diagnostics.extend(result.diagnostics)
@@ -625,9 +692,8 @@ class _Walker:
         self.apply_pending_link(sec)
 
     def transposed_table(self, header: Row, body: list[Row]) -> None:
-        sec = self.entity_section()
+        sec = self.block_entity(header.line)
         if sec is None or sec.entity is None or sec.entity.kind != "table":
-            self.note("SD204", "table is not a column table; ignored", header.line)
             return
         cols = colreader.read_transposed(header, body[0], file=self.file)
         fact = self.table_fact("columns", self.span(header.line))
@@ -644,16 +710,28 @@ class _Walker:
                 continue
             name = unwrap(row.cells[name_i].text) if name_i < len(row.cells) else ""
             definition = unwrap(row.cells[def_i].text)
-            ctype = unwrap(row.cells[type_i].text).upper() if type_i is not None and type_i < len(row.cells) else ""
+            ctype = (
+                unwrap(row.cells[type_i].text).upper()
+                if type_i is not None and type_i < len(row.cells)
+                else ""
+            )
             col = row.cells[def_i].col
+            if ctype == "TRIGGER" and sec is not None and sec.label != "triggers":
+                continue  # tbls lists constraint triggers again under "Triggers"
             if re.match(r"^\s*CREATE\b", definition, re.IGNORECASE):
-                if sec is not None and name in sec.constraint_names and re.search(r"\bINDEX\b", definition, re.I):
+                if (
+                    sec is not None
+                    and name in sec.constraint_names
+                    and re.search(r"\bINDEX\b", definition, re.I)
+                ):
                     continue  # the index behind a PRIMARY KEY / UNIQUE constraint
                 self.call_sql(definition, row.line, col)
                 continue
             if ctype == "TRIGGER" or table is None or not name:
                 continue
-            qname = quote_qualified(f"{table.schema}.{table.text}") if table.schema else quote_ident(table.text)
+            qname = (
+                quote_qualified(f"{table.schema}.{table.text}") if table.schema else quote_ident(table.text)
+            )
             sql_text = f"ALTER TABLE {qname} ADD CONSTRAINT {quote_ident(name)} {definition};"
             facts = self.call_sql(sql_text, row.line, col)
             if sec is not None:
@@ -688,7 +766,12 @@ class _Walker:
             if written and is_identifier(written) and values:
                 schema, name = split_qualified(written)
                 self.out.enums.append(
-                    Enum(schema=schema, name=name, labels=tuple(values), span=self.span(row.line, row.cells[0].col))
+                    Enum(
+                        schema=schema,
+                        name=name,
+                        labels=tuple(values),
+                        span=self.span(row.line, row.cells[0].col),
+                    )
                 )
 
     # --- fences -----------------------------------------------------------------------------
@@ -704,10 +787,14 @@ class _Walker:
         first_line = open_line + 1 if tok.type == "fence" else open_line
         col = indent + 1 if tok.type == "fence" else 1
         skip = skip or self.skip
+        if not skip and self.para_label and _LABEL_SKIP_RE.search(self.para_label):
+            skip = f"**{self.para_label}**"
         is_sql = info in _SQL_INFOS or (info in ("", "text", "txt", "plain") and self.looks_like_sql(content))
         if skip:
             if is_sql or info == "mermaid":
-                self.note("SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line)
+                self.note(
+                    "SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line
+                )
             return
         if is_sql:
             view_name = None
@@ -753,8 +840,8 @@ class _Walker:
 # --- headings and labels ---------------------------------------------------------------------
 
 _HEADING_PREFIX = re.compile(
-    r"^\s*(?:\d+(?:\.\d+)*[.)]?\s+)?(?:(?P<kind>table|view|materialized view|function|procedure|enum|type|model)"
-    r"\s*[:：]?\s+)?",
+    r"^\s*(?:\d+(?:\.\d+)*[.)]?\s+)?"
+    r"(?:(?P<kind>table|view|materialized view|function|procedure|enum|type|model)\s*[:：]?\s+)?",
     re.IGNORECASE,
 )
 
@@ -800,7 +887,7 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
 
 
 def paragraph_label(content: str) -> tuple[str | None, str]:
-    """"**Constraints:**" -> ("constraints", ""); "**Status Values**: `A`, `B`" -> ("status values", ...)."""
+    """ "**Constraints:**" -> ("constraints", ""); "**Status Values**: `A`, `B`" -> ("status values", ...)."""
     first_line = content.strip().splitlines()[0] if content.strip() else ""
     m = _LABEL_PARA.match(first_line)
     if m:

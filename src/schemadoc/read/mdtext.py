@@ -15,7 +15,9 @@ _HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 
-IDENT_RE = re.compile(r"^[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*(?:\.[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*){0,2}$")
+IDENT_RE = re.compile(
+    r"^[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*(?:\.[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*){0,2}$"
+)
 
 
 def code_spans(text: str) -> list[str]:

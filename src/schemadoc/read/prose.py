@@ -62,12 +62,12 @@ TableGetter = Callable[[], TableFact]
 # --- CHECK expressions ---------------------------------------------------------------------
 
 
-class _ColumnRefs(Visitor):  # type: ignore[misc]
+class _ColumnRefs(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[str] = []
 
-    def visit_ColumnRef(self, parent: object, node: object) -> None:  # noqa: N802
+    def visit_ColumnRef(self, parent: object, node: object) -> None:
         fields = getattr(node, "fields", ())
         if fields:
             last = fields[-1]
@@ -270,7 +270,6 @@ def read_index_item(item: Item, table: Name, out: DocFacts, get_table: TableGett
     """Index bullets: "`name` - purpose", "`name` on `a, b` (composite)", "`name`: INDEX (a)",
     "Unique index on `email`", "Index on `(a, b)` for ...", "`t(a, b)`", "Primary key on `id`"."""
     text = item.text.strip()
-    plain = unwrap(text)
     spans = code_span_matches(text)
     if spans and spans[0].start() == 0:
         first = spans[0].group(2).strip()
@@ -295,10 +294,10 @@ def read_index_item(item: Item, table: Name, out: DocFacts, get_table: TableGett
         if is_identifier(first):
             rest = text[spans[0].end() :].strip()
             return _named_index(first, rest, item, table, out, unique)
-    m = _INDEX_PHRASE.match(plain_with_code(text))
-    if m:
-        kind = " ".join(m.group("kind").lower().split())
-        keys, tail = _keys_from(m.group("rest"))
+    pm = _INDEX_PHRASE.match(plain_with_code(text))
+    if pm:
+        kind = " ".join(pm.group("kind").lower().split())
+        keys, tail = _keys_from(pm.group("rest"))
         if not keys:
             return False
         if kind == "primary key":
@@ -314,11 +313,17 @@ def read_index_item(item: Item, table: Name, out: DocFacts, get_table: TableGett
                 keys=keys,
                 unique=unique or kind.startswith("unique"),
                 method="btree" if method == "b-tree" else method,
-                purpose=unwrap(tail).strip(" -–—:") or None,
+                purpose=_purpose(tail),
             )
         )
         return True
-    return bool(plain) and False
+    return False
+
+
+def _purpose(tail: str) -> str | None:
+    text = unwrap(tail).strip(" -–—:")
+    text = re.sub(r"^(?:the\s+)?columns?\b\.?\s*", "", text, flags=re.IGNORECASE).strip(" -–—:")
+    return text or None
 
 
 def plain_with_code(text: str) -> str:
@@ -369,7 +374,7 @@ _TRIGGER_DEF = re.compile(
 
 
 def read_trigger_item(item: Item, table: Name | None, function: Name | None, out: DocFacts) -> bool:
-    """"`papers_updated_at` - BEFORE UPDATE ON papers" (under a function), "`fn()` - what it does"
+    """ "`papers_updated_at` - BEFORE UPDATE ON papers" (under a function), "`fn()` - what it does"
     (under a table: a hint naming the function), "`trigger_name` - what it does"."""
     text = item.text.strip()
     spans = code_span_matches(text)
@@ -391,7 +396,9 @@ def read_trigger_item(item: Item, table: Name | None, function: Name | None, out
         fact.table = table
     if tm:
         timing = " ".join(tm.group(1).upper().split())
-        fact.timing = "INSTEAD OF" if timing == "INSTEAD OF" else ("BEFORE" if timing == "BEFORE" else "AFTER")
+        fact.timing = (
+            "INSTEAD OF" if timing == "INSTEAD OF" else ("BEFORE" if timing == "BEFORE" else "AFTER")
+        )
         fact.events = [" ".join(e.split()).upper() for e in re.split(r"\s+OR\s+", tm.group(2), flags=re.I)]
         fact.table = name_from(tm.group(3))
         tail = tm.group(4)
@@ -407,9 +414,7 @@ def read_trigger_item(item: Item, table: Name | None, function: Name | None, out
 
 # --- relationship bullets ------------------------------------------------------------------
 
-_CARD_RE = re.compile(
-    r"\b(one|many|1|n|m)\s*[-: ]?\s*(?:to|:)\s*[-: ]?\s*(one|many|1|n|m)\b", re.IGNORECASE
-)
+_CARD_RE = re.compile(r"\b(one|many|1|n|m)\s*[-: ]?\s*(?:to|:)\s*[-: ]?\s*(one|many|1|n|m)\b", re.IGNORECASE)
 _ARROW_REL = re.compile(r"^`([^`]+)`\s*(→|->|←|<-|↔|<->)\s*`([^`]+)`\s*(.*)$")
 _WITH_REL = re.compile(r"^(one|many)[- ]to[- ](one|many)\s+(?:relationship\s+)?with\s+(.+)$", re.IGNORECASE)
 _REFS_REL = re.compile(r"^(references|referenced by|belongs to|has many|parent|children)\s*:?\s+(.+)$", re.I)
@@ -458,7 +463,6 @@ def read_relationship_item(item: Item, current: Name | None, out: DocFacts) -> b
             )
         )
         return True
-    plain = unwrap(text)
     if current is None:
         return False
     wm = _WITH_REL.match(plain_with_code(text))
@@ -508,7 +512,7 @@ _GRANT_KINDS = {"tables": "TABLE", "sequences": "SEQUENCE", "functions": "FUNCTI
 
 
 def read_grant(text: str, span: Span, out: DocFacts) -> bool:
-    """"**GRANT ALL** to `service_role` on all tables, sequences, and functions"."""
+    """ "**GRANT ALL** to `service_role` on all tables, sequences, and functions"."""
     plain = unwrap(text)
     m = _GRANT_RE.search(plain)
     if not m:
@@ -563,7 +567,7 @@ _EXT_RE = re.compile(r"([\w\-]+)\s+extension\b|\bextension\s+([\w\-]+)", re.IGNO
 
 
 def read_extensions(text: str, span: Span, out: DocFacts) -> bool:
-    """"**pgcrypto extension** for `gen_random_uuid()`", "(pgcrypto extension)"."""
+    """ "**pgcrypto extension** for `gen_random_uuid()`", "(pgcrypto extension)"."""
     found = False
     for m in _EXT_RE.finditer(unwrap(text)):
         word = (m.group(1) or m.group(2) or "").lower().strip("`")
@@ -599,7 +603,7 @@ def values_from_items(items: list[Item]) -> list[str] | None:
 
 
 def inline_values(text: str) -> list[str] | None:
-    """"`PENDING`, `PROCESSING`, ..." after a label."""
+    """ "`PENDING`, `PROCESSING`, ..." after a label."""
     spans = code_spans(text)
     if len(spans) >= 2:
         return spans

@@ -152,9 +152,8 @@ def read_sql(
     stripped, meta = strip_meta_commands(text)
     src = SqlSource(stripped, file=file, line=line, col=col)
     for index, command in meta:
-        offset = src.significant_start(src.line_offset(index))
         facts.diagnostics.append(
-            Diagnostic(SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(offset))
+            Diagnostic(SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(src.line_offset(index)))
         )
     try:
         tree = json.loads(parse_sql_json(stripped))
@@ -252,7 +251,7 @@ def _label(stmt: Stmt) -> str:
         if words and w in _LABEL_FILLER:
             continue
         words.append(w.upper())
-        if len(words) == 1 and w not in ("create", "alter", "drop", "comment", "refresh", "grant", "revoke"):
+        if len(words) == 1 and w not in ("create", "alter", "drop", "comment", "refresh"):
             break
         if len(words) == 2 and w not in _LABEL_TWO_WORDS:
             break

@@ -6,7 +6,9 @@ strings, empty lists), so every lookup here has a default.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from schemadoc.diagnostics import Diagnostic
@@ -19,6 +21,8 @@ from schemadoc.types import normalize_type
 Json = dict[str, Any]
 
 SKIP_CODE = "SD010"
+
+_normalize = lru_cache(maxsize=4096)(normalize_type)
 
 # pg_catalog internal type names -> a spelling normalize_type knows.
 _INTERNAL_TYPES = {
@@ -141,7 +145,7 @@ def type_text(stmt: Stmt, tn: Json) -> tuple[str, str]:
         return '"char"' + "[]" * dims, written or '"char"'
     if builtin or len(names) == 1:
         mod_text = f"({','.join(str(m) for m in mods)})" if mods and None not in mods else ""
-        canon_or_none = normalize_type(f"{base}{mod_text}{'[]' * dims}") if base == base.lower() else None
+        canon_or_none = _normalize(f"{base}{mod_text}{'[]' * dims}") if base == base.lower() else None
         if canon_or_none is not None:
             return canon_or_none, written or canon_or_none
     mod_text = f"({', '.join(str(m) for m in mods)})" if mods and None not in mods else ""
@@ -149,46 +153,27 @@ def type_text(stmt: Stmt, tn: Json) -> tuple[str, str]:
     return plain, plain
 
 
-_TYPE_STOP = frozenset(
-    {
-        "not",
-        "null",
-        "default",
-        "primary",
-        "unique",
-        "check",
-        "references",
-        "constraint",
-        "collate",
-        "generated",
-        "deferrable",
-        "initially",
-        "compression",
-        "storage",
-    }
+_IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][\w$\x80-\xff]*)'
+_WRITTEN_TYPE = re.compile(
+    rb"(?:national\s+)?" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")*"
+    rb"(?:\s+(?:varying|precision)\b)?"
+    rb"(?:\s*\(\s*[-\w\s,]*\))?"
+    rb"(?:\s+with(?:out)?\s+time\s+zone\b)?"
+    rb"(?:\s+(?:year|month|day|hour|minute|second)\b(?:\s+to\s+(?:month|hour|minute|second)\b)?"
+    rb"(?:\s*\(\s*\d+\s*\))?)?"
+    rb"(?:\s*\[\s*\d*\s*\])*"
+    rb"(?:\s+array\b(?:\s*\[\s*\d*\s*\])?)?",
+    re.IGNORECASE,
 )
+_SPACES = re.compile(rb"\s+")
 
 
 def _written_type(stmt: Stmt, loc: int) -> str:
-    """The type as written at ``loc``, on one line: up to a constraint keyword or the end of the item."""
-    src = stmt.src
-    depth = 0
-    last = loc
-    for tok in src.tokens(loc, stmt.end):
-        if tok.kind == "p":
-            c = src.b[tok.start]
-            if c in (0x28, 0x5B):
-                depth += 1
-            elif c in (0x29, 0x5D):
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and c in (0x2C, 0x3B):
-                break
-        elif depth == 0 and tok.kind == "word" and src.word(tok) in _TYPE_STOP:
-            break
-        last = tok.end
-    return src.clean(loc, last)
+    """The type as written at ``loc``, on one line."""
+    m = _WRITTEN_TYPE.match(stmt.src.b, loc)
+    if m is None:
+        return ""
+    return _SPACES.sub(b" ", m.group()).decode("utf-8", errors="replace")
 
 
 def column_refs(node: Any) -> list[str]:

@@ -64,10 +64,10 @@ def read_index(stmt: Stmt, node: Json) -> None:
 def _key_segments(stmt: Stmt, after: int) -> tuple[list[tuple[int, int]], int]:
     """Byte ranges of the key items inside ``ON t (...)``, and the offset after the list."""
     src = stmt.src
-    body = src.paren_body(after, stmt.end)
-    if body is None:
+    opener = next((t for t in src.tokens(after, stmt.end) if t.kind == "p" and src.b[t.start] == 0x28), None)
+    if opener is None:
         return [], after
-    start, close = body
+    start, close = opener.end, src.matching_paren(opener.start, stmt.end)
     segments: list[tuple[int, int]] = []
     pos = start
     while pos < close:

@@ -34,6 +34,17 @@ _META_LINE = re.compile(r"^[ \t]*\\")
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
 
 
+_INTERESTING = re.compile(rb"""[()\[\],;'"$]|--|/\*""")
+_OPENERS = frozenset(b"([")
+_CLOSERS = frozenset(b")]")
+_SEPARATORS = frozenset(b",;")
+_NEEDS_TOKENS = re.compile(rb"""['"$]|--|/\*""")
+_WHITESPACE = re.compile(rb"\s+")
+_SKIP = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]|--|/\*")
+_QUALIFIED_NAME = re.compile(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
+
+
 class Tok(NamedTuple):
     """One token: ``kind`` is the regex group (word, str, qid, num, op, p); ``start``/``end`` are byte offsets."""
 
@@ -76,6 +87,7 @@ class SqlSource:
         self.line = line
         self.col = col
         self._line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.b)]
+        self._ascii = self.b.isascii()
 
     # -- positions -------------------------------------------------------------------------
 
@@ -85,8 +97,12 @@ class SqlSource:
         offset = max(0, min(offset, len(self.b)))
         idx = bisect_right(self._line_starts, offset) - 1
         start = self._line_starts[idx]
-        chars = len(self.b[start:offset].decode("utf-8", errors="replace"))
+        chars = offset - start if self._ascii else len(self.b[start:offset].decode("utf-8", errors="replace"))
         return Span(self.file, self.line + idx, self.col + chars)
+
+    def line_offset(self, index: int) -> int:
+        """Byte offset of the start of line ``index`` (0-based) of the block."""
+        return self._line_starts[min(index, len(self._line_starts) - 1)]
 
     @staticmethod
     def char_to_byte(text: str, index: int) -> int:
@@ -125,9 +141,9 @@ class SqlSource:
 
     def significant_start(self, start: int, end: int | None = None) -> int:
         """The offset of the first token at or after ``start`` (``start`` when there is none)."""
-        for tok in self.tokens(start, end):
-            return tok.start
-        return start
+        stop = len(self.b) if end is None else min(end, len(self.b))
+        m = _SKIP.match(self.b, start, stop)
+        return min(m.end(), stop) if m else start
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """``(first token start, last token end)`` of a range, skipping whitespace and comments."""
@@ -161,23 +177,50 @@ class SqlSource:
     def item_end(self, start: int, stop: int | None = None) -> tuple[int, int]:
         """Extent of one list item or clause starting at ``start``: up to (not including) a
         ``,`` ``)`` or ``;`` at nesting depth 0, or ``stop``. Returns (first token start, last token end)."""
+        b = self.b
+        end = len(b) if stop is None else min(stop, len(b))
+        pos = start
         depth = 0
         first = -1
         last = start
-        for tok in self.tokens(start, stop):
-            if tok.kind == "p":
-                c = self.b[tok.start]
-                if c in (0x28, 0x5B):
-                    depth += 1
-                elif c in (0x29, 0x5D):
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif depth == 0 and c in (0x2C, 0x3B):
+        search = _INTERESTING.search
+        while pos < end:
+            m = search(b, pos, end)
+            chunk_end = m.start() if m else end
+            if chunk_end > pos:
+                chunk = b[pos:chunk_end]
+                body = chunk.strip()
+                if body:
+                    if first < 0:
+                        first = pos + len(chunk) - len(chunk.lstrip())
+                    last = pos + len(chunk.rstrip())
+            if m is None:
+                break
+            c = b[chunk_end]
+            if c in _OPENERS:
+                depth += 1
+                nxt = chunk_end + 1
+            elif c in _CLOSERS:
+                if depth == 0:
                     break
+                depth -= 1
+                nxt = chunk_end + 1
+            elif c in _SEPARATORS:
+                if depth == 0:
+                    break
+                nxt = chunk_end + 1
+            else:  # a quote, a dollar sign or a comment: one token
+                tok = next(self.tokens(chunk_end, end), None)
+                if tok is None:  # a comment up to ``end``
+                    break
+                if tok.start > chunk_end:  # the token came after a comment
+                    pos = tok.start
+                    continue
+                nxt = tok.end
             if first < 0:
-                first = tok.start
-            last = tok.end
+                first = chunk_end
+            last = nxt
+            pos = nxt
         if first < 0:
             return start, start
         return first, last
@@ -203,19 +246,24 @@ class SqlSource:
         return None
 
     def paren_body(self, start: int, end: int | None = None) -> tuple[int, int] | None:
-        """The inside of the first parenthesised group at or after ``start``."""
+        """The inside (trimmed) of the first parenthesised group at or after ``start``."""
         for tok in self.tokens(start, end):
             if tok.kind == "p" and self.b[tok.start] == 0x28:
-                return tok.end, self.matching_paren(tok.start, end)
+                return self.item_end(tok.end, end)
         return None
 
     # -- text ------------------------------------------------------------------------------
 
     def clean(self, start: int, end: int) -> str:
         """The SQL text of a range on one line: comments dropped, each run of whitespace one space."""
+        b = self.b
+        raw = b[start:end]
+        if not _UNUSUAL_SPACE.search(raw):
+            return raw.strip().decode("utf-8", errors="replace")
+        if not _NEEDS_TOKENS.search(raw):
+            return _WHITESPACE.sub(b" ", raw).strip().decode("utf-8", errors="replace")
         parts: list[bytes] = []
         prev = -1
-        b = self.b
         for tok in self.tokens(start, end):
             if prev >= 0 and tok.start > prev:
                 parts.append(b" ")
@@ -233,46 +281,29 @@ class SqlSource:
 
     def last_name_quoted(self, offset: int) -> bool:
         """Whether the last part of the (possibly qualified) name starting at ``offset`` is quoted."""
-        quoted = False
-        expect_name = True
-        for tok in self.tokens(offset):
-            if expect_name:
-                if tok.kind not in ("word", "qid"):
-                    break
-                quoted = tok.kind == "qid"
-                expect_name = False
-            elif tok.kind == "p" and self.b[tok.start] == 0x2E:
-                expect_name = True
-            else:
-                break
-        return quoted
+        m = _QUALIFIED_NAME.match(self.b, offset)
+        return m is not None and self.b[m.end() - 1] == 0x22
 
     # -- statements ------------------------------------------------------------------------
 
     def split_statements(self) -> list[tuple[int, int]]:
-        """Byte ranges of the statements, split at top-level semicolons (quotes, dollar quotes,
-        comments and ``BEGIN ATOMIC ... END`` bodies respected). Empty statements are dropped."""
+        """Byte ranges of the statements, split at semicolons outside quotes, dollar quotes, comments
+        and ``BEGIN ATOMIC ... END`` bodies. Parentheses are ignored on purpose, so that an unbalanced
+        one costs only its own statement. Empty statements are dropped."""
         pieces: list[tuple[int, int]] = []
-        depth = 0
         atomic = 0
         begin = 0
         has_token = False
         prev_word = ""
         for tok in self.tokens(0):
-            if tok.kind == "p":
-                c = self.b[tok.start]
-                if c == 0x28:
-                    depth += 1
-                elif c == 0x29:
-                    depth = max(0, depth - 1)
-                elif c == 0x3B and depth == 0 and atomic == 0:
-                    if has_token:
-                        pieces.append((begin, tok.start))
-                    begin = tok.end
-                    has_token = False
-                    prev_word = ""
-                    continue
-            elif tok.kind == "word":
+            if tok.kind == "p" and self.b[tok.start] == 0x3B and atomic == 0:
+                if has_token:
+                    pieces.append((begin, tok.start))
+                begin = tok.end
+                has_token = False
+                prev_word = ""
+                continue
+            if tok.kind == "word":
                 w = self.word(tok)
                 if w == "atomic" and prev_word == "begin":
                     atomic += 1

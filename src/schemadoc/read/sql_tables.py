@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from schemadoc.model import Check, FkAction
 from schemadoc.read.facts import ColumnFact, RefFact, TableFact
 from schemadoc.read.sql_nodes import (
@@ -40,7 +42,7 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
         elif kind == "TableLikeClause":
             stmt.note(
                 "LIKE clause skipped: the columns of the copied table are not read",
-                offset=stmt.at(body),
+                offset=stmt.at(body.get("relation", {})),
             )
     partbound = node.get("partbound")
     inh = node.get("inhRelations") or ()
@@ -177,8 +179,12 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
     elif kind == "CONSTR_NULL":
         col.nullable = True
     elif kind == "CONSTR_DEFAULT":
-        kw = src.find_word(at, stop, "default")
-        s, e = src.item_end(kw.end if kw else at, stop)
+        if src.b[at : at + 7].lower() == b"default":
+            begin = at + 7
+        else:
+            kw = src.find_word(at, stop, "default")
+            begin = kw.end if kw else at
+        s, e = src.item_end(begin, stop)
         col.default = src.clean(s, e)
     elif kind == "CONSTR_PRIMARY":
         col.primary_key = True
@@ -216,8 +222,12 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
 
 def _check_text(stmt: Stmt, at: int, stop: int) -> str:
     src = stmt.src
-    kw = src.find_word(at, stop, "check")
-    body = src.paren_body(kw.end if kw else at, stop)
+    if src.b[at : at + 5].lower() == b"check":
+        begin = at + 5
+    else:
+        kw = src.find_word(at, stop, "check")
+        begin = kw.end if kw else at
+    body = src.paren_body(begin, stop)
     if body is None:
         return ""
     return src.clean(*body)
@@ -230,18 +240,13 @@ def _action(code: str | None, stated_no_action: bool) -> FkAction | None:
     return _FK_ACTIONS.get(code)
 
 
+_NO_ACTION = re.compile(rb"\bon\s+(delete|update)\s+no\s+action\b", re.IGNORECASE)
+
+
 def _stated_no_action(stmt: Stmt, start: int, end: int) -> tuple[bool, bool]:
     """Whether ``ON DELETE NO ACTION`` / ``ON UPDATE NO ACTION`` is written in the range."""
-    src = stmt.src
-    prev = ("", "", "")
-    delete = update = False
-    for tok in src.tokens(start, end):
-        prev = (prev[1], prev[2], src.word(tok))
-        if prev == ("on", "delete", "no"):
-            delete = True
-        elif prev == ("on", "update", "no"):
-            update = True
-    return delete, update
+    found = {m.group(1).lower() for m in _NO_ACTION.finditer(stmt.src.b, start, end)}
+    return b"delete" in found, b"update" in found
 
 
 def _ref(stmt: Stmt, con: Json, at: int, stop: int) -> RefFact:
@@ -323,9 +328,18 @@ def _partition_bound(stmt: Stmt, bound: Json) -> str:
         elif depth == 0 and i > 0 and src.word(tok) in ("partition", "with", "tablespace", "using"):
             break
         last = tok.end
-    text = src.clean(at, last)
-    words = text.split(" ", 1)
-    if words[0].lower() in ("from", "to", "in", "with"):
-        text = words[0].upper() + (" " + words[1] if len(words) > 1 else "")
-    return f"FOR VALUES {text}"
+    parts: list[str] = []
+    prev = -1
+    for tok in src.tokens(at, last):
+        text = src.char(tok)
+        if src.word(tok) in _BOUND_WORDS:
+            text = text.upper()
+        if prev >= 0 and tok.start > prev:
+            parts.append(" ")
+        parts.append(text)
+        prev = tok.end
+    return "FOR VALUES " + "".join(parts)
+
+
+_BOUND_WORDS = frozenset({"from", "to", "in", "with", "modulus", "remainder", "minvalue", "maxvalue"})
 

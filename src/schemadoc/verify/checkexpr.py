@@ -50,7 +50,7 @@ def parse_expression(expr: str) -> ast.Node | None:
     return node if isinstance(node, ast.Node) else None
 
 
-def _walk(node: Any) -> list[ast.Node]:
+def walk(node: Any) -> list[ast.Node]:
     found: list[ast.Node] = []
     stack = [node]
     while stack:
@@ -97,7 +97,7 @@ def referenced_columns(expr: str) -> set[str] | None:
     node = parse_expression(expr)
     if node is None:
         return None
-    return {name for n in _walk(node) if (name := column_name(n)) is not None}
+    return {name for n in walk(node) if (name := column_name(n)) is not None}
 
 
 def like_match(pattern: str, fresh: bool = False) -> str:
@@ -177,7 +177,7 @@ def expression_info(expr: str) -> ExprInfo:
     if node is None:
         info.parsed = False
         return info
-    for n in _walk(node):
+    for n in walk(node):
         name = column_name(n)
         if name is not None:
             info.columns.add(name)

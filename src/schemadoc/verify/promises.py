@@ -13,18 +13,35 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pglast import ast, parse_sql
+
 from schemadoc.model import Check, Column, Enum, ForeignKey, Schema, Span, Table, Trigger, View
+from schemadoc.verify.checkexpr import column_name
 from schemadoc.verify.rows import UniqueKey, unique_keys
 
 PromiseKind = Literal[
-    "not_null", "check", "unique", "foreign_key", "on_delete", "on_update", "default", "enum", "trigger", "view"
+    "not_null",
+    "check",
+    "unique",
+    "foreign_key",
+    "on_delete",
+    "on_update",
+    "default",
+    "enum",
+    "trigger",
+    "view",
 ]
 TriggerPattern = Literal["updated_at", "duration", "fires"]
 
 _TIME_FUNCS = r"(now\s*\(\s*\)|current_timestamp|clock_timestamp\s*\(\s*\)|statement_timestamp\s*\(\s*\)|transaction_timestamp\s*\(\s*\)|localtimestamp|timezone\s*\()"
 _SETS_TIMESTAMP = re.compile(r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*" + _TIME_FUNCS, re.I)
 _UPDATED_WORDS = re.compile(r"updated[_ ]?at|\b(touch|refresh|modif|timestamp)", re.I)
-_DURATION_WORDS = re.compile(r"duration", re.I)
+_DURATION_WORDS = re.compile(r"duration|elapsed", re.I)
+_EPOCH_DIFF = re.compile(
+    r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*(?:\(\s*)*EXTRACT\s*\(\s*EPOCH\s+FROM\s*\(?\s*"
+    r"NEW\s*\.\s*\"?(\w+)\"?\s*-\s*NEW\s*\.\s*\"?(\w+)",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +77,14 @@ def build_promises(schema: Schema) -> list[Promise]:
         enum = schema.enums[qname]
         labels = ", ".join(enum.labels)
         out.append(
-            Promise("enum", qname, f"type {qname} accepts only {labels}", enum.span, enum=enum,
-                    expected_sqlstate="22P02")
+            Promise(
+                "enum",
+                qname,
+                f"type {qname} accepts only {labels}",
+                enum.span,
+                enum=enum,
+                expected_sqlstate="22P02",
+            )
         )
     for key in sorted(schema.triggers):
         trig = schema.triggers[key]
@@ -70,8 +93,11 @@ def build_promises(schema: Schema) -> list[Promise]:
         out.append(_trigger_promise(schema, trig))
     for qname in sorted(schema.views):
         view = schema.views[qname]
-        what = f"columns {', '.join(view.columns)}" if view.columns else "rows"
-        out.append(Promise("view", qname, f"view {qname} can be selected and returns {what}", view.span, view=view))
+        cols = view.columns or tuple(view_columns(view.definition))
+        what = f"columns {', '.join(cols)}" if cols else "rows"
+        out.append(
+            Promise("view", qname, f"view {qname} can be selected and returns {what}", view.span, view=view)
+        )
     return out
 
 
@@ -87,14 +113,28 @@ def _table_promises(schema: Schema, table: Table) -> list[Promise]:
         if not col.nullable or col.name in pk_cols:
             span = col.span or (table.primary_key.span if table.primary_key and col.name in pk_cols else None)
             out.append(
-                Promise("not_null", _subject(table, col.name), f"{q}.{col.name} is NOT NULL", span or table.span,
-                        table=q, column=col.name, expected_sqlstate="23502")
+                Promise(
+                    "not_null",
+                    _subject(table, col.name),
+                    f"{q}.{col.name} is NOT NULL",
+                    span or table.span,
+                    table=q,
+                    column=col.name,
+                    expected_sqlstate="23502",
+                )
             )
     for check in table.checks:
         label = check.name or check.expression
         out.append(
-            Promise("check", _subject(table, label), f"CHECK ({check.expression}) on {q}", check.span or table.span,
-                    table=q, check=check, expected_sqlstate="23514")
+            Promise(
+                "check",
+                _subject(table, label),
+                f"CHECK ({check.expression}) on {q}",
+                check.span or table.span,
+                table=q,
+                check=check,
+                expected_sqlstate="23514",
+            )
         )
     for key in unique_keys(schema, table):
         out.append(_unique_promise(schema, table, key))
@@ -104,25 +144,50 @@ def _table_promises(schema: Schema, table: Table) -> list[Promise]:
         span = fk.span or _column_span(table, fk.columns) or table.span
         subject = _subject(table, f"({cols})")
         out.append(
-            Promise("foreign_key", subject, f"{q}({cols}) references {target}", span, table=q,
-                    foreign_key=fk, expected_sqlstate="23503")
+            Promise(
+                "foreign_key",
+                subject,
+                f"{q}({cols}) references {target}",
+                span,
+                table=q,
+                foreign_key=fk,
+                expected_sqlstate="23503",
+            )
         )
         out.append(
-            Promise("on_delete", subject, f"deleting from {fk.ref_table} does {fk.on_delete} on {q}({cols})",
-                    span, table=q, foreign_key=fk,
-                    expected_sqlstate="23503" if fk.on_delete in ("NO ACTION", "RESTRICT") else None)
+            Promise(
+                "on_delete",
+                subject,
+                f"deleting from {fk.ref_table} does {fk.on_delete} on {q}({cols})",
+                span,
+                table=q,
+                foreign_key=fk,
+                expected_sqlstate="23503" if fk.on_delete in ("NO ACTION", "RESTRICT") else None,
+            )
         )
         if fk.on_update != "NO ACTION":
             out.append(
-                Promise("on_update", subject, f"updating {target} does {fk.on_update} on {q}({cols})", span,
-                        table=q, foreign_key=fk,
-                        expected_sqlstate="23503" if fk.on_update == "RESTRICT" else None)
+                Promise(
+                    "on_update",
+                    subject,
+                    f"updating {target} does {fk.on_update} on {q}({cols})",
+                    span,
+                    table=q,
+                    foreign_key=fk,
+                    expected_sqlstate="23503" if fk.on_update == "RESTRICT" else None,
+                )
             )
     for col in table.columns:
         if col.default is not None and col.identity is None and col.generated is None:
             out.append(
-                Promise("default", _subject(table, col.name), f"{q}.{col.name} defaults to {col.default}",
-                        col.span or table.span, table=q, column=col.name)
+                Promise(
+                    "default",
+                    _subject(table, col.name),
+                    f"{q}.{col.name} defaults to {col.default}",
+                    col.span or table.span,
+                    table=q,
+                    column=col.name,
+                )
             )
     return out
 
@@ -149,8 +214,15 @@ def _unique_promise(schema: Schema, table: Table, key: UniqueKey) -> Promise:
     span = span or _column_span(table, key.columns) or table.span
     label = key.name or f"({cols})"
     where = f" where {key.where}" if key.where else ""
-    return Promise("unique", _subject(table, label), f"{key.kind} on {q}({cols}){where} rejects duplicates",
-                   span, table=q, key=key, expected_sqlstate="23505")
+    return Promise(
+        "unique",
+        _subject(table, label),
+        f"{key.kind} on {q}({cols}){where} rejects duplicates",
+        span,
+        table=q,
+        key=key,
+        expected_sqlstate="23505",
+    )
 
 
 def function_body(schema: Schema, trigger: Trigger) -> str | None:
@@ -171,17 +243,44 @@ def _trigger_promise(schema: Schema, trig: Trigger) -> Promise:
     if table is not None and trig.timing == "BEFORE" and trig.for_each_row and "UPDATE" in events:
         col = _updated_column(words, body, names)
         if col is not None:
-            return Promise("trigger", subject, f"trigger {trig.name} refreshes {trig.table}.{col} on UPDATE",
-                           trig.span, table=trig.table, trigger=trig, pattern="updated_at", pattern_columns=(col,))
-    if table is not None and trig.timing == "BEFORE" and trig.for_each_row and (events & {"INSERT", "UPDATE"}):
+            return Promise(
+                "trigger",
+                subject,
+                f"trigger {trig.name} refreshes {trig.table}.{col} on UPDATE",
+                trig.span,
+                table=trig.table,
+                trigger=trig,
+                pattern="updated_at",
+                pattern_columns=(col,),
+            )
+    if (
+        table is not None
+        and trig.timing == "BEFORE"
+        and trig.for_each_row
+        and (events & {"INSERT", "UPDATE"})
+    ):
         trio = _duration_columns(words, body, columns)
         if trio is not None:
-            return Promise("trigger", subject,
-                           f"trigger {trig.name} sets {trig.table}.{trio[2]} from {trio[0]} and {trio[1]}",
-                           trig.span, table=trig.table, trigger=trig, pattern="duration", pattern_columns=trio)
+            return Promise(
+                "trigger",
+                subject,
+                f"trigger {trig.name} sets {trig.table}.{trio[2]} from {trio[0]} and {trio[1]}",
+                trig.span,
+                table=trig.table,
+                trigger=trig,
+                pattern="duration",
+                pattern_columns=trio,
+            )
     on = ", ".join(trig.events)
-    return Promise("trigger", subject, f"trigger {trig.name} fires on {on} of {trig.table} without error",
-                   trig.span, table=trig.table, trigger=trig, pattern="fires")
+    return Promise(
+        "trigger",
+        subject,
+        f"trigger {trig.name} fires on {on} of {trig.table} without error",
+        trig.span,
+        table=trig.table,
+        trigger=trig,
+        pattern="fires",
+    )
 
 
 def _updated_column(words: str, body: str, names: list[str]) -> str | None:
@@ -198,13 +297,45 @@ def _updated_column(words: str, body: str, names: list[str]) -> str | None:
 
 
 def _duration_columns(words: str, body: str, columns: tuple[Column, ...]) -> tuple[str, str, str] | None:
+    names = [c.name for c in columns]
+    m = _EPOCH_DIFF.search(body)
+    if m and all(g in names for g in m.groups()):
+        return (m.group(3), m.group(2), m.group(1))
     text = f"{words}\n{body}"
     if not _DURATION_WORDS.search(text):
         return None
-    names = [c.name for c in columns]
-    duration = next((n for n in names if "duration" in n), None)
-    start = next((n for n in names if "start" in n), None)
+    duration = next((n for n in names if "duration" in n or "elapsed" in n), None)
+    start = next((n for n in names if re.search(r"start|began|begin", n)), None)
     end = next((n for n in names if re.search(r"complet|finish|end|stop", n) and n != duration), None)
     if duration and start and end:
         return (start, end, duration)
     return None
+
+
+def view_columns(definition: str) -> list[str]:
+    """Output column names of a view's SELECT, when every one is plain (no ``*``)."""
+    try:
+        stmt = parse_sql(definition)[0].stmt
+    except Exception:
+        return []
+    targets = getattr(stmt, "targetList", None)
+    if not targets:
+        return []
+    names: list[str] = []
+    for t in targets:
+        if not isinstance(t, ast.ResTarget):
+            return []
+        if t.name:
+            names.append(str(t.name))
+            continue
+        val = t.val
+        if isinstance(val, ast.ColumnRef) and val.fields and isinstance(val.fields[-1], ast.A_Star):
+            return []
+        name = column_name(val)
+        if name is None and isinstance(val, ast.FuncCall) and val.funcname:
+            last = val.funcname[-1]
+            name = str(last.sval) if isinstance(last, ast.String) else None
+        if name is None:
+            return []
+        names.append(name)
+    return names

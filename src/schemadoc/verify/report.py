@@ -60,7 +60,9 @@ class VerifyReport:
 
     def render_text(self) -> str:
         c = self.counts()
-        lines = [f"promises: {c['total']} checked, {c['kept']} kept, {c['broken']} broken, {c['untestable']} untestable"]
+        lines = [
+            f"promises: {c['total']} checked, {c['kept']} kept, {c['broken']} broken, {c['untestable']} untestable"
+        ]
         for r in self.results:
             if r.outcome == "kept":
                 continue

@@ -39,8 +39,18 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
+from pglast import ast
+
 from schemadoc.model import Column, ForeignKey, Schema, Table, qualify
-from schemadoc.verify.checkexpr import ExprInfo, Hint, expression_info, like_match, parse_expression
+from schemadoc.verify.checkexpr import (
+    ExprInfo,
+    Hint,
+    expression_info,
+    like_match,
+    parse_expression,
+    referenced_columns,
+    walk,
+)
 
 Row = dict[str, str | None]
 Mode = Literal["not_false", "true", "false"]
@@ -114,7 +124,9 @@ def unique_keys(schema: Schema, table: Table) -> list[UniqueKey]:
             for c in sorted(_columns_of(key) or ()):
                 if c not in cols and table.column(c) is not None:
                     cols.append(c)
-        keys.append(UniqueKey("unique index", idx.name, tuple(cols), idx.where, idx.nulls_not_distinct, expression))
+        keys.append(
+            UniqueKey("unique index", idx.name, tuple(cols), idx.where, idx.nulls_not_distinct, expression)
+        )
     return keys
 
 
@@ -131,8 +143,6 @@ def _plain_index_key(key: str) -> str | None:
 
 
 def _columns_of(expr: str) -> set[str] | None:
-    from schemadoc.verify.checkexpr import referenced_columns
-
     return referenced_columns(_KEY_SUFFIX.sub("", expr.strip()))
 
 
@@ -151,11 +161,7 @@ def is_volatile_default(expr: str | None) -> bool:
     node = parse_expression(f"({expr}) IS NULL")
     if node is None:
         return False
-    from schemadoc.verify.checkexpr import _walk
-
-    from pglast import ast
-
-    for n in _walk(node):
+    for n in walk(node):
         if isinstance(n, ast.FuncCall) and n.funcname:
             last = n.funcname[-1]
             if isinstance(last, ast.String) and last.sval.lower() in _VOLATILE_FUNCS:
@@ -262,6 +268,8 @@ class RowFactory:
         self._info: dict[str, TableInfo] = {}
         self._sp_counter = 0
         self._sp_added: list[list[str]] = []
+        self.log: list[str] | None = None
+        self.last_ctid: str | None = None
         self.begin()
 
     # -- transaction state -------------------------------------------------------------------
@@ -347,16 +355,31 @@ class RowFactory:
             return self._defaults[qname]
         info = self.info(qname)
         out: dict[str, str | None] = {}
-        for col in info.table.columns:
-            if col.default is None or is_volatile_default(col.default):
-                continue
-            query = sql.SQL("SELECT CAST(({}) AS {})::text").format(_raw(col.default), _raw(info.types[col.name]))
+        cols = [c for c in info.table.columns if c.default is not None and not is_volatile_default(c.default)]
+
+        def query(subset: list[Column]) -> sql.Composable:
+            return sql.SQL("SELECT {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("CAST(({}) AS {})::text").format(
+                        _raw(c.default or "NULL"), _raw(info.types[c.name])
+                    )
+                    for c in subset
+                )
+            )
+
+        if cols:
             try:
                 with self.savepoint():
-                    r = self.conn.execute(query, ()).fetchone()
-                out[col.name] = r[0] if r else None
+                    r = self.conn.execute(query(cols), ()).fetchone()
+                out.update(zip([c.name for c in cols], r or (), strict=False))
             except psycopg.Error:
-                out[col.name] = None
+                for col in cols:
+                    try:
+                        with self.savepoint():
+                            r = self.conn.execute(query([col]), ()).fetchone()
+                        out[col.name] = r[0] if r else None
+                    except psycopg.Error:
+                        out[col.name] = None
         self._defaults[qname] = out
         return out
 
@@ -557,7 +580,8 @@ class RowFactory:
             found = self._search(info, group, [lists[c] for c in group], group_conds)
             if found is None:
                 described = "; ".join(
-                    f"{expr} must be {'false' if mode == 'false' else 'true'}" for expr, mode, _ in group_conds
+                    f"{expr} must be {'false' if mode == 'false' else 'true'}"
+                    for expr, mode, _ in group_conds
                 )
                 raise RowError(table.qname, f"no values found for {', '.join(group)} where {described}")
             for c, cand in zip(group, found, strict=True):
@@ -694,9 +718,7 @@ class RowFactory:
         """INSERT one row; returns every column of the stored row as text."""
         info = self.info(qname)
         cols = [c for c in values if info.table.column(c) is not None]
-        overriding = any(
-            (col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols
-        )
+        overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
         returning = self.returning(qname)
         if cols:
             q = sql.SQL("INSERT INTO {} ({}) {}VALUES ({}) RETURNING {}").format(
@@ -710,15 +732,29 @@ class RowFactory:
             )
         else:
             q = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(table_ident(qname), returning)
-        r = self.conn.execute(q, [values[c] for c in cols]).fetchone()
+        params = [values[c] for c in cols]
+        self.note(q, params)
+        r = self.conn.execute(q, params).fetchone()
         assert r is not None
-        return dict(zip([c.name for c in info.table.columns], r, strict=True))
+        self.last_ctid = r[0]
+        return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
+
+    def note(self, query: sql.Composable, params: Sequence[Any] = ()) -> None:
+        """Remember a statement (with its values inlined) for the report."""
+        if self.log is None:
+            return
+        try:
+            text = psycopg.ClientCursor(self.conn).mogrify(query, params)
+        except Exception:
+            text = query.as_string(self.conn)
+        self.log.append(" ".join(text.split()))
 
     def returning(self, qname: str) -> sql.Composable:
         """``col::text, ...`` for every column of the table, in model order."""
         info = self.info(qname)
         return sql.SQL(", ").join(
-            sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns
+            [sql.SQL("ctid::text")]
+            + [sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns]
         )
 
     def locator(self, qname: str, row: Row) -> tuple[sql.Composable, list[Any]] | None:
@@ -729,11 +765,18 @@ class RowFactory:
                 continue
             if all(row.get(c) is not None for c in key.columns):
                 parts = [
-                    sql.SQL("{} = CAST({} AS {})").format(sql.Identifier(c), sql.Placeholder(), _raw(info.types[c]))
+                    sql.SQL("{} = CAST({} AS {})").format(
+                        sql.Identifier(c), sql.Placeholder(), _raw(info.types[c])
+                    )
                     for c in key.columns
                 ]
                 return sql.SQL(" AND ").join(parts), [row[c] for c in key.columns]
         return None
+
+    def ctid_locator(self, ctid: str | None) -> tuple[sql.Composable, list[Any]] | None:
+        if ctid is None:
+            return None
+        return sql.SQL("ctid = CAST({} AS tid)").format(sql.Placeholder()), [ctid]
 
     def fresh_value(self, qname: str, column: str) -> str | None:
         """A new value of ``column``'s type, unlikely to exist anywhere."""

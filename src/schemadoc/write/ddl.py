@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import DEFAULT_SCHEMA, Function, Role, Schema
+from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
     grant_statements,
@@ -41,6 +42,7 @@ from schemadoc.write.ddl_tables import (
     sequence_statement,
     table_statement,
 )
+from schemadoc.write.implicit import undeclared_sequences
 from schemadoc.write.statement import Statement
 
 __all__ = ["Statement", "ddl_text", "render_ddl"]
@@ -48,8 +50,8 @@ __all__ = ["Statement", "ddl_text", "render_ddl"]
 _BUILTIN_SCHEMAS = frozenset({DEFAULT_SCHEMA, "pg_catalog", "information_schema"})
 
 
-def _schema_names(schema: Schema) -> list[str]:
-    names = set(schema.schemas)
+def _schema_names(schema: Schema, implicit: list[SequenceDef]) -> list[str]:
+    names = set(schema.schemas) | {seq.schema for seq in implicit}
     for group in (
         schema.tables,
         schema.indexes,
@@ -95,21 +97,25 @@ def render_ddl(
     server_version: int | None = None,
     available_extensions: frozenset[str] | None = None,
 ) -> tuple[list[Statement], list[Diagnostic]]:
-    """The statements that build ``schema`` in a fresh database, and any warnings.
+    """The statements that build ``schema`` in a fresh database, and any diagnostics.
 
     ``server_version`` (``server_version_num``) and ``available_extensions`` describe the
     target server when known; they only decide whether an extension whose functions are
-    now built into PostgreSQL can be left out (warning SD401).
+    now built into PostgreSQL can be left out (warning SD401). A sequence that a
+    ``nextval(...)`` default draws from but the schema never declares is created, owned by
+    its column (note SD402).
     """
     out: list[Statement] = []
-    for name in _schema_names(schema):
+    implicit, implicit_notes = undeclared_sequences(schema)
+    for name in _schema_names(schema, implicit):
         out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}", None, "schema"))
     ext_statements, diagnostics = extension_statements(schema, server_version, available_extensions)
     out.extend(ext_statements)
     out.extend(role_statement(role) for role in _roles(schema))
     out.extend(enum_statement(schema.enums[k]) for k in sorted(schema.enums))
     out.extend(domain_statement(schema.domains[k]) for k in sorted(schema.domains))
-    sequences = [schema.sequences[k] for k in sorted(schema.sequences)]
+    diagnostics.extend(implicit_notes)
+    sequences = sorted([*schema.sequences.values(), *implicit], key=lambda s: s.qname)
     out.extend(sequence_statement(s) for s in sequences)
 
     early = early_functions(schema)

@@ -1,5 +1,5 @@
--- The roles that grants and policies name.
+-- Roles with their LOGIN flag; the caller keeps those that grants and policies name.
 SELECT r.rolname AS name, r.rolcanlogin AS login
 FROM pg_catalog.pg_roles r
-WHERE r.rolname = ANY(%(names)s)
+WHERE r.rolname !~ '^pg_'
 ORDER BY r.rolname

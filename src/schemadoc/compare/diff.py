@@ -1,0 +1,1180 @@
+"""Compare two schemas: what the document builds against what a database holds.
+
+Both sides are read from real databases with the same catalog queries (the document
+is built in a shadow database first), so equal objects print the same SQL text and
+no SQL is re-parsed here. Objects whose names PostgreSQL makes up (CHECK, foreign
+key and unique constraints, indexes without a name in the document) are matched by
+what they mean, so a database built by hand from the document compares clean.
+
+Every difference is one :class:`~schemadoc.diagnostics.Diagnostic` with a stable code
+(the ``SD3xx`` constants below) and, when the document model is given, the span of the
+document object it concerns. The ``match_*`` functions pair objects of one kind and are
+meant to be reused by a migration planner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
+from schemadoc.model import (
+    Check,
+    Column,
+    Domain,
+    Enum,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    PrimaryKey,
+    Schema,
+    Span,
+    Table,
+    Trigger,
+    Unique,
+    View,
+)
+from schemadoc.sqlnames import quote_ident, quote_qualified
+
+# Stable diagnostic codes. "missing": the document has it, the database does not;
+# "extra": the database has it, the document does not.
+TABLE_MISSING = "SD301"
+TABLE_EXTRA = "SD302"
+COLUMN_MISSING = "SD303"
+COLUMN_EXTRA = "SD304"
+COLUMN_TYPE = "SD305"
+COLUMN_NULLABLE = "SD306"
+COLUMN_DEFAULT = "SD307"
+COLUMN_IDENTITY = "SD308"
+COLUMN_GENERATED = "SD309"
+COLUMN_COLLATION = "SD310"
+PK_MISSING = "SD311"
+PK_EXTRA = "SD312"
+PK_COLUMNS = "SD313"
+UNIQUE_MISSING = "SD314"
+UNIQUE_EXTRA = "SD315"
+UNIQUE_NULLS = "SD316"
+CHECK_MISSING = "SD317"
+CHECK_EXTRA = "SD318"
+CHECK_CHANGED = "SD319"
+FK_MISSING = "SD320"
+FK_EXTRA = "SD321"
+FK_ON_DELETE = "SD322"
+FK_ON_UPDATE = "SD323"
+FK_OPTIONS = "SD324"
+INDEX_MISSING = "SD325"
+INDEX_EXTRA = "SD326"
+INDEX_CHANGED = "SD327"
+VIEW_MISSING = "SD328"
+VIEW_EXTRA = "SD329"
+VIEW_CHANGED = "SD330"
+FUNCTION_MISSING = "SD331"
+FUNCTION_EXTRA = "SD332"
+FUNCTION_BODY = "SD333"
+FUNCTION_CHANGED = "SD334"
+TRIGGER_MISSING = "SD335"
+TRIGGER_EXTRA = "SD336"
+TRIGGER_CHANGED = "SD337"
+ENUM_MISSING = "SD338"
+ENUM_EXTRA = "SD339"
+ENUM_LABEL_MISSING = "SD340"
+ENUM_LABEL_EXTRA = "SD341"
+ENUM_LABEL_ORDER = "SD342"
+EXTENSION_MISSING = "SD343"
+EXTENSION_EXTRA = "SD344"
+POLICY_MISSING = "SD345"
+POLICY_EXTRA = "SD346"
+POLICY_CHANGED = "SD347"
+GRANT_MISSING = "SD348"
+GRANT_EXTRA = "SD349"
+RLS_ENABLED = "SD350"
+RLS_FORCED = "SD351"
+PARTITIONING = "SD352"
+DOMAIN_MISSING = "SD353"
+DOMAIN_EXTRA = "SD354"
+DOMAIN_CHANGED = "SD355"
+SEQUENCE_MISSING = "SD356"
+SEQUENCE_EXTRA = "SD357"
+SEQUENCE_CHANGED = "SD358"
+SCHEMA_MISSING = "SD359"
+SCHEMA_EXTRA = "SD360"
+COMMENT_CHANGED = "SD361"
+EXTENSION_SCHEMA = "SD362"
+GRANT_OPTION = "SD363"
+
+DRIFT: Level = "error"
+COMMENT_LEVEL: Level = "warning"  # a missing comment does not change behaviour
+
+T = TypeVar("T")
+
+
+def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None) -> list[Diagnostic]:
+    """Every difference between ``expected`` (what the document builds) and ``actual``
+    (the live database), sorted. ``doc`` is the model read from the document; its
+    source spans are attached to the diagnostics."""
+    spans = DocSpans(doc)
+    out: list[Diagnostic] = []
+    out += diff_schema_names(expected, actual)
+    out += diff_extensions(expected, actual, spans)
+    out += diff_enums(expected, actual, spans)
+    out += diff_domains(expected, actual, spans)
+    out += diff_sequences(expected, actual, spans)
+    out += diff_tables(expected, actual, spans)
+    common = set(expected.tables) & set(actual.tables)
+    out += diff_indexes(expected, actual, spans, common)
+    out += diff_views(expected, actual, spans)
+    out += diff_functions(expected, actual, spans)
+    out += diff_triggers(expected, actual, spans, common)
+    out += diff_policies(expected, actual, spans, common)
+    out += diff_grants(expected, actual, spans)
+    return sorted_diagnostics(out)
+
+
+# --- where in the document -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocSpans:
+    """Finds the document object a difference is about and returns its span."""
+
+    doc: Schema | None
+
+    def table(self, qname: str) -> Span | None:
+        t = self.doc.tables.get(qname) if self.doc else None
+        return t.span if t else None
+
+    def _table(self, qname: str) -> Table | None:
+        return self.doc.tables.get(qname) if self.doc else None
+
+    def column(self, qname: str, name: str) -> Span | None:
+        t = self._table(qname)
+        c = t.column(name) if t else None
+        return (c.span if c else None) or self.table(qname)
+
+    def primary_key(self, qname: str) -> Span | None:
+        t = self._table(qname)
+        return (t.primary_key.span if t and t.primary_key else None) or self.table(qname)
+
+    def unique(self, qname: str, u: Unique) -> Span | None:
+        t = self._table(qname)
+        found = next((d for d in t.uniques if set(d.columns) == set(u.columns)), None) if t else None
+        return (found.span if found else None) or self.table(qname)
+
+    def check(self, qname: str, check: Check, position: int) -> Span | None:
+        """By constraint name when the document gave one, else by the columns the
+        expression mentions, else by position."""
+        t = self._table(qname)
+        if t is None:
+            return None
+        found = None
+        if check.name:
+            found = next((d for d in t.checks if d.name == check.name), None)
+        if found is None and check.columns:
+            same = [d for d in t.checks if d.columns and set(d.columns) == set(check.columns)]
+            if len(same) == 1:
+                found = same[0]
+        if found is None and 0 <= position < len(t.checks):
+            found = t.checks[position]
+        return (found.span if found else None) or t.span
+
+    def foreign_key(self, qname: str, fk: ForeignKey) -> Span | None:
+        t = self._table(qname)
+        found = None
+        if t is not None:
+            found = next((d for d in t.foreign_keys if _fk_key(d) == _fk_key(fk)), None) or next(
+                (d for d in t.foreign_keys if d.columns == fk.columns), None
+            )
+        return (found.span if found else None) or self.table(qname)
+
+    def index(self, index: Index) -> Span | None:
+        if self.doc is None:
+            return None
+        found = self.doc.indexes.get(index.qname)
+        if found is None:
+            found = next(
+                (
+                    d
+                    for d in self.doc.indexes.values()
+                    if d.table == index.table and _norm_keys(d.keys) == _norm_keys(index.keys)
+                ),
+                None,
+            )
+        return (found.span if found else None) or self.table(index.table)
+
+    def view(self, qname: str) -> Span | None:
+        v = self.doc.views.get(qname) if self.doc else None
+        return v.span if v else None
+
+    def function(self, f: Function) -> Span | None:
+        if self.doc is None:
+            return None
+        found = self.doc.functions.get(f.signature) or next(
+            (d for d in self.doc.functions.values() if d.qname == f.qname), None
+        )
+        return found.span if found else None
+
+    def trigger(self, t: Trigger) -> Span | None:
+        found = self.doc.triggers.get(t.key) if self.doc else None
+        return (found.span if found else None) or self.table(t.table)
+
+    def enum(self, qname: str) -> Span | None:
+        e = self.doc.enums.get(qname) if self.doc else None
+        return e.span if e else None
+
+    def domain(self, qname: str) -> Span | None:
+        d = self.doc.domains.get(qname) if self.doc else None
+        return d.span if d else None
+
+    def sequence(self, qname: str) -> Span | None:
+        s = self.doc.sequences.get(qname) if self.doc else None
+        return s.span if s else None
+
+    def extension(self, name: str) -> Span | None:
+        e = self.doc.extensions.get(name) if self.doc else None
+        return e.span if e else None
+
+    def policy(self, p: Policy) -> Span | None:
+        found = self.doc.policies.get(p.key) if self.doc else None
+        return (found.span if found else None) or self.table(p.table)
+
+    def grant(self, g: Grant) -> Span | None:
+        if self.doc is None:
+            return None
+        same_object = [d for d in self.doc.grants if d.object_name == g.object_name]
+        found = (
+            next((d for d in same_object if _grant_key(d) == _grant_key(g)), None)
+            or next((d for d in same_object if d.grantee == g.grantee), None)
+            or next(iter(same_object), None)
+        )
+        if found and found.span:
+            return found.span
+        if g.object_type == "TABLE":
+            return self.table(g.object_name) or self.view(g.object_name)
+        return None
+
+
+# --- small helpers ---------------------------------------------------------------
+
+
+def _d(
+    code: str, message: str, span: Span | None, hint: str | None = None, level: Level = DRIFT
+) -> Diagnostic:
+    return Diagnostic(code, level, message, span, hint)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_sql(text: str | None) -> str | None:
+    """SQL text with runs of white space made one space (PostgreSQL prints both sides,
+    so only layout can differ)."""
+    return None if text is None else _SPACE.sub(" ", text).strip()
+
+
+def _norm_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    return tuple(_SPACE.sub(" ", k).strip().lower() for k in keys)
+
+
+def _show(value: str | None, none: str = "none") -> str:
+    return none if value is None else value
+
+
+def _cols(columns: Iterable[str]) -> str:
+    return ", ".join(quote_ident(c) for c in columns)
+
+
+def match_by_key(
+    expected: Sequence[T], actual: Sequence[T], key: Callable[[T], Hashable]
+) -> tuple[list[tuple[T, T]], list[T], list[T]]:
+    """Pair objects with equal keys (as a multiset, in order). Returns the pairs, the
+    expected objects left over (missing) and the actual ones left over (extra)."""
+    pool: dict[Hashable, list[T]] = {}
+    for a in actual:
+        pool.setdefault(key(a), []).append(a)
+    pairs: list[tuple[T, T]] = []
+    missing: list[T] = []
+    for e in expected:
+        bucket = pool.get(key(e))
+        if bucket:
+            pairs.append((e, bucket.pop(0)))
+        else:
+            missing.append(e)
+    taken = {id(a) for _, a in pairs}
+    extra = [a for a in actual if id(a) not in taken]
+    return pairs, missing, extra
+
+
+# --- schemas, extensions, types --------------------------------------------------
+
+
+def diff_schema_names(expected: Schema, actual: Schema) -> list[Diagnostic]:
+    out = [
+        _d(
+            SCHEMA_MISSING,
+            f"schema {s} is missing from the database",
+            None,
+            f"CREATE SCHEMA {quote_ident(s)}",
+        )
+        for s in sorted(set(expected.schemas) - set(actual.schemas))
+    ]
+    out += [
+        _d(SCHEMA_EXTRA, f"schema {s} is in the database but not in the document", None)
+        for s in sorted(set(actual.schemas) - set(expected.schemas))
+    ]
+    return out
+
+
+def diff_extensions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for name in sorted(set(expected.extensions) | set(actual.extensions)):
+        e, a = expected.extensions.get(name), actual.extensions.get(name)
+        if a is None:
+            out.append(
+                _d(
+                    EXTENSION_MISSING,
+                    f"extension {name} is not installed in the database",
+                    spans.extension(name),
+                    f"CREATE EXTENSION {quote_ident(name)}",
+                )
+            )
+        elif e is None:
+            out.append(_d(EXTENSION_EXTRA, f"extension {name} is installed but not in the document", None))
+        elif e.schema != a.schema:
+            out.append(
+                _d(
+                    EXTENSION_SCHEMA,
+                    f"extension {name} is installed in schema {a.schema}, the document puts it in {e.schema}",
+                    spans.extension(name),
+                )
+            )
+    return out
+
+
+def diff_enums(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for qname in sorted(set(expected.enums) | set(actual.enums)):
+        e, a = expected.enums.get(qname), actual.enums.get(qname)
+        if a is None:
+            out.append(_d(ENUM_MISSING, f"enum {qname} is missing from the database", spans.enum(qname)))
+        elif e is None:
+            out.append(_d(ENUM_EXTRA, f"enum {qname} is in the database but not in the document", None))
+        else:
+            out += diff_enum_labels(e, a, spans.enum(qname))
+    return out
+
+
+def diff_enum_labels(expected: Enum, actual: Enum, span: Span | None) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    missing = [lab for lab in expected.labels if lab not in actual.labels]
+    extra = [lab for lab in actual.labels if lab not in expected.labels]
+    for label in missing:
+        out.append(
+            _d(
+                ENUM_LABEL_MISSING,
+                f"enum {expected.qname}: label {label!r} is missing from the database",
+                span,
+                f"ALTER TYPE {quote_qualified(expected.qname)} ADD VALUE '{label}'",
+            )
+        )
+    for label in extra:
+        out.append(
+            _d(ENUM_LABEL_EXTRA, f"enum {expected.qname}: label {label!r} is in the database only", span)
+        )
+    common_e = [lab for lab in expected.labels if lab in actual.labels]
+    common_a = [lab for lab in actual.labels if lab in expected.labels]
+    if common_e != common_a:
+        out.append(
+            _d(
+                ENUM_LABEL_ORDER,
+                f"enum {expected.qname}: labels are in another order in the database "
+                f"({', '.join(common_a)}; document: {', '.join(common_e)})",
+                span,
+            )
+        )
+    return out
+
+
+def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for qname in sorted(set(expected.domains) | set(actual.domains)):
+        e, a = expected.domains.get(qname), actual.domains.get(qname)
+        if a is None:
+            out.append(
+                _d(DOMAIN_MISSING, f"domain {qname} is missing from the database", spans.domain(qname))
+            )
+        elif e is None:
+            out.append(_d(DOMAIN_EXTRA, f"domain {qname} is in the database but not in the document", None))
+        elif e != a:
+            out.append(
+                _d(
+                    DOMAIN_CHANGED,
+                    f"domain {qname} differs: database has {_domain_text(a)}; document says {_domain_text(e)}",
+                    spans.domain(qname),
+                )
+            )
+    return out
+
+
+def _domain_text(d: Domain) -> str:
+    text = d.base_type
+    if not d.nullable:
+        text += " NOT NULL"
+    if d.default is not None:
+        text += f" DEFAULT {d.default}"
+    for check in d.checks:
+        text += f" CHECK ({check})"
+    return text
+
+
+def diff_sequences(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for qname in sorted(set(expected.sequences) | set(actual.sequences)):
+        e, a = expected.sequences.get(qname), actual.sequences.get(qname)
+        if a is None:
+            out.append(
+                _d(SEQUENCE_MISSING, f"sequence {qname} is missing from the database", spans.sequence(qname))
+            )
+        elif e is None:
+            out.append(
+                _d(SEQUENCE_EXTRA, f"sequence {qname} is in the database but not in the document", None)
+            )
+        elif e != a:
+            out.append(
+                _d(
+                    SEQUENCE_CHANGED,
+                    f"sequence {qname} differs: database has {a.data_type} owned by {_show(a.owned_by)}; "
+                    f"document says {e.data_type} owned by {_show(e.owned_by)}",
+                    spans.sequence(qname),
+                )
+            )
+    return out
+
+
+# --- tables ----------------------------------------------------------------------
+
+
+def diff_tables(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for qname in sorted(set(expected.tables) | set(actual.tables)):
+        e, a = expected.tables.get(qname), actual.tables.get(qname)
+        if a is None:
+            out.append(
+                _d(
+                    TABLE_MISSING,
+                    f"table {qname} is missing from the database",
+                    spans.table(qname),
+                )
+            )
+        elif e is None:
+            out.append(_d(TABLE_EXTRA, f"table {qname} is in the database but not in the document", None))
+        else:
+            out += diff_table(e, a, spans)
+    return out
+
+
+def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnostic]:
+    """Differences inside one table that both sides have."""
+    q = expected.qname
+    out = diff_columns(expected, actual, spans)
+    out += diff_primary_key(q, expected.primary_key, actual.primary_key, spans)
+    out += diff_uniques(q, expected.uniques, actual.uniques, spans)
+    out += diff_checks(q, expected.checks, actual.checks, spans)
+    out += diff_foreign_keys(q, expected.foreign_keys, actual.foreign_keys, spans)
+    span = spans.table(q)
+    if expected.rls_enabled != actual.rls_enabled:
+        state = "enabled" if actual.rls_enabled else "disabled"
+        out.append(
+            _d(
+                RLS_ENABLED,
+                f"table {q}: row level security is {state} in the database, the document says "
+                f"{'enabled' if expected.rls_enabled else 'disabled'}",
+                span,
+                f"ALTER TABLE {quote_qualified(q)} {'ENABLE' if expected.rls_enabled else 'DISABLE'} "
+                "ROW LEVEL SECURITY",
+            )
+        )
+    if expected.rls_forced != actual.rls_forced:
+        out.append(
+            _d(
+                RLS_FORCED,
+                f"table {q}: row level security is {'' if actual.rls_forced else 'not '}forced in the "
+                f"database, the document says it is {'' if expected.rls_forced else 'not '}forced",
+                span,
+            )
+        )
+    for label, ev, av in (
+        ("PARTITION BY", expected.partition_by, actual.partition_by),
+        ("PARTITION OF", expected.partition_of, actual.partition_of),
+        ("partition bound", expected.partition_bound, actual.partition_bound),
+    ):
+        if ev != av:
+            out.append(
+                _d(
+                    PARTITIONING,
+                    f"table {q}: {label} is {_show(av)} in the database, the document says {_show(ev)}",
+                    span,
+                )
+            )
+    if expected.comment != actual.comment:
+        out.append(_comment_diag(f"table {q}", expected.comment, actual.comment, span))
+    return out
+
+
+def _comment_diag(what: str, expected: str | None, actual: str | None, span: Span | None) -> Diagnostic:
+    return _d(
+        COMMENT_CHANGED,
+        f"{what}: comment is {_show(repr(actual) if actual is not None else None)} in the database, "
+        f"the document says {_show(repr(expected) if expected is not None else None)}",
+        span,
+        level=COMMENT_LEVEL,
+    )
+
+
+def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnostic]:
+    q = expected.qname
+    out: list[Diagnostic] = []
+    actual_names = {c.name for c in actual.columns}
+    expected_names = {c.name for c in expected.columns}
+    for col in expected.columns:
+        if col.name not in actual_names:
+            out.append(
+                _d(
+                    COLUMN_MISSING,
+                    f"column {q}.{col.name} ({col.type}) is missing from the database",
+                    spans.column(q, col.name),
+                )
+            )
+    for col in actual.columns:
+        if col.name not in expected_names:
+            out.append(
+                _d(
+                    COLUMN_EXTRA,
+                    f"column {q}.{col.name} ({col.type}) is in the database but not in the document",
+                    spans.table(q),
+                )
+            )
+    for col in expected.columns:
+        other = actual.column(col.name)
+        if other is not None:
+            out += diff_column(q, col, other, spans.column(q, col.name))
+    return out
+
+
+def diff_column(table: str, expected: Column, actual: Column, span: Span | None) -> list[Diagnostic]:
+    where = f"column {table}.{expected.name}"
+    alter = f"ALTER TABLE {quote_qualified(table)} ALTER COLUMN {quote_ident(expected.name)}"
+    out: list[Diagnostic] = []
+    if expected.type != actual.type:
+        out.append(
+            _d(
+                COLUMN_TYPE,
+                f"{where}: type is {actual.type} in the database, the document says {expected.type}",
+                span,
+            )
+        )
+    if expected.nullable != actual.nullable:
+        if actual.nullable:
+            out.append(
+                _d(
+                    COLUMN_NULLABLE,
+                    f"{where} is nullable in the database, the document says NOT NULL",
+                    span,
+                    f"{alter} SET NOT NULL",
+                )
+            )
+        else:
+            out.append(
+                _d(
+                    COLUMN_NULLABLE,
+                    f"{where} is NOT NULL in the database, the document says it is nullable",
+                    span,
+                    f"{alter} DROP NOT NULL",
+                )
+            )
+    if expected.default != actual.default:
+        out.append(
+            _d(
+                COLUMN_DEFAULT,
+                f"{where}: default is {_show(actual.default)} in the database, "
+                f"the document says {_show(expected.default)}",
+                span,
+                f"{alter} SET DEFAULT {expected.default}" if expected.default else f"{alter} DROP DEFAULT",
+            )
+        )
+    if expected.identity != actual.identity:
+        out.append(
+            _d(
+                COLUMN_IDENTITY,
+                f"{where}: identity is {_show(actual.identity)} in the database, "
+                f"the document says {_show(expected.identity)}",
+                span,
+            )
+        )
+    if expected.generated != actual.generated:
+        out.append(
+            _d(
+                COLUMN_GENERATED,
+                f"{where}: generated as {_show(actual.generated)} in the database, "
+                f"the document says {_show(expected.generated)}",
+                span,
+            )
+        )
+    if expected.collation != actual.collation:
+        out.append(
+            _d(
+                COLUMN_COLLATION,
+                f"{where}: collation is {_show(actual.collation, 'the default')} in the database, "
+                f"the document says {_show(expected.collation, 'the default')}",
+                span,
+            )
+        )
+    if expected.comment != actual.comment:
+        out.append(_comment_diag(where, expected.comment, actual.comment, span))
+    return out
+
+
+def diff_primary_key(
+    table: str, expected: PrimaryKey | None, actual: PrimaryKey | None, spans: DocSpans
+) -> list[Diagnostic]:
+    if expected == actual:
+        return []
+    span = spans.primary_key(table)
+    if actual is None and expected is not None:
+        return [
+            _d(
+                PK_MISSING,
+                f"table {table}: PRIMARY KEY ({_cols(expected.columns)}) is missing from the database",
+                span,
+                f"ALTER TABLE {quote_qualified(table)} ADD PRIMARY KEY ({_cols(expected.columns)})",
+            )
+        ]
+    if expected is None and actual is not None:
+        return [
+            _d(
+                PK_EXTRA,
+                f"table {table}: the database has PRIMARY KEY ({_cols(actual.columns)}), the document none",
+                span,
+            )
+        ]
+    assert expected is not None and actual is not None
+    return [
+        _d(
+            PK_COLUMNS,
+            f"table {table}: PRIMARY KEY is ({_cols(actual.columns)}) in the database, "
+            f"the document says ({_cols(expected.columns)})",
+            span,
+        )
+    ]
+
+
+def match_uniques(
+    expected: Sequence[Unique], actual: Sequence[Unique]
+) -> tuple[list[tuple[Unique, Unique]], list[Unique], list[Unique]]:
+    """Unique constraints are the same when they cover the same columns."""
+    return match_by_key(expected, actual, lambda u: frozenset(u.columns))
+
+
+def diff_uniques(
+    table: str, expected: Sequence[Unique], actual: Sequence[Unique], spans: DocSpans
+) -> list[Diagnostic]:
+    pairs, missing, extra = match_uniques(expected, actual)
+    out = [
+        _d(
+            UNIQUE_MISSING,
+            f"table {table}: UNIQUE ({_cols(u.columns)}) is missing from the database",
+            spans.unique(table, u),
+            f"ALTER TABLE {quote_qualified(table)} ADD UNIQUE ({_cols(u.columns)})",
+        )
+        for u in missing
+    ]
+    out += [
+        _d(
+            UNIQUE_EXTRA,
+            f"table {table}: the database has UNIQUE ({_cols(u.columns)}) {_named(u.name)}"
+            "which the document does not",
+            spans.table(table),
+        )
+        for u in extra
+    ]
+    for e, a in pairs:
+        if e.nulls_not_distinct != a.nulls_not_distinct:
+            state = "NULLS NOT DISTINCT" if a.nulls_not_distinct else "NULLS DISTINCT"
+            want = "NULLS NOT DISTINCT" if e.nulls_not_distinct else "NULLS DISTINCT"
+            out.append(
+                _d(
+                    UNIQUE_NULLS,
+                    f"table {table}: UNIQUE ({_cols(e.columns)}) is {state} in the database, "
+                    f"the document says {want}",
+                    spans.unique(table, e),
+                )
+            )
+    return out
+
+
+def _named(name: str | None) -> str:
+    return f"(named {name}) " if name else ""
+
+
+def match_checks(
+    expected: Sequence[Check], actual: Sequence[Check]
+) -> tuple[list[tuple[Check, Check]], list[tuple[Check, Check]], list[Check], list[Check]]:
+    """Pair CHECK constraints: first by expression (the same rule whatever it is called);
+    of those left, by constraint name, then by the set of columns they mention (a rule
+    that changed). Returns (same, changed, missing, extra)."""
+    same, missing, extra = match_by_key(expected, actual, lambda c: normalize_sql(c.expression))
+    changed: list[tuple[Check, Check]] = []
+    for key in (
+        lambda c: c.name,
+        lambda c: frozenset(c.columns) if c.columns else None,
+    ):
+        pool = [c for c in extra if key(c) is not None]
+        pairs, _, _ = match_by_key([c for c in missing if key(c) is not None], pool, key)
+        changed += pairs
+        paired_e = {id(e) for e, _ in pairs}
+        paired_a = {id(a) for _, a in pairs}
+        missing = [c for c in missing if id(c) not in paired_e]
+        extra = [c for c in extra if id(c) not in paired_a]
+    return same, changed, missing, extra
+
+
+def diff_checks(
+    table: str, expected: Sequence[Check], actual: Sequence[Check], spans: DocSpans
+) -> list[Diagnostic]:
+    _, changed, missing, extra = match_checks(expected, actual)
+    position = {id(c): i for i, c in enumerate(expected)}
+    out = [
+        _d(
+            CHECK_CHANGED,
+            f"table {table}: CHECK is ({a.expression}) in the database, the document says ({e.expression})",
+            spans.check(table, e, position[id(e)]),
+        )
+        for e, a in changed
+    ]
+    out += [
+        _d(
+            CHECK_MISSING,
+            f"table {table}: CHECK ({c.expression}) is missing from the database",
+            spans.check(table, c, position[id(c)]),
+            f"ALTER TABLE {quote_qualified(table)} ADD CHECK ({c.expression})",
+        )
+        for c in missing
+    ]
+    out += [
+        _d(
+            CHECK_EXTRA,
+            f"table {table}: the database has CHECK ({c.expression}) {_named(c.name)}which the document does not",
+            spans.table(table),
+        )
+        for c in extra
+    ]
+    return out
+
+
+def _fk_key(fk: ForeignKey) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    return (fk.columns, fk.ref_table, fk.ref_columns)
+
+
+def _fk_text(fk: ForeignKey) -> str:
+    return f"({_cols(fk.columns)}) -> {fk.ref_table}({_cols(fk.ref_columns)})"
+
+
+def match_foreign_keys(
+    expected: Sequence[ForeignKey], actual: Sequence[ForeignKey]
+) -> tuple[list[tuple[ForeignKey, ForeignKey]], list[ForeignKey], list[ForeignKey]]:
+    """Foreign keys are the same reference when they have the same columns, referenced
+    table and referenced columns; their actions and options are compared afterwards."""
+    return match_by_key(expected, actual, _fk_key)
+
+
+def diff_foreign_keys(
+    table: str, expected: Sequence[ForeignKey], actual: Sequence[ForeignKey], spans: DocSpans
+) -> list[Diagnostic]:
+    pairs, missing, extra = match_foreign_keys(expected, actual)
+    out = [
+        _d(
+            FK_MISSING,
+            f"table {table}: FOREIGN KEY {_fk_text(fk)} is missing from the database",
+            spans.foreign_key(table, fk),
+        )
+        for fk in missing
+    ]
+    out += [
+        _d(
+            FK_EXTRA,
+            f"table {table}: the database has FOREIGN KEY {_fk_text(fk)} {_named(fk.name)}"
+            "which the document does not",
+            spans.table(table),
+        )
+        for fk in extra
+    ]
+    for e, a in pairs:
+        out += diff_foreign_key(table, e, a, spans.foreign_key(table, e))
+    return out
+
+
+def diff_foreign_key(
+    table: str, expected: ForeignKey, actual: ForeignKey, span: Span | None
+) -> list[Diagnostic]:
+    where = f"table {table}: FOREIGN KEY {_fk_text(expected)}"
+    out: list[Diagnostic] = []
+    if expected.on_delete != actual.on_delete:
+        out.append(
+            _d(
+                FK_ON_DELETE,
+                f"{where} is ON DELETE {actual.on_delete} in the database, "
+                f"the document says ON DELETE {expected.on_delete}",
+                span,
+            )
+        )
+    if expected.on_update != actual.on_update:
+        out.append(
+            _d(
+                FK_ON_UPDATE,
+                f"{where} is ON UPDATE {actual.on_update} in the database, "
+                f"the document says ON UPDATE {expected.on_update}",
+                span,
+            )
+        )
+    for label, ev, av in (
+        ("MATCH FULL", expected.match_full, actual.match_full),
+        ("DEFERRABLE", expected.deferrable, actual.deferrable),
+        ("INITIALLY DEFERRED", expected.initially_deferred, actual.initially_deferred),
+    ):
+        if ev != av:
+            out.append(
+                _d(
+                    FK_OPTIONS,
+                    f"{where} is {'' if av else 'not '}{label} in the database, "
+                    f"the document says {'' if ev else 'not '}{label}",
+                    span,
+                )
+            )
+    return out
+
+
+# --- indexes, views, functions, triggers, policies, grants -------------------------
+
+
+def _index_meaning(i: Index) -> tuple[object, ...]:
+    return (
+        i.table,
+        _norm_keys(i.keys),
+        i.unique,
+        i.method,
+        normalize_sql(i.where),
+        tuple(i.include),
+        i.nulls_not_distinct,
+    )
+
+
+def index_text(i: Index) -> str:
+    """An index's definition in one line (without its name)."""
+    text = f"{'UNIQUE ' if i.unique else ''}INDEX ON {i.table} USING {i.method} ({', '.join(i.keys)})"
+    if i.include:
+        text += f" INCLUDE ({_cols(i.include)})"
+    if i.nulls_not_distinct:
+        text += " NULLS NOT DISTINCT"
+    if i.where:
+        text += f" WHERE {i.where}"
+    return text
+
+
+def match_indexes(
+    expected: Sequence[Index], actual: Sequence[Index]
+) -> tuple[list[tuple[Index, Index]], list[Index], list[Index]]:
+    """Pair indexes by name first, then the rest by definition (an index PostgreSQL
+    named may have another name in a database built by hand)."""
+    by_name, missing, extra = match_by_key(expected, actual, lambda i: i.qname)
+    by_meaning, missing, extra = match_by_key(missing, extra, _index_meaning)
+    return by_name + by_meaning, missing, extra
+
+
+def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
+    """Indexes on tables both sides have (a missing table is reported once, by itself)."""
+    e_list = [i for i in expected.indexes.values() if i.table in tables or i.table not in expected.tables]
+    a_list = [i for i in actual.indexes.values() if i.table in tables or i.table not in actual.tables]
+    pairs, missing, extra = match_indexes(e_list, a_list)
+    out = [
+        _d(
+            INDEX_MISSING,
+            f"index {i.qname} is missing from the database: {index_text(i)}",
+            spans.index(i),
+        )
+        for i in missing
+    ]
+    out += [
+        _d(
+            INDEX_EXTRA,
+            f"index {i.qname} is in the database but not in the document: {index_text(i)}",
+            spans.table(i.table),
+        )
+        for i in extra
+    ]
+    for e, a in pairs:
+        if _index_meaning(e) != _index_meaning(a):
+            out.append(
+                _d(
+                    INDEX_CHANGED,
+                    f"index {e.qname} differs: database has {index_text(a)}; document says {index_text(e)}",
+                    spans.index(e),
+                )
+            )
+        if e.comment != a.comment:
+            out.append(_comment_diag(f"index {e.qname}", e.comment, a.comment, spans.index(e)))
+    return out
+
+
+def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for qname in sorted(set(expected.views) | set(actual.views)):
+        e, a = expected.views.get(qname), actual.views.get(qname)
+        if a is None:
+            assert e is not None
+            kind = "materialized view" if e.materialized else "view"
+            out.append(_d(VIEW_MISSING, f"{kind} {qname} is missing from the database", spans.view(qname)))
+        elif e is None:
+            kind = "materialized view" if a.materialized else "view"
+            out.append(_d(VIEW_EXTRA, f"{kind} {qname} is in the database but not in the document", None))
+        else:
+            out += diff_view(e, a, spans.view(qname))
+    return out
+
+
+def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    q = expected.qname
+    if expected.materialized != actual.materialized:
+        out.append(
+            _d(
+                VIEW_CHANGED,
+                f"{q} is {'a materialized view' if actual.materialized else 'a view'} in the database, "
+                f"the document says {'a materialized view' if expected.materialized else 'a view'}",
+                span,
+            )
+        )
+    if normalize_sql(expected.definition) != normalize_sql(actual.definition):
+        out.append(
+            _d(
+                VIEW_CHANGED,
+                f"view {q} has another definition in the database: {normalize_sql(actual.definition)}; "
+                f"the document says: {normalize_sql(expected.definition)}",
+                span,
+                f"CREATE OR REPLACE VIEW {quote_qualified(q)} AS ...",
+            )
+        )
+    elif expected.columns != actual.columns:
+        out.append(
+            _d(
+                VIEW_CHANGED,
+                f"view {q} has columns ({_cols(actual.columns)}) in the database, "
+                f"the document says ({_cols(expected.columns)})",
+                span,
+            )
+        )
+    if expected.comment != actual.comment:
+        out.append(_comment_diag(f"view {q}", expected.comment, actual.comment, span))
+    return out
+
+
+def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for sig in sorted(set(expected.functions) | set(actual.functions)):
+        e, a = expected.functions.get(sig), actual.functions.get(sig)
+        if a is None:
+            assert e is not None
+            out.append(
+                _d(FUNCTION_MISSING, f"{e.kind} {sig} is missing from the database", spans.function(e))
+            )
+        elif e is None:
+            out.append(_d(FUNCTION_EXTRA, f"{a.kind} {sig} is in the database but not in the document", None))
+        else:
+            out += diff_function(e, a, spans.function(e))
+    return out
+
+
+def diff_function(expected: Function, actual: Function, span: Span | None) -> list[Diagnostic]:
+    sig = expected.signature
+    out: list[Diagnostic] = []
+    if normalize_sql(expected.body) != normalize_sql(actual.body):
+        out.append(
+            _d(
+                FUNCTION_BODY,
+                f"{expected.kind} {sig} has another body in the database",
+                span,
+                "CREATE OR REPLACE it from the document",
+            )
+        )
+    for label, ev, av in (
+        ("kind", expected.kind, actual.kind),
+        ("result type", expected.returns, actual.returns),
+        ("language", expected.language, actual.language),
+        ("volatility", expected.volatility, actual.volatility),
+        ("SECURITY DEFINER", str(expected.security_definer), str(actual.security_definer)),
+    ):
+        if ev != av:
+            out.append(
+                _d(
+                    FUNCTION_CHANGED,
+                    f"{expected.kind} {sig}: {label} is {av} in the database, the document says {ev}",
+                    span,
+                )
+            )
+    if expected.comment != actual.comment:
+        out.append(_comment_diag(f"{expected.kind} {sig}", expected.comment, actual.comment, span))
+    return out
+
+
+def trigger_text(t: Trigger) -> str:
+    """A trigger's definition in one line (without its name)."""
+    text = (
+        f"{t.timing} {' OR '.join(t.events)} ON {t.table} FOR EACH {'ROW' if t.for_each_row else 'STATEMENT'}"
+    )
+    if t.when:
+        text += f" WHEN ({t.when})"
+    args = ", ".join(repr(a) for a in t.function_args)
+    return text + f" EXECUTE FUNCTION {t.function}({args})"
+
+
+def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for key in sorted(set(expected.triggers) | set(actual.triggers)):
+        e, a = expected.triggers.get(key), actual.triggers.get(key)
+        table = (e or a).table if (e or a) else ""
+        if table not in tables:
+            continue
+        if a is None:
+            assert e is not None
+            out.append(
+                _d(
+                    TRIGGER_MISSING,
+                    f"trigger {e.name} on {e.table} is missing from the database: {trigger_text(e)}",
+                    spans.trigger(e),
+                )
+            )
+        elif e is None:
+            out.append(
+                _d(
+                    TRIGGER_EXTRA,
+                    f"trigger {a.name} on {a.table} is in the database but not in the document: {trigger_text(a)}",
+                    spans.table(a.table),
+                )
+            )
+        elif e != a:
+            out.append(
+                _d(
+                    TRIGGER_CHANGED,
+                    f"trigger {e.name} on {e.table} differs: database has {trigger_text(a)}; "
+                    f"document says {trigger_text(e)}",
+                    spans.trigger(e),
+                )
+            )
+    return out
+
+
+def _policy_text(p: Policy) -> str:
+    text = f"{'PERMISSIVE' if p.permissive else 'RESTRICTIVE'} FOR {p.command} TO {', '.join(p.roles)}"
+    if p.using is not None:
+        text += f" USING ({p.using})"
+    if p.with_check is not None:
+        text += f" WITH CHECK ({p.with_check})"
+    return text
+
+
+def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for key in sorted(set(expected.policies) | set(actual.policies)):
+        e, a = expected.policies.get(key), actual.policies.get(key)
+        some = e or a
+        if some is None or some.table not in tables:
+            continue
+        if a is None:
+            assert e is not None
+            out.append(
+                _d(
+                    POLICY_MISSING,
+                    f"policy {e.name} on {e.table} is missing from the database: {_policy_text(e)}",
+                    spans.policy(e),
+                )
+            )
+        elif e is None:
+            out.append(
+                _d(
+                    POLICY_EXTRA,
+                    f"policy {a.name} on {a.table} is in the database but not in the document: {_policy_text(a)}",
+                    spans.table(a.table),
+                )
+            )
+        elif e != a:
+            out.append(
+                _d(
+                    POLICY_CHANGED,
+                    f"policy {e.name} on {e.table} differs: database has {_policy_text(a)}; "
+                    f"document says {_policy_text(e)}",
+                    spans.policy(e),
+                )
+            )
+    return out
+
+
+def _grant_key(g: Grant) -> tuple[str, str, str, str]:
+    return (g.object_type, g.object_name, g.grantee, g.privilege)
+
+
+def _grant_text(g: Grant) -> str:
+    return f"{g.privilege} ON {g.object_type} {g.object_name} TO {g.grantee}"
+
+
+def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagnostic]:
+    """Grants on objects both sides have (a missing object is reported by itself)."""
+
+    one_sided = _grant_objects(expected) ^ _grant_objects(actual)
+
+    def on_common(g: Grant) -> bool:
+        return (g.object_type, g.object_name) not in one_sided
+
+    pairs, missing, extra = match_by_key(
+        [g for g in expected.grants if on_common(g)], [g for g in actual.grants if on_common(g)], _grant_key
+    )
+    out = [
+        _d(
+            GRANT_MISSING,
+            f"grant {_grant_text(g)} is missing from the database",
+            spans.grant(g),
+            f"GRANT {g.privilege} ON {g.object_type} {g.object_name} TO {quote_ident(g.grantee)}",
+        )
+        for g in missing
+    ]
+    out += [
+        _d(
+            GRANT_EXTRA,
+            f"the database grants {_grant_text(g)}, the document does not",
+            spans.grant(g),
+        )
+        for g in extra
+    ]
+    for e, a in pairs:
+        if e.with_grant_option != a.with_grant_option:
+            out.append(
+                _d(
+                    GRANT_OPTION,
+                    f"grant {_grant_text(e)} is {'' if a.with_grant_option else 'not '}WITH GRANT OPTION "
+                    f"in the database, the document says {'' if e.with_grant_option else 'not '}"
+                    "WITH GRANT OPTION",
+                    spans.grant(e),
+                )
+            )
+    return out
+
+
+def _grant_objects(schema: Schema) -> set[tuple[str, str]]:
+    """Objects that can carry grants, as (object type, name) like :class:`Grant` has them."""
+    objects = {("TABLE", q) for q in schema.tables} | {("TABLE", q) for q in schema.views}
+    objects |= {("SEQUENCE", q) for q in schema.sequences}
+    objects |= {("FUNCTION", sig) for sig in schema.functions}
+    objects |= {("SCHEMA", s) for s in (*schema.schemas, "public")}
+    objects |= {("TYPE", q) for q in (*schema.enums, *schema.domains)}
+    return objects
