@@ -412,7 +412,8 @@ def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diag
             out.append(
                 _d(
                     DOMAIN_CHANGED,
-                    f"domain {qname} differs: database has {_domain_text(a)}; document says {_domain_text(e)}",
+                    f"domain {qname} differs: database has {_domain_text(a)}; "
+                    f"document says {_domain_text(e)}",
                     spans.domain(qname),
                 )
             )
@@ -766,7 +767,8 @@ def diff_checks(
     out += [
         _d(
             CHECK_EXTRA,
-            f"table {table}: the database has CHECK ({c.expression}) {_named(c.name)}which the document does not",
+            f"table {table}: the database has CHECK ({c.expression}) {_named(c.name)}"
+            "which the document does not",
             spans.table(table),
         )
         for c in extra
@@ -1043,8 +1045,8 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, tables: set
     out: list[Diagnostic] = []
     for key in sorted(set(expected.triggers) | set(actual.triggers)):
         e, a = expected.triggers.get(key), actual.triggers.get(key)
-        table = (e or a).table if (e or a) else ""
-        if table not in tables:
+        some = e or a
+        if some is None or some.table not in tables:
             continue
         if a is None:
             assert e is not None
@@ -1059,7 +1061,8 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, tables: set
             out.append(
                 _d(
                     TRIGGER_EXTRA,
-                    f"trigger {a.name} on {a.table} is in the database but not in the document: {trigger_text(a)}",
+                    f"trigger {a.name} on {a.table} is in the database but not in the document: "
+                    f"{trigger_text(a)}",
                     spans.table(a.table),
                 )
             )
@@ -1104,7 +1107,8 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, tables: set
             out.append(
                 _d(
                     POLICY_EXTRA,
-                    f"policy {a.name} on {a.table} is in the database but not in the document: {_policy_text(a)}",
+                    f"policy {a.name} on {a.table} is in the database but not in the document: "
+                    f"{_policy_text(a)}",
                     spans.table(a.table),
                 )
             )

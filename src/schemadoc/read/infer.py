@@ -57,10 +57,13 @@ def _match_columns(
                 if len(candidates) > 1:
                     words = set(re.findall(r"[a-z0-9]+", purpose.lower()))
                     scored = [c for c in candidates if set(c.split("_")) - set(run.split("_")) & words]
+                    run_parts = set(run.split("_"))
                     scored += [
                         c
                         for c in candidates
-                        if any(w.startswith(p) for p in c.split("_") for w in words if len(p) >= 3)
+                        if any(
+                            w.startswith(p) for p in set(c.split("_")) - run_parts for w in words if len(p) >= 3
+                        )
                         and c not in scored
                     ]
                     candidates = scored[:1] if len(scored) >= 1 else []

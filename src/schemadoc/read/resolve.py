@@ -115,8 +115,9 @@ class Resolver:
         # Names used by indexes and references also tell how the table is spelt in SQL.
         for ix in self.facts.indexes:
             key = entity_key(ix.table.text, ix.table.schema)
-            if key in self.entities and ix.keys:
-                self.entities[key].names.append((1, ix.table.text, ix.table.schema))
+            if key in self.entities and ix.keys and ix.name:  # CREATE INDEX name ON table: SQL spelling
+                text = ix.table.text if ix.table.quoted else ix.table.text.lower()
+                self.entities[key].names.append((1, text, ix.table.schema))
         for key, ent in sorted(self.entities.items()):
             schema, name = ent.best_name()
             self.by_key[key] = qualify(name, schema)
@@ -557,7 +558,7 @@ class Resolver:
             index = self._index(table, ix)
             if index is None:
                 continue
-            if self._covered(table, index, out):
+            if ix.name is None and self._covered(table, index, out):
                 continue
             prev = out.get(index.qname)
             if prev is not None:
@@ -642,7 +643,7 @@ class Resolver:
 
     def _covered(self, table: Table, index: Index, existing: dict[str, Index]) -> bool:
         """An unnamed index the document lists in prose that a constraint or named index already gives."""
-        if index.name != _auto_index_name(table.name, list(index.keys)) or index.where:
+        if index.where:
             return False
         cols = tuple(k.strip('"') for k in index.keys)
         if table.primary_key and table.primary_key.columns == cols:

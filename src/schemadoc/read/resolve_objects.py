@@ -161,16 +161,17 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
     # Name-only mentions: "`calculate_run_duration()` - Auto-calculate ..." under a table's Triggers list.
     for hint in hints:
         table = r.lookup(hint.table) if hint.table is not None else None
-        base = hint.name.rstrip("()").strip()
+        names = {n for n in (hint.name.rstrip("()").strip(), hint.function.text if hint.function else "") if n}
         matched = [
             t
             for t in out.values()
-            if (t.name == base or t.function.split(".")[-1] == base) and (table is None or t.table == table)
+            if (t.name in names or t.function.split(".")[-1] in names) and (table is None or t.table == table)
         ]
         if not matched:
             r.warn(
                 "SD220",
-                f"trigger {hint.name} is mentioned but its event and table are never given; not built",
+                f"trigger {hint.name or (hint.function or '')} is mentioned but its event and table are never given; "
+                "not built",
                 hint.span,
                 "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
             )
