@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from schemadoc.diagnostics import SchemadocError
+from schemadoc.pg import server as server_module
 from schemadoc.pg.server import EmbeddedServer, embedded, find_binaries
 
 IS_ROOT = os.geteuid() == 0
@@ -76,7 +77,7 @@ def test_fresh_server_runs_newest_postgres_on_a_private_socket(server: EmbeddedS
     sockdir = Path(parse_qs(parts.query)["host"][0])
     assert (sockdir / ".s.PGSQL.5432").exists()
     with psycopg.connect(url) as conn:
-        settings = dict(
+        settings: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting FROM pg_settings WHERE name IN "
                 "('listen_addresses', 'fsync', 'server_encoding')"
@@ -154,8 +155,8 @@ def test_long_data_dir_gets_a_short_socket_and_a_tcp_port_on_request(open_tmp: P
     data_dir = open_tmp / ("d" * 120)
     srv = EmbeddedServer(data_dir)
     srv.start()
-    sockdir = parse_qs(urlsplit(srv.url()).query)["host"][0]
-    assert len(sockdir) + len("/.s.PGSQL.5432") <= 107
+    sockdir = Path(parse_qs(urlsplit(srv.url()).query)["host"][0])
+    assert len(str(sockdir)) + len("/.s.PGSQL.5432") <= 107
     with psycopg.connect(srv.url()) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     srv.stop()
@@ -168,11 +169,19 @@ def test_long_data_dir_gets_a_short_socket_and_a_tcp_port_on_request(open_tmp: P
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
 
     # A second server asking for the same port gets a clear refusal.
+    other = open_tmp / ("o" * 120)
     with pytest.raises(SchemadocError) as info:
-        EmbeddedServer(open_tmp / "other", port=port).start()
+        EmbeddedServer(other, port=port).start()
     assert info.value.diagnostic.code == "SD504"
     assert str(port) in info.value.diagnostic.message
     tcp.stop()
+
+    # Short socket directories of data directories that are gone are cleaned up; others stay.
+    other_sockdir = (other / "socket").resolve()
+    shutil.rmtree(data_dir)
+    server_module._sweep_orphans(server_module._service_account())
+    assert not sockdir.exists()
+    assert other_sockdir.is_dir()
 
 
 def test_data_dir_of_another_major_version_is_refused(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ SUPERUSER = "postgres"
 _SOCKET_PATH_MAX = 107
 _SOCKET_FILE_MAX = len("/.s.PGSQL.65535")
 _RELOCATED_PREFIX = "schemadoc-pg-"
+_SOCKET_PREFIX = "schemadoc-s-"
 _ORIGIN_FILE = "origin"
 _START_TIMEOUT = 60
 _SERVER_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
@@ -477,7 +478,9 @@ class EmbeddedServer:
             return
         else:
             shutil.rmtree(self.socket_dir, ignore_errors=True)
-        short = Path(tempfile.mkdtemp(prefix="sd-"))
+        _sweep_orphans(account)
+        short = Path(tempfile.mkdtemp(prefix=_SOCKET_PREFIX))
+        (short / _ORIGIN_FILE).write_text(f"{self.data_dir}\n")
         if account is not None:
             os.chown(short, account.uid, account.gid)
         if len(str(short)) + _SOCKET_FILE_MAX > _SOCKET_PATH_MAX:
@@ -731,36 +734,50 @@ def _check_owner(path: Path, uid: int) -> None:
         )
 
 
-def _sweep_orphans(account: _Account) -> None:
-    """Remove private cluster directories whose data directory no longer points at them."""
+def _sweep_orphans(account: _Account | None) -> None:
+    """Remove our directories under the temporary directory whose data directory no longer uses them."""
+    owner = account.uid if account is not None else os.geteuid()
     base = Path(tempfile.gettempdir())
-    for home in base.glob(f"{_RELOCATED_PREFIX}*"):
-        if not _is_private_dir(home, account.uid):
-            continue
-        try:
-            origin = Path((home / _ORIGIN_FILE).read_text().strip())
-        except OSError:
-            continue
-        link = origin / "pgdata"
-        with contextlib.suppress(OSError):
-            if link.is_symlink() and link.resolve().parent == home.resolve():
+    for prefix in (_RELOCATED_PREFIX, _SOCKET_PREFIX):
+        for home in base.glob(f"{prefix}*"):
+            if not _is_private_dir(home, owner):
                 continue
-        lines = _read_pid_file(home / "pgdata")
-        if lines is not None and _parse_pid_lines(lines) is not None:
-            major = _data_major_quiet(home / "pgdata")
-            with contextlib.suppress(Exception):
-                bindir = find_binaries(major)
-                subprocess.run(
-                    account.wrap(
-                        [str(bindir / "pg_ctl"), "-D", str(home / "pgdata"), "-m", "immediate", "-w", "stop"]
-                    ),
-                    cwd=home,
-                    env=_clean_env(),
-                    capture_output=True,
-                    timeout=_START_TIMEOUT,
-                    check=False,
-                )
-        shutil.rmtree(home, ignore_errors=True)
+            try:
+                origin = Path((home / _ORIGIN_FILE).read_text().strip())
+            except OSError:
+                continue
+            if _still_used(origin, home):
+                continue
+            pgdata = home / "pgdata"
+            lines = _read_pid_file(pgdata)
+            if lines is not None and _parse_pid_lines(lines) is not None:
+                with contextlib.suppress(Exception):
+                    pg_ctl = str(find_binaries(_data_major_quiet(pgdata)) / "pg_ctl")
+                    argv = [pg_ctl, "-D", str(pgdata), "-m", "immediate", "-w", "stop"]
+                    subprocess.run(
+                        account.wrap(argv) if account is not None else argv,
+                        cwd=home,
+                        env=_clean_env(),
+                        capture_output=True,
+                        timeout=_START_TIMEOUT,
+                        check=False,
+                    )
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _still_used(origin: Path, home: Path) -> bool:
+    """True when ``origin/pgdata`` or ``origin/socket`` is a link into ``home``."""
+    try:
+        real_home = home.resolve()
+        for name in ("pgdata", "socket"):
+            link = origin / name
+            if link.is_symlink():
+                target = link.resolve()
+                if real_home in (target, target.parent):
+                    return True
+    except OSError:
+        return True  # cannot tell: keep it
+    return False
 
 
 def _data_major_quiet(pgdata: Path) -> int | None:

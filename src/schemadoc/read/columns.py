@@ -547,7 +547,7 @@ def read_column_rows(header: Row, body: list[Row], *, file: str) -> ColumnTable:
             hint = "extra cells are kept in the last column" if len(row.cells) > width else None
             out.diagnostics.append(
                 Diagnostic(
-                    "SD203",
+                    "SD014",
                     "warning",
                     f"table row has {len(row.cells)} cells where the header has {width}; "
                     "read what could be read",
@@ -562,7 +562,7 @@ def read_column_rows(header: Row, body: list[Row], *, file: str) -> ColumnTable:
         others = ", ".join(str(n) for n in pipe_lines[1:6]) + (", ..." if len(pipe_lines) > 6 else "")
         out.diagnostics.append(
             Diagnostic(
-                "SD203",
+                "SD014",
                 "warning",
                 f"{len(pipe_lines)} table row(s) miss the outer pipes the header has"
                 + (f" (also lines {others})" if others else ""),
@@ -590,7 +590,7 @@ def _column_from_cells(
     if not name_text or not is_identifier(name_text) or "." in name_text:
         out.diagnostics.append(
             Diagnostic(
-                "SD205", "warning", f"column table row without a usable column name: {name_raw!r}", span
+                "SD016", "warning", f"column table row without a usable column name: {name_raw!r}", span
             )
         )
         return None

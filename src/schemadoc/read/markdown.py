@@ -213,7 +213,7 @@ class _Walker:
             self.tokens = md.parse(self.text)
         except Exception as exc:  # markdown-it does not fail on text, but never let it escape
             self.out.diagnostics.append(
-                Diagnostic("SD299", "error", f"document could not be parsed as markdown: {exc}", self.span(1))
+                Diagnostic("SD019", "error", f"document could not be parsed as markdown: {exc}", self.span(1))
             )
             return self.out
         i = 0
@@ -254,7 +254,7 @@ class _Walker:
             line = tok.map[0] + 1 if tok.map else 1
             self.out.diagnostics.append(
                 Diagnostic(
-                    "SD299",
+                    "SD019",
                     "warning",
                     f"block could not be read ({type(exc).__name__}: {exc}); it was skipped",
                     self.span(line),
@@ -606,7 +606,7 @@ class _Walker:
     def not_understood(self, item: prose.Item, what: str) -> None:
         self.out.diagnostics.append(
             Diagnostic(
-                "SD207",
+                "SD018",
                 "note",
                 f"{what} list item not understood, read as prose: {unwrap(item.text)[:80]!r}",
                 item.span,
@@ -653,7 +653,7 @@ class _Walker:
             self.enum_table(header, body)
         else:
             heads = ", ".join(unwrap(c.text) for c in header.cells)
-            self.note("SD204", f"table ({heads}) is not a column table; ignored", header.line)
+            self.note("SD015", f"table ({heads}) is not a column table; ignored", header.line)
 
     def block_entity(self, line: int) -> Section | None:
         """The section a column table belongs to. A table directly under a heading that is
@@ -666,7 +666,7 @@ class _Walker:
             top.entity = Entity(colreader.name_from(top.title.strip()), "table")
             top.label = None
             return top
-        self.note("SD204", "column table outside a table section (no table heading above it); ignored", line)
+        self.note("SD015", "column table outside a table section (no table heading above it); ignored", line)
         return None
 
     def column_table(self, header: Row, body: list[Row]) -> None:
@@ -676,11 +676,11 @@ class _Walker:
         ent = sec.entity
         if ent.kind == "view" or sec.is_view:
             self.note(
-                "SD204", f"column table of view {ent.name} is documentation only; not read", header.line
+                "SD015", f"column table of view {ent.name} is documentation only; not read", header.line
             )
             return
         if ent.kind != "table":
-            self.note("SD204", f"column table under {ent.kind} {ent.name} is not read", header.line)
+            self.note("SD015", f"column table under {ent.kind} {ent.name} is not read", header.line)
             return
         result = colreader.read_column_rows(header, body, file=self.file)
         self.out.diagnostics.extend(result.diagnostics)
@@ -818,7 +818,7 @@ class _Walker:
     def call_sql(self, text: str, line: int, col: int, view_name: str | None = None) -> DocFacts | None:
         reader = _import_reader("sql", "read_sql")
         if reader is None:
-            self.note("SD206", "SQL block not read: the SQL reader is not available", line, col, "warning")
+            self.note("SD017", "SQL block not read: the SQL reader is not available", line, col, "warning")
             return None
         facts = cast("DocFacts", reader(text, file=self.file, line=line, col=col, view_name=view_name))
         self.out.extend(facts)
@@ -832,7 +832,7 @@ class _Walker:
     def call_reader(self, module: str, name: str, text: str, line: int) -> None:
         reader = _import_reader(module, name)
         if reader is None:
-            self.note("SD206", f"block not read: the {module} reader is not available", line, 1, "warning")
+            self.note("SD017", f"block not read: the {module} reader is not available", line, 1, "warning")
             return
         self.out.extend(cast("DocFacts", reader(text, file=self.file, line=line)))
 

@@ -98,7 +98,7 @@ def parse_check(expr: str, span: Span, *, name: str | None = None) -> tuple[Chec
         index = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else len(_PREFIX)
         offset = max(0, index - len(_PREFIX))
         at = Span(span.file, span.line, span.col + offset)
-        return None, Diagnostic("SD202", "error", f"CHECK expression does not parse: {message}", at)
+        return None, Diagnostic("SD013", "error", f"CHECK expression does not parse: {message}", at)
     refs = _ColumnRefs()
     refs(tree)
     return Check(expression=expr, name=name, columns=tuple(refs.names), span=span), None
@@ -115,7 +115,7 @@ def pseudo_check(expr: str, prose: str, span: Span) -> tuple[Check, Diagnostic]:
         hint = "XOR is not SQL; write the condition with num_nonnulls() or boolean operators"
     check = Check(expression=expr, name=None, columns=tuple(names), span=span)
     message = f"CHECK is written in pseudo-SQL and cannot be built as written: {expr}"
-    return check, Diagnostic("SD201", "warning", message, span, hint)
+    return check, Diagnostic("SD012", "warning", message, span, hint)
 
 
 # --- constraint bullets ------------------------------------------------------------------

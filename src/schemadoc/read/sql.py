@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.read.facts import DocFacts
@@ -150,10 +150,17 @@ def read_sql(
     """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None)."""
     facts = DocFacts() if facts is None else facts
     stripped, meta = strip_meta_commands(text)
+    stripped, bulk = _blank_bulk_data(stripped)
     src = SqlSource(stripped, file=file, line=line, col=col)
+    for offset, word in bulk:
+        facts.diagnostics.append(
+            Diagnostic(SKIP_CODE, "note", f"{word} statement skipped: {_DATA}", src.span(offset))
+        )
     for index, command in meta:
         facts.diagnostics.append(
-            Diagnostic(SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(src.line_offset(index)))
+            Diagnostic(
+                SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(src.line_offset(index))
+            )
         )
     try:
         tree = json.loads(parse_sql_json(stripped))
@@ -162,6 +169,46 @@ def read_sql(
         return facts
     _read_tree(src, tree, 0, len(src.b), facts, view_name)
     return facts
+
+
+_BULK_MIN_TEXT = 50_000
+_BULK_MIN_STATEMENT = 200
+_BLANK = bytes(0x0A if i == 0x0A else 0x20 for i in range(256))
+
+
+def _blank_bulk_data(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """In a large block (a dump with data), blank out long INSERT and COPY statements before
+    parsing: they are skipped anyway and their parse trees are costly. Byte offsets and lines
+    are kept. Returns the new text and ``(byte offset, statement word)`` for each one."""
+    if len(text) < _BULK_MIN_TEXT:
+        return text, []
+    try:
+        slices = split(text, with_parser=False, only_slices=True)
+    except ParseError:
+        return text, []
+    found: list[tuple[int, str]] = []
+    chunks: list[str] = []
+    prev = 0
+    byte_pos = 0
+    for piece in slices:
+        start, stop = piece.start or 0, piece.stop or len(text)
+        if stop - start < _BULK_MIN_STATEMENT:
+            continue
+        word = text[start : start + 7].split(None, 1)[0].upper() if text[start:stop].strip() else ""
+        if word not in ("INSERT", "COPY"):
+            continue
+        before = text[prev:start]
+        byte_pos += len(before.encode("utf-8"))
+        body = text[start:stop].encode("utf-8")
+        found.append((byte_pos, word))
+        chunks.append(before)
+        chunks.append(body.translate(_BLANK).decode("ascii"))
+        byte_pos += len(body)
+        prev = stop
+    if not found:
+        return text, []
+    chunks.append(text[prev:])
+    return "".join(chunks), found
 
 
 def looks_like_sql(text: str) -> bool:

@@ -57,7 +57,8 @@ def read_domain(stmt: Stmt, node: Json) -> Domain:
         store.append(domain)
     else:
         stmt.note(
-            f"domain {schema}.{name} ({base}) recognised but not kept: domains are not carried into the schema yet",
+            f"domain {schema}.{name} ({base}) recognised but not kept: "
+            "domains are not carried into the schema yet",
             hint="columns of this type keep the domain name as their type",
         )
     return domain
@@ -232,5 +233,7 @@ def read_comment(stmt: Stmt, node: Json) -> None:
     objtype = str(node.get("objtype", "")).removeprefix("OBJECT_")
     target = _object_name(stmt, node.get("object", {}))
     stmt.facts.comments.append(
-        CommentFact(object_type=objtype.replace("_", " "), target=target, text=node.get("comment"), span=stmt.span())
+        CommentFact(
+            object_type=objtype.replace("_", " "), target=target, text=node.get("comment"), span=stmt.span()
+        )
     )

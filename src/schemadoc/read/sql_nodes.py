@@ -22,7 +22,6 @@ Json = dict[str, Any]
 
 SKIP_CODE = "SD010"
 
-_normalize = lru_cache(maxsize=4096)(normalize_type)
 
 # pg_catalog internal type names -> a spelling normalize_type knows.
 _INTERNAL_TYPES = {
@@ -129,28 +128,37 @@ def const_int(node: Json) -> int | None:
 def type_text(stmt: Stmt, tn: Json) -> tuple[str, str]:
     """``(type, type as written)`` of a ``TypeName``: PostgreSQL's spelling for built-in types,
     the (quoted where needed) name for other types."""
-    names = strs(tn.get("names"))
+    names = tuple(strs(tn.get("names")))
     loc = stmt.at(tn, default=-1)
     written = _written_type(stmt, loc) if loc >= 0 else ""
     dims = len(tn.get("arrayBounds") or ())
-    mods = [const_int(m) for m in tn.get("typmods") or ()]
-    builtin = names[0] == "pg_catalog" and len(names) == 2
-    base = names[-1] if names else ""
-    if builtin and base == "interval" and mods:
+    mods = tuple(const_int(m) for m in tn.get("typmods") or ())
+    if names[0] == "pg_catalog" and names[-1] == "interval" and mods:
         canon = written.lower() or "interval"
         return canon, written or canon
+    quoted_char = names == ("char",) and stmt.src.is_quoted(loc)
+    canon = _canonical_type(names, mods, dims, quoted_char)
+    return canon, written or canon
+
+
+@lru_cache(maxsize=4096)
+def _canonical_type(
+    names: tuple[str, ...], mods: tuple[int | None, ...], dims: int, quoted_char: bool
+) -> str:
+    if quoted_char:
+        return '"char"' + "[]" * dims
+    builtin = names[0] == "pg_catalog" and len(names) == 2
+    base = names[-1] if names else ""
     if builtin:
         base = _INTERNAL_TYPES.get(base, base)
-    if len(names) == 1 and base == "char" and stmt.src.is_quoted(loc):
-        return '"char"' + "[]" * dims, written or '"char"'
-    if builtin or len(names) == 1:
-        mod_text = f"({','.join(str(m) for m in mods)})" if mods and None not in mods else ""
-        canon_or_none = _normalize(f"{base}{mod_text}{'[]' * dims}") if base == base.lower() else None
-        if canon_or_none is not None:
-            return canon_or_none, written or canon_or_none
-    mod_text = f"({', '.join(str(m) for m in mods)})" if mods and None not in mods else ""
-    plain = ".".join(quote_ident(p) for p in names) + mod_text + "[]" * dims
-    return plain, plain
+    known_mods = bool(mods) and None not in mods
+    if (builtin or len(names) == 1) and base == base.lower():
+        mod_text = f"({','.join(str(m) for m in mods)})" if known_mods else ""
+        canon = normalize_type(f"{base}{mod_text}{'[]' * dims}")
+        if canon is not None:
+            return canon
+    mod_text = f"({', '.join(str(m) for m in mods)})" if known_mods else ""
+    return ".".join(quote_ident(p) for p in names) + mod_text + "[]" * dims
 
 
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][\w$\x80-\xff]*)'

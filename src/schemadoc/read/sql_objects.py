@@ -44,7 +44,9 @@ def read_index(stmt: Stmt, node: Json) -> None:
         kw = src.find_word(after_keys, stmt.end, "where")
         if kw is not None:
             where = src.clean(kw.end, stmt.end)
-    include = [quote_ident(e.get("IndexElem", {}).get("name", "")) for e in node.get("indexIncludingParams") or ()]
+    include = [
+        quote_ident(e.get("IndexElem", {}).get("name", "")) for e in node.get("indexIncludingParams") or ()
+    ]
     stmt.facts.indexes.append(
         IndexFact(
             name=node.get("idxname"),

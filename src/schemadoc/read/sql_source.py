@@ -46,7 +46,7 @@ _QUALIFIED_NAME = re.compile(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?
 
 
 class Tok(NamedTuple):
-    """One token: ``kind`` is the regex group (word, str, qid, num, op, p); ``start``/``end`` are byte offsets."""
+    """One token: ``kind`` is word, str, qid, num, op or p; ``start``/``end`` are byte offsets."""
 
     kind: str
     start: int
@@ -159,24 +159,17 @@ class SqlSource:
 
     def matching_paren(self, open_at: int, end: int | None = None) -> int:
         """Offset of the ``)`` closing the ``(`` at ``open_at`` (end of range when unbalanced)."""
-        depth = 0
-        last = open_at
-        for tok in self.tokens(open_at, end):
-            last = tok.end
-            if tok.kind != "p":
-                continue
-            c = self.b[tok.start]
-            if c == 0x28:
-                depth += 1
-            elif c == 0x29:
-                depth -= 1
-                if depth == 0:
-                    return tok.start
-        return last
+        return self.scan_item(open_at + 1, end, commas=False)[2]
 
     def item_end(self, start: int, stop: int | None = None) -> tuple[int, int]:
         """Extent of one list item or clause starting at ``start``: up to (not including) a
         ``,`` ``)`` or ``;`` at nesting depth 0, or ``stop``. Returns (first token start, last token end)."""
+        first, last, _ = self.scan_item(start, stop)
+        return first, last
+
+    def scan_item(self, start: int, stop: int | None = None, *, commas: bool = True) -> tuple[int, int, int]:
+        """Like :meth:`item_end`, also returning where the item stopped (the offset of the ``,``
+        ``)`` or ``;``, or the end). With ``commas=False`` only ``)`` and ``;`` end the item."""
         b = self.b
         end = len(b) if stop is None else min(stop, len(b))
         pos = start
@@ -184,6 +177,7 @@ class SqlSource:
         first = -1
         last = start
         search = _INTERESTING.search
+        chunk_end = end
         while pos < end:
             m = search(b, pos, end)
             chunk_end = m.start() if m else end
@@ -195,6 +189,7 @@ class SqlSource:
                         first = pos + len(chunk) - len(chunk.lstrip())
                     last = pos + len(chunk.rstrip())
             if m is None:
+                chunk_end = end
                 break
             c = b[chunk_end]
             if c in _OPENERS:
@@ -206,12 +201,13 @@ class SqlSource:
                 depth -= 1
                 nxt = chunk_end + 1
             elif c in _SEPARATORS:
-                if depth == 0:
+                if depth == 0 and (commas or c == 0x3B):
                     break
                 nxt = chunk_end + 1
             else:  # a quote, a dollar sign or a comment: one token
                 tok = next(self.tokens(chunk_end, end), None)
                 if tok is None:  # a comment up to ``end``
+                    chunk_end = end
                     break
                 if tok.start > chunk_end:  # the token came after a comment
                     pos = tok.start
@@ -221,9 +217,11 @@ class SqlSource:
                 first = chunk_end
             last = nxt
             pos = nxt
+        else:
+            chunk_end = end
         if first < 0:
-            return start, start
-        return first, last
+            return start, start, chunk_end
+        return first, last, chunk_end
 
     def find_word(self, start: int, end: int | None, *words: str) -> Tok | None:
         """The first token at paren depth 0 in the range whose lower-case word is one of ``words``."""

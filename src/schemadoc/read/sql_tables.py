@@ -92,11 +92,10 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
     if skipped:
         stmt.note(
             f"ALTER TABLE {table.name}: {', '.join(skipped)} skipped",
-            hint="only ADD COLUMN, ADD CONSTRAINT, SET/DROP NOT NULL, SET DEFAULT and row level security are read",
+            hint="read are: ADD COLUMN, ADD CONSTRAINT, SET/DROP NOT NULL, SET DEFAULT, row level security",
         )
-    if table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys:
-        stmt.facts.tables.append(table)
-    elif table.rls_enabled is not None or table.rls_forced is not None:
+    changes = table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys
+    if changes or table.rls_enabled is not None or table.rls_forced is not None:
         stmt.facts.tables.append(table)
 
 
@@ -155,7 +154,7 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     src = stmt.src
     name = col.get("colname", "")
     loc = stmt.at(col)
-    fact = ColumnFact(name=name, span=stmt.span(loc), quoted=src.is_quoted(loc))
+    fact = ColumnFact(name=name, span=src.span(loc), quoted=src.b[loc] == 0x22)
     tn = col.get("typeName")
     if tn is not None:
         fact.type, fact.type_written = type_text(stmt, tn)
@@ -184,8 +183,13 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
         else:
             kw = src.find_word(at, stop, "default")
             begin = kw.end if kw else at
-        s, e = src.item_end(begin, stop)
-        col.default = src.clean(s, e)
+        simple = _SIMPLE_DEFAULT.match(src.b, begin, stop)
+        if simple is not None:
+            col.default = simple.group(1).decode("utf-8", errors="replace")
+        elif stop < stmt.end:  # another constraint follows: the expression ends where it starts
+            col.default = src.clean(begin, stop)
+        else:
+            col.default = src.clean(*src.item_end(begin, stop))
     elif kind == "CONSTR_PRIMARY":
         col.primary_key = True
         if name:
@@ -213,7 +217,9 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
             col.generated = src.clean(*body)
     elif kind in ("CONSTR_ATTR_DEFERRABLE", "CONSTR_ATTR_DEFERRED") and col.references is not None:
         col.references.deferrable = True
-        col.references.initially_deferred = col.references.initially_deferred or kind == "CONSTR_ATTR_DEFERRED"
+        col.references.initially_deferred = (
+            col.references.initially_deferred or kind == "CONSTR_ATTR_DEFERRED"
+        )
     elif kind in ("CONSTR_ATTR_NOT_DEFERRABLE", "CONSTR_ATTR_IMMEDIATE"):
         pass
     else:
@@ -240,6 +246,10 @@ def _action(code: str | None, stated_no_action: bool) -> FkAction | None:
     return _FK_ACTIONS.get(code)
 
 
+# A literal, a name or a call without arguments, maybe with a cast, followed by the end of the item.
+_SIMPLE_DEFAULT = re.compile(
+    rb"[ \t\r\n]*((?:'(?:[^'\\]|'')*'|-?[\w.]+(?:\(\))?)(?:::[\w. ]+?(?:\[\])?)?)[ \t\r\n]*(?=[,)]|$)"
+)
 _NO_ACTION = re.compile(rb"\bon\s+(delete|update)\s+no\s+action\b", re.IGNORECASE)
 
 
@@ -272,7 +282,7 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     src = stmt.src
     kind = con.get("contype", "")
     at = stmt.at(con)
-    s, stop = src.item_end(at, stmt.end)
+    stop = src.item_end(at, stmt.end)[1]
     name = con.get("conname")
     keys = strs(con.get("keys"))
     if kind == "CONSTR_PRIMARY":
@@ -342,4 +352,3 @@ def _partition_bound(stmt: Stmt, bound: Json) -> str:
 
 
 _BOUND_WORDS = frozenset({"from", "to", "in", "with", "modulus", "remainder", "minvalue", "maxvalue"})
-

@@ -10,6 +10,7 @@ candidates: PostgreSQL has the last word on whether a row satisfies a check.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,7 +58,7 @@ def walk(node: Any) -> list[ast.Node]:
         cur = stack.pop()
         if isinstance(cur, ast.Node):
             found.append(cur)
-            for slot in cur.__slots__:
+            for slot in getattr(cur, "__slots__", ()):
                 stack.append(getattr(cur, slot, None))
         elif isinstance(cur, (list, tuple)):
             stack.extend(cur)
@@ -217,10 +218,8 @@ def expression_info(expr: str) -> ExprInfo:
                 lo, hi = constant(bounds[0]), constant(bounds[1])
                 col = column_name(n.lexpr)
                 if col is not None and lo is not None and hi is not None:
-                    try:
+                    with contextlib.suppress(InvalidOperation):
                         _add(info, col, Hint(str((Decimal(lo) + Decimal(hi)) / 2)))
-                    except InvalidOperation:
-                        pass
         elif kind == A_Expr_Kind.AEXPR_OP and op in _ORDER_OPS:
             _comparison(info, n.lexpr, n.rexpr)
     return info

@@ -29,7 +29,7 @@ from schemadoc.diagnostics import fail
 from schemadoc.model import ForeignKey, Schema
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.promises import Promise, build_promises, view_columns
-from schemadoc.verify.report import PromiseResult, VerifyReport
+from schemadoc.verify.report import Outcome, PromiseResult, VerifyReport
 from schemadoc.verify.rows import (
     Row,
     RowError,
@@ -48,7 +48,7 @@ _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "
 class _Outcome(Exception):
     """Raised inside a probe to end it with a result."""
 
-    def __init__(self, outcome: str, reason: str = "", actual: str | None = None) -> None:
+    def __init__(self, outcome: Outcome, reason: str = "", actual: str | None = None) -> None:
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
@@ -146,7 +146,7 @@ class _Prober:
         for p in promises:
             if failure is not None:
                 trigger_fault = p.kind == "trigger" and failure.in_trigger
-                outcome = "broken" if trigger_fault else "untestable"
+                outcome: Outcome = "broken" if trigger_fault else "untestable"
                 out.append(PromiseResult(p, outcome, "", p.expected_sqlstate, failure.sqlstate, str(failure)))
                 continue
             out.append(self._probe(p))
@@ -187,7 +187,7 @@ class _Prober:
             outcome = _untestable(f"internal error while probing: {type(exc).__name__}: {exc}")
         tried = "; ".join((self.rows.log or [])[-3:])
         self.rows.log = None
-        return PromiseResult(p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason)  # type: ignore[arg-type]
+        return PromiseResult(p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -200,7 +200,7 @@ class _Prober:
             return None, exc
 
     def _run(
-        self, query: sql.Composable, params: list[Any]
+        self, query: sql.Composed, params: list[Any]
     ) -> tuple[list[tuple[Any, ...]] | None, psycopg.Error | None]:
         self.rows.note(query, params)
         try:
@@ -210,13 +210,13 @@ class _Prober:
         except psycopg.Error as exc:
             return None, exc
 
-    def _where(self, table: str, row: Row) -> tuple[sql.Composable, list[Any]]:
+    def _where(self, table: str, row: Row) -> tuple[sql.Composed, list[Any]]:
         loc = self.rows.locator(table, row) or self.rows.ctid_locator(self.rows.last_ctid)
         if loc is None:
             raise _untestable(f"no key to find the inserted row of {table} again")
         return loc
 
-    def _fetch(self, table: str, where: tuple[sql.Composable, list[Any]]) -> Row | None:
+    def _fetch(self, table: str, where: tuple[sql.Composed, list[Any]]) -> Row | None:
         q = sql.SQL("SELECT {} FROM {} WHERE {}").format(
             self.rows.returning(table), table_ident(table), where[0]
         )
@@ -255,14 +255,14 @@ class _Prober:
         assert p.table and p.check
         expr = p.check.expression
         values = self.rows.row(p.table, conditions=[(expr, "true")])
-        row, exc = self._insert(p.table, values)
+        _, exc = self._insert(p.table, values)
         if exc is not None:
             raise _broken(f"a row satisfying the check was rejected: {self._state(exc)}", exc.sqlstate)
         try:
             bad = self.rows.row(p.table, violate=expr)
         except RowError as err:
             raise _untestable(f"found no row that violates this check alone ({err.reason})") from err
-        row, exc = self._insert(p.table, bad)
+        _, exc = self._insert(p.table, bad)
         if exc is None:
             raise _broken("a row violating the check was accepted")
         if exc.sqlstate == "23514":
@@ -330,7 +330,7 @@ class _Prober:
             raise _kept(actual="23503")
         raise _untestable(f"the orphan row failed for another reason: {self._state(exc)}", exc.sqlstate)
 
-    def _family(self, p: Promise) -> tuple[ForeignKey, Row, Row, tuple[sql.Composable, list[Any]]]:
+    def _family(self, p: Promise) -> tuple[ForeignKey, Row, Row, tuple[sql.Composed, list[Any]]]:
         """A fresh parent and one child pointing at it."""
         assert p.table and p.foreign_key
         fk = p.foreign_key
@@ -347,7 +347,7 @@ class _Prober:
             raise _untestable(f"{p.table} has no key to find the child row again")
         return fk, parent, child, loc
 
-    def _parent_where(self, fk: ForeignKey, parent: Row) -> tuple[sql.Composable, list[Any]]:
+    def _parent_where(self, fk: ForeignKey, parent: Row) -> tuple[sql.Composed, list[Any]]:
         info = self.rows.info(fk.ref_table)
         parts = [
             sql.SQL("{} = CAST({} AS {})").format(sql.Identifier(r), sql.Placeholder(), _raw(info.types[r]))
@@ -361,7 +361,7 @@ class _Prober:
         action: str,
         event: str,
         child: Row,
-        loc: tuple[sql.Composable, list[Any]],
+        loc: tuple[sql.Composed, list[Any]],
         exc: psycopg.Error | None,
         new_values: dict[str, str | None],
     ) -> None:
@@ -605,7 +605,8 @@ class _Prober:
         info = self.rows.info(p.table)
         times = self.conn.execute(
             sql.SQL(
-                "SELECT CAST(now() + interval '60 seconds' AS {})::text, CAST(now() + interval '150 seconds' AS {})::text"
+                "SELECT CAST(now() + interval '60 seconds' AS {})::text,"
+                " CAST(now() + interval '150 seconds' AS {})::text"
             ).format(_raw(info.types[start]), _raw(info.types[end]))
         ).fetchone()
         assert times is not None

@@ -33,7 +33,10 @@ PromiseKind = Literal[
 ]
 TriggerPattern = Literal["updated_at", "duration", "fires"]
 
-_TIME_FUNCS = r"(now\s*\(\s*\)|current_timestamp|clock_timestamp\s*\(\s*\)|statement_timestamp\s*\(\s*\)|transaction_timestamp\s*\(\s*\)|localtimestamp|timezone\s*\()"
+_TIME_FUNCS = (
+    r"(now\s*\(\s*\)|current_timestamp|clock_timestamp\s*\(\s*\)|statement_timestamp\s*\(\s*\)"
+    r"|transaction_timestamp\s*\(\s*\)|localtimestamp|timezone\s*\()"
+)
 _SETS_TIMESTAMP = re.compile(r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*" + _TIME_FUNCS, re.I)
 _UPDATED_WORDS = re.compile(r"updated[_ ]?at|\b(touch|refresh|modif|timestamp)", re.I)
 _DURATION_WORDS = re.compile(r"duration|elapsed", re.I)

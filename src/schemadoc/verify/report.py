@@ -46,7 +46,7 @@ class VerifyReport:
     results: list[PromiseResult] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(OUTCOMES, 0)
+        out: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
         for r in self.results:
             out[r.outcome] += 1
         out["total"] = len(self.results)
@@ -61,7 +61,8 @@ class VerifyReport:
     def render_text(self) -> str:
         c = self.counts()
         lines = [
-            f"promises: {c['total']} checked, {c['kept']} kept, {c['broken']} broken, {c['untestable']} untestable"
+            f"promises: {c['total']} checked, {c['kept']} kept, {c['broken']} broken, "
+            f"{c['untestable']} untestable"
         ]
         for r in self.results:
             if r.outcome == "kept":

@@ -37,9 +37,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import psycopg
-from psycopg import sql
-
 from pglast import ast
+from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Schema, Table, qualify
 from schemadoc.verify.checkexpr import (
@@ -164,7 +163,7 @@ def is_volatile_default(expr: str | None) -> bool:
     for n in walk(node):
         if isinstance(n, ast.FuncCall) and n.funcname:
             last = n.funcname[-1]
-            if isinstance(last, ast.String) and last.sval.lower() in _VOLATILE_FUNCS:
+            if isinstance(last, ast.String) and str(last.sval).lower() in _VOLATILE_FUNCS:
                 return True
     return False
 
@@ -357,7 +356,7 @@ class RowFactory:
         out: dict[str, str | None] = {}
         cols = [c for c in info.table.columns if c.default is not None and not is_volatile_default(c.default)]
 
-        def query(subset: list[Column]) -> sql.Composable:
+        def query(subset: list[Column]) -> sql.Composed:
             return sql.SQL("SELECT {}").format(
                 sql.SQL(", ").join(
                     sql.SQL("CAST(({}) AS {})::text").format(
@@ -423,8 +422,8 @@ class RowFactory:
             return [fresh_c] + [_Cand(v) for v in plain] if fresh else [_Cand(v) for v in plain] + [fresh_c]
         if base in _TEXT_TYPES:
             fresh_c = _Cand(_fresh_text(mod), lambda: _fresh_text(mod))
-            plain = [_Cand(v) for v in ("x", "abc", "") if mod is None or len(v) <= mod]
-            return [fresh_c, *plain] if fresh else [*plain, fresh_c]
+            words = [_Cand(v) for v in ("x", "abc", "") if mod is None or len(v) <= mod]
+            return [fresh_c, *words] if fresh else [*words, fresh_c]
         if base == "uuid":
             return [_Cand(str(uuid.uuid4()), lambda: str(uuid.uuid4()))]
         if base in ("boolean", "bool"):
@@ -473,7 +472,7 @@ class RowFactory:
                     continue
                 pattern = h.like_pattern
                 if pattern is not None and (fresh or col.name in info.unique_columns):
-                    out.append(_Cand(like_match(pattern, True), lambda p=pattern: like_match(p, True)))
+                    out.append(_Cand(like_match(pattern, True), _like_regen(pattern)))
                 else:
                     out.append(_Cand(h.value))
         out.extend(self._generic(ctype, fresh))
@@ -606,8 +605,12 @@ class RowFactory:
             test = {"not_false": "IS NOT FALSE", "true": "IS TRUE", "false": "IS FALSE"}[mode]
             preds.append(sql.SQL("({}) {}").format(_raw(expr), sql.SQL(test)))
         where = sql.SQL(" AND ").join(preds)
-        for start in range(0, len(combos), _BATCH):
-            batch = combos[start : start + _BATCH]
+        # the cheapest combination alone first: it usually holds, and a short query is quick
+        bounds = [0, 1, *range(1 + _BATCH, len(combos) + _BATCH, _BATCH)]
+        for start, stop in itertools.pairwise(bounds):
+            batch = combos[start:stop]
+            if not batch:
+                break
             hit = self._evaluate(batch, lists, types, alias, names, where)
             if hit is not None:
                 return [lists[i][k] for i, k in enumerate(batch[hit])]
@@ -622,7 +625,7 @@ class RowFactory:
         names: sql.Composable,
         where: sql.Composable,
     ) -> int | None:
-        def query(rows: list[tuple[int, tuple[int, ...]]]) -> tuple[sql.Composable, list[Any]]:
+        def query(rows: list[tuple[int, tuple[int, ...]]]) -> tuple[sql.Composed, list[Any]]:
             params: list[Any] = []
             tuples = []
             for n, combo in rows:
@@ -739,7 +742,7 @@ class RowFactory:
         self.last_ctid = r[0]
         return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
 
-    def note(self, query: sql.Composable, params: Sequence[Any] = ()) -> None:
+    def note(self, query: sql.Composed, params: Sequence[Any] = ()) -> None:
         """Remember a statement (with its values inlined) for the report."""
         if self.log is None:
             return
@@ -757,7 +760,7 @@ class RowFactory:
             + [sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns]
         )
 
-    def locator(self, qname: str, row: Row) -> tuple[sql.Composable, list[Any]] | None:
+    def locator(self, qname: str, row: Row) -> tuple[sql.Composed, list[Any]] | None:
         """A WHERE clause that finds ``row`` again (by primary key or a non-null unique key)."""
         info = self.info(qname)
         for key in info.keys:
@@ -773,7 +776,7 @@ class RowFactory:
                 return sql.SQL(" AND ").join(parts), [row[c] for c in key.columns]
         return None
 
-    def ctid_locator(self, ctid: str | None) -> tuple[sql.Composable, list[Any]] | None:
+    def ctid_locator(self, ctid: str | None) -> tuple[sql.Composed, list[Any]] | None:
         if ctid is None:
             return None
         return sql.SQL("ctid = CAST({} AS tid)").format(sql.Placeholder()), [ctid]
@@ -782,6 +785,10 @@ class RowFactory:
         """A new value of ``column``'s type, unlikely to exist anywhere."""
         info = self.info(qname)
         return self._generic(info.types[column], True)[0].materialize()
+
+
+def _like_regen(pattern: str) -> Callable[[], str]:
+    return lambda: like_match(pattern, True)
 
 
 def needs_fresh_default(col: Column, unique: bool) -> bool:
