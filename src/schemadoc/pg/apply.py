@@ -34,8 +34,9 @@ def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Stateme
     """Execute ``statements`` in one transaction; on the first failure roll back and ``fail()``.
 
     The error names the document span of the failing statement, the SQLSTATE
-    and the server's message, detail and hint. Nothing of the earlier
-    statements remains.
+    and the server's message, detail and hint; nothing of the earlier
+    statements remains. On a connection that is already inside a transaction
+    the statements run in a savepoint and the caller commits.
     """
     failed: tuple[int, Statement, psycopg.Error] | None = None
     try:

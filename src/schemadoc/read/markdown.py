@@ -165,6 +165,9 @@ class ListItem:
     blocks: list[tuple[Token, int]] = field(default_factory=list)  # fences / tables, with token index
 
 
+_TABLE_ITEM_RE = re.compile(r"^\s*`([A-Za-z_][\w.]*)`\s+table\b")
+
+
 def read_markdown(text: str, *, file: str) -> DocFacts:
     """Everything ``text`` (a markdown document) states about a schema, as facts."""
     return _Walker(text, file).run()
@@ -501,6 +504,10 @@ class _Walker:
         table = self.table_name()
         label_key = (label or "").lower()
         pitems = self.pitems(items)
+        for it in pitems:  # "- `system_settings` table": how the prose spells a table's name
+            named = _TABLE_ITEM_RE.match(it.text)
+            if named:
+                self.out.mentions.append(MentionFact(colreader.name_from(named.group(1)), it.span, "a table list"))
 
         def getter(source: Source = "prose") -> Callable[[], TableFact]:
             return lambda: self.table_fact(source, pitems[0].span)

@@ -118,6 +118,10 @@ class Resolver:
             if key in self.entities and ix.keys and ix.name:  # CREATE INDEX name ON table: SQL spelling
                 text = ix.table.text if ix.table.quoted else ix.table.text.lower()
                 self.entities[key].names.append((1, text, ix.table.schema))
+        for m in self.facts.mentions:  # "the `system_settings` table": a snake_case spelling in prose
+            key = entity_key(m.name.text, m.name.schema)
+            if key in self.entities and snake(m.name.text) == m.name.text:
+                self.entities[key].names.append((3, m.name.text, m.name.schema))
         for key, ent in sorted(self.entities.items()):
             schema, name = ent.best_name()
             self.by_key[key] = qualify(name, schema)
