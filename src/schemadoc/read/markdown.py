@@ -358,6 +358,7 @@ class _Walker:
             return
         prose.read_grant(content, span, self.out)
         prose.read_extensions(content, span, self.out)
+        prose.read_global_fk_action(content, span, self.out)
         m = _TABLE_NAME_PARA.match(unwrap(content) if "`" not in content else strip_emphasis(content))
         ent_sec = self.entity_section()
         if m and ent_sec is not None and ent_sec.entity is not None and ent_sec.entity.kind == "table":
@@ -505,6 +506,7 @@ class _Walker:
         label_key = (label or "").lower()
         pitems = self.pitems(items)
         for it in pitems:  # "- `system_settings` table": how the prose spells a table's name
+            prose.read_global_fk_action(it.text, it.span, self.out)
             named = _TABLE_ITEM_RE.match(it.text)
             if named:
                 self.out.mentions.append(MentionFact(colreader.name_from(named.group(1)), it.span, "a table list"))

@@ -623,3 +623,19 @@ def ref_to(written: str, span: Span) -> RefFact:
     if len(parts) == 3:
         return RefFact(Name(parts[1], schema=parts[0]), [parts[2]], span=span)
     return RefFact(name_from(written), [], span=span)
+
+
+_ALL_FKS_RE = re.compile(
+    r"\ball\s+foreign\s+keys\s+(?:have|use|are)\s+(?:`?on\s+delete\s+)?(cascade|set\s+null|restrict)\b",
+    re.IGNORECASE,
+)
+
+
+def read_global_fk_action(text: str, span: Span, out: DocFacts) -> None:
+    """ "All foreign keys have cascade delete behavior": an action for every foreign key whose own
+    action the document does not state. Recorded as an FkActionFact on table and parent ``*``."""
+    m = _ALL_FKS_RE.search(unwrap(text))
+    if m is None:
+        return
+    action = " ".join(m.group(1).upper().split())
+    out.fk_actions.append(FkActionFact(Name("*"), Name("*"), span, on_delete=action))  # type: ignore[arg-type]

@@ -68,6 +68,7 @@ class Resolver:
         self.by_key: dict[str, str] = {}  # entity key -> qualified name
         self.enums: dict[str, Enum] = {}
         self.values: dict[str, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
+        self.explicit_delete: set[tuple[str, tuple[str, ...]]] = set()  # FKs whose ON DELETE the document states
 
     # -- diagnostics ------------------------------------------------------------------------
     def warn(self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span) -> None:
@@ -376,6 +377,8 @@ class Resolver:
             if table.column(c) is None:
                 self.error("SD107", f"foreign key names {table.qname}.{c}, which is not a column", span)
                 return None
+        if ref.on_delete is not None:
+            self.explicit_delete.add((table.qname, tuple(local)))
         return ForeignKey(
             columns=tuple(local),
             ref_table=target,
@@ -754,17 +757,35 @@ class Resolver:
                         f"write CHECK ({new})",
                     )
                     chk = replace(chk, expression=new, columns=tuple(cols))
+                    # the reader's own "pseudo-SQL" warning is superseded by this one
+                    self.diags = [d for d in self.diags if not (d.code == "SD012" and d.span == chk.span)]
                 fixed.append(chk)
             self.tables[qname] = replace(table, checks=tuple(fixed))
 
     # -- FK actions stated in prose ---------------------------------------------------------------------
     def apply_fk_prose(self) -> None:
+        general = [fa for fa in self.facts.fk_actions if fa.table.text == "*"]
         for fa in self.facts.fk_actions:
-            self._set_action(fa.table, fa.parent, fa.on_delete, fa.on_update, fa.span, "prose")
+            if fa.table.text != "*":
+                self._set_action(fa.table, fa.parent, fa.on_delete, fa.on_update, fa.span, "prose")
         for rel in self.facts.relationships:
             if rel.on_delete is None:
                 continue
             self._set_action(rel.child, rel.parent, rel.on_delete, None, rel.span, "relationship")
+        for fa in general[:1]:
+            for qname, table in list(self.tables.items()):
+                new = []
+                for fk in table.foreign_keys:
+                    if (qname, fk.columns) not in self.explicit_delete and fa.on_delete and fk.on_delete != fa.on_delete:
+                        self.note(
+                            "SD223",
+                            f"{qname}({', '.join(fk.columns)}) -> {fk.ref_table}: built ON DELETE {fa.on_delete}, "
+                            "as the document says of all foreign keys",
+                            fk.span,
+                        )
+                        fk = replace(fk, on_delete=fa.on_delete)
+                    new.append(fk)
+                self.tables[qname] = replace(table, foreign_keys=tuple(new))
 
     def _set_action(
         self, child: Name, parent: Name, on_delete: str | None, on_update: str | None, span: Span, what: str
@@ -775,6 +796,8 @@ class Resolver:
             return
         table = self.tables[cq]
         hits = [fk for fk in table.foreign_keys if fk.ref_table == pq]
+        if on_delete is not None:
+            self.explicit_delete.update((cq, fk.columns) for fk in hits)
         if not hits:
             self.warn(
                 "SD215",
