@@ -102,6 +102,26 @@ def test_create_table_references_and_table_constraints() -> None:
     assert fk.span is not None and fk.span.line == 25
 
 
+def test_default_expressions_are_cut_whole() -> None:
+    facts = read(
+        "CREATE TABLE d (\n"
+        "  a text DEFAULT E'it\\'s, fine',\n"
+        "  b timestamptz DEFAULT (now() + interval '1 day'),\n"
+        "  c text[] DEFAULT ARRAY[]::text[] NOT NULL,\n"
+        "  e int DEFAULT nextval('d_e_seq'::regclass) -- numbered, see below\n"
+        "  , f int DEFAULT -1\n"
+        ");"
+    )
+    defaults = [c.default for c in facts.tables[0].columns]
+    assert defaults == [
+        "E'it\\'s, fine'",
+        "(now() + interval '1 day')",
+        "ARRAY[]::text[]",
+        "nextval('d_e_seq'::regclass)",
+        "-1",
+    ]
+
+
 def test_column_spans_follow_the_fence_position() -> None:
     facts = read_sql("CREATE TABLE t (\n  a int,\n    b text\n);", file="x.md", line=40, col=4)
     a, b = facts.tables[0].columns
@@ -154,6 +174,19 @@ def test_alter_table_subcommands() -> None:
     notes = [d for d in facts.diagnostics if d.code == "SD010"]
     assert len(notes) == 1 and "OWNER" in notes[0].message and notes[0].span is not None
     assert notes[0].span.line == 17
+
+
+def test_alter_column_type_and_renames() -> None:
+    facts = read(
+        "ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN b SET DATA TYPE varchar(10);\n"
+        "ALTER TABLE t RENAME COLUMN a TO z;"
+    )
+    assert [(c.name, c.type) for c in facts.tables[0].columns] == [
+        ("a", "bigint"),
+        ("b", "character varying(10)"),
+    ]
+    (note,) = facts.diagnostics
+    assert note.code == "SD010" and note.message.startswith("ALTER TABLE statement skipped: renames")
 
 
 # -- indexes -----------------------------------------------------------------------------
@@ -346,6 +379,18 @@ def test_one_bad_statement_does_not_lose_the_rest() -> None:
 def test_bad_sql_never_raises() -> None:
     for text in ["CREATE TABLE", "'unterminated", "$$ open dollar", "/* open comment", ")))(((", ";;;", ""]:
         read(text)
+
+
+def test_large_dump_with_data_reads_its_tables() -> None:
+    rows = ",\n".join(f"({i}, 'name → {i}')" for i in range(4000))
+    text = f"CREATE TABLE big (id int PRIMARY KEY, name text);\nINSERT INTO big VALUES\n{rows};\n"
+    text += "CREATE TABLE after_data (id int);\n"
+    facts = read(text)
+    assert [t.name.text for t in facts.tables] == ["big", "after_data"]
+    assert facts.tables[1].span.line == 10 + 4002
+    (note,) = facts.diagnostics
+    assert note.message.startswith("INSERT statement skipped") and note.span is not None
+    assert note.span.line == 11
 
 
 def test_looks_like_sql() -> None:

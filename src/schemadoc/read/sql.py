@@ -107,6 +107,11 @@ _REASONS: dict[str, str] = {
     "DoStmt": "an anonymous code block runs once; what it does is not read",
     "AlterDefaultPrivilegesStmt": "default privileges are not part of the schema model",
     "GrantRoleStmt": "role membership is not part of the schema model",
+    "RenameStmt": "renames are not read: use the new name where the object is defined",
+    "AlterEnumStmt": "enum changes are not read: list every label in CREATE TYPE ... AS ENUM",
+    "CompositeTypeStmt": "composite types are not read yet",
+    "CreateRangeStmt": "range types are not read yet",
+    "DefineStmt": "not part of the schema model",
     "CreatedbStmt": "databases are outside the schema",
     "DropdbStmt": "databases are outside the schema",
 }

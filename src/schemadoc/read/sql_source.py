@@ -205,11 +205,14 @@ class SqlSource:
                     break
                 nxt = chunk_end + 1
             else:  # a quote, a dollar sign or a comment: one token
-                tok = next(self.tokens(chunk_end, end), None)
+                tok_at = chunk_end
+                if c == 0x27 and self._e_prefix(chunk_end):
+                    tok_at -= 1  # E'...' has backslash escapes
+                tok = next(self.tokens(tok_at, end), None)
                 if tok is None:  # a comment up to ``end``
                     chunk_end = end
                     break
-                if tok.start > chunk_end:  # the token came after a comment
+                if tok.start > tok_at:  # the token came after a comment
                     pos = tok.start
                     continue
                 nxt = tok.end
@@ -222,6 +225,13 @@ class SqlSource:
         if first < 0:
             return start, start, chunk_end
         return first, last, chunk_end
+
+    def _e_prefix(self, quote_at: int) -> bool:
+        """Whether the quote at ``quote_at`` opens an ``E'...'`` string."""
+        b = self.b
+        if quote_at < 1 or b[quote_at - 1] not in (0x45, 0x65):
+            return False
+        return quote_at < 2 or not (chr(b[quote_at - 2]).isalnum() or b[quote_at - 2] in (0x5F, 0x24))
 
     def find_word(self, start: int, end: int | None, *words: str) -> Tok | None:
         """The first token at paren depth 0 in the range whose lower-case word is one of ``words``."""

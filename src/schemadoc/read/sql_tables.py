@@ -79,6 +79,13 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             col.quoted = col.name != col.name.lower()
             col.default = _default_from_alter(stmt, definition)
             _merge_column(table, col)
+        elif sub == "AT_AlterColumnType" and "ColumnDef" in definition:
+            cdef = definition["ColumnDef"]
+            col = ColumnFact(name=cmd.get("name", ""), span=stmt.span())
+            col.quoted = col.name != col.name.lower()
+            if "typeName" in cdef:
+                col.type, col.type_written = type_text(stmt, cdef["typeName"])
+            _merge_column(table, col)
         elif sub == "AT_EnableRowSecurity":
             table.rls_enabled = True
         elif sub == "AT_DisableRowSecurity":
@@ -92,7 +99,8 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
     if skipped:
         stmt.note(
             f"ALTER TABLE {table.name}: {', '.join(skipped)} skipped",
-            hint="read are: ADD COLUMN, ADD CONSTRAINT, SET/DROP NOT NULL, SET DEFAULT, row level security",
+            hint="read are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
+            "row level security",
         )
     changes = table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys
     if changes or table.rls_enabled is not None or table.rls_forced is not None:
