@@ -10,7 +10,7 @@ every database, so two databases introspected here compare cleanly.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +19,7 @@ from typing import Any, Literal, cast
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from schemadoc.diagnostics import fail
 from schemadoc.model import (
@@ -132,17 +132,17 @@ _QUERIES = (
 )
 
 
-def _build(sent: dict[str, psycopg.Cursor[Row]], names: list[str], encoding: str) -> Schema:
-    def rows(name: str) -> list[Row]:
+def _build(sent: dict[str, psycopg.Cursor[Any]], names: list[str], encoding: str) -> Schema:
+    def rows(name: str) -> list[Any]:
         return sent[name].fetchall()
 
     cat = _Catalog(
-        comments={(r["kind"], r["oid"], r["subid"]): r["comment"] for r in rows("comments")},
-        opclasses={r["oid"]: r["name"] for r in rows("opclasses")},
+        comments={(kind, oid, subid): text for kind, oid, subid, text in rows("comments")},
+        opclasses=dict(rows("opclasses")),
     )
     columns = cat.read_columns(rows("columns"))
-    tables = _tables(cat, rows("tables"), columns, rows("constraints"))
-    indexes = [_index(cat, r) for r in rows("indexes")]
+    tables = cat.read_tables(rows("tables"), columns, rows("constraints"))
+    indexes = [cat.index(r) for r in rows("indexes")]
     views = [_view(cat, r, columns) for r in rows("views")]
     functions = [_function(cat, r) for r in rows("functions")]
     triggers = [_trigger(r, encoding) for r in rows("triggers")]
@@ -170,10 +170,17 @@ def _build(sent: dict[str, psycopg.Cursor[Row]], names: list[str], encoding: str
     )
 
 
+# The kinds with one row per column, constraint or index come back as plain tuples
+# (unpacked in the order of their query's select list): the cost of building a dict
+# per row shows on large databases.
+_TUPLE_ROWS = frozenset({"comments", "opclasses", "columns", "tables", "constraints", "indexes"})
+
+
 @dataclass
 class _Catalog:
-    """Lookups shared by several object kinds: comments by object, operator classes
-    that must be named, and column names by relation and column number."""
+    """Lookups shared by several object kinds (comments by object, operator classes
+    that must be named, column names by relation and column number) and the readers
+    of the kinds that need them."""
 
     comments: dict[tuple[str, int, int], str]
     opclasses: dict[int, str]
@@ -184,27 +191,157 @@ class _Catalog:
 
     def names(self, relid: int, attnums: Seq[int] | None) -> tuple[str, ...]:
         table = self.attnames.get(relid, {})
-        return tuple(table.get(n, str(n)) for n in attnums or ())
+        return tuple([table.get(n) or str(n) for n in attnums or ()])
 
-    def read_columns(self, rows: list[Row]) -> dict[str, list[Column]]:
-        """Columns of every table and view, keyed by the relation's qualified name."""
-        out: dict[str, list[Column]] = defaultdict(list)
-        for r in rows:
-            self.attnames.setdefault(r["relid"], {})[r["attnum"]] = r["name"]
-            generated = r["generated"] in ("s", "v")
-            out[_qname(r["schema"], r["table_name"])].append(
+    def read_columns(self, rows: list[Any]) -> dict[int, list[Column]]:
+        """Columns of every table and view, keyed by the relation's oid."""
+        out: dict[int, list[Column]] = {}
+        commented = {oid for kind, oid, subid in self.comments if kind == "class" and subid}
+        for relid, attnum, name, type_, not_null, identity, generated, expr, collation in rows:
+            columns = out.get(relid)
+            if columns is None:
+                columns = out[relid] = []
+                self.attnames[relid] = {}
+            self.attnames[relid][attnum] = name
+            is_generated = generated == "s" or generated == "v"
+            columns.append(
                 Column(
-                    name=r["name"],
-                    type=r["type"],
-                    nullable=not r["not_null"],
-                    default=None if generated else r["expr"],
-                    identity=_IDENTITY.get(r["identity"]),
-                    generated=r["expr"] if generated else None,
-                    collation=r["collation"],
-                    comment=self.comment("class", r["relid"], r["attnum"]),
+                    name,
+                    type_,
+                    not not_null,
+                    None if is_generated else expr,
+                    _IDENTITY.get(identity),
+                    expr if is_generated else None,
+                    collation,
+                    self.comments.get(("class", relid, attnum)) if relid in commented else None,
                 )
             )
         return out
+
+    def read_tables(
+        self, table_rows: list[Any], columns: dict[int, list[Column]], constraint_rows: list[Any]
+    ) -> dict[str, Table]:
+        by_table: dict[int, list[Any]] = defaultdict(list)
+        for k in constraint_rows:
+            by_table[k[0]].append(k)
+        tables: dict[str, Table] = {}
+        for oid, schema, name, rls_enabled, rls_forced, partition_by, p_schema, p_name, bound in table_rows:
+            pk, uniques, checks, fks = self._constraints(by_table.get(oid, ()))
+            tables[f"{schema}.{name}"] = Table(
+                schema=schema,
+                name=name,
+                columns=tuple(columns.get(oid, ())),
+                primary_key=pk,
+                uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
+                checks=tuple(checks),
+                foreign_keys=tuple(sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))),
+                comment=self.comments.get(("class", oid, 0)),
+                rls_enabled=rls_enabled,
+                rls_forced=rls_forced,
+                partition_by=partition_by,
+                partition_of=f"{p_schema}.{p_name}" if p_name else None,
+                partition_bound=bound,
+            )
+        return tables
+
+    def _constraints(
+        self, rows: Iterable[Any]
+    ) -> tuple[PrimaryKey | None, list[Unique], list[Check], list[ForeignKey]]:
+        pk: PrimaryKey | None = None
+        uniques: list[Unique] = []
+        checks: list[Check] = []
+        fks: list[ForeignKey] = []
+        for (
+            relid,
+            name,
+            kind,
+            conkey,
+            definition,
+            nulls_not_distinct,
+            ref_relid,
+            ref_schema,
+            ref_table,
+            confkey,
+            ref_names,
+            on_delete,
+            on_update,
+            match_type,
+            deferrable,
+            deferred,
+        ) in rows:
+            cols = self.names(relid, conkey)
+            if kind == "p":
+                pk = PrimaryKey(cols, name)
+            elif kind == "u":
+                uniques.append(Unique(cols, name, bool(nulls_not_distinct)))
+            elif kind == "c":
+                checks.append(Check(check_expression(definition), name, cols))
+            else:
+                fks.append(
+                    ForeignKey(
+                        cols,
+                        f"{ref_schema}.{ref_table}",
+                        tuple(ref_names) if ref_names is not None else self.names(ref_relid, confkey),
+                        _FK_ACTIONS[on_delete],
+                        _FK_ACTIONS[on_update],
+                        match_type == "f",
+                        deferrable,
+                        deferred,
+                        name,
+                    )
+                )
+        return pk, uniques, checks, fks
+
+    def index(self, row: Any) -> Index:
+        (
+            relid,
+            schema,
+            name,
+            table_schema,
+            table_name,
+            unique,
+            method,
+            key_count,
+            attnums,
+            expressions,
+            options,
+            opclasses,
+            predicate,
+            nulls_not_distinct,
+            oid,
+        ) = row
+        table = self.attnames.get(relid, {})
+        # key and INCLUDE columns as SQL: an expression as printed, a column by name
+        columns = [
+            expressions[i]
+            if expressions and expressions[i] is not None
+            else quote_ident(table.get(n, str(n)))
+            for i, n in enumerate(attnums)
+        ]
+        keys: list[str] = []
+        for position in range(key_count):
+            key = columns[position]
+            opclass = self.opclasses.get(opclasses[position])
+            if opclass:
+                key += f" {opclass}"
+            option = options[position]
+            if option & _IND_DESC:
+                key += " DESC" if option & _IND_NULLS_FIRST else " DESC NULLS LAST"
+            elif option & _IND_NULLS_FIRST:
+                key += " NULLS FIRST"
+            keys.append(key)
+        return Index(
+            schema,
+            name,
+            f"{table_schema}.{table_name}",
+            tuple(keys),
+            unique,
+            method,
+            predicate,
+            tuple(columns[key_count:]),
+            bool(nulls_not_distinct),
+            self.comments.get(("class", oid, 0)),
+        )
 
 
 def query_text(name: str) -> str:
@@ -218,9 +355,9 @@ def _query(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) 
         return cur.fetchall()
 
 
-def _send(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) -> psycopg.Cursor[Row]:
+def _send(conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any]) -> psycopg.Cursor[Any]:
     """Send query ``name``; its rows are read from the returned cursor later."""
-    cur = conn.cursor(row_factory=dict_row)
+    cur: psycopg.Cursor[Any] = conn.cursor(row_factory=tuple_row if name in _TUPLE_ROWS else dict_row)
     cur.execute(query_text(name).encode(), params)
     return cur
 
@@ -278,110 +415,13 @@ def check_expression(definition: str) -> str:
     return text.strip()
 
 
-def _tables(
-    cat: _Catalog, table_rows: list[Row], columns: dict[str, list[Column]], constraint_rows: list[Row]
-) -> dict[str, Table]:
-    by_table: dict[str, list[Row]] = defaultdict(list)
-    for r in constraint_rows:
-        by_table[_qname(r["schema"], r["table_name"])].append(r)
-    tables: dict[str, Table] = {}
-    for r in table_rows:
-        qname = _qname(r["schema"], r["name"])
-        pk: PrimaryKey | None = None
-        uniques: list[Unique] = []
-        checks: list[Check] = []
-        fks: list[ForeignKey] = []
-        for k in by_table.get(qname, ()):
-            cols = cat.names(k["relid"], k["columns"])
-            if k["type"] == "p":
-                pk = PrimaryKey(cols, name=k["name"])
-            elif k["type"] == "u":
-                uniques.append(Unique(cols, name=k["name"], nulls_not_distinct=bool(k["nulls_not_distinct"])))
-            elif k["type"] == "c":
-                checks.append(Check(check_expression(k["definition"]), name=k["name"], columns=cols))
-            else:
-                fks.append(_foreign_key(cat, k, cols))
-        parent = r["parent_name"]
-        tables[qname] = Table(
-            schema=r["schema"],
-            name=r["name"],
-            columns=tuple(columns.get(qname, ())),
-            primary_key=pk,
-            uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
-            checks=tuple(checks),
-            foreign_keys=tuple(sorted(fks, key=lambda f: (f.columns, f.ref_table, f.ref_columns))),
-            comment=cat.comment("class", r["oid"]),
-            rls_enabled=r["rls_enabled"],
-            rls_forced=r["rls_forced"],
-            partition_by=r["partition_by"],
-            partition_of=_qname(r["parent_schema"], parent) if parent else None,
-            partition_bound=r["partition_bound"],
-        )
-    return tables
-
-
-def _foreign_key(cat: _Catalog, k: Row, columns: tuple[str, ...]) -> ForeignKey:
-    ref_columns = k["ref_column_names"]
-    return ForeignKey(
-        columns=columns,
-        ref_table=_qname(k["ref_schema"], k["ref_table"]),
-        ref_columns=tuple(ref_columns)
-        if ref_columns is not None
-        else cat.names(k["ref_relid"], k["ref_columns"]),
-        on_delete=_FK_ACTIONS[k["on_delete"]],
-        on_update=_FK_ACTIONS[k["on_update"]],
-        match_full=k["match_type"] == "f",
-        deferrable=k["deferrable"],
-        initially_deferred=k["initially_deferred"],
-        name=k["name"],
-    )
-
-
-def _index_column(cat: _Catalog, r: Row, position: int) -> str:
-    """Key or INCLUDE column ``position`` (0-based) as SQL text."""
-    expressions = r["expressions"]
-    if expressions and expressions[position] is not None:
-        return str(expressions[position])
-    return quote_ident(cat.names(r["relid"], [r["attnums"][position]])[0])
-
-
-def _index(cat: _Catalog, r: Row) -> Index:
-    count: int = r["key_count"]
-    total = len(r["attnums"])
-    keys: list[str] = []
-    for position in range(count):
-        key = _index_column(cat, r, position)
-        opclass = cat.opclasses.get(r["opclasses"][position])
-        if opclass:
-            key += f" {opclass}"
-        option = r["options"][position]
-        if option & _IND_DESC:
-            key += " DESC" if option & _IND_NULLS_FIRST else " DESC NULLS LAST"
-        elif option & _IND_NULLS_FIRST:
-            key += " NULLS FIRST"
-        keys.append(key)
-    return Index(
-        schema=r["schema"],
-        name=r["name"],
-        table=_qname(r["table_schema"], r["table_name"]),
-        keys=tuple(keys),
-        unique=r["is_unique"],
-        method=r["method"],
-        where=r["predicate"],
-        include=tuple(_index_column(cat, r, p) for p in range(count, total)),
-        nulls_not_distinct=bool(r["nulls_not_distinct"]),
-        comment=cat.comment("class", r["oid"]),
-    )
-
-
-def _view(cat: _Catalog, r: Row, columns: dict[str, list[Column]]) -> View:
-    qname = _qname(r["schema"], r["name"])
+def _view(cat: _Catalog, r: Row, columns: dict[int, list[Column]]) -> View:
     return View(
         schema=r["schema"],
         name=r["name"],
         definition=r["definition"].strip().removesuffix(";").rstrip(),
         materialized=r["materialized"],
-        columns=tuple(c.name for c in columns.get(qname, ())),
+        columns=tuple(c.name for c in columns.get(r["oid"], ())),
         comment=cat.comment("class", r["oid"]),
     )
 

@@ -271,6 +271,10 @@ class Resolver:
             checks.extend((c, cf.span) for c in cf.checks)
             if cf.values:
                 self.values[table].setdefault(draft.name, list(cf.values))
+        if draft.name not in self.values[table] and descr and default is not None:
+            listed = _comment_values(descr, str(default))
+            if listed:
+                self.values[table][draft.name] = listed
         written = next((cf.type_written for _, cf in draft.facts if cf.type_written), None)
         col = Column(
             name=draft.name,
@@ -869,6 +873,21 @@ class Resolver:
             enums=dict(sorted(self.enums.items())),
         )
         return resolve_objects.finish(self, schema)
+
+
+_WORD_LIST = re.compile(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
+
+
+def _comment_values(comment: str, default: str) -> list[str] | None:
+    """``status text DEFAULT 'running' -- running, paused, completed, failed``: a bare word list in a
+    column's comment is its value list when the column's default is one of the words."""
+    if not _WORD_LIST.match(comment):
+        return None
+    words = [w.strip() for w in comment.split(",")]
+    literal = re.fullmatch(r"'((?:[^']|'')*)'(?:::[\w ]+)?", default.strip())
+    if literal is None or literal.group(1) not in words:
+        return None
+    return words
 
 
 def _norm_sql(text: str) -> str:

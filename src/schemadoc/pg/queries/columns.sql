@@ -2,8 +2,6 @@
 -- refer to columns, so it is printed without opening the relation (much faster); a
 -- generated column's expression needs the relation for its column names.
 SELECT c.oid AS relid,
-       n.nspname AS schema,
-       c.relname AS table_name,
        a.attnum AS attnum,
        a.attname AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
@@ -28,4 +26,4 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND a.attnum > 0
   AND NOT a.attisdropped
   AND n.nspname = ANY(%(schemas)s)
-ORDER BY n.nspname, c.relname, a.attnum
+ORDER BY a.attrelid, a.attnum

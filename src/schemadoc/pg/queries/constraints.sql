@@ -3,8 +3,6 @@
 -- turned into names by the caller from the columns query; only a foreign key to a
 -- table outside the schemas read brings its referenced column names along.
 SELECT k.conrelid AS relid,
-       n.nspname AS schema,
-       c.relname AS table_name,
        k.conname AS name,
        k.contype AS type,
        k.conkey AS columns,
@@ -35,4 +33,4 @@ WHERE k.contype IN ('p', 'u', 'c', 'f')
   AND k.conislocal
   AND c.relkind IN ('r', 'p')
   AND n.nspname = ANY(%(schemas)s)
-ORDER BY n.nspname, c.relname, k.oid
+ORDER BY k.conrelid, k.oid

@@ -36,4 +36,4 @@ WHERE tc.relkind IN ('r', 'p', 'm')
     SELECT 1 FROM pg_catalog.pg_depend e
     WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
       AND e.objid = tc.oid AND e.deptype = 'e')
-ORDER BY n.nspname, ic.relname
+ORDER BY 2, 3
