@@ -31,7 +31,7 @@ from schemadoc.pg.introspect import introspect
 from schemadoc.pg.server import EmbeddedServer, find_binaries
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from schema_gen import generated_sql  # noqa: E402
+from schema_gen import generated_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,9 @@ def main() -> int:
 
         stack.callback(drop)
         url = with_database(maintenance, name)
-        load = timed(lambda: psycopg.connect(url, autocommit=True).execute(generated_sql(args.tables).encode()))
+        load = timed(
+            lambda: psycopg.connect(url, autocommit=True).execute(generated_sql(args.tables).encode())
+        )
         print(f"generated {args.tables} tables in {load:.1f} s")
         pg_dump = find_binaries() / "pg_dump"
 
@@ -88,11 +90,24 @@ def main() -> int:
         baseline = min(timed(dump) for _ in range(3))
         mine = min(timed(ours) for _ in range(3))
         print(f"pg_dump --schema-only (baseline): {baseline:.3f} s")
-        print(f"schemadoc introspect:             {mine:.3f} s ({result['tables']} tables, {result['indexes']} indexes)")
-        print(f"ratio schemadoc/pg_dump:          {mine / baseline:.2f} (target 0.5 or less: {'met' if mine / baseline <= 0.5 else 'NOT met'})")
+        print(
+            f"schemadoc introspect:             {mine:.3f} s ({result['tables']} tables, {result['indexes']} indexes)"
+        )
+        print(
+            f"ratio schemadoc/pg_dump:          {mine / baseline:.2f} (target 0.5 or less: {'met' if mine / baseline <= 0.5 else 'NOT met'})"
+        )
 
         doc = args.doc or default_doc()
-        cmd = [sys.executable, "-m", "schemadoc", "up", str(doc), "--stub-missing", "--data-dir", str(data_dir)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "schemadoc",
+            "up",
+            str(doc),
+            "--stub-missing",
+            "--data-dir",
+            str(data_dir),
+        ]
         up_times = []
         for i in range(3):
             dbname = f"bench_up_{uuid.uuid4().hex[:8]}"
@@ -102,11 +117,15 @@ def main() -> int:
             if proc.returncode != 0:
                 print(proc.stdout, proc.stderr)
             with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+                )
             del i
         best_up = min(up_times)
-        print(f"schemadoc up {doc.name} (warm embedded server, new database): {best_up:.2f} s "
-              f"(target under 1.5 s: {'met' if best_up < 1.5 else 'NOT met'})")
+        print(
+            f"schemadoc up {doc.name} (warm embedded server, new database): {best_up:.2f} s "
+            f"(target under 1.5 s: {'met' if best_up < 1.5 else 'NOT met'})"
+        )
     return 0
 
 

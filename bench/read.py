@@ -20,7 +20,7 @@ from pglast.parser import parse_sql_json
 from schemadoc.read import read_documents
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from schema_gen import generated_markdown, generated_sql  # noqa: E402
+from schema_gen import generated_markdown, generated_sql
 
 
 def make_document(n: int) -> tuple[str, str]:
@@ -54,7 +54,9 @@ def main() -> int:
 
         baseline = best(lambda: parse_sql_json(sql), args.repeat)
         ours = best(read, args.repeat)
-    print(f"document: {args.tables} tables, {len(doc):,} bytes; read {result['tables']} tables, {result['errors']} errors")
+    print(
+        f"document: {args.tables} tables, {len(doc):,} bytes; read {result['tables']} tables, {result['errors']} errors"
+    )
     print(f"pglast parse_sql_json (baseline): {baseline:.3f} s")
     print(f"schemadoc read_documents:         {ours:.3f} s")
     print(f"ratio schemadoc/baseline:         {ours / baseline:.1f}x")

@@ -29,7 +29,7 @@ from schemadoc.verify.probes import verify_promises
 from schemadoc.write.ddl import render_ddl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from schema_gen import generated_markdown  # noqa: E402
+from schema_gen import generated_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,9 @@ def bench(maintenance: str, doc: Path, label: str, target: float) -> None:
         total = sum(counts.values())
         print(f"{label}: {len(schema.tables)} tables, {total} promises {counts}")
         print(f"  build DDL (baseline): {build:.2f} s")
-        print(f"  verify:               {took:.2f} s, {total / took:.0f} promises/s, ratio to build {took / build:.1f}x")
+        print(
+            f"  verify:               {took:.2f} s, {total / took:.0f} promises/s, ratio to build {took / build:.1f}x"
+        )
         print(f"  target under {target:.0f} s: {'met' if took < target else 'NOT met'}")
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES
+
 from schemadoc.cli import main
 
 
@@ -58,7 +58,7 @@ def test_check_good_document_text_and_json(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_missing_file() -> None:
-    code, out, err = run("check", "no/such/doc.md")
+    code, _out, err = run("check", "no/such/doc.md")
     assert code == 2 and "no such file" in err and "Traceback" not in err
 
 
@@ -137,7 +137,7 @@ def test_broken_table_rows_are_read_with_a_warning(tmp_path: Path) -> None:
         tmp_path,
         "## t\n\n| Column | Type | Nullable |\n|---|---|---|\n| id | integer | NO |\nname | text | YES\n",
     )
-    code, out, err = run("check", "--format", "json", str(doc))
+    code, out, _err = run("check", "--format", "json", str(doc))
     payload = json.loads(out)
     assert code == 0 and payload["summary"]["columns"] == 2
 

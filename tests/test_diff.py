@@ -189,7 +189,10 @@ def _table(**kw: object) -> Table:
 
 
 def test_checks_match_by_meaning_then_name_then_columns() -> None:
-    expected = [Check("a > 0", name="t_a_check", columns=("a",)), Check("c > 1", name="c_rule", columns=("c",))]
+    expected = [
+        Check("a > 0", name="t_a_check", columns=("a",)),
+        Check("c > 1", name="c_rule", columns=("c",)),
+    ]
     actual = [Check("c > 2", name="c_rule", columns=("c",)), Check("a > 0", name="other", columns=("a",))]
     same, changed, missing, extra = match_checks(expected, actual)
     assert [(e.expression, a.expression) for e, a in same] == [("a > 0", "a > 0")]

@@ -99,9 +99,9 @@ def test_table_defined_twice_and_unknown_fk_column() -> None:
         )
     )
     _, diags = resolve(f)
-    twice = [d for d in diags if d.code == "SD104"][0]
+    twice = next(d for d in diags if d.code == "SD104")
     assert twice.span == sp(9) and twice.related == (sp(1),)
-    bad = [d for d in diags if d.code == "SD106"][0]
+    bad = next(d for d in diags if d.code == "SD106")
     assert "a.idd" in bad.message and bad.hint == "did you mean 'id'?"
 
 
@@ -137,7 +137,9 @@ def _seed000_like() -> DocFacts:
     f.value_lists.append(ValueListFact(["pdf", "notebook", "metrics"], sp(40), Name("assets"), "kind"))
     f.fk_actions.append(FkActionFact(Name("assets"), Name("papers"), sp(20), on_delete="CASCADE"))
     f.indexes += [
-        IndexFact("assets_plan_notebook_uniq", Name("assets"), sp(30), unique=True, purpose="One notebook per plan"),
+        IndexFact(
+            "assets_plan_notebook_uniq", Name("assets"), sp(30), unique=True, purpose="One notebook per plan"
+        ),
         IndexFact("assets_gap_idx", Name("assets"), sp(31), purpose="Sorted by absolute gap (DESC)"),
         IndexFact("assets_flavour_idx", Name("assets"), sp(32), purpose="Filter by flavour"),
         IndexFact("papers_status_idx", Name("papers"), sp(33), purpose="Partial index on non-ready papers"),
@@ -146,7 +148,7 @@ def _seed000_like() -> DocFacts:
 
 
 def test_value_lists_become_checks_and_prose_sets_fk_actions() -> None:
-    schema, diags = resolve(_seed000_like())
+    schema, _diags = resolve(_seed000_like())
     papers = schema.tables["public.papers"]
     assert [c.expression for c in papers.checks] == ["status IN ('ready', 'processing', 'failed')"]
     assets = schema.tables["public.assets"]
@@ -190,7 +192,12 @@ def test_xor_check_is_built_as_exactly_one() -> None:
 def test_untyped_columns_are_typed_and_every_inference_reported() -> None:
     f = DocFacts()
     f.tables.append(
-        TableFact(Name("papers"), sp(1), "relations", columns=[col("id", None, 1, primary_key=True), col("title", None, 1)])
+        TableFact(
+            Name("papers"),
+            sp(1),
+            "relations",
+            columns=[col("id", None, 1, primary_key=True), col("title", None, 1)],
+        )
     )
     f.tables.append(
         TableFact(
@@ -212,12 +219,19 @@ def test_untyped_columns_are_typed_and_every_inference_reported() -> None:
     assert plans.column("created_at").type == "timestamp with time zone"  # type: ignore[union-attr]
     assert papers.column("title").type == "text"  # type: ignore[union-attr]
     reported = {d.message.split(" has no type")[0] for d in diags if d.code == "SD205"}
-    assert reported == {"public.papers.id", "public.papers.title", "public.plans.id", "public.plans.created_at"}
+    assert reported == {
+        "public.papers.id",
+        "public.papers.title",
+        "public.plans.id",
+        "public.plans.created_at",
+    }
 
 
 def test_unknown_type_warns_with_closest_and_mentions_warn() -> None:
     f = DocFacts()
-    f.tables.append(TableFact(Name("t"), sp(1), "columns", columns=[col("n", "integr", 2, type_written="integr")]))
+    f.tables.append(
+        TableFact(Name("t"), sp(1), "columns", columns=[col("n", "integr", 2, type_written="integr")])
+    )
     f.mentions.append(MentionFact(Name("ghosts"), sp(7), "the overview"))
     schema, diags = resolve(f)
     (unknown,) = [d for d in diags if d.code == "SD206"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import seed_file
+
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
 
@@ -282,7 +282,10 @@ def test_views_functions_triggers_grants(seed: tuple[Schema, list]) -> None:  # 
     schema, _ = seed
     assert sorted(schema.views) == ["public.latest_runs", "public.paper_summary"]
     assert "DISTINCT ON" in schema.views["public.latest_runs"].definition.upper()
-    assert sorted(f.name for f in schema.functions.values()) == ["calculate_run_duration", "update_updated_at"]
+    assert sorted(f.name for f in schema.functions.values()) == [
+        "calculate_run_duration",
+        "update_updated_at",
+    ]
     assert all(f.returns.lower() == "trigger" and f.language == "plpgsql" for f in schema.functions.values())
     got = {
         t.name: (t.table.split(".")[1], t.function.split(".")[1], tuple(sorted(t.events)))
@@ -292,7 +295,9 @@ def test_views_functions_triggers_grants(seed: tuple[Schema, list]) -> None:  # 
     assert all(t.timing == "BEFORE" and t.for_each_row for t in schema.triggers.values())
     duration = next(t for t in schema.triggers.values() if t.name == "runs_duration")
     assert duration.description and "duration" in duration.description.lower()
-    granted = {(g.object_type, g.object_name.split(".")[1]) for g in schema.grants if g.grantee == "service_role"}
+    granted = {
+        (g.object_type, g.object_name.split(".")[1]) for g in schema.grants if g.grantee == "service_role"
+    }
     assert {("TABLE", t) for t in COLUMNS} <= granted
     assert {o for k, o in granted if k == "FUNCTION"} == {"calculate_run_duration()", "update_updated_at()"}
     assert "service_role" in schema.roles and not schema.roles["service_role"].created_by_document

@@ -58,9 +58,8 @@ def structure_drift(target_url: str, shadow_maintenance_url: str, doc: Schema) -
     from schemadoc.pg.connect import connect
     from schemadoc.pg.introspect import introspect
 
-    with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags):
-        with connect(shadow_url) as conn:
-            expected = introspect(conn)
+    with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags), connect(shadow_url) as conn:
+        expected = introspect(conn)
     with connect(target_url) as conn:
         conn.read_only = True
         actual = introspect(conn)
@@ -70,9 +69,9 @@ def structure_drift(target_url: str, shadow_maintenance_url: str, doc: Schema) -
 def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
     """Create the database if needed and build ``doc`` in it, all or nothing. A database that
     already holds exactly the document is left alone; one that holds anything else is refused."""
-    from schemadoc.pg.apply import apply_statements, database_objects
     from psycopg.conninfo import conninfo_to_dict
 
+    from schemadoc.pg.apply import apply_statements, database_objects
     from schemadoc.pg.connect import connect, create_database
 
     dbname = str(conninfo_to_dict(target_url).get("dbname") or "postgres")
@@ -95,9 +94,7 @@ def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
     )
 
 
-def verify_behaviour(
-    target_url: str, doc: Schema, progress: Callable[[int, int], None] | None = None
-) -> Any:
+def verify_behaviour(target_url: str, doc: Schema, progress: Callable[[int, int], None] | None = None) -> Any:
     from schemadoc.pg.connect import connect
     from schemadoc.verify.probes import verify_promises
 

@@ -118,7 +118,8 @@ def cmd_sql(args: argparse.Namespace, out: _Out) -> int:
         out.json(
             {
                 "statements": [
-                    {"kind": s.kind, "sql": s.sql, "line": s.span.line if s.span else None} for s in statements
+                    {"kind": s.kind, "sql": s.sql, "line": s.span.line if s.span else None}
+                    for s in statements
                 ],
                 "diagnostics": [d.to_json() for d in diags],
             }
@@ -235,7 +236,9 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
         out.json({"status": state, "running": running, "url": srv.url("postgres") if running else None})
     elif args.action == "url":
         if not running:
-            out.err.write("schemadoc: the embedded server is not running (start it: schemadoc server start)\n")
+            out.err.write(
+                "schemadoc: the embedded server is not running (start it: schemadoc server start)\n"
+            )
             return EXIT_PROBLEMS
         out.line(srv.url("postgres"))
     else:
@@ -282,7 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     _docs(p)
     _common(p)
     p.add_argument(
-        "--server-version", type=int, default=None, help="target server_version_num, e.g. 150000 (default: any)"
+        "--server-version",
+        type=int,
+        default=None,
+        help="target server_version_num, e.g. 150000 (default: any)",
     )
     p.set_defaults(func=cmd_sql)
 

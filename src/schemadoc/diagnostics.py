@@ -49,7 +49,14 @@ class Diagnostic:
 
 def sort_key(d: Diagnostic) -> tuple[str, int, int, int, str, str]:
     s = d.span
-    return (s.file if s else "", s.line if s else 0, s.col if s else 0, _LEVEL_RANK[d.level], d.code, d.message)
+    return (
+        s.file if s else "",
+        s.line if s else 0,
+        s.col if s else 0,
+        _LEVEL_RANK[d.level],
+        d.code,
+        d.message,
+    )
 
 
 def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -56,7 +56,9 @@ def server(
     from schemadoc.pg.server import embedded
 
     with embedded(Path(data_dir or DEFAULT_DATA_DIR)) as srv:
-        yield Target(srv.url(database or default_database), embedded=True, explicit_database=database is not None)
+        yield Target(
+            srv.url(database or default_database), embedded=True, explicit_database=database is not None
+        )
 
 
 @contextmanager

@@ -21,7 +21,9 @@ def load_text(path: Path) -> str:
     if not path.exists():
         raise fail("SD020", f"{path}: no such file", hint="check the path")
     if path.is_dir():
-        raise fail("SD021", f"{path}: is a directory, not a document", hint="name the markdown file(s) inside it")
+        raise fail(
+            "SD021", f"{path}: is a directory, not a document", hint="name the markdown file(s) inside it"
+        )
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         raise fail(
@@ -61,7 +63,9 @@ def read_facts(path: Path) -> DocFacts:
     return read_markdown(text, file=name)
 
 
-def read_documents(paths: Sequence[str | Path], *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
+def read_documents(
+    paths: Sequence[str | Path], *, stub_missing: bool = False
+) -> tuple[Schema, list[Diagnostic]]:
     """Read one or more documents into one Schema. Fatal problems raise SchemadocError (exit 2);
     everything else is returned as diagnostics."""
     from schemadoc.read.resolve import resolve

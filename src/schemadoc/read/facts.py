@@ -19,7 +19,6 @@ from schemadoc.model import (
     Extension,
     FkAction,
     Function,
-    Grant,
     Policy,
     Role,
     Sequence,

@@ -36,9 +36,7 @@ def _strip_table(tokens: list[str], table: str) -> list[str]:
     return tokens
 
 
-def _match_columns(
-    tokens: list[str], columns: list[str], purpose: str
-) -> tuple[list[str], list[str]] | None:
+def _match_columns(tokens: list[str], columns: list[str], purpose: str) -> tuple[list[str], list[str]] | None:
     """Greedy left-to-right: the longest token run naming a column (exactly, with ``_id``, or as a
     prefix/suffix of one column). Returns (columns, leftover tokens)."""
     found: list[str] = []
@@ -62,7 +60,10 @@ def _match_columns(
                         c
                         for c in candidates
                         if any(
-                            w.startswith(p) for p in set(c.split("_")) - run_parts for w in words if len(p) >= 3
+                            w.startswith(p)
+                            for p in set(c.split("_")) - run_parts
+                            for w in words
+                            if len(p) >= 3
                         )
                         and c not in scored
                     ]
@@ -141,7 +142,10 @@ _TYPE_BY_NAME: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(_at|_on|^ts|_ts|timestamp)$"), "timestamp with time zone"),
     (re.compile(r"(_date|^date)$"), "date"),
     (re.compile(r"^(is|has|can|should)_"), "boolean"),
-    (re.compile(r"(_count|_minutes|_seconds|_sec|_ms|^seq|^step|^attempts|^budget.*|^version_num)$"), "integer"),
+    (
+        re.compile(r"(_count|_minutes|_seconds|_sec|_ms|^seq|^step|^attempts|^budget.*|^version_num)$"),
+        "integer",
+    ),
     (re.compile(r"(_json|^payload|^metadata|^json|^config)$"), "jsonb"),
 ]
 

@@ -509,7 +509,9 @@ class _Walker:
             prose.read_global_fk_action(it.text, it.span, self.out)
             named = _TABLE_ITEM_RE.match(it.text)
             if named:
-                self.out.mentions.append(MentionFact(colreader.name_from(named.group(1)), it.span, "a table list"))
+                self.out.mentions.append(
+                    MentionFact(colreader.name_from(named.group(1)), it.span, "a table list")
+                )
 
         def getter(source: Source = "prose") -> Callable[[], TableFact]:
             return lambda: self.table_fact(source, pitems[0].span)

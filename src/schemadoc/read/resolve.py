@@ -68,13 +68,20 @@ class Resolver:
         self.by_key: dict[str, str] = {}  # entity key -> qualified name
         self.enums: dict[str, Enum] = {}
         self.values: dict[str, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
-        self.explicit_delete: set[tuple[str, tuple[str, ...]]] = set()  # FKs whose ON DELETE the document states
+        self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
+        self.explicit_delete: set[tuple[str, tuple[str, ...]]] = (
+            set()
+        )  # FKs whose ON DELETE the document states
 
     # -- diagnostics ------------------------------------------------------------------------
-    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span) -> None:
+    def warn(
+        self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span | None
+    ) -> None:
         self.diags.append(Diagnostic(code, "warning", message, span, hint, tuple(r for r in rel if r)))
 
-    def error(self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span) -> None:
+    def error(
+        self, code: str, message: str, span: Span | None, hint: str | None = None, *rel: Span | None
+    ) -> None:
         self.diags.append(Diagnostic(code, "error", message, span, hint, tuple(r for r in rel if r)))
 
     def note(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -100,7 +107,9 @@ class Resolver:
             ent = self._entity(tf.name)
             ent.facts.append(tf)
             text = tf.name.text if tf.name.quoted or tf.source != "sql" else tf.name.text.lower()
-            ent.names.append((self._name_rank(tf.source, tf.name) + (1 if tf.alter else 0), text, tf.name.schema))
+            ent.names.append(
+                (self._name_rank(tf.source, tf.name) + (1 if tf.alter else 0), text, tf.name.schema)
+            )
             if tf.source == "sql" and not tf.alter:
                 first = creates.get(ent.key)
                 if first is not None and not tf.if_not_exists:
@@ -142,7 +151,9 @@ class Resolver:
                 if draft is None:
                     draft = drafts[ck] = _ColumnDraft(cf.name)
                     order.append(ck)
-                elif cf.quoted or (tf.source != "sql" and draft.name == draft.name.lower() and cf.name != cf.name.lower()):
+                elif cf.quoted or (
+                    tf.source != "sql" and draft.name == draft.name.lower() and cf.name != cf.name.lower()
+                ):
                     # A quoted or markdown spelling with capitals is what the document means.
                     draft.name = cf.name
                 draft.facts.append((rank, cf))
@@ -220,16 +231,18 @@ class Resolver:
                 partition_by = partition_by or tf.partition_by
                 partition_bound = partition_bound or tf.partition_bound
                 if tf.partition_of is not None and partition_of is None:
-                    partition_of = self.lookup(tf.partition_of) or qualify(tf.partition_of.text, tf.partition_of.schema)
+                    partition_of = self.lookup(tf.partition_of) or qualify(
+                        tf.partition_of.text, tf.partition_of.schema
+                    )
             for draft in drafts.values():
-                col, extra = self._column(qname, draft)
+                col, is_pk, is_unique, col_checks = self._column(qname, draft)
                 columns.append(col)
-                if extra["pk"] and draft.name not in pk_cols:
+                if is_pk and draft.name not in pk_cols:
                     pk_cols.append(draft.name)
                     pk_span = pk_span or col.span
-                if extra["unique"]:
+                if is_unique:
                     uniques.append(Unique((draft.name,), None, False, col.span))
-                for expr, span in extra["checks"]:
+                for expr, span in col_checks:
                     checks.append(Check(expr, None, (draft.name,), span))
             pk = PrimaryKey(tuple(pk_cols), pk_name, pk_span) if pk_cols else None
             if pk is not None:
@@ -255,7 +268,7 @@ class Resolver:
         draft = drafts.get(column_key(written))
         return draft.name if draft else written
 
-    def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, dict[str, object]]:
+    def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
         type_, type_span = self._pick(draft, "type", table)
         nullable, _ = self._pick(draft, "nullable", table)
         default, _ = self._pick(draft, "default", table)
@@ -289,7 +302,7 @@ class Resolver:
         )
         if type_ is not None and normalize_type(str(type_)) is None and written:
             col = replace(col, type=str(type_))  # enum or unknown: checked once enums are known
-        return col, {"pk": pk, "unique": unique, "checks": checks}
+        return col, pk, unique, checks
 
     def _dedupe_checks(self, checks: list[Check], table: str) -> list[Check]:
         out: list[Check] = []
@@ -344,7 +357,7 @@ class Resolver:
                     f"{va} and {vb}",
                     b.span,
                     f"using {va}",
-                    a.span or b.span,  # type: ignore[arg-type]
+                    a.span or b.span,
                 )
         return replace(out, name=a.name or b.name)
 
@@ -404,7 +417,7 @@ class Resolver:
                 self.warn(
                     "SD204",
                     f"unquoted {col.name!r} folds to {written!r} in PostgreSQL; "
-                    f"built on the documented column \"{col.name}\" of {table.qname}",
+                    f'built on the documented column "{col.name}" of {table.qname}',
                     span,
                     f'quote the identifier in the SQL: "{col.name}"',
                 )
@@ -452,8 +465,6 @@ class Resolver:
             "the stand-in holds only the referenced key; define the table to check it fully",
         )
         return qname
-
-    extra_schemas: list[str] = []
 
     # -- types ----------------------------------------------------------------------------------------
     def resolve_types(self) -> None:
@@ -537,7 +548,7 @@ class Resolver:
                             f"built as {want}",
                             ccol.span,
                             "give the referencing column the referenced key's type",
-                            pcol.span,  # type: ignore[arg-type]
+                            pcol.span,
                         )
                         cols[lc] = replace(ccol, type=want)
                         changed = True
@@ -579,7 +590,7 @@ class Resolver:
                         f"index {index.name} is defined twice, differently",
                         index.span,
                         "keeping the first definition",
-                        prev.span,  # type: ignore[arg-type]
+                        prev.span,
                     )
                 continue
             out[index.qname] = index
@@ -592,9 +603,7 @@ class Resolver:
         if not keys:
             if not ix.name:
                 return None
-            guess = index_from_name(
-                ix.name, table, ix.purpose or "", ix.unique, self._check_values(table)
-            )
+            guess = index_from_name(ix.name, table, ix.purpose or "", ix.unique, self._check_values(table))
             if guess is None:
                 self.warn(
                     "SD209",
@@ -604,7 +613,12 @@ class Resolver:
                 )
                 return None
             keys, where, inferred = guess.keys, guess.where, True
-            self.warn("SD210", f"index {ix.name}: {guess.explanation}", ix.span, "write the index definition to be exact")
+            self.warn(
+                "SD210",
+                f"index {ix.name}: {guess.explanation}",
+                ix.span,
+                "write the index definition to be exact",
+            )
         for key in keys:
             bare = key.split()[0]
             if re.fullmatch(r'"?[A-Za-z_][A-Za-z0-9_]*"?', bare) and table.column(bare.strip('"')) is None:
@@ -684,11 +698,15 @@ class Resolver:
                 continue
             tq = self.lookup(vl.table)
             if tq is None or tq not in self.tables:
-                self.warn("SD211", f"allowed values are given for {vl.table}.{vl.column}, an unknown table", vl.span)
+                self.warn(
+                    "SD211", f"allowed values are given for {vl.table}.{vl.column}, an unknown table", vl.span
+                )
                 continue
             col = self._actual_column(self.tables[tq], vl.column, vl.span)
             if self.tables[tq].column(col) is None:
-                self.warn("SD211", f"allowed values are given for {tq}.{vl.column}, an unknown column", vl.span)
+                self.warn(
+                    "SD211", f"allowed values are given for {tq}.{vl.column}, an unknown column", vl.span
+                )
                 continue
             known = self.values[tq].get(col)
             if known is not None and sorted(known) != sorted(vl.values):
@@ -706,17 +724,18 @@ class Resolver:
                 continue
             checks = list(table.checks)
             for col_name, vals in cols.items():
-                col = table.column(col_name)
-                if col is None:
+                column = table.column(col_name)
+                if column is None:
                     continue
-                enum = self._enum_of(col.type)
-                if enum is not None:
+                enum_type = self._enum_of(column.type)
+                if enum_type is not None:
+                    enum = enum_type
                     if set(vals) != set(enum.labels):
                         self.warn(
                             "SD212",
                             f"{tq}.{col_name} lists values {', '.join(vals)} but its type {enum.name} has "
                             f"{', '.join(enum.labels)}",
-                            col.span,
+                            column.span,
                         )
                     continue
                 covered = self._check_values(table, listed=False).get(col_name)
@@ -726,14 +745,14 @@ class Resolver:
                             "SD212",
                             f"{tq}.{col_name}: the CHECK allows {', '.join(covered)} but the document also "
                             f"lists {', '.join(vals)}",
-                            col.span,
+                            column.span,
                             "the CHECK is built as written",
                         )
                     continue
                 literal = ", ".join("'" + v.replace("'", "''") + "'" for v in vals)
                 expr = f"{quote_ident(col_name)} IN ({literal})"
-                checks.append(Check(expr, None, (col_name,), col.span))
-                self.note("SD213", f"{tq}.{col_name}: the listed values become CHECK ({expr})", col.span)
+                checks.append(Check(expr, None, (col_name,), column.span))
+                self.note("SD213", f"{tq}.{col_name}: the listed values become CHECK ({expr})", column.span)
             self.tables[tq] = replace(table, checks=tuple(checks))
 
     def _enum_of(self, type_text: str) -> Enum | None:
@@ -780,7 +799,11 @@ class Resolver:
             for qname, table in list(self.tables.items()):
                 new = []
                 for fk in table.foreign_keys:
-                    if (qname, fk.columns) not in self.explicit_delete and fa.on_delete and fk.on_delete != fa.on_delete:
+                    if (
+                        (qname, fk.columns) not in self.explicit_delete
+                        and fa.on_delete
+                        and fk.on_delete != fa.on_delete
+                    ):
                         self.note(
                             "SD223",
                             f"{qname}({', '.join(fk.columns)}) -> {fk.ref_table}: built ON DELETE {fa.on_delete}, "
@@ -825,9 +848,9 @@ class Resolver:
                             f"the {what} says {val}; built {val}",
                             span,
                             "make the two agree",
-                            fk.span,  # type: ignore[arg-type]
+                            fk.span,
                         )
-                    fk = replace(fk, **{attr: val})
+                    fk = replace(fk, on_delete=val) if attr == "on_delete" else replace(fk, on_update=val)  # type: ignore[arg-type]
             new.append(fk)
         self.tables[cq] = replace(table, foreign_keys=tuple(new))
 
@@ -848,11 +871,10 @@ class Resolver:
 
     # -- the whole ------------------------------------------------------------------------------------
     def run(self) -> Schema:
-        self.extra_schemas = []
         for e in self.facts.enums:
             prev = self.enums.get(e.qname)
             if prev is not None and prev.labels != e.labels:
-                self.warn("SD216", f"enum {e.name} is defined twice, differently", e.span, None, prev.span)  # type: ignore[arg-type]
+                self.warn("SD216", f"enum {e.name} is defined twice, differently", e.span, None, prev.span)
                 continue
             self.enums.setdefault(e.qname, e)
         self.collect_entities()

@@ -16,6 +16,7 @@ from schemadoc.model import (
     Role,
     Schema,
     Sequence,
+    Table,
     Trigger,
     View,
     qualify,
@@ -72,7 +73,9 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         sequences=dict(sorted(sequences.items())),
         policies=dict(sorted(policies.items())),
         roles=dict(sorted(roles.items())),
-        grants=tuple(sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))),
+        grants=tuple(
+            sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))
+        ),
         schemas=tuple(schemas),
     )
 
@@ -92,7 +95,13 @@ def _views(r: Resolver) -> dict[str, View]:
         )
         prev = out.get(qname)
         if prev is not None and prev.definition != view.definition:
-            r.warn("SD217", f"view {qname} is defined twice, differently; keeping the first", vf.span, None, prev.span)  # type: ignore[arg-type]
+            r.warn(
+                "SD217",
+                f"view {qname} is defined twice, differently; keeping the first",
+                vf.span,
+                None,
+                prev.span,
+            )
             continue
         out.setdefault(qname, view)
     return out
@@ -108,7 +117,7 @@ def _functions(r: Resolver) -> dict[str, Function]:
                 f"function {fn.signature} is defined twice, differently; keeping the last (CREATE OR REPLACE)",
                 fn.span,
                 None,
-                prev.span,  # type: ignore[arg-type]
+                prev.span,
             )
         out[fn.signature] = fn
     return out
@@ -131,7 +140,11 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
             continue
         table = r.lookup(tf.table)
         if table is None:
-            r.error("SD112", f"trigger {tf.name} is on table {tf.table}, which the document never defines", tf.span)
+            r.error(
+                "SD112",
+                f"trigger {tf.name} is on table {tf.table}, which the document never defines",
+                tf.span,
+            )
             continue
         if tf.function is None:
             r.warn("SD219", f"trigger {tf.name} names no function; not built", tf.span)
@@ -161,7 +174,9 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
     # Name-only mentions: "`calculate_run_duration()` - Auto-calculate ..." under a table's Triggers list.
     for hint in hints:
         table = r.lookup(hint.table) if hint.table is not None else None
-        names = {n for n in (hint.name.rstrip("()").strip(), hint.function.text if hint.function else "") if n}
+        names = {
+            n for n in (hint.name.rstrip("()").strip(), hint.function.text if hint.function else "") if n
+        }
         matched = [
             t
             for t in out.values()
@@ -184,9 +199,7 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
     return out
 
 
-def _comments(r: Resolver, tables: dict[str, object], views: dict[str, View]) -> None:
-    from schemadoc.model import Table
-
+def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> None:
     for cf in r.facts.comments:
         target = cf.target
         if cf.object_type == "COLUMN":
@@ -214,12 +227,10 @@ def _comments(r: Resolver, tables: dict[str, object], views: dict[str, View]) ->
 
 def _grants(
     r: Resolver,
-    tables: dict[str, object],
+    tables: dict[str, Table],
     sequences: dict[str, Sequence],
     functions: dict[str, Function],
 ) -> list[Grant]:
-    from schemadoc.model import Table
-
     out: list[Grant] = []
     for gf in r.facts.grants:
         targets: list[tuple[str, str]] = []  # (object_type, name)
@@ -228,7 +239,9 @@ def _grants(
             schema = gf.schema or DEFAULT_SCHEMA
             if word == "ALL TABLES":
                 targets += [
-                    ("TABLE", q) for q, t in tables.items() if isinstance(t, Table) and t.schema == schema and not t.stub
+                    ("TABLE", q)
+                    for q, t in tables.items()
+                    if isinstance(t, Table) and t.schema == schema and not t.stub
                 ]
             elif word == "ALL SEQUENCES":
                 targets += [("SEQUENCE", q) for q, s in sequences.items() if s.schema == schema]
@@ -242,7 +255,9 @@ def _grants(
                 targets.append(("TABLE", tq))
             elif gf.object_type == "FUNCTION":
                 fname = re.sub(r"\(.*$", "", obj)
-                fn = _find_function(functions, Name(fname.split(".")[-1], fname.split(".")[0] if "." in fname else None))
+                fn = _find_function(
+                    functions, Name(fname.split(".")[-1], fname.split(".")[0] if "." in fname else None)
+                )
                 if fn is None:
                     r.warn("SD222", f"GRANT on function {obj}: no such function", gf.span)
                     continue

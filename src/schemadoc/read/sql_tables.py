@@ -173,7 +173,23 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     for i, con in enumerate(constraints):
         nxt = stmt.at(constraints[i + 1]) if i + 1 < len(constraints) else stmt.end
         _column_constraint(stmt, table, fact, con, nxt)
+    fact.description = _trailing_comment(src.b, loc)
     return fact
+
+
+_LINE_COMMENT = re.compile(rb"--[ \t]*(.*?)[ \t]*$")
+
+
+def _trailing_comment(b: bytes, loc: int) -> str | None:
+    """``status text DEFAULT 'running',  -- running, paused``: the comment that ends a column's line."""
+    end = b.find(b"\n", loc)
+    line = b[loc : len(b) if end < 0 else end]
+    at = line.find(b"--")
+    if at < 0 or line[:at].count(b"'") % 2:
+        return None
+    m = _LINE_COMMENT.match(line, at)
+    text = m.group(1).decode("utf-8", errors="replace").strip() if m else ""
+    return text or None
 
 
 def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json, stop: int) -> None:
