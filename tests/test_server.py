@@ -22,6 +22,8 @@ from schemadoc.diagnostics import SchemadocError
 from schemadoc.pg import server as server_module
 from schemadoc.pg.server import EmbeddedServer, embedded, find_binaries
 
+pytestmark = pytest.mark.embedded_only  # these tests run their own servers whatever the test server is
+
 IS_ROOT = os.geteuid() == 0
 
 
@@ -179,6 +181,9 @@ def test_long_data_dir_gets_a_short_socket_and_a_tcp_port_on_request(open_tmp: P
     # Short socket directories of data directories that are gone are cleaned up; others stay.
     other_sockdir = (other / "socket").resolve()
     shutil.rmtree(data_dir)
+    old = time.time() - 3600
+    os.utime(sockdir / "origin", (old, old))
+    os.utime(other_sockdir / "origin", (old, old))
     server_module._sweep_orphans(server_module._service_account())
     assert not sockdir.exists()
     assert other_sockdir.is_dir()
@@ -240,6 +245,7 @@ def test_root_runs_the_server_unprivileged_without_touching_parent_dirs(tmp_path
     # Once its data directory is gone, the relocated cluster is cleaned up by the next one.
     home = (private / "a" / "pgdata").resolve().parent
     shutil.rmtree(private / "a")
+    os.utime(home / "origin", (time.time() - 3600,) * 2)
     second = EmbeddedServer(private / "b")
     second.start()
     second.stop()

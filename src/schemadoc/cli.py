@@ -27,11 +27,11 @@ _INPUT_ERRORS = {"SD001", "SD104", "SD106", "SD107", "SD110"}
 class _Out:
     """Where results go: stdout for results, stderr for diagnostics and progress."""
 
-    def __init__(self, fmt: str, stream: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    def __init__(self, fmt: str, stream: TextIO | None = None, err: TextIO | None = None) -> None:
         self.fmt = fmt
-        self.stream = stream
-        self.err = err
-        self.color = fmt == "text" and err.isatty() and not os.environ.get("NO_COLOR")
+        self.stream = stream or sys.stdout
+        self.err = err or sys.stderr
+        self.color = fmt == "text" and self.err.isatty() and not os.environ.get("NO_COLOR")
 
     def json(self, payload: dict[str, Any]) -> None:
         self.stream.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")

@@ -52,10 +52,6 @@ class _NoticeConnection(psycopg.Connection[Any]):
     notices: list[str]
 
 
-def _is_url(url: str) -> bool:
-    return _URL_RE.match(url.strip()) is not None
-
-
 def _split_userinfo(rest: str) -> tuple[str, str] | None:
     """(userinfo, after) of the part of a URL after ``scheme://``; None without a user."""
     query_at = rest.find("?")

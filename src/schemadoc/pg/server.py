@@ -55,6 +55,7 @@ _SOCKET_FILE_MAX = len("/.s.PGSQL.65535")
 _RELOCATED_PREFIX = "schemadoc-pg-"
 _SOCKET_PREFIX = "schemadoc-s-"
 _ORIGIN_FILE = "origin"
+_SWEEP_MIN_AGE = 60.0  # seconds: younger directories may still be getting their links
 _START_TIMEOUT = 60
 _SERVER_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
 _TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
@@ -743,7 +744,10 @@ def _sweep_orphans(account: _Account | None) -> None:
             if not _is_private_dir(home, owner):
                 continue
             try:
-                origin = Path((home / _ORIGIN_FILE).read_text().strip())
+                origin_file = home / _ORIGIN_FILE
+                if time.time() - origin_file.stat().st_mtime < _SWEEP_MIN_AGE:
+                    continue  # perhaps still being set up by another process
+                origin = Path(origin_file.read_text().strip())
             except OSError:
                 continue
             if _still_used(origin, home):

@@ -338,7 +338,7 @@ class _Walker:
         self.para_label = None
         title = unwrap(content)
         sec = Section(level=level, title=title)
-        if _SKIP_RE.search(title):
+        if _SKIP_RE.search(re.sub(r"[\w$-]+(?:\.[\w$-]+)+", " ", title)):  # not a schema name: backup.blogs
             sec.skip = title
         key = " ".join(title.lower().rstrip(":：").split())
         if key in _LABEL_HEADINGS:

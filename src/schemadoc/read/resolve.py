@@ -103,7 +103,10 @@ class Resolver:
 
     def collect_entities(self) -> None:
         creates: dict[str, TableFact] = {}
+        views = {entity_key(v.name.text, v.name.schema) for v in self.facts.views}
         for tf in self.facts.tables:
+            if tf.source != "sql" and entity_key(tf.name.text, tf.name.schema) in views:
+                continue  # a diagram box or column list describing a view the document defines
             ent = self._entity(tf.name)
             ent.facts.append(tf)
             text = tf.name.text if tf.name.quoted or tf.source != "sql" else tf.name.text.lower()
@@ -363,6 +366,8 @@ class Resolver:
 
     def _fk(self, table: Table, cols: list[str], ref: RefFact, span: Span) -> ForeignKey | None:
         target = self.lookup(ref.table)
+        if target is None and ref.table.schema is None and table.schema != DEFAULT_SCHEMA:
+            target = self.lookup(replace(ref.table, schema=table.schema))  # a sibling on the search path
         local = [self._actual_column(table, c, span) for c in cols]
         if target is None:
             target = self._missing_table(table, local, ref, span)

@@ -131,6 +131,11 @@ def _find_function(functions: dict[str, Function], name: Name) -> Function | Non
     return None
 
 
+def _view_named(r: Resolver, name: Name) -> str | None:
+    wanted = _qual(name).lower()
+    return next((_qual(v.name) for v in r.facts.views if _qual(v.name).lower() == wanted), None)
+
+
 def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]:
     out: dict[str, Trigger] = {}
     hints = []
@@ -138,7 +143,7 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
         if tf.table is None or not tf.events or tf.timing is None:
             hints.append(tf)
             continue
-        table = r.lookup(tf.table)
+        table = r.lookup(tf.table) or _view_named(r, tf.table)  # INSTEAD OF triggers sit on views
         if table is None:
             r.error(
                 "SD112",

@@ -29,11 +29,10 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE tc.relkind IN ('r', 'p', 'm')
   AND NOT ic.relispartition
   AND tn.nspname = ANY(%(schemas)s)
-  AND NOT EXISTS (
-    SELECT 1 FROM pg_catalog.pg_constraint k
-    WHERE k.conrelid = ix.indrelid AND k.conindid = ix.indexrelid AND k.contype IN ('p', 'u', 'x'))
-  AND NOT EXISTS (
-    SELECT 1 FROM pg_catalog.pg_depend e
-    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-      AND e.objid = tc.oid AND e.deptype = 'e')
+  -- NOT IN over one scan of each catalog: hashed, whatever the planner's estimates
+  AND ix.indexrelid NOT IN (
+    SELECT k.conindid FROM pg_catalog.pg_constraint k WHERE k.contype IN ('p', 'u', 'x'))
+  AND tc.oid NOT IN (
+    SELECT e.objid FROM pg_catalog.pg_depend e
+    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.deptype = 'e')
 ORDER BY 2, 3
