@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 
 from schemadoc.diagnostics import Diagnostic, SchemadocError
-from schemadoc.model import Schema
+from schemadoc.model import Schema, Table
 from schemadoc.read import read_documents
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -149,6 +149,21 @@ def _tables(schema: Schema) -> dict[str, list[str]]:
     return {_key(q): [c.name for c in t.columns] for q, t in schema.tables.items() if not t.stub}
 
 
+_SERIALS = {"smallserial": "smallint", "serial": "integer", "bigserial": "bigint"}
+
+
+def _serial(type_text: str) -> str:
+    """A serial column is its integer type plus a default; the doc shows the integer type."""
+    return _SERIALS.get(type_text, type_text)
+
+
+def _fks(table: Table) -> set[str]:
+    return {
+        f"({', '.join(fk.columns)}) -> {fk.ref_table.casefold()}({', '.join(fk.ref_columns)})"
+        for fk in table.foreign_keys
+    }
+
+
 def compare_sets(label: str, doc: Schema, truth: Schema) -> None:
     dt, tt = _tables(doc), _tables(truth)
     matched = sorted(set(dt) & set(tt))
@@ -167,6 +182,7 @@ def compare_sets(label: str, doc: Schema, truth: Schema) -> None:
             f"        missing: {', '.join(sorted(tv - dv)) or '-'}; extra: {', '.join(sorted(dv - tv)) or '-'}"
         )
     n_match = n_miss = n_extra = n_type = 0
+    fk_counts = [0, 0, 0]
     for q in matched:
         dcols = {c.casefold() for c in dt[q]}
         tcols = {c.casefold() for c in tt[q]}
@@ -181,12 +197,23 @@ def compare_sets(label: str, doc: Schema, truth: Schema) -> None:
         ttab = next(t for k, t in truth.tables.items() if _key(k) == q)
         for col in dtab.columns:
             other = ttab.column(col.name)
-            if other is not None and other.type != col.type:
+            if other is not None and _serial(other.type) != _serial(col.type):
                 n_type += 1
                 print(f"        {q}.{col.name}: type {col.type!r} in doc, {other.type!r} in SQL")
+        dfk, tfk = _fks(dtab), _fks(ttab)
+        fk_counts[0] += len(dfk & tfk)
+        fk_counts[1] += len(tfk - dfk)
+        fk_counts[2] += len(dfk - tfk)
+        for fk in sorted(tfk - dfk):
+            print(f"        {q}: foreign key {fk} only in SQL")
+        for fk in sorted(dfk - tfk):
+            print(f"        {q}: foreign key {fk} only in doc")
     print(
         f"      columns of matched tables: {n_match} matched, {n_miss} missing, {n_extra} extra, "
         f"{n_type} type differences"
+    )
+    print(
+        f"      foreign keys of matched tables: {fk_counts[0]} matched, {fk_counts[1]} missing, {fk_counts[2]} extra"
     )
 
 
@@ -216,10 +243,10 @@ def drift_set(
         return
     errors = [d for d in diags if d.level == "error"]
     if errors:
-        print(f"{label:<5} document cannot be built ({len(errors)} errors); first errors:")
+        print(f"{label:<5} document cannot be built as written ({len(errors)} errors); first errors:")
         for d in errors[:3]:
             print(f"        {d.code} {_short(d)}")
-        return
+        print("      drift of the rest (the objects in error left out):")
     dbname = f"corpus_{label.lower()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))

@@ -558,6 +558,10 @@ def read_column_rows(header: Row, body: list[Row], *, file: str) -> ColumnTable:
         col = _column_from_cells(cells, roles, row, file, out)
         if col is not None:
             out.columns.append(col)
+    if "children" in roles:  # generated Children | Parents columns show relations, not only constraints
+        for col in out.parent_refs:
+            col.references = None
+        out.parent_refs.clear()
     if pipe_lines:
         others = ", ".join(str(n) for n in pipe_lines[1:6]) + (", ..." if len(pipe_lines) > 6 else "")
         out.diagnostics.append(
