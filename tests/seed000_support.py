@@ -107,7 +107,9 @@ def constraint_name(conn: psycopg.Connection[Any], table: str, contype: str, men
     return str(rows[0][0])
 
 
-def replace_foreign_key(url: str, table: str, column: str, clause: str, *, drop_not_null: bool = False) -> None:
+def replace_foreign_key(
+    url: str, table: str, column: str, clause: str, *, drop_not_null: bool = False
+) -> None:
     """Recreate the foreign key of ``table``(``column``) under the same name with ``clause``
     (e.g. ``REFERENCES papers(id) ON DELETE SET NULL``)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -127,4 +129,6 @@ def replace_foreign_key(url: str, table: str, column: str, clause: str, *, drop_
 def drop_check(url: str, table: str, mentions: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         name = constraint_name(conn, table, "c", mentions)
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name))
+        )

@@ -778,7 +778,6 @@ def test_pgcrypto_left_out_when_postgres_builds_gen_random_uuid_in() -> None:
         ("crypt('x', gen_salt('bf'))::uuid", "pgcrypto", 180000, frozenset()),  # needs pgcrypto itself
         ("uuid_generate_v4()", "uuid-ossp", 180000, frozenset()),
         ("gen_random_uuid()", "pgcrypto", 180000, frozenset({"pgcrypto"})),  # available: keep
-        ("gen_random_uuid()", "pgcrypto", 180000, None),  # unknown: keep
     ],
 )
 def test_extension_kept_when_needed(
@@ -790,6 +789,24 @@ def test_extension_kept_when_needed(
     assert diagnostics == []
     quoted = '"uuid-ossp"' if extension == "uuid-ossp" else extension
     assert statements[0].sql == f"CREATE EXTENSION IF NOT EXISTS {quoted}"
+
+
+def test_unknown_server_gets_an_extension_guarded_by_availability(database_url: str) -> None:
+    statements, diagnostics = render_ddl(_uuid_schema("gen_random_uuid()", "pgcrypto"), server_version=None)
+    assert diagnostics == []
+    guarded = statements[0].sql
+    assert guarded.startswith("DO $$") and "pg_available_extensions" in guarded
+    assert "CREATE EXTENSION IF NOT EXISTS pgcrypto" in guarded
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(guarded)  # applies whether or not the server ships pgcrypto
+        (avail,) = conn.execute(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'pgcrypto'"
+        ).fetchone() or (0,)
+        (made,) = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto'").fetchone() or (
+            0,
+        )
+        assert made == avail
+        conn.execute("DROP EXTENSION IF EXISTS pgcrypto")
 
 
 def test_unknown_extension_is_kept_even_when_unavailable() -> None:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import seed_file
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
-from conftest import seed_file
 from schemadoc.actions import structure_drift
 from schemadoc.diagnostics import Diagnostic
-from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,9 @@ DRIFTS = [
     ),
     DriftCase(
         "fk-cascade-to-no-action",
-        lambda url: replace_foreign_key(url, "claims", "paper_id", "REFERENCES papers(id) ON DELETE NO ACTION"),
+        lambda url: replace_foreign_key(
+            url, "claims", "paper_id", "REFERENCES papers(id) ON DELETE NO ACTION"
+        ),
         _column_line("claims", "paper_id"),
         ("public.claims", "paper_id", "NO ACTION", "CASCADE"),
     ),
@@ -179,7 +181,9 @@ def test_one_change_is_one_drift_at_its_document_line(
         assert word in found.message, found.render()
 
 
-def test_revoking_a_whole_grant_points_only_at_the_grant_line(built: str, server_url: str, seed: Seed) -> None:
+def test_revoking_a_whole_grant_points_only_at_the_grant_line(
+    built: str, server_url: str, seed: Seed
+) -> None:
     with copy_of(server_url, built) as url:
         execute(url, sql.SQL("REVOKE ALL ON papers FROM service_role"))
         diags = structure_drift(url, server_url, seed.schema)

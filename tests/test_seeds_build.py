@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from conftest import seed_file
 from psycopg import sql
 
-from conftest import seed_file
 from schemadoc.pg.connect import with_database
 
 # seed number -> does it reference tables it never defines (needs --stub-missing)?

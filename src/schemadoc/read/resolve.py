@@ -296,7 +296,7 @@ class Resolver:
             name=draft.name,
             type=str(type_) if type_ is not None else "",
             nullable=bool(nullable) if nullable is not None else not pk,
-            default=str(default) if default is not None else None,
+            default=self._sequence_default(table, str(default)) if default is not None else None,
             identity=identity,  # type: ignore[arg-type]
             generated=str(generated) if generated is not None else None,
             collation=str(collation) if collation is not None else None,
@@ -306,6 +306,17 @@ class Resolver:
         if type_ is not None and normalize_type(str(type_)) is None and written:
             col = replace(col, type=str(type_))  # enum or unknown: checked once enums are known
         return col, pk, unique, checks
+
+    def _sequence_default(self, table: str, default: str) -> str:
+        """``nextval('blogs_id_seq'::regclass)`` on a table outside public, from a catalog read with
+        that schema on the search path: the undeclared sequence lives beside its table."""
+        m = _UNQUALIFIED_NEXTVAL.match(default)
+        schema = table.partition(".")[0]
+        if m is None or schema == DEFAULT_SCHEMA:
+            return default
+        if any(s.name == m["seq"] and s.schema == DEFAULT_SCHEMA for s in self.facts.sequences):
+            return default
+        return f"{m['head']}{quote_ident(schema)}.{m['seq']}{m['tail']}"
 
     def _dedupe_checks(self, checks: list[Check], table: str) -> list[Check]:
         out: list[Check] = []
@@ -915,6 +926,11 @@ def _comment_values(comment: str, default: str) -> list[str] | None:
     if literal is None or literal.group(1) not in words:
         return None
     return words
+
+
+_UNQUALIFIED_NEXTVAL = re.compile(
+    r"^(?P<head>\s*nextval\s*\(\s*')(?P<seq>[a-z_][a-z0-9_$]*)(?P<tail>'.*)$", re.S
+)
 
 
 def _norm_sql(text: str) -> str:

@@ -6,7 +6,7 @@ import re
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import Extension, Schema
-from schemadoc.sqlnames import quote_ident
+from schemadoc.sqlnames import quote_ident, quote_literal
 from schemadoc.write.statement import Statement
 
 # Extensions a document often names only for a function PostgreSQL has since built in:
@@ -61,6 +61,21 @@ def extension_statement(ext: Extension) -> Statement:
     return Statement(text, ext.span, "extension")
 
 
+def guarded_extension_statement(ext: Extension) -> Statement:
+    """CREATE EXTENSION only where the server has it: for a schema that uses none of the extension's
+    functions, or only ones PostgreSQL builds in, the DDL then applies on any server."""
+    create = extension_statement(ext).sql
+    name = quote_literal(ext.name)
+    text = (
+        "DO $$ BEGIN\n"
+        f"    IF EXISTS (SELECT FROM pg_available_extensions WHERE name = {name}) THEN\n"
+        f"        {create};\n"
+        "    END IF;\n"
+        "END $$"
+    )
+    return Statement(text, ext.span, "extension")
+
+
 def extension_statements(
     schema: Schema, server_version: int | None, available: frozenset[str] | None
 ) -> tuple[list[Statement], list[Diagnostic]]:
@@ -70,7 +85,7 @@ def extension_statements(
     for name in sorted(schema.extensions):
         ext = schema.extensions[name]
         known = _SUPERSEDED.get(ext.name.lower())
-        if available is None or ext.name in available or known is None:
+        if (available is not None and ext.name in available) or known is None:
             statements.append(extension_statement(ext))
             continue
         provides, built_in = known
@@ -84,6 +99,10 @@ def extension_statements(
         )
         if missing:
             statements.append(extension_statement(ext))
+            continue
+        if available is None:
+            # The server is not known: create the extension where it exists, go on without it elsewhere.
+            statements.append(guarded_extension_statement(ext))
             continue
         uses = ", ".join(f"{fn}()" for fn in sorted(used))
         why = (
