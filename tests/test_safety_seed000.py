@@ -21,7 +21,8 @@ PLANS = 10_000
 RUNS = 20_000
 
 # One INSERT ... SELECT per table, parents first. Keys are md5-derived uuids, so children can name
-# their parents (``%%`` is the modulo operator: the statements take parameters); every value satisfies the document's CHECKs, FKs and unique keys.
+# their parents; every value satisfies the document's CHECKs, FKs and unique keys. ``%%`` is the
+# modulo operator (the statements take parameters).
 LOAD = [
     (
         "papers",

@@ -124,14 +124,20 @@ def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None)
     out += diff_domains(expected, actual, spans)
     out += diff_sequences(expected, actual, spans)
     out += diff_tables(expected, actual, spans)
-    common = set(expected.tables) & set(actual.tables)
-    out += diff_indexes(expected, actual, spans, common)
+    # a table or view only one side has is reported once, not with its indexes,
+    # triggers, policies and grants
+    one_sided = _relations(expected) ^ _relations(actual)
+    out += diff_indexes(expected, actual, spans, one_sided)
     out += diff_views(expected, actual, spans)
     out += diff_functions(expected, actual, spans)
-    out += diff_triggers(expected, actual, spans, common)
-    out += diff_policies(expected, actual, spans, common)
+    out += diff_triggers(expected, actual, spans, one_sided)
+    out += diff_policies(expected, actual, spans, one_sided)
     out += diff_grants(expected, actual, spans)
     return sorted_diagnostics(out)
+
+
+def _relations(schema: Schema) -> set[str]:
+    return set(schema.tables) | set(schema.views)
 
 
 # --- where in the document -------------------------------------------------------
@@ -895,10 +901,10 @@ def match_indexes(
     return by_name + by_meaning, missing, extra
 
 
-def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
-    """Indexes on tables both sides have (a missing table is reported once, by itself)."""
-    e_list = [i for i in expected.indexes.values() if i.table in tables or i.table not in expected.tables]
-    a_list = [i for i in actual.indexes.values() if i.table in tables or i.table not in actual.tables]
+def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
+    """Indexes, except those on a relation in ``skip`` (one side lacks it)."""
+    e_list = [i for i in expected.indexes.values() if i.table not in skip]
+    a_list = [i for i in actual.indexes.values() if i.table not in skip]
     pairs, missing, extra = match_indexes(e_list, a_list)
     out = [
         _d(
@@ -1041,12 +1047,12 @@ def trigger_text(t: Trigger) -> str:
     return text + f" EXECUTE FUNCTION {t.function}({args})"
 
 
-def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
+def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key in sorted(set(expected.triggers) | set(actual.triggers)):
         e, a = expected.triggers.get(key), actual.triggers.get(key)
         some = e or a
-        if some is None or some.table not in tables:
+        if some is None or some.table in skip:
             continue
         if a is None:
             assert e is not None
@@ -1087,12 +1093,12 @@ def _policy_text(p: Policy) -> str:
     return text
 
 
-def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, tables: set[str]) -> list[Diagnostic]:
+def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key in sorted(set(expected.policies) | set(actual.policies)):
         e, a = expected.policies.get(key), actual.policies.get(key)
         some = e or a
-        if some is None or some.table not in tables:
+        if some is None or some.table in skip:
             continue
         if a is None:
             assert e is not None
@@ -1148,7 +1154,9 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
             GRANT_MISSING,
             f"grant {_grant_text(g)} is missing from the database",
             spans.grant(g),
-            f"GRANT {g.privilege} ON {g.object_type} {g.object_name} TO {quote_ident(g.grantee)}",
+            None
+            if g.object_type == "FUNCTION"
+            else f"GRANT {g.privilege} ON {g.object_type} {g.object_name} TO {quote_ident(g.grantee)}",
         )
         for g in missing
     ]

@@ -118,7 +118,8 @@ def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None
                     future.cancel()
 
 
-# In the order they are sent: what is needed first, first.
+# In the order they run, which is the order their rows are used in: the first error
+# is then the one reported.
 _QUERIES = (
     "comments",
     "opclasses",
@@ -129,12 +130,12 @@ _QUERIES = (
     "views",
     "functions",
     "triggers",
+    "grants",
+    "policies",
     "enums",
     "domains",
     "sequences",
     "extensions",
-    "grants",
-    "policies",
     "roles",
 )
 

@@ -56,6 +56,7 @@ _HEADER_ROLES: dict[str, Role] = {
     "modifiers": "constraints",
     "attributes": "constraints",
     "制約": "constraints",
+    "extra definition": "constraints",
     "key": "key",
     "keys": "key",
     "notes": "notes",
@@ -297,6 +298,16 @@ def _apply_check(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> in
     return end
 
 
+def _apply_generated(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
+    open_at = m.end() - 1
+    end = balanced_end(text, open_at)
+    if end < 0:
+        return -1
+    col.generated = text[open_at + 1 : end - 1].strip()
+    stored = re.compile(r"\s*STORED\b", re.IGNORECASE).match(text, end)
+    return stored.end() if stored else end
+
+
 def _apply_auto(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
     col.auto_updated = True
     return m.end()
@@ -337,6 +348,7 @@ _PHRASES: list[tuple[re.Pattern[str], Apply]] = [
     (re.compile(r"DEFAULT\b\s*(?:[:=]\s*)?", re.IGNORECASE), _apply_default),
     (re.compile(r"CHECK\s*\(", re.IGNORECASE), _apply_check),
     (re.compile(r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", re.IGNORECASE), _apply_identity),
+    (re.compile(r"GENERATED\s+ALWAYS\s+AS\s*\(", re.IGNORECASE), _apply_generated),
     (re.compile(r"AUTO[_ ]?INCREMENT\b", re.IGNORECASE), _apply_increment),
     (re.compile(r"(?:AUTO(?:[-_ ]?UPDATED?)?|@updatedAt)(?!\w)", re.IGNORECASE), _apply_auto),
     (_ACTION_RE, _apply_action),

@@ -154,6 +154,7 @@ class Section:
     constraint_names: set[str] = field(default_factory=set)
     pending_link: str | None = None
     is_view: bool = False
+    description: str | None = None  # text under the entity's Description heading
 
 
 @dataclass
@@ -321,7 +322,7 @@ class _Walker:
         assert sec is not None and sec.entity is not None
         fact = sec.tables.get(source)
         if fact is None:
-            fact = TableFact(name=sec.entity.name, span=span, source=source)
+            fact = TableFact(name=sec.entity.name, span=span, source=source, description=sec.description)
             sec.tables[source] = fact
             self.out.tables.append(fact)
         return fact
@@ -370,10 +371,21 @@ class _Walker:
         if lm and ent_sec is not None:
             ent_sec.pending_link = lm.group(1)
             self.apply_pending_link(ent_sec)
+        if label is None and self.section.label == "description" and ent_sec is not None:
+            self.table_description(ent_sec, content)
         if label and rest:
             self.label_values(label, rest, span)
         if not label and self.relations_reader_wants(content):
             self.call_reader("relations", "read_relations", content, line)
+
+    def table_description(self, sec: Section, content: str) -> None:
+        """A paragraph under a table's "Description" heading is the table's comment."""
+        if sec.entity is None or sec.entity.kind != "table" or sec.is_view:
+            return
+        text = "\n".join(unwrap(line).strip() for line in content.splitlines()).strip()
+        sec.description = f"{sec.description}\n\n{text}" if sec.description else text
+        for fact in sec.tables.values():
+            fact.description = sec.description
 
     def indent_col(self, line: int) -> int:
         raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""

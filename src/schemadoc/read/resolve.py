@@ -160,14 +160,21 @@ class Resolver:
                     # A quoted or markdown spelling with capitals is what the document means.
                     draft.name = cf.name
                 draft.facts.append((rank, cf))
-        # Keep document order: the first block that lists the column decides its position.
-        first_pos: dict[str, tuple[int, int, int]] = {}
+        # Column order: that of the strongest block that lists the column (a column table beats an ER
+        # diagram); columns only an ALTER TABLE adds come last, in document order.
+        first_pos: dict[str, tuple[int, int, int, int]] = {}
         for tf in ent.facts:
-            for cf in tf.columns:
+            rank = 99 if tf.alter else _SOURCE_RANK.get(tf.source, 5)
+            for i, cf in enumerate(tf.columns):
                 ck = column_key(cf.name)
-                pos = (1 if tf.alter else 0, cf.span.line, cf.span.col)
+                pos = (rank, tf.span.line, i, 0) if not tf.alter else (rank, cf.span.line, cf.span.col, 0)
                 if ck not in first_pos or pos < first_pos[ck]:
                     first_pos[ck] = pos
+        best = min((p[0], p[1]) for p in first_pos.values()) if first_pos else (0, 0)
+        for ck, pos in first_pos.items():
+            if (pos[0], pos[1]) != best and pos[0] != 99:
+                # not in the strongest block: after its columns, in its own block's order
+                first_pos[ck] = (best[0], best[1], 10_000 + pos[2], pos[0])
         return {ck: drafts[ck] for ck in sorted(order, key=lambda k: first_pos[k])}
 
     def _pick(self, draft: _ColumnDraft, attr: str, table: str) -> tuple[object, Span | None]:
@@ -968,7 +975,7 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
 def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
     resolver = Resolver(facts, stub_missing=stub_missing)
     schema = resolver.run()
-    return schema, resolver.diags
+    return schema, list(dict.fromkeys(resolver.diags))
 
 
 __all__ = ["Resolver", "Role", "resolve"]
