@@ -134,7 +134,7 @@ def test_seed002_one_table_per_entity_camel_case_enums_and_auth_users() -> None:
 
 
 def test_seed003_overflow_cells_become_a_value_list() -> None:
-    schema, diags = read(3)
+    schema, _ = read(3)
     assert sorted(schema.tables) == ["public.pipeline_runs", "public.research_cache", "public.scripts"]
     runs = schema.tables["public.pipeline_runs"]
     assert [norm(c.expression) for c in runs.checks] == [
