@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 # Written name (lower case, single spaces) -> PostgreSQL's spelling.
 _ALIASES: dict[str, str] = {
@@ -126,6 +127,7 @@ def known_type_names() -> list[str]:
     return sorted(set(_ALIASES))
 
 
+@lru_cache(maxsize=4096)
 def normalize_type(written: str) -> str | None:
     """PostgreSQL's spelling of a written type, or None when the name is not a built-in type."""
     text = " ".join(written.strip().lower().replace("`", "").split())

@@ -76,5 +76,10 @@ def read_documents(
     schema, diags = resolve(facts, stub_missing=stub_missing)
     if not schema.tables and not any(d.level == "error" for d in diags):
         where = ", ".join(str(p) for p in paths)
-        raise fail("SD023", f"{where}: no tables found", span=Span(str(paths[0]), 1, 1), hint=STYLES_HINT)
+        named = sorted({str(m.name) for m in facts.mentions})
+        message = f"{where}: no tables found"
+        if named:
+            shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
+            message += f" (it names {len(named)} table(s): {shown}, but gives the columns of none)"
+        raise fail("SD023", message, span=Span(str(paths[0]), 1, 1), hint=STYLES_HINT)
     return schema, diags

@@ -88,6 +88,8 @@ _HEADER_ROLES: dict[str, Role] = {
     "children": "children",
     "definition": "definition",
     "values": "values",
+    "enum": "name",
+    "enum name": "name",
     "table": "table",
     "table name": "table",
     "テーブル": "table",

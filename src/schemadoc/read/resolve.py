@@ -178,6 +178,10 @@ class Resolver:
         return {ck: drafts[ck] for ck in sorted(order, key=lambda k: first_pos[k])}
 
     def _pick(self, draft: _ColumnDraft, attr: str, table: str) -> tuple[object, Span | None]:
+        if len(draft.facts) == 1:  # the common case: one block describes the column
+            only = draft.facts[0][1]
+            value = getattr(only, attr)
+            return (value, only.span) if value is not None else (None, None)
         chosen: tuple[int, object, Span] | None = None
         for rank, cf in draft.facts:
             value = getattr(cf, attr)
