@@ -147,6 +147,7 @@ def test_verify_leaves_every_row_as_it_was(loaded: str, seed: Seed) -> None:
 
     report = verify_behaviour(loaded, seed.schema)
 
+    print(f"rows: {sum(rows for rows, _ in before.values())}; promises: {report.counts()}")
     assert snapshot(loaded) == before
     problems = [r for r in report.results if r.outcome != "kept"]
     assert problems == [], "\n".join(f"{r.outcome} {r.promise.description}: {r.reason}" for r in problems)
@@ -214,6 +215,7 @@ def test_verify_while_another_connection_writes(loaded: str, seed: Seed) -> None
     finally:
         writer.stop.set()
         writer.join(120)
+    print(f"writer: {writer.steps} committed steps, {steps_during} while verify ran")
     assert not writer.is_alive()
     assert writer.errors == []
     assert writer.steps >= 200

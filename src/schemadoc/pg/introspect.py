@@ -88,6 +88,7 @@ _IND_NULLS_FIRST = 2
 
 
 MIN_SERVER_VERSION = 150000
+UNSUPPORTED_SERVER = "SD530"
 
 
 def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None) -> Schema:
@@ -99,9 +100,10 @@ def introspect(conn: psycopg.Connection[Any], *, schemas: Seq[str] | None = None
     """
     if conn.info.server_version < MIN_SERVER_VERSION:
         raise fail(
-            "SD201",
+            UNSUPPORTED_SERVER,
             f"PostgreSQL {conn.info.server_version // 10000} is not supported: "
             "schemadoc reads PostgreSQL 15 or later",
+            hint="point schemadoc at a PostgreSQL 15+ server",
         )
     with _snapshot(conn):
         names = _schema_names(conn, schemas)

@@ -1,13 +1,17 @@
 -- Primary keys, unique, CHECK and foreign key constraints declared on a table itself
--- (copies that partitions inherit from their parent are left out). Column numbers are
--- turned into names by the caller from the columns query; only a foreign key to a
--- table outside the schemas read brings its referenced column names along.
+-- (copies that partitions inherit from their parent are left out). One scan of
+-- pg_constraint; column numbers are turned into names by the caller from the columns
+-- query, and only a foreign key to a table outside the schemas read brings its
+-- referenced column names along. Constraints of relations that are not tables (foreign
+-- tables) are dropped by the caller.
 SELECT k.conrelid AS relid,
        k.conname AS name,
        k.contype AS type,
        k.conkey AS columns,
        CASE WHEN k.contype = 'c' THEN pg_catalog.pg_get_constraintdef(k.oid, true) END AS definition,
-       ix.indnullsnotdistinct AS nulls_not_distinct,
+       CASE WHEN k.contype = 'u' THEN
+         (SELECT ix.indnullsnotdistinct FROM pg_catalog.pg_index ix WHERE ix.indexrelid = k.conindid) END
+         AS nulls_not_distinct,
        k.confrelid AS ref_relid,
        rn.nspname AS ref_schema,
        rc.relname AS ref_table,
@@ -23,14 +27,11 @@ SELECT k.conrelid AS relid,
        k.condeferrable AS deferrable,
        k.condeferred AS initially_deferred
 FROM pg_catalog.pg_constraint k
-JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_catalog.pg_index ix ON k.contype = 'u' AND ix.indexrelid = k.conindid
-LEFT JOIN pg_catalog.pg_class rc ON k.contype = 'f' AND rc.oid = k.confrelid
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE k.contype IN ('p', 'u', 'c', 'f')
+  AND k.conrelid <> 0
   AND k.conparentid = 0
   AND k.conislocal
-  AND c.relkind IN ('r', 'p')
-  AND n.nspname = ANY(%(schemas)s)
+  AND k.connamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY(%(schemas)s))
 ORDER BY k.conrelid, k.oid

@@ -28,7 +28,7 @@ JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE tc.relkind IN ('r', 'p', 'm')
   AND NOT ic.relispartition
-  AND tn.nspname = ANY(%(schemas)s)
+  AND tc.relnamespace IN (SELECT s.oid FROM pg_catalog.pg_namespace s WHERE s.nspname = ANY(%(schemas)s))
   -- NOT IN over one scan of each catalog: hashed, whatever the planner's estimates
   AND ix.indexrelid NOT IN (
     SELECT k.conindid FROM pg_catalog.pg_constraint k WHERE k.contype IN ('p', 'u', 'x'))

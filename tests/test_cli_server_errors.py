@@ -1,0 +1,105 @@
+"""Server problems at the command line: one line, a hint, exit 2, and never a password."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from conftest import EXAMPLES
+from schemadoc.pg.connect import with_database
+
+DOC = str(EXAMPLES / "pipeline_store.md")
+SECRET = "Sup3r-s3cret-pw"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schemadoc", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: str) -> None:
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 2, text
+    assert code in text and "Traceback" not in text
+    assert SECRET not in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_unreachable_server(fmt: str) -> None:
+    url = f"postgresql://someone:{SECRET}@127.0.0.1:{free_port()}/db"
+    proc = cli("up", DOC, "--format", fmt, "--database-url", url)
+    assert_clean_failure(proc, "SD510")
+    if fmt == "json":
+        payload = json.loads(proc.stdout)
+        assert payload["ok"] is False and payload["diagnostics"][0]["hint"]
+    else:
+        assert "hint:" in proc.stderr
+
+
+def test_verify_of_a_missing_database(server_url: str) -> None:
+    missing = with_database(server_url, f"no_such_db_{uuid.uuid4().hex[:8]}")
+    proc = cli("verify", DOC, "--structure", "--database-url", missing)
+    assert_clean_failure(proc, "SD512")
+
+
+@pytest.fixture
+def limited_role(server_url: str) -> Iterator[str]:
+    role = f"sd_limited_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD {}").format(sql.Identifier(role), sql.Literal(SECRET))
+        )
+    yield role
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def test_insufficient_privilege_to_create_the_database(server_url: str, limited_role: str) -> None:
+    info = psycopg.conninfo.conninfo_to_dict(server_url)
+    info.update(user=limited_role, password=SECRET, dbname=f"sd_new_{uuid.uuid4().hex[:8]}")
+    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
+    proc = cli("up", DOC, "--database-url", url)
+    assert_clean_failure(proc, "SD513")
+
+
+@pytest.mark.embedded_only
+def test_wrong_password(tmp_path: Path) -> None:
+    """A server of our own that asks for passwords (the machine's test server trusts everyone)."""
+    from schemadoc.pg.server import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path / "pw", port=free_port())
+    server.start()
+    try:
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE app LOGIN PASSWORD {}").format(sql.Literal(SECRET)))
+            (hba,) = conn.execute("SHOW hba_file").fetchone() or ("",)
+            (port,) = conn.execute("SHOW port").fetchone() or ("",)
+        rules = "local all postgres trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+        subprocess.run(["tee", hba], input=rules, text=True, capture_output=True, check=True)
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+        good = f"postgresql://app:{SECRET}@127.0.0.1:{port}/postgres"
+        psycopg.connect(good).close()  # the right password works
+        wrong = f"postgresql://app:{SECRET}x@127.0.0.1:{port}/postgres"
+        for fmt in ("text", "json"):
+            proc = cli("verify", DOC, "--structure", "--format", fmt, "--database-url", wrong)
+            assert_clean_failure(proc, "SD511")
+            assert f"{SECRET}x" not in proc.stdout + proc.stderr
+    finally:
+        server.stop()
