@@ -111,7 +111,7 @@ def check_set(label: str, paths: Sequence[Path]) -> bool:
     except SchemadocError as exc:
         seconds = time.perf_counter() - start
         d = exc.diagnostic
-        print(f"{label:<5} {seconds:6.2f}s  fatal {d.code}: {d.message[-90:]}")
+        print(f"{label:<5} {seconds:6.2f}s  fatal {d.code}: {d.message.split(': ', 1)[-1][:150]}")
         return True
     except Exception:
         seconds = time.perf_counter() - start

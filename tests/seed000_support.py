@@ -90,7 +90,7 @@ def copy_of(maintenance_url: str, template_url: str) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def execute(url: str, statement: sql.Composable) -> None:
+def execute(url: str, statement: sql.SQL | sql.Composed) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(statement)
 

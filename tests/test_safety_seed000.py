@@ -117,7 +117,7 @@ def loaded(database_url: str, server_url: str, seed: Seed) -> str:
     sizes = {"papers": PAPERS, "plans": PLANS, "runs": RUNS}
     with psycopg.connect(database_url) as conn:
         for _, statement in LOAD:
-            conn.execute(statement, sizes)  # type: ignore[call-overload]
+            conn.execute(statement, sizes)
         conn.execute("ANALYZE")
     return database_url
 

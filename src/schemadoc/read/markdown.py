@@ -18,6 +18,7 @@ import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Literal, cast
 
 from markdown_it import MarkdownIt
@@ -174,11 +175,17 @@ def read_markdown(text: str, *, file: str) -> DocFacts:
     return _Walker(text, file).run()
 
 
+_READER_MODULES: dict[str, ModuleType] = {}
+
+
 def _import_reader(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(f"schemadoc.read.{module}")
-    except ImportError:
-        return None
+    mod = _READER_MODULES.get(module)
+    if mod is None:
+        try:
+            mod = importlib.import_module(f"schemadoc.read.{module}")
+        except ImportError:
+            return None
+        _READER_MODULES[module] = mod
     found = getattr(mod, name, None)
     return cast("Callable[..., Any]", found) if callable(found) else None
 
@@ -199,6 +206,18 @@ def _bare_select(text: str) -> bool:
     return bool(re.match(r"^\s*\(?\s*(SELECT|WITH|VALUES)\b", body, re.IGNORECASE))
 
 
+_PARSER: list[MarkdownIt] = []
+
+
+def _block_parser() -> MarkdownIt:
+    """CommonMark with tables, block structure only: the walker reads block tokens and the
+    ``content`` (source text) of inline tokens, never their parsed children, so the inline
+    rules are left out. Built once."""
+    if not _PARSER:
+        _PARSER.append(MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"]))
+    return _PARSER[0]
+
+
 class _Walker:
     def __init__(self, text: str, file: str) -> None:
         self.text = text
@@ -212,9 +231,8 @@ class _Walker:
     # --- driver --------------------------------------------------------------------------
 
     def run(self) -> DocFacts:
-        md = MarkdownIt("commonmark").enable("table")
         try:
-            self.tokens = md.parse(self.text)
+            self.tokens = _block_parser().parse(self.text)
         except Exception as exc:  # markdown-it does not fail on text, but never let it escape
             self.out.diagnostics.append(
                 Diagnostic("SD019", "error", f"document could not be parsed as markdown: {exc}", self.span(1))
@@ -339,7 +357,7 @@ class _Walker:
         self.para_label = None
         title = unwrap(content)
         sec = Section(level=level, title=title)
-        if _SKIP_RE.search(re.sub(r"[\w$-]+(?:\.[\w$-]+)+", " ", title)):  # not a schema name: backup.blogs
+        if _SKIP_RE.search(_DOTTED_NAME.sub(" ", title)):  # not a schema name: backup.blogs
             sec.skip = title
         key = " ".join(title.lower().rstrip(":：").split())
         if key in _LABEL_HEADINGS:
@@ -869,6 +887,15 @@ _HEADING_PREFIX = re.compile(
 )
 
 
+_DOTTED_NAME = re.compile(r"[\w$-]+(?:\.[\w$-]+)+")
+_CANDIDATE_END = re.compile(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}")
+_CALL_ARGS = re.compile(r"\s*\(.*\)$")
+_COLUMN_PARENT = re.compile(r"appendix|enum|status|values|columns?\b")
+_VIEWS_PARENT = re.compile(r"\bviews?\b")
+_FUNCTIONS_PARENT = re.compile(r"\b(functions?|procedures?|routines?)\b")
+_ENUMS_PARENT = re.compile(r"\b(enums?|types)\b")
+
+
 def heading_entity(content: str, parents: list[str]) -> Entity | None:
     """The table, view, function, enum or column a heading names, if any."""
     text = strip_emphasis(content).strip()
@@ -880,11 +907,11 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
         candidate = spans[0].group(2).strip()
     else:
         plain = unwrap(rest)
-        candidate = re.split(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}", plain.strip())[0].strip()
+        candidate = _CANDIDATE_END.split(plain.strip())[0].strip()
         if " " in candidate:
             return None
     is_call = candidate.endswith(")")
-    bare = re.sub(r"\s*\(.*\)$", "", candidate).strip().strip('"')
+    bare = _CALL_ARGS.sub("", candidate).strip().strip('"')
     if not bare or not is_identifier(bare) or bare.lower() in _STOP_NAMES:
         return None
     parent_text = " ".join(parents[-2:]).lower()
@@ -895,16 +922,16 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
     if kind_word in ("enum", "type"):
         return Entity(colreader.name_from(bare), "enum")
     parts = bare.split(".")
-    if len(parts) == 2 and re.search(r"appendix|enum|status|values|columns?\b", parent_text):
+    if len(parts) == 2 and _COLUMN_PARENT.search(parent_text):
         return Entity(Name(parts[0]), "column", column=parts[1])
-    if len(parts) == 3 and re.search(r"appendix|enum|status|values|columns?\b", parent_text):
+    if len(parts) == 3 and _COLUMN_PARENT.search(parent_text):
         return Entity(Name(parts[1], schema=parts[0]), "column", column=parts[2])
     nearest = parents[-1].lower() if parents else ""
-    if re.search(r"\bviews?\b", nearest):
+    if _VIEWS_PARENT.search(nearest):
         return Entity(colreader.name_from(bare), "view")
-    if re.search(r"\b(functions?|procedures?|routines?)\b", nearest):
+    if _FUNCTIONS_PARENT.search(nearest):
         return Entity(colreader.name_from(bare), "function")
-    if re.search(r"\b(enums?|types)\b", nearest):
+    if _ENUMS_PARENT.search(nearest):
         return Entity(colreader.name_from(bare), "enum")
     return Entity(colreader.name_from(bare), "table")
 
