@@ -29,9 +29,15 @@ def code_span_matches(text: str) -> list[re.Match[str]]:
     return list(_CODE_RE.finditer(text))
 
 
+# Characters without which a fragment holds no code span, link, HTML tag, emphasis or escape.
+_MARKUP_RE = re.compile(r"[`\[<*\\]|__")
+
+
 def unwrap(text: str) -> str:
     """Plain text of an inline fragment: code spans unwrapped, links to their text,
     emphasis markers and HTML tags removed, whitespace collapsed."""
+    if not _MARKUP_RE.search(text):
+        return " ".join(text.split())
     text = _HTML_BREAK_RE.sub(" ", text)
     pieces: list[str] = []
     last = 0
@@ -53,6 +59,8 @@ def _plain(text: str) -> str:
 
 def strip_emphasis(text: str) -> str:
     """``text`` with emphasis and links removed but code spans kept as written."""
+    if not _MARKUP_RE.search(text):
+        return text
     pieces: list[str] = []
     last = 0
     for m in _CODE_RE.finditer(text):

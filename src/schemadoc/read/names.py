@@ -8,6 +8,7 @@ A document may call one table ``Profile`` (model name), ``profiles`` (SQL) and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -23,11 +24,13 @@ def singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
 def snake(name: str) -> str:
     """``DataRecord`` -> ``data_record``; snake_case stays as it is."""
     return _CAMEL.sub("_", name).lower()
 
 
+@lru_cache(maxsize=8192)
 def entity_key(name: str, schema: str | None = None) -> str:
     """One key for every spelling of a table name, schema included."""
     if schema is None and "." in name:
