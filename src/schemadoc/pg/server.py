@@ -57,7 +57,13 @@ _SOCKET_PREFIX = "schemadoc-s-"
 _ORIGIN_FILE = "origin"
 _SWEEP_MIN_AGE = 60.0  # seconds: younger directories may still be getting their links
 _START_TIMEOUT = 60
-_SERVER_SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off")
+_SERVER_SETTINGS = (
+    "fsync=off",
+    "full_page_writes=off",
+    "synchronous_commit=off",
+    # `up` builds a whole document in one transaction: thousands of tables need more lock slots
+    "max_locks_per_transaction=1024",
+)
 _TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 

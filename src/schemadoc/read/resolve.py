@@ -58,6 +58,26 @@ class _Entity:
         return (schema or DEFAULT_SCHEMA), name
 
 
+class _ColumnIndex:
+    """One table's columns by name, by folded camelCase spelling and by column key. Built for one
+    ``columns`` tuple; each lookup gives the first column in table order, as a linear scan would."""
+
+    __slots__ = ("by_name", "columns", "folded", "keyed")
+
+    def __init__(self, columns: tuple[Column, ...]) -> None:
+        self.columns = columns
+        self.by_name: dict[str, Column] = {}
+        self.folded: dict[str, Column] = {}  # ownerid -> the column "ownerId"
+        self.keyed: dict[str, Column] = {}
+        for col in columns:
+            name = col.name
+            self.by_name.setdefault(name, col)
+            lower = name.lower()
+            if lower != name:
+                self.folded.setdefault(lower, col)
+            self.keyed.setdefault(column_key(name), col)
+
+
 class Resolver:
     def __init__(self, facts: DocFacts, *, stub_missing: bool) -> None:
         self.facts = facts
@@ -72,6 +92,18 @@ class Resolver:
         self.explicit_delete: set[tuple[str, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
+        self._column_indexes: dict[str, _ColumnIndex] = {}  # by table qname, for its current columns
+        self._referrers: dict[str, list[tuple[str, ForeignKey]]] | None = None  # ref table -> (table, fk)
+
+    def _columns_of(self, table: Table) -> _ColumnIndex:
+        index = self._column_indexes.get(table.qname)
+        if index is None or index.columns is not table.columns:
+            index = self._column_indexes[table.qname] = _ColumnIndex(table.columns)
+        return index
+
+    def find_column(self, table: Table, name: str) -> Column | None:
+        """``table.column(name)`` without a scan of the columns."""
+        return self._columns_of(table).by_name.get(name)
 
     # -- diagnostics ------------------------------------------------------------------------
     def warn(
@@ -260,7 +292,9 @@ class Resolver:
                     checks.append(Check(expr, None, (draft.name,), span))
             pk = PrimaryKey(tuple(pk_cols), pk_name, pk_span) if pk_cols else None
             if pk is not None:
-                columns = [replace(c, nullable=False) if c.name in pk.columns else c for c in columns]
+                columns = [
+                    replace(c, nullable=False) if c.nullable and c.name in pk.columns else c for c in columns
+                ]
             table = Table(
                 schema=schema,
                 name=name,
@@ -283,26 +317,41 @@ class Resolver:
         return draft.name if draft else written
 
     def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
-        type_, type_span = self._pick(draft, "type", table)
-        nullable, _ = self._pick(draft, "nullable", table)
-        default, _ = self._pick(draft, "default", table)
-        identity, _ = self._pick(draft, "identity", table)
-        generated, _ = self._pick(draft, "generated", table)
-        collation, _ = self._pick(draft, "collation", table)
-        descr = next((cf.description for _, cf in draft.facts if cf.description), None)
-        span = min(draft.facts, key=lambda rf: rf[0])[1].span
-        pk = any(cf.primary_key for _, cf in draft.facts)
-        unique = any(cf.unique for _, cf in draft.facts)
+        values = self.values[table]
         checks: list[tuple[str, Span]] = []
-        for _, cf in draft.facts:
-            checks.extend((c, cf.span) for c in cf.checks)
-            if cf.values:
-                self.values[table].setdefault(draft.name, list(cf.values))
-        if draft.name not in self.values[table] and descr and default is not None:
+        if len(draft.facts) == 1:  # the common case: one block describes the column
+            only = draft.facts[0][1]
+            type_, type_span = only.type, only.span if only.type is not None else None
+            nullable, default, identity = only.nullable, only.default, only.identity
+            generated, collation = only.generated, only.collation
+            descr = only.description or None
+            span = only.span
+            pk, unique = bool(only.primary_key), bool(only.unique)
+            if only.checks:
+                checks.extend((c, only.span) for c in only.checks)
+            if only.values:
+                values.setdefault(draft.name, list(only.values))
+            written = only.type_written or None
+        else:
+            type_, type_span = self._pick(draft, "type", table)
+            nullable, _ = self._pick(draft, "nullable", table)
+            default, _ = self._pick(draft, "default", table)
+            identity, _ = self._pick(draft, "identity", table)
+            generated, _ = self._pick(draft, "generated", table)
+            collation, _ = self._pick(draft, "collation", table)
+            descr = next((cf.description for _, cf in draft.facts if cf.description), None)
+            span = min(draft.facts, key=lambda rf: rf[0])[1].span
+            pk = any(cf.primary_key for _, cf in draft.facts)
+            unique = any(cf.unique for _, cf in draft.facts)
+            for _, cf in draft.facts:
+                checks.extend((c, cf.span) for c in cf.checks)
+                if cf.values:
+                    values.setdefault(draft.name, list(cf.values))
+            written = next((cf.type_written for _, cf in draft.facts if cf.type_written), None)
+        if draft.name not in values and descr and default is not None:
             listed = _comment_values(descr, str(default))
             if listed:
-                self.values[table][draft.name] = listed
-        written = next((cf.type_written for _, cf in draft.facts if cf.type_written), None)
+                values[draft.name] = listed
         col = Column(
             name=draft.name,
             type=str(type_) if type_ is not None else "",
@@ -409,7 +458,7 @@ class Resolver:
             )
             return None
         for c in ref_cols:
-            if parent.column(c) is None:
+            if self.find_column(parent, c) is None:
                 self.error(
                     "SD106",
                     f"{table.qname}({', '.join(local)}) references {target}.{c}, which is not a column of {target}",
@@ -418,7 +467,7 @@ class Resolver:
                 )
                 return None
         for c in local:
-            if table.column(c) is None:
+            if self.find_column(table, c) is None:
                 self.error("SD107", f"foreign key names {table.qname}.{c}, which is not a column", span)
                 return None
         if ref.on_delete is not None:
@@ -437,21 +486,22 @@ class Resolver:
         )
 
     def _actual_column(self, table: Table, written: str, span: Span | None) -> str:
-        if table.column(written) is not None:
+        index = self._columns_of(table)
+        if written in index.by_name:
             return written
-        for col in table.columns:
-            if is_folded_camel(written, col.name):
-                self.warn(
-                    "SD204",
-                    f"unquoted {col.name!r} folds to {written!r} in PostgreSQL; "
-                    f'built on the documented column "{col.name}" of {table.qname}',
-                    span,
-                    f'quote the identifier in the SQL: "{col.name}"',
-                )
-                return col.name
-        for col in table.columns:
-            if column_key(col.name) == column_key(written):
-                return col.name
+        col = index.folded.get(written)
+        if col is not None and is_folded_camel(written, col.name):
+            self.warn(
+                "SD204",
+                f"unquoted {col.name!r} folds to {written!r} in PostgreSQL; "
+                f'built on the documented column "{col.name}" of {table.qname}',
+                span,
+                f'quote the identifier in the SQL: "{col.name}"',
+            )
+            return col.name
+        col = index.keyed.get(column_key(written))
+        if col is not None:
+            return col.name
         return written
 
     def _missing_table(self, table: Table, local: list[str], ref: RefFact, span: Span) -> str | None:
@@ -471,7 +521,7 @@ class Resolver:
         cols = ref.columns or ["id"]
         stub_cols = []
         for i, c in enumerate(cols):
-            local_col = table.column(local[i]) if i < len(local) else None
+            local_col = self.find_column(table, local[i]) if i < len(local) else None
             ctype = reference_type(local_col.type) if local_col and local_col.type else "text"
             stub_cols.append(Column(c, ctype, nullable=False, span=span))
         self.tables[qname] = Table(
@@ -495,6 +545,7 @@ class Resolver:
 
     # -- types ----------------------------------------------------------------------------------------
     def resolve_types(self) -> None:
+        self._referrers = None
         enum_by_key = {e.name.lower(): e for e in self.enums.values()}
         id_types = [
             c.type
@@ -504,10 +555,9 @@ class Resolver:
         ]
         id_type = max(set(id_types), key=id_types.count) if id_types else None
         for qname, table in list(self.tables.items()):
-            cols = []
-            for col in table.columns:
-                cols.append(self._column_type(table, col, enum_by_key, id_type))
-            self.tables[qname] = replace(table, columns=tuple(cols))
+            cols = [self._column_type(table, col, enum_by_key, id_type) for col in table.columns]
+            if any(new is not old for new, old in zip(cols, table.columns, strict=True)):
+                self.tables[qname] = replace(table, columns=tuple(cols))
 
     def _column_type(self, table: Table, col: Column, enums: dict[str, Enum], id_type: str | None) -> Column:
         if not col.type:
@@ -545,16 +595,21 @@ class Resolver:
                 parent = self.tables.get(fk.ref_table)
                 if parent is None:
                     continue
-                pcol = parent.column(fk.ref_columns[fk.columns.index(col.name)])
+                pcol = self.find_column(parent, fk.ref_columns[fk.columns.index(col.name)])
                 if pcol and pcol.type:
                     return reference_type(pcol.type)
         # A key that other tables reference with a typed column gets that type.
-        for other in self.tables.values():
-            for fk in other.foreign_keys:
-                if fk.ref_table == table.qname and col.name in fk.ref_columns:
-                    ocol = other.column(fk.columns[fk.ref_columns.index(col.name)])
-                    if ocol and ocol.type:
-                        return ocol.type
+        if self._referrers is None:
+            # Foreign keys are final by now; built once, in table order then key order.
+            self._referrers = defaultdict(list)
+            for oq, other in self.tables.items():
+                for fk in other.foreign_keys:
+                    self._referrers[fk.ref_table].append((oq, fk))
+        for oq, fk in self._referrers.get(table.qname, ()):
+            if col.name in fk.ref_columns:
+                ocol = self.find_column(self.tables[oq], fk.columns[fk.ref_columns.index(col.name)])
+                if ocol and ocol.type:
+                    return ocol.type
         return None
 
     def unify_fk_types(self) -> None:
@@ -564,7 +619,7 @@ class Resolver:
             for fk in table.foreign_keys:
                 parent = self.tables[fk.ref_table]
                 for lc, rc in zip(fk.columns, fk.ref_columns, strict=False):
-                    pcol, ccol = parent.column(rc), cols[lc]
+                    pcol, ccol = self.find_column(parent, rc), cols[lc]
                     if pcol is None:
                         continue
                     want = reference_type(pcol.type)
@@ -648,7 +703,7 @@ class Resolver:
             )
         for key in keys:
             bare = key.split()[0]
-            if re.fullmatch(r'"?[A-Za-z_][A-Za-z0-9_]*"?', bare) and table.column(bare.strip('"')) is None:
+            if _MAYBE_QUOTED_WORD.fullmatch(bare) and self.find_column(table, bare.strip('"')) is None:
                 self.error(
                     "SD110",
                     f"index {ix.name or ''} on {table.qname} names column {bare}, which is not a column",
@@ -675,7 +730,7 @@ class Resolver:
     def _index_key(self, table: Table, key: str, span: Span) -> str:
         parts = key.split(" ", 1)
         bare = parts[0]
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", bare):
+        if _WORD.fullmatch(bare):
             actual = self._actual_column(table, bare, span)
             rest = f" {parts[1]}" if len(parts) > 1 else ""
             return quote_ident(actual) + rest
@@ -730,7 +785,7 @@ class Resolver:
                 )
                 continue
             col = self._actual_column(self.tables[tq], vl.column, vl.span)
-            if self.tables[tq].column(col) is None:
+            if self.find_column(self.tables[tq], col) is None:
                 self.warn(
                     "SD211", f"allowed values are given for {tq}.{vl.column}, an unknown column", vl.span
                 )
@@ -751,7 +806,7 @@ class Resolver:
                 continue
             checks = list(table.checks)
             for col_name, vals in cols.items():
-                column = table.column(col_name)
+                column = self.find_column(table, col_name)
                 if column is None:
                     continue
                 enum_type = self._enum_of(column.type)
@@ -780,7 +835,8 @@ class Resolver:
                 expr = f"{quote_ident(col_name)} IN ({literal})"
                 checks.append(Check(expr, None, (col_name,), column.span))
                 self.note("SD213", f"{tq}.{col_name}: the listed values become CHECK ({expr})", column.span)
-            self.tables[tq] = replace(table, checks=tuple(checks))
+            if len(checks) != len(table.checks):
+                self.tables[tq] = replace(table, checks=tuple(checks))
 
     def _enum_of(self, type_text: str) -> Enum | None:
         bare = type_text.strip('"').rstrip("[]").strip('"')
@@ -793,9 +849,10 @@ class Resolver:
     def fix_checks(self) -> None:
         for qname, table in list(self.tables.items()):
             fixed = []
+            changed = False
             for chk in table.checks:
                 expr = chk.expression.strip()
-                xor = re.fullmatch(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", expr, re.I)
+                xor = _XOR_CHECK.fullmatch(expr)
                 if xor:
                     cols = [c.strip() for c in re.split(r"\s+XOR\s+", xor.group(1), flags=re.I)]
                     new = f"num_nonnulls({', '.join(quote_ident(c) for c in cols)}) = 1"
@@ -807,10 +864,12 @@ class Resolver:
                         f"write CHECK ({new})",
                     )
                     chk = replace(chk, expression=new, columns=tuple(cols))
+                    changed = True
                     # the reader's own "pseudo-SQL" warning is superseded by this one
                     self.diags = [d for d in self.diags if not (d.code == "SD012" and d.span == chk.span)]
                 fixed.append(chk)
-            self.tables[qname] = replace(table, checks=tuple(fixed))
+            if changed:
+                self.tables[qname] = replace(table, checks=tuple(fixed))
 
     # -- FK actions stated in prose ---------------------------------------------------------------------
     def apply_fk_prose(self) -> None:
@@ -924,6 +983,9 @@ class Resolver:
         return resolve_objects.finish(self, schema)
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_XOR_CHECK = re.compile(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", re.I)
+_MAYBE_QUOTED_WORD = re.compile(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
 _WORD_LIST = re.compile(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
 
 

@@ -1,7 +1,7 @@
 -- Indexes that do not back a constraint (those are read with the constraints) and are
--- not a partition's copy of an index on its parent. Only expression keys are printed
--- here (pg_get_indexdef per key is slow); plain column keys, sort options and operator
--- classes are put together by the caller.
+-- not a partition's copy of an index on its parent. The key expressions come printed in
+-- one list per index (much cheaper than pg_get_indexdef per key); the caller splits it,
+-- and puts together plain column keys, sort options and operator classes.
 SELECT ix.indrelid AS relid,
        n.nspname AS schema,
        ic.relname AS name,
@@ -11,10 +11,8 @@ SELECT ix.indrelid AS relid,
        am.amname AS method,
        ix.indnkeyatts AS key_count,
        ix.indkey::pg_catalog.int2[] AS attnums,
-       CASE WHEN ix.indexprs IS NOT NULL THEN
-         ARRAY(SELECT CASE WHEN ix.indkey[k - 1] = 0 THEN pg_catalog.pg_get_indexdef(ix.indexrelid, k, true) END
-               FROM pg_catalog.generate_series(1, ix.indnatts) AS k)
-       END AS expressions,
+       CASE WHEN ix.indexprs IS NOT NULL THEN pg_catalog.pg_get_expr(ix.indexprs, ix.indrelid, true) END
+         AS expressions,
        ix.indoption::pg_catalog.int2[] AS options,
        ix.indclass::pg_catalog.oid[] AS opclasses,
        CASE WHEN ix.indpred IS NOT NULL THEN pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
