@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemadoc.model import Span
+from schemadoc.model import Extension, Span
 from schemadoc.read.facts import (
     ColumnFact,
     DocFacts,
@@ -239,3 +239,21 @@ def test_unknown_type_warns_with_closest_and_mentions_warn() -> None:
     assert schema.tables["public.t"].column("n").type == "integer"  # type: ignore[union-attr]
     (ghost,) = [d for d in diags if d.code == "SD111"]
     assert ghost.span == sp(7) and "ghosts" in ghost.message
+
+
+def test_a_default_that_needs_an_extension_brings_it() -> None:
+    f = DocFacts()
+    f.tables.append(
+        TableFact(
+            Name("t"),
+            sp(1),
+            "sql",
+            columns=[col("id", "uuid", 2, primary_key=True, default="uuid_generate_v4()")],
+        )
+    )
+    schema, diags = resolve(f)
+    assert list(schema.extensions) == ["uuid-ossp"]
+    assert [d.span for d in diags if d.code == "SD224"] == [sp(2)]
+    f.extensions.append(Extension("uuid-ossp", span=sp(9)))
+    schema, diags = resolve(f)
+    assert schema.extensions["uuid-ossp"].span == sp(9) and "SD224" not in codes(diags)

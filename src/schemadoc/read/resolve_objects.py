@@ -41,6 +41,7 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     extensions: dict[str, Extension] = {}
     for ext in r.facts.extensions:
         extensions.setdefault(ext.name, ext)
+    _implied_extensions(r, schema, extensions)
     sequences: dict[str, Sequence] = {s.qname: s for s in r.facts.sequences}
     policies: dict[str, Policy] = {}
     for pol in r.facts.policies:
@@ -78,6 +79,28 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         ),
         schemas=tuple(schemas),
     )
+
+
+# Functions that only an extension provides: a default that calls one implies the extension.
+_EXTENSION_FUNCTIONS = {"uuid-ossp": re.compile(r"\buuid_generate_v[1345]", re.IGNORECASE)}
+
+
+def _implied_extensions(r: Resolver, schema: Schema, extensions: dict[str, Extension]) -> None:
+    for name, pattern in _EXTENSION_FUNCTIONS.items():
+        if name in extensions:
+            continue
+        for table in schema.tables.values():
+            col = next((c for c in table.columns if c.default and pattern.search(c.default)), None)
+            if col is not None:
+                extensions[name] = Extension(name, span=col.span)
+                r.note(
+                    "SD224",
+                    f"{table.qname}.{col.name} defaults to {col.default}, which needs the {name} extension; "
+                    "added it",
+                    col.span,
+                    f'say so in the document: CREATE EXTENSION IF NOT EXISTS "{name}"',
+                )
+                break
 
 
 def _views(r: Resolver) -> dict[str, View]:
