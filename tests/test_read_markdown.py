@@ -654,3 +654,21 @@ def test_corpus_docs_read_without_exceptions() -> None:
     for path in sorted(docs.glob("*.md")):
         facts = read_markdown(path.read_text(encoding="utf-8"), file=path.name)
         assert not any(d.code == "SD019" for d in facts.diagnostics), path.name
+
+
+def test_uuid_keys_generated_via_prose_become_defaults() -> None:
+    from schemadoc.read.facts import DocFacts
+    from schemadoc.read.resolve import resolve
+
+    doc = (
+        "## things\n\n- `id` (uuid, PK) - key\n- `name` (text, NOT NULL) - label\n\n"
+        "## Design\n\n### UUIDs for primary keys\n\n- **Generated via:** `gen_random_uuid()`\n"
+    )
+    facts = DocFacts()
+    facts.extend(read_markdown(doc, file="d.md"))
+    assert [e for e, _ in facts.key_defaults] == ["gen_random_uuid()"]
+    schema, diags = resolve(facts)
+    assert schema.tables["public.things"].column("id").default == "gen_random_uuid()"  # type: ignore[union-attr]
+    assert [d.span.line for d in diags if d.code == "SD225" and d.span] == [10]
+    unrelated = read_markdown("## Notes\n\n- Generated via `gen_random_uuid()` somewhere\n", file="n.md")
+    assert unrelated.key_defaults == []

@@ -23,7 +23,7 @@ UUID, TEXT, TSTZ, NUM, INT, BIGINT, JSONB = (
 # table -> [(column, type, nullable, default)]
 COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
     "papers": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("title", TEXT, False, None),
         ("source_url", TEXT, True, None),
         ("doi", TEXT, True, None),
@@ -37,7 +37,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("updated_at", TSTZ, False, "now()"),
     ],
     "claims": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("paper_id", UUID, False, None),
         ("dataset_name", TEXT, True, None),
         ("split", TEXT, True, None),
@@ -51,7 +51,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("created_at", TSTZ, False, "now()"),
     ],
     "plans": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("paper_id", UUID, False, None),
         ("version", TEXT, False, "'1.1'"),
         ("plan_json", JSONB, False, None),
@@ -63,7 +63,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("updated_at", TSTZ, False, "now()"),
     ],
     "runs": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("plan_id", UUID, False, None),
         ("paper_id", UUID, False, None),
         ("env_hash", TEXT, False, None),
@@ -77,7 +77,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("error_message", TEXT, True, None),
     ],
     "run_events": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("run_id", UUID, False, None),
         ("seq", BIGINT, False, None),
         ("ts", TSTZ, False, "now()"),
@@ -85,7 +85,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("payload", JSONB, False, None),
     ],
     "run_series": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("run_id", UUID, False, None),
         ("metric", TEXT, False, None),
         ("split", TEXT, True, None),
@@ -94,7 +94,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("ts", TSTZ, False, "now()"),
     ],
     "storyboards": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("paper_id", UUID, False, None),
         ("run_id", UUID, True, None),
         ("storyboard_json", JSONB, False, None),
@@ -103,7 +103,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("updated_at", TSTZ, False, "now()"),
     ],
     "assets": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("paper_id", UUID, True, None),
         ("run_id", UUID, True, None),
         ("plan_id", UUID, True, None),
@@ -115,7 +115,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool, str | None]]] = {
         ("created_at", TSTZ, False, "now()"),
     ],
     "evals": [
-        ("id", UUID, False, None),
+        ("id", UUID, False, "gen_random_uuid()"),
         ("paper_id", UUID, False, None),
         ("run_id", UUID, False, None),
         ("metric_name", TEXT, False, None),

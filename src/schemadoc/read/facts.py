@@ -232,6 +232,8 @@ class DocFacts:
     comments: list[CommentFact] = field(default_factory=list)
     mentions: list[MentionFact] = field(default_factory=list)
     schemas: list[str] = field(default_factory=list)
+    key_defaults: list[tuple[str, Span]] = field(default_factory=list)
+    #   "UUIDs for primary keys, generated via gen_random_uuid()": a default for uuid primary keys
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Domains and other rare objects are added here as the readers learn them.
 

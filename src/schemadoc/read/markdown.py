@@ -301,6 +301,10 @@ class _Walker:
     def section(self) -> Section:
         return self.stack[-1]
 
+    def heading_text(self) -> str:
+        """The titles of the headings we are under, outermost first."""
+        return " / ".join(sec.title for sec in self.stack)
+
     def entity_section(self) -> Section | None:
         """The nearest section naming an entity, looking up through label headings only
         ("### Indexes" under "## users"); any other heading ends the search."""
@@ -378,6 +382,7 @@ class _Walker:
         prose.read_grant(content, span, self.out)
         prose.read_extensions(content, span, self.out)
         prose.read_global_fk_action(content, span, self.out)
+        prose.read_key_default(content, span, self.out, self.heading_text())
         m = _TABLE_NAME_PARA.match(unwrap(content) if "`" not in content else strip_emphasis(content))
         ent_sec = self.entity_section()
         if m and ent_sec is not None and ent_sec.entity is not None and ent_sec.entity.kind == "table":
@@ -537,6 +542,7 @@ class _Walker:
         pitems = self.pitems(items)
         for it in pitems:  # "- `system_settings` table": how the prose spells a table's name
             prose.read_global_fk_action(it.text, it.span, self.out)
+            prose.read_key_default(it.text, it.span, self.out, self.heading_text())
             named = _TABLE_ITEM_RE.match(it.text)
             if named:
                 self.out.mentions.append(

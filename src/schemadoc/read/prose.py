@@ -639,3 +639,16 @@ def read_global_fk_action(text: str, span: Span, out: DocFacts) -> None:
         return
     action = " ".join(m.group(1).upper().split())
     out.fk_actions.append(FkActionFact(Name("*"), Name("*"), span, on_delete=action))  # type: ignore[arg-type]
+
+
+_KEY_DEFAULT_RE = re.compile(r"\bgenerated\s+(?:via|by|with)\b[:*\s]*`?((?:gen_random_uuid|uuid_generate_v4)\(\))", re.IGNORECASE)
+
+
+def read_key_default(text: str, span: Span, out: DocFacts, context: str) -> None:
+    """ "Generated via: `gen_random_uuid()`" in a section about primary keys or UUIDs: the default of
+    every uuid primary key the document leaves without one."""
+    if not re.search(r"primary key|\buuid", context, re.IGNORECASE):
+        return
+    m = _KEY_DEFAULT_RE.search(text.replace("**", ""))
+    if m:
+        out.key_defaults.append((m.group(1), span))

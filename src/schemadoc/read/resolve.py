@@ -940,6 +940,28 @@ class Resolver:
             new.append(fk)
         self.tables[cq] = replace(table, foreign_keys=tuple(new))
 
+    def apply_key_defaults(self) -> None:
+        """The document's word on how uuid primary keys get their values, for those it gives no default."""
+        if not self.facts.key_defaults:
+            return
+        expr, span = self.facts.key_defaults[0]
+        filled = []
+        for qname, table in list(self.tables.items()):
+            pk = table.primary_key
+            if table.stub or pk is None or len(pk.columns) != 1:
+                continue
+            col = table.column(pk.columns[0])
+            if col is None or col.type != "uuid" or col.default is not None:
+                continue
+            self.tables[qname] = table.with_column(replace(col, default=expr))
+            filled.append(f"{qname}.{col.name}")
+        if filled:
+            self.note(
+                "SD225",
+                f"{len(filled)} uuid primary key(s) default to {expr}, as the document says: {', '.join(filled)}",
+                span,
+            )
+
     # -- mentions -------------------------------------------------------------------------------------
     def check_mentions(self) -> None:
         seen: set[str] = set()
@@ -972,6 +994,7 @@ class Resolver:
         self.build_foreign_keys()
         self.apply_fk_prose()
         self.resolve_types()
+        self.apply_key_defaults()
         self.unify_fk_types()
         self.check_mentions()
         indexes = self.build_indexes()
