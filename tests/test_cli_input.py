@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
 
 from schemadoc.cli import main
+
+from conftest import EXAMPLES
 
 
 def run(*args: str) -> tuple[int, str, str]:

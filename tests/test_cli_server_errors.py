@@ -14,8 +14,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import EXAMPLES
 from schemadoc.pg.connect import with_database
+
+from conftest import EXAMPLES
 
 DOC = str(EXAMPLES / "pipeline_store.md")
 SECRET = "Sup3r-s3cret-pw"

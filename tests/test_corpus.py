@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
 
 from schemadoc.diagnostics import SchemadocError
 from schemadoc.model import Schema, Table
 from schemadoc.read import read_documents
+
+from conftest import CORPUS
 
 DOCS = CORPUS / "docs"
 SQL = CORPUS / "sql"

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import seed_file
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
 from schemadoc.actions import structure_drift
 from schemadoc.diagnostics import Diagnostic
+
+from conftest import seed_file
+from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import seed_file
 from psycopg import sql
-from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
 from schemadoc.actions import verify_behaviour
 from schemadoc.verify.report import PromiseResult, VerifyReport
+
+from conftest import seed_file
+from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
 
 
 @pytest.fixture(scope="module")

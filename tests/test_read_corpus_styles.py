@@ -3,10 +3,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import CORPUS
 
 from schemadoc.model import Span
 from schemadoc.read.corpus_styles import read_fk_sentence
+
+from conftest import CORPUS
 
 SPAN = Span("doc.md", 3, 1)
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import seed_file
 
 from schemadoc.read.enums import parse_value_list, read_enum_block
+
+from conftest import seed_file
 
 FENCE = """\
 // Status of an order

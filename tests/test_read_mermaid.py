@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import CORPUS, seed_file
-
 from schemadoc.read.facts import DocFacts, TableFact
 from schemadoc.read.mermaid import decode_type, names_parent, read_mermaid
+
+from conftest import CORPUS, seed_file
 
 DIAGRAM = """\
 erDiagram

@@ -3,10 +3,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import seed_file
 
 from schemadoc.read.facts import ColumnFact, DocFacts
 from schemadoc.read.relations import looks_like_relations, read_relations, split_top_level
+
+from conftest import seed_file
 
 BLOCK = """\
 authors(id PK, name, born DATE)

@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, seed_file
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql import looks_like_sql, read_sql
+
+from conftest import CORPUS, seed_file
 
 
 def read(text: str, **kwargs: object) -> DocFacts:

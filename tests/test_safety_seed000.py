@@ -10,11 +10,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import seed_file
 from psycopg import sql
-from seed000_support import Seed, build_seed
 
 from schemadoc.actions import verify_behaviour
+
+from conftest import seed_file
+from seed000_support import Seed, build_seed
 
 PAPERS = 10_000
 PLANS = 10_000

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import seed_file
 
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
+
+from conftest import seed_file
 
 UUID, TEXT, TSTZ, NUM, INT, BIGINT, JSONB = (
     "uuid",

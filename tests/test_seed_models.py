@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import seed_file
-
 from schemadoc.model import Schema, Table
 from schemadoc.read import read_documents
+
+from conftest import seed_file
 
 TS, TSTZ = "timestamp without time zone", "timestamp with time zone"
 VARCHAR = "character varying"

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from conftest import seed_file
 from psycopg import sql
 
 from schemadoc.pg.connect import with_database
+
+from conftest import seed_file
 
 # seed number -> does it reference tables it never defines (needs --stub-missing)?
 SEEDS = {0: False, 1: False, 2: True, 3: False, 4: True}

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from verify_support import built_lab, clone, lab_document, line_of, url_for
 
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
 from schemadoc.verify.probes import verify_promises
 from schemadoc.verify.promises import build_promises
 from schemadoc.verify.report import VerifyReport
+
+from verify_support import built_lab, clone, lab_document, line_of, url_for
 
 
 @pytest.fixture(scope="module")

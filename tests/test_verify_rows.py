@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from verify_support import create_database, drop_database, url_for
 
 from schemadoc.model import Schema
 from schemadoc.pg.introspect import introspect
 from schemadoc.verify.checkexpr import expression_info, like_match
 from schemadoc.verify.rows import RowError, RowFactory
+
+from verify_support import create_database, drop_database, url_for
 
 DDL = """
 CREATE TYPE mood AS ENUM ('calm', 'busy');
