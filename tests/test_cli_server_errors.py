@@ -64,7 +64,9 @@ def limited_role(server_url: str) -> Iterator[str]:
     role = f"sd_limited_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD {}").format(sql.Identifier(role), sql.Literal(SECRET))
+            sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(SECRET)
+            )
         )
     yield role
     with psycopg.connect(server_url, autocommit=True) as conn:
@@ -104,3 +106,43 @@ def test_wrong_password(tmp_path: Path) -> None:
             assert f"{SECRET}x" not in proc.stdout + proc.stderr
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fresh_db(server_url: str) -> Iterator[str]:
+    name = f"sd_cli_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield with_database(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_up_refuses_a_database_holding_other_objects(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE unrelated (id integer PRIMARY KEY)")
+    proc = cli("up", DOC, "--database-url", fresh_db)
+    assert proc.returncode == 2 and "SD601" in proc.stderr and "unrelated" in proc.stderr
+    with psycopg.connect(fresh_db) as conn:  # nothing was added, nothing was dropped
+        names = {
+            r[0]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            )
+        }
+    assert names == {"unrelated"}
+
+
+def test_verify_structure_needs_only_catalog_access(fresh_db: str, limited_role: str) -> None:
+    built = cli("up", DOC, "--structure", "--database-url", fresh_db)
+    assert built.returncode == 0, built.stderr
+    info = psycopg.conninfo.conninfo_to_dict(fresh_db)
+    info.update(user=limited_role, password=SECRET)
+    reader = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
+    with psycopg.connect(reader) as conn:  # the role really cannot read the data
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT * FROM pipeline_runs")
+    proc = cli("verify", DOC, "--structure", "--format", "json", "--database-url", reader)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["drift"] == []
+    assert SECRET not in proc.stdout + proc.stderr

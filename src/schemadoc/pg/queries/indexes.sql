@@ -3,7 +3,7 @@
 -- one list per index (much cheaper than pg_get_indexdef per key); the caller splits it,
 -- and puts together plain column keys, sort options and operator classes.
 SELECT ix.indrelid AS relid,
-       n.nspname AS schema,
+       tn.nspname AS schema,  -- an index lives in its table's schema
        ic.relname AS name,
        tn.nspname AS table_schema,
        tc.relname AS table_name,
@@ -20,7 +20,6 @@ SELECT ix.indrelid AS relid,
        ic.oid AS oid
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
 JOIN pg_catalog.pg_class tc ON tc.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
