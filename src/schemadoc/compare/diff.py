@@ -19,6 +19,9 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+
 from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
 from schemadoc.model import (
     Check,
@@ -952,6 +955,32 @@ def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagno
     return out
 
 
+def same_view_definition(expected: str, actual: str) -> bool:
+    """Whether two printed view definitions are the same query. PostgreSQL 15 prints
+    every column of a view qualified (``orders.id``), 16 and later only when the query
+    reads more than one relation; a single-relation query is compared unqualified."""
+    if normalize_sql(expected) == normalize_sql(actual):
+        return True
+    plain = _unqualified(expected)
+    return plain is not None and plain == _unqualified(actual)
+
+
+def _unqualified(definition: str) -> str | None:
+    try:
+        stmts = parse_sql(definition)
+    except ParseError:
+        return None
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    if not isinstance(stmt, ast.SelectStmt) or not stmt.fromClause or len(stmt.fromClause) != 1:
+        return None
+    rel = stmt.fromClause[0]
+    if not isinstance(rel, ast.RangeVar) or not rel.relname:
+        return None
+    name = str(rel.alias.aliasname if rel.alias else rel.relname)
+    text = normalize_sql(definition) or ""
+    return re.sub(rf'(?<![\w."$]){re.escape(quote_ident(name))}\.(?=[\w"])', "", text)
+
+
 def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     q = expected.qname
@@ -964,7 +993,7 @@ def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnosti
                 span,
             )
         )
-    if normalize_sql(expected.definition) != normalize_sql(actual.definition):
+    if not same_view_definition(expected.definition, actual.definition):
         out.append(
             _d(
                 VIEW_CHANGED,

@@ -5,6 +5,11 @@ per table, so reading a database with thousands of tables costs a handful of rou
 trips. All queries run in one read-only snapshot with a fixed ``search_path`` of
 ``public``: PostgreSQL prints names outside it schema-qualified, the same way for
 every database, so two databases introspected here compare cleanly.
+
+Speed matters on large schemas: the catalog functions that print SQL
+(``pg_get_constraintdef``, ``pg_get_expr``) are called once per object that needs
+them and never per key column; a worker thread runs the queries while the rows
+already fetched are turned into model objects.
 """
 
 from __future__ import annotations

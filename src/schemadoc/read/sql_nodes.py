@@ -132,7 +132,8 @@ def type_text(stmt: Stmt, tn: Json) -> tuple[str, str]:
     loc = stmt.at(tn, default=-1)
     written = _written_type(stmt, loc) if loc >= 0 else ""
     dims = len(tn.get("arrayBounds") or ())
-    mods = tuple(const_int(m) for m in tn.get("typmods") or ())
+    typmods = tn.get("typmods")
+    mods = tuple(const_int(m) for m in typmods) if typmods else ()
     if names[0] == "pg_catalog" and names[-1] == "interval" and mods:
         canon = written.lower() or "interval"
         return canon, written or canon

@@ -40,6 +40,7 @@ _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
 _NEEDS_TOKENS = re.compile(rb"""['"$]|--|/\*""")
 _WHITESPACE = re.compile(rb"\s+")
+_NEWLINE = re.compile(rb"\n")
 _SKIP = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]|--|/\*")
 _QUALIFIED_NAME = re.compile(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
@@ -86,7 +87,7 @@ class SqlSource:
         self.file = file
         self.line = line
         self.col = col
-        self._line_starts = [0] + [m.end() for m in re.finditer(b"\n", self.b)]
+        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.b)]
         self._ascii = self.b.isascii()
 
     # -- positions -------------------------------------------------------------------------

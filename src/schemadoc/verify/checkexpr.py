@@ -11,6 +11,7 @@ candidates: PostgreSQL has the last word on whether a row satisfies a check.
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -95,10 +96,17 @@ def constant(node: Any) -> str | None:
 
 def referenced_columns(expr: str) -> set[str] | None:
     """Names of the columns an expression mentions (None when it does not parse)."""
+    found = _referenced_columns(expr)
+    return None if found is None else set(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _referenced_columns(expr: str) -> frozenset[str] | None:
+    # probes ask about the same few expressions of a table over and over: parse each once
     node = parse_expression(expr)
     if node is None:
         return None
-    return {name for n in walk(node) if (name := column_name(n)) is not None}
+    return frozenset(name for n in walk(node) if (name := column_name(n)) is not None)
 
 
 def like_match(pattern: str, fresh: bool = False) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -87,13 +87,21 @@ def verify_promises(
     results: dict[int, PromiseResult] = {}
     done = 0
     total = len(promises)
-    for key in sorted(groups):
-        members = [promises[i] for i in groups[key]]
-        for i, result in zip(groups[key], prober.run_group(key, members), strict=True):
-            results[i] = result
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    # Probe statements are each run a few times per table: preparing them server-side
+    # would cost a round trip to prepare and, since ROLLBACK TO SAVEPOINT makes psycopg
+    # forget its prepared statements, another to deallocate them.
+    prepare_threshold = conn.prepare_threshold
+    conn.prepare_threshold = None
+    try:
+        for key in sorted(groups):
+            members = [promises[i] for i in groups[key]]
+            for i, result in zip(groups[key], prober.run_group(key, members), strict=True):
+                results[i] = result
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        conn.prepare_threshold = prepare_threshold
     return VerifyReport([results[i] for i in range(total)])
 
 
@@ -104,20 +112,23 @@ class _Prober:
         self.lock_ms = lock_ms
         self.stmt_ms = stmt_ms
         self.rows = RowFactory(conn, schema)
+        self._pipeline = psycopg.Pipeline.is_supported()
 
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         conn = self.conn
-        if conn.autocommit:
-            conn.execute("BEGIN")
         try:
-            conn.execute(
-                "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
-                [f"{self.lock_ms}ms", f"{self.stmt_ms}ms"],
-            )
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # BEGIN, the timeouts and the constraint mode go to the server in one round trip
+            with conn.pipeline() if self._pipeline else nullcontext():
+                if conn.autocommit:
+                    conn.execute("BEGIN")
+                conn.execute(
+                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                    [f"{self.lock_ms}ms", f"{self.stmt_ms}ms"],
+                )
+                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self.rows.begin()
             yield
         finally:
@@ -185,28 +196,36 @@ class _Prober:
             outcome = _untestable(f"unexpected error: {error_text(exc)}", exc.sqlstate)
         except Exception as exc:  # a probe must never end the run
             outcome = _untestable(f"internal error while probing: {type(exc).__name__}: {exc}")
-        tried = "; ".join((self.rows.log or [])[-3:])
+        tried = self.rows.tried(3)
         self.rows.log = None
         return PromiseResult(p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason)
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _insert(self, table: str, values: Row) -> tuple[Row | None, psycopg.Error | None]:
-        """Try an insert in its own savepoint (kept on success)."""
+    # A statement that fails aborts the transaction until the probe's savepoint is
+    # rolled back. Every probe ends (raises its outcome) right after a failed statement,
+    # so statements get no savepoint of their own unless the probe goes on (``recover``).
+
+    def _insert(
+        self, table: str, values: Row, *, recover: bool = False
+    ) -> tuple[Row | None, psycopg.Error | None]:
+        """Try an insert; after a failure the probe must end unless ``recover``."""
         try:
-            with self.rows.savepoint(keep=True):
-                return self.rows.insert(table, values), None
+            if recover:
+                with self.rows.savepoint(keep=True):
+                    return self.rows.insert(table, values), None
+            return self.rows.insert(table, values), None
         except psycopg.Error as exc:
             return None, exc
 
     def _run(
         self, query: sql.Composed, params: list[Any]
     ) -> tuple[list[tuple[Any, ...]] | None, psycopg.Error | None]:
+        """Try a statement; after a failure the probe must end."""
         self.rows.note(query, params)
         try:
-            with self.rows.savepoint(keep=True):
-                cur = self.conn.execute(query, params)
-                return (cur.fetchall() if cur.description else []), None
+            cur = self.conn.execute(query, params)
+            return (cur.fetchall() if cur.description else []), None
         except psycopg.Error as exc:
             return None, exc
 
@@ -285,7 +304,7 @@ class _Prober:
         if any(v is None for v in same.values()):
             raise _untestable("the stored key has a NULL, so a duplicate cannot be made")
         second = self.rows.row(p.table, fixed=same, conditions=inside)  # type: ignore[arg-type]
-        _, exc = self._insert(p.table, second)
+        _, exc = self._insert(p.table, second, recover=bool(key.where))
         if exc is None:
             raise _broken(f"a second row with the same {', '.join(key.columns)} was accepted")
         if exc.sqlstate != "23505":
@@ -503,8 +522,7 @@ class _Prober:
         q = sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(view.schema, view.name))
         self.rows.note(q)
         try:
-            with self.rows.savepoint(keep=True):
-                cur = self.conn.execute(q)
+            cur = self.conn.execute(q)
         except psycopg.Error as exc:
             raise _broken(f"selecting from the view failed: {self._state(exc)}", exc.sqlstate) from None
         got = [d.name for d in cur.description or ()]

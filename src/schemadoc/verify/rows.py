@@ -25,6 +25,7 @@ rolls back; see :mod:`schemadoc.verify.probes`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -151,6 +152,7 @@ def cast_type(column: Column) -> str:
     return _SERIAL.get(t.lower(), t)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_volatile_default(expr: str | None) -> bool:
     """Whether a default gives a different value each time (uuid, sequence, clock)."""
     if not expr:
@@ -257,17 +259,21 @@ def _hint_fits(value: str, base: str, mod: int | None) -> bool:
 class RowFactory:
     """Builds rows for the tables of ``schema`` inside the current transaction of ``conn``.
 
-    Call :meth:`begin` after each new transaction: cached parents and the clock belong
-    to the transaction they were made in.
+    Call :meth:`begin` after each new transaction: cached parents, the clock and what
+    PostgreSQL answered about candidate values belong to the transaction they were
+    made in. After a :class:`RowError` or :class:`psycopg.Error` the transaction may be
+    aborted: roll back to a savepoint taken before the call (see :meth:`savepoint`).
     """
 
     def __init__(self, conn: psycopg.Connection[Any], schema: Schema) -> None:
         self.conn = conn
         self.schema = schema
         self._info: dict[str, TableInfo] = {}
-        self._sp_counter = 0
         self._sp_added: list[list[str]] = []
-        self.log: list[str] | None = None
+        self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
+        self._insert_sql: dict[tuple[str, tuple[str, ...]], bytes] = {}
+        self._returning: dict[str, sql.Composable] = {}
+        self.log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
         self.last_ctid: str | None = None
         self.begin()
 
@@ -280,33 +286,51 @@ class RowFactory:
         self._clock: dict[str, list[str]] | None = None
         self._stack: list[str] = []
         self._sp_added = []
+        # what PostgreSQL said in this transaction, and the candidates it was asked about
+        self._candidate_lists: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
+        self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+
+    def _savepoint_sql(self, depth: int) -> tuple[bytes, bytes, bytes]:
+        """SAVEPOINT, RELEASE and ROLLBACK TO for the savepoint at nesting ``depth``.
+
+        Savepoints are strictly nested, so one name per depth suffices: PostgreSQL
+        resolves a repeated name to the most recent savepoint that carries it.
+        """
+        while len(self._sp_sql) < depth:
+            name = sql.Identifier(f"sd_sp_{len(self._sp_sql) + 1}")
+            self._sp_sql.append(
+                tuple(  # type: ignore[arg-type]
+                    sql.SQL(text).format(name).as_bytes(self.conn)
+                    for text in ("SAVEPOINT {}", "RELEASE SAVEPOINT {}", "ROLLBACK TO SAVEPOINT {}")
+                )
+            )
+        return self._sp_sql[depth - 1]
 
     @contextmanager
     def savepoint(self, *, keep: bool = False) -> Iterator[None]:
         """A savepoint; rolled back on error, and also on success unless ``keep``."""
-        self._sp_counter += 1
-        name = sql.Identifier(f"sd_sp_{self._sp_counter}")
-        self.conn.execute(sql.SQL("SAVEPOINT {}").format(name))
+        create, release, rollback = self._savepoint_sql(len(self._sp_added) + 1)
+        self.conn.execute(create)
         self._sp_added.append([])
         try:
             yield
         except BaseException:
-            self._undo(name)
+            self._undo(rollback)
             raise
         added = self._sp_added.pop()
         if keep:
-            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(name))
+            self.conn.execute(release)
             if self._sp_added:
                 self._sp_added[-1].extend(added)
         else:
             self._sp_added.append(added)
-            self._undo(name)
+            self._undo(rollback)
 
-    def _undo(self, name: sql.Identifier) -> None:
+    def _undo(self, rollback: bytes) -> None:
         added = self._sp_added.pop()
         for key in added:
             self._parents.pop(key, None)
-        self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(name))
+        self.conn.execute(rollback)
 
     def _remember_parent(self, table: str, row: Row) -> None:
         self._parents[table] = row
@@ -460,6 +484,18 @@ class RowFactory:
         return [_Cand("x"), _Cand("1"), _Cand("{}"), _Cand("true"), _Cand("2000-01-01"), fresh_c]
 
     def _candidates(self, info: TableInfo, col: Column, *, nullable: bool, fresh: bool) -> list[_Cand]:
+        """Values to try for ``col``, best first (the same list all transaction long).
+
+        Fresh candidates regenerate their value whenever a row is made, so sharing
+        the list does not share keys between rows.
+        """
+        key = (info.table.qname, col.name, nullable, fresh)
+        found = self._candidate_lists.get(key)
+        if found is None:
+            found = self._candidate_lists[key] = self._new_candidates(info, col, nullable, fresh)
+        return found
+
+    def _new_candidates(self, info: TableInfo, col: Column, nullable: bool, fresh: bool) -> list[_Cand]:
         ctype = info.types[col.name]
         base, mod, array = _type_base(ctype)
         out: list[_Cand] = [_Cand(None)] if nullable else []
@@ -596,6 +632,26 @@ class RowFactory:
     ) -> list[_Cand] | None:
         cap = {1: 60, 2: 16, 3: 10, 4: 7}.get(len(cols), 5)
         lists = [lst[:cap] for lst in lists]
+        # the same question in the same transaction gets the same answer: ask once
+        memo_key: tuple[Any, ...] | None = (
+            info.table.qname,
+            tuple(cols),
+            tuple(tuple(c.value for c in lst) for lst in lists),
+            tuple((expr, mode) for expr, mode, _ in conds),
+        )
+        if any(_mentions_volatile(expr) for expr, _, _ in conds):
+            memo_key = None
+        elif memo_key in self._searched:
+            hit_combo = self._searched[memo_key]
+            return None if hit_combo is None else [lists[i][k] for i, k in enumerate(hit_combo)]
+        found = self._search_batches(info, cols, lists, conds)
+        if memo_key is not None:
+            self._searched[memo_key] = found
+        return None if found is None else [lists[i][k] for i, k in enumerate(found)]
+
+    def _search_batches(
+        self, info: TableInfo, cols: list[str], lists: list[list[_Cand]], conds: list[tuple[str, Mode, Any]]
+    ) -> tuple[int, ...] | None:
         combos = sorted(itertools.product(*[range(len(lst)) for lst in lists]), key=sum)[:_MAX_COMBOS]
         types = [info.types[c] for c in cols]
         alias = sql.Identifier(info.table.name)
@@ -613,7 +669,7 @@ class RowFactory:
                 break
             hit = self._evaluate(batch, lists, types, alias, names, where)
             if hit is not None:
-                return [lists[i][k] for i, k in enumerate(batch[hit])]
+                return batch[hit]
         return None
 
     def _evaluate(
@@ -700,8 +756,9 @@ class RowFactory:
             need = [c for c in ref_columns if (col := ref_info.table.column(c)) is not None and col.nullable]
             values = self.row(qname, non_null=need)
             try:
-                with self.savepoint(keep=True):
-                    inserted = self.insert(qname, values)
+                # no savepoint of its own: a failure ends the row being built, and the
+                # caller's savepoint (or transaction) is rolled back
+                inserted = self.insert(qname, values)
             except psycopg.Error as exc:
                 raise RowError(
                     qname,
@@ -720,45 +777,59 @@ class RowFactory:
     def insert(self, qname: str, values: Row) -> Row:
         """INSERT one row; returns every column of the stored row as text."""
         info = self.info(qname)
-        cols = [c for c in values if info.table.column(c) is not None]
-        overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
-        returning = self.returning(qname)
-        if cols:
-            q = sql.SQL("INSERT INTO {} ({}) {}VALUES ({}) RETURNING {}").format(
-                table_ident(qname),
-                sql.SQL(", ").join(sql.Identifier(c) for c in cols),
-                sql.SQL("OVERRIDING SYSTEM VALUE " if overriding else ""),
-                sql.SQL(", ").join(
-                    sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(info.types[c])) for c in cols
-                ),
-                returning,
-            )
-        else:
-            q = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(table_ident(qname), returning)
-        params = [values[c] for c in cols]
+        cols = tuple(c for c in values if info.table.column(c) is not None)
+        q = self._insert_sql.get((qname, cols))
+        if q is None:
+            q = self._insert_sql[(qname, cols)] = self._compose_insert(info, cols).as_bytes(self.conn)
+        params = tuple(values[c] for c in cols)
         self.note(q, params)
         r = self.conn.execute(q, params).fetchone()
         assert r is not None
         self.last_ctid = r[0]
         return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
 
-    def note(self, query: sql.Composed, params: Sequence[Any] = ()) -> None:
-        """Remember a statement (with its values inlined) for the report."""
-        if self.log is None:
-            return
-        try:
-            text = psycopg.ClientCursor(self.conn).mogrify(query, params)
-        except Exception:
-            text = query.as_string(self.conn)
-        self.log.append(" ".join(text.split()))
+    def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> sql.Composed:
+        qname = info.table.qname
+        overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
+        returning = self.returning(qname)
+        if not cols:
+            return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(table_ident(qname), returning)
+        return sql.SQL("INSERT INTO {} ({}) {}VALUES ({}) RETURNING {}").format(
+            table_ident(qname),
+            sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+            sql.SQL("OVERRIDING SYSTEM VALUE " if overriding else ""),
+            sql.SQL(", ").join(
+                sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(info.types[c])) for c in cols
+            ),
+            returning,
+        )
+
+    def note(self, query: sql.Composed | bytes, params: Sequence[Any] = ()) -> None:
+        """Remember a statement for the report (rendered only when asked for, see :meth:`tried`)."""
+        if self.log is not None:
+            self.log.append((query, tuple(params)))
+
+    def tried(self, last: int = 3) -> str:
+        """The last statements noted, values inlined, for people."""
+        texts: list[str] = []
+        for query, params in (self.log or [])[-last:]:
+            try:
+                text = psycopg.ClientCursor(self.conn).mogrify(query, params)
+            except Exception:
+                text = query.decode() if isinstance(query, bytes) else query.as_string(self.conn)
+            texts.append(" ".join(text.split()))
+        return "; ".join(texts)
 
     def returning(self, qname: str) -> sql.Composable:
         """``col::text, ...`` for every column of the table, in model order."""
-        info = self.info(qname)
-        return sql.SQL(", ").join(
-            [sql.SQL("ctid::text")]
-            + [sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns]
-        )
+        found = self._returning.get(qname)
+        if found is None:
+            info = self.info(qname)
+            found = self._returning[qname] = sql.SQL(", ").join(
+                [sql.SQL("ctid::text")]
+                + [sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in info.table.columns]
+            )
+        return found
 
     def locator(self, qname: str, row: Row) -> tuple[sql.Composed, list[Any]] | None:
         """A WHERE clause that finds ``row`` again (by primary key or a non-null unique key)."""
@@ -798,6 +869,12 @@ def needs_fresh_default(col: Column, unique: bool) -> bool:
 
 def _is_serial(col: Column) -> bool:
     return col.type.strip().lower() in _SERIAL
+
+
+def _mentions_volatile(expr: str) -> bool:
+    """Whether an expression may call a function whose answer changes within a transaction."""
+    lowered = expr.lower()
+    return any(name in lowered for name in _VOLATILE_FUNCS)
 
 
 def _array_elem(value: str | None) -> str:
