@@ -1178,6 +1178,13 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
     pairs, missing, extra = match_by_key(
         [g for g in expected.grants if on_common(g)], [g for g in actual.grants if on_common(g)], _grant_key
     )
+    # When every privilege one grantee has on one object is gone, that is one lost grant, not seven.
+    held = {(g.object_type, g.object_name, g.grantee) for g in actual.grants}
+    whole: dict[tuple[str, str, str], list[Grant]] = {}
+    for g in missing:
+        key = (g.object_type, g.object_name, g.grantee)
+        if key not in held:
+            whole.setdefault(key, []).append(g)
     out = [
         _d(
             GRANT_MISSING,
@@ -1188,7 +1195,24 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
             else f"GRANT {g.privilege} ON {g.object_type} {g.object_name} TO {quote_ident(g.grantee)}",
         )
         for g in missing
+        if (g.object_type, g.object_name, g.grantee) not in whole
+        or len(whole[(g.object_type, g.object_name, g.grantee)]) == 1
     ]
+    for (obj_type, obj_name, grantee), lost in sorted(whole.items()):
+        if len(lost) < 2:
+            continue
+        privileges = ", ".join(sorted(g.privilege for g in lost))
+        out.append(
+            _d(
+                GRANT_MISSING,
+                f"grant ALL ON {obj_type} {obj_name} TO {grantee} is missing from the database "
+                f"(none of {privileges})",
+                spans.grant(lost[0]),
+                None
+                if obj_type == "FUNCTION"
+                else f"GRANT {privileges} ON {obj_type} {obj_name} TO {quote_ident(grantee)}",
+            )
+        )
     out += [
         _d(
             GRANT_EXTRA,
