@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from schemadoc.diagnostics import Diagnostic, fail
@@ -63,6 +65,21 @@ def read_facts(path: Path) -> DocFacts:
     return read_markdown(text, file=name)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading makes many small objects that all live until the schema is built, and the cyclic
+    garbage collector would trace them over and over as they pile up. It is paused while a read
+    runs (reference counting still frees whatever is dropped) and turned back on afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_documents(
     paths: Sequence[str | Path], *, stub_missing: bool = False
 ) -> tuple[Schema, list[Diagnostic]]:
@@ -70,10 +87,11 @@ def read_documents(
     everything else is returned as diagnostics."""
     from schemadoc.read.resolve import resolve
 
-    facts = DocFacts()
-    for p in paths:
-        facts.extend(read_facts(Path(p)))
-    schema, diags = resolve(facts, stub_missing=stub_missing)
+    with _collector_paused():
+        facts = DocFacts()
+        for p in paths:
+            facts.extend(read_facts(Path(p)))
+        schema, diags = resolve(facts, stub_missing=stub_missing)
     if not schema.tables and not any(d.level == "error" for d in diags):
         where = ", ".join(str(p) for p in paths)
         named = sorted({str(m.name) for m in facts.mentions})

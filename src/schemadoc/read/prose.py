@@ -564,12 +564,16 @@ KNOWN_EXTENSIONS = {
     "pgjwt": "pgjwt",
 }
 _EXT_RE = re.compile(r"([\w\-]+)\s+extension\b|\bextension\s+([\w\-]+)", re.IGNORECASE)
+_EXT_WORD = re.compile(r"extension", re.IGNORECASE)  # in every match of _EXT_RE: a cheap first test
 
 
 def read_extensions(text: str, span: Span, out: DocFacts) -> bool:
     """ "**pgcrypto extension** for `gen_random_uuid()`", "(pgcrypto extension)"."""
     found = False
-    for m in _EXT_RE.finditer(unwrap(text)):
+    plain = unwrap(text)
+    if not _EXT_WORD.search(plain):
+        return False
+    for m in _EXT_RE.finditer(plain):
         word = (m.group(1) or m.group(2) or "").lower().strip("`")
         name = KNOWN_EXTENSIONS.get(word)
         if name and not any(e.name == name and e.span == span for e in out.extensions):

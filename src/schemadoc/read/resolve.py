@@ -92,13 +92,15 @@ class Resolver:
         self.explicit_delete: set[tuple[str, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
-        self._column_indexes: dict[str, _ColumnIndex] = {}  # by table qname, for its current columns
+        # By id() of a table's columns tuple; each index holds its tuple, so the id stays its own.
+        self._column_indexes: dict[int, _ColumnIndex] = {}
         self._referrers: dict[str, list[tuple[str, ForeignKey]]] | None = None  # ref table -> (table, fk)
 
     def _columns_of(self, table: Table) -> _ColumnIndex:
-        index = self._column_indexes.get(table.qname)
-        if index is None or index.columns is not table.columns:
-            index = self._column_indexes[table.qname] = _ColumnIndex(table.columns)
+        columns = table.columns
+        index = self._column_indexes.get(id(columns))
+        if index is None:
+            index = self._column_indexes[id(columns)] = _ColumnIndex(columns)
         return index
 
     def find_column(self, table: Table, name: str) -> Column | None:
@@ -192,6 +194,8 @@ class Resolver:
                     # A quoted or markdown spelling with capitals is what the document means.
                     draft.name = cf.name
                 draft.facts.append((rank, cf))
+        if len(ent.facts) == 1 and not ent.facts[0].alter:
+            return drafts  # one block: its own order, which is the order the drafts were made in
         # Column order: that of the strongest block that lists the column (a column table beats an ER
         # diagram); columns only an ALTER TABLE adds come last, in document order.
         first_pos: dict[str, tuple[int, int, int, int]] = {}
@@ -319,6 +323,12 @@ class Resolver:
     def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
         values = self.values[table]
         checks: list[tuple[str, Span]] = []
+        type_: object
+        nullable: object
+        default: object
+        identity: object
+        generated: object
+        collation: object
         if len(draft.facts) == 1:  # the common case: one block describes the column
             only = draft.facts[0][1]
             type_, type_span = only.type, only.span if only.type is not None else None

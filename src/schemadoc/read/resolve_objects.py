@@ -262,9 +262,9 @@ def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> 
         if qname in column_comments:
             commented = {}
             for name, text in column_comments[qname].items():
-                col = r.find_column(table, name)
-                assert col is not None
-                commented[name] = replace(col, comment=text)
+                column = r.find_column(table, name)
+                assert column is not None
+                commented[name] = replace(column, comment=text)
             changes["columns"] = tuple(commented.get(c.name, c) for c in table.columns)
         tables[qname] = replace(table, **changes)  # type: ignore[arg-type]
 

@@ -286,7 +286,8 @@ def _stated_no_action(stmt: Stmt, start: int, end: int) -> tuple[bool, bool]:
 def _ref(stmt: Stmt, con: Json, at: int, stop: int) -> RefFact:
     del_code, upd_code = con.get("fk_del_action"), con.get("fk_upd_action")
     no_del = no_upd = False
-    if del_code in (None, "a") or upd_code in (None, "a"):
+    # The item's extent is only needed when NO ACTION is written somewhere up to ``stop``.
+    if (del_code in (None, "a") or upd_code in (None, "a")) and _NO_ACTION.search(stmt.src.b, at, stop):
         _, end = stmt.src.item_end(at, stop)
         no_del, no_upd = _stated_no_action(stmt, at, end)
     return RefFact(

@@ -109,6 +109,43 @@ def _referenced_columns(expr: str) -> frozenset[str] | None:
     return frozenset(name for n in walk(node) if (name := column_name(n)) is not None)
 
 
+# literals that name a moment rather than hold a value: 'now'::timestamptz is the clock
+_MOMENT_WORDS = {"now", "today", "tomorrow", "yesterday"}
+
+
+def _names_a_moment(node: ast.Node) -> bool:
+    return (
+        isinstance(node, ast.A_Const)
+        and isinstance(node.val, ast.String)
+        and str(node.val.sval).strip().lower() in _MOMENT_WORDS
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def is_constant(expr: str) -> bool:
+    """Whether an expression is a literal, possibly cast: it gives the same value every time."""
+    node: Any = parse_expression(expr)
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return isinstance(node, ast.A_Const) and not _names_a_moment(node)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_timeless(expr: str) -> bool:
+    """Whether an expression's value depends on the columns it reads and nothing else.
+
+    Function calls are ruled out (one may read the clock, a table or a random source),
+    and so are ``CURRENT_DATE``-like values and literals such as ``'now'``.
+    """
+    node = parse_expression(expr)
+    if node is None:
+        return False
+    for n in walk(node):
+        if isinstance(n, (ast.FuncCall, ast.SQLValueFunction, ast.SubLink)) or _names_a_moment(n):
+            return False
+    return True
+
+
 def like_match(pattern: str, fresh: bool = False) -> str:
     """A string matching a LIKE pattern: ``%`` becomes a word (random when fresh), ``_`` an ``x``."""
     out: list[str] = []

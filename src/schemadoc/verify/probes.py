@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -87,11 +87,8 @@ def verify_promises(
     results: dict[int, PromiseResult] = {}
     done = 0
     total = len(promises)
-    # Probe statements are each run a few times per table: preparing them server-side
-    # would cost a round trip to prepare and, since ROLLBACK TO SAVEPOINT makes psycopg
-    # forget its prepared statements, another to deallocate them.
-    prepare_threshold = conn.prepare_threshold
-    conn.prepare_threshold = None
+    autocommit = conn.autocommit
+    conn.autocommit = True  # the prober begins (and rolls back) each transaction itself
     try:
         for key in sorted(groups):
             members = [promises[i] for i in groups[key]]
@@ -101,7 +98,8 @@ def verify_promises(
                 if progress is not None:
                     progress(done, total)
     finally:
-        conn.prepare_threshold = prepare_threshold
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.autocommit = autocommit
     return VerifyReport([results[i] for i in range(total)])
 
 
@@ -112,31 +110,34 @@ class _Prober:
         self.lock_ms = lock_ms
         self.stmt_ms = stmt_ms
         self.rows = RowFactory(conn, schema)
-        self._pipeline = psycopg.Pipeline.is_supported()
 
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One transaction, rolled back at the end; the connection is in autocommit mode.
+
+        BEGIN, the timeouts and the constraint mode go out with the transaction's first
+        statement, in the same message and before it; a transaction that sent nothing
+        has nothing to roll back.
+        """
         conn = self.conn
+        settings = sql.SQL(
+            "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)"
+        )
+        setup = [
+            b"BEGIN",
+            self.rows.bind(settings, [f"{self.lock_ms}ms", f"{self.stmt_ms}ms"]),
+            b"SET CONSTRAINTS ALL IMMEDIATE",
+        ]
+        self.rows.begin(setup)
         try:
-            # BEGIN, the timeouts and the constraint mode go to the server in one round trip
-            with conn.pipeline() if self._pipeline else nullcontext():
-                if conn.autocommit:
-                    conn.execute("BEGIN")
-                conn.execute(
-                    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
-                    [f"{self.lock_ms}ms", f"{self.stmt_ms}ms"],
-                )
-                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            self.rows.begin()
             yield
         finally:
-            if not conn.closed:
-                if conn.autocommit:
-                    conn.execute("ROLLBACK")
-                else:
-                    conn.rollback()
+            sent = self.rows.sent
+            self.rows.begin()
+            if sent and not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
 
     def run_group(self, table: str, promises: list[Promise]) -> list[PromiseResult]:
         try:
@@ -224,7 +225,7 @@ class _Prober:
         """Try a statement; after a failure the probe must end."""
         self.rows.note(query, params)
         try:
-            cur = self.conn.execute(query, params)
+            cur = self.rows.execute(query, params)
             return (cur.fetchall() if cur.description else []), None
         except psycopg.Error as exc:
             return None, exc
@@ -239,7 +240,7 @@ class _Prober:
         q = sql.SQL("SELECT {} FROM {} WHERE {}").format(
             self.rows.returning(table), table_ident(table), where[0]
         )
-        r = self.conn.execute(q, where[1]).fetchone()
+        r = self.rows.execute(q, where[1]).fetchone()
         if r is None:
             return None
         names = [c.name for c in self.rows.info(table).table.columns]
@@ -339,7 +340,8 @@ class _Prober:
     def _probe_foreign_key(self, p: Promise) -> None:
         assert p.table and p.foreign_key
         fk = p.foreign_key
-        values = self.rows.row(p.table, non_null=fk.columns)
+        # the key gets values no row has: a parent row for it would go unused
+        values = self.rows.row(p.table, non_null=fk.columns, no_parent=fk)
         for c in fk.columns:
             values[c] = self.rows.fresh_value(p.table, c)
         _, exc = self._insert(p.table, values)
@@ -443,7 +445,7 @@ class _Prober:
         if fk.on_update == "CASCADE":
             # read the parent's new key back as PostgreSQL prints it
             r = (
-                self.conn.execute(
+                self.rows.execute(
                     sql.SQL("SELECT {} FROM {} WHERE {}").format(
                         sql.SQL(", ").join(
                             sql.SQL("{}::text").format(sql.Identifier(r)) for r in fk.ref_columns
@@ -522,7 +524,7 @@ class _Prober:
         q = sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(view.schema, view.name))
         self.rows.note(q)
         try:
-            cur = self.conn.execute(q)
+            cur = self.rows.execute(q)
         except psycopg.Error as exc:
             raise _broken(f"selecting from the view failed: {self._state(exc)}", exc.sqlstate) from None
         got = [d.name for d in cur.description or ()]
@@ -621,7 +623,7 @@ class _Prober:
         assert p.table and p.trigger
         start, end, duration = p.pattern_columns
         info = self.rows.info(p.table)
-        times = self.conn.execute(
+        times = self.rows.execute(
             sql.SQL(
                 "SELECT CAST(now() + interval '60 seconds' AS {})::text,"
                 " CAST(now() + interval '150 seconds' AS {})::text"

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pglast import ast, parse_sql
 
-from schemadoc.model import Check, Column, Enum, ForeignKey, Schema, Span, Table, Trigger, View
+from schemadoc.model import Check, Column, Enum, ForeignKey, Index, Schema, Span, Table, Trigger, View
 from schemadoc.verify.checkexpr import column_name
-from schemadoc.verify.rows import UniqueKey, unique_keys
+from schemadoc.verify.rows import UniqueKey, indexes_by_table, unique_keys
 
 PromiseKind = Literal[
     "not_null",
@@ -71,11 +71,12 @@ class Promise:
 def build_promises(schema: Schema) -> list[Promise]:
     """Every promise of ``schema``, in a stable order (tables by name, then enums, triggers, views)."""
     out: list[Promise] = []
+    indexes = indexes_by_table(schema)
     for qname in sorted(schema.tables):
         table = schema.tables[qname]
         if table.stub:
             continue
-        out.extend(_table_promises(schema, table))
+        out.extend(_table_promises(schema, table, indexes.get(qname, [])))
     for qname in sorted(schema.enums):
         enum = schema.enums[qname]
         labels = ", ".join(enum.labels)
@@ -108,7 +109,7 @@ def _subject(table: Table, tail: str) -> str:
     return f"{table.qname}.{tail}"
 
 
-def _table_promises(schema: Schema, table: Table) -> list[Promise]:
+def _table_promises(schema: Schema, table: Table, indexes: list[Index]) -> list[Promise]:
     out: list[Promise] = []
     q = table.qname
     pk_cols = set(table.primary_key.columns) if table.primary_key else set()
@@ -139,7 +140,7 @@ def _table_promises(schema: Schema, table: Table) -> list[Promise]:
                 expected_sqlstate="23514",
             )
         )
-    for key in unique_keys(schema, table):
+    for key in unique_keys(schema, table, indexes):
         out.append(_unique_promise(schema, table, key))
     for fk in table.foreign_keys:
         cols = ", ".join(fk.columns)

@@ -41,11 +41,13 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from schemadoc.model import Column, ForeignKey, Schema, Table, qualify
+from schemadoc.model import Column, ForeignKey, Index, Schema, Table, qualify
 from schemadoc.verify.checkexpr import (
     ExprInfo,
     Hint,
     expression_info,
+    is_constant,
+    is_timeless,
     like_match,
     parse_expression,
     referenced_columns,
@@ -103,14 +105,26 @@ class UniqueKey:
     expression: bool = False  # some key is an expression, not a plain column
 
 
-def unique_keys(schema: Schema, table: Table) -> list[UniqueKey]:
-    """Every uniqueness promise on ``table``: primary key, unique constraints, unique indexes."""
+def indexes_by_table(schema: Schema) -> dict[str, list[Index]]:
+    """The indexes of each table, by name (what ``schema.indexes_on`` gives, for all tables at once)."""
+    out: dict[str, list[Index]] = {}
+    for idx in sorted(schema.indexes.values(), key=lambda i: i.name):
+        out.setdefault(idx.table, []).append(idx)
+    return out
+
+
+def unique_keys(schema: Schema, table: Table, indexes: Sequence[Index] | None = None) -> list[UniqueKey]:
+    """Every uniqueness promise on ``table``: primary key, unique constraints, unique indexes.
+
+    ``indexes`` are the table's indexes when the caller has them at hand (see
+    :func:`indexes_by_table`); by default they are looked up in ``schema``.
+    """
     keys: list[UniqueKey] = []
     if table.primary_key:
         keys.append(UniqueKey("primary key", table.primary_key.name, table.primary_key.columns))
     for u in table.uniques:
         keys.append(UniqueKey("unique", u.name, u.columns, nulls_not_distinct=u.nulls_not_distinct))
-    for idx in schema.indexes_on(table.qname):
+    for idx in schema.indexes_on(table.qname) if indexes is None else indexes:
         if not idx.unique:
             continue
         cols: list[str] = []
@@ -203,6 +217,15 @@ class _Cand:
         return self.regen() if self.regen is not None else self.value
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A search query in rendered pieces: ``head`` + rows of ``casts`` + ``tail``."""
+
+    head: bytes
+    tail: bytes
+    casts: list[bytes]
+
+
 @dataclass
 class TableInfo:
     table: Table
@@ -269,17 +292,34 @@ class RowFactory:
         self.conn = conn
         self.schema = schema
         self._info: dict[str, TableInfo] = {}
+        self._indexes: dict[str, list[Index]] | None = None
+        self._cursor = psycopg.ClientCursor(conn)
         self._sp_added: list[list[str]] = []
         self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
         self._insert_sql: dict[tuple[str, tuple[str, ...]], bytes] = {}
         self._returning: dict[str, sql.Composable] = {}
+        self._casts: dict[str, bytes] = {}
+        self._numbers: list[bytes] = []
         self.log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
         self.last_ctid: str | None = None
+        # what holds from one transaction to the next: the values of constant defaults,
+        # candidate lists that read neither the clock nor a default evaluated in a
+        # transaction, and answers about conditions that depend on their columns alone
+        self._constant_defaults: dict[tuple[str, str], str | None] = {}  # (expression, type)
+        self._generic_lists: dict[tuple[str, bool], list[_Cand]] = {}
+        self._lasting_candidates: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
+        self._lasting_searches: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+        self._moment_reads = 0  # counts reads of the clock and of defaults evaluated in a transaction
         self.begin()
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self) -> None:
+    def begin(self, setup: Sequence[bytes] = ()) -> None:
+        """Start afresh for a new transaction; ``setup`` statements go out before its first one.
+
+        Whatever was still queued for the previous transaction is dropped: it ended in a
+        rollback, which makes it moot.
+        """
         self._parents: dict[str, Row] = {}
         self._templates: dict[str, dict[str, _Cand]] = {}
         self._defaults: dict[str, dict[str, str | None]] = {}
@@ -289,6 +329,39 @@ class RowFactory:
         # what PostgreSQL said in this transaction, and the candidates it was asked about
         self._candidate_lists: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+        # statements without results (savepoint commands, session settings) not sent yet
+        self._pending: list[bytes] = list(setup)
+        self.sent = False  # whether any statement went to the server since
+        # depth of the savepoint that is the newest one and untouched since it was set or
+        # rolled back to (nothing ran after it), if any
+        self._settled: int | None = None
+
+    def execute(
+        self, query: sql.Composable | bytes, params: Sequence[Any] | None = None
+    ) -> psycopg.ClientCursor[Any]:
+        """Run one statement of the transaction, preceded by the queued ones, in one round trip.
+
+        Savepoint commands have no results to wait for, so they are queued and travel
+        in the same message as the next statement (PostgreSQL runs them in order, and
+        stops at the first error). Values are still passed as parameters: psycopg binds
+        them on the client side, and every one of them sits inside a CAST to its type.
+        The returned cursor is shared: read its results before the next statement.
+        """
+        text = query if isinstance(query, bytes) else query.as_bytes(self.conn)
+        if self._pending:
+            text = b"; ".join([*self._pending, text])
+            self._pending.clear()
+        self._settled = None
+        self.sent = True
+        cur = self._cursor
+        cur.execute(text, params)
+        while cur.nextset():
+            pass  # the results of the queued commands come first
+        return cur
+
+    def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
+        """``query`` with its values bound, for :meth:`begin`'s setup statements."""
+        return self._cursor.mogrify(query, params).encode(self.conn.info.encoding)
 
     def _savepoint_sql(self, depth: int) -> tuple[bytes, bytes, bytes]:
         """SAVEPOINT, RELEASE and ROLLBACK TO for the savepoint at nesting ``depth``.
@@ -308,29 +381,43 @@ class RowFactory:
 
     @contextmanager
     def savepoint(self, *, keep: bool = False) -> Iterator[None]:
-        """A savepoint; rolled back on error, and also on success unless ``keep``."""
-        create, release, rollback = self._savepoint_sql(len(self._sp_added) + 1)
-        self.conn.execute(create)
+        """A savepoint; rolled back on error, and also on success unless ``keep``.
+
+        The commands are queued (see :meth:`execute`). A savepoint rolled back to, with
+        nothing run since, serves as the next one at its depth: ``ROLLBACK TO s;
+        SAVEPOINT s`` leaves the transaction just as ``ROLLBACK TO s`` does.
+        """
+        depth = len(self._sp_added) + 1
+        create, release, rollback = self._savepoint_sql(depth)
+        if self._settled != depth:
+            self._pending.append(create)
+            self._settled = depth
         self._sp_added.append([])
         try:
             yield
         except BaseException:
-            self._undo(rollback)
+            self._undo(depth, rollback)
             raise
         added = self._sp_added.pop()
         if keep:
-            self.conn.execute(release)
+            if self._settled == depth and self._pending and self._pending[-1] == create:
+                self._pending.pop()  # nothing ran inside: SAVEPOINT s; RELEASE s does nothing
+            else:
+                self._pending.append(release)
+            self._settled = None
             if self._sp_added:
                 self._sp_added[-1].extend(added)
         else:
             self._sp_added.append(added)
-            self._undo(rollback)
+            self._undo(depth, rollback)
 
-    def _undo(self, rollback: bytes) -> None:
+    def _undo(self, depth: int, rollback: bytes) -> None:
         added = self._sp_added.pop()
         for key in added:
             self._parents.pop(key, None)
-        self.conn.execute(rollback)
+        if self._settled != depth:  # else nothing ran since the savepoint was set
+            self._pending.append(rollback)
+            self._settled = depth
 
     def _remember_parent(self, table: str, row: Row) -> None:
         self._parents[table] = row
@@ -347,7 +434,9 @@ class RowFactory:
             raise RowError(qname, "the document does not define this table")
         types = {c.name: cast_type(c) for c in table.columns}
         checks = [(c.expression, expression_info(c.expression)) for c in table.checks]
-        keys = unique_keys(self.schema, table)
+        if self._indexes is None:
+            self._indexes = indexes_by_table(self.schema)
+        keys = unique_keys(self.schema, table, self._indexes.get(qname, []))
         unique_cols = {c for k in keys for c in k.columns}
         fresh_fks = {i for i, fk in enumerate(table.foreign_keys) if set(fk.columns) & unique_cols}
         hints: dict[str, list[Hint]] = {}
@@ -360,12 +449,15 @@ class RowFactory:
         return info
 
     def _now(self) -> dict[str, list[str]]:
+        self._moment_reads += 1
         if self._clock is None:
-            cur = self.conn.execute(
-                "SELECT now()::text, (now() - interval '1 day')::text, (now() + interval '1 day')::text,"
-                " localtimestamp::text, (localtimestamp - interval '1 day')::text,"
-                " (localtimestamp + interval '1 day')::text,"
-                " current_date::text, (current_date - 1)::text, (current_date + 1)::text"
+            cur = self.execute(
+                sql.SQL(
+                    "SELECT now()::text, (now() - interval '1 day')::text, (now() + interval '1 day')::text,"
+                    " localtimestamp::text, (localtimestamp - interval '1 day')::text,"
+                    " (localtimestamp + interval '1 day')::text,"
+                    " current_date::text, (current_date - 1)::text, (current_date + 1)::text"
+                )
             )
             r = cur.fetchone()
             assert r is not None
@@ -393,18 +485,36 @@ class RowFactory:
         if cols:
             try:
                 with self.savepoint():
-                    r = self.conn.execute(query(cols), ()).fetchone()
+                    r = self.execute(query(cols), ()).fetchone()
                 out.update(zip([c.name for c in cols], r or (), strict=False))
             except psycopg.Error:
                 for col in cols:
                     try:
                         with self.savepoint():
-                            r = self.conn.execute(query([col]), ()).fetchone()
+                            r = self.execute(query([col]), ()).fetchone()
                         out[col.name] = r[0] if r else None
                     except psycopg.Error:
                         out[col.name] = None
         self._defaults[qname] = out
+        for col in cols:
+            if is_constant(col.default or ""):
+                self._constant_defaults[(col.default or "", info.types[col.name])] = out.get(col.name)
         return out
+
+    def default_of(self, qname: str, column: str) -> str | None:
+        """The default of one column as text (see :meth:`defaults`); a constant one is
+        evaluated once, not once per transaction."""
+        info = self.info(qname)
+        col = info.table.column(column)
+        if col is None or col.default is None:
+            return None
+        key = (col.default, info.types[column])
+        if key in self._constant_defaults:
+            return self._constant_defaults[key]
+        value = self.defaults(qname).get(column)
+        if key not in self._constant_defaults:
+            self._moment_reads += 1
+        return value
 
     # -- candidates --------------------------------------------------------------------------
 
@@ -414,6 +524,17 @@ class RowFactory:
         return found.labels if found else None
 
     def _generic(self, ctype: str, fresh: bool) -> list[_Cand]:
+        """Plain values of a type (the same list all run long unless they read the clock)."""
+        key = (ctype, fresh)
+        found = self._generic_lists.get(key)
+        if found is None:
+            reads = self._moment_reads
+            found = self._new_generic(ctype, fresh)
+            if self._moment_reads == reads:
+                self._generic_lists[key] = found
+        return found
+
+    def _new_generic(self, ctype: str, fresh: bool) -> list[_Cand]:
         labels = self._enum_labels(ctype)
         base, mod, array = _type_base(ctype)
         if labels is not None:
@@ -490,16 +611,21 @@ class RowFactory:
         the list does not share keys between rows.
         """
         key = (info.table.qname, col.name, nullable, fresh)
-        found = self._candidate_lists.get(key)
+        found = self._lasting_candidates.get(key)
         if found is None:
-            found = self._candidate_lists[key] = self._new_candidates(info, col, nullable, fresh)
+            found = self._candidate_lists.get(key)
+        if found is None:
+            reads = self._moment_reads
+            found = self._new_candidates(info, col, nullable, fresh)
+            lasting = self._moment_reads == reads
+            (self._lasting_candidates if lasting else self._candidate_lists)[key] = found
         return found
 
     def _new_candidates(self, info: TableInfo, col: Column, nullable: bool, fresh: bool) -> list[_Cand]:
         ctype = info.types[col.name]
         base, mod, array = _type_base(ctype)
         out: list[_Cand] = [_Cand(None)] if nullable else []
-        default = self.defaults(info.table.qname).get(col.name) if col.default is not None else None
+        default = self.default_of(info.table.qname, col.name) if col.default is not None else None
         if default is not None:
             out.append(_Cand(default))
         if not array:
@@ -533,13 +659,16 @@ class RowFactory:
         conditions: Sequence[Condition] = (),
         violate: str | None = None,
         fresh_fk: ForeignKey | None = None,
+        no_parent: ForeignKey | None = None,
     ) -> Row:
         """Values for one valid row of ``qname`` (parents inserted as needed).
 
         ``fixed`` values are used as given; ``omit`` columns are left to their defaults;
         ``non_null`` columns get a value; each condition must hold; ``violate`` names a
         CHECK expression of the table that must be false while all others hold; the
-        parent of ``fresh_fk`` is a new row, not a shared one.
+        parent of ``fresh_fk`` is a new row, not a shared one; ``no_parent`` (a foreign
+        key to another table) gets no parent row: its columns keep the values planned for
+        them, for a caller that puts values of its own there.
         """
         info = self.info(qname)
         fixed = dict(fixed or {})
@@ -552,7 +681,7 @@ class RowFactory:
                 self._templates[qname] = chosen
         values: Row = {c: cand.materialize() for c, cand in chosen.items()}
         values.update(fixed)
-        self._attach_parents(info, values, fixed, fresh_fk)
+        self._attach_parents(info, values, fixed, fresh_fk, no_parent)
         return values
 
     def _plan(
@@ -591,7 +720,7 @@ class RowFactory:
             unique = name in info.unique_columns
             if name in omit or col.identity is not None:
                 if name in mentioned:
-                    dv = self.defaults(table.qname).get(name)
+                    dv = self.default_of(table.qname, name)
                     if dv is not None:
                         lists[name] = [_Cand(dv)]
                 continue
@@ -632,28 +761,36 @@ class RowFactory:
     ) -> list[_Cand] | None:
         cap = {1: 60, 2: 16, 3: 10, 4: 7}.get(len(cols), 5)
         lists = [lst[:cap] for lst in lists]
-        # the same question in the same transaction gets the same answer: ask once
-        memo_key: tuple[Any, ...] | None = (
-            info.table.qname,
+        # The same question gets the same answer: ask it once in a transaction, or once
+        # for good when the conditions depend on the candidate values alone. (CHECKs are
+        # taken to be immutable, as PostgreSQL takes them; index predicates must be.)
+        memo: dict[tuple[Any, ...], tuple[int, ...] | None] | None = self._searched
+        if all(is_timeless(expr) for expr, _, _ in conds):
+            memo = self._lasting_searches
+        elif any(_mentions_volatile(expr) for expr, _, _ in conds):
+            memo = None
+        # the query is a function of this key; the table's name is in it only when a
+        # condition could refer to it (the candidate rows are given the table's name)
+        lowered = info.table.name.lower()
+        memo_key = (
+            info.table.name if any(lowered in expr.lower() for expr, _, _ in conds) else None,
             tuple(cols),
+            tuple(info.types[c] for c in cols),
             tuple(tuple(c.value for c in lst) for lst in lists),
             tuple((expr, mode) for expr, mode, _ in conds),
         )
-        if any(_mentions_volatile(expr) for expr, _, _ in conds):
-            memo_key = None
-        elif memo_key in self._searched:
-            hit_combo = self._searched[memo_key]
-            return None if hit_combo is None else [lists[i][k] for i, k in enumerate(hit_combo)]
-        found = self._search_batches(info, cols, lists, conds)
-        if memo_key is not None:
-            self._searched[memo_key] = found
+        if memo is not None and memo_key in memo:
+            found = memo[memo_key]
+        else:
+            found = self._search_batches(info, cols, lists, conds)
+            if memo is not None:
+                memo[memo_key] = found
         return None if found is None else [lists[i][k] for i, k in enumerate(found)]
 
     def _search_batches(
         self, info: TableInfo, cols: list[str], lists: list[list[_Cand]], conds: list[tuple[str, Mode, Any]]
     ) -> tuple[int, ...] | None:
         combos = sorted(itertools.product(*[range(len(lst)) for lst in lists]), key=sum)[:_MAX_COMBOS]
-        types = [info.types[c] for c in cols]
         alias = sql.Identifier(info.table.name)
         names = sql.SQL(", ").join([sql.Identifier("__sd_i"), *[sql.Identifier(c) for c in cols]])
         preds = []
@@ -661,45 +798,51 @@ class RowFactory:
             test = {"not_false": "IS NOT FALSE", "true": "IS TRUE", "false": "IS FALSE"}[mode]
             preds.append(sql.SQL("({}) {}").format(_raw(expr), sql.SQL(test)))
         where = sql.SQL(" AND ").join(preds)
+        # the query is put together from rendered pieces: one per batch, many batches a table
+        head = sql.SQL("SELECT {} FROM (VALUES ").format(sql.Identifier("__sd_i")).as_bytes(self.conn)
+        tail = sql.SQL(") AS {}({}) WHERE {} ORDER BY 1 LIMIT 1").format(alias, names, where)
+        shape = _Shape(head, tail.as_bytes(self.conn), [self._cast_sql(info.types[c]) for c in cols])
         # the cheapest combination alone first: it usually holds, and a short query is quick
         bounds = [0, 1, *range(1 + _BATCH, len(combos) + _BATCH, _BATCH)]
         for start, stop in itertools.pairwise(bounds):
             batch = combos[start:stop]
             if not batch:
                 break
-            hit = self._evaluate(batch, lists, types, alias, names, where)
+            hit = self._evaluate(batch, lists, shape)
             if hit is not None:
                 return batch[hit]
         return None
 
-    def _evaluate(
-        self,
-        batch: list[tuple[int, ...]],
-        lists: list[list[_Cand]],
-        types: list[str],
-        alias: sql.Identifier,
-        names: sql.Composable,
-        where: sql.Composable,
-    ) -> int | None:
-        def query(rows: list[tuple[int, tuple[int, ...]]]) -> tuple[sql.Composed, list[Any]]:
+    def _cast_sql(self, ctype: str) -> bytes:
+        """``CAST(%s AS ctype)``, rendered."""
+        found = self._casts.get(ctype)
+        if found is None:
+            found = sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(ctype)).as_bytes(self.conn)
+            self._casts[ctype] = found
+        return found
+
+    def _number_sql(self, n: int) -> bytes:
+        while len(self._numbers) <= n:
+            self._numbers.append(sql.Literal(len(self._numbers)).as_bytes(self.conn))
+        return self._numbers[n]
+
+    def _evaluate(self, batch: list[tuple[int, ...]], lists: list[list[_Cand]], shape: _Shape) -> int | None:
+        def query(rows: list[tuple[int, tuple[int, ...]]]) -> tuple[bytes, list[Any]]:
             params: list[Any] = []
             tuples = []
             for n, combo in rows:
-                cells: list[sql.Composable] = [sql.Literal(n)]
+                cells = [self._number_sql(n)]
                 for i, k in enumerate(combo):
-                    cells.append(sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(types[i])))
+                    cells.append(shape.casts[i])
                     params.append(lists[i][k].value)
-                tuples.append(sql.SQL("({})").format(sql.SQL(", ").join(cells)))
-            q = sql.SQL("SELECT {} FROM (VALUES {}) AS {}({}) WHERE {} ORDER BY 1 LIMIT 1").format(
-                sql.Identifier("__sd_i"), sql.SQL(", ").join(tuples), alias, names, where
-            )
-            return q, params
+                tuples.append(b"(" + b", ".join(cells) + b")")
+            return shape.head + b", ".join(tuples) + shape.tail, params
 
         indexed = list(enumerate(batch))
         try:
             with self.savepoint():
                 q, params = query(indexed)
-                r = self.conn.execute(q, params).fetchone()
+                r = self.execute(q, params).fetchone()
             return int(r[0]) if r else None
         except psycopg.Error:
             pass
@@ -708,7 +851,7 @@ class RowFactory:
             try:
                 with self.savepoint():
                     q, params = query([(n, combo)])
-                    r = self.conn.execute(q, params).fetchone()
+                    r = self.execute(q, params).fetchone()
                 if r:
                     return n
             except psycopg.Error:
@@ -718,7 +861,12 @@ class RowFactory:
     # -- parents -----------------------------------------------------------------------------
 
     def _attach_parents(
-        self, info: TableInfo, values: Row, fixed: Mapping[str, str | None], fresh_fk: ForeignKey | None
+        self,
+        info: TableInfo,
+        values: Row,
+        fixed: Mapping[str, str | None],
+        fresh_fk: ForeignKey | None,
+        no_parent: ForeignKey | None = None,
     ) -> None:
         table = info.table
         for i, fk in enumerate(table.foreign_keys):
@@ -735,6 +883,8 @@ class RowFactory:
                         values[ref] = self._generic(info.types[ref], True)[0].materialize()
                 for c, ref in zip(fk.columns, fk.ref_columns, strict=False):
                     values[c] = values[ref]
+                continue
+            if fk is no_parent:
                 continue
             fresh = i in info.fresh_fks or fk is fresh_fk
             parent = self.parent(fk.ref_table, fk.ref_columns, fresh=fresh)
@@ -780,28 +930,36 @@ class RowFactory:
         cols = tuple(c for c in values if info.table.column(c) is not None)
         q = self._insert_sql.get((qname, cols))
         if q is None:
-            q = self._insert_sql[(qname, cols)] = self._compose_insert(info, cols).as_bytes(self.conn)
+            q = self._insert_sql[(qname, cols)] = self._compose_insert(info, cols)
         params = tuple(values[c] for c in cols)
         self.note(q, params)
-        r = self.conn.execute(q, params).fetchone()
+        r = self.execute(q, params).fetchone()
         assert r is not None
         self.last_ctid = r[0]
         return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
 
-    def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> sql.Composed:
+    def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> bytes:
         qname = info.table.qname
-        overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
-        returning = self.returning(qname)
+        target = table_ident(qname).as_bytes(self.conn)
+        returning = self.returning(qname).as_bytes(self.conn)
         if not cols:
-            return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(table_ident(qname), returning)
-        return sql.SQL("INSERT INTO {} ({}) {}VALUES ({}) RETURNING {}").format(
-            table_ident(qname),
-            sql.SQL(", ").join(sql.Identifier(c) for c in cols),
-            sql.SQL("OVERRIDING SYSTEM VALUE " if overriding else ""),
-            sql.SQL(", ").join(
-                sql.SQL("CAST({} AS {})").format(sql.Placeholder(), _raw(info.types[c])) for c in cols
-            ),
-            returning,
+            return b"INSERT INTO " + target + b" DEFAULT VALUES RETURNING " + returning
+        overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
+        names = b", ".join(sql.Identifier(c).as_bytes(self.conn) for c in cols)
+        values = b", ".join(self._cast_sql(info.types[c]) for c in cols)
+        return b"".join(
+            [
+                b"INSERT INTO ",
+                target,
+                b" (",
+                names,
+                b") ",
+                b"OVERRIDING SYSTEM VALUE " if overriding else b"",
+                b"VALUES (",
+                values,
+                b") RETURNING ",
+                returning,
+            ]
         )
 
     def note(self, query: sql.Composed | bytes, params: Sequence[Any] = ()) -> None:
@@ -814,7 +972,7 @@ class RowFactory:
         texts: list[str] = []
         for query, params in (self.log or [])[-last:]:
             try:
-                text = psycopg.ClientCursor(self.conn).mogrify(query, params)
+                text = self._cursor.mogrify(query, params)
             except Exception:
                 text = query.decode() if isinstance(query, bytes) else query.as_string(self.conn)
             texts.append(" ".join(text.split()))
