@@ -29,8 +29,9 @@ _SUPERSEDED: dict[str, tuple[frozenset[str], dict[str, int]]] = {
 }  # fmt: skip
 
 
-def schema_sql_texts(schema: Schema) -> list[str]:
-    """Every piece of SQL in the schema that could call a function."""
+def table_sql_texts(schema: Schema) -> list[str]:
+    """The SQL that tables, domains and indexes carry (defaults, generated columns, checks, keys,
+    predicates): what runs while tables are built."""
     texts: list[str] = []
     for table in schema.tables.values():
         for col in table.columns:
@@ -41,6 +42,12 @@ def schema_sql_texts(schema: Schema) -> list[str]:
     for index in schema.indexes.values():
         texts.extend(index.keys)
         texts.extend(t for t in (index.where,) if t)
+    return texts
+
+
+def schema_sql_texts(schema: Schema) -> list[str]:
+    """Every piece of SQL in the schema that could call a function."""
+    texts = table_sql_texts(schema)
     texts.extend(v.definition for v in schema.views.values())
     texts.extend(f.body for f in schema.functions.values())
     texts.extend(t.when for t in schema.triggers.values() if t.when)

@@ -9,6 +9,7 @@ from pglast.stream import RawStream
 
 from schemadoc.model import Function, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
+from schemadoc.write.ddl_extensions import table_sql_texts
 from schemadoc.write.order import mentions, query_references, topo_sort
 from schemadoc.write.statement import Statement, dollar_quote
 
@@ -94,18 +95,7 @@ def early_functions(schema: Schema) -> set[str]:
     by_name = {key: _bare(fn.qname) for key, fn in schema.functions.items()}
     if not by_name:
         return set()
-    texts: list[str] = []
-    for table in schema.tables.values():
-        for col in table.columns:
-            texts.extend(t for t in (col.default, col.generated) if t)
-        texts.extend(c.expression for c in table.checks)
-    for domain in schema.domains.values():
-        texts.extend(t for t in (domain.default, *domain.checks) if t)
-    for index in schema.indexes.values():
-        texts.extend(index.keys)
-        if index.where:
-            texts.append(index.where)
-    direct = mentions("\n".join(texts), by_name, calls=True)
+    direct = mentions("\n".join(table_sql_texts(schema)), by_name, calls=True)
     # and whatever those call in turn
     found: set[str] = set()
     pending = sorted(direct)
