@@ -74,6 +74,18 @@ def _read(args: argparse.Namespace) -> tuple[Schema, list[Diagnostic]]:
     return schema, sorted_diagnostics(diags)
 
 
+def _read_or_report(args: argparse.Namespace, out: _Out) -> tuple[Schema, list[Diagnostic], int]:
+    """Read the documents; when they cannot be built, report why (text or JSON) with the exit code."""
+    schema, diags = _read(args)
+    code = _exit_for(diags)
+    if code != EXIT_OK:
+        if out.fmt == "json":
+            out.json({"ok": False, "diagnostics": [d.to_json() for d in diags]})
+        else:
+            out.diagnostics(diags)
+    return schema, diags, code
+
+
 def _summary(schema: Schema) -> str:
     counts = schema.counts()
     return ", ".join(f"{v} {k}" for k, v in counts.items())
@@ -107,10 +119,8 @@ def cmd_check(args: argparse.Namespace, out: _Out) -> int:
 def cmd_sql(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.write.ddl import ddl_text, render_ddl
 
-    schema, diags = _read(args)
-    code = _exit_for(diags)
+    schema, diags, code = _read_or_report(args, out)
     if code != EXIT_OK:
-        out.diagnostics(diags)
         return code
     statements, ddl_diags = render_ddl(schema, server_version=args.server_version)
     diags = sorted_diagnostics(diags + ddl_diags)
@@ -141,10 +151,8 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.pg.connect import redact, with_database
     from schemadoc.servers import database_name_for
 
-    schema, diags = _read(args)
-    code = _exit_for(diags)
+    schema, diags, code = _read_or_report(args, out)
     if code != EXIT_OK:
-        out.diagnostics(diags)
         return code
     with _target_args(args, database_name_for(args.documents[0])) as target:
         result = build(target.url, schema, maintenance_url=with_database(target.url, "postgres"))
@@ -184,10 +192,8 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.pg.connect import redact
     from schemadoc.servers import shadow_server
 
-    schema, diags = _read(args)
-    code = _exit_for(diags)
+    schema, diags, code = _read_or_report(args, out)
     if code != EXIT_OK:
-        out.diagnostics(diags)
         return code
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
