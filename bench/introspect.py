@@ -70,6 +70,7 @@ def main() -> int:
 
         stack.callback(drop)
         url = with_database(maintenance, name)
+
         def load_schema() -> None:
             with psycopg.connect(url, autocommit=True) as conn:
                 for first in range(0, args.tables, 100):  # 100 tables a transaction: bounded lock count

@@ -1,10 +1,12 @@
 """Promise verification speed: seed 000 (or the paper-runs example) and a generated schema.
 
-Usage: python bench/verify.py [--tables N] [--database-url URL]
+Usage: python bench/verify.py [--tables N] [--database-url URL] [--count-statements]
 
 For each document: build it in a scratch database, then time `verify_promises` and print the
 time and promises per second. As a baseline measured in the same run it prints the time of
 building the same DDL (one transaction) on the same server, and the ratio to it.
+With --count-statements, a second (untimed) verify run is traced at the protocol level to count
+the statements the server ran and the round trips they took, per promise.
 Targets: seed 000 under 2 s; the 2,000-table schema under 60 s.
 """
 
@@ -15,12 +17,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import Trace
 
+from schemadoc.model import Schema
 from schemadoc.pg.apply import apply_statements
 from schemadoc.pg.connect import with_database
 from schemadoc.pg.server import EmbeddedServer
@@ -39,7 +44,23 @@ def seed_doc() -> Path:
     return seeds[0] if seeds else ROOT / "examples" / "paper_runs.md"
 
 
-def bench(maintenance: str, doc: Path, label: str, target: float) -> None:
+def count_statements(url: str, schema: Schema) -> tuple[int, int]:
+    """(statements, round trips) of one verify run, read from libpq's trace of the protocol.
+
+    Each request ends with one ReadyForQuery; each statement run ends with CommandComplete
+    or ErrorResponse (statements after an error in the same message are not run).
+    """
+    with tempfile.TemporaryFile("w+") as trace, psycopg.connect(url) as conn:
+        conn.pgconn.trace(trace.fileno())
+        conn.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+        verify_promises(conn, schema)
+        conn.pgconn.untrace()
+        trace.seek(0)
+        kinds = Counter(line.split("\t")[2].strip() for line in trace if line.startswith("B\t"))
+    return kinds["CommandComplete"] + kinds["ErrorResponse"], kinds["ReadyForQuery"]
+
+
+def bench(maintenance: str, doc: Path, label: str, target: float, count: bool = False) -> None:
     schema, _ = read_documents([doc], stub_missing=True)
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -63,6 +84,12 @@ def bench(maintenance: str, doc: Path, label: str, target: float) -> None:
             f"  verify:               {took:.2f} s, {total / took:.0f} promises/s, ratio to build {took / build:.1f}x"
         )
         print(f"  target under {target:.0f} s: {'met' if took < target else 'NOT met'}")
+        if count:
+            ran, trips = count_statements(url, schema)
+            print(
+                f"  statements:           {ran} ({ran / total:.2f} per promise),"
+                f" round trips {trips} ({trips / total:.2f} per promise)"
+            )
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -72,6 +99,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=2000)
     ap.add_argument("--database-url")
+    ap.add_argument("--count-statements", action="store_true")
     args = ap.parse_args()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -81,10 +109,10 @@ def main() -> int:
             server.start()
             stack.callback(server.stop)
             maintenance = server.url("postgres")
-        bench(maintenance, seed_doc(), seed_doc().name, 2.0)
+        bench(maintenance, seed_doc(), seed_doc().name, 2.0, args.count_statements)
         generated = tmp / "generated.md"
         generated.write_text(generated_markdown(args.tables))
-        bench(maintenance, generated, f"generated {args.tables}-table schema", 60.0)
+        bench(maintenance, generated, f"generated {args.tables}-table schema", 60.0, args.count_statements)
     return 0
 
 

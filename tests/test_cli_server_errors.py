@@ -139,9 +139,8 @@ def test_verify_structure_needs_only_catalog_access(fresh_db: str, limited_role:
     info = psycopg.conninfo.conninfo_to_dict(fresh_db)
     info.update(user=limited_role, password=SECRET)
     reader = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
-    with psycopg.connect(reader) as conn:  # the role really cannot read the data
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("SELECT * FROM pipeline_runs")
+    with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT * FROM pipeline_runs")  # the role really cannot read the data
     proc = cli("verify", DOC, "--structure", "--format", "json", "--database-url", reader)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["drift"] == []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from schemadoc.model import Extension, Span
 from schemadoc.read.facts import (
     ColumnFact,
@@ -257,3 +262,24 @@ def test_a_default_that_needs_an_extension_brings_it() -> None:
     f.extensions.append(Extension("uuid-ossp", span=sp(9)))
     schema, diags = resolve(f)
     assert schema.extensions["uuid-ossp"].span == sp(9) and "SD224" not in codes(diags)
+
+
+def test_inferred_identifier_type_does_not_depend_on_hash_order(tmp_path: Path) -> None:
+    """Same input, same bytes: a tie between identifier types is broken by document order."""
+    doc = tmp_path / "tie.md"
+    doc.write_text(
+        "papers(id PK, title)\n\n```sql\nALTER TABLE papers ADD COLUMN a_id bigint;\n"
+        "ALTER TABLE papers ADD COLUMN b_id uuid;\n```\n\nnotes(id PK, body)\n"
+    )
+    outputs = set()
+    for seed in ("0", "1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "schemadoc", "sql", str(doc)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1

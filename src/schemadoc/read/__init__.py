@@ -92,9 +92,11 @@ def read_documents(
         for p in paths:
             facts.extend(read_facts(Path(p)))
         schema, diags = resolve(facts, stub_missing=stub_missing)
+        mentions = facts.mentions
+        del facts  # freed now, so that the collector, once back, does not trace them
     if not schema.tables and not any(d.level == "error" for d in diags):
         where = ", ".join(str(p) for p in paths)
-        named = sorted({str(m.name) for m in facts.mentions})
+        named = sorted({str(m.name) for m in mentions})
         message = f"{where}: no tables found"
         if named:
             shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")

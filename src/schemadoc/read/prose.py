@@ -645,7 +645,9 @@ def read_global_fk_action(text: str, span: Span, out: DocFacts) -> None:
     out.fk_actions.append(FkActionFact(Name("*"), Name("*"), span, on_delete=action))  # type: ignore[arg-type]
 
 
-_KEY_DEFAULT_RE = re.compile(r"\bgenerated\s+(?:via|by|with)\b[:*\s]*`?((?:gen_random_uuid|uuid_generate_v4)\(\))", re.IGNORECASE)
+_KEY_DEFAULT_RE = re.compile(
+    r"\bgenerated\s+(?:via|by|with)\b[:*\s]*`?((?:gen_random_uuid|uuid_generate_v4)\(\))", re.IGNORECASE
+)
 
 
 def read_key_default(text: str, span: Span, out: DocFacts, context: str) -> None:

@@ -9,7 +9,7 @@ mean what its prose promises, the prose wins and the difference is reported.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from schemadoc.diagnostics import Diagnostic
@@ -563,7 +563,8 @@ class Resolver:
             for c in t.columns
             if (c.name == "id" or c.name.endswith("_id")) and c.type and not c.type_inferred
         ]
-        id_type = max(set(id_types), key=id_types.count) if id_types else None
+        # the most used identifier type; ties go to the one the document uses first (same input, same bytes)
+        id_type = Counter(id_types).most_common(1)[0][0] if id_types else None
         for qname, table in list(self.tables.items()):
             cols = [self._column_type(table, col, enum_by_key, id_type) for col in table.columns]
             if any(new is not old for new, old in zip(cols, table.columns, strict=True)):

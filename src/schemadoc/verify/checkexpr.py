@@ -216,8 +216,9 @@ def _comparison(info: ExprInfo, left: Any, right: Any) -> None:
             _lengths(info, length_col, value)
 
 
+@functools.lru_cache(maxsize=4096)
 def expression_info(expr: str) -> ExprInfo:
-    """Columns and candidate literals of one boolean expression."""
+    """Columns and candidate literals of one boolean expression (shared: do not modify it)."""
     node = parse_expression(expr)
     info = ExprInfo()
     if node is None:

@@ -87,8 +87,9 @@ def verify_promises(
     results: dict[int, PromiseResult] = {}
     done = 0
     total = len(promises)
-    autocommit = conn.autocommit
+    autocommit, prepare_threshold = conn.autocommit, conn.prepare_threshold
     conn.autocommit = True  # the prober begins (and rolls back) each transaction itself
+    conn.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
     try:
         for key in sorted(groups):
             members = [promises[i] for i in groups[key]]
@@ -98,6 +99,7 @@ def verify_promises(
                 if progress is not None:
                     progress(done, total)
     finally:
+        conn.prepare_threshold = prepare_threshold
         if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
             conn.autocommit = autocommit
     return VerifyReport([results[i] for i in range(total)])
@@ -220,10 +222,20 @@ class _Prober:
             return None, exc
 
     def _run(
-        self, query: sql.Composed, params: list[Any]
+        self,
+        query: sql.Composed,
+        params: list[Any],
+        then: tuple[sql.Composed, list[Any]] | None = None,
     ) -> tuple[list[tuple[Any, ...]] | None, psycopg.Error | None]:
-        """Try a statement; after a failure the probe must end."""
+        """Try a statement; after a failure the probe must end.
+
+        ``then`` is a query that reads what the statement did: it goes in the same
+        message, runs only if the statement succeeded, and its rows are returned.
+        """
         self.rows.note(query, params)
+        if then is not None:
+            query = sql.Composed([query, sql.SQL("; "), then[0]])
+            params = [*params, *then[1]]
         try:
             cur = self.rows.execute(query, params)
             return (cur.fetchall() if cur.description else []), None
@@ -237,10 +249,18 @@ class _Prober:
         return loc
 
     def _fetch(self, table: str, where: tuple[sql.Composed, list[Any]]) -> Row | None:
+        q, params = self._fetch_query(table, where)
+        return self._fetched(table, self.rows.execute(q, params).fetchone())
+
+    def _fetch_query(
+        self, table: str, where: tuple[sql.Composed, list[Any]]
+    ) -> tuple[sql.Composed, list[Any]]:
         q = sql.SQL("SELECT {} FROM {} WHERE {}").format(
             self.rows.returning(table), table_ident(table), where[0]
         )
-        r = self.rows.execute(q, where[1]).fetchone()
+        return q, where[1]
+
+    def _fetched(self, table: str, r: tuple[Any, ...] | None) -> Row | None:
         if r is None:
             return None
         names = [c.name for c in self.rows.info(table).table.columns]
@@ -385,7 +405,13 @@ class _Prober:
         loc: tuple[sql.Composed, list[Any]],
         exc: psycopg.Error | None,
         new_values: dict[str, str | None],
+        read_back: list[Row | None] | None = None,
     ) -> None:
+        """Judge what the referenced row's update or delete did to the child row.
+
+        ``read_back`` holds the child row as read right after the statement, when
+        the probe read it in the same round trip (see :meth:`_reads_child`).
+        """
         assert p.table and p.foreign_key
         fk = p.foreign_key
         if action in ("NO ACTION", "RESTRICT"):
@@ -396,9 +422,9 @@ class _Prober:
             raise _untestable(f"the {event} failed for another reason: {self._state(exc)}", exc.sqlstate)
         if exc is not None:
             raise _broken(f"the {event} of the referenced row failed: {self._state(exc)}", exc.sqlstate)
-        if set(fk.columns) & {c for c in child if loc_uses(self, p.table, c)} and action != "CASCADE":
+        if not self._reads_child(p, action, child):
             raise _untestable("the child's key contains the foreign key columns")
-        after = self._fetch(p.table, loc)
+        after = read_back[0] if read_back is not None else self._fetch(p.table, loc)
         if action == "CASCADE" and event == "delete":
             if after is None:
                 raise _kept()
@@ -417,12 +443,27 @@ class _Prober:
             raise _kept()
         raise _broken(f"after the {event} the child has {got}, expected {expected} ({action})")
 
+    def _reads_child(self, p: Promise, action: str, child: Row) -> bool:
+        """Whether the child row is read back after the action (found by its key)."""
+        assert p.table and p.foreign_key
+        if action in ("NO ACTION", "RESTRICT"):
+            return False
+        keyed = {c for c in child if loc_uses(self, p.table, c)}
+        return not (set(p.foreign_key.columns) & keyed) or action == "CASCADE"
+
     def _probe_on_delete(self, p: Promise) -> None:
+        assert p.table
         fk, parent, child, loc = self._family(p)
         where = self._parent_where(fk, parent)
         q = sql.SQL("DELETE FROM {} WHERE {}").format(table_ident(fk.ref_table), where[0])
-        _, exc = self._run(q, where[1])
-        self._after_action(p, fk.on_delete, "delete", child, loc, exc, {})
+        if not self._reads_child(p, fk.on_delete, child):
+            _, exc = self._run(q, where[1])
+            self._after_action(p, fk.on_delete, "delete", child, loc, exc, {})
+            return
+        # the child row is read back in the same round trip, right after the DELETE
+        rows, exc = self._run(q, where[1], then=self._fetch_query(p.table, loc))
+        after = self._fetched(p.table, rows[0] if rows else None)
+        self._after_action(p, fk.on_delete, "delete", child, loc, exc, {}, [after])
 
     def _probe_on_update(self, p: Promise) -> None:
         fk, parent, child, loc = self._family(p)

@@ -299,6 +299,7 @@ class RowFactory:
         self._insert_sql: dict[tuple[str, tuple[str, ...]], bytes] = {}
         self._returning: dict[str, sql.Composable] = {}
         self._casts: dict[str, bytes] = {}
+        self._table_sql: dict[str, tuple[bytes, bytes, dict[str, bytes]]] = {}
         self._numbers: list[bytes] = []
         self.log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
         self.last_ctid: str | None = None
@@ -309,6 +310,7 @@ class RowFactory:
         self._generic_lists: dict[tuple[str, bool], list[_Cand]] = {}
         self._lasting_candidates: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
         self._lasting_searches: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+        self._lasting_plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._moment_reads = 0  # counts reads of the clock and of defaults evaluated in a transaction
         self.begin()
 
@@ -321,7 +323,7 @@ class RowFactory:
         rollback, which makes it moot.
         """
         self._parents: dict[str, Row] = {}
-        self._templates: dict[str, dict[str, _Cand]] = {}
+        self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[str, dict[str, str | None]] = {}
         self._clock: dict[str, list[str]] | None = None
         self._stack: list[str] = []
@@ -349,7 +351,8 @@ class RowFactory:
         """
         text = query if isinstance(query, bytes) else query.as_bytes(self.conn)
         if self._pending:
-            text = b"; ".join([*self._pending, text])
+            queued = self._pending if params is None else [q.replace(b"%", b"%%") for q in self._pending]
+            text = b"; ".join([*queued, text])
             self._pending.clear()
         self._settled = None
         self.sent = True
@@ -614,6 +617,8 @@ class RowFactory:
         found = self._lasting_candidates.get(key)
         if found is None:
             found = self._candidate_lists.get(key)
+            if found is not None:
+                self._moment_reads += 1  # the list holds values of this transaction
         if found is None:
             reads = self._moment_reads
             found = self._new_candidates(info, col, nullable, fresh)
@@ -672,13 +677,21 @@ class RowFactory:
         """
         info = self.info(qname)
         fixed = dict(fixed or {})
-        plain = not fixed and not omit and not non_null and not conditions and violate is None
-        if plain and qname in self._templates:
-            chosen = self._templates[qname]
-        else:
+        # without fixed values the plan is a function of the arguments: make it once (for
+        # the transaction, or for good when it read no value of the transaction)
+        key = None if fixed else (qname, frozenset(omit), frozenset(non_null), tuple(conditions), violate)
+        chosen = None
+        if key is not None:
+            chosen = self._lasting_plans.get(key)
+            if chosen is None:
+                chosen = self._plans.get(key)
+                if chosen is not None:
+                    self._moment_reads += 1
+        if chosen is None:
+            reads = self._moment_reads
             chosen = self._plan(info, fixed, set(omit), set(non_null), list(conditions), violate)
-            if plain:
-                self._templates[qname] = chosen
+            if key is not None:
+                (self._lasting_plans if self._moment_reads == reads else self._plans)[key] = chosen
         values: Row = {c: cand.materialize() for c, cand in chosen.items()}
         values.update(fixed)
         self._attach_parents(info, values, fixed, fresh_fk, no_parent)
@@ -940,12 +953,18 @@ class RowFactory:
 
     def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> bytes:
         qname = info.table.qname
-        target = table_ident(qname).as_bytes(self.conn)
-        returning = self.returning(qname).as_bytes(self.conn)
+        pieces = self._table_sql.get(qname)
+        if pieces is None:
+            pieces = self._table_sql[qname] = (
+                table_ident(qname).as_bytes(self.conn),
+                self.returning(qname).as_bytes(self.conn),
+                {c.name: sql.Identifier(c.name).as_bytes(self.conn) for c in info.table.columns},
+            )
+        target, returning, idents = pieces
         if not cols:
             return b"INSERT INTO " + target + b" DEFAULT VALUES RETURNING " + returning
         overriding = any((col := info.table.column(c)) is not None and col.identity == "ALWAYS" for c in cols)
-        names = b", ".join(sql.Identifier(c).as_bytes(self.conn) for c in cols)
+        names = b", ".join(idents[c] for c in cols)
         values = b", ".join(self._cast_sql(info.types[c]) for c in cols)
         return b"".join(
             [
