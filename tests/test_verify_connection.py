@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import psycopg
 
-from conftest import EXAMPLES
 from schemadoc.actions import build
 from schemadoc.pg.connect import with_database
 from schemadoc.read import read_documents
 from schemadoc.verify.probes import verify_promises
+
+from conftest import EXAMPLES
 
 
 def test_connection_settings_restored_and_nothing_left_behind(database_url: str, server_url: str) -> None:
