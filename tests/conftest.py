@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -67,3 +68,23 @@ def database_url(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+# -- seed 000, shared by the drift, mutation and safety modules -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> Any:
+    """Seed 000 read, with its text for finding the line that documents an object."""
+    from seed000_support import Seed
+
+    return Seed.read(seed_file(0))
+
+
+@pytest.fixture(scope="module")
+def built(database_url: str, server_url: str, seed: Any) -> str:
+    """The URL of a database holding seed 000 as ``up`` builds it (tests use it as a template)."""
+    from seed000_support import build_seed
+
+    build_seed(database_url, server_url, seed)
+    return database_url

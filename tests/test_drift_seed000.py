@@ -18,20 +18,7 @@ from psycopg.conninfo import conninfo_to_dict
 from schemadoc.actions import structure_drift
 from schemadoc.diagnostics import Diagnostic
 
-from conftest import seed_file
-from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
-
-
-@pytest.fixture(scope="module")
-def seed() -> Seed:
-    return Seed.read(seed_file(0))
-
-
-@pytest.fixture(scope="module")
-def built(database_url: str, server_url: str, seed: Seed) -> str:
-    """The URL of a database holding seed 000 as ``up`` builds it (used only as a template)."""
-    build_seed(database_url, server_url, seed)
-    return database_url
+from seed000_support import Seed, copy_of, drop_check, execute, replace_foreign_key
 
 
 def drift_errors(diags: list[Diagnostic]) -> list[Diagnostic]:

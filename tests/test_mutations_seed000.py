@@ -13,19 +13,7 @@ from psycopg import sql
 from schemadoc.actions import verify_behaviour
 from schemadoc.verify.report import PromiseResult, VerifyReport
 
-from conftest import seed_file
-from seed000_support import Seed, build_seed, copy_of, drop_check, execute, replace_foreign_key
-
-
-@pytest.fixture(scope="module")
-def seed() -> Seed:
-    return Seed.read(seed_file(0))
-
-
-@pytest.fixture(scope="module")
-def built(database_url: str, server_url: str, seed: Seed) -> str:
-    build_seed(database_url, server_url, seed)
-    return database_url
+from seed000_support import Seed, copy_of, drop_check, execute, replace_foreign_key
 
 
 def not_kept(report: VerifyReport) -> list[PromiseResult]:

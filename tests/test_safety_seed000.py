@@ -14,7 +14,6 @@ from psycopg import sql
 
 from schemadoc.actions import verify_behaviour
 
-from conftest import seed_file
 from seed000_support import Seed, build_seed
 
 PAPERS = 10_000
@@ -104,11 +103,6 @@ LOAD = [
     ),
 ]
 TABLES = [table for table, _ in LOAD]
-
-
-@pytest.fixture(scope="module")
-def seed() -> Seed:
-    return Seed.read(seed_file(0))
 
 
 @pytest.fixture(scope="module")

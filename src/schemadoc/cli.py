@@ -226,12 +226,11 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_server(args: argparse.Namespace, out: _Out) -> int:
-    from pathlib import Path
 
     from schemadoc.pg.server import EmbeddedServer
-    from schemadoc.servers import DEFAULT_DATA_DIR
+    from schemadoc.servers import data_dir_path
 
-    srv = EmbeddedServer(Path(args.data_dir or DEFAULT_DATA_DIR), port=args.port)
+    srv = EmbeddedServer(data_dir_path(args.data_dir), port=args.port)
     if args.action == "start":
         srv.start()
     elif args.action == "stop":

@@ -11,7 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATA_DIR = ".schemadoc"
+
+def data_dir_path(data_dir: str | None) -> Path:
+    """The embedded server's data directory: ``--data-dir``, or the default ``.schemadoc``."""
+    from schemadoc.pg.server import DEFAULT_DATA_DIR
+
+    return Path(data_dir) if data_dir else DEFAULT_DATA_DIR
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def server(
         return
     from schemadoc.pg.server import embedded
 
-    with embedded(Path(data_dir or DEFAULT_DATA_DIR)) as srv:
+    with embedded(data_dir_path(data_dir)) as srv:
         yield Target(
             srv.url(database or default_database), embedded=True, explicit_database=database is not None
         )
@@ -69,5 +74,5 @@ def shadow_server(shadow_url: str | None, data_dir: str | None) -> Iterator[str]
         return
     from schemadoc.pg.server import embedded
 
-    with embedded(Path(data_dir or DEFAULT_DATA_DIR)) as srv:
+    with embedded(data_dir_path(data_dir)) as srv:
         yield srv.url("postgres")
