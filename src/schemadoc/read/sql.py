@@ -9,9 +9,9 @@ statement is read on its own: one bad statement costs only itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import Diagnostic
@@ -168,7 +168,7 @@ def read_sql(
             )
         )
     try:
-        tree = json.loads(parse_sql_json(stripped))
+        tree = orjson.loads(parse_sql_json(stripped))
     except ParseError:
         _read_piecewise(src, facts)
         return facts
@@ -223,7 +223,7 @@ def looks_like_sql(text: str) -> bool:
     if not stripped.strip():
         return False
     try:
-        tree = json.loads(parse_sql_json(stripped))
+        tree = orjson.loads(parse_sql_json(stripped))
     except ParseError:
         return False
     for raw in tree.get("stmts", ()):
@@ -237,7 +237,7 @@ def _read_piecewise(src: SqlSource, facts: DocFacts) -> None:
     for start, end in src.split_statements():
         piece = src.b[start:end].decode("utf-8", errors="replace")
         try:
-            tree = json.loads(parse_sql_json(piece))
+            tree = orjson.loads(parse_sql_json(piece))
         except ParseError as err:
             _syntax_error(src, facts, err, piece, start, end)
             continue
