@@ -77,6 +77,11 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # Hand what the read made straight to the oldest generation: otherwise the first
+            # collection after re-enabling traces all of it as young objects.
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

@@ -95,6 +95,9 @@ class Resolver:
         # By id() of a table's columns tuple; each index holds its tuple, so the id stays its own.
         self._column_indexes: dict[int, _ColumnIndex] = {}
         self._referrers: dict[str, list[tuple[str, ForeignKey]]] | None = None  # ref table -> (table, fk)
+        # COMMENT ON TABLE / COLUMN by table, gathered before the tables are built (the last one wins).
+        self.table_comments: dict[str, str | None] = {}
+        self.column_comments: dict[str, dict[str, str | None]] = {}
 
     def _columns_of(self, table: Table) -> _ColumnIndex:
         columns = table.columns
@@ -175,6 +178,25 @@ class Resolver:
 
     def lookup(self, name: Name) -> str | None:
         return self.by_key.get(entity_key(name.text, name.schema))
+
+    def lookup_written(self, target: str) -> str | None:
+        """The table a written name (``papers``, ``app.papers``) means."""
+        schema, dot, name = target.rpartition(".")
+        return self.lookup(Name(name, schema.split(".")[0] if dot else None))
+
+    def collect_comments(self) -> None:
+        """COMMENT ON TABLE / COLUMN statements, by the table they name. Those naming no table or
+        column are reported once the tables are built (:mod:`resolve_objects`)."""
+        for cf in self.facts.comments:
+            if cf.object_type == "COLUMN":
+                tname, _, col = cf.target.rpartition(".")
+                tq = self.lookup_written(tname)
+                if tq is not None:
+                    self.column_comments.setdefault(tq, {})[col] = cf.text
+            elif cf.object_type == "TABLE":
+                tq = self.lookup_written(cf.target)
+                if tq is not None:
+                    self.table_comments[tq] = cf.text
 
     # -- columns ---------------------------------------------------------------------------------
     def _merge_columns(self, ent: _Entity) -> dict[str, _ColumnDraft]:
@@ -284,8 +306,9 @@ class Resolver:
                     partition_of = self.lookup(tf.partition_of) or qualify(
                         tf.partition_of.text, tf.partition_of.schema
                     )
+            column_comments = self.column_comments.get(qname, {})
             for draft in drafts.values():
-                col, is_pk, is_unique, col_checks = self._column(qname, draft)
+                col, is_pk, is_unique, col_checks = self._column(qname, draft, pk_cols, column_comments)
                 columns.append(col)
                 if is_pk and draft.name not in pk_cols:
                     pk_cols.append(draft.name)
@@ -295,10 +318,8 @@ class Resolver:
                 for expr, span in col_checks:
                     checks.append(Check(expr, None, (draft.name,), span))
             pk = PrimaryKey(tuple(pk_cols), pk_name, pk_span) if pk_cols else None
-            if pk is not None:
-                columns = [
-                    replace(c, nullable=False) if c.nullable and c.name in pk.columns else c for c in columns
-                ]
+            if qname in self.table_comments:
+                comment = self.table_comments[qname]
             table = Table(
                 schema=schema,
                 name=name,
@@ -320,7 +341,11 @@ class Resolver:
         draft = drafts.get(column_key(written))
         return draft.name if draft else written
 
-    def _column(self, table: str, draft: _ColumnDraft) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
+    def _column(
+        self, table: str, draft: _ColumnDraft, pk_cols: list[str], comments: dict[str, str | None]
+    ) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
+        """The column ``draft`` describes; ``pk_cols`` are the table's key columns named so far (a
+        key column is NOT NULL) and ``comments`` the table's COMMENT ON COLUMN texts."""
         values = self.values[table]
         checks: list[tuple[str, Span]] = []
         type_: object
@@ -362,15 +387,16 @@ class Resolver:
             listed = _comment_values(descr, str(default))
             if listed:
                 values[draft.name] = listed
+        in_key = pk or draft.name in pk_cols
         col = Column(
             name=draft.name,
             type=str(type_) if type_ is not None else "",
-            nullable=bool(nullable) if nullable is not None else not pk,
+            nullable=bool(nullable) and not in_key if nullable is not None else not in_key,
             default=self._sequence_default(table, str(default)) if default is not None else None,
             identity=identity,  # type: ignore[arg-type]
             generated=str(generated) if generated is not None else None,
             collation=str(collation) if collation is not None else None,
-            comment=descr,
+            comment=comments.get(draft.name, descr),
             span=type_span or span,
         )
         if type_ is not None and normalize_type(str(type_)) is None and written:
@@ -999,6 +1025,7 @@ class Resolver:
         self.collect_entities()
         if not self.entities:
             return Schema()
+        self.collect_comments()
         self.build_tables()
         self.apply_value_lists()
         self.fix_checks()

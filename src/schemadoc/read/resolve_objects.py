@@ -228,45 +228,22 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
 
 
 def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> None:
-    # Collected first and applied once per table: the last comment on an object wins.
-    commented_tables: dict[str, Table] = {}
-    table_comments: dict[str, str | None] = {}
-    column_comments: dict[str, dict[str, str | None]] = {}
+    """Table and column comments were applied as the tables were built; here the ones naming
+    nothing are reported, and views get theirs (the last comment on a view wins)."""
     for cf in r.facts.comments:
         target = cf.target
         if cf.object_type == "COLUMN":
             tname, _, col = target.rpartition(".")
-            tq = r.lookup(Name(tname.split(".")[-1], tname.split(".")[0] if "." in tname else None))
-            table = tables.get(tq or "")
-            if isinstance(table, Table) and r.find_column(table, col) is not None:
-                commented_tables.setdefault(table.qname, table)
-                column_comments.setdefault(table.qname, {})[col] = cf.text
-            else:
+            table = tables.get(r.lookup_written(tname) or "")
+            if not isinstance(table, Table) or r.find_column(table, col) is None:
                 r.warn("SD221", f"COMMENT ON COLUMN {target}: no such column", cf.span)
         elif cf.object_type == "TABLE":
-            tq = r.lookup(Name(target.split(".")[-1], target.split(".")[0] if "." in target else None))
-            table = tables.get(tq or "")
-            if isinstance(table, Table):
-                commented_tables.setdefault(table.qname, table)
-                table_comments[table.qname] = cf.text
-            else:
+            if not isinstance(tables.get(r.lookup_written(target) or ""), Table):
                 r.warn("SD221", f"COMMENT ON TABLE {target}: no such table", cf.span)
         elif cf.object_type == "VIEW":
             vq = qualify(target.lower())
             if vq in views:
                 views[vq] = replace(views[vq], comment=cf.text)
-    for qname, table in commented_tables.items():
-        changes: dict[str, object] = {}
-        if qname in table_comments:
-            changes["comment"] = table_comments[qname]
-        if qname in column_comments:
-            commented = {}
-            for name, text in column_comments[qname].items():
-                column = r.find_column(table, name)
-                assert column is not None
-                commented[name] = replace(column, comment=text)
-            changes["columns"] = tuple(commented.get(c.name, c) for c in table.columns)
-        tables[qname] = replace(table, **changes)  # type: ignore[arg-type]
 
 
 def _grants(
