@@ -16,15 +16,46 @@ of ``format_type`` where a reader can tell (``integer``, ``text``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import MISSING, dataclass, field, fields, replace
+from typing import Any, Literal, TypeVar
 
 DEFAULT_SCHEMA = "public"
+
+_T = TypeVar("_T")
+
+
+def _quick_init(cls: type[_T]) -> type[_T]:
+    """Replace a frozen, slotted dataclass's ``__init__`` with one that stores each field through
+    its slot's descriptor. The generated one goes through ``object.__setattr__`` for every field,
+    which costs about twice as much, and a large document makes hundreds of thousands of these
+    objects. Instances stay frozen: assigning to a field still raises."""
+    env: dict[str, Any] = {}
+    params: list[str] = []
+    body: list[str] = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.default_factory is not MISSING or not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields and defaults are supported")
+        env[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            env[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        body.append(f"    _set_{f.name}(self, {f.name})")
+    assert not hasattr(cls, "__post_init__")
+    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
+    exec(source, env)  # the source is made above from the class's own field names only
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = dict(cls.__init__.__annotations__)
+    setattr(cls, "__init__", init)  # noqa: B010 - assigning the method directly upsets mypy
+    return cls
 
 FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 FK_ACTIONS: tuple[FkAction, ...] = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
     """Where a fact was read: 1-based line and column in a document."""
@@ -52,6 +83,7 @@ def split_qualified(qname: str) -> tuple[str, str]:
     return DEFAULT_SCHEMA, qname
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
@@ -66,6 +98,7 @@ class Column:
     type_inferred: bool = field(default=False, compare=False)  # type was not written, we derived it
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
     columns: tuple[str, ...]
@@ -73,6 +106,7 @@ class PrimaryKey:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Unique:
     columns: tuple[str, ...]
@@ -81,6 +115,7 @@ class Unique:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Check:
     expression: str  # without the CHECK keyword and outer parentheses
@@ -89,6 +124,7 @@ class Check:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
     columns: tuple[str, ...]
@@ -103,6 +139,7 @@ class ForeignKey:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Table:
     schema: str
@@ -139,6 +176,7 @@ class Table:
         return replace(self, columns=tuple(column if c.name == column.name else c for c in self.columns))
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Index:
     schema: str
@@ -159,6 +197,7 @@ class Index:
         return f"{self.schema}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class View:
     schema: str
@@ -174,6 +213,7 @@ class View:
         return f"{self.schema}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Function:
     schema: str
@@ -197,6 +237,7 @@ class Function:
         return f"{self.qname}({self.arguments})"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Trigger:
     name: str
@@ -215,6 +256,7 @@ class Trigger:
         return f"{self.table}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Enum:
     schema: str
@@ -228,6 +270,7 @@ class Enum:
         return f"{self.schema}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Domain:
     schema: str
@@ -243,6 +286,7 @@ class Domain:
         return f"{self.schema}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Sequence:
     schema: str
@@ -256,6 +300,7 @@ class Sequence:
         return f"{self.schema}.{self.name}"
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Extension:
     name: str
@@ -263,6 +308,7 @@ class Extension:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Role:
     name: str
@@ -271,6 +317,7 @@ class Role:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Grant:
     """One privilege on one object for one grantee (grants are stored expanded)."""
@@ -283,6 +330,7 @@ class Grant:
     span: Span | None = field(default=None, compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Policy:
     name: str

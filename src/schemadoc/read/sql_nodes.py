@@ -175,6 +175,7 @@ _WRITTEN_TYPE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(rb"\s+")
+_UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]")
 
 
 def _written_type(stmt: Stmt, loc: int) -> str:
@@ -182,7 +183,10 @@ def _written_type(stmt: Stmt, loc: int) -> str:
     m = _WRITTEN_TYPE.match(stmt.src.b, loc)
     if m is None:
         return ""
-    return _SPACES.sub(b" ", m.group()).decode("utf-8", errors="replace")
+    written = m.group()
+    if _UNUSUAL_SPACE.search(written):
+        written = _SPACES.sub(b" ", written)
+    return written.decode("utf-8", errors="replace")
 
 
 def column_refs(node: Any) -> list[str]:

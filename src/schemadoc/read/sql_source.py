@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import NamedTuple
 
 from schemadoc.model import Span
@@ -40,7 +41,6 @@ _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
 _NEEDS_TOKENS = re.compile(rb"""['"$]|--|/\*""")
 _WHITESPACE = re.compile(rb"\s+")
-_NEWLINE = re.compile(rb"\n")
 _SKIP = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]|--|/\*")
 _QUALIFIED_NAME = re.compile(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
@@ -87,19 +87,35 @@ class SqlSource:
         self.file = file
         self.line = line
         self.col = col
-        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.b)]
+        # The offset of each line: running sums of the line lengths (newline included).
+        self._line_starts = list(accumulate(map((1).__add__, map(len, self.b.split(b"\n"))), initial=0))
+        self._line_starts.pop()
         self._ascii = self.b.isascii()
+        self._has_quoted_name = b'"' in self.b
+        self.has_line_comment = b"--" in self.b
+        self._mentions: dict[re.Pattern[bytes], bool] = {}
 
     # -- positions -------------------------------------------------------------------------
 
     def span(self, offset: int) -> Span:
         """The document position of byte ``offset`` (the block's column offset applies to every line,
         as the body of an indented fence is indented as a whole)."""
-        offset = max(0, min(offset, len(self.b)))
+        if offset < 0:
+            offset = 0
+        elif offset > len(self.b):
+            offset = len(self.b)
         idx = bisect_right(self._line_starts, offset) - 1
         start = self._line_starts[idx]
         chars = offset - start if self._ascii else len(self.b[start:offset].decode("utf-8", errors="replace"))
         return Span(self.file, self.line + idx, self.col + chars)
+
+    def mentions(self, pattern: re.Pattern[bytes]) -> bool:
+        """Whether ``pattern`` occurs anywhere in the block (searched once per pattern): a cheap
+        way to skip searching each statement for something the block never says."""
+        found = self._mentions.get(pattern)
+        if found is None:
+            found = self._mentions[pattern] = pattern.search(self.b) is not None
+        return found
 
     def line_offset(self, index: int) -> int:
         """Byte offset of the start of line ``index`` (0-based) of the block."""
@@ -256,6 +272,9 @@ class SqlSource:
 
     def paren_body(self, start: int, end: int | None = None) -> tuple[int, int] | None:
         """The inside (trimmed) of the first parenthesised group at or after ``start``."""
+        at = self.significant_start(start, end)
+        if at < len(self.b) and self.b[at] == 0x28 and (end is None or at < end):
+            return self.item_end(at + 1, end)  # the group is the next token
         for tok in self.tokens(start, end):
             if tok.kind == "p" and self.b[tok.start] == 0x28:
                 return self.item_end(tok.end, end)
@@ -290,6 +309,8 @@ class SqlSource:
 
     def last_name_quoted(self, offset: int) -> bool:
         """Whether the last part of the (possibly qualified) name starting at ``offset`` is quoted."""
+        if not self._has_quoted_name:
+            return False
         m = _QUALIFIED_NAME.match(self.b, offset)
         return m is not None and self.b[m.end() - 1] == 0x22
 

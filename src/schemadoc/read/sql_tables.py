@@ -173,7 +173,8 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     for i, con in enumerate(constraints):
         nxt = stmt.at(constraints[i + 1]) if i + 1 < len(constraints) else stmt.end
         _column_constraint(stmt, table, fact, con, nxt)
-    fact.description = _trailing_comment(src.b, loc)
+    if src.has_line_comment:
+        fact.description = _trailing_comment(src.b, loc)
     return fact
 
 
@@ -287,7 +288,12 @@ def _ref(stmt: Stmt, con: Json, at: int, stop: int) -> RefFact:
     del_code, upd_code = con.get("fk_del_action"), con.get("fk_upd_action")
     no_del = no_upd = False
     # The item's extent is only needed when NO ACTION is written somewhere up to ``stop``.
-    if (del_code in (None, "a") or upd_code in (None, "a")) and _NO_ACTION.search(stmt.src.b, at, stop):
+    src = stmt.src
+    if (
+        (del_code in (None, "a") or upd_code in (None, "a"))
+        and src.mentions(_NO_ACTION)
+        and _NO_ACTION.search(src.b, at, stop)
+    ):
         _, end = stmt.src.item_end(at, stop)
         no_del, no_upd = _stated_no_action(stmt, at, end)
     return RefFact(
