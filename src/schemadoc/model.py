@@ -51,6 +51,7 @@ def _quick_init(cls: type[_T]) -> type[_T]:
     setattr(cls, "__init__", init)  # noqa: B010 - assigning the method directly upsets mypy
     return cls
 
+
 FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 FK_ACTIONS: tuple[FkAction, ...] = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 

@@ -645,6 +645,7 @@ def read_global_fk_action(text: str, span: Span, out: DocFacts) -> None:
     out.fk_actions.append(FkActionFact(Name("*"), Name("*"), span, on_delete=action))  # type: ignore[arg-type]
 
 
+_KEY_CONTEXT_RE = re.compile(r"primary key|\buuid", re.IGNORECASE)
 _KEY_DEFAULT_RE = re.compile(
     r"\bgenerated\s+(?:via|by|with)\b[:*\s]*`?((?:gen_random_uuid|uuid_generate_v4)\(\))", re.IGNORECASE
 )
@@ -653,7 +654,7 @@ _KEY_DEFAULT_RE = re.compile(
 def read_key_default(text: str, span: Span, out: DocFacts, context: str) -> None:
     """ "Generated via: `gen_random_uuid()`" in a section about primary keys or UUIDs: the default of
     every uuid primary key the document leaves without one."""
-    if not re.search(r"primary key|\buuid", context, re.IGNORECASE):
+    if not _KEY_CONTEXT_RE.search(context):
         return
     m = _KEY_DEFAULT_RE.search(text.replace("**", ""))
     if m:
