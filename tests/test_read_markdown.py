@@ -672,3 +672,32 @@ def test_uuid_keys_generated_via_prose_become_defaults() -> None:
     assert [d.span.line for d in diags if d.code == "SD225" and d.span] == [10]
     unrelated = read_markdown("## Notes\n\n- Generated via `gen_random_uuid()` somewhere\n", file="n.md")
     assert unrelated.key_defaults == []
+
+
+# --- line endings -----------------------------------------------------------------------------
+
+_ENDINGS_DOC = (
+    "# Shop\n\n## orders\n\nCustomer orders.\n\n"
+    "| Column | Type | Constraints |\n|---|---|---|\n| id | bigint | PK |\n| note | text | NOT NULL |\n\n"
+    "```sql\nCREATE TABLE items (\n  id bigint PRIMARY KEY,\n  order_id bigint REFERENCES orders(id)\n);\n```\n"
+)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_cr_documents_read_like_lf(newline: str) -> None:
+    lf = read_markdown(_ENDINGS_DOC, file="doc.md")
+    other = read_markdown(_ENDINGS_DOC.replace("\n", newline), file="doc.md")
+    assert [(t.name.text, t.source, t.span) for t in other.tables] == [
+        (t.name.text, t.source, t.span) for t in lf.tables
+    ]
+    assert {n: (c.type, c.nullable, c.span) for n, c in columns_of(other, "orders").items()} == {
+        n: (c.type, c.nullable, c.span) for n, c in columns_of(lf, "orders").items()
+    }
+    items = columns_of(other, "items")
+    assert items["order_id"].references is not None and items["order_id"].span.line == 15
+    assert items == columns_of(lf, "items")
+
+
+def test_nul_characters_do_not_stop_the_reader() -> None:
+    facts = read_markdown(_ENDINGS_DOC.replace("Customer orders.", "Customer\0orders."), file="doc.md")
+    assert set(columns_of(facts, "orders")) == {"id", "note"}

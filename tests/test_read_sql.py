@@ -458,3 +458,21 @@ def test_corpus_sql_reads_and_every_cut_expression_parses() -> None:
             for expr in (policy.using, policy.with_check):
                 if expr is not None:
                     assert _parses(f"SELECT {expr}"), (path.name, expr)
+
+
+def test_no_action_is_reported_only_where_written() -> None:
+    facts = read(
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (\n"
+        "  a int REFERENCES p(id) ON DELETE NO ACTION,\n"
+        "  b int REFERENCES p(id) on update  no\n   action ON DELETE CASCADE,\n"
+        "  d int REFERENCES p(id)\n"
+        ");\n"
+    )
+    cols = {c.name: c.references for t in facts.tables if t.name.text == "c" for c in t.columns}
+    assert cols["a"] is not None and (cols["a"].on_delete, cols["a"].on_update) == ("NO ACTION", None)
+    assert cols["b"] is not None and (cols["b"].on_delete, cols["b"].on_update) == ("CASCADE", "NO ACTION")
+    assert cols["d"] is not None and (cols["d"].on_delete, cols["d"].on_update) == (None, None)
+    silent = read("CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (a int REFERENCES p(id));\n")
+    ref = silent.tables[1].columns[0].references
+    assert ref is not None and (ref.on_delete, ref.on_update) == (None, None)

@@ -283,3 +283,54 @@ def test_inferred_identifier_type_does_not_depend_on_hash_order(tmp_path: Path) 
         assert proc.returncode == 0, proc.stderr
         outputs.add(proc.stdout)
     assert len(outputs) == 1
+
+
+def test_comment_on_overrides_descriptions_and_the_last_one_wins() -> None:
+    from schemadoc.read.facts import CommentFact
+
+    facts = DocFacts()
+    facts.tables.append(
+        TableFact(
+            Name("notes"),
+            sp(1),
+            "columns",
+            description="from the heading",
+            columns=[
+                col("id", "bigint", 2, primary_key=True),
+                col("title", "text", 3, description="cell text"),
+            ],
+        )
+    )
+    facts.comments += [
+        CommentFact("TABLE", "notes", "first", sp(10)),
+        CommentFact("TABLE", "public.notes", "second", sp(11)),
+        CommentFact("COLUMN", "notes.title", "the title", sp(12)),
+        CommentFact("COLUMN", "notes.missing", "nowhere", sp(13)),
+        CommentFact("TABLE", "ghosts", "nothing", sp(14)),
+    ]
+    schema, diags = resolve(facts)
+    table = schema.tables["public.notes"]
+    assert table.comment == "second"
+    assert {c.name: c.comment for c in table.columns} == {"id": None, "title": "the title"}
+    warned = {(d.code, d.span.line if d.span else 0) for d in diags}
+    assert ("SD221", 13) in warned and ("SD221", 14) in warned
+
+
+def test_key_columns_are_not_null_even_when_stated_nullable() -> None:
+    facts = DocFacts()
+    facts.tables.append(
+        TableFact(
+            Name("pairs"),
+            sp(1),
+            "columns",
+            primary_key=["a", "b"],
+            columns=[
+                col("a", "int", 2, nullable=True),
+                col("b", "int", 3),
+                col("c", "int", 4, nullable=True),
+            ],
+        )
+    )
+    schema, _ = resolve(facts)
+    nullable = {c.name: c.nullable for c in schema.tables["public.pairs"].columns}
+    assert nullable == {"a": False, "b": False, "c": True}

@@ -214,8 +214,19 @@ def _block_parser() -> MarkdownIt:
     ``content`` (source text) of inline tokens, never their parsed children, so the inline
     rules are left out. Built once."""
     if not _PARSER:
-        _PARSER.append(MarkdownIt("commonmark").enable("table").disable(["inline", "text_join"]))
+        # Line endings and NUL characters are normalised by _normalized (markdown-it's own rule does
+        # it with a regex substitution for every line of the document).
+        _PARSER.append(MarkdownIt("commonmark").enable("table").disable(["inline", "text_join", "normalize"]))
     return _PARSER[0]
+
+
+def _normalized(text: str) -> str:
+    """What CommonMark parses: CR LF and lone CR made LF, NUL made U+FFFD."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in text:
+        text = text.replace("\0", "\ufffd")
+    return text
 
 
 class _Walker:
@@ -232,7 +243,7 @@ class _Walker:
 
     def run(self) -> DocFacts:
         try:
-            self.tokens = _block_parser().parse(self.text)
+            self.tokens = _block_parser().parse(_normalized(self.text))
         except Exception as exc:  # markdown-it does not fail on text, but never let it escape
             self.out.diagnostics.append(
                 Diagnostic("SD019", "error", f"document could not be parsed as markdown: {exc}", self.span(1))

@@ -93,7 +93,7 @@ class SqlSource:
         self._ascii = self.b.isascii()
         self._has_quoted_name = b'"' in self.b
         self.has_line_comment = b"--" in self.b
-        self._mentions: dict[re.Pattern[bytes], bool] = {}
+        self._lower: bytes | None = None
 
     # -- positions -------------------------------------------------------------------------
 
@@ -109,13 +109,12 @@ class SqlSource:
         chars = offset - start if self._ascii else len(self.b[start:offset].decode("utf-8", errors="replace"))
         return Span(self.file, self.line + idx, self.col + chars)
 
-    def mentions(self, pattern: re.Pattern[bytes]) -> bool:
-        """Whether ``pattern`` occurs anywhere in the block (searched once per pattern): a cheap
-        way to skip searching each statement for something the block never says."""
-        found = self._mentions.get(pattern)
-        if found is None:
-            found = self._mentions[pattern] = pattern.search(self.b) is not None
-        return found
+    def mentions(self, word: bytes) -> bool:
+        """Whether the lower-case ``word`` occurs anywhere in the block, in any case: a cheap way
+        to skip searching each statement for something the block never says."""
+        if self._lower is None:
+            self._lower = self.b.lower()
+        return word in self._lower
 
     def line_offset(self, index: int) -> int:
         """Byte offset of the start of line ``index`` (0-based) of the block."""

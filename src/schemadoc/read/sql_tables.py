@@ -291,7 +291,7 @@ def _ref(stmt: Stmt, con: Json, at: int, stop: int) -> RefFact:
     src = stmt.src
     if (
         (del_code in (None, "a") or upd_code in (None, "a"))
-        and src.mentions(_NO_ACTION)
+        and src.mentions(b"action")
         and _NO_ACTION.search(src.b, at, stop)
     ):
         _, end = stmt.src.item_end(at, stop)
