@@ -701,3 +701,15 @@ def test_crlf_and_cr_documents_read_like_lf(newline: str) -> None:
 def test_nul_characters_do_not_stop_the_reader() -> None:
     facts = read_markdown(_ENDINGS_DOC.replace("Customer orders.", "Customer\0orders."), file="doc.md")
     assert set(columns_of(facts, "orders")) == {"id", "note"}
+
+
+def test_unicode_line_separators_do_not_shift_positions() -> None:
+    # U+2028 and form feeds are not line ends in markdown; positions after them stay right.
+    doc = (
+        "# S\n\nSome text\u2028with a separator\x0cand a form feed.\n\n- item\n\n"
+        "  ```sql\n  CREATE TABLE t (id int PRIMARY KEY, note text);\n  ```\n"
+    )
+    facts = read_markdown(doc, file="doc.md")
+    (table,) = facts.tables
+    assert (table.span.line, table.span.col) == (8, 3)
+    assert [(c.name, c.span.line, c.span.col) for c in table.columns] == [("id", 8, 19), ("note", 8, 39)]

@@ -233,7 +233,9 @@ class _Walker:
     def __init__(self, text: str, file: str) -> None:
         self.text = text
         self.file = file
-        self.lines = text.splitlines()
+        # Lines as markdown-it counts them: only LF, CR LF and CR end a line (str.splitlines also
+        # breaks at U+2028, form feeds and others, which would shift every line number after them).
+        self.lines = _normalized(text).split("\n")
         self.out = DocFacts()
         self.stack: list[Section] = [Section(level=0, title="")]
         self.para_label: str | None = None

@@ -211,7 +211,7 @@ def read_mermaid(text: str, *, file: str, line: int, col_offset: int = 0) -> Doc
     """Facts stated by the body of a mermaid fence. ``line`` is the document line of the
     body's first line; ``col_offset`` is the fence's indentation."""
     facts = DocFacts()
-    lines = text.splitlines()
+    lines = text.split("\n")  # markdown-it ends lines at LF only; splitlines() breaks at U+2028 too
     first = _first_statement(lines)
     if first is None:
         return facts

@@ -184,7 +184,7 @@ def read_relations(text: str, *, file: str, line: int, col_offset: int = 0) -> D
     """One :class:`TableFact` (source ``"relations"``) per relation line. ``line`` is the
     document line of the text's first line; ``col_offset`` its indentation."""
     facts = DocFacts()
-    for idx, raw in enumerate(text.splitlines()):
+    for idx, raw in enumerate(text.split("\n")):  # line numbers as markdown-it counts them
         stripped = raw.strip()
         if not stripped or _COMMENT_RE.match(stripped):
             continue
