@@ -89,8 +89,7 @@ def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
     raise fail(
         "SD601",
         f"database {dbname} already holds objects that differ from the document ({shown}); up never alters or drops them",
-        hint="build into an empty database (--database NAME), or use `schemadoc verify` to see the drift "
-        "(`schemadoc plan` will migrate it)",
+        hint="build into an empty database (--database NAME), or use `schemadoc verify` to see the drift",
     )
 
 
