@@ -32,6 +32,8 @@ def _quick_init(cls: type[_T]) -> type[_T]:
     env: dict[str, Any] = {}
     params: list[str] = []
     body: list[str] = []
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: __post_init__ is not supported")
     for f in fields(cls):  # type: ignore[arg-type]
         if f.default_factory is not MISSING or not f.init:
             raise TypeError(f"{cls.__name__}.{f.name}: only plain fields and defaults are supported")
@@ -42,7 +44,6 @@ def _quick_init(cls: type[_T]) -> type[_T]:
             env[f"_default_{f.name}"] = f.default
             params.append(f"{f.name}=_default_{f.name}")
         body.append(f"    _set_{f.name}(self, {f.name})")
-    assert not hasattr(cls, "__post_init__")
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
     exec(source, env)  # the source is made above from the class's own field names only
     init = env["__init__"]
