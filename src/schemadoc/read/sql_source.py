@@ -40,6 +40,10 @@ _OPENERS = frozenset(b"([")
 _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
 _NEEDS_TOKENS = re.compile(rb"""['"$]|--|/\*""")
+_WORD_NUM_PAREN = re.compile(
+    rb"(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+    rb"|(?P<open>\()|(?P<close>\))"
+)
 _WHITESPACE = re.compile(rb"\s+")
 _SKIP = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]|--|/\*")
@@ -253,6 +257,19 @@ class SqlSource:
         """The first token at paren depth 0 in the range whose lower-case word is one of ``words``."""
         depth = 0
         wanted = set(words)
+        stop = len(self.b) if end is None else min(end, len(self.b))
+        if _NEEDS_TOKENS.search(self.b, start, stop) is None:
+            # No strings, quoted names, dollar quotes or comments: words, numbers and parentheses
+            # are all that matter, and a regex finds them without building every token.
+            for m in _WORD_NUM_PAREN.finditer(self.b, start, stop):
+                kind = m.lastgroup
+                if kind == "open":
+                    depth += 1
+                elif kind == "close":
+                    depth -= 1
+                elif kind == "word" and depth == 0 and m.group().lower().decode("utf-8", "replace") in wanted:
+                    return Tok("word", m.start(), m.end())
+            return None
         for tok in self.tokens(start, end):
             if tok.kind == "p":
                 c = self.b[tok.start]

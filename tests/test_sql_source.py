@@ -1,0 +1,71 @@
+"""SqlSource: finding keywords at paren depth 0 gives the same answer with or without quoting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from schemadoc.read.sql_source import SqlSource, Tok
+
+
+def _by_tokens(src: SqlSource, start: int, end: int, *words: str) -> Tok | None:
+    """The reference: walk every token, as the reader does when the range holds quotes."""
+    depth = 0
+    for tok in src.tokens(start, end):
+        if tok.kind == "p" and src.b[tok.start] in b"()":
+            depth += 1 if src.b[tok.start] == 0x28 else -1
+        elif depth == 0 and src.word(tok) in words:
+            return tok
+    return None
+
+
+PLAIN = [
+    ("CREATE INDEX i ON t (a, (lower(b))) WHERE a > 0", "WHERE a > 0"),
+    ("CREATE INDEX i ON t (x) where (y IS NOT NULL)", "where (y IS NOT NULL)"),
+    ("CREATE INDEX i ON t USING gin (v) WHERE n > 1.5e-3 AND m < .5", "WHERE n > 1.5e-3 AND m < .5"),
+    ("CREATE INDEX i ON t (a) INCLUDE (where_col) WHERE t.wherever = 1", "WHERE t.wherever = 1"),
+    ("CREATE INDEX i ON t ((coalesce(a, 1))) WHERE (a) IN (1e5, 2)", "WHERE (a) IN (1e5, 2)"),
+    ("CREATE INDEX é ON tëst (ñame) WHERE ñame > 0", "WHERE ñame > 0"),
+    ("CREATE INDEX i ON t (a, (b where c))", None),
+]
+QUOTED = [
+    "CREATE INDEX i ON t (a) WHERE x = 'where' AND y = \"where\"",
+    "CREATE INDEX i ON t (a) /* where */ WHERE b -- where\n > 0",
+    "CREATE INDEX i ON t (a) WHERE b = $$where$$",
+]
+
+
+@pytest.mark.parametrize(("text", "tail"), PLAIN)
+def test_find_word_without_quotes_needs_no_tokens(
+    text: str, tail: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = SqlSource(text, file="doc.md", line=1)
+    start = text.index("(")
+    expected = _by_tokens(src, start, len(src.b), "where")
+
+    def no_tokens(*_: object) -> Iterator[Tok]:
+        raise AssertionError("the token walk is not needed here")
+
+    monkeypatch.setattr(src, "tokens", no_tokens)
+    found = src.find_word(start, len(src.b), "where")
+    assert found == expected
+    if tail is None:
+        assert found is None
+    else:
+        assert found is not None and src.b[found.start :].decode() == tail
+
+
+@pytest.mark.parametrize("text", QUOTED)
+def test_find_word_with_quotes_or_comments_walks_tokens(text: str) -> None:
+    src = SqlSource(text, file="doc.md", line=1)
+    found = src.find_word(0, None, "where")
+    assert found == _by_tokens(src, 0, len(src.b), "where")
+    assert found is not None and src.b[found.start : found.end] == b"WHERE"
+
+
+def test_find_word_skips_words_inside_parentheses_and_numbers() -> None:
+    src = SqlSource("DEFAULT (check) 1e5 CHECK (a > 0)", file="doc.md", line=1)
+    tok = src.find_word(0, None, "check")
+    assert tok is not None and src.b[tok.start : tok.end] == b"CHECK"
+    assert src.find_word(0, None, "e5") is None
