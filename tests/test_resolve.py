@@ -334,3 +334,29 @@ def test_key_columns_are_not_null_even_when_stated_nullable() -> None:
     schema, _ = resolve(facts)
     nullable = {c.name: c.nullable for c in schema.tables["public.pairs"].columns}
     assert nullable == {"a": False, "b": False, "c": True}
+
+
+def test_comment_on_a_stand_in_table_is_kept() -> None:
+    from schemadoc.read.facts import CommentFact
+
+    facts = DocFacts()
+    facts.tables.append(
+        TableFact(
+            Name("profiles"),
+            sp(1),
+            "sql",
+            columns=[
+                col("id", "uuid", 2, primary_key=True),
+                col("user_id", "uuid", 3, references=RefFact(Name("users", schema="auth"), ["id"])),
+            ],
+        )
+    )
+    facts.comments += [
+        CommentFact("TABLE", "auth.users", "Supabase's users", sp(10)),
+        CommentFact("COLUMN", "auth.users.id", "the user", sp(11)),
+    ]
+    schema, diags = resolve(facts, stub_missing=True)
+    stub = schema.tables["auth.users"]
+    assert stub.stub and stub.comment == "Supabase's users"
+    assert [(c.name, c.comment) for c in stub.columns] == [("id", "the user")]
+    assert "SD221" not in codes(diags)

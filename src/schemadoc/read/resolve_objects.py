@@ -228,18 +228,25 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
 
 
 def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> None:
-    """Table and column comments were applied as the tables were built; here the ones naming
-    nothing are reported, and views get theirs (the last comment on a view wins)."""
+    """Table and column comments were applied as the tables were built. Here the ones naming
+    nothing are reported, stand-in tables (made after that) get theirs, and so do views; the
+    last comment on an object wins."""
     for cf in r.facts.comments:
         target = cf.target
         if cf.object_type == "COLUMN":
             tname, _, col = target.rpartition(".")
             table = tables.get(r.lookup_written(tname) or "")
-            if not isinstance(table, Table) or r.find_column(table, col) is None:
+            column = r.find_column(table, col) if isinstance(table, Table) else None
+            if table is None or column is None:
                 r.warn("SD221", f"COMMENT ON COLUMN {target}: no such column", cf.span)
+            elif table.stub:
+                tables[table.qname] = table.with_column(replace(column, comment=cf.text))
         elif cf.object_type == "TABLE":
-            if not isinstance(tables.get(r.lookup_written(target) or ""), Table):
+            table = tables.get(r.lookup_written(target) or "")
+            if table is None:
                 r.warn("SD221", f"COMMENT ON TABLE {target}: no such table", cf.span)
+            elif table.stub:
+                tables[table.qname] = replace(table, comment=cf.text)
         elif cf.object_type == "VIEW":
             vq = qualify(target.lower())
             if vq in views:
