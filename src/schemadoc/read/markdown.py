@@ -793,10 +793,10 @@ class _Walker:
                 quote_qualified(f"{table.schema}.{table.text}") if table.schema else quote_ident(table.text)
             )
             sql_text = f"ALTER TABLE {qname} ADD CONSTRAINT {quote_ident(name)} {definition};"
-            facts = self.call_sql(sql_text, row.line, col)
+            added = self.call_sql(sql_text, row.line, col)
             if sec is not None:
                 sec.constraint_names.add(name)
-                if facts is not None and any(t.foreign_keys for t in facts.tables):
+                if added is not None and any(t.foreign_keys for t in added):
                     for column in sec.parent_refs:
                         column.references = None
                     sec.parent_refs.clear()
@@ -875,19 +875,23 @@ class _Walker:
             return bool(looks(text))
         return _fallback_looks_like_sql(text)
 
-    def call_sql(self, text: str, line: int, col: int, view_name: str | None = None) -> DocFacts | None:
+    def call_sql(
+        self, text: str, line: int, col: int, view_name: str | None = None
+    ) -> list[TableFact] | None:
+        """Read an SQL block straight into the document's facts; returns the table facts it added."""
         reader = _import_reader("sql", "read_sql")
         if reader is None:
             self.note("SD017", "SQL block not read: the SQL reader is not available", line, col, "warning")
             return None
-        facts = cast("DocFacts", reader(text, file=self.file, line=line, col=col, view_name=view_name))
-        self.out.extend(facts)
+        out = self.out
+        tables_before, views_before = len(out.tables), len(out.views)
+        reader(text, file=self.file, line=line, col=col, view_name=view_name, facts=out)
         sec = self.entity_section()
         if sec is not None and sec.entity is not None:
-            for view in facts.views:
+            for view in out.views[views_before:]:
                 if view.name.text.lower() == sec.entity.name.text.lower():
                     sec.is_view = True
-        return facts
+        return out.tables[tables_before:]
 
     def call_reader(self, module: str, name: str, text: str, line: int) -> None:
         reader = _import_reader(module, name)
