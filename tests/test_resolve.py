@@ -360,3 +360,29 @@ def test_comment_on_a_stand_in_table_is_kept() -> None:
     assert stub.stub and stub.comment == "Supabase's users"
     assert [(c.name, c.comment) for c in stub.columns] == [("id", "the user")]
     assert "SD221" not in codes(diags)
+
+
+def test_reference_to_a_missing_column_hints_at_the_columns_there_are() -> None:
+    facts = DocFacts()
+    facts.tables.append(TableFact(Name("a"), sp(1), "sql", columns=[col("id", "int", 2, primary_key=True)]))
+    facts.tables.append(
+        TableFact(
+            Name("b"),
+            sp(4),
+            "sql",
+            columns=[col("a_id", "int", 5, references=RefFact(Name("a"), ["nope"]))],
+        )
+    )
+    _, diags = resolve(facts)
+    (problem,) = [d for d in diags if d.code == "SD106"]
+    assert problem.hint == "its columns are: id" and problem.span == sp(5)
+
+
+def test_closest_type_prefers_the_name_the_word_starts_with() -> None:
+    from schemadoc.types import closest_type
+
+    assert closest_type("biginteger") == "bigint"
+    assert closest_type("boolen") == "boolean"
+    assert closest_type("varchar2") == "varchar"
+    assert closest_type("txt") == "text"
+    assert closest_type("zzzzzz") is None

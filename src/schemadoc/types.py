@@ -169,8 +169,22 @@ def normalize_type(written: str) -> str | None:
 def closest_type(written: str) -> str | None:
     """The known type name closest to a misspelt one, for a "did you mean" hint."""
     word = written.strip().lower().split("(")[0].rstrip("[] ")
-    found = difflib.get_close_matches(word, known_type_names(), n=1, cutoff=0.6)
-    return found[0] if found else None
+    close = difflib.get_close_matches(word, known_type_names(), n=5, cutoff=0.6)
+    if not close:
+        return None
+    # Of the close names, the one that starts the way the word starts: "biginteger" is a
+    # misspelt bigint rather than integer, though integer is fewer edits away.
+    return max(close, key=lambda name: _shared_start(name, word))
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters ``a`` and ``b`` have in common."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def base_type(type_text: str) -> str:

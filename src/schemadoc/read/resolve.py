@@ -1096,7 +1096,12 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
     import difflib
 
     found = difflib.get_close_matches(name.strip('"'), choices, n=1, cutoff=0.5)
-    return f"did you mean {found[0]!r}?" if found else None
+    if found:
+        return f"did you mean {found[0]!r}?"
+    if not choices:
+        return None
+    shown = ", ".join(choices[:8]) + (", ..." if len(choices) > 8 else "")
+    return f"its columns are: {shown}"
 
 
 def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
