@@ -504,7 +504,12 @@ class Resolver:
                 return None
         for c in local:
             if self.find_column(table, c) is None:
-                self.error("SD107", f"foreign key names {table.qname}.{c}, which is not a column", span)
+                self.error(
+                    "SD107",
+                    f"foreign key names {table.qname}.{c}, which is not a column",
+                    span,
+                    _did_you_mean(c, [x.name for x in table.columns]),
+                )
                 return None
         if ref.on_delete is not None:
             self.explicit_delete.add((table.qname, tuple(local)))
