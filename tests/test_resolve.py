@@ -386,3 +386,23 @@ def test_closest_type_prefers_the_name_the_word_starts_with() -> None:
     assert closest_type("varchar2") == "varchar"
     assert closest_type("txt") == "text"
     assert closest_type("zzzzzz") is None
+
+
+def test_statements_on_a_placeholder_table_are_examples_not_errors() -> None:
+    from schemadoc.read.sql import read_sql
+
+    facts = read_sql(
+        "CREATE TABLE shops (id int PRIMARY KEY, updated_at timestamptz);\n"
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+        "CREATE TRIGGER set_updated BEFORE UPDATE ON table_name FOR EACH ROW EXECUTE FUNCTION touch();\n"
+        "CREATE INDEX your_table_idx ON your_table (id);\n"
+        "CREATE TRIGGER real_one BEFORE UPDATE ON shopz FOR EACH ROW EXECUTE FUNCTION touch();\n",
+        file="doc.md",
+        line=1,
+    )
+    schema, diags = resolve(facts)
+    found = {(d.code, d.level, d.span.line if d.span else 0): d for d in diags}
+    assert ("SD226", "warning", 3) in found and ("SD226", "warning", 4) in found
+    missing = found[("SD112", "error", 5)]
+    assert missing.hint == "define the table, or fix the table name"
+    assert not schema.triggers and not schema.indexes

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PLACEHOLDER = re.compile(r"(?:your|my|some|example)_table(?:_?name)?|table_?name|tbl_?name", re.IGNORECASE)
 
 
 def singular(word: str) -> str:
@@ -51,3 +52,9 @@ def is_folded_camel(written: str, actual: str) -> bool:
     """True when ``written`` is what PostgreSQL makes of the unquoted ``actual`` (``ownerid``
     for ``ownerId``): the same letters, and ``actual`` has capitals."""
     return written != actual and written == actual.lower() and actual != actual.lower()
+
+
+def is_placeholder(name: str) -> bool:
+    """``table_name``, ``your_table``: a name that stands for any table in an example statement
+    (``CREATE TRIGGER ... ON table_name``), not a table of the schema."""
+    return _PLACEHOLDER.fullmatch(name) is not None

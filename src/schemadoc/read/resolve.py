@@ -31,7 +31,7 @@ from schemadoc.model import (
 from schemadoc.read import resolve_objects
 from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
 from schemadoc.read.infer import index_from_name, type_from_name
-from schemadoc.read.names import column_key, entity_key, is_folded_camel, snake
+from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
 from schemadoc.sqlnames import quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
@@ -688,6 +688,16 @@ class Resolver:
                 named.setdefault(ix.name, ix)
         for ix in self.facts.indexes:
             table_q = self.lookup(ix.table)
+            if (table_q is None or table_q not in self.tables) and is_placeholder(ix.table.text):
+                self.warn(
+                    "SD226",
+                    f"index {ix.name or ''} is on {ix.table}, a placeholder: read as an example, not built".replace(
+                        "index  ", "index "
+                    ),
+                    ix.span,
+                    "write the real table's name to have the index built",
+                )
+                continue
             if table_q is None or table_q not in self.tables:
                 self.error(
                     "SD109",

@@ -22,6 +22,7 @@ from schemadoc.model import (
     qualify,
 )
 from schemadoc.read.facts import Name
+from schemadoc.read.names import is_placeholder
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver
@@ -168,11 +169,20 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
             continue
         table = r.lookup(tf.table) or _view_named(r, tf.table)  # INSTEAD OF triggers sit on views
         if table is None:
-            r.error(
-                "SD112",
-                f"trigger {tf.name} is on table {tf.table}, which the document never defines",
-                tf.span,
-            )
+            if is_placeholder(tf.table.text):
+                r.warn(
+                    "SD226",
+                    f"trigger {tf.name} is on {tf.table}, a placeholder: read as an example, not built",
+                    tf.span,
+                    "write the real table's name to have the trigger built",
+                )
+            else:
+                r.error(
+                    "SD112",
+                    f"trigger {tf.name} is on table {tf.table}, which the document never defines",
+                    tf.span,
+                    "define the table, or fix the table name",
+                )
             continue
         if tf.function is None:
             r.warn("SD219", f"trigger {tf.name} names no function; not built", tf.span)
