@@ -156,3 +156,13 @@ def test_help_everywhere() -> None:
     for args in ([], ["check"], ["sql"], ["up"], ["verify"], ["server"]):
         code, out, _ = run(*args, "--help")
         assert code == 0 and "usage: schemadoc" in out
+
+
+def test_no_schema_says_what_was_set_aside(tmp_path: Path) -> None:
+    doc = write(
+        tmp_path,
+        "# Plans\n\n## Future work\n\n```sql\nCREATE TABLE later (id int);\n```\n",
+    )
+    code, _, err = run("check", str(doc))
+    assert code == 2 and "no tables found" in err
+    assert f"set aside: {doc}:5:1: SQL block not read: it is under 'Future work'" in err

@@ -713,3 +713,16 @@ def test_unicode_line_separators_do_not_shift_positions() -> None:
     (table,) = facts.tables
     assert (table.span.line, table.span.col) == (8, 3)
     assert [(c.name, c.span.line, c.span.col) for c in table.columns] == [("id", 8, 19), ("note", 8, 39)]
+
+
+def test_an_unclosed_backtick_is_not_part_of_a_name() -> None:
+    facts = read(
+        """
+        ## `users
+
+        | Column | Type |
+        |---|---|
+        | `id | int |
+        """
+    )
+    assert set(columns_of(facts, "users")) == {"id"}

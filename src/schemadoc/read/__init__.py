@@ -18,6 +18,10 @@ STYLES_HINT = (
 )
 
 
+# Notes about blocks the readers set aside: outside a table section, under a "Future" heading.
+_UNREAD_BLOCK_CODES = frozenset({"SD011", "SD015"})
+
+
 def load_text(path: Path) -> str:
     """The text of a document, or a clear error (exit 2) when it cannot be one."""
     if not path.exists():
@@ -106,5 +110,12 @@ def read_documents(
         if named:
             shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
             message += f" (it names {len(named)} table(s): {shown}, but gives the columns of none)"
+        # Warnings, and blocks that looked like schema but were set aside, say why there is nothing.
+        why = [
+            d for d in diags if (d.level == "warning" or d.code in _UNREAD_BLOCK_CODES) and d.span is not None
+        ]
+        if why:
+            shown = "; ".join(f"{d.span}: {d.message}" for d in why[:3])
+            message += f"; set aside: {shown}" + (f"; and {len(why) - 3} more" if len(why) > 3 else "")
         raise fail("SD023", message, span=Span(str(paths[0]), 1, 1), hint=STYLES_HINT)
     return schema, diags

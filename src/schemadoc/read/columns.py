@@ -604,7 +604,7 @@ def _column_from_cells(
     name_text, markers = _strip_markers(unwrap(name_raw))
     name_col = row.cells[roles["name"]].col if roles.get("name", 99) < len(row.cells) else 1
     span = Span(file, row.line, name_col)
-    name_text = name_text.strip().strip("*").strip()
+    name_text = name_text.strip().strip("*").strip().strip("`")  # an unclosed backtick is a typo
     if not name_text or not is_identifier(name_text) or "." in name_text:
         out.diagnostics.append(
             Diagnostic(

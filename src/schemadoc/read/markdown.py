@@ -930,7 +930,8 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
         candidate = spans[0].group(2).strip()
     else:
         plain = unwrap(rest)
-        candidate = _CANDIDATE_END.split(plain.strip())[0].strip()
+        # A backtick left unclosed ("## `users") is a typo, not part of the name.
+        candidate = _CANDIDATE_END.split(plain.strip())[0].strip().strip("`")
         if " " in candidate:
             return None
     is_call = candidate.endswith(")")
