@@ -166,3 +166,25 @@ def test_no_schema_says_what_was_set_aside(tmp_path: Path) -> None:
     code, _, err = run("check", str(doc))
     assert code == 2 and "no tables found" in err
     assert f"set aside: {doc}:5:1: SQL block not read: it is under 'Future work'" in err
+
+
+def test_a_bug_is_one_line_with_its_own_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from schemadoc import cli
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("resolver exploded")
+
+    monkeypatch.setattr("schemadoc.read.read_documents", broken)
+    monkeypatch.delenv("SCHEMADOC_DEBUG", raising=False)
+    doc = write(tmp_path, "# T\n\n```sql\nCREATE TABLE a (id int);\n```\n")
+    assert cli.main(["check", str(doc)]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: resolver exploded" in err and "Traceback" not in err
+    assert cli.main(["check", "--format", "json", str(doc)]) == cli.EXIT_INTERNAL
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] is False and payload["diagnostics"][0]["code"] == "SD900"
+    monkeypatch.setenv("SCHEMADOC_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["check", str(doc)])

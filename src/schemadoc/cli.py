@@ -2,7 +2,7 @@
 
 Exit codes: 0 all good; 1 the check found problems (document errors, drift, broken promises);
 2 bad usage or unreadable input (including unreachable servers); 3 reserved for plans that need a
-destructive step that was not allowed.
+destructive step that was not allowed; 70 an internal error (a schemadoc bug).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted
 from schemadoc.model import Schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a schemadoc bug
 
 # Read errors that mean "this input cannot be read as written": exit 2, like a missing file.
 _INPUT_ERRORS = {"SD001", "SD104", "SD106", "SD107", "SD110"}
@@ -343,6 +344,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug in schemadoc: one clear line, not a traceback
+        if os.environ.get("SCHEMADOC_DEBUG"):
+            raise
+        bug = Diagnostic(
+            "SD900",
+            "error",
+            f"internal error: {type(exc).__name__}: {exc}",
+            None,
+            "this is a schemadoc bug; run again with SCHEMADOC_DEBUG=1 to see the traceback, and report it",
+        )
+        if args.format == "json":
+            out.json({"ok": False, "diagnostics": [bug.to_json()]})
+        else:
+            out.diagnostics([bug])
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
