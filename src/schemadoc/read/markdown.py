@@ -231,11 +231,11 @@ def _normalized(text: str) -> str:
 
 class _Walker:
     def __init__(self, text: str, file: str) -> None:
-        self.text = text
+        self.text = _normalized(text)
         self.file = file
         # Lines as markdown-it counts them: only LF, CR LF and CR end a line (str.splitlines also
         # breaks at U+2028, form feeds and others, which would shift every line number after them).
-        self.lines = _normalized(text).split("\n")
+        self.lines = self.text.split("\n")
         self.out = DocFacts()
         self.stack: list[Section] = [Section(level=0, title="")]
         self.para_label: str | None = None
@@ -245,7 +245,7 @@ class _Walker:
 
     def run(self) -> DocFacts:
         try:
-            self.tokens = _block_parser().parse(_normalized(self.text))
+            self.tokens = _block_parser().parse(self.text)
         except Exception as exc:  # markdown-it does not fail on text, but never let it escape
             self.out.diagnostics.append(
                 Diagnostic("SD019", "error", f"document could not be parsed as markdown: {exc}", self.span(1))

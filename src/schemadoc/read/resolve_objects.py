@@ -246,7 +246,7 @@ def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> 
         if cf.object_type == "COLUMN":
             tname, _, col = target.rpartition(".")
             table = tables.get(r.lookup_written(tname) or "")
-            column = r.find_column(table, col) if isinstance(table, Table) else None
+            column = r.find_column(table, col) if table is not None else None
             if table is None or column is None:
                 r.warn("SD221", f"COMMENT ON COLUMN {target}: no such column", cf.span)
             elif table.stub:
