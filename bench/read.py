@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pglast.parser import parse_sql_json
 
@@ -23,16 +24,18 @@ from schemadoc.read import read_documents
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from schema_gen import generated_markdown, generated_sql
 
+T = TypeVar("T")
+
 
 def make_document(n: int) -> tuple[str, str]:
     return generated_markdown(n), generated_sql(n)
 
 
-def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+def best(fn: Callable[[], T], repeat: int) -> tuple[float, T | None]:
     """The shortest of ``repeat`` timed calls, and what the last call returned. The result is kept
     past the timing, so that freeing it is not counted as part of the call."""
     times = []
-    kept: object = None
+    kept: T | None = None
     for _ in range(repeat):
         kept = None
         start = time.perf_counter()
@@ -52,7 +55,8 @@ def main() -> int:
         path.write_text(doc)
         baseline, _ = best(lambda: parse_sql_json(sql), args.repeat)
         ours, last = best(lambda: read_documents([path]), args.repeat)
-    schema, diags = last  # type: ignore[misc]
+    assert last is not None
+    schema, diags = last
     errors = sum(d.level == "error" for d in diags)
     print(
         f"document: {args.tables} tables, {len(doc):,} bytes; read {len(schema.tables)} tables, {errors} errors"
