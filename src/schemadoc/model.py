@@ -55,6 +55,14 @@ def _quick_init(cls: type[_T]) -> type[_T]:
 
 FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 FK_ACTIONS: tuple[FkAction, ...] = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+# PostgreSQL's one-letter action codes, as pg_constraint.confdeltype and the parser's tree give them.
+FK_ACTION_CODES: dict[str, FkAction] = {
+    "a": "NO ACTION",
+    "r": "RESTRICT",
+    "c": "CASCADE",
+    "n": "SET NULL",
+    "d": "SET DEFAULT",
+}
 
 
 @_quick_init

@@ -32,12 +32,12 @@ from psycopg.rows import dict_row, tuple_row
 from schemadoc.diagnostics import fail
 from schemadoc.model import (
     DEFAULT_SCHEMA,
+    FK_ACTION_CODES,
     Check,
     Column,
     Domain,
     Enum,
     Extension,
-    FkAction,
     ForeignKey,
     Function,
     Grant,
@@ -58,13 +58,6 @@ Row = dict[str, Any]
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
 
-_FK_ACTIONS: dict[str, FkAction] = {
-    "a": "NO ACTION",
-    "r": "RESTRICT",
-    "c": "CASCADE",
-    "n": "SET NULL",
-    "d": "SET DEFAULT",
-}
 _IDENTITY: dict[str, Literal["ALWAYS", "BY DEFAULT"]] = {"a": "ALWAYS", "d": "BY DEFAULT"}
 _VOLATILITY: dict[str, Literal["VOLATILE", "STABLE", "IMMUTABLE"]] = {
     "v": "VOLATILE",
@@ -299,8 +292,8 @@ class _Catalog:
                         cols,
                         f"{ref_schema}.{ref_table}",
                         tuple(ref_names) if ref_names is not None else self.names(ref_relid, confkey),
-                        _FK_ACTIONS[on_delete],
-                        _FK_ACTIONS[on_update],
+                        FK_ACTION_CODES[on_delete],
+                        FK_ACTION_CODES[on_update],
                         match_type == "f",
                         deferrable,
                         deferred,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemadoc.model import Check, FkAction
+from schemadoc.model import FK_ACTION_CODES, Check, FkAction
 from schemadoc.read.facts import ColumnFact, RefFact, TableFact
 from schemadoc.read.sql_nodes import (
     Json,
@@ -15,14 +15,6 @@ from schemadoc.read.sql_nodes import (
     type_text,
     unwrap,
 )
-
-_FK_ACTIONS: dict[str, FkAction] = {
-    "a": "NO ACTION",
-    "r": "RESTRICT",
-    "c": "CASCADE",
-    "n": "SET NULL",
-    "d": "SET DEFAULT",
-}
 
 
 def read_create_table(stmt: Stmt, node: Json) -> None:
@@ -268,7 +260,7 @@ def _action(code: str | None, stated_no_action: bool) -> FkAction | None:
     if not code or code == "a":
         # NO ACTION is the default: report it only when the statement says so.
         return "NO ACTION" if stated_no_action else None
-    return _FK_ACTIONS.get(code)
+    return FK_ACTION_CODES.get(code)
 
 
 # A literal, a name or a call without arguments, maybe with a cast, followed by the end of the item.
