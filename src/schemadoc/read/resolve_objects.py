@@ -286,7 +286,7 @@ def _grants(
             elif word == "ALL FUNCTIONS":
                 targets += [("FUNCTION", f.signature) for f in functions.values() if f.schema == schema]
             elif gf.object_type == "TABLE":
-                tq = r.lookup(Name(obj.split(".")[-1], obj.split(".")[0] if "." in obj else None))
+                tq = r.lookup_written(obj)
                 if tq is None:
                     r.warn("SD222", f"GRANT on {obj}: no such table or view", gf.span)
                     continue
