@@ -40,6 +40,7 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
 
     name = f"schemadoc_shadow_{uuid.uuid4().hex[:12]}"
     with connect(maintenance_url, autocommit=True) as admin:
+        roles_before = _role_names(admin)
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = with_database(maintenance_url, name)
     try:
@@ -50,20 +51,37 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
     finally:
         with connect(maintenance_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            # roles belong to the whole server: those the scratch build created go with it
+            for role in sorted(_role_names(admin) - roles_before):
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-def structure_drift(target_url: str, shadow_maintenance_url: str, doc: Schema) -> list[Diagnostic]:
-    """Every structural difference between a live database and the document."""
+def _role_names(conn: Any) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles").fetchall()}
+
+
+def structure_drift(
+    target_url: str, shadow_maintenance_url: str, doc: Schema, *, comments: bool = False
+) -> list[Diagnostic]:
+    """Every structural difference between a live database and the document. The document
+    is built in a scratch database on the server of ``shadow_maintenance_url`` and both
+    sides are read with the same catalog queries. ``comments``: list each description that
+    differs from its comment instead of one line per table."""
     from schemadoc.compare.diff import diff_schemas
-    from schemadoc.pg.connect import connect
+    from schemadoc.pg.connect import connect, server_version
     from schemadoc.pg.introspect import introspect
 
     with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags), connect(shadow_url) as conn:
         expected = introspect(conn)
+        shadow_version = server_version(conn)
     with connect(target_url) as conn:
         conn.read_only = True
         actual = introspect(conn)
-    return [d for d in diags if d.level != "note"] + diff_schemas(expected, actual, doc=doc)
+        target_version = server_version(conn)
+    drift = diff_schemas(
+        expected, actual, doc=doc, comments=comments, versions=(shadow_version, target_version)
+    )
+    return [d for d in diags if d.level != "note"] + drift
 
 
 def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:

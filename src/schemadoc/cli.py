@@ -200,8 +200,11 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     if not url:
         out.err.write("schemadoc: verify needs --database-url URL (or DATABASE_URL)\n")
         return EXIT_USAGE
-    with shadow_server(args.shadow_url, args.data_dir) as shadow:
-        drift = structure_drift(url, shadow, schema)
+    with shadow_server(args.shadow_url, args.data_dir, target_url=url) as shadow:
+        drift = structure_drift(url, shadow.url, schema, comments=args.comments)
+        if shadow.note is not None:
+            drift.append(shadow.note)
+        shadow_place = "target" if shadow.on_target else ("given" if args.shadow_url else "embedded")
     report = None
     if not args.structure:
         report = verify_behaviour(url, schema, out.progress("verifying promises"))
@@ -211,6 +214,7 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
         out.json(
             {
                 "database": redact(url),
+                "shadow": shadow_place,
                 "drift": [d.to_json() for d in drift if d.level == "error"],
                 "promises": report.to_json() if report else None,
                 "diagnostics": [d.to_json() for d in all_diags],
@@ -218,7 +222,8 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
             }
         )
         return code
-    out.diagnostics(all_diags)
+    # notes of the comparison itself are shown; the reader's notes only by `check -v`
+    out.diagnostics([d for d in all_diags if d.level != "note" or d in drift], show_notes=True)
     n_drift = sum(d.level == "error" for d in drift)
     out.line(f"structure: {'no drift' if n_drift == 0 else f'{n_drift} difference(s)'} ({redact(url)})")
     if report is not None:
@@ -311,7 +316,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _db(p)
     p.add_argument("--structure", action="store_true", help="only compare structure; do not probe promises")
-    p.add_argument("--shadow-url", help="server for the scratch database (default: the embedded server)")
+    p.add_argument(
+        "--shadow-url",
+        help="server for the scratch database the document is built in "
+        "(default: the target's own server; the embedded one when the role cannot create databases)",
+    )
+    p.add_argument(
+        "--comments",
+        action="store_true",
+        help="list every description that differs from its comment (default: one line per table)",
+    )
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("server", help="manage the embedded PostgreSQL server")

@@ -21,6 +21,8 @@ class Diagnostic:
     span: Span | None = None
     hint: str | None = None
     related: tuple[Span, ...] = field(default=())  # other places involved (e.g. the first definition)
+    # the object a diagnostic is about, for grouping ("public.papers"); not part of its identity
+    subject: str | None = field(default=None, compare=False)
 
     def render(self) -> str:
         where = str(self.span) if self.span else "schemadoc"

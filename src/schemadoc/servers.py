@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemadoc.diagnostics import Diagnostic
+
 
 def data_dir_path(data_dir: str | None) -> Path:
     """The embedded server's data directory: ``--data-dir``, or the default ``.schemadoc``."""
@@ -66,13 +68,51 @@ def server(
         )
 
 
+@dataclass(frozen=True)
+class Shadow:
+    """Where scratch ("shadow") databases are built: a URL of that server, and a note for
+    the report when it is not the target's own server."""
+
+    url: str
+    on_target: bool
+    note: Diagnostic | None = None
+
+
+def can_create_database(url: str) -> bool:
+    """Whether the role of ``url`` may create databases on its server."""
+    from schemadoc.pg.connect import connect
+
+    with connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT rolsuper OR rolcreatedb FROM pg_catalog.pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
-def shadow_server(shadow_url: str | None, data_dir: str | None) -> Iterator[str]:
-    """A maintenance URL of the server where shadow databases are built."""
+def shadow_server(
+    shadow_url: str | None, data_dir: str | None, *, target_url: str | None = None
+) -> Iterator[Shadow]:
+    """The server where shadow databases are built: ``--shadow-url`` when given, else the
+    target's own server (same version, extensions and roles), else -- when the target's role
+    cannot create databases -- the embedded server, with a note saying so."""
     if shadow_url:
-        yield shadow_url
+        yield Shadow(shadow_url, on_target=False)
+        return
+    if target_url and can_create_database(target_url):
+        yield Shadow(target_url, on_target=True)
         return
     from schemadoc.pg.server import embedded
 
+    note = None
+    if target_url:
+        note = Diagnostic(
+            "SD370",
+            "note",
+            "the scratch database is built on schemadoc's embedded server, because the target's role "
+            "cannot create databases; what only one of the two server versions can have is not compared",
+            None,
+            "give --shadow-url of a server like the target's, or a role with CREATEDB",
+        )
     with embedded(data_dir_path(data_dir)) as srv:
-        yield srv.url("postgres")
+        yield Shadow(srv.url("postgres"), on_target=False, note=note)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pglast import ast, parse_sql
@@ -108,6 +108,9 @@ SCHEMA_EXTRA = "SD360"
 COMMENT_CHANGED = "SD361"
 EXTENSION_SCHEMA = "SD362"
 GRANT_OPTION = "SD363"
+COMMENTS_SUMMARY = "SD364"
+INDEX_INFERRED = "SD365"
+ENUM_ORDER_UNSTATED = "SD366"
 
 DRIFT: Level = "error"
 COMMENT_LEVEL: Level = "warning"  # a missing comment does not change behaviour
@@ -115,11 +118,25 @@ COMMENT_LEVEL: Level = "warning"  # a missing comment does not change behaviour
 T = TypeVar("T")
 
 
-def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None) -> list[Diagnostic]:
+def diff_schemas(
+    expected: Schema,
+    actual: Schema,
+    *,
+    doc: Schema | None = None,
+    comments: bool = False,
+    versions: tuple[int, int] | None = None,
+) -> list[Diagnostic]:
     """Every difference between ``expected`` (what the document builds) and ``actual``
     (the live database), sorted. ``doc`` is the model read from the document; its
-    source spans are attached to the diagnostics."""
+    source spans are attached to the diagnostics, and what it did not state (a column's
+    type, an index's columns taken from its name) is not held against the database.
+
+    ``comments``: list every description that differs from its comment; by default they
+    are summed up per table. ``versions``: the server versions (``server_version_num``) of
+    the two sides when they differ; what only the newer one can have is not drift."""
     spans = DocSpans(doc)
+    if versions is not None and min(versions) != max(versions):
+        expected, actual = (_within_version(s, min(versions)) for s in (expected, actual))
     out: list[Diagnostic] = []
     out += diff_schema_names(expected, actual)
     out += diff_extensions(expected, actual, spans)
@@ -136,7 +153,59 @@ def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None)
     out += diff_triggers(expected, actual, spans, one_sided)
     out += diff_policies(expected, actual, spans, one_sided)
     out += diff_grants(expected, actual, spans)
+    if not comments:
+        out = _summarise_comments(out, actual)
     return sorted_diagnostics(out)
+
+
+# Privileges a server version introduced: a grant of one is not drift against an older server.
+_PRIVILEGE_SINCE = {"MAINTAIN": 170000}
+
+
+def _within_version(schema: Schema, version: int) -> Schema:
+    """``schema`` without what a server of ``version`` cannot hold."""
+    grants = tuple(g for g in schema.grants if _PRIVILEGE_SINCE.get(g.privilege.upper(), 0) <= version)
+    return replace(schema, grants=grants)
+
+
+def _summarise_comments(diags: list[Diagnostic], actual: Schema) -> list[Diagnostic]:
+    """Description-vs-comment differences as one line per table (or view, function...).
+    A database that holds no comment at all was not documented with COMMENT ON: its
+    missing comments are a note, not a warning."""
+    comment_diags = [d for d in diags if d.code == COMMENT_CHANGED]
+    if not comment_diags:
+        return diags
+    rest = [d for d in diags if d.code != COMMENT_CHANGED]
+    has_comments = _any_comment(actual)
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in comment_diags:
+        groups.setdefault(d.subject or "", []).append(d)
+    for subject, found in sorted(groups.items()):
+        spans = sorted(d.span for d in found if d.span)
+        level: Level = COMMENT_LEVEL if has_comments else "note"
+        why = "" if has_comments else " (the database holds no comments at all)"
+        rest.append(
+            Diagnostic(
+                COMMENTS_SUMMARY,
+                level,
+                f"{subject}: {len(found)} description(s) differ from the database's comments{why}",
+                spans[0] if spans else None,
+                "run verify with --comments to list each one",
+                subject=subject,
+            )
+        )
+    return rest
+
+
+def _any_comment(schema: Schema) -> bool:
+    for t in schema.tables.values():
+        if t.comment is not None or any(c.comment is not None for c in t.columns):
+            return True
+    return (
+        any(v.comment is not None for v in schema.views.values())
+        or any(f.comment is not None for f in schema.functions.values())
+        or any(i.comment is not None for i in schema.indexes.values())
+    )
 
 
 def _relations(schema: Schema) -> set[str]:
@@ -158,6 +227,24 @@ class DocSpans:
 
     def _table(self, qname: str) -> Table | None:
         return self.doc.tables.get(qname) if self.doc else None
+
+    def type_stated(self, qname: str, name: str) -> bool:
+        """False when the document gave the column no type (the type was derived)."""
+        t = self._table(qname)
+        c = t.column(name) if t else None
+        return c is None or not c.type_inferred
+
+    def index_inferred(self, qname: str) -> bool:
+        """True when the document named the index but its columns were taken from the name."""
+        i = self.doc.indexes.get(qname) if self.doc else None
+        return i is not None and i.inferred
+
+    def stated_extension(self, name: str) -> bool:
+        return self.doc is not None and name in self.doc.extensions
+
+    def enum_labels(self, qname: str) -> tuple[str, ...] | None:
+        e = self.doc.enums.get(qname) if self.doc else None
+        return e.labels if e else None
 
     def column(self, qname: str, name: str) -> Span | None:
         t = self._table(qname)
@@ -351,7 +438,11 @@ def diff_extensions(expected: Schema, actual: Schema, spans: DocSpans) -> list[D
                 )
             )
         elif e is None:
-            out.append(_d(EXTENSION_EXTRA, f"extension {name} is installed but not in the document", None))
+            # the document asks for it but the scratch server could not install it
+            if not spans.stated_extension(name):
+                out.append(
+                    _d(EXTENSION_EXTRA, f"extension {name} is installed but not in the document", None)
+                )
         elif e.schema != a.schema:
             out.append(
                 _d(
@@ -372,11 +463,20 @@ def diff_enums(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagno
         elif e is None:
             out.append(_d(ENUM_EXTRA, f"enum {qname} is in the database but not in the document", None))
         else:
-            out += diff_enum_labels(e, a, spans.enum(qname))
+            written = spans.enum_labels(qname)
+            out += diff_enum_labels(e, a, spans.enum(qname), order_stated=not _sorted_listing(written))
     return out
 
 
-def diff_enum_labels(expected: Enum, actual: Enum, span: Span | None) -> list[Diagnostic]:
+def _sorted_listing(labels: tuple[str, ...] | None) -> bool:
+    """A document whose labels are in alphabetical order may have been written by a
+    generator that sorts them: it does not state PostgreSQL's order."""
+    return labels is not None and len(labels) > 2 and list(labels) == sorted(labels)
+
+
+def diff_enum_labels(
+    expected: Enum, actual: Enum, span: Span | None, *, order_stated: bool = True
+) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     missing = [lab for lab in expected.labels if lab not in actual.labels]
     extra = [lab for lab in actual.labels if lab not in expected.labels]
@@ -396,14 +496,25 @@ def diff_enum_labels(expected: Enum, actual: Enum, span: Span | None) -> list[Di
     common_e = [lab for lab in expected.labels if lab in actual.labels]
     common_a = [lab for lab in actual.labels if lab in expected.labels]
     if common_e != common_a:
-        out.append(
-            _d(
-                ENUM_LABEL_ORDER,
-                f"enum {expected.qname}: labels are in another order in the database "
-                f"({', '.join(common_a)}; document: {', '.join(common_e)})",
-                span,
+        if order_stated:
+            out.append(
+                _d(
+                    ENUM_LABEL_ORDER,
+                    f"enum {expected.qname}: labels are in another order in the database "
+                    f"({', '.join(common_a)}; document: {', '.join(common_e)})",
+                    span,
+                )
             )
-        )
+        else:
+            out.append(
+                _d(
+                    ENUM_ORDER_UNSTATED,
+                    f"enum {expected.qname}: the document lists its labels sorted, so their order is not "
+                    f"compared (database order: {', '.join(common_a)})",
+                    span,
+                    level="note",
+                )
+            )
     return out
 
 
@@ -530,17 +641,21 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnost
                 )
             )
     if expected.comment != actual.comment:
-        out.append(_comment_diag(f"table {q}", expected.comment, actual.comment, span))
+        out.append(_comment_diag(f"table {q}", expected.comment, actual.comment, span, f"table {q}"))
     return out
 
 
-def _comment_diag(what: str, expected: str | None, actual: str | None, span: Span | None) -> Diagnostic:
-    return _d(
+def _comment_diag(
+    what: str, expected: str | None, actual: str | None, span: Span | None, subject: str
+) -> Diagnostic:
+    """``subject``: the table (or view, function...) the comment belongs to, for summing up."""
+    return Diagnostic(
         COMMENT_CHANGED,
+        COMMENT_LEVEL,
         f"{what}: comment is {_show(repr(actual) if actual is not None else None)} in the database, "
         f"the document says {_show(repr(expected) if expected is not None else None)}",
         span,
-        level=COMMENT_LEVEL,
+        subject=subject,
     )
 
 
@@ -570,15 +685,20 @@ def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Diagno
     for col in expected.columns:
         other = actual.column(col.name)
         if other is not None:
-            out += diff_column(q, col, other, spans.column(q, col.name))
+            out += diff_column(
+                q, col, other, spans.column(q, col.name), type_stated=spans.type_stated(q, col.name)
+            )
     return out
 
 
-def diff_column(table: str, expected: Column, actual: Column, span: Span | None) -> list[Diagnostic]:
+def diff_column(
+    table: str, expected: Column, actual: Column, span: Span | None, *, type_stated: bool = True
+) -> list[Diagnostic]:
+    """``type_stated`` False: the document gave no type, so any type matches."""
     where = f"column {table}.{expected.name}"
     alter = f"ALTER TABLE {quote_qualified(table)} ALTER COLUMN {quote_ident(expected.name)}"
     out: list[Diagnostic] = []
-    if expected.type != actual.type:
+    if type_stated and expected.type != actual.type:
         out.append(
             _d(
                 COLUMN_TYPE,
@@ -643,7 +763,7 @@ def diff_column(table: str, expected: Column, actual: Column, span: Span | None)
             )
         )
     if expected.comment != actual.comment:
-        out.append(_comment_diag(where, expected.comment, actual.comment, span))
+        out.append(_comment_diag(where, expected.comment, actual.comment, span, f"table {table}"))
     return out
 
 
@@ -894,25 +1014,45 @@ def index_text(i: Index) -> str:
     return text
 
 
+_KEY_ORDER = re.compile(r"\s+(?:ASC|DESC)\b.*$|\s+NULLS\s+(?:FIRST|LAST)\s*$", re.IGNORECASE)
+
+
+def _key_column(key: str) -> str:
+    """An index key without its direction and NULLS placement: ``completed_at DESC`` -> ``completed_at``."""
+    return _KEY_ORDER.sub("", _SPACE.sub(" ", key).strip()).lower()
+
+
+def _loose_meaning(i: Index) -> tuple[object, ...]:
+    """What an index known only by its name promises: a (unique) index on those columns."""
+    return (i.table, frozenset(_key_column(k) for k in i.keys), i.unique)
+
+
 def match_indexes(
-    expected: Sequence[Index], actual: Sequence[Index]
+    expected: Sequence[Index], actual: Sequence[Index], loose: Callable[[Index], bool] = lambda i: False
 ) -> tuple[list[tuple[Index, Index]], list[Index], list[Index]]:
     """Pair indexes by name first, then the rest by definition (an index PostgreSQL
-    named may have another name in a database built by hand)."""
+    named may have another name in a database built by hand). Expected indexes for which
+    ``loose`` is true (columns taken from the name) then pair with any index on the same
+    columns, whatever their direction."""
     by_name, missing, extra = match_by_key(expected, actual, lambda i: i.qname)
     by_meaning, missing, extra = match_by_key(missing, extra, _index_meaning)
-    return by_name + by_meaning, missing, extra
+    strict = [i for i in missing if not loose(i)]
+    by_columns, loose_missing, extra = match_by_key(
+        [i for i in missing if loose(i)], extra, _loose_meaning
+    )
+    return by_name + by_meaning + by_columns, strict + loose_missing, extra
 
 
 def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
     """Indexes, except those on a relation in ``skip`` (one side lacks it)."""
     e_list = [i for i in expected.indexes.values() if i.table not in skip]
     a_list = [i for i in actual.indexes.values() if i.table not in skip]
-    pairs, missing, extra = match_indexes(e_list, a_list)
+    pairs, missing, extra = match_indexes(e_list, a_list, lambda i: spans.index_inferred(i.qname))
     out = [
         _d(
             INDEX_MISSING,
-            f"index {i.qname} is missing from the database: {index_text(i)}",
+            f"index {i.qname} is missing from the database: {index_text(i)}"
+            + (" (columns taken from its name)" if spans.index_inferred(i.qname) else ""),
             spans.index(i),
         )
         for i in missing
@@ -926,7 +1066,19 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[st
         for i in extra
     ]
     for e, a in pairs:
-        if _index_meaning(e) != _index_meaning(a):
+        if spans.index_inferred(e.qname):
+            if _loose_meaning(e) != _loose_meaning(a) or normalize_sql(e.where) != normalize_sql(a.where):
+                out.append(
+                    _d(
+                        INDEX_INFERRED,
+                        f"index {e.qname}: database has {index_text(a)}; the document gives only its name, "
+                        f"from which schemadoc took {index_text(e)}",
+                        spans.index(e),
+                        "write the index definition in the document to compare it exactly",
+                        level="warning",
+                    )
+                )
+        elif _index_meaning(e) != _index_meaning(a):
             out.append(
                 _d(
                     INDEX_CHANGED,
@@ -935,7 +1087,9 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[st
                 )
             )
         if e.comment != a.comment:
-            out.append(_comment_diag(f"index {e.qname}", e.comment, a.comment, spans.index(e)))
+            out.append(
+                _comment_diag(f"index {e.qname}", e.comment, a.comment, spans.index(e), f"table {e.table}")
+            )
     return out
 
 
@@ -1013,7 +1167,7 @@ def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnosti
             )
         )
     if expected.comment != actual.comment:
-        out.append(_comment_diag(f"view {q}", expected.comment, actual.comment, span))
+        out.append(_comment_diag(f"view {q}", expected.comment, actual.comment, span, f"view {q}"))
     return out
 
 
@@ -1061,7 +1215,11 @@ def diff_function(expected: Function, actual: Function, span: Span | None) -> li
                 )
             )
     if expected.comment != actual.comment:
-        out.append(_comment_diag(f"{expected.kind} {sig}", expected.comment, actual.comment, span))
+        out.append(
+            _comment_diag(
+                f"{expected.kind} {sig}", expected.comment, actual.comment, span, f"{expected.kind} {sig}"
+            )
+        )
     return out
 
 

@@ -52,7 +52,7 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     tables = dict(schema.tables)
     _comments(r, tables, views)
     roles: dict[str, Role] = {role.name: role for role in r.facts.roles}
-    grants = _grants(r, tables, sequences, functions)
+    grants = _grants(r, tables, views, sequences, functions)
     for g in grants:
         if g.grantee.lower() not in _BUILTIN_ROLES and g.grantee not in roles:
             roles[g.grantee] = Role(g.grantee, created_by_document=False, span=g.span)
@@ -266,6 +266,7 @@ def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> 
 def _grants(
     r: Resolver,
     tables: dict[str, Table],
+    views: dict[str, View],
     sequences: dict[str, Sequence],
     functions: dict[str, Function],
 ) -> list[Grant]:
@@ -276,11 +277,13 @@ def _grants(
             word = obj.upper()
             schema = gf.schema or DEFAULT_SCHEMA
             if word == "ALL TABLES":
+                # PostgreSQL's ALL TABLES IN SCHEMA covers views and materialized views too
                 targets += [
                     ("TABLE", q)
                     for q, t in tables.items()
                     if isinstance(t, Table) and t.schema == schema and not t.stub
                 ]
+                targets += [("TABLE", q) for q, v in views.items() if v.schema == schema]
             elif word == "ALL SEQUENCES":
                 targets += [("SEQUENCE", q) for q, s in sequences.items() if s.schema == schema]
             elif word == "ALL FUNCTIONS":
