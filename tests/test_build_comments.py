@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 
 from schemadoc import actions
+from schemadoc.model import QName
 from schemadoc.pg.introspect import introspect
 from schemadoc.read import read_documents
 
@@ -37,7 +38,7 @@ def test_comments_and_key_columns_on_a_real_database(
     path.write_text(DOC)
     doc, diags = read_documents([path])
     assert not [d for d in diags if d.level == "error"]
-    model = doc.tables["app.customers"]
+    model = doc.tables[QName("app", "customers")]
     expected = {c.name: (c.nullable, c.comment) for c in model.columns}
     assert expected == {
         "id": (False, "the key"),
@@ -48,6 +49,6 @@ def test_comments_and_key_columns_on_a_real_database(
 
     assert actions.build(database_url, doc, maintenance_url=server_url).applied
     with psycopg.connect(database_url) as conn:
-        live = introspect(conn).tables["app.customers"]
+        live = introspect(conn).tables[QName("app", "customers")]
     assert live.comment == model.comment
     assert {c.name: (c.nullable, c.comment) for c in live.columns} == expected

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemadoc.diagnostics import SchemadocError
-from schemadoc.model import Schema
+from schemadoc.model import QName, Schema
 from schemadoc.read import read_documents
 
 
@@ -37,7 +37,7 @@ def test_schema_named_like_a_skipped_section_is_read(tmp_path: Path) -> None:
     )
     schema, errors = _read(tmp_path, doc)
     assert errors == []
-    assert [c.name for c in schema.tables["backup.notes"].columns] == ["id", "body"]
+    assert [c.name for c in schema.tables[QName("backup", "notes")].columns] == ["id", "body"]
 
 
 def test_backups_section_is_still_skipped(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_backups_section_is_still_skipped(tmp_path: Path) -> None:
         "## Backups\n\n```sql\nCREATE TABLE items_copy (id integer);\n```\n"
     )
     schema, _ = _read(tmp_path, doc)
-    assert set(schema.tables) == {"public.items"}
+    assert set(schema.tables) == {QName("public", "items")}
 
 
 def test_diagram_box_of_a_view_is_not_a_table(tmp_path: Path) -> None:
@@ -63,8 +63,8 @@ def test_diagram_box_of_a_view_is_not_a_table(tmp_path: Path) -> None:
     )
     schema, errors = _read(tmp_path, overview, orders, view)
     assert errors == []
-    assert set(schema.tables) == {"public.orders"}
-    assert set(schema.views) == {"public.big_orders"}
+    assert set(schema.tables) == {QName("public", "orders")}
+    assert set(schema.views) == {QName("public", "big_orders")}
 
 
 def test_instead_of_trigger_on_a_view(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ CREATE TRIGGER item_list_ins INSTEAD OF INSERT ON item_list
 """
     schema, errors = _read(tmp_path, doc)
     assert errors == []
-    assert [t.table for t in schema.triggers.values()] == ["public.item_list"]
+    assert [t.table for t in schema.triggers.values()] == [QName("public", "item_list")]
 
 
 def test_unqualified_reference_finds_the_sibling_in_its_own_schema(tmp_path: Path) -> None:
@@ -117,8 +117,8 @@ def test_unqualified_reference_finds_the_sibling_in_its_own_schema(tmp_path: Pat
 """
     schema, errors = _read(tmp_path, doc)
     assert errors == []
-    (fk,) = schema.tables["store.books"].foreign_keys
-    assert fk.ref_table == "store.shelves"
+    (fk,) = schema.tables[QName("store", "books")].foreign_keys
+    assert fk.ref_table == QName("store", "shelves")
 
 
 def test_unqualified_reference_to_a_missing_table_is_still_reported(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_generated_parents_column_alone_makes_no_foreign_key(tmp_path: Path) -> 
     )
     schema, errors = _read(tmp_path, users, events)
     assert errors == []
-    assert schema.tables["public.events"].foreign_keys == ()
+    assert schema.tables[QName("public", "events")].foreign_keys == ()
 
 
 def test_parents_column_without_children_still_references(tmp_path: Path) -> None:
@@ -152,8 +152,8 @@ def test_parents_column_without_children_still_references(tmp_path: Path) -> Non
     )
     schema, errors = _read(tmp_path, doc)
     assert errors == []
-    (fk,) = schema.tables["public.events"].foreign_keys
-    assert fk.ref_table == "public.people"
+    (fk,) = schema.tables[QName("public", "events")].foreign_keys
+    assert fk.ref_table == QName("public", "people")
 
 
 def test_extra_definition_column_gives_a_generated_column(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_extra_definition_column_gives_a_generated_column(tmp_path: Path) -> Non
     )
     schema, errors = _read(tmp_path, doc)
     assert errors == []
-    total = schema.tables["public.lines"].column("total")
+    total = schema.tables[QName("public", "lines")].column("total")
     assert total is not None
     assert total.generated == "(qty)::numeric * price"
     assert total.default is None
@@ -181,8 +181,8 @@ def test_unqualified_sequence_default_outside_public_stays_with_its_table(tmp_pa
         + "| id | integer | nextval('entries_id_seq'::regclass) | false |  |  |  |\n"
     )  # fmt: skip
     schema, _ = _read(tmp_path, doc)
-    audit = schema.tables["audit.entries"].column("id")
-    public = schema.tables["public.entries"].column("id")
+    audit = schema.tables[QName("audit", "entries")].column("id")
+    public = schema.tables[QName("public", "entries")].column("id")
     assert audit is not None and public is not None
     assert audit.default == "nextval('audit.entries_id_seq'::regclass)"
     assert public.default == "nextval('entries_id_seq'::regclass)"
@@ -195,7 +195,7 @@ def test_description_heading_is_the_table_comment(tmp_path: Path) -> None:
         + "| id | integer |  | false |  |  |  |\n"
     )
     schema, _ = _read(tmp_path, doc)
-    assert schema.tables["public.carts"].comment == "Shopping carts\nkept for a week"
+    assert schema.tables[QName("public", "carts")].comment == "Shopping carts\nkept for a week"
 
 
 def test_description_heading_invents_no_table(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_description_heading_invents_no_table(tmp_path: Path) -> None:
         "## bins\n\n| Column | Type |\n|---|---|\n| id | integer |\n"
     )
     schema, _ = _read(tmp_path, doc)
-    assert set(schema.tables) == {"public.bins"}
+    assert set(schema.tables) == {QName("public", "bins")}
 
 
 def test_enum_values_table_with_enum_header(tmp_path: Path) -> None:
@@ -213,8 +213,8 @@ def test_enum_values_table_with_enum_header(tmp_path: Path) -> None:
         "## Types\n\n| Enum | Values |\n|---|---|\n| `task_state` | open, done, dropped |\n"
     )
     schema, _ = _read(tmp_path, doc)
-    assert schema.enums["public.task_state"].labels == ("open", "done", "dropped")
-    state = schema.tables["public.tasks"].column("state")
+    assert schema.enums[QName("public", "task_state")].labels == ("open", "done", "dropped")
+    state = schema.tables[QName("public", "tasks")].column("state")
     assert state is not None and state.type == "task_state"
 
 

@@ -28,6 +28,7 @@ from schemadoc.model import (
     Index,
     Policy,
     PrimaryKey,
+    QName,
     Role,
     Schema,
     Sequence,
@@ -85,7 +86,9 @@ def full_schema(names: Names) -> Schema:
         ),
         primary_key=PrimaryKey(("id",), name="user_pkey"),
         uniques=(Unique(("email",)),),
-        foreign_keys=(ForeignKey(("team_id",), "app.team", ("id",), on_delete="SET NULL", span=span(19)),),
+        foreign_keys=(
+            ForeignKey(("team_id",), QName("app", "team"), ("id",), on_delete="SET NULL", span=span(19)),
+        ),
         comment="People who sign in",
         span=span(10),
     )
@@ -105,7 +108,7 @@ def full_schema(names: Names) -> Schema:
         foreign_keys=(
             ForeignKey(
                 ("owner_id",),
-                "public.user",
+                QName("public", "user"),
                 ("id",),
                 on_delete="CASCADE",
                 deferrable=True,
@@ -130,7 +133,7 @@ def full_schema(names: Names) -> Schema:
         "events_2024",
         columns=event_cols,
         primary_key=PrimaryKey(("id", "at")),
-        partition_of="public.events",
+        partition_of=QName("public", "events"),
         partition_bound="FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
     )
     events_default = Table(
@@ -138,7 +141,7 @@ def full_schema(names: Names) -> Schema:
         "events_default",
         columns=event_cols,
         primary_key=PrimaryKey(("id", "at")),
-        partition_of="public.events",
+        partition_of=QName("public", "events"),
         partition_bound="DEFAULT",
     )
     ticket = Table(
@@ -150,7 +153,7 @@ def full_schema(names: Names) -> Schema:
             Column("team_id", "bigint"),
         ),
         primary_key=PrimaryKey(("no",)),
-        foreign_keys=(ForeignKey(("team_id",), "app.team", ()),),
+        foreign_keys=(ForeignKey(("team_id",), QName("app", "team"), ()),),
     )
     functions = (
         Function(
@@ -205,39 +208,44 @@ def full_schema(names: Names) -> Schema:
         Index(
             "public",
             "user_recent",
-            "public.user",
+            QName("public", "user"),
             ('"createdAt" DESC',),
             where='"odd""name" IS NOT NULL',
             include=("email",),
             comment="Newest first",
         ),
         Index(
-            "app", "team_lower_name", "app.team", ("lower(name)",), unique=True, where="status <> 'archived'"
+            "app",
+            "team_lower_name",
+            QName("app", "team"),
+            ("lower(name)",),
+            unique=True,
+            where="status <> 'archived'",
         ),
-        Index("public", "team_counts_team", "public.team_counts", ("team_id",), unique=True),
-        Index("public", "events_at", "public.events", ("at",)),
-        Index("public", "events_2024_at_idx", "public.events_2024", ("at",)),
-        Index("public", "ticket_code", "public.ticket", ("code",), method="hash"),
+        Index("public", "team_counts_team", QName("public", "team_counts"), ("team_id",), unique=True),
+        Index("public", "events_at", QName("public", "events"), ("at",)),
+        Index("public", "events_2024_at_idx", QName("public", "events_2024"), ("at",)),
+        Index("public", "ticket_code", QName("public", "ticket"), ("code",), method="hash"),
     )
     triggers = (
         Trigger(
             "user_touch",
-            "public.user",
-            "public.touch",
+            QName("public", "user"),
+            QName("public", "touch"),
             timing="BEFORE",
             events=("UPDATE",),
             when="OLD.* IS DISTINCT FROM NEW.*",
         ),
         Trigger(
             "user_email",
-            "public.user",
-            "public.touch()",
+            QName("public", "user"),
+            QName("public", "touch"),
             events=("UPDATE OF email, team_id", "INSERT"),
         ),
         Trigger(
             "team_log",
-            "app.team",
-            "public.log_change",
+            QName("app", "team"),
+            QName("public", "log_change"),
             timing="AFTER",
             events=("INSERT", "DELETE"),
             for_each_row=False,
@@ -245,24 +253,28 @@ def full_schema(names: Names) -> Schema:
         ),
     )
     grants = (
-        Grant("SELECT", "TABLE", "public.user", names.reader),
-        Grant("INSERT", "TABLE", "public.user", names.reader),
-        Grant("SELECT", "TABLE", "app.team", names.reader),
-        Grant("SELECT", "TABLE", "public.b_teams", "public"),
+        Grant("SELECT", "TABLE", QName("public", "user"), names.reader),
+        Grant("INSERT", "TABLE", QName("public", "user"), names.reader),
+        Grant("SELECT", "TABLE", QName("app", "team"), names.reader),
+        Grant("SELECT", "TABLE", QName("public", "b_teams"), "public"),
         Grant("USAGE", "SCHEMA", "app", names.reader),
-        Grant("USAGE", "TYPE", "app.status", names.reader),
+        Grant("USAGE", "TYPE", QName("app", "status"), names.reader),
         Grant("EXECUTE", "FUNCTION", "public.team_size(t bigint DEFAULT 0)", names.reader),
         Grant("EXECUTE", "FUNCTION", "public.archive_team(bigint)", names.writer),
-        Grant("USAGE", "SEQUENCE", "public.ticket_seq", names.writer, with_grant_option=True),
-        Grant("SELECT", "TABLE", "public.ticket", names.preexisting),
+        Grant("USAGE", "SEQUENCE", QName("public", "ticket_seq"), names.writer, with_grant_option=True),
+        Grant("SELECT", "TABLE", QName("public", "ticket"), names.preexisting),
     )
     policies = (
         Policy(
-            "team_members", "app.team", command="SELECT", roles=(names.reader,), using="owner_id IS NOT NULL"
+            "team_members",
+            QName("app", "team"),
+            command="SELECT",
+            roles=(names.reader,),
+            using="owner_id IS NOT NULL",
         ),
         Policy(
             "team_write",
-            "app.team",
+            QName("app", "team"),
             command="UPDATE",
             permissive=False,
             using="true",
@@ -277,7 +289,9 @@ def full_schema(names: Names) -> Schema:
         triggers=keyed(*triggers),
         enums=keyed(Enum("app", "status", ("draft", "live", "archived"), comment="Lifecycle")),
         domains=keyed(Domain("public", "email", "citext", checks=("VALUE ~ '@'",))),
-        sequences=keyed(Sequence("public", "ticket_seq", "integer", owned_by="public.ticket.no")),
+        sequences=keyed(
+            Sequence("public", "ticket_seq", "integer", owned_by=(QName("public", "ticket"), "no"))
+        ),
         extensions=keyed(Extension("citext", span=span(3))),
         roles=keyed(
             Role(names.writer, login=True),
@@ -735,7 +749,7 @@ def test_stand_in_table_says_so_and_applies(database_url: str) -> None:
         "stubs",
         "orders",
         columns=(Column("id", "integer", nullable=False), Column("account_id", "uuid")),
-        foreign_keys=(ForeignKey(("account_id",), "stubs.accounts", ("id",)),),
+        foreign_keys=(ForeignKey(("account_id",), QName("stubs", "accounts"), ("id",)),),
     )
     statements, _ = render_ddl(Schema(tables=keyed(stub, orders)))
     table_sql = next(s.sql for s in statements if s.kind == "table" and "accounts" in s.sql)
@@ -877,7 +891,8 @@ def test_uuid_ossp_left_out_when_only_gen_random_uuid_is_used() -> None:
 def test_nextval_sequence_names(default: str | None, expected: str | None) -> None:
     from schemadoc.write.implicit import nextval_sequence
 
-    assert nextval_sequence(default) == expected
+    found = nextval_sequence(default)
+    assert (f"{found.schema}.{found.name}" if found else None) == expected
 
 
 def test_undeclared_serial_sequences_are_created_and_owned(database_url: str) -> None:

@@ -13,7 +13,7 @@ from psycopg import sql
 
 from schemadoc.compare import diff
 from schemadoc.compare.diff import diff_schemas, match_checks, match_indexes
-from schemadoc.model import Check, Column, ForeignKey, Grant, Index, Schema, Span, Table, Trigger
+from schemadoc.model import Check, Column, ForeignKey, Grant, Index, QName, Schema, Span, Table, Trigger
 from schemadoc.pg.connect import with_database
 from schemadoc.pg.introspect import introspect
 
@@ -201,26 +201,26 @@ def test_checks_match_by_meaning_then_name_then_columns() -> None:
 
 
 def test_indexes_match_by_name_then_definition() -> None:
-    e1 = Index("public", "t_a_idx", "public.t", ("a",))
-    e2 = Index("public", "named", "public.t", ("b",))
-    a1 = Index("public", "t_a_idx1", "public.t", ("a",))
-    a2 = Index("public", "named", "public.t", ("b", "c"))
+    e1 = Index("public", "t_a_idx", QName("public", "t"), ("a",))
+    e2 = Index("public", "named", QName("public", "t"), ("b",))
+    a1 = Index("public", "t_a_idx1", QName("public", "t"), ("a",))
+    a2 = Index("public", "named", QName("public", "t"), ("b", "c"))
     pairs, missing, extra = match_indexes([e1, e2], [a1, a2])
     assert [(e.name, a.name) for e, a in pairs] == [("named", "named"), ("t_a_idx", "t_a_idx1")]
     assert missing == [] and extra == []
 
 
 def test_diagnostics_point_at_the_document() -> None:
-    fk = ForeignKey(("c",), "public.p", ("id",), on_delete="CASCADE")
+    fk = ForeignKey(("c",), QName("public", "p"), ("id",), on_delete="CASCADE")
     expected = Schema(
-        tables={"public.t": _table(checks=(Check("a > 0", columns=("a",)),), foreign_keys=(fk,))},
-        indexes={"public.t_b_idx": Index("public", "t_b_idx", "public.t", ("b",))},
-        triggers={"public.t.trg": Trigger("trg", "public.t", "public.f")},
-        grants=(Grant("SELECT", "TABLE", "public.t", "reader"),),
+        tables={QName("public", "t"): _table(checks=(Check("a > 0", columns=("a",)),), foreign_keys=(fk,))},
+        indexes={QName("public", "t_b_idx"): Index("public", "t_b_idx", QName("public", "t"), ("b",))},
+        triggers={(QName("public", "t"), "trg"): Trigger("trg", QName("public", "t"), QName("public", "f"))},
+        grants=(Grant("SELECT", "TABLE", QName("public", "t"), "reader"),),
     )
     actual = Schema(
         tables={
-            "public.t": _table(
+            QName("public", "t"): _table(
                 columns=(Column("a", "integer"), Column("b", "text", nullable=False), Column("c", "integer")),
                 checks=(Check("a >= 0", columns=("a",)),),
                 foreign_keys=(replace(fk, on_delete="NO ACTION"),),
@@ -229,7 +229,7 @@ def test_diagnostics_point_at_the_document() -> None:
     )
     doc = Schema(
         tables={
-            "public.t": _table(
+            QName("public", "t"): _table(
                 span=Span(DOC, 1),
                 columns=(
                     Column("a", "integer", span=Span(DOC, 3)),
@@ -240,9 +240,15 @@ def test_diagnostics_point_at_the_document() -> None:
                 foreign_keys=(replace(fk, span=Span(DOC, 7)),),
             )
         },
-        indexes={"public.whatever": Index("public", "", "public.t", ("b",), span=Span(DOC, 8))},
-        triggers={"public.t.trg": Trigger("trg", "public.t", "public.f", span=Span(DOC, 9))},
-        grants=(Grant("SELECT", "TABLE", "public.t", "reader", span=Span(DOC, 10)),),
+        indexes={
+            QName("public", "whatever"): Index("public", "", QName("public", "t"), ("b",), span=Span(DOC, 8))
+        },
+        triggers={
+            (QName("public", "t"), "trg"): Trigger(
+                "trg", QName("public", "t"), QName("public", "f"), span=Span(DOC, 9)
+            )
+        },
+        grants=(Grant("SELECT", "TABLE", QName("public", "t"), "reader", span=Span(DOC, 10)),),
     )
     diags = diff_schemas(expected, actual, doc=doc)
     where = {d.code: d.span.line if d.span else 0 for d in diags}

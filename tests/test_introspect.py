@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from schemadoc.model import Check, ForeignKey, Grant, Schema, Unique
+from schemadoc.model import Check, ForeignKey, Grant, QName, Schema, Unique
 from schemadoc.pg.introspect import check_expression, introspect, trigger_when
 
 SCHEMA_SQL = """
@@ -104,29 +104,29 @@ def schema(database_url: str, role: str) -> Schema:
 
 def test_tables_and_schemas(schema: Schema) -> None:
     assert set(schema.tables) == {
-        "app.customers",
-        "app.orders",
-        "app.order_lines",
-        "app.events",
-        "app.events_2024",
+        QName("app", "customers"),
+        QName("app", "orders"),
+        QName("app", "order_lines"),
+        QName("app", "events"),
+        QName("app", "events_2024"),
     }
     assert schema.schemas == ("app",)
 
 
 def test_column_types_keep_typmods_and_arrays(schema: Schema) -> None:
-    t = schema.tables["app.customers"]
+    t = schema.tables[QName("app", "customers")]
     types = {c.name: c.type for c in t.columns}
     assert types["email"] == "character varying(255)"
     assert types["tags"] == "text[]"
     assert types["scores"] == "numeric(10,2)[]"
     assert types["created_at"] == "timestamp(3) with time zone"
     assert types["handle"] == "citext"
-    assert schema.tables["app.orders"].column("status").type == "app.status"  # type: ignore[union-attr]
+    assert schema.tables[QName("app", "orders")].column("status").type == "app.status"  # type: ignore[union-attr]
     assert [c.name for c in t.columns][:3] == ["id", "email", "handle"]
 
 
 def test_column_details(schema: Schema) -> None:
-    t = schema.tables["app.customers"]
+    t = schema.tables[QName("app", "customers")]
     by_name = {c.name: c for c in t.columns}
     assert by_name["id"].identity == "ALWAYS"
     assert by_name["id"].nullable is False
@@ -138,30 +138,36 @@ def test_column_details(schema: Schema) -> None:
     assert by_name["created_at"].default == "now()"
     assert by_name["email_lower"].generated == "lower((email)::text)"
     assert by_name["email_lower"].default is None
-    orders = schema.tables["app.orders"]
+    orders = schema.tables[QName("app", "orders")]
     assert orders.column("id").default == "nextval('app.orders_id_seq'::regclass)"  # type: ignore[union-attr]
     assert orders.column("status").default == "'new'::app.status"  # type: ignore[union-attr]
     assert orders.column("note").nullable is True  # type: ignore[union-attr]
 
 
 def test_table_flags_and_comments(schema: Schema) -> None:
-    customers, orders = schema.tables["app.customers"], schema.tables["app.orders"]
+    customers, orders = schema.tables[QName("app", "customers")], schema.tables[QName("app", "orders")]
     assert customers.comment == "People who buy"
     assert (customers.rls_enabled, customers.rls_forced) == (False, False)
     assert (orders.rls_enabled, orders.rls_forced) == (True, True)
 
 
 def test_partitioning(schema: Schema) -> None:
-    assert schema.tables["app.events"].partition_by == "RANGE (at)"
-    part = schema.tables["app.events_2024"]
-    assert part.partition_of == "app.events"
+    assert schema.tables[QName("app", "events")].partition_by == "RANGE (at)"
+    part = schema.tables[QName("app", "events_2024")]
+    assert part.partition_of == QName("app", "events")
     assert part.partition_bound == "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"
     # the partition's copy of the parent's index is implied, not listed
-    assert [i.name for i in schema.indexes.values() if i.table.startswith("app.events")] == ["events_at_idx"]
+    assert [
+        i.name
+        for i in schema.indexes.values()
+        if i.table.schema == "app" and i.table.name.startswith("events")
+    ] == ["events_at_idx"]
 
 
 def test_keys_and_constraints(schema: Schema) -> None:
-    customers, orders, lines = (schema.tables[f"app.{n}"] for n in ("customers", "orders", "order_lines"))
+    customers, orders, lines = (
+        schema.tables[QName("app", n)] for n in ("customers", "orders", "order_lines")
+    )
     assert customers.primary_key is not None and customers.primary_key.columns == ("id",)
     assert lines.primary_key is not None and lines.primary_key.columns == ("order_id", "line_no")
     assert customers.uniques == (Unique(("email",), nulls_not_distinct=True),)
@@ -170,42 +176,49 @@ def test_keys_and_constraints(schema: Schema) -> None:
     assert orders.checks[0].columns == ("total",)
     assert orders.checks[1].name == "orders_note_len"  # NOT VALID suffix stripped from the expression
     assert orders.foreign_keys == (
-        ForeignKey(("customer_id",), "app.customers", ("id",), on_delete="CASCADE", on_update="RESTRICT"),
+        ForeignKey(
+            ("customer_id",), QName("app", "customers"), ("id",), on_delete="CASCADE", on_update="RESTRICT"
+        ),
     )
     (fk,) = lines.foreign_keys
     assert fk == ForeignKey(
-        ("order_id",), "app.orders", ("id",), match_full=True, deferrable=True, initially_deferred=True
+        ("order_id",),
+        QName("app", "orders"),
+        ("id",),
+        match_full=True,
+        deferrable=True,
+        initially_deferred=True,
     )
     assert fk.name == "order_lines_order_fk"
 
 
 def test_indexes_not_backing_constraints(schema: Schema) -> None:
-    names = {q for q in schema.indexes if q.startswith("app.")}
+    names = {q for q in schema.indexes if q.schema == "app"}
     assert names == {
-        "app.orders_recent_idx",
-        "app.customers_lower_email_idx",
-        "app.order_lines_sku_idx",
-        "app.events_at_idx",
+        QName("app", "orders_recent_idx"),
+        QName("app", "customers_lower_email_idx"),
+        QName("app", "order_lines_sku_idx"),
+        QName("app", "events_at_idx"),
     }
-    recent = schema.indexes["app.orders_recent_idx"]
-    assert recent.table == "app.orders"
+    recent = schema.indexes[QName("app", "orders_recent_idx")]
+    assert recent.table == QName("app", "orders")
     assert recent.keys == ("placed_at DESC NULLS LAST", "customer_id")
     assert recent.include == ("total",)
     assert recent.where == "status <> 'shipped'::app.status"
     assert recent.comment == "Recent orders"
     assert recent.unique is False
-    lower = schema.indexes["app.customers_lower_email_idx"]
+    lower = schema.indexes[QName("app", "customers_lower_email_idx")]
     assert lower.unique and lower.keys == ("lower(email::text) text_pattern_ops",)
-    assert schema.indexes["app.order_lines_sku_idx"].method == "hash"
+    assert schema.indexes[QName("app", "order_lines_sku_idx")].method == "hash"
 
 
 def test_views(schema: Schema) -> None:
-    view = schema.views["app.open_orders"]
+    view = schema.views[QName("app", "open_orders")]
     assert view.materialized is False
     assert view.columns == ("id", "customer_id")
     assert "status <> 'shipped'::app.status" in view.definition
     assert view.definition.startswith("SELECT")
-    counts = schema.views["app.order_counts"]
+    counts = schema.views[QName("app", "order_counts")]
     assert counts.materialized and counts.columns == ("customer_id", "n")
 
 
@@ -225,27 +238,27 @@ def test_functions_skip_extension_members(schema: Schema) -> None:
     secret = schema.functions["app.secret()"]
     assert secret.security_definer and secret.volatility == "STABLE"
     assert schema.functions["app.noop()"].kind == "procedure"
-    assert "citext" not in {t.split(".")[-1] for t in schema.domains}
+    assert "citext" not in {t.name for t in schema.domains}
 
 
 def test_trigger(schema: Schema) -> None:
-    trig = schema.triggers["app.orders.orders_touch"]
+    trig = schema.triggers[(QName("app", "orders"), "orders_touch")]
     assert trig.timing == "BEFORE"
     assert trig.events == ("INSERT", "UPDATE OF status, qty")
     assert trig.for_each_row
     assert trig.when == "new.placed_at IS NULL"
-    assert trig.function == "app.touch"
+    assert trig.function == QName("app", "touch")
     assert trig.function_args == ("a", "b c")
-    assert list(schema.triggers) == ["app.orders.orders_touch"]  # no internal FK triggers
+    assert list(schema.triggers) == [(QName("app", "orders"), "orders_touch")]  # no internal FK triggers
 
 
 def test_types_sequences_extensions(schema: Schema) -> None:
-    assert schema.enums["app.status"].labels == ("new", "paid", "shipped")
-    dom = schema.domains["app.positive_int"]
+    assert schema.enums[QName("app", "status")].labels == ("new", "paid", "shipped")
+    dom = schema.domains[QName("app", "positive_int")]
     assert (dom.base_type, dom.nullable, dom.default, dom.checks) == ("integer", False, "1", ("VALUE > 0",))
     assert set(schema.extensions) == {"citext"}
-    assert schema.sequences["app.invoice_no"].data_type == "integer"
-    assert schema.sequences["app.orders_id_seq"].owned_by == "app.orders.id"
+    assert schema.sequences[QName("app", "invoice_no")].data_type == "integer"
+    assert schema.sequences[QName("app", "orders_id_seq")].owned_by == (QName("app", "orders"), "id")
     assert not any("customers_id_seq" in q for q in schema.sequences)  # identity sequence
 
 
@@ -253,16 +266,16 @@ def test_grants_roles_policies(schema: Schema, role: str) -> None:
     mine = {g for g in schema.grants if g.grantee == role}
     assert mine == {
         Grant("USAGE", "SCHEMA", "app", role),
-        Grant("SELECT", "TABLE", "app.orders", role),
-        Grant("INSERT", "TABLE", "app.orders", role),
-        Grant("SELECT", "TABLE", "app.open_orders", role, with_grant_option=True),
-        Grant("USAGE", "SEQUENCE", "app.orders_id_seq", role),
+        Grant("SELECT", "TABLE", QName("app", "orders"), role),
+        Grant("INSERT", "TABLE", QName("app", "orders"), role),
+        Grant("SELECT", "TABLE", QName("app", "open_orders"), role, with_grant_option=True),
+        Grant("USAGE", "SEQUENCE", QName("app", "orders_id_seq"), role),
         Grant("EXECUTE", "FUNCTION", "app.add(a integer, b integer DEFAULT 1)", role),
     }
     assert all(g.grantee != "postgres" for g in schema.grants)  # the owner's own privileges
     assert not [g for g in schema.grants if g.object_type == "FUNCTION" and g.grantee == "public"]
     assert schema.roles[role].created_by_document is False and schema.roles[role].login is False
-    policy = schema.policies["app.orders.orders_by_customer"]
+    policy = schema.policies[(QName("app", "orders"), "orders_by_customer")]
     assert (policy.command, policy.permissive, policy.roles) == ("SELECT", True, (role,))
     assert policy.using == "customer_id > 0" and policy.with_check is None
 

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from schemadoc.model import QName
 from schemadoc.read.facts import ColumnFact, DocFacts, TableFact
 from schemadoc.read.markdown import heading_entity, read_markdown
 from tests.conftest import CORPUS, seed_file
@@ -474,7 +475,7 @@ def test_grants_and_extensions() -> None:
         - **citext extension** for case-insensitive emails
         """
     )
-    kinds = sorted((g.object_type, g.objects[0]) for g in facts.grants)
+    kinds = sorted((g.object_type, g.bulk) for g in facts.grants)
     assert kinds == [("FUNCTION", "ALL FUNCTIONS"), ("SEQUENCE", "ALL SEQUENCES"), ("TABLE", "ALL TABLES")]
     assert all(
         g.grantees == ["app_admin"] and g.privileges == ["ALL"] and g.schema == "public" for g in facts.grants
@@ -668,7 +669,7 @@ def test_uuid_keys_generated_via_prose_become_defaults() -> None:
     facts.extend(read_markdown(doc, file="d.md"))
     assert [e for e, _ in facts.key_defaults] == ["gen_random_uuid()"]
     schema, diags = resolve(facts)
-    assert schema.tables["public.things"].column("id").default == "gen_random_uuid()"  # type: ignore[union-attr]
+    assert schema.tables[QName("public", "things")].column("id").default == "gen_random_uuid()"  # type: ignore[union-attr]
     assert [d.span.line for d in diags if d.code == "SD225" and d.span] == [10]
     unrelated = read_markdown("## Notes\n\n- Generated via `gen_random_uuid()` somewhere\n", file="n.md")
     assert unrelated.key_defaults == []

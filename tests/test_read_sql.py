@@ -9,6 +9,7 @@ import pytest
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import QName
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql import looks_like_sql, read_sql
 
@@ -293,7 +294,11 @@ def test_types_extensions_schemas_roles_sequences() -> None:
     assert facts.schemas == ["app"]
     assert [(r.name, r.login) for r in facts.roles] == [("reader", False), ("writer", True)]
     (seq,) = facts.sequences
-    assert (seq.name, seq.data_type, seq.owned_by) == ("order_no", "integer", "public.orders.no")
+    assert (seq.name, seq.data_type, seq.owned_by) == (
+        "order_no",
+        "integer",
+        (QName("public", "orders"), "no"),
+    )
     (note,) = facts.diagnostics
     assert note.level == "note" and "domain public.percent" in note.message
 
@@ -310,18 +315,19 @@ def test_policies_grants_comments() -> None:
         "COMMENT ON COLUMN notes.title IS 'The title';\n"
     )
     own, everyone = facts.policies
-    assert (own.table, own.command, own.permissive) == ("app.notes", "UPDATE", False)
+    assert (own.table, own.command, own.permissive) == (QName("app", "notes"), "UPDATE", False)
     assert own.roles == ("app_user",)
     assert own.using == "owner_id = auth.uid()" and own.with_check == "owner_id = auth.uid()"
     assert everyone.permissive and everyone.roles == ("public",) and everyone.with_check is None
     table_grant, bulk, function_grant = facts.grants
     assert table_grant.privileges == ["SELECT", "UPDATE (title, body)"]
-    assert table_grant.objects == ["notes", "app.tags"] and table_grant.with_grant_option
-    assert (bulk.objects, bulk.schema, bulk.privileges) == (["ALL TABLES"], "app", ["ALL"])
-    assert function_grant.objects == ["touch(integer, text)"] and function_grant.grantees == ["public"]
-    assert [(c.object_type, c.target, c.text) for c in facts.comments] == [
-        ("TABLE", "app.notes", "Notes"),
-        ("COLUMN", "notes.title", "The title"),
+    assert [(o.schema, o.text) for o in table_grant.objects] == [(None, "notes"), ("app", "tags")]
+    assert table_grant.with_grant_option
+    assert (bulk.objects, bulk.bulk, bulk.schema, bulk.privileges) == ([], "ALL TABLES", "app", ["ALL"])
+    assert [o.text for o in function_grant.objects] == ["touch"] and function_grant.grantees == ["public"]
+    assert [(c.object_type, c.target.schema, c.target.text, c.column, c.text) for c in facts.comments] == [
+        ("TABLE", "app", "notes", None, "Notes"),
+        ("COLUMN", None, "notes", "title", "The title"),
     ]
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from schemadoc.model import Extension, Span
+from schemadoc.model import Extension, QName, Span
 from schemadoc.read.facts import (
     ColumnFact,
     DocFacts,
@@ -50,12 +50,12 @@ def test_one_table_per_entity_named_three_ways() -> None:
     facts.tables.append(TableFact(Name("Project"), sp(20), "columns", columns=[col("ownerId", "uuid", 21)]))
     facts.indexes.append(IndexFact("idx_profile_reset", Name("profiles"), sp(30), keys=["mustreset"]))
     schema, diags = resolve(facts)
-    assert sorted(schema.tables) == ["public.Project", "public.profiles"]
-    profiles = schema.tables["public.profiles"]
+    assert sorted(schema.tables) == [QName("public", "Project"), QName("public", "profiles")]
+    profiles = schema.tables[QName("public", "profiles")]
     assert [c.name for c in profiles.columns] == ["id", "mustReset"]
     assert profiles.primary_key is not None and profiles.primary_key.columns == ("id",)
-    index = schema.indexes["public.idx_profile_reset"]
-    assert index.table == "public.profiles"
+    index = schema.indexes[QName("public", "idx_profile_reset")]
+    assert index.table == QName("public", "profiles")
     assert index.keys == ('"mustReset"',)
     folded = [d for d in diags if d.code == "SD204"]
     assert folded and folded[0].span == sp(30)
@@ -83,12 +83,12 @@ def test_missing_reference_is_an_error_or_a_stand_in() -> None:
     assert "public.unit_modes" not in schema.tables
 
     schema, diags = resolve(facts(), stub_missing=True)
-    stub = schema.tables["public.unit_modes"]
+    stub = schema.tables[QName("public", "unit_modes")]
     assert stub.stub and [(c.name, c.type) for c in stub.columns] == [("id", "text")]
     assert not [d for d in diags if d.level == "error"]
     assert "SD108" in codes(diags)
-    fk = schema.tables["public.runs"].foreign_keys[0]
-    assert fk.ref_table == "public.unit_modes" and fk.columns == ("unit_mode_id",)
+    fk = schema.tables[QName("public", "runs")].foreign_keys[0]
+    assert fk.ref_table == QName("public", "unit_modes") and fk.columns == ("unit_mode_id",)
 
 
 def test_table_defined_twice_and_unknown_fk_column() -> None:
@@ -154,9 +154,9 @@ def _seed000_like() -> DocFacts:
 
 def test_value_lists_become_checks_and_prose_sets_fk_actions() -> None:
     schema, _diags = resolve(_seed000_like())
-    papers = schema.tables["public.papers"]
+    papers = schema.tables[QName("public", "papers")]
     assert [c.expression for c in papers.checks] == ["status IN ('ready', 'processing', 'failed')"]
-    assets = schema.tables["public.assets"]
+    assets = schema.tables[QName("public", "assets")]
     assert "kind IN ('pdf', 'notebook', 'metrics')" in [c.expression for c in assets.checks]
     (fk,) = assets.foreign_keys
     assert fk.on_delete == "CASCADE" and fk.ref_columns == ("id",)
@@ -164,11 +164,11 @@ def test_value_lists_become_checks_and_prose_sets_fk_actions() -> None:
 
 def test_index_columns_inferred_from_names_and_reported() -> None:
     schema, diags = resolve(_seed000_like())
-    uniq = schema.indexes["public.assets_plan_notebook_uniq"]
+    uniq = schema.indexes[QName("public", "assets_plan_notebook_uniq")]
     assert uniq.unique and uniq.keys == ("plan_id",)
     assert uniq.where == "kind = 'notebook' AND plan_id IS NOT NULL"
-    assert schema.indexes["public.assets_gap_idx"].keys == ("gap_abs DESC",)
-    assert schema.indexes["public.papers_status_idx"].where == "status <> 'ready'"
+    assert schema.indexes[QName("public", "assets_gap_idx")].keys == ("gap_abs DESC",)
+    assert schema.indexes[QName("public", "papers_status_idx")].where == "status <> 'ready'"
     inferred = {d.span.line for d in diags if d.code == "SD210" and d.span}
     assert inferred == {30, 31, 33}
     # "flavour" is no column: the index is reported, never invented.
@@ -190,7 +190,9 @@ def test_xor_check_is_built_as_exactly_one() -> None:
         )
     )
     schema, diags = resolve(f)
-    assert [c.expression for c in schema.tables["public.assets"].checks] == ["num_nonnulls(a, b) = 1"]
+    assert [c.expression for c in schema.tables[QName("public", "assets")].checks] == [
+        "num_nonnulls(a, b) = 1"
+    ]
     assert "SD214" in codes(diags)
 
 
@@ -218,7 +220,7 @@ def test_untyped_columns_are_typed_and_every_inference_reported() -> None:
     )
     f.tables.append(TableFact(Name("plans"), sp(9), "sql", alter=True, columns=[col("paper_id", "uuid", 10)]))
     schema, diags = resolve(f)
-    papers, plans = schema.tables["public.papers"], schema.tables["public.plans"]
+    papers, plans = schema.tables[QName("public", "papers")], schema.tables[QName("public", "plans")]
     assert papers.column("id").type == "uuid"  # type: ignore[union-attr]
     assert plans.column("paper_id").type == "uuid"  # type: ignore[union-attr]
     assert plans.column("created_at").type == "timestamp with time zone"  # type: ignore[union-attr]
@@ -241,7 +243,7 @@ def test_unknown_type_warns_with_closest_and_mentions_warn() -> None:
     schema, diags = resolve(f)
     (unknown,) = [d for d in diags if d.code == "SD206"]
     assert unknown.level == "warning" and "integer" in (unknown.hint or "")
-    assert schema.tables["public.t"].column("n").type == "integer"  # type: ignore[union-attr]
+    assert schema.tables[QName("public", "t")].column("n").type == "integer"  # type: ignore[union-attr]
     (ghost,) = [d for d in diags if d.code == "SD111"]
     assert ghost.span == sp(7) and "ghosts" in ghost.message
 
@@ -302,14 +304,14 @@ def test_comment_on_overrides_descriptions_and_the_last_one_wins() -> None:
         )
     )
     facts.comments += [
-        CommentFact("TABLE", "notes", "first", sp(10)),
-        CommentFact("TABLE", "public.notes", "second", sp(11)),
-        CommentFact("COLUMN", "notes.title", "the title", sp(12)),
-        CommentFact("COLUMN", "notes.missing", "nowhere", sp(13)),
-        CommentFact("TABLE", "ghosts", "nothing", sp(14)),
+        CommentFact("TABLE", Name("notes"), "first", sp(10)),
+        CommentFact("TABLE", Name("notes", "public"), "second", sp(11)),
+        CommentFact("COLUMN", Name("notes"), "the title", sp(12), column="title"),
+        CommentFact("COLUMN", Name("notes"), "nowhere", sp(13), column="missing"),
+        CommentFact("TABLE", Name("ghosts"), "nothing", sp(14)),
     ]
     schema, diags = resolve(facts)
-    table = schema.tables["public.notes"]
+    table = schema.tables[QName("public", "notes")]
     assert table.comment == "second"
     assert {c.name: c.comment for c in table.columns} == {"id": None, "title": "the title"}
     warned = {(d.code, d.span.line if d.span else 0) for d in diags}
@@ -332,7 +334,7 @@ def test_key_columns_are_not_null_even_when_stated_nullable() -> None:
         )
     )
     schema, _ = resolve(facts)
-    nullable = {c.name: c.nullable for c in schema.tables["public.pairs"].columns}
+    nullable = {c.name: c.nullable for c in schema.tables[QName("public", "pairs")].columns}
     assert nullable == {"a": False, "b": False, "c": True}
 
 
@@ -352,11 +354,11 @@ def test_comment_on_a_stand_in_table_is_kept() -> None:
         )
     )
     facts.comments += [
-        CommentFact("TABLE", "auth.users", "Supabase's users", sp(10)),
-        CommentFact("COLUMN", "auth.users.id", "the user", sp(11)),
+        CommentFact("TABLE", Name("users", "auth"), "Supabase's users", sp(10)),
+        CommentFact("COLUMN", Name("users", "auth"), "the user", sp(11), column="id"),
     ]
     schema, diags = resolve(facts, stub_missing=True)
-    stub = schema.tables["auth.users"]
+    stub = schema.tables[QName("auth", "users")]
     assert stub.stub and stub.comment == "Supabase's users"
     assert [(c.name, c.comment) for c in stub.columns] == [("id", "the user")]
     assert "SD221" not in codes(diags)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from schemadoc.model import Schema
+from schemadoc.model import QName, Schema
 from schemadoc.read import read_documents
 
 from conftest import seed_file
@@ -243,7 +243,7 @@ def test_tables_and_columns(seed: tuple[Schema, list]) -> None:  # type: ignore[
     schema, _ = seed
     assert sorted(t.name for t in schema.tables.values()) == sorted(COLUMNS)
     for table, expected in COLUMNS.items():
-        got = [(c.name, c.type, c.nullable, c.default) for c in schema.tables[f"public.{table}"].columns]
+        got = [(c.name, c.type, c.nullable, c.default) for c in schema.tables[QName("public", table)].columns]
         got = [(n, t, nl, d.lower() if d else None) for n, t, nl, d in got]
         assert got == expected, table
 
@@ -251,7 +251,7 @@ def test_tables_and_columns(seed: tuple[Schema, list]) -> None:  # type: ignore[
 def test_primary_keys_checks_uniques(seed: tuple[Schema, list]) -> None:  # type: ignore[type-arg]
     schema, _ = seed
     for table in COLUMNS:
-        t = schema.tables[f"public.{table}"]
+        t = schema.tables[QName("public", table)]
         assert t.primary_key is not None and t.primary_key.columns == ("id",), table
         assert {_norm(c.expression) for c in t.checks} == {_norm(c) for c in CHECKS[table]}, table
         assert {u.columns for u in t.uniques} == UNIQUES.get(table, set()), table
@@ -261,18 +261,18 @@ def test_foreign_keys_with_actions(seed: tuple[Schema, list]) -> None:  # type: 
     schema, _ = seed
     for table in COLUMNS:
         got = {
-            (fk.columns, fk.ref_table.split(".")[1], fk.on_delete)
-            for fk in schema.tables[f"public.{table}"].foreign_keys
+            (fk.columns, fk.ref_table.name, fk.on_delete)
+            for fk in schema.tables[QName("public", table)].foreign_keys
         }
         assert got == FOREIGN_KEYS.get(table, set()), table
-        for fk in schema.tables[f"public.{table}"].foreign_keys:
+        for fk in schema.tables[QName("public", table)].foreign_keys:
             assert fk.ref_columns == ("id",) and fk.span is not None
 
 
 def test_indexes(seed: tuple[Schema, list]) -> None:  # type: ignore[type-arg]
     schema, _ = seed
     got = {
-        i.name: (i.table.split(".")[1], i.keys, i.unique, _norm(i.where) if i.where else None)
+        i.name: (i.table.name, i.keys, i.unique, _norm(i.where) if i.where else None)
         for i in schema.indexes.values()
     }
     want = {k: (t, keys, u, _norm(w) if w else None) for k, (t, keys, u, w) in INDEXES.items()}
@@ -281,26 +281,28 @@ def test_indexes(seed: tuple[Schema, list]) -> None:  # type: ignore[type-arg]
 
 def test_views_functions_triggers_grants(seed: tuple[Schema, list]) -> None:  # type: ignore[type-arg]
     schema, _ = seed
-    assert sorted(schema.views) == ["public.latest_runs", "public.paper_summary"]
-    assert "DISTINCT ON" in schema.views["public.latest_runs"].definition.upper()
+    assert sorted(schema.views) == [QName("public", "latest_runs"), QName("public", "paper_summary")]
+    assert "DISTINCT ON" in schema.views[QName("public", "latest_runs")].definition.upper()
     assert sorted(f.name for f in schema.functions.values()) == [
         "calculate_run_duration",
         "update_updated_at",
     ]
     assert all(f.returns.lower() == "trigger" and f.language == "plpgsql" for f in schema.functions.values())
-    got = {
-        t.name: (t.table.split(".")[1], t.function.split(".")[1], tuple(sorted(t.events)))
-        for t in schema.triggers.values()
-    }
+    got = {t.name: (t.table.name, t.function.name, tuple(sorted(t.events))) for t in schema.triggers.values()}
     assert got == TRIGGERS
     assert all(t.timing == "BEFORE" and t.for_each_row for t in schema.triggers.values())
     duration = next(t for t in schema.triggers.values() if t.name == "runs_duration")
     assert duration.description and "duration" in duration.description.lower()
     granted = {
-        (g.object_type, g.object_name.split(".")[1]) for g in schema.grants if g.grantee == "service_role"
+        (g.object_type, g.object_name.name if isinstance(g.object_name, QName) else g.object_name)
+        for g in schema.grants
+        if g.grantee == "service_role"
     }
     assert {("TABLE", t) for t in COLUMNS} <= granted
-    assert {o for k, o in granted if k == "FUNCTION"} == {"calculate_run_duration()", "update_updated_at()"}
+    assert {o for k, o in granted if k == "FUNCTION"} == {
+        "public.calculate_run_duration()",
+        "public.update_updated_at()",
+    }
     assert "service_role" in schema.roles and not schema.roles["service_role"].created_by_document
     assert "pgcrypto" in schema.extensions
 
@@ -308,6 +310,6 @@ def test_views_functions_triggers_grants(seed: tuple[Schema, list]) -> None:  # 
 def test_future_sections_are_not_schema(seed: tuple[Schema, list]) -> None:  # type: ignore[type-arg]
     schema, _ = seed
     assert not schema.policies
-    assert "public.dashboard_stats" not in schema.views
+    assert QName("public", "dashboard_stats") not in schema.views
     assert not any(t.rls_enabled for t in schema.tables.values())
-    assert schema.tables["public.papers"].column("search_vector") is None
+    assert schema.tables[QName("public", "papers")].column("search_vector") is None

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from schemadoc.cli import main
 from schemadoc.compare.diff import diff_schemas
-from schemadoc.model import Grant, Schema
+from schemadoc.model import Grant, QName, Schema
 from schemadoc.pg.connect import with_database
 
 from conftest import EXAMPLES, seed_file
@@ -261,9 +261,12 @@ def test_sorted_enum_labels_do_not_state_an_order(
 
 def test_privileges_newer_than_one_side_are_not_drift() -> None:
     doc_side = Schema(
-        grants=(Grant("MAINTAIN", "TABLE", "public.t", "r"), Grant("SELECT", "TABLE", "public.t", "r"))
+        grants=(
+            Grant("MAINTAIN", "TABLE", QName("public", "t"), "r"),
+            Grant("SELECT", "TABLE", QName("public", "t"), "r"),
+        )
     )
-    old_side = Schema(grants=(Grant("SELECT", "TABLE", "public.t", "r"),))
+    old_side = Schema(grants=(Grant("SELECT", "TABLE", QName("public", "t"), "r"),))
     assert diff_schemas(doc_side, old_side, versions=(180000, 150000)) == []
     # on one version, a missing MAINTAIN is real drift
     assert [d.code for d in diff_schemas(doc_side, old_side, versions=(180000, 180000))] == ["SD348"]

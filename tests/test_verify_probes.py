@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemadoc.model import Schema
+from schemadoc.model import QName, Schema
 from schemadoc.read import read_documents
 from schemadoc.verify.probes import verify_promises
 from schemadoc.verify.promises import build_promises
@@ -296,16 +296,18 @@ def test_bad_input_is_reported_never_crashes(server_url: str, tmp_path: Path) ->
         if r.promise.table in ("public.impossible", "public.never_empty"):
             assert r.promise.table.split(".")[1] in r.reason
     guarded = [
-        r for r in report.results if r.promise.kind == "trigger" and r.promise.table == "public.guarded"
+        r
+        for r in report.results
+        if r.promise.kind == "trigger" and r.promise.table == QName("public", "guarded")
     ]
     assert [r.outcome for r in guarded] == ["broken"]
     assert "read-only" in guarded[0].reason
     assert all(
         r.outcome == "kept"
         for r in report.results
-        if r.promise.table == "public.guarded" and r.promise.kind != "trigger"
+        if r.promise.table == QName("public", "guarded") and r.promise.kind != "trigger"
     )
-    loud = [r for r in report.results if r.promise.table == "public.loud"]
+    loud = [r for r in report.results if r.promise.table == QName("public", "loud")]
     assert {r.outcome for r in loud if r.promise.kind == "trigger"} == {"broken"}
     assert {r.outcome for r in loud if r.promise.kind != "trigger"} == {"untestable"}
     warnings = [d for d in report.diagnostics() if d.level == "warning"]

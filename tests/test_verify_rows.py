@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from schemadoc.model import Schema
+from schemadoc.model import QName, Schema
 from schemadoc.pg.introspect import introspect
 from schemadoc.verify.checkexpr import expression_info, like_match
 from schemadoc.verify.rows import RowError, RowFactory
@@ -72,10 +72,12 @@ def db(server_url: str) -> Iterator[tuple[str, Schema]]:
 
 
 def _insert(url: str, schema: Schema, table: str) -> dict[str, str | None]:
+    """Insert a row into ``table``, written ``schema.name``."""
+    qname = QName(*table.split("."))
     with psycopg.connect(url) as conn:
         factory = RowFactory(conn, schema)
         try:
-            return factory.insert(table, factory.row(table))
+            return factory.insert(qname, factory.row(qname))
         finally:
             conn.rollback()
 
@@ -115,20 +117,28 @@ def test_many_rows_get_fresh_keys(db: tuple[str, Schema]) -> None:
     url, schema = db
     with psycopg.connect(url) as conn:
         factory = RowFactory(conn, schema)
-        codes = {factory.insert("public.owners", factory.row("public.owners"))["code"] for _ in range(30)}
-        links = {factory.insert("public.links", factory.row("public.links"))["id"] for _ in range(30)}
+        codes = {
+            factory.insert(QName("public", "owners"), factory.row(QName("public", "owners")))["code"]
+            for _ in range(30)
+        }
+        links = {
+            factory.insert(QName("public", "links"), factory.row(QName("public", "links")))["id"]
+            for _ in range(30)
+        }
         conn.rollback()
     assert len(codes) == 30 and len(links) == 30
 
 
 def test_violating_row_breaks_only_the_named_check(db: tuple[str, Schema]) -> None:
     url, schema = db
-    check = next(c.expression for c in schema.tables["public.owners"].checks if "rating" in c.expression)
+    check = next(
+        c.expression for c in schema.tables[QName("public", "owners")].checks if "rating" in c.expression
+    )
     with psycopg.connect(url) as conn:
         factory = RowFactory(conn, schema)
-        bad = factory.row("public.owners", violate=check)
+        bad = factory.row(QName("public", "owners"), violate=check)
         with pytest.raises(psycopg.errors.CheckViolation) as info:
-            factory.insert("public.owners", bad)
+            factory.insert(QName("public", "owners"), bad)
         conn.rollback()
     assert "rating" in str(info.value.diag.constraint_name)
 
@@ -144,9 +154,9 @@ def test_unsatisfiable_check_names_the_table(db: tuple[str, Schema]) -> None:
     with psycopg.connect(url) as conn:
         factory = RowFactory(conn, schema)
         with pytest.raises(RowError) as info:
-            factory.row("public.hopeless")
+            factory.row(QName("public", "hopeless"))
         conn.rollback()
-    assert info.value.table == "public.hopeless"
+    assert info.value.table == QName("public", "hopeless")
     assert "public.hopeless" in str(info.value)
 
 

@@ -103,7 +103,7 @@ def cmd_check(args: argparse.Namespace, out: _Out) -> int:
             {
                 "documents": list(args.documents),
                 "summary": schema.counts(),
-                "stand_ins": sorted(q for q, t in schema.tables.items() if t.stub),
+                "stand_ins": sorted(str(q) for q, t in schema.tables.items() if t.stub),
                 "diagnostics": [d.to_json() for d in diags],
                 "ok": code == EXIT_OK,
             }

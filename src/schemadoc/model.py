@@ -17,7 +17,7 @@ of ``format_type`` where a reader can tell (``integer``, ``text``,
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields, replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 DEFAULT_SCHEMA = "public"
 
@@ -78,19 +78,23 @@ class Span:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-def qualify(name: str, schema: str | None = None) -> str:
-    """Return ``schema.name``; a name that already has a dot is returned as is."""
-    if "." in name:
-        return name
-    return f"{schema or DEFAULT_SCHEMA}.{name}"
+class QName(NamedTuple):
+    """A qualified name: a schema and a name, each as PostgreSQL stores it. Never a dotted
+    string that is split again: ``"odd.name"`` is one table name, not a schema and a name.
+    Printed (``str``), it is SQL text with each part quoted where PostgreSQL needs it."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        from schemadoc.sqlnames import quote_ident
+
+        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
 
 
-def split_qualified(qname: str) -> tuple[str, str]:
-    """Split ``schema.name`` into its two parts (default schema when none)."""
-    if "." in qname:
-        schema, _, name = qname.partition(".")
-        return schema, name
-    return DEFAULT_SCHEMA, qname
+def qualify(name: str, schema: str | None = None) -> QName:
+    """``name`` in ``schema`` (the default schema when none is given). ``name`` is never split."""
+    return QName(schema or DEFAULT_SCHEMA, name)
 
 
 @_quick_init
@@ -138,7 +142,7 @@ class Check:
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
     columns: tuple[str, ...]
-    ref_table: str  # qualified
+    ref_table: QName
     ref_columns: tuple[str, ...]
     on_delete: FkAction = "NO ACTION"
     on_update: FkAction = "NO ACTION"
@@ -163,14 +167,14 @@ class Table:
     rls_enabled: bool = False
     rls_forced: bool = False
     partition_by: str | None = None  # e.g. "RANGE (created_at)"
-    partition_of: str | None = None  # qualified parent
+    partition_of: QName | None = None  # the parent
     partition_bound: str | None = None  # e.g. "FOR VALUES FROM (...) TO (...)"
     stub: bool = field(default=False, compare=False)  # a stand-in for a table the document never defines
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -191,7 +195,7 @@ class Table:
 class Index:
     schema: str
     name: str
-    table: str  # qualified
+    table: QName
     keys: tuple[str, ...]  # each key as SQL: "paper_id", "completed_at DESC NULLS LAST", "lower(email)"
     unique: bool = False
     method: str = "btree"
@@ -203,8 +207,8 @@ class Index:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
 
 @_quick_init
@@ -219,8 +223,8 @@ class View:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
 
 @_quick_init
@@ -239,11 +243,12 @@ class Function:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
     @property
     def signature(self) -> str:
+        """The key of a function: its quoted qualified name and argument list as SQL."""
         return f"{self.qname}({self.arguments})"
 
 
@@ -251,8 +256,8 @@ class Function:
 @dataclass(frozen=True, slots=True)
 class Trigger:
     name: str
-    table: str  # qualified
-    function: str  # qualified function name (no arguments)
+    table: QName
+    function: QName  # without arguments
     timing: Literal["BEFORE", "AFTER", "INSTEAD OF"] = "BEFORE"
     events: tuple[str, ...] = ("UPDATE",)  # INSERT, UPDATE, DELETE, TRUNCATE; "UPDATE OF a, b" allowed
     for_each_row: bool = True
@@ -262,8 +267,8 @@ class Trigger:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def key(self) -> str:
-        return f"{self.table}.{self.name}"
+    def key(self) -> tuple[QName, str]:
+        return (self.table, self.name)
 
 
 @_quick_init
@@ -276,8 +281,8 @@ class Enum:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
 
 @_quick_init
@@ -292,8 +297,8 @@ class Domain:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
 
 @_quick_init
@@ -302,12 +307,12 @@ class Sequence:
     schema: str
     name: str
     data_type: str = "bigint"
-    owned_by: str | None = None  # "schema.table.column"
+    owned_by: tuple[QName, str] | None = None  # (table, column)
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def qname(self) -> str:
-        return f"{self.schema}.{self.name}"
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
 
 
 @_quick_init
@@ -334,7 +339,8 @@ class Grant:
 
     privilege: str  # SELECT, INSERT, ..., ALL, USAGE, EXECUTE
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"]
-    object_name: str  # qualified; for a function its signature "schema.f(args)"
+    # a table, sequence or type: its QName; a schema: its name; a function: its signature
+    object_name: QName | str
     grantee: str
     with_grant_option: bool = False
     span: Span | None = field(default=None, compare=False)
@@ -344,7 +350,7 @@ class Grant:
 @dataclass(frozen=True, slots=True)
 class Policy:
     name: str
-    table: str  # qualified
+    table: QName
     command: Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"] = "ALL"
     permissive: bool = True
     roles: tuple[str, ...] = ("public",)
@@ -353,8 +359,8 @@ class Policy:
     span: Span | None = field(default=None, compare=False)
 
     @property
-    def key(self) -> str:
-        return f"{self.table}.{self.name}"
+    def key(self) -> tuple[QName, str]:
+        return (self.table, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,24 +368,24 @@ class Schema:
     """A whole database schema. Mappings are keyed by qualified name (or ``table.name`` for
     triggers and policies); grants are a sorted tuple."""
 
-    tables: dict[str, Table] = field(default_factory=dict)
-    indexes: dict[str, Index] = field(default_factory=dict)
-    views: dict[str, View] = field(default_factory=dict)
+    tables: dict[QName, Table] = field(default_factory=dict)
+    indexes: dict[QName, Index] = field(default_factory=dict)
+    views: dict[QName, View] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)  # keyed by signature
-    triggers: dict[str, Trigger] = field(default_factory=dict)
-    enums: dict[str, Enum] = field(default_factory=dict)
-    domains: dict[str, Domain] = field(default_factory=dict)
-    sequences: dict[str, Sequence] = field(default_factory=dict)
+    triggers: dict[tuple[QName, str], Trigger] = field(default_factory=dict)
+    enums: dict[QName, Enum] = field(default_factory=dict)
+    domains: dict[QName, Domain] = field(default_factory=dict)
+    sequences: dict[QName, Sequence] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     grants: tuple[Grant, ...] = ()
-    policies: dict[str, Policy] = field(default_factory=dict)
+    policies: dict[tuple[QName, str], Policy] = field(default_factory=dict)
     schemas: tuple[str, ...] = ()  # non-default schemas the document uses
 
-    def indexes_on(self, table_qname: str) -> list[Index]:
+    def indexes_on(self, table_qname: QName) -> list[Index]:
         return sorted((i for i in self.indexes.values() if i.table == table_qname), key=lambda i: i.name)
 
-    def triggers_on(self, table_qname: str) -> list[Trigger]:
+    def triggers_on(self, table_qname: QName) -> list[Trigger]:
         return sorted((t for t in self.triggers.values() if t.table == table_qname), key=lambda t: t.name)
 
     def counts(self) -> dict[str, int]:

@@ -9,8 +9,12 @@ needs it, so the output reads like hand-written SQL.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+if TYPE_CHECKING:
+    from schemadoc.model import QName
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _NEEDS_QUOTES = set(RESERVED_KEYWORDS) | set(TYPE_FUNC_NAME_KEYWORDS) | set(COL_NAME_KEYWORDS)
@@ -23,12 +27,38 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def quote_qualified(qname: str) -> str:
+def quote_qualified(qname: QName) -> str:
     """``schema.name`` quoted part by part; ``public.`` is kept, it is cheap and explicit."""
-    schema, dot, name = qname.partition(".")
-    if not dot:
-        return quote_ident(schema)
-    return f"{quote_ident(schema)}.{quote_ident(name)}"
+    return f"{quote_ident(qname.schema)}.{quote_ident(qname.name)}"
+
+
+_NAME_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*')
+
+
+def parse_qualified(text: str, default_schema: str = "public") -> QName | None:
+    """The name SQL text such as ``mood``, ``app.mood`` or ``"My Schema"."Mood"`` denotes:
+    unquoted parts folded to lower case, quoted ones kept; ``None`` for anything else."""
+    from schemadoc.model import QName
+
+    parts: list[str] = []
+    pos = 0
+    while True:
+        part = _NAME_PART.match(text, pos)
+        if part is None or part.end() == pos:
+            return None
+        quoted, plain = part.group(1), part.group(2)
+        parts.append(quoted.replace('""', '"') if quoted is not None else plain.lower())
+        pos = part.end()
+        if pos == len(text):
+            break
+        if text[pos] != ".":
+            return None
+        pos += 1
+    if len(parts) == 1:
+        return QName(default_schema, parts[0])
+    if len(parts) == 2:
+        return QName(parts[0], parts[1])
+    return None
 
 
 def quote_literal(value: str) -> str:

@@ -34,6 +34,7 @@ from schemadoc.model import (
     Index,
     Policy,
     PrimaryKey,
+    QName,
     Schema,
     Span,
     Table,
@@ -208,7 +209,7 @@ def _any_comment(schema: Schema) -> bool:
     )
 
 
-def _relations(schema: Schema) -> set[str]:
+def _relations(schema: Schema) -> set[QName]:
     return set(schema.tables) | set(schema.views)
 
 
@@ -221,20 +222,20 @@ class DocSpans:
 
     doc: Schema | None
 
-    def table(self, qname: str) -> Span | None:
+    def table(self, qname: QName) -> Span | None:
         t = self.doc.tables.get(qname) if self.doc else None
         return t.span if t else None
 
-    def _table(self, qname: str) -> Table | None:
+    def _table(self, qname: QName) -> Table | None:
         return self.doc.tables.get(qname) if self.doc else None
 
-    def type_stated(self, qname: str, name: str) -> bool:
+    def type_stated(self, qname: QName, name: str) -> bool:
         """False when the document gave the column no type (the type was derived)."""
         t = self._table(qname)
         c = t.column(name) if t else None
         return c is None or not c.type_inferred
 
-    def index_inferred(self, qname: str) -> bool:
+    def index_inferred(self, qname: QName) -> bool:
         """True when the document named the index but its columns were taken from the name."""
         i = self.doc.indexes.get(qname) if self.doc else None
         return i is not None and i.inferred
@@ -242,25 +243,25 @@ class DocSpans:
     def stated_extension(self, name: str) -> bool:
         return self.doc is not None and name in self.doc.extensions
 
-    def enum_labels(self, qname: str) -> tuple[str, ...] | None:
+    def enum_labels(self, qname: QName) -> tuple[str, ...] | None:
         e = self.doc.enums.get(qname) if self.doc else None
         return e.labels if e else None
 
-    def column(self, qname: str, name: str) -> Span | None:
+    def column(self, qname: QName, name: str) -> Span | None:
         t = self._table(qname)
         c = t.column(name) if t else None
         return (c.span if c else None) or self.table(qname)
 
-    def primary_key(self, qname: str) -> Span | None:
+    def primary_key(self, qname: QName) -> Span | None:
         t = self._table(qname)
         return (t.primary_key.span if t and t.primary_key else None) or self.table(qname)
 
-    def unique(self, qname: str, u: Unique) -> Span | None:
+    def unique(self, qname: QName, u: Unique) -> Span | None:
         t = self._table(qname)
         found = next((d for d in t.uniques if set(d.columns) == set(u.columns)), None) if t else None
         return (found.span if found else None) or self.table(qname)
 
-    def check(self, qname: str, check: Check, position: int) -> Span | None:
+    def check(self, qname: QName, check: Check, position: int) -> Span | None:
         """By constraint name when the document gave one, else by the columns the
         expression mentions, else by position."""
         t = self._table(qname)
@@ -277,7 +278,7 @@ class DocSpans:
             found = t.checks[position]
         return (found.span if found else None) or t.span
 
-    def foreign_key(self, qname: str, fk: ForeignKey) -> Span | None:
+    def foreign_key(self, qname: QName, fk: ForeignKey) -> Span | None:
         t = self._table(qname)
         found = None
         if t is not None:
@@ -301,7 +302,7 @@ class DocSpans:
             )
         return (found.span if found else None) or self.table(index.table)
 
-    def view(self, qname: str) -> Span | None:
+    def view(self, qname: QName) -> Span | None:
         v = self.doc.views.get(qname) if self.doc else None
         return v.span if v else None
 
@@ -317,15 +318,15 @@ class DocSpans:
         found = self.doc.triggers.get(t.key) if self.doc else None
         return (found.span if found else None) or self.table(t.table)
 
-    def enum(self, qname: str) -> Span | None:
+    def enum(self, qname: QName) -> Span | None:
         e = self.doc.enums.get(qname) if self.doc else None
         return e.span if e else None
 
-    def domain(self, qname: str) -> Span | None:
+    def domain(self, qname: QName) -> Span | None:
         d = self.doc.domains.get(qname) if self.doc else None
         return d.span if d else None
 
-    def sequence(self, qname: str) -> Span | None:
+    def sequence(self, qname: QName) -> Span | None:
         s = self.doc.sequences.get(qname) if self.doc else None
         return s.span if s else None
 
@@ -348,7 +349,7 @@ class DocSpans:
         )
         if found and found.span:
             return found.span
-        if g.object_type == "TABLE":
+        if isinstance(g.object_name, QName) and g.object_type == "TABLE":
             return self.table(g.object_name) or self.view(g.object_name)
         return None
 
@@ -375,8 +376,14 @@ def _norm_keys(keys: Iterable[str]) -> tuple[str, ...]:
     return tuple(_SPACE.sub(" ", k).strip().lower() for k in keys)
 
 
-def _show(value: str | None, none: str = "none") -> str:
-    return none if value is None else value
+def _show(value: object, none: str = "none") -> str:
+    """``value`` as the report shows it: names quoted where SQL needs it, ``(table, column)``
+    as ``table.column``."""
+    if value is None:
+        return none
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], QName):
+        return f"{value[0]}.{quote_ident(value[1])}"
+    return str(value)
 
 
 def _cols(columns: Iterable[str]) -> str:
@@ -692,7 +699,7 @@ def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Diagno
 
 
 def diff_column(
-    table: str, expected: Column, actual: Column, span: Span | None, *, type_stated: bool = True
+    table: QName, expected: Column, actual: Column, span: Span | None, *, type_stated: bool = True
 ) -> list[Diagnostic]:
     """``type_stated`` False: the document gave no type, so any type matches."""
     where = f"column {table}.{expected.name}"
@@ -768,7 +775,7 @@ def diff_column(
 
 
 def diff_primary_key(
-    table: str, expected: PrimaryKey | None, actual: PrimaryKey | None, spans: DocSpans
+    table: QName, expected: PrimaryKey | None, actual: PrimaryKey | None, spans: DocSpans
 ) -> list[Diagnostic]:
     if expected == actual:
         return []
@@ -809,7 +816,7 @@ def match_uniques(
 
 
 def diff_uniques(
-    table: str, expected: Sequence[Unique], actual: Sequence[Unique], spans: DocSpans
+    table: QName, expected: Sequence[Unique], actual: Sequence[Unique], spans: DocSpans
 ) -> list[Diagnostic]:
     pairs, missing, extra = match_uniques(expected, actual)
     out = [
@@ -872,7 +879,7 @@ def match_checks(
 
 
 def diff_checks(
-    table: str, expected: Sequence[Check], actual: Sequence[Check], spans: DocSpans
+    table: QName, expected: Sequence[Check], actual: Sequence[Check], spans: DocSpans
 ) -> list[Diagnostic]:
     _, changed, missing, extra = match_checks(expected, actual)
     position = {id(c): i for i, c in enumerate(expected)}
@@ -905,7 +912,7 @@ def diff_checks(
     return out
 
 
-def _fk_key(fk: ForeignKey) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+def _fk_key(fk: ForeignKey) -> tuple[tuple[str, ...], QName, tuple[str, ...]]:
     return (fk.columns, fk.ref_table, fk.ref_columns)
 
 
@@ -922,7 +929,7 @@ def match_foreign_keys(
 
 
 def diff_foreign_keys(
-    table: str, expected: Sequence[ForeignKey], actual: Sequence[ForeignKey], spans: DocSpans
+    table: QName, expected: Sequence[ForeignKey], actual: Sequence[ForeignKey], spans: DocSpans
 ) -> list[Diagnostic]:
     pairs, missing, extra = match_foreign_keys(expected, actual)
     out = [
@@ -948,7 +955,7 @@ def diff_foreign_keys(
 
 
 def diff_foreign_key(
-    table: str, expected: ForeignKey, actual: ForeignKey, span: Span | None
+    table: QName, expected: ForeignKey, actual: ForeignKey, span: Span | None
 ) -> list[Diagnostic]:
     where = f"table {table}: FOREIGN KEY {_fk_text(expected)}"
     out: list[Diagnostic] = []
@@ -1037,13 +1044,11 @@ def match_indexes(
     by_name, missing, extra = match_by_key(expected, actual, lambda i: i.qname)
     by_meaning, missing, extra = match_by_key(missing, extra, _index_meaning)
     strict = [i for i in missing if not loose(i)]
-    by_columns, loose_missing, extra = match_by_key(
-        [i for i in missing if loose(i)], extra, _loose_meaning
-    )
+    by_columns, loose_missing, extra = match_by_key([i for i in missing if loose(i)], extra, _loose_meaning)
     return by_name + by_meaning + by_columns, strict + loose_missing, extra
 
 
-def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
+def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QName]) -> list[Diagnostic]:
     """Indexes, except those on a relation in ``skip`` (one side lacks it)."""
     e_list = [i for i in expected.indexes.values() if i.table not in skip]
     a_list = [i for i in actual.indexes.values() if i.table not in skip]
@@ -1234,7 +1239,7 @@ def trigger_text(t: Trigger) -> str:
     return text + f" EXECUTE FUNCTION {t.function}({args})"
 
 
-def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
+def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QName]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key in sorted(set(expected.triggers) | set(actual.triggers)):
         e, a = expected.triggers.get(key), actual.triggers.get(key)
@@ -1280,7 +1285,7 @@ def _policy_text(p: Policy) -> str:
     return text
 
 
-def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[str]) -> list[Diagnostic]:
+def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QName]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for key in sorted(set(expected.policies) | set(actual.policies)):
         e, a = expected.policies.get(key), actual.policies.get(key)
@@ -1317,7 +1322,7 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[s
     return out
 
 
-def _grant_key(g: Grant) -> tuple[str, str, str, str]:
+def _grant_key(g: Grant) -> tuple[str, QName | str, str, str]:
     return (g.object_type, g.object_name, g.grantee, g.privilege)
 
 
@@ -1338,7 +1343,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
     )
     # When every privilege one grantee has on one object is gone, that is one lost grant, not seven.
     held = {(g.object_type, g.object_name, g.grantee) for g in actual.grants}
-    whole: dict[tuple[str, str, str], list[Grant]] = {}
+    whole: dict[tuple[str, QName | str, str], list[Grant]] = {}
     for g in missing:
         key = (g.object_type, g.object_name, g.grantee)
         if key not in held:
@@ -1393,9 +1398,10 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
     return out
 
 
-def _grant_objects(schema: Schema) -> set[tuple[str, str]]:
+def _grant_objects(schema: Schema) -> set[tuple[str, QName | str]]:
     """Objects that can carry grants, as (object type, name) like :class:`Grant` has them."""
-    objects = {("TABLE", q) for q in schema.tables} | {("TABLE", q) for q in schema.views}
+    objects: set[tuple[str, QName | str]] = {("TABLE", q) for q in schema.tables}
+    objects |= {("TABLE", q) for q in schema.views}
     objects |= {("SEQUENCE", q) for q in schema.sequences}
     objects |= {("FUNCTION", sig) for sig in schema.functions}
     objects |= {("SCHEMA", s) for s in (*schema.schemas, "public")}

@@ -44,6 +44,7 @@ from schemadoc.model import (
     Index,
     Policy,
     PrimaryKey,
+    QName,
     Role,
     Schema,
     Sequence,
@@ -230,14 +231,14 @@ class _Catalog:
 
     def read_tables(
         self, table_rows: list[Any], columns: dict[int, list[Column]], constraint_rows: list[Any]
-    ) -> dict[str, Table]:
+    ) -> dict[QName, Table]:
         by_table: dict[int, list[Any]] = defaultdict(list)
         for k in constraint_rows:
             by_table[k[0]].append(k)
-        tables: dict[str, Table] = {}
+        tables: dict[QName, Table] = {}
         for oid, schema, name, rls_enabled, rls_forced, partition_by, p_schema, p_name, bound in table_rows:
             pk, uniques, checks, fks = self._constraints(by_table.get(oid, ()))
-            tables[f"{schema}.{name}"] = Table(
+            tables[QName(schema, name)] = Table(
                 schema=schema,
                 name=name,
                 columns=tuple(columns.get(oid, ())),
@@ -249,7 +250,7 @@ class _Catalog:
                 rls_enabled=rls_enabled,
                 rls_forced=rls_forced,
                 partition_by=partition_by,
-                partition_of=f"{p_schema}.{p_name}" if p_name else None,
+                partition_of=QName(p_schema, p_name) if p_name else None,
                 partition_bound=bound,
             )
         return tables
@@ -290,7 +291,7 @@ class _Catalog:
                 fks.append(
                     ForeignKey(
                         cols,
-                        f"{ref_schema}.{ref_table}",
+                        QName(ref_schema, ref_table),
                         tuple(ref_names) if ref_names is not None else self.names(ref_relid, confkey),
                         FK_ACTION_CODES[on_delete],
                         FK_ACTION_CODES[on_update],
@@ -340,7 +341,7 @@ class _Catalog:
         return Index(
             schema,
             name,
-            f"{table_schema}.{table_name}",
+            QName(table_schema, table_name),
             tuple(keys),
             unique,
             method,
@@ -417,8 +418,8 @@ def _schema_names(conn: psycopg.Connection[Any], schemas: Seq[str] | None) -> li
     return [r["name"] for r in _query(conn, "namespaces", {})]
 
 
-def _qname(schema: str, name: str) -> str:
-    return f"{schema}.{name}"
+def _qname(schema: str, name: str) -> QName:
+    return QName(schema, name)
 
 
 def _unquoted(text: str) -> Iterator[tuple[int, str]]:
@@ -583,12 +584,13 @@ def _domain(r: Row) -> Domain:
 def _sequence(r: Row) -> Sequence:
     owned_by = None
     if r["owner_table"] is not None:
-        owned_by = f"{r['owner_schema']}.{r['owner_table']}.{r['owner_column']}"
+        owned_by = (QName(r["owner_schema"], r["owner_table"]), r["owner_column"])
     return Sequence(schema=r["schema"], name=r["name"], data_type=r["data_type"], owned_by=owned_by)
 
 
 def _grant(r: Row) -> Grant:
     object_type = cast(Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"], r["object_type"])
+    name: QName | str
     if object_type == "SCHEMA":
         name = r["name"]
     elif object_type == "FUNCTION":
@@ -604,7 +606,7 @@ def _grant(r: Row) -> Grant:
     )
 
 
-def _grant_key(g: Grant) -> tuple[str, str, str, str, bool]:
+def _grant_key(g: Grant) -> tuple[str, QName | str, str, str, bool]:
     return (g.object_type, g.object_name, g.grantee, g.privilege, g.with_grant_option)
 
 

@@ -182,24 +182,26 @@ class ValueListFact:
 
 @dataclass
 class GrantFact:
-    """A grant. ``objects`` lists names, or one of the words "ALL TABLES", "ALL SEQUENCES",
-    "ALL FUNCTIONS" (in schema ``schema``) for the bulk form."""
+    """A grant on the named ``objects`` (a function by its name; a schema as ``Name(schema)``),
+    or, when ``bulk`` is set, on "ALL TABLES", "ALL SEQUENCES" or "ALL FUNCTIONS" in ``schema``."""
 
     privileges: list[str]  # ["ALL"] or ["SELECT", "INSERT", ...]; "UPDATE (a, b)" kept whole
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"]
-    objects: list[str]
+    objects: list[Name]
     grantees: list[str]
     span: Span
     with_grant_option: bool = False
     schema: str | None = None
+    bulk: str | None = None
 
 
 @dataclass
 class CommentFact:
     object_type: str  # TABLE, COLUMN, VIEW, INDEX, FUNCTION, TYPE, ...
-    target: str  # as written: "papers", "papers.title", "public.papers"
+    target: Name  # the object; for a column, its table
     text: str | None
     span: Span
+    column: str | None = None  # COMMENT ON COLUMN: the column
 
 
 @dataclass

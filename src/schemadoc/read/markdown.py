@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from schemadoc.diagnostics import Diagnostic, SchemadocError
-from schemadoc.model import Enum, Span, split_qualified
+from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
 from schemadoc.read import prose
 from schemadoc.read.facts import (
@@ -790,7 +790,7 @@ class _Walker:
             if ctype == "TRIGGER" or table is None or not name:
                 continue
             qname = (
-                quote_qualified(f"{table.schema}.{table.text}") if table.schema else quote_ident(table.text)
+                quote_qualified(QName(table.schema, table.text)) if table.schema else quote_ident(table.text)
             )
             sql_text = f"ALTER TABLE {qname} ADD CONSTRAINT {quote_ident(name)} {definition};"
             added = self.call_sql(sql_text, row.line, col)
@@ -824,7 +824,8 @@ class _Walker:
                 v.strip() for v in re.split(r"\s*,\s*|\s*\|\s*", unwrap(raw_values)) if v.strip()
             ]
             if written and is_identifier(written) and values:
-                schema, name = split_qualified(written)
+                schema, _, name = written.rpartition(".")  # as written in the cell: [schema.]name
+                schema = schema or DEFAULT_SCHEMA
                 self.out.enums.append(
                     Enum(
                         schema=schema,

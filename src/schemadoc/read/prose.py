@@ -530,10 +530,11 @@ def read_grant(text: str, span: Span, out: DocFacts) -> bool:
                 GrantFact(
                     privileges=privs,
                     object_type=kind,  # type: ignore[arg-type]
-                    objects=[f"ALL {word.upper()}" if word != "routines" else "ALL FUNCTIONS"],
+                    objects=[],
                     grantees=[grantee],
                     span=span,
                     schema=schema,
+                    bulk=f"ALL {word.upper()}" if word != "routines" else "ALL FUNCTIONS",
                 )
             )
             found = True

@@ -21,6 +21,7 @@ from schemadoc.model import (
     ForeignKey,
     Index,
     PrimaryKey,
+    QName,
     Role,
     Schema,
     Span,
@@ -78,26 +79,32 @@ class _ColumnIndex:
             self.keyed.setdefault(column_key(name), col)
 
 
+def _key(name: Name) -> str:
+    """The entity key of a written name. A quoted SQL name is one name, never split at its dots."""
+    schema = name.schema if name.schema is not None or not name.quoted else DEFAULT_SCHEMA
+    return entity_key(name.text, schema)
+
+
 class Resolver:
     def __init__(self, facts: DocFacts, *, stub_missing: bool) -> None:
         self.facts = facts
         self.stub_missing = stub_missing
         self.diags: list[Diagnostic] = list(facts.diagnostics)
         self.entities: dict[str, _Entity] = {}
-        self.tables: dict[str, Table] = {}  # by qualified name
-        self.by_key: dict[str, str] = {}  # entity key -> qualified name
-        self.enums: dict[str, Enum] = {}
-        self.values: dict[str, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
+        self.tables: dict[QName, Table] = {}
+        self.by_key: dict[str, QName] = {}  # entity key -> qualified name
+        self.enums: dict[QName, Enum] = {}
+        self.values: dict[QName, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
         self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
-        self.explicit_delete: set[tuple[str, tuple[str, ...]]] = (
+        self.explicit_delete: set[tuple[QName, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
         # By id() of a table's columns tuple; each index holds its tuple, so the id stays its own.
         self._column_indexes: dict[int, _ColumnIndex] = {}
-        self._referrers: dict[str, list[tuple[str, ForeignKey]]] | None = None  # ref table -> (table, fk)
+        self._referrers: dict[QName, list[tuple[QName, ForeignKey]]] | None = None  # ref table -> (table, fk)
         # COMMENT ON TABLE / COLUMN by table, gathered before the tables are built (the last one wins).
-        self.table_comments: dict[str, str | None] = {}
-        self.column_comments: dict[str, dict[str, str | None]] = {}
+        self.table_comments: dict[QName, str | None] = {}
+        self.column_comments: dict[QName, dict[str, str | None]] = {}
 
     def _columns_of(self, table: Table) -> _ColumnIndex:
         columns = table.columns
@@ -126,7 +133,7 @@ class Resolver:
 
     # -- entities -------------------------------------------------------------------------------
     def _entity(self, name: Name) -> _Entity:
-        key = entity_key(name.text, name.schema)
+        key = _key(name)
         ent = self.entities.get(key)
         if ent is None:
             ent = self.entities[key] = _Entity(key)
@@ -140,9 +147,9 @@ class Resolver:
 
     def collect_entities(self) -> None:
         creates: dict[str, TableFact] = {}
-        views = {entity_key(v.name.text, v.name.schema) for v in self.facts.views}
+        views = {_key(v.name) for v in self.facts.views}
         for tf in self.facts.tables:
-            if tf.source != "sql" and entity_key(tf.name.text, tf.name.schema) in views:
+            if tf.source != "sql" and _key(tf.name) in views:
                 continue  # a diagram box or column list describing a view the document defines
             ent = self._entity(tf.name)
             ent.facts.append(tf)
@@ -164,22 +171,22 @@ class Resolver:
                     creates[ent.key] = tf
         # Names used by indexes and references also tell how the table is spelt in SQL.
         for ix in self.facts.indexes:
-            key = entity_key(ix.table.text, ix.table.schema)
+            key = _key(ix.table)
             if key in self.entities and ix.keys and ix.name:  # CREATE INDEX name ON table: SQL spelling
                 text = ix.table.text if ix.table.quoted else ix.table.text.lower()
                 self.entities[key].names.append((1, text, ix.table.schema))
         for m in self.facts.mentions:  # "the `system_settings` table": a snake_case spelling in prose
-            key = entity_key(m.name.text, m.name.schema)
+            key = _key(m.name)
             if key in self.entities and snake(m.name.text) == m.name.text:
                 self.entities[key].names.append((3, m.name.text, m.name.schema))
         for key, ent in sorted(self.entities.items()):
             schema, name = ent.best_name()
             self.by_key[key] = qualify(name, schema)
 
-    def lookup(self, name: Name) -> str | None:
-        return self.by_key.get(entity_key(name.text, name.schema))
+    def lookup(self, name: Name) -> QName | None:
+        return self.by_key.get(_key(name))
 
-    def lookup_written(self, target: str) -> str | None:
+    def lookup_written(self, target: str) -> QName | None:
         """The table a written name (``papers``, ``app.papers``) means."""
         schema, dot, name = target.rpartition(".")
         return self.lookup(Name(name, schema.split(".")[0] if dot else None))
@@ -188,13 +195,12 @@ class Resolver:
         """COMMENT ON TABLE / COLUMN statements, by the table they name. Those naming no table or
         column are reported once the tables are built (:mod:`resolve_objects`)."""
         for cf in self.facts.comments:
-            if cf.object_type == "COLUMN":
-                tname, _, col = cf.target.rpartition(".")
-                tq = self.lookup_written(tname)
+            if cf.object_type == "COLUMN" and cf.column is not None:
+                tq = self.lookup(cf.target)
                 if tq is not None:
-                    self.column_comments.setdefault(tq, {})[col] = cf.text
+                    self.column_comments.setdefault(tq, {})[cf.column] = cf.text
             elif cf.object_type == "TABLE":
-                tq = self.lookup_written(cf.target)
+                tq = self.lookup(cf.target)
                 if tq is not None:
                     self.table_comments[tq] = cf.text
 
@@ -235,7 +241,7 @@ class Resolver:
                 first_pos[ck] = (best[0], best[1], 10_000 + pos[2], pos[0])
         return {ck: drafts[ck] for ck in sorted(order, key=lambda k: first_pos[k])}
 
-    def _pick(self, draft: _ColumnDraft, attr: str, table: str) -> tuple[object, Span | None]:
+    def _pick(self, draft: _ColumnDraft, attr: str, table: QName) -> tuple[object, Span | None]:
         if len(draft.facts) == 1:  # the common case: one block describes the column
             only = draft.facts[0][1]
             value = getattr(only, attr)
@@ -272,7 +278,7 @@ class Resolver:
     def build_tables(self) -> None:
         for key, ent in sorted(self.entities.items()):
             qname = self.by_key[key]
-            schema, _, name = qname.partition(".")
+            schema, name = qname
             drafts = self._merge_columns(ent)
             columns: list[Column] = []
             pk_cols: list[str] = []
@@ -285,7 +291,7 @@ class Resolver:
             rls: bool = False
             forced: bool = False
             partition_by = partition_bound = None
-            partition_of: str | None = None
+            partition_of: QName | None = None
             for tf in sorted(ent.facts, key=lambda f: _SOURCE_RANK.get(f.source, 5)):
                 if tf.description and comment is None:
                     comment = tf.description
@@ -342,7 +348,7 @@ class Resolver:
         return draft.name if draft else written
 
     def _column(
-        self, table: str, draft: _ColumnDraft, pk_cols: list[str], comments: dict[str, str | None]
+        self, table: QName, draft: _ColumnDraft, pk_cols: list[str], comments: dict[str, str | None]
     ) -> tuple[Column, bool, bool, list[tuple[str, Span]]]:
         """The column ``draft`` describes; ``pk_cols`` are the table's key columns named so far (a
         key column is NOT NULL) and ``comments`` the table's COMMENT ON COLUMN texts."""
@@ -403,18 +409,18 @@ class Resolver:
             col = replace(col, type=str(type_))  # enum or unknown: checked once enums are known
         return col, pk, unique, checks
 
-    def _sequence_default(self, table: str, default: str) -> str:
+    def _sequence_default(self, table: QName, default: str) -> str:
         """``nextval('blogs_id_seq'::regclass)`` on a table outside public, from a catalog read with
         that schema on the search path: the undeclared sequence lives beside its table."""
         m = _UNQUALIFIED_NEXTVAL.match(default)
-        schema = table.partition(".")[0]
+        schema = table.schema
         if m is None or schema == DEFAULT_SCHEMA:
             return default
         if any(s.name == m["seq"] and s.schema == DEFAULT_SCHEMA for s in self.facts.sequences):
             return default
         return f"{m['head']}{quote_ident(schema)}.{m['seq']}{m['tail']}"
 
-    def _dedupe_checks(self, checks: list[Check], table: str) -> list[Check]:
+    def _dedupe_checks(self, checks: list[Check], table: QName) -> list[Check]:
         out: list[Check] = []
         seen: dict[str, Check] = {}
         for chk in checks:
@@ -427,7 +433,7 @@ class Resolver:
 
     # -- foreign keys --------------------------------------------------------------------------------
     def build_foreign_keys(self) -> None:
-        fks: dict[str, list[ForeignKey]] = defaultdict(list)
+        fks: dict[QName, list[ForeignKey]] = defaultdict(list)
         for key, ent in sorted(self.entities.items()):
             qname = self.by_key[key]
             table = self.tables[qname]
@@ -442,7 +448,7 @@ class Resolver:
                     if fk:
                         fks[qname].append(fk)
         for qname, items in fks.items():
-            merged: dict[tuple[tuple[str, ...], str], ForeignKey] = {}
+            merged: dict[tuple[tuple[str, ...], QName], ForeignKey] = {}
             for fk in items:
                 k = (fk.columns, fk.ref_table)
                 prev = merged.get(k)
@@ -452,7 +458,7 @@ class Resolver:
                 merged[k] = self._merge_fk(qname, prev, fk)
             self.tables[qname] = replace(self.tables[qname], foreign_keys=tuple(merged.values()))
 
-    def _merge_fk(self, table: str, a: ForeignKey, b: ForeignKey) -> ForeignKey:
+    def _merge_fk(self, table: QName, a: ForeignKey, b: ForeignKey) -> ForeignKey:
         out = a
         for attr in ("on_delete", "on_update"):
             va, vb = getattr(a, attr), getattr(b, attr)
@@ -545,7 +551,7 @@ class Resolver:
             return col.name
         return written
 
-    def _missing_table(self, table: Table, local: list[str], ref: RefFact, span: Span) -> str | None:
+    def _missing_table(self, table: Table, local: list[str], ref: RefFact, span: Span) -> QName | None:
         schema = ref.table.schema or DEFAULT_SCHEMA
         name = ref.table.text if ref.table.quoted else ref.table.text.lower()
         qname = qualify(name, schema)
@@ -680,8 +686,8 @@ class Resolver:
                 self.tables[qname] = replace(table, columns=tuple(cols[c.name] for c in table.columns))
 
     # -- indexes --------------------------------------------------------------------------------------
-    def build_indexes(self) -> dict[str, Index]:
-        out: dict[str, Index] = {}
+    def build_indexes(self) -> dict[QName, Index]:
+        out: dict[QName, Index] = {}
         named: dict[str, IndexFact] = {}
         for ix in self.facts.indexes:
             if ix.name and ix.keys:
@@ -800,7 +806,7 @@ class Resolver:
                 out.setdefault(col, vals)
         return out
 
-    def _covered(self, table: Table, index: Index, existing: dict[str, Index]) -> bool:
+    def _covered(self, table: Table, index: Index, existing: dict[QName, Index]) -> bool:
         """An unnamed index the document lists in prose that a constraint or named index already gives."""
         if index.where:
             return False
@@ -813,7 +819,7 @@ class Resolver:
             other.table == table.qname and tuple(k.strip('"') for k in other.keys) == cols
             for other in existing.values()
         ) or any(
-            entity_key(f.table.text, f.table.schema) == entity_key(table.name, table.schema)
+            _key(f.table) == entity_key(table.name, table.schema)
             and f.name
             and tuple(self._index_key(table, k, f.span).strip('"') for k in f.keys) == cols
             for f in self.facts.indexes
@@ -1018,7 +1024,7 @@ class Resolver:
     def check_mentions(self) -> None:
         seen: set[str] = set()
         for m in self.facts.mentions:
-            key = entity_key(m.name.text, m.name.schema)
+            key = _key(m.name)
             if key in self.by_key or key in seen:
                 continue
             seen.add(key)

@@ -13,6 +13,7 @@ from schemadoc.model import (
     Function,
     Grant,
     Policy,
+    QName,
     Role,
     Schema,
     Sequence,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 _BUILTIN_ROLES = {"public", "current_user", "session_user", "current_role"}
 
 
-def _qual(name: Name) -> str:
+def _qual(name: Name) -> QName:
     text = name.text if name.quoted else name.text.lower()
     return qualify(text, name.schema)
 
@@ -43,10 +44,10 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     for ext in r.facts.extensions:
         extensions.setdefault(ext.name, ext)
     _implied_extensions(r, schema, extensions)
-    sequences: dict[str, Sequence] = {s.qname: s for s in r.facts.sequences}
-    policies: dict[str, Policy] = {}
+    sequences: dict[QName, Sequence] = {s.qname: s for s in r.facts.sequences}
+    policies: dict[tuple[QName, str], Policy] = {}
     for pol in r.facts.policies:
-        tq = r.lookup(Name(pol.table.split(".")[-1], pol.table.split(".")[0])) or pol.table
+        tq = r.lookup(Name(pol.table.name, pol.table.schema)) or pol.table
         pol = replace(pol, table=tq)
         policies[pol.key] = pol
     tables = dict(schema.tables)
@@ -104,13 +105,13 @@ def _implied_extensions(r: Resolver, schema: Schema, extensions: dict[str, Exten
                 break
 
 
-def _views(r: Resolver) -> dict[str, View]:
-    out: dict[str, View] = {}
+def _views(r: Resolver) -> dict[QName, View]:
+    out: dict[QName, View] = {}
     for vf in r.facts.views:
         qname = _qual(vf.name)
         view = View(
-            schema=qname.split(".")[0],
-            name=qname.split(".", 1)[1],
+            schema=qname.schema,
+            name=qname.name,
             definition=vf.definition.strip().rstrip(";").strip(),
             materialized=vf.materialized,
             columns=tuple(vf.columns),
@@ -150,18 +151,25 @@ def _functions(r: Resolver) -> dict[str, Function]:
 def _find_function(functions: dict[str, Function], name: Name) -> Function | None:
     wanted = _qual(name)
     for fn in functions.values():
-        if fn.qname == wanted or fn.qname.lower() == wanted.lower():
+        if fn.qname == wanted or (fn.schema.lower(), fn.name.lower()) == (
+            wanted.schema.lower(),
+            wanted.name.lower(),
+        ):
             return fn
     return None
 
 
-def _view_named(r: Resolver, name: Name) -> str | None:
-    wanted = _qual(name).lower()
-    return next((_qual(v.name) for v in r.facts.views if _qual(v.name).lower() == wanted), None)
+def _view_named(r: Resolver, name: Name) -> QName | None:
+    wanted = _folded(_qual(name))
+    return next((_qual(v.name) for v in r.facts.views if _folded(_qual(v.name)) == wanted), None)
 
 
-def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]:
-    out: dict[str, Trigger] = {}
+def _folded(q: QName) -> QName:
+    return QName(q.schema.lower(), q.name.lower())
+
+
+def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, str], Trigger]:
+    out: dict[tuple[QName, str], Trigger] = {}
     hints = []
     for tf in r.facts.triggers:
         if tf.table is None or not tf.events or tf.timing is None:
@@ -218,7 +226,7 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
         matched = [
             t
             for t in out.values()
-            if (t.name in names or t.function.split(".")[-1] in names) and (table is None or t.table == table)
+            if (t.name in names or t.function.name in names) and (table is None or t.table == table)
         ]
         if not matched:
             r.warn(
@@ -237,44 +245,43 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
     return out
 
 
-def _comments(r: Resolver, tables: dict[str, Table], views: dict[str, View]) -> None:
+def _comments(r: Resolver, tables: dict[QName, Table], views: dict[QName, View]) -> None:
     """Table and column comments were applied as the tables were built. Here the ones naming
     nothing are reported, stand-in tables (made after that) get theirs, and so do views; the
     last comment on an object wins."""
     for cf in r.facts.comments:
         target = cf.target
+        tq = r.lookup(target)
+        table = tables.get(tq) if tq is not None else None
         if cf.object_type == "COLUMN":
-            tname, _, col = target.rpartition(".")
-            table = tables.get(r.lookup_written(tname) or "")
-            column = r.find_column(table, col) if table is not None else None
+            column = r.find_column(table, cf.column or "") if table is not None else None
             if table is None or column is None:
-                r.warn("SD221", f"COMMENT ON COLUMN {target}: no such column", cf.span)
+                r.warn("SD221", f"COMMENT ON COLUMN {target}.{cf.column}: no such column", cf.span)
             elif table.stub:
                 tables[table.qname] = table.with_column(replace(column, comment=cf.text))
         elif cf.object_type == "TABLE":
-            table = tables.get(r.lookup_written(target) or "")
             if table is None:
                 r.warn("SD221", f"COMMENT ON TABLE {target}: no such table", cf.span)
             elif table.stub:
                 tables[table.qname] = replace(table, comment=cf.text)
         elif cf.object_type == "VIEW":
-            vq = qualify(target.lower())
+            vq = _qual(target)
             if vq in views:
                 views[vq] = replace(views[vq], comment=cf.text)
 
 
 def _grants(
     r: Resolver,
-    tables: dict[str, Table],
-    views: dict[str, View],
-    sequences: dict[str, Sequence],
+    tables: dict[QName, Table],
+    views: dict[QName, View],
+    sequences: dict[QName, Sequence],
     functions: dict[str, Function],
 ) -> list[Grant]:
     out: list[Grant] = []
     for gf in r.facts.grants:
-        targets: list[tuple[str, str]] = []  # (object_type, name)
-        for obj in gf.objects:
-            word = obj.upper()
+        targets: list[tuple[str, QName | str]] = []  # (object_type, name)
+        for obj in [gf.bulk] if gf.bulk else gf.objects:
+            word = obj.upper() if isinstance(obj, str) else ""
             schema = gf.schema or DEFAULT_SCHEMA
             if word == "ALL TABLES":
                 # PostgreSQL's ALL TABLES IN SCHEMA covers views and materialized views too
@@ -288,23 +295,24 @@ def _grants(
                 targets += [("SEQUENCE", q) for q, s in sequences.items() if s.schema == schema]
             elif word == "ALL FUNCTIONS":
                 targets += [("FUNCTION", f.signature) for f in functions.values() if f.schema == schema]
+            elif isinstance(obj, str):
+                continue  # a bulk word this reader does not know
             elif gf.object_type == "TABLE":
-                tq = r.lookup_written(obj)
+                tq = r.lookup(obj) or _view_named(r, obj)
                 if tq is None:
                     r.warn("SD222", f"GRANT on {obj}: no such table or view", gf.span)
                     continue
                 targets.append(("TABLE", tq))
             elif gf.object_type == "FUNCTION":
-                fname = re.sub(r"\(.*$", "", obj)
-                fn = _find_function(
-                    functions, Name(fname.split(".")[-1], fname.split(".")[0] if "." in fname else None)
-                )
+                fn = _find_function(functions, obj)
                 if fn is None:
                     r.warn("SD222", f"GRANT on function {obj}: no such function", gf.span)
                     continue
                 targets.append(("FUNCTION", fn.signature))
+            elif gf.object_type == "SCHEMA":
+                targets.append(("SCHEMA", obj.text))
             else:
-                targets.append((gf.object_type, qualify(obj.lower()) if gf.object_type != "SCHEMA" else obj))
+                targets.append((gf.object_type, _qual(obj)))
         for obj_type, name in targets:
             for priv in gf.privileges:
                 for grantee in gf.grantees:

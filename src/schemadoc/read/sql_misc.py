@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from schemadoc.model import DEFAULT_SCHEMA, Domain, Enum, Extension, Policy, Role, Sequence, qualify
-from schemadoc.read.facts import CommentFact, GrantFact
+from schemadoc.model import DEFAULT_SCHEMA, Domain, Enum, Extension, Policy, QName, Role, Sequence, qualify
+from schemadoc.read.facts import CommentFact, GrantFact, Name
 from schemadoc.read.sql_nodes import (
     Json,
     Stmt,
     def_bool,
     def_elems,
     def_str,
-    qualified_text,
+    list_name,
+    range_name,
     role_name,
     schema_and_name,
     strs,
@@ -101,7 +102,7 @@ def read_sequence(stmt: Stmt, node: Json) -> None:
         if len(parts) == 2:
             parts = [DEFAULT_SCHEMA, *parts]
         if len(parts) == 3:
-            owned_by = ".".join(parts)
+            owned_by = (QName(parts[0], parts[1]), parts[2])
     stmt.facts.sequences.append(
         Sequence(schema, seq.get("relname", ""), data_type=data_type, owned_by=owned_by, span=stmt.span())
     )
@@ -183,7 +184,7 @@ def read_grant(stmt: Stmt, node: Json) -> None:
         privileges.append(text)
     grantees = [role_name(g.get("RoleSpec", {})) for g in node.get("grantees") or ()]
 
-    def grant(objects: list[str], schema: str | None = None) -> GrantFact:
+    def grant(objects: list[Name], schema: str | None = None, bulk: str | None = None) -> GrantFact:
         return GrantFact(
             privileges=privileges or ["ALL"],
             object_type=object_type,
@@ -192,6 +193,7 @@ def read_grant(stmt: Stmt, node: Json) -> None:
             span=stmt.span(),
             with_grant_option=bool(node.get("grant_option")),
             schema=schema,
+            bulk=bulk,
         )
 
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
@@ -199,41 +201,44 @@ def read_grant(stmt: Stmt, node: Json) -> None:
         if bulk is None:
             stmt.note("GRANT ... IN SCHEMA skipped: not read for this object kind")
             return
-        stmt.facts.grants.extend(grant([bulk], schema) for schema in strs(node.get("objects")))
+        stmt.facts.grants.extend(grant([], schema, bulk) for schema in strs(node.get("objects")))
         return
     stmt.facts.grants.append(grant([_object_name(stmt, o) for o in node.get("objects") or ()]))
 
 
-def _object_name(stmt: Stmt, node: Json) -> str:
+def _object_name(stmt: Stmt, node: Json) -> Name:
+    """The object a GRANT or COMMENT names, as parts, never as dotted text (a function without
+    its arguments; a column as its table, see :func:`read_comment`)."""
     kind, body = unwrap(node)
     if kind == "RangeVar":
-        rel = body.get("relname", "")
-        schema = body.get("schemaname")
-        return f"{schema}.{rel}" if schema else rel
+        return range_name(stmt, body)
     if kind == "String":
-        return str(body.get("sval", ""))
+        return Name(str(body.get("sval", "")))
     if kind == "ObjectWithArgs":
-        return _function_ref(stmt, body)
+        return list_name(strs(body.get("objname")))
     if kind == "TypeName":
-        return type_text(stmt, body)[0]
+        return list_name(strs(body.get("names")))
     if kind == "List":
-        return qualified_text(strs(body.get("items")))
-    return ""
-
-
-def _function_ref(stmt: Stmt, owa: Json) -> str:
-    name = qualified_text(strs(owa.get("objname")))
-    if owa.get("args_unspecified"):
-        return name
-    args = [type_text(stmt, t.get("TypeName", {}))[0] for t in owa.get("objargs") or ()]
-    return f"{name}({', '.join(args)})"
+        return list_name(strs(body.get("items")))
+    return Name("")
 
 
 def read_comment(stmt: Stmt, node: Json) -> None:
     objtype = str(node.get("objtype", "")).removeprefix("OBJECT_")
-    target = _object_name(stmt, node.get("object", {}))
+    obj = node.get("object", {})
+    column = None
+    if objtype == "COLUMN":  # a list: [schema,] table, column
+        parts = strs(unwrap(obj)[1].get("items"))
+        column = parts[-1] if parts else None
+        target = list_name(parts[:-1])
+    else:
+        target = _object_name(stmt, obj)
     stmt.facts.comments.append(
         CommentFact(
-            object_type=objtype.replace("_", " "), target=target, text=node.get("comment"), span=stmt.span()
+            object_type=objtype.replace("_", " "),
+            target=target,
+            text=node.get("comment"),
+            span=stmt.span(),
+            column=column,
         )
     )

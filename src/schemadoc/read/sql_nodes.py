@@ -97,9 +97,14 @@ def range_name(stmt: Stmt, rv: Json) -> Name:
 def list_name(parts: list[str]) -> Name:
     """A qualified name given as a list of strings (``["app", "mood"]``)."""
     if len(parts) >= 2:
-        return Name(parts[-1], schema=parts[-2], quoted=parts[-1] != parts[-1].lower())
+        return Name(parts[-1], schema=parts[-2], quoted=_exact(parts[-1]))
     text = parts[0] if parts else ""
-    return Name(text, quoted=text != text.lower())
+    return Name(text, quoted=_exact(text))
+
+
+def _exact(part: str) -> bool:
+    """Whether a name part the parser gave must have been quoted: capitals or a dot in it."""
+    return part != part.lower() or "." in part
 
 
 def schema_and_name(parts: list[str]) -> tuple[str, str]:

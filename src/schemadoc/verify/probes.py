@@ -26,7 +26,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from schemadoc.diagnostics import fail
-from schemadoc.model import ForeignKey, Schema
+from schemadoc.model import ForeignKey, QName, Schema
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.promises import Promise, build_promises, view_columns
 from schemadoc.verify.report import Outcome, PromiseResult, VerifyReport
@@ -80,10 +80,10 @@ def verify_promises(
         raise fail("SD703", "verify needs a connection with no open transaction")
     promises = build_promises(schema)
     prober = _Prober(conn, schema, lock_timeout_ms, statement_timeout_ms)
-    groups: dict[str, list[int]] = {}
+    groups: dict[QName | None, list[int]] = {}  # None: promises probed without a table's row
     for i, p in enumerate(promises):
-        key = p.table if p.table in schema.tables and p.kind != "view" else ""
-        groups.setdefault(key or "", []).append(i)
+        key = p.table if p.table is not None and p.table in schema.tables and p.kind != "view" else None
+        groups.setdefault(key, []).append(i)
     results: dict[int, PromiseResult] = {}
     done = 0
     total = len(promises)
@@ -91,7 +91,7 @@ def verify_promises(
     conn.autocommit = True  # the prober begins (and rolls back) each transaction itself
     conn.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
     try:
-        for key in sorted(groups):
+        for key in sorted(groups, key=lambda k: k or QName("", "")):
             members = [promises[i] for i in groups[key]]
             for i, result in zip(groups[key], prober.run_group(key, members), strict=True):
                 results[i] = result
@@ -141,7 +141,7 @@ class _Prober:
             if sent and not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
 
-    def run_group(self, table: str, promises: list[Promise]) -> list[PromiseResult]:
+    def run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
         try:
             with self._transaction():
                 return self._run_group(table, promises)
@@ -152,7 +152,7 @@ class _Prober:
                 for p in promises
             ]
 
-    def _run_group(self, table: str, promises: list[Promise]) -> list[PromiseResult]:
+    def _run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
         failure: RowError | None = None
         if table:
             failure = self._prepare(table)
@@ -166,7 +166,7 @@ class _Prober:
             out.append(self._probe(p))
         return out
 
-    def _prepare(self, table: str) -> RowError | None:
+    def _prepare(self, table: QName) -> RowError | None:
         """Build (and keep) the shared parents and check that one valid row can be inserted."""
         try:
             with self.rows.savepoint(keep=True):
@@ -210,7 +210,7 @@ class _Prober:
     # so statements get no savepoint of their own unless the probe goes on (``recover``).
 
     def _insert(
-        self, table: str, values: Row, *, recover: bool = False
+        self, table: QName, values: Row, *, recover: bool = False
     ) -> tuple[Row | None, psycopg.Error | None]:
         """Try an insert; after a failure the probe must end unless ``recover``."""
         try:
@@ -242,25 +242,25 @@ class _Prober:
         except psycopg.Error as exc:
             return None, exc
 
-    def _where(self, table: str, row: Row) -> tuple[sql.Composed, list[Any]]:
+    def _where(self, table: QName, row: Row) -> tuple[sql.Composed, list[Any]]:
         loc = self.rows.locator(table, row) or self.rows.ctid_locator(self.rows.last_ctid)
         if loc is None:
             raise _untestable(f"no key to find the inserted row of {table} again")
         return loc
 
-    def _fetch(self, table: str, where: tuple[sql.Composed, list[Any]]) -> Row | None:
+    def _fetch(self, table: QName, where: tuple[sql.Composed, list[Any]]) -> Row | None:
         q, params = self._fetch_query(table, where)
         return self._fetched(table, self.rows.execute(q, params).fetchone())
 
     def _fetch_query(
-        self, table: str, where: tuple[sql.Composed, list[Any]]
+        self, table: QName, where: tuple[sql.Composed, list[Any]]
     ) -> tuple[sql.Composed, list[Any]]:
         q = sql.SQL("SELECT {} FROM {} WHERE {}").format(
             self.rows.returning(table), table_ident(table), where[0]
         )
         return q, where[1]
 
-    def _fetched(self, table: str, r: tuple[Any, ...] | None) -> Row | None:
+    def _fetched(self, table: QName, r: tuple[Any, ...] | None) -> Row | None:
         if r is None:
             return None
         names = [c.name for c in self.rows.info(table).table.columns]
@@ -622,7 +622,7 @@ class _Prober:
         if exc is not None:
             raise _broken(f"{event} failed: {self._state(exc)}", exc.sqlstate)
 
-    def _some_column(self, table: str, p: Promise) -> str:
+    def _some_column(self, table: QName, p: Promise) -> str:
         assert p.trigger
         for e in p.trigger.events:
             if e.upper().startswith("UPDATE OF"):
@@ -718,7 +718,7 @@ class _Prober:
                 raise _broken(f"on UPDATE with {start} and {end} 90 s apart, {duration} became {got!r}")
 
 
-def loc_uses(prober: _Prober, table: str, column: str) -> bool:
+def loc_uses(prober: _Prober, table: QName, column: str) -> bool:
     """Whether the key used to find rows of ``table`` includes ``column``."""
     info = prober.rows.info(table)
     for key in info.keys:

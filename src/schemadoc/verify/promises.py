@@ -15,7 +15,8 @@ from typing import Literal
 
 from pglast import ast, parse_sql
 
-from schemadoc.model import Check, Column, Enum, ForeignKey, Index, Schema, Span, Table, Trigger, View
+from schemadoc.model import Check, Column, Enum, ForeignKey, Index, QName, Schema, Span, Table, Trigger, View
+from schemadoc.sqlnames import quote_ident
 from schemadoc.verify.checkexpr import column_name
 from schemadoc.verify.rows import UniqueKey, indexes_by_table, unique_keys
 
@@ -55,7 +56,7 @@ class Promise:
     subject: str
     description: str
     span: Span | None
-    table: str | None = None
+    table: QName | None = None
     column: str | None = None
     check: Check | None = None
     key: UniqueKey | None = None
@@ -83,7 +84,7 @@ def build_promises(schema: Schema) -> list[Promise]:
         out.append(
             Promise(
                 "enum",
-                qname,
+                str(qname),
                 f"type {qname} accepts only {labels}",
                 enum.span,
                 enum=enum,
@@ -100,7 +101,7 @@ def build_promises(schema: Schema) -> list[Promise]:
         cols = view.columns or tuple(view_columns(view.definition))
         what = f"columns {', '.join(cols)}" if cols else "rows"
         out.append(
-            Promise("view", qname, f"view {qname} can be selected and returns {what}", view.span, view=view)
+            Promise("view", str(qname), f"view {qname} can be selected and returns {what}", view.span, view=view)
         )
     return out
 
@@ -213,7 +214,7 @@ def _unique_promise(schema: Schema, table: Table, key: UniqueKey) -> Promise:
     elif key.kind == "unique":
         span = next((u.span for u in table.uniques if u.columns == key.columns and u.name == key.name), None)
     else:
-        idx = schema.indexes.get(f"{table.schema}.{key.name}")
+        idx = schema.indexes.get(QName(table.schema, key.name or ""))
         span = idx.span if idx else None
     span = span or _column_span(table, key.columns) or table.span
     label = key.name or f"({cols})"
@@ -241,7 +242,7 @@ def _trigger_promise(schema: Schema, trig: Trigger) -> Promise:
     words = trig.description or ""
     body = function_body(schema, trig) or ""
     events = {e.split()[0].upper() for e in trig.events}
-    subject = trig.key
+    subject = f"{trig.table}.{quote_ident(trig.name)}"
     columns = table.columns if table else ()
     names = [c.name for c in columns]
     if table is not None and trig.timing == "BEFORE" and trig.for_each_row and "UPDATE" in events:

@@ -41,7 +41,8 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from schemadoc.model import Column, ForeignKey, Index, Schema, Table, qualify
+from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
+from schemadoc.sqlnames import parse_qualified
 from schemadoc.verify.checkexpr import (
     ExprInfo,
     Hint,
@@ -85,7 +86,7 @@ _MAX_COMBOS = 3000
 class RowError(Exception):
     """No valid row could be built (or inserted) for a table."""
 
-    def __init__(self, table: str, reason: str, *, sqlstate: str | None = None, in_trigger: bool = False):
+    def __init__(self, table: QName, reason: str, *, sqlstate: str | None = None, in_trigger: bool = False):
         super().__init__(f"no valid row for {table}: {reason}")
         self.table = table
         self.reason = reason
@@ -105,9 +106,9 @@ class UniqueKey:
     expression: bool = False  # some key is an expression, not a plain column
 
 
-def indexes_by_table(schema: Schema) -> dict[str, list[Index]]:
+def indexes_by_table(schema: Schema) -> dict[QName, list[Index]]:
     """The indexes of each table, by name (what ``schema.indexes_on`` gives, for all tables at once)."""
-    out: dict[str, list[Index]] = {}
+    out: dict[QName, list[Index]] = {}
     for idx in sorted(schema.indexes.values(), key=lambda i: i.name):
         out.setdefault(idx.table, []).append(idx)
     return out
@@ -189,9 +190,8 @@ def _raw(text: str) -> sql.SQL:
     return sql.SQL(text.replace("%", "%%"))
 
 
-def table_ident(qname: str) -> sql.Identifier:
-    schema, _, name = qname.partition(".")
-    return sql.Identifier(schema, name)
+def table_ident(qname: QName) -> sql.Identifier:
+    return sql.Identifier(qname.schema, qname.name)
 
 
 def error_text(exc: BaseException) -> str:
@@ -291,15 +291,15 @@ class RowFactory:
     def __init__(self, conn: psycopg.Connection[Any], schema: Schema) -> None:
         self.conn = conn
         self.schema = schema
-        self._info: dict[str, TableInfo] = {}
-        self._indexes: dict[str, list[Index]] | None = None
+        self._info: dict[QName, TableInfo] = {}
+        self._indexes: dict[QName, list[Index]] | None = None
         self._cursor = psycopg.ClientCursor(conn)
-        self._sp_added: list[list[str]] = []
+        self._sp_added: list[list[QName]] = []
         self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
-        self._insert_sql: dict[tuple[str, tuple[str, ...]], bytes] = {}
-        self._returning: dict[str, sql.Composable] = {}
+        self._insert_sql: dict[tuple[QName, tuple[str, ...]], bytes] = {}
+        self._returning: dict[QName, sql.Composable] = {}
         self._casts: dict[str, bytes] = {}
-        self._table_sql: dict[str, tuple[bytes, bytes, dict[str, bytes]]] = {}
+        self._table_sql: dict[QName, tuple[bytes, bytes, dict[str, bytes]]] = {}
         self._numbers: list[bytes] = []
         self.log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
         self.last_ctid: str | None = None
@@ -308,7 +308,7 @@ class RowFactory:
         # transaction, and answers about conditions that depend on their columns alone
         self._constant_defaults: dict[tuple[str, str], str | None] = {}  # (expression, type)
         self._generic_lists: dict[tuple[str, bool], list[_Cand]] = {}
-        self._lasting_candidates: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
+        self._lasting_candidates: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
         self._lasting_searches: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
         self._lasting_plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._moment_reads = 0  # counts reads of the clock and of defaults evaluated in a transaction
@@ -322,14 +322,14 @@ class RowFactory:
         Whatever was still queued for the previous transaction is dropped: it ended in a
         rollback, which makes it moot.
         """
-        self._parents: dict[str, Row] = {}
+        self._parents: dict[QName, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
-        self._defaults: dict[str, dict[str, str | None]] = {}
+        self._defaults: dict[QName, dict[str, str | None]] = {}
         self._clock: dict[str, list[str]] | None = None
-        self._stack: list[str] = []
+        self._stack: list[QName] = []
         self._sp_added = []
         # what PostgreSQL said in this transaction, and the candidates it was asked about
-        self._candidate_lists: dict[tuple[str, str, bool, bool], list[_Cand]] = {}
+        self._candidate_lists: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
         # statements without results (savepoint commands, session settings) not sent yet
         self._pending: list[bytes] = list(setup)
@@ -422,14 +422,14 @@ class RowFactory:
             self._pending.append(rollback)
             self._settled = depth
 
-    def _remember_parent(self, table: str, row: Row) -> None:
+    def _remember_parent(self, table: QName, row: Row) -> None:
         self._parents[table] = row
         if self._sp_added:
             self._sp_added[-1].append(table)
 
     # -- table facts -------------------------------------------------------------------------
 
-    def info(self, qname: str) -> TableInfo:
+    def info(self, qname: QName) -> TableInfo:
         if qname in self._info:
             return self._info[qname]
         table = self.schema.tables.get(qname)
@@ -467,7 +467,7 @@ class RowFactory:
             self._clock = {"tz": list(r[0:3]), "ts": list(r[3:6]), "date": list(r[6:9])}
         return self._clock
 
-    def defaults(self, qname: str) -> dict[str, str | None]:
+    def defaults(self, qname: QName) -> dict[str, str | None]:
         """Each default of ``qname`` evaluated now, as text (None when it cannot be evaluated)."""
         if qname in self._defaults:
             return self._defaults[qname]
@@ -504,7 +504,7 @@ class RowFactory:
                 self._constant_defaults[(col.default or "", info.types[col.name])] = out.get(col.name)
         return out
 
-    def default_of(self, qname: str, column: str) -> str | None:
+    def default_of(self, qname: QName, column: str) -> str | None:
         """The default of one column as text (see :meth:`defaults`); a constant one is
         evaluated once, not once per transaction."""
         info = self.info(qname)
@@ -522,8 +522,8 @@ class RowFactory:
     # -- candidates --------------------------------------------------------------------------
 
     def _enum_labels(self, ctype: str) -> tuple[str, ...] | None:
-        name = ctype.strip().rstrip("[]").strip().replace('"', "")
-        found = self.schema.enums.get(qualify(name))
+        name = parse_qualified(ctype.strip().rstrip("[]").strip())
+        found = self.schema.enums.get(name) if name is not None else None
         return found.labels if found else None
 
     def _generic(self, ctype: str, fresh: bool) -> list[_Cand]:
@@ -544,7 +544,8 @@ class RowFactory:
             if array:
                 return [_Cand("{}")] + [_Cand("{" + _array_elem(lab) + "}") for lab in labels[:1]]
             return [_Cand(lab) for lab in labels]
-        domain = self.schema.domains.get(qualify(ctype.strip().replace('"', "")))
+        dname = parse_qualified(ctype.strip())
+        domain = self.schema.domains.get(dname) if dname is not None else None
         if domain is not None and not array:
             return self._generic(domain.base_type, fresh)
         if array:
@@ -656,7 +657,7 @@ class RowFactory:
 
     def row(
         self,
-        qname: str,
+        qname: QName,
         *,
         fixed: Mapping[str, str | None] | None = None,
         omit: Sequence[str] = (),
@@ -904,12 +905,12 @@ class RowFactory:
             for c, ref in zip(fk.columns, fk.ref_columns, strict=False):
                 values[c] = parent.get(ref)
 
-    def parent(self, qname: str, ref_columns: Sequence[str] = (), *, fresh: bool = False) -> Row:
+    def parent(self, qname: QName, ref_columns: Sequence[str] = (), *, fresh: bool = False) -> Row:
         """An inserted row of ``qname`` with non-null ``ref_columns`` (shared unless ``fresh``)."""
         if not fresh and qname in self._parents:
             return self._parents[qname]
         if qname in self._stack:
-            chain = " -> ".join([*self._stack, qname])
+            chain = " -> ".join(str(q) for q in [*self._stack, qname])
             raise RowError(self._stack[0], f"foreign keys form a cycle of NOT NULL columns ({chain})")
         if qname not in self.schema.tables:
             raise RowError(qname, "a foreign key references this table, which the document does not define")
@@ -937,7 +938,7 @@ class RowFactory:
 
     # -- statements --------------------------------------------------------------------------
 
-    def insert(self, qname: str, values: Row) -> Row:
+    def insert(self, qname: QName, values: Row) -> Row:
         """INSERT one row; returns every column of the stored row as text."""
         info = self.info(qname)
         cols = tuple(c for c in values if info.table.column(c) is not None)
@@ -997,7 +998,7 @@ class RowFactory:
             texts.append(" ".join(text.split()))
         return "; ".join(texts)
 
-    def returning(self, qname: str) -> sql.Composable:
+    def returning(self, qname: QName) -> sql.Composable:
         """``col::text, ...`` for every column of the table, in model order."""
         found = self._returning.get(qname)
         if found is None:
@@ -1008,7 +1009,7 @@ class RowFactory:
             )
         return found
 
-    def locator(self, qname: str, row: Row) -> tuple[sql.Composed, list[Any]] | None:
+    def locator(self, qname: QName, row: Row) -> tuple[sql.Composed, list[Any]] | None:
         """A WHERE clause that finds ``row`` again (by primary key or a non-null unique key)."""
         info = self.info(qname)
         for key in info.keys:
@@ -1029,7 +1030,7 @@ class RowFactory:
             return None
         return sql.SQL("ctid = CAST({} AS tid)").format(sql.Placeholder()), [ctid]
 
-    def fresh_value(self, qname: str, column: str) -> str | None:
+    def fresh_value(self, qname: QName, column: str) -> str | None:
         """A new value of ``column``'s type, unlikely to exist anywhere."""
         info = self.info(qname)
         return self._generic(info.types[column], True)[0].materialize()

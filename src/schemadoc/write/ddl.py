@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, Function, Role, Schema
+from schemadoc.model import DEFAULT_SCHEMA, Function, QName, Role, Schema
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
@@ -79,7 +79,7 @@ def _roles(schema: Schema) -> list[Role]:
     return [roles[n] for n in sorted(roles) if not is_role_keyword(roles[n].name)]
 
 
-def _partition_depth(schema: Schema, table_qname: str) -> int:
+def _partition_depth(schema: Schema, table_qname: QName) -> int:
     """How many parents a partition has (0 for any other table)."""
     depth = 0
     seen = {table_qname}

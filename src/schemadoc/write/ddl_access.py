@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from schemadoc.model import Grant, Policy, Role, Schema, Table
+from schemadoc.model import Grant, Policy, QName, Role, Schema, Table
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_routines import function_signature_sql, signature_sql
 from schemadoc.write.statement import Statement, dollar_quote
@@ -44,23 +44,23 @@ def _privilege_rank(privilege: str) -> tuple[int, str]:
 
 
 def _object_sql(grant: Grant, schema: Schema) -> str:
-    kind = grant.object_type
+    kind, name = grant.object_type, grant.object_name
+    if isinstance(name, QName):
+        return f"{kind} {quote_qualified(name)}"
     if kind == "SCHEMA":
-        return f"SCHEMA {quote_ident(grant.object_name)}"
-    if kind == "FUNCTION":
-        target = signature_sql(grant.object_name)
-        fn = schema.functions.get(grant.object_name)
-        if fn is None:
-            fn = next((f for f in schema.functions.values() if function_signature_sql(f) == target), None)
-        word = "PROCEDURE" if fn is not None and fn.kind == "procedure" else "FUNCTION"
-        return f"{word} {target}"
-    return f"{kind} {quote_qualified(grant.object_name)}"
+        return f"SCHEMA {quote_ident(name)}"
+    target = signature_sql(name)
+    fn = schema.functions.get(name)
+    if fn is None:
+        fn = next((f for f in schema.functions.values() if function_signature_sql(f) == target), None)
+    word = "PROCEDURE" if fn is not None and fn.kind == "procedure" else "FUNCTION"
+    return f"{word} {target}"
 
 
 def grant_statements(schema: Schema) -> list[Statement]:
     """One GRANT per object, grantee and grant option, listing its privileges."""
-    groups: dict[tuple[str, str, str, bool], list[Grant]] = {}
-    key: tuple[str, str, str, bool]
+    groups: dict[tuple[str, QName | str, str, bool], list[Grant]] = {}
+    key: tuple[str, QName | str, str, bool]
     for grant in schema.grants:
         key = (grant.object_type, grant.object_name, grant.grantee, grant.with_grant_option)
         groups.setdefault(key, []).append(grant)

@@ -37,8 +37,8 @@ def comment_statements(schema: Schema) -> list[Statement]:
         if index.comment is not None:
             text = f"COMMENT ON INDEX {quote_qualified(index.qname)} IS {quote_literal(index.comment)}"
             out.append(Statement(text, index.span, "comment"))
-    for key in sorted(schema.functions):
-        fn = schema.functions[key]
+    for signature in sorted(schema.functions):
+        fn = schema.functions[signature]
         if fn.comment is not None:
             word = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
             text = f"COMMENT ON {word} {function_signature_sql(fn)} IS {quote_literal(fn.comment)}"

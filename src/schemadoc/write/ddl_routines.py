@@ -7,7 +7,7 @@ from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from schemadoc.model import Function, Schema, Trigger, View
+from schemadoc.model import Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
 from schemadoc.write.order import mentions, query_references, topo_sort
@@ -39,11 +39,12 @@ def identity_arguments(arguments: str) -> str:
 
 
 def signature_sql(signature: str) -> str:
-    """``schema.f(args)`` as SQL: the name quoted, the arguments reduced to their types."""
+    """A function's key (its quoted qualified name, then its arguments) as SQL: the arguments
+    reduced to their types."""
     name, paren, rest = signature.partition("(")
     if not paren:
-        return quote_qualified(signature)
-    return f"{quote_qualified(name.strip())}({identity_arguments(rest.rsplit(')', 1)[0])})"
+        return signature
+    return f"{name.strip()}({identity_arguments(rest.rsplit(')', 1)[0])})"
 
 
 def function_signature_sql(fn: Function) -> str:
@@ -80,13 +81,12 @@ def trigger_statement(trigger: Trigger) -> Statement:
     if trigger.when:
         text += f" WHEN ({trigger.when})"
     args = ", ".join(quote_literal(a) for a in trigger.function_args)
-    function = trigger.function.split("(", 1)[0].strip()
-    text += f" EXECUTE FUNCTION {quote_qualified(function)}({args})"
+    text += f" EXECUTE FUNCTION {quote_qualified(trigger.function)}({args})"
     return Statement(text, trigger.span, "trigger")
 
 
-def _bare(qname: str) -> str:
-    return qname.partition(".")[2] or qname
+def _bare(qname: QName) -> str:
+    return qname.name
 
 
 def early_functions(schema: Schema) -> set[str]:
@@ -114,26 +114,26 @@ def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function
     Views are read with pglast for the relations and functions they use; function bodies
     (any language) are searched for the names of other functions and of views.
     """
-    fn_names = {f"f:{k}": _bare(schema.functions[k].qname) for k in keys}
-    view_names = {f"v:{k}": _bare(k) for k in schema.views}
-    fn_by_qname: dict[str, list[str]] = {}
+    fn_names: dict[tuple[str, str | QName], str] = {("f", k): _bare(schema.functions[k].qname) for k in keys}
+    view_names: dict[tuple[str, str | QName], str] = {("v", k): _bare(k) for k in schema.views}
+    fn_by_qname: dict[QName, list[tuple[str, str | QName]]] = {}
     for k in keys:
-        fn_by_qname.setdefault(schema.functions[k].qname, []).append(f"f:{k}")
+        fn_by_qname.setdefault(schema.functions[k].qname, []).append(("f", k))
 
-    def deps(node: str) -> set[str]:
-        kind, _, key = node.partition(":")
-        if kind == "f":
+    def deps(node: tuple[str, str | QName]) -> set[tuple[str, str | QName]]:
+        key = node[1]
+        if isinstance(key, str):
             body = schema.functions[key].body
             return mentions(body, fn_names, calls=True) | mentions(body, view_names)
         relations, functions = query_references(schema.views[key].definition)
-        out = {f"v:{r}" for r in relations if r in schema.views}
+        out: set[tuple[str, str | QName]] = {("v", r) for r in relations if r in schema.views}
         for qname in functions:
             out.update(fn_by_qname.get(qname, ()))
         return out
 
-    nodes = [f"f:{k}" for k in keys] + [f"v:{k}" for k in sorted(schema.views)]
+    nodes: list[tuple[str, str | QName]] = [("f", k) for k in keys]
+    nodes += [("v", k) for k in sorted(schema.views)]
     result: list[Function | View] = []
-    for node in topo_sort(nodes, deps):
-        kind, _, key = node.partition(":")
-        result.append(schema.functions[key] if kind == "f" else schema.views[key])
+    for _, key in topo_sort(nodes, deps):
+        result.append(schema.functions[key] if isinstance(key, str) else schema.views[key])
     return result

@@ -10,6 +10,7 @@ from schemadoc.model import (
     ForeignKey,
     Index,
     PrimaryKey,
+    QName,
     Schema,
     Table,
     Unique,
@@ -27,9 +28,11 @@ def column_list(columns: tuple[str, ...]) -> str:
 
 
 def _collation(name: str) -> str:
-    if name.startswith('"'):
+    """A collation as the document or the catalog wrote it: ``"C"``, ``de_DE``, ``pg_catalog."C"``."""
+    if name.startswith('"') or '"' in name:
         return name
-    return quote_qualified(name) if "." in name else quote_ident(name)
+    schema, dot, bare = name.partition(".")
+    return f"{quote_ident(schema)}.{quote_ident(bare)}" if dot else quote_ident(name)
 
 
 def enum_statement(enum: Enum) -> Statement:
@@ -57,9 +60,7 @@ def sequence_statement(seq: SequenceDef) -> Statement:
 def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
     if not seq.owned_by:
         return None
-    table, _, column = seq.owned_by.rpartition(".")
-    if not table:
-        return None
+    table, column = seq.owned_by
     owner = f"{quote_qualified(table)}.{quote_ident(column)}"
     return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY {owner}", seq.span, "sequence")
 
@@ -126,7 +127,7 @@ def sorted_foreign_keys(table: Table) -> list[ForeignKey]:
 
 
 def _stub_line(table: Table) -> str:
-    name = " ".join(table.qname.splitlines())
+    name = " ".join(str(table.qname).splitlines())
     return f"-- stand-in for {name}: the document references it but never defines it\n"
 
 
@@ -163,7 +164,7 @@ def ordered_tables(schema: Schema) -> list[Table]:
     """Tables by qualified name, each partition after its parent."""
     keys = sorted(schema.tables)
 
-    def parent_of(key: str) -> list[str]:
+    def parent_of(key: QName) -> list[QName]:
         parent = schema.tables[key].partition_of
         return [parent] if parent else []
 

@@ -10,45 +10,27 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, Schema, Sequence
+from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Sequence
+from schemadoc.sqlnames import parse_qualified
 
 _NEXTVAL = re.compile(r"^\s*nextval\s*\(\s*'((?:[^']|'')+)'\s*(?:::\s*regclass\s*)?\)\s*$", re.IGNORECASE)
-_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
 _SEQUENCE_TYPES = {"smallint": "smallint", "integer": "integer", "int": "integer", "int4": "integer",
                    "int2": "smallint"}  # fmt: skip
 
 
-def nextval_sequence(default: str | None) -> str | None:
+def nextval_sequence(default: str | None) -> QName | None:
     """The qualified name of the sequence a ``nextval('...')`` default draws from."""
     if not default:
         return None
     match = _NEXTVAL.match(default)
     if not match:
         return None
-    text = match.group(1).replace("''", "'")
-    parts: list[str] = []
-    pos = 0
-    while pos < len(text):
-        part = _NAME_PART.match(text, pos)
-        if part is None:
-            return None
-        quoted, plain = part.group(1), part.group(2)
-        parts.append(quoted.replace('""', '"') if quoted is not None else plain.strip().lower())
-        pos = part.end()
-        if pos < len(text):
-            if text[pos] != ".":
-                return None
-            pos += 1
-    if len(parts) == 1:
-        return f"{DEFAULT_SCHEMA}.{parts[0]}"
-    if len(parts) == 2:
-        return f"{parts[0]}.{parts[1]}"
-    return None
+    return parse_qualified(match.group(1).replace("''", "'"), DEFAULT_SCHEMA)
 
 
 def undeclared_sequences(schema: Schema) -> tuple[list[Sequence], list[Diagnostic]]:
     """Sequences that column defaults draw from but the schema does not declare."""
-    found: dict[str, Sequence] = {}
+    found: dict[QName, Sequence] = {}
     diagnostics: list[Diagnostic] = []
     for tkey in sorted(schema.tables):
         table = schema.tables[tkey]
@@ -58,13 +40,13 @@ def undeclared_sequences(schema: Schema) -> tuple[list[Sequence], list[Diagnosti
             qname = nextval_sequence(col.default)
             if qname is None or qname in schema.sequences or qname in found:
                 continue
-            schema_name, _, name = qname.partition(".")
+            schema_name, name = qname
             data_type = _SEQUENCE_TYPES.get(col.type.lower(), "bigint")
             found[qname] = Sequence(
                 schema_name,
                 name,
                 data_type,
-                owned_by=f"{table.qname}.{col.name}",
+                owned_by=(table.qname, col.name),
                 span=col.span or table.span,
             )
             diagnostics.append(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from pglast import parse_sql
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
-from schemadoc.model import DEFAULT_SCHEMA
+from schemadoc.model import DEFAULT_SCHEMA, QName
+
+K = TypeVar("K", bound=Hashable)
 
 
-def topo_sort(keys: Iterable[str], deps: Callable[[str], Iterable[str]]) -> list[str]:
+def topo_sort(keys: Iterable[K], deps: Callable[[K], Iterable[K]]) -> list[K]:
     """``keys`` in their given order, except that each key comes after the keys it depends on.
 
     Only dependencies among ``keys`` count; a cycle is broken at the point it is found, so
@@ -20,15 +23,15 @@ def topo_sort(keys: Iterable[str], deps: Callable[[str], Iterable[str]]) -> list
     """
     ordered = list(keys)
     known = set(ordered)
-    done: set[str] = set()
-    visiting: set[str] = set()
-    out: list[str] = []
+    done: set[K] = set()
+    visiting: set[K] = set()
+    out: list[K] = []
 
-    def visit(key: str) -> None:
+    def visit(key: K) -> None:
         if key in done or key in visiting:
             return
         visiting.add(key)
-        for dep in sorted(set(deps(key))):
+        for dep in sorted(set(deps(key)), key=_order_key):
             if dep in known and dep != key:
                 visit(dep)
         visiting.discard(key)
@@ -40,25 +43,29 @@ def topo_sort(keys: Iterable[str], deps: Callable[[str], Iterable[str]]) -> list
     return out
 
 
+def _order_key(key: Any) -> Any:
+    return key
+
+
 class _References(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.relations: set[str] = set()
-        self.functions: set[str] = set()
+        self.relations: set[QName] = set()
+        self.functions: set[QName] = set()
 
     def visit_RangeVar(self, ancestors: object, node: object) -> None:
         schema = getattr(node, "schemaname", None) or DEFAULT_SCHEMA
-        self.relations.add(f"{schema}.{getattr(node, 'relname', '')}")
+        self.relations.add(QName(schema, getattr(node, "relname", "")))
 
     def visit_FuncCall(self, ancestors: object, node: object) -> None:
         parts = [getattr(p, "sval", "") for p in getattr(node, "funcname", ()) or ()]
         if len(parts) == 1:
-            self.functions.add(f"{DEFAULT_SCHEMA}.{parts[0]}")
+            self.functions.add(QName(DEFAULT_SCHEMA, parts[0]))
         elif len(parts) >= 2:
-            self.functions.add(f"{parts[-2]}.{parts[-1]}")
+            self.functions.add(QName(parts[-2], parts[-1]))
 
 
-def query_references(query: str) -> tuple[frozenset[str], frozenset[str]]:
+def query_references(query: str) -> tuple[frozenset[QName], frozenset[QName]]:
     """Relations and functions (qualified names) that an SQL query mentions.
 
     Unqualified names are taken to live in the default schema. A query pglast cannot
@@ -73,14 +80,14 @@ def query_references(query: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(refs.relations), frozenset(refs.functions)
 
 
-def mentions(text: str, names: Mapping[str, str], *, calls: bool = False) -> set[str]:
+def mentions(text: str, names: Mapping[K, str], *, calls: bool = False) -> set[K]:
     """Keys of ``names`` (key -> bare object name) whose name occurs as a word in ``text``;
     with ``calls``, only where it is followed by ``(``.
 
     Used for function bodies, which may be in any language: erring towards a dependency
     only moves an object later, never breaks the output.
     """
-    by_name: dict[str, list[str]] = {}
+    by_name: dict[str, list[K]] = {}
     for key, name in names.items():
         if name:
             by_name.setdefault(name.lower(), []).append(key)
@@ -89,7 +96,7 @@ def mentions(text: str, names: Mapping[str, str], *, calls: bool = False) -> set
     alternatives = "|".join(re.escape(n) for n in sorted(by_name, key=lambda n: (-len(n), n)))
     tail = r"(?=\s*\()" if calls else r"(?![\w$])"
     pattern = re.compile(r"(?<![\w$])(" + alternatives + ")" + tail)
-    found: set[str] = set()
+    found: set[K] = set()
     for match in pattern.finditer(text.lower()):
         found.update(by_name[match.group(1)])
     return found
