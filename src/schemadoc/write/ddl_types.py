@@ -1,0 +1,85 @@
+"""DDL for user-defined types: enums, domains, composite and range types, in dependency order."""
+
+from __future__ import annotations
+
+import re
+
+from schemadoc.model import DEFAULT_SCHEMA, CompositeType, Domain, Enum, RangeType, Schema
+from schemadoc.sqlnames import quote_ident, quote_qualified
+from schemadoc.write.ddl_tables import domain_statement, enum_statement
+from schemadoc.write.order import topo_sort
+from schemadoc.write.statement import Statement
+
+TypeDef = Enum | Domain | CompositeType | RangeType
+
+# A possibly qualified, possibly quoted name in a type's text.
+_NAME = re.compile(r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?')
+
+
+def composite_statement(t: CompositeType) -> Statement:
+    attributes = ", ".join(f"{quote_ident(name)} {type_}" for name, type_ in t.attributes)
+    return Statement(f"CREATE TYPE {quote_qualified(t.qname)} AS ({attributes})", t.span, "type")
+
+
+def range_statement(t: RangeType) -> Statement:
+    options = [f"SUBTYPE = {t.subtype}"]
+    for label, value in (
+        ("SUBTYPE_OPCLASS", t.subtype_opclass),
+        ("COLLATION", t.collation),
+        ("SUBTYPE_DIFF", t.subtype_diff),
+        ("MULTIRANGE_TYPE_NAME", t.multirange),
+    ):
+        if value is not None:
+            options.append(f"{label} = {value}")
+    return Statement(
+        f"CREATE TYPE {quote_qualified(t.qname)} AS RANGE ({', '.join(options)})", t.span, "type"
+    )
+
+
+def _type_texts(t: TypeDef) -> list[str]:
+    if isinstance(t, Domain):
+        return [t.base_type]
+    if isinstance(t, CompositeType):
+        return [type_ for _, type_ in t.attributes]
+    if isinstance(t, RangeType):
+        return [t.subtype]
+    return []
+
+
+def _unquote(part: str) -> str:
+    part = part.strip()
+    if part.startswith('"'):
+        return part[1:-1].replace('""', '"')
+    return part.lower()
+
+
+def _named_types(text: str) -> set[str]:
+    """Qualified names of the types a type text may name (every name-like word in it)."""
+    out: set[str] = set()
+    for m in _NAME.finditer(re.sub(r"'(?:[^']|'')*'", "", text)):
+        schema, dot, name = m.group().partition(".")
+        out.add(f"{_unquote(schema)}.{_unquote(name)}" if dot else f"{DEFAULT_SCHEMA}.{_unquote(schema)}")
+    return out
+
+
+def type_statements(schema: Schema) -> list[Statement]:
+    """CREATE TYPE and CREATE DOMAIN for every type in ``schema``: enums first (they use no other
+    type), then domains, composite and range types, each after the types it names."""
+    out = [enum_statement(schema.enums[k]) for k in sorted(schema.enums)]
+    others: dict[str, Domain | CompositeType | RangeType] = {}
+    for group in (schema.domains, schema.composites, schema.ranges):
+        for key, t in group.items():
+            others.setdefault(key, t)
+
+    def uses(key: str) -> set[str]:
+        return {n for text in _type_texts(others[key]) for n in _named_types(text)}
+
+    for key in topo_sort(sorted(others), uses):
+        t = others[key]
+        if isinstance(t, Domain):
+            out.append(domain_statement(t))
+        elif isinstance(t, CompositeType):
+            out.append(composite_statement(t))
+        elif isinstance(t, RangeType):
+            out.append(range_statement(t))
+    return out
