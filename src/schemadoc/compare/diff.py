@@ -22,6 +22,8 @@ from typing import TypeVar
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
+from schemadoc.compare.catalog_kinds import diff_catalog_kinds
+from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
 from schemadoc.model import (
     Check,
@@ -119,6 +121,7 @@ def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None)
     """Every difference between ``expected`` (what the document builds) and ``actual``
     (the live database), sorted. ``doc`` is the model read from the document; its
     source spans are attached to the diagnostics."""
+    expected, actual = equate_unique_indexes(expected, actual)
     spans = DocSpans(doc)
     out: list[Diagnostic] = []
     out += diff_schema_names(expected, actual)
@@ -136,6 +139,7 @@ def diff_schemas(expected: Schema, actual: Schema, *, doc: Schema | None = None)
     out += diff_triggers(expected, actual, spans, one_sided)
     out += diff_policies(expected, actual, spans, one_sided)
     out += diff_grants(expected, actual, spans)
+    out += diff_catalog_kinds(expected, actual, doc, one_sided)
     return sorted_diagnostics(out)
 
 
