@@ -358,3 +358,24 @@ def test_a_document_built_with_up_compares_clean(server_url: str, role: str, tmp
     assert {(g.column, g.grantee) for g in live.column_grants} == {("id", role), ("during", role)}
     assert set(live.composites) == {"public.pair"} and set(live.ranges) == {"public.floatrange"}
     assert set(live.domains) == {"public.percent", "app.code"}
+
+
+def test_unique_using_index_becomes_the_constraint(
+    server_url: str, database_url: str, tmp_path: Path
+) -> None:
+    text = (
+        PAIRS
+        + "CREATE UNIQUE INDEX members_pair ON members (team, person) NULLS NOT DISTINCT;\n"
+        + "ALTER TABLE members ADD CONSTRAINT members_pair_key UNIQUE USING INDEX members_pair;\n"
+    )
+    doc = read_doc(tmp_path, text)
+    assert doc.indexes == {}
+    (unique,) = doc.tables["public.members"].uniques
+    assert (unique.columns, unique.name, unique.nulls_not_distinct) == (
+        ("team", "person"),
+        "members_pair_key",
+        True,
+    )
+    shadow = built_model(server_url, doc)
+    assert shadow.indexes == {}
+    assert drift_codes(database_url, doc, text, shadow) == []

@@ -315,6 +315,18 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     stop = src.item_end(at, stmt.end)[1]
     name = con.get("conname")
     keys = strs(con.get("keys"))
+    if kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and not keys and con.get("indexname"):
+        adopted = _adopt_index(stmt, table, str(con["indexname"]))
+        if adopted is None:
+            stmt.note(
+                f"{kind.removeprefix('CONSTR_')} USING INDEX {con['indexname']} on {table.name} skipped: "
+                "no plain unique index of that name is defined before it",
+                offset=at,
+            )
+            return
+        keys, adopted_nnd = adopted
+        if adopted_nnd:
+            con = {**con, "nulls_not_distinct": True}
     if kind == "CONSTR_PRIMARY":
         table.primary_key = keys
         table.primary_key_name = name
@@ -338,6 +350,29 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     else:
         label = kind.removeprefix("CONSTR_")
         stmt.note(f"{label} constraint on {table.name} skipped: not read yet", offset=at)
+
+
+_PLAIN_KEY = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))$')
+
+
+def _adopt_index(stmt: Stmt, table: TableFact, index_name: str) -> tuple[list[str], bool] | None:
+    """``ADD CONSTRAINT ... UNIQUE USING INDEX i``: the constraint takes over index ``i`` (read
+    earlier), which stops being an index of its own. Its key columns and NULLS NOT DISTINCT, or
+    None when there is no such index or it is not a plain unique index on columns."""
+    for ix in stmt.facts.indexes:
+        if ix.name != index_name or ix.table.text.lower() != table.name.text.lower():
+            continue
+        if not ix.unique or ix.where or ix.include or ix.method.lower() != "btree":
+            return None
+        columns: list[str] = []
+        for key in ix.keys:
+            m = _PLAIN_KEY.match(key.strip())
+            if m is None:
+                return None
+            columns.append(m.group(1).replace('""', '"') if m.group(1) else m.group(2).lower())
+        stmt.facts.indexes.remove(ix)
+        return columns, ix.nulls_not_distinct
+    return None
 
 
 def _operator(parts: list[str]) -> str:
