@@ -549,6 +549,13 @@ def _paren_group(text: str, start: int) -> tuple[int, int] | None:
     return None
 
 
+def _unquote_ident(text: str) -> str:
+    """A column name as PostgreSQL prints it (quoted only where it must be) without its quotes."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text
+
+
 def exclusion(definition: str, name: str | None, deferrable: bool, deferred: bool) -> Exclusion:
     """An exclusion constraint from ``pg_get_constraintdef``: ``EXCLUDE USING gist (room WITH =,
     during WITH &&) [INCLUDE (a)] [WHERE ((predicate))] [DEFERRABLE ...]``."""
@@ -562,9 +569,7 @@ def exclusion(definition: str, name: str | None, deferrable: bool, deferred: boo
     if definition.startswith(" INCLUDE (", rest_at):
         inc = _paren_group(definition, rest_at)
         if inc is not None:
-            include = tuple(
-                c.strip('"') if c.startswith('"') else c for c in split_list(definition[inc[0] : inc[1]])
-            )
+            include = tuple(_unquote_ident(c) for c in split_list(definition[inc[0] : inc[1]]))
             rest_at = inc[1] + 1
     where = None
     if definition.startswith(" WHERE (", rest_at):
