@@ -379,3 +379,23 @@ def test_unique_using_index_becomes_the_constraint(
     shadow = built_model(server_url, doc)
     assert shadow.indexes == {}
     assert drift_codes(database_url, doc, text, shadow) == []
+
+
+def test_a_domain_over_a_table_row_type_is_made_after_the_table(
+    server_url: str, database_url: str, tmp_path: Path
+) -> None:
+    text = (
+        "CREATE DOMAIN project_row AS projects;\n"
+        "CREATE TYPE project_pair AS (first project_row, second project_row);\n"
+        "CREATE TABLE projects (id int PRIMARY KEY, name text);\n"
+    )
+    doc = read_doc(tmp_path, text)
+    shadow = built_model(server_url, doc)
+    assert shadow.domains["public.project_row"].base_type == "projects"
+    assert shadow.composites["public.project_pair"].attributes == (
+        ("first", "project_row"),
+        ("second", "project_row"),
+    )
+    live = text.replace("CREATE TABLE projects (id int PRIMARY KEY, name text);\n", "")
+    live = "CREATE TABLE projects (id int PRIMARY KEY, name text);\n" + live
+    assert drift_codes(database_url, doc, live, shadow) == []

@@ -672,7 +672,7 @@ class Resolver:
                 self._user_types.setdefault(t.qname, spelled)
                 self._user_types.setdefault(f"{quote_ident(t.schema)}.{quote_ident(t.name)}", spelled)
                 if t.schema == DEFAULT_SCHEMA:
-                    self._user_types.setdefault(t.name, _quoted_type(t.schema, t.name))
+                    self._user_types.setdefault(t.name, spelled)
         dims = 0
         bare = written.strip()
         while bare.endswith("[]"):

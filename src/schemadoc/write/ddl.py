@@ -132,6 +132,7 @@ def render_ddl(
     for table in tables:
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.append(table_statement(table, parent))
+    out.extend(type_statements(schema, on_tables=True))
     for seq in sequences:
         owner = sequence_owner_statement(seq)
         if owner is not None:

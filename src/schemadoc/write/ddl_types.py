@@ -62,10 +62,13 @@ def _named_types(text: str) -> set[str]:
     return out
 
 
-def type_statements(schema: Schema) -> list[Statement]:
-    """CREATE TYPE and CREATE DOMAIN for every type in ``schema``: enums first (they use no other
-    type), then domains, composite and range types, each after the types it names."""
-    out = [enum_statement(schema.enums[k]) for k in sorted(schema.enums)]
+def type_statements(schema: Schema, *, on_tables: bool = False) -> list[Statement]:
+    """CREATE TYPE and CREATE DOMAIN for the types in ``schema``: enums first (they use no other
+    type), then domains, composite and range types, each after the types it names.
+
+    A type that names a table's row type (``CREATE DOMAIN d AS some_table``), or a type that
+    uses one, can only be made after the tables: those are the ones ``on_tables`` asks for,
+    and the only ones it gives."""
     others: dict[str, Domain | CompositeType | RangeType] = {}
     for group in (schema.domains, schema.composites, schema.ranges):
         for key, t in group.items():
@@ -74,7 +77,15 @@ def type_statements(schema: Schema) -> list[Statement]:
     def uses(key: str) -> set[str]:
         return {n for text in _type_texts(others[key]) for n in _named_types(text)}
 
-    for key in topo_sort(sorted(others), uses):
+    ordered = topo_sort(sorted(others), uses)
+    late: set[str] = set()
+    for key in ordered:  # a type comes after the types it uses, so one pass sees them all
+        if uses(key) & (set(schema.tables) | late):
+            late.add(key)
+    out = [] if on_tables else [enum_statement(schema.enums[k]) for k in sorted(schema.enums)]
+    for key in ordered:
+        if (key in late) != on_tables:
+            continue
         t = others[key]
         if isinstance(t, Domain):
             out.append(domain_statement(t))
