@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
+
+import orjson
+from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.model import DEFAULT_SCHEMA, CompositeType, Domain, Enum, RangeType, Schema
 from schemadoc.sqlnames import quote_ident, quote_qualified
@@ -11,9 +14,6 @@ from schemadoc.write.order import topo_sort
 from schemadoc.write.statement import Statement
 
 TypeDef = Enum | Domain | CompositeType | RangeType
-
-# A possibly qualified, possibly quoted name in a type's text.
-_NAME = re.compile(r'(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))?')
 
 
 def composite_statement(t: CompositeType) -> Statement:
@@ -40,26 +40,34 @@ def _type_texts(t: TypeDef) -> list[str]:
     if isinstance(t, Domain):
         return [t.base_type]
     if isinstance(t, CompositeType):
-        return [type_ for _, type_ in t.attributes]
+        return [type_.split(" COLLATE ")[0] for _, type_ in t.attributes]
     if isinstance(t, RangeType):
         return [t.subtype]
     return []
 
 
-def _unquote(part: str) -> str:
-    part = part.strip()
-    if part.startswith('"'):
-        return part[1:-1].replace('""', '"')
-    return part.lower()
-
-
-def _named_types(text: str) -> set[str]:
-    """Qualified names of the types a type text may name (every name-like word in it)."""
-    out: set[str] = set()
-    for m in _NAME.finditer(re.sub(r"'(?:[^']|'')*'", "", text)):
-        schema, dot, name = m.group().partition(".")
-        out.add(f"{_unquote(schema)}.{_unquote(name)}" if dot else f"{DEFAULT_SCHEMA}.{_unquote(schema)}")
-    return out
+@lru_cache(maxsize=4096)
+def _named_types(text: str) -> frozenset[str]:
+    """The qualified name of the type ``text`` spells (a built-in type is in ``pg_catalog``);
+    nothing when it does not parse as a type."""
+    try:
+        tree = orjson.loads(parse_sql_json(f"SELECT NULL::{text}"))
+    except ParseError:
+        return frozenset()
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            type_name = node.get("typeName")  # the cast's target
+            if isinstance(type_name, dict):
+                parts = [str(p.get("String", {}).get("sval", "")) for p in type_name.get("names") or ()]
+                if len(parts) == 1:
+                    parts.insert(0, DEFAULT_SCHEMA)
+                return frozenset({".".join(parts[-2:])})
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset()
 
 
 def type_statements(schema: Schema, *, on_tables: bool = False) -> list[Statement]:
