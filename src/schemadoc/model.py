@@ -155,6 +155,21 @@ class ForeignKey:
 
 @_quick_init
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """``EXCLUDE USING method (element WITH operator, ...) [INCLUDE (...)] [WHERE (...)]``."""
+
+    elements: tuple[str, ...]  # each "key WITH operator", e.g. "room WITH =", "during WITH &&"
+    method: str = "gist"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    deferrable: bool = False
+    initially_deferred: bool = False
+    name: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@_quick_init
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -169,6 +184,8 @@ class Table:
     partition_by: str | None = None  # e.g. "RANGE (created_at)"
     partition_of: QName | None = None  # the parent
     partition_bound: str | None = None  # e.g. "FOR VALUES FROM (...) TO (...)"
+    exclusions: tuple[Exclusion, ...] = ()
+    inherits: tuple[QName, ...] = ()  # parents of INHERITS (...), in order; not partitioning
     stub: bool = field(default=False, compare=False)  # a stand-in for a table the document never defines
     span: Span | None = field(default=None, compare=False)
 
@@ -303,6 +320,41 @@ class Domain:
 
 @_quick_init
 @dataclass(frozen=True, slots=True)
+class CompositeType:
+    """``CREATE TYPE name AS (attribute type, ...)``."""
+
+    schema: str
+    name: str
+    attributes: tuple[tuple[str, str], ...]  # (name, type) in order
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+
+@_quick_init
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    """``CREATE TYPE name AS RANGE (subtype = ..., ...)``. Options left out take PostgreSQL's
+    defaults; ``multirange`` is None when the document leaves the name to PostgreSQL."""
+
+    schema: str
+    name: str
+    subtype: str
+    subtype_opclass: str | None = None
+    collation: str | None = None
+    subtype_diff: str | None = None  # function name
+    multirange: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+
+@_quick_init
+@dataclass(frozen=True, slots=True)
 class Sequence:
     schema: str
     name: str
@@ -348,6 +400,19 @@ class Grant:
 
 @_quick_init
 @dataclass(frozen=True, slots=True)
+class ColumnGrant:
+    """One privilege on one column of a table or view for one grantee (``GRANT SELECT (a) ON t``)."""
+
+    table: QName
+    column: str
+    privilege: str  # SELECT, INSERT, UPDATE, REFERENCES
+    grantee: str
+    with_grant_option: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@_quick_init
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     table: QName
@@ -381,6 +446,9 @@ class Schema:
     grants: tuple[Grant, ...] = ()
     policies: dict[tuple[QName, str], Policy] = field(default_factory=dict)
     schemas: tuple[str, ...] = ()  # non-default schemas the document uses
+    composites: dict[QName, CompositeType] = field(default_factory=dict)
+    ranges: dict[QName, RangeType] = field(default_factory=dict)
+    column_grants: tuple[ColumnGrant, ...] = ()  # sorted
 
     def indexes_on(self, table_qname: QName) -> list[Index]:
         return sorted((i for i in self.indexes.values() if i.table == table_qname), key=lambda i: i.name)

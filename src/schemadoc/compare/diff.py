@@ -22,6 +22,8 @@ from typing import TypeVar
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
+from schemadoc.compare.catalog_kinds import diff_catalog_kinds
+from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
 from schemadoc.model import (
     Check,
@@ -135,6 +137,7 @@ def diff_schemas(
     ``comments``: list every description that differs from its comment; by default they
     are summed up per table. ``versions``: the server versions (``server_version_num``) of
     the two sides when they differ; what only the newer one can have is not drift."""
+    expected, actual = equate_unique_indexes(expected, actual)
     spans = DocSpans(doc)
     if versions is not None and min(versions) != max(versions):
         expected, actual = (_within_version(s, min(versions)) for s in (expected, actual))
@@ -156,6 +159,7 @@ def diff_schemas(
     out += diff_grants(expected, actual, spans)
     if not comments:
         out = _summarise_comments(out, actual)
+    out += diff_catalog_kinds(expected, actual, doc, one_sided)
     return sorted_diagnostics(out)
 
 

@@ -35,8 +35,11 @@ from schemadoc.model import (
     FK_ACTION_CODES,
     Check,
     Column,
+    ColumnGrant,
+    CompositeType,
     Domain,
     Enum,
+    Exclusion,
     Extension,
     ForeignKey,
     Function,
@@ -45,6 +48,7 @@ from schemadoc.model import (
     Policy,
     PrimaryKey,
     QName,
+    RangeType,
     Role,
     Schema,
     Sequence,
@@ -135,8 +139,11 @@ _QUERIES = (
     "triggers",
     "grants",
     "policies",
+    "column_grants",
     "enums",
     "domains",
+    "composites",
+    "ranges",
     "sequences",
     "extensions",
     "roles",
@@ -159,7 +166,9 @@ def _build(pending: dict[str, Future[list[Any]]], names: list[str], encoding: st
     triggers = [_trigger(r, encoding) for r in rows("triggers")]
     grants = [_grant(r) for r in rows("grants")]
     policies = [_policy(r) for r in rows("policies")]
-    referenced = {g.grantee for g in grants} | {r for p in policies for r in p.roles}
+    column_grants = [_column_grant(r) for r in rows("column_grants")]
+    referenced = {g.grantee for g in grants} | {g.grantee for g in column_grants}
+    referenced |= {r for p in policies for r in p.roles}
     return Schema(
         tables=tables,
         indexes={i.qname: i for i in indexes},
@@ -168,6 +177,8 @@ def _build(pending: dict[str, Future[list[Any]]], names: list[str], encoding: st
         triggers={t.key: t for t in triggers},
         enums={e.qname: e for e in (_enum(cat, r) for r in rows("enums"))},
         domains={d.qname: d for d in (_domain(r) for r in rows("domains"))},
+        composites={t.qname: t for t in (_composite(r) for r in rows("composites"))},
+        ranges={t.qname: t for t in (_range(r) for r in rows("ranges"))},
         sequences={s.qname: s for s in (_sequence(r) for r in rows("sequences"))},
         extensions={r["name"]: Extension(r["name"], r["schema"]) for r in rows("extensions")},
         roles={
@@ -178,6 +189,7 @@ def _build(pending: dict[str, Future[list[Any]]], names: list[str], encoding: st
         grants=tuple(sorted(grants, key=_grant_key)),
         policies={p.key: p for p in policies},
         schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
+        column_grants=tuple(sorted(column_grants, key=_column_grant_key)),
     )
 
 
@@ -196,6 +208,7 @@ class _Catalog:
     comments: dict[tuple[str, int, int], str]
     opclasses: dict[int, str]
     attnames: dict[int, dict[int, str]] = field(default_factory=dict)
+    inherited: dict[int, set[str]] = field(default_factory=dict)  # columns a table only inherits
 
     def comment(self, kind: str, oid: int, subid: int = 0) -> str | None:
         return self.comments.get((kind, oid, subid))
@@ -208,12 +221,14 @@ class _Catalog:
         """Columns of every table and view, keyed by the relation's oid."""
         out: dict[int, list[Column]] = {}
         commented = {oid for kind, oid, subid in self.comments if kind == "class" and subid}
-        for relid, attnum, name, type_, not_null, identity, generated, expr, collation in rows:
+        for relid, attnum, name, type_, not_null, identity, generated, expr, collation, is_local in rows:
             columns = out.get(relid)
             if columns is None:
                 columns = out[relid] = []
                 self.attnames[relid] = {}
             self.attnames[relid][attnum] = name
+            if not is_local:
+                self.inherited.setdefault(relid, set()).add(name)
             is_generated = generated == "s" or generated == "v"
             columns.append(
                 Column(
@@ -236,12 +251,27 @@ class _Catalog:
         for k in constraint_rows:
             by_table[k[0]].append(k)
         tables: dict[QName, Table] = {}
-        for oid, schema, name, rls_enabled, rls_forced, partition_by, p_schema, p_name, bound in table_rows:
-            pk, uniques, checks, fks = self._constraints(by_table.get(oid, ()))
+        for (
+            oid,
+            schema,
+            name,
+            rls_enabled,
+            rls_forced,
+            partition_by,
+            p_schema,
+            p_name,
+            bound,
+            parents,
+        ) in table_rows:
+            pk, uniques, checks, fks, exclusions = self._constraints(by_table.get(oid, ()))
+            own = columns.get(oid, ())
+            if parents:  # a table that INHERITS lists only the columns it declares itself
+                inherited = self.inherited.get(oid, set())
+                own = [c for c in own if c.name not in inherited]
             tables[QName(schema, name)] = Table(
                 schema=schema,
                 name=name,
-                columns=tuple(columns.get(oid, ())),
+                columns=tuple(own),
                 primary_key=pk,
                 uniques=tuple(sorted(uniques, key=lambda u: u.columns)),
                 checks=tuple(checks),
@@ -252,16 +282,19 @@ class _Catalog:
                 partition_by=partition_by,
                 partition_of=QName(p_schema, p_name) if p_name else None,
                 partition_bound=bound,
+                exclusions=tuple(sorted(exclusions, key=lambda x: (x.elements, x.where or ""))),
+                inherits=tuple(QName(p[0], p[1]) for p in parents or ()),
             )
         return tables
 
     def _constraints(
         self, rows: Iterable[Any]
-    ) -> tuple[PrimaryKey | None, list[Unique], list[Check], list[ForeignKey]]:
+    ) -> tuple[PrimaryKey | None, list[Unique], list[Check], list[ForeignKey], list[Exclusion]]:
         pk: PrimaryKey | None = None
         uniques: list[Unique] = []
         checks: list[Check] = []
         fks: list[ForeignKey] = []
+        exclusions: list[Exclusion] = []
         for (
             relid,
             name,
@@ -287,6 +320,8 @@ class _Catalog:
                 uniques.append(Unique(cols, name, bool(nulls_not_distinct)))
             elif kind == "c":
                 checks.append(Check(check_expression(definition), name, cols))
+            elif kind == "x":
+                exclusions.append(exclusion(definition, name, deferrable, deferred))
             else:
                 fks.append(
                     ForeignKey(
@@ -301,7 +336,7 @@ class _Catalog:
                         name,
                     )
                 )
-        return pk, uniques, checks, fks
+        return pk, uniques, checks, fks, exclusions
 
     def index(self, row: Any) -> Index:
         (
@@ -495,6 +530,88 @@ def check_expression(definition: str) -> str:
     if text.startswith("CHECK (") and text.endswith(")"):
         text = text[len("CHECK (") : -1]
     return text.strip()
+
+
+def _paren_group(text: str, start: int) -> tuple[int, int] | None:
+    """Where the parenthesised group opening at or after ``start`` has its inside: (first, end)."""
+    depth = 0
+    first = -1
+    for i, ch in _unquoted(text):
+        if i < start:
+            continue
+        if ch == "(":
+            depth += 1
+            if depth == 1 and first < 0:
+                first = i + 1
+        elif ch == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                return first, i
+    return None
+
+
+def _unquote_ident(text: str) -> str:
+    """A column name as PostgreSQL prints it (quoted only where it must be) without its quotes."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+def exclusion(definition: str, name: str | None, deferrable: bool, deferred: bool) -> Exclusion:
+    """An exclusion constraint from ``pg_get_constraintdef``: ``EXCLUDE USING gist (room WITH =,
+    during WITH &&) [INCLUDE (a)] [WHERE ((predicate))] [DEFERRABLE ...]``."""
+    method = definition.split("USING ", 1)[1].split(" ", 1)[0] if "USING " in definition else "gist"
+    group = _paren_group(definition, 0)
+    if group is None:
+        return Exclusion((definition,), method, name=name)
+    elements = tuple(split_list(definition[group[0] : group[1]]))
+    rest_at = group[1] + 1
+    include: tuple[str, ...] = ()
+    if definition.startswith(" INCLUDE (", rest_at):
+        inc = _paren_group(definition, rest_at)
+        if inc is not None:
+            include = tuple(_unquote_ident(c) for c in split_list(definition[inc[0] : inc[1]]))
+            rest_at = inc[1] + 1
+    where = None
+    if definition.startswith(" WHERE (", rest_at):
+        pred = _paren_group(definition, rest_at)
+        if pred is not None:
+            where = definition[pred[0] : pred[1]]
+    return Exclusion(elements, method, where, include, deferrable, deferred, name)
+
+
+def _composite(r: Row) -> CompositeType:
+    return CompositeType(
+        schema=r["schema"],
+        name=r["name"],
+        attributes=tuple(zip(r["attribute_names"], r["attribute_types"], strict=True)),
+    )
+
+
+def _range(r: Row) -> RangeType:
+    return RangeType(
+        schema=r["schema"],
+        name=r["name"],
+        subtype=r["subtype"],
+        subtype_opclass=r["subtype_opclass"],
+        collation=r["collation"],
+        subtype_diff=r["subtype_diff"],
+        multirange=r["multirange"],
+    )
+
+
+def _column_grant(r: Row) -> ColumnGrant:
+    return ColumnGrant(
+        table=_qname(r["schema"], r["table_name"]),
+        column=r["column_name"],
+        privilege=r["privilege"],
+        grantee=r["grantee"],
+        with_grant_option=r["with_grant_option"],
+    )
+
+
+def _column_grant_key(g: ColumnGrant) -> tuple[QName, str, str, str, bool]:
+    return (g.table, g.column, g.grantee, g.privilege, g.with_grant_option)
 
 
 def _view(cat: _Catalog, r: Row, columns: dict[int, list[Column]]) -> View:

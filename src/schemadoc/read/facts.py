@@ -15,11 +15,15 @@ from typing import Literal
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import (
     Check,
+    CompositeType,
+    Domain,
     Enum,
+    Exclusion,
     Extension,
     FkAction,
     Function,
     Policy,
+    RangeType,
     Role,
     Sequence,
     Span,
@@ -99,6 +103,8 @@ class TableFact:
     partition_by: str | None = None
     partition_of: Name | None = None
     partition_bound: str | None = None
+    exclusions: list[Exclusion] = field(default_factory=list)
+    inherits: list[Name] = field(default_factory=list)  # INHERITS (...) parents, in order
 
 
 @dataclass
@@ -193,6 +199,8 @@ class GrantFact:
     with_grant_option: bool = False
     schema: str | None = None
     bulk: str | None = None
+    column_privileges: list[tuple[str, list[str]]] = field(default_factory=list)
+    #   ("UPDATE", ["a", "b"]) for GRANT UPDATE (a, b): column names as PostgreSQL folds them
 
 
 @dataclass
@@ -236,8 +244,10 @@ class DocFacts:
     schemas: list[str] = field(default_factory=list)
     key_defaults: list[tuple[str, Span]] = field(default_factory=list)
     #   "UUIDs for primary keys, generated via gen_random_uuid()": a default for uuid primary keys
+    domains: list[Domain] = field(default_factory=list)
+    composites: list[CompositeType] = field(default_factory=list)
+    ranges: list[RangeType] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # Domains and other rare objects are added here as the readers learn them.
 
     def extend(self, other: DocFacts) -> None:
         for name in self.__dataclass_fields__:

@@ -17,11 +17,15 @@ from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
     Column,
+    CompositeType,
+    Domain,
     Enum,
+    Exclusion,
     ForeignKey,
     Index,
     PrimaryKey,
     QName,
+    RangeType,
     Role,
     Schema,
     Span,
@@ -33,7 +37,7 @@ from schemadoc.read import resolve_objects
 from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
-from schemadoc.sqlnames import quote_ident
+from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
 # Which source's word wins when two disagree (lower is stronger).
@@ -102,6 +106,7 @@ class Resolver:
         # By id() of a table's columns tuple; each index holds its tuple, so the id stays its own.
         self._column_indexes: dict[int, _ColumnIndex] = {}
         self._referrers: dict[QName, list[tuple[QName, ForeignKey]]] | None = None  # ref table -> (table, fk)
+        self._user_types: dict[QName, str] | None = None  # domains, composites, ranges by written name
         # COMMENT ON TABLE / COLUMN by table, gathered before the tables are built (the last one wins).
         self.table_comments: dict[QName, str | None] = {}
         self.column_comments: dict[QName, dict[str, str | None]] = {}
@@ -114,8 +119,19 @@ class Resolver:
         return index
 
     def find_column(self, table: Table, name: str) -> Column | None:
-        """``table.column(name)`` without a scan of the columns."""
-        return self._columns_of(table).by_name.get(name)
+        """``table.column(name)`` without a scan of the columns; a column a table inherits
+        (``INHERITS``) is found on its parent."""
+        found = self._columns_of(table).by_name.get(name)
+        seen = {table.qname}
+        parents = list(table.inherits)
+        while found is None and parents:
+            parent = self.tables.get(parents.pop(0))
+            if parent is None or parent.qname in seen:
+                continue
+            seen.add(parent.qname)
+            found = self._columns_of(parent).by_name.get(name)
+            parents.extend(parent.inherits)
+        return found
 
     # -- diagnostics ------------------------------------------------------------------------
     def warn(
@@ -185,11 +201,6 @@ class Resolver:
 
     def lookup(self, name: Name) -> QName | None:
         return self.by_key.get(_key(name))
-
-    def lookup_written(self, target: str) -> QName | None:
-        """The table a written name (``papers``, ``app.papers``) means."""
-        schema, dot, name = target.rpartition(".")
-        return self.lookup(Name(name, schema.split(".")[0] if dot else None))
 
     def collect_comments(self) -> None:
         """COMMENT ON TABLE / COLUMN statements, by the table they name. Those naming no table or
@@ -292,7 +303,12 @@ class Resolver:
             forced: bool = False
             partition_by = partition_bound = None
             partition_of: QName | None = None
+            exclusions: list[Exclusion] = []
+            inherits: tuple[QName, ...] = ()
             for tf in sorted(ent.facts, key=lambda f: _SOURCE_RANK.get(f.source, 5)):
+                exclusions.extend(x for x in tf.exclusions if x not in exclusions)
+                if tf.inherits and not inherits:
+                    inherits = tuple(self.lookup(p) or qualify(p.text, p.schema) for p in tf.inherits)
                 if tf.description and comment is None:
                     comment = tf.description
                 if tf.primary_key and not pk_cols:
@@ -339,6 +355,8 @@ class Resolver:
                 partition_by=partition_by,
                 partition_of=partition_of,
                 partition_bound=partition_bound,
+                exclusions=tuple(exclusions),
+                inherits=inherits,
                 span=first_span,
             )
             self.tables[qname] = table
@@ -622,6 +640,9 @@ class Resolver:
             return replace(col, type=chosen, type_inferred=True)
         if normalize_type(col.type) is not None or col.type.startswith('"'):
             return col
+        user_type = self._user_type(col.type)
+        if user_type is not None:
+            return replace(col, type=user_type)
         bare = col.type.strip('"').rstrip("[]")
         enum = enums.get(bare.lower()) or enums.get(bare.split(".")[-1].lower())
         if enum is not None:
@@ -636,6 +657,26 @@ class Resolver:
             f"did you mean {guess!r}? built as {fallback or 'text'}" if guess else "built as text",
         )
         return replace(col, type=fallback or "text")
+
+    def _user_type(self, written: str) -> str | None:
+        """A domain, composite or range type the document creates, as a column names it (maybe
+        schema-qualified, maybe an array): its quoted, qualified spelling, or None."""
+        if self._user_types is None:
+            self._user_types = {}
+            defined: list[Domain | CompositeType | RangeType] = [
+                *self.facts.domains,
+                *self.facts.composites,
+                *self.facts.ranges,
+            ]
+            for t in defined:
+                self._user_types.setdefault(t.qname, _quoted_type(t.schema, t.name))
+        dims = 0
+        bare = written.strip()
+        while bare.endswith("[]"):
+            bare, dims = bare[:-2].rstrip(), dims + 1
+        named = parse_qualified(bare)
+        found = self._user_types.get(named) if named is not None else None
+        return None if found is None else found + "[]" * dims
 
     def _type_from_fk(self, table: Table, col: Column) -> str | None:
         for fk in table.foreign_keys:

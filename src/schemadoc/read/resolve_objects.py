@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from schemadoc.model import (
     DEFAULT_SCHEMA,
+    ColumnGrant,
+    CompositeType,
+    Domain,
     Extension,
     Function,
     Grant,
     Policy,
     QName,
+    RangeType,
     Role,
     Schema,
     Sequence,
+    Span,
     Table,
     Trigger,
     View,
@@ -54,9 +59,12 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     _comments(r, tables, views)
     roles: dict[str, Role] = {role.name: role for role in r.facts.roles}
     grants = _grants(r, tables, views, sequences, functions)
-    for g in grants:
-        if g.grantee.lower() not in _BUILTIN_ROLES and g.grantee not in roles:
-            roles[g.grantee] = Role(g.grantee, created_by_document=False, span=g.span)
+    column_grants = _column_grants(r, tables, views)
+    granted_to: list[tuple[str, Span | None]] = [(g.grantee, g.span) for g in grants]
+    granted_to += [(g.grantee, g.span) for g in column_grants]
+    for grantee, span in granted_to:
+        if grantee.lower() not in _BUILTIN_ROLES and grantee not in roles:
+            roles[grantee] = Role(grantee, created_by_document=False, span=span)
     for pol in policies.values():
         for role in pol.roles:
             if role.lower() not in _BUILTIN_ROLES and role not in roles:
@@ -80,7 +88,65 @@ def finish(r: Resolver, schema: Schema) -> Schema:
             sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))
         ),
         schemas=tuple(schemas),
+        domains=_by_qname(r, "domain", r.facts.domains),
+        composites=_by_qname(r, "composite type", r.facts.composites),
+        ranges=_by_qname(r, "range type", r.facts.ranges),
+        column_grants=tuple(sorted(set(column_grants), key=_column_grant_key)),
     )
+
+
+_TypeDef = TypeVar("_TypeDef", Domain, CompositeType, RangeType)
+
+
+def _by_qname(r: Resolver, kind: str, found: list[_TypeDef]) -> dict[QName, _TypeDef]:
+    """Types of one kind by qualified name; a second, different definition is reported and left out."""
+    out: dict[QName, _TypeDef] = {}
+    for t in found:
+        prev = out.get(t.qname)
+        if prev is None:
+            out[t.qname] = t
+        elif prev != t:
+            r.warn("SD216", f"{kind} {t.qname} is defined twice, differently", t.span, None, prev.span)
+    return dict(sorted(out.items()))
+
+
+# The privileges a column can carry: what ALL (columns) grants.
+_COLUMN_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "REFERENCES")
+
+
+def _column_grant_key(g: ColumnGrant) -> tuple[QName, str, str, str, bool]:
+    return (g.table, g.column, g.grantee, g.privilege, g.with_grant_option)
+
+
+def _column_grants(r: Resolver, tables: dict[QName, Table], views: dict[QName, View]) -> list[ColumnGrant]:
+    """``GRANT SELECT (a, b) ON t TO x``: one grant per column, privilege and grantee."""
+    out: list[ColumnGrant] = []
+    for gf in r.facts.grants:
+        if not gf.column_privileges:
+            continue
+        for obj in gf.objects:
+            tq = r.lookup(obj) or _view_named(r, obj)
+            relation = tables.get(tq) if tq else None
+            view = views.get(tq) if tq else None
+            if tq is None or (relation is None and view is None):
+                r.warn("SD222", f"GRANT on columns of {obj}: no such table or view", gf.span)
+                continue
+            for privilege, columns in gf.column_privileges:
+                expanded = _COLUMN_PRIVILEGES if privilege == "ALL" else (privilege,)
+                for written in columns:
+                    name = written
+                    if relation is not None:
+                        col = r.find_column(relation, written)
+                        if col is None:
+                            r.warn("SD222", f"GRANT on column {obj}.{written}: no such column", gf.span)
+                            continue
+                        name = col.name
+                    for priv in expanded:
+                        out.extend(
+                            ColumnGrant(tq, name, priv, grantee, gf.with_grant_option, gf.span)
+                            for grantee in gf.grantees
+                        )
+    return out
 
 
 # Functions that only an extension provides: a default that calls one implies the extension.

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from schemadoc.model import DEFAULT_SCHEMA, Domain, Enum, Extension, Policy, QName, Role, Sequence, qualify
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    CompositeType,
+    Domain,
+    Enum,
+    Extension,
+    Policy,
+    QName,
+    RangeType,
+    Role,
+    Sequence,
+    qualify,
+)
 from schemadoc.read.facts import CommentFact, GrantFact, Name
 from schemadoc.read.sql_nodes import (
     Json,
@@ -29,8 +41,7 @@ def read_enum(stmt: Stmt, node: Json) -> None:
 
 
 def read_domain(stmt: Stmt, node: Json) -> Domain:
-    """A domain. The document facts have no list for domains yet: when they do, the domain is
-    added there; until then a note says it was recognised."""
+    """A domain: base type, DEFAULT, NOT NULL and CHECK constraints."""
     src = stmt.src
     schema, name = schema_and_name(strs(node.get("domainname")))
     base = type_text(stmt, node.get("typeName", {}))[0]
@@ -53,16 +64,72 @@ def read_domain(stmt: Stmt, node: Json) -> Domain:
             if body is not None:
                 checks.append(src.clean(*body))
     domain = Domain(schema, name, base, nullable, default, tuple(checks), span=stmt.span())
-    store = getattr(stmt.facts, "domains", None)
-    if isinstance(store, list):
-        store.append(domain)
-    else:
-        stmt.note(
-            f"domain {schema}.{name} ({base}) recognised but not kept: "
-            "domains are not carried into the schema yet",
-            hint="columns of this type keep the domain name as their type",
-        )
+    stmt.facts.domains.append(domain)
     return domain
+
+
+def read_composite(stmt: Stmt, node: Json) -> None:
+    """``CREATE TYPE name AS (attribute type [COLLATE c], ...)``."""
+    rel = node.get("typevar", {})
+    attributes: list[tuple[str, str]] = []
+    for elt in node.get("coldeflist") or ():
+        col = unwrap(elt)[1]
+        type_ = type_text(stmt, col.get("typeName", {}))[0]
+        coll = col.get("collClause")
+        if coll is not None:
+            type_ += " COLLATE " + _quoted_name(strs(coll.get("collname")))
+        attributes.append((col.get("colname", ""), type_))
+    stmt.facts.composites.append(
+        CompositeType(
+            rel.get("schemaname") or DEFAULT_SCHEMA,
+            rel.get("relname", ""),
+            tuple(attributes),
+            span=stmt.span(),
+        )
+    )
+
+
+def _type_option(stmt: Stmt, elem: Json | None) -> str | None:
+    """A CREATE TYPE option's value as a (quoted where needed) name: a type, a function, a collation."""
+    if elem is None:
+        return None
+    kind, body = unwrap(elem.get("arg", {}))
+    if kind == "TypeName":
+        return _quoted_name(strs(body.get("names")))
+    text = def_str(elem)
+    return None if text is None else quote_ident(text)
+
+
+def _quoted_name(parts: list[str]) -> str:
+    return ".".join(quote_ident(p) for p in parts)
+
+
+def read_range(stmt: Stmt, node: Json) -> None:
+    """``CREATE TYPE name AS RANGE (subtype = ..., ...)``. A canonical function needs a shell type
+    made first and is not read."""
+    schema, name = schema_and_name(strs(node.get("typeName")))
+    params = def_elems(node.get("params"))
+    subtype = params.get("subtype")
+    if subtype is None or "TypeName" not in subtype.get("arg", {}):
+        stmt.note(f"range type {schema}.{name} skipped: it names no subtype")
+        return
+    if "canonical" in params:
+        stmt.note(
+            f"range type {schema}.{name}: the canonical function is not read",
+            hint="a canonical function needs a shell type created before it; build it by hand",
+        )
+    stmt.facts.ranges.append(
+        RangeType(
+            schema,
+            name,
+            type_text(stmt, subtype["arg"]["TypeName"])[0],
+            subtype_opclass=_type_option(stmt, params.get("subtype_opclass")),
+            collation=_type_option(stmt, params.get("collation")),
+            subtype_diff=_type_option(stmt, params.get("subtype_diff")),
+            multirange=_type_option(stmt, params.get("multirange_type_name")),
+            span=stmt.span(),
+        )
+    )
 
 
 def read_extension(stmt: Stmt, node: Json) -> None:
@@ -175,18 +242,24 @@ def read_grant(stmt: Stmt, node: Json) -> None:
         return
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"] = kind
     privileges: list[str] = []
+    column_privileges: list[tuple[str, list[str]]] = []
     for p in node.get("privileges") or ():
         priv = p.get("AccessPriv", {})
         text = str(priv.get("priv_name", "all")).upper()
         cols = strs(priv.get("cols"))
-        if cols:
+        if cols and object_type == "TABLE":
+            column_privileges.append((text, cols))
+        elif cols:
             text += " (" + ", ".join(quote_ident(c) for c in cols) + ")"
-        privileges.append(text)
+            privileges.append(text)
+        else:
+            privileges.append(text)
     grantees = [role_name(g.get("RoleSpec", {})) for g in node.get("grantees") or ()]
 
     def grant(objects: list[Name], schema: str | None = None, bulk: str | None = None) -> GrantFact:
         return GrantFact(
-            privileges=privileges or ["ALL"],
+            privileges=privileges or ([] if column_privileges else ["ALL"]),
+            column_privileges=column_privileges,
             object_type=object_type,
             objects=objects,
             grantees=grantees,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemadoc.model import FK_ACTION_CODES, Check, FkAction
+from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
 from schemadoc.read.facts import ColumnFact, RefFact, TableFact
 from schemadoc.read.sql_nodes import (
     Json,
@@ -42,8 +42,8 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
         if inh:
             table.partition_of = range_name(stmt, unwrap(inh[0])[1])
         table.partition_bound = _partition_bound(stmt, partbound)
-    elif inh:
-        stmt.note("INHERITS clause skipped: inherited columns are not read")
+    else:
+        table.inherits = [range_name(stmt, unwrap(parent)[1]) for parent in inh]
     if node.get("partspec") is not None:
         table.partition_by = _partition_by(stmt)
     stmt.facts.tables.append(table)
@@ -94,7 +94,14 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             hint="read are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
             "row level security",
         )
-    changes = table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys
+    changes = (
+        table.columns
+        or table.primary_key
+        or table.uniques
+        or table.checks
+        or table.foreign_keys
+        or table.exclusions
+    )
     if changes or table.rls_enabled is not None or table.rls_forced is not None:
         stmt.facts.tables.append(table)
 
@@ -308,6 +315,18 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     stop = src.item_end(at, stmt.end)[1]
     name = con.get("conname")
     keys = strs(con.get("keys"))
+    if kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and not keys and con.get("indexname"):
+        adopted = _adopt_index(stmt, table, str(con["indexname"]))
+        if adopted is None:
+            stmt.note(
+                f"{kind.removeprefix('CONSTR_')} USING INDEX {con['indexname']} on {table.name} skipped: "
+                "no plain unique index of that name is defined before it",
+                offset=at,
+            )
+            return
+        keys, adopted_nnd = adopted
+        if adopted_nnd:
+            con = {**con, "nulls_not_distinct": True}
     if kind == "CONSTR_PRIMARY":
         table.primary_key = keys
         table.primary_key_name = name
@@ -320,9 +339,87 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
         )
     elif kind == "CONSTR_FOREIGN":
         table.foreign_keys.append((strs(con.get("fk_attrs")), _ref(stmt, con, at, stop)))
+    elif kind == "CONSTR_EXCLUSION":
+        exclusion = _exclusion(stmt, con, at, stop)
+        if exclusion is None:
+            stmt.note(
+                f"EXCLUDE constraint on {table.name} skipped: its element list was not found", offset=at
+            )
+        else:
+            table.exclusions.append(exclusion)
     else:
         label = kind.removeprefix("CONSTR_")
         stmt.note(f"{label} constraint on {table.name} skipped: not read yet", offset=at)
+
+
+_PLAIN_KEY = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))$')
+
+
+def _adopt_index(stmt: Stmt, table: TableFact, index_name: str) -> tuple[list[str], bool] | None:
+    """``ADD CONSTRAINT ... UNIQUE USING INDEX i``: the constraint takes over index ``i`` (read
+    earlier), which stops being an index of its own. Its key columns and NULLS NOT DISTINCT, or
+    None when there is no such index or it is not a plain unique index on columns."""
+    for ix in stmt.facts.indexes:
+        if ix.name != index_name or ix.table.text.lower() != table.name.text.lower():
+            continue
+        if not ix.unique or ix.where or ix.include or ix.method.lower() != "btree":
+            return None
+        columns: list[str] = []
+        for key in ix.keys:
+            m = _PLAIN_KEY.match(key.strip())
+            if m is None:
+                return None
+            columns.append(m.group(1).replace('""', '"') if m.group(1) else m.group(2).lower())
+        stmt.facts.indexes.remove(ix)
+        return columns, ix.nulls_not_distinct
+    return None
+
+
+def _operator(parts: list[str]) -> str:
+    """An operator as an EXCLUDE element names it: ``&&``, or ``OPERATOR(schema.&&)`` when qualified."""
+    if len(parts) == 1:
+        return parts[0]
+    return f"OPERATOR({'.'.join(parts)})"
+
+
+def _exclusion(stmt: Stmt, con: Json, at: int, stop: int) -> Exclusion | None:
+    """``EXCLUDE [USING method] (key WITH op, ...) [INCLUDE (...)] [WHERE (predicate)]``: the keys
+    and the predicate are cut from the source; the operators and the rest come from the tree."""
+    src = stmt.src
+    operators: list[str] = []
+    for pair in con.get("exclusions") or ():
+        items: list[Json] = unwrap(pair)[1].get("items") or []
+        if len(items) != 2:
+            return None
+        operators.append(_operator(strs(unwrap(items[1])[1].get("items"))))
+    opening = next((t for t in src.tokens(at, stop) if t.kind == "p" and src.b[t.start] == 0x28), None)
+    if opening is None:
+        return None
+    close = src.matching_paren(opening.start, stop)
+    keys: list[str] = []
+    pos = opening.end
+    while pos < close:
+        first, last, ended = src.scan_item(pos, close)
+        with_kw = src.find_word(first, last, "with")
+        keys.append(src.clean(first, with_kw.start if with_kw else last))
+        pos = ended + 1
+    if len(keys) != len(operators):
+        return None
+    where = None
+    if con.get("where_clause") is not None:
+        kw = src.find_word(close + 1, stop, "where")
+        body = src.paren_body(kw.end, stop) if kw else None
+        where = src.clean(*body) if body else None
+    return Exclusion(
+        elements=tuple(f"{key} WITH {op}" for key, op in zip(keys, operators, strict=True)),
+        method=str(con.get("access_method") or "gist").lower(),
+        where=where,
+        include=tuple(strs(con.get("including"))),
+        deferrable=bool(con.get("deferrable")),
+        initially_deferred=bool(con.get("initdeferred")),
+        name=con.get("conname"),
+        span=stmt.span(at),
+    )
 
 
 def _partition_by(stmt: Stmt) -> str | None:

@@ -17,6 +17,7 @@ from schemadoc.model import DEFAULT_SCHEMA, Function, QName, Role, Schema
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
+    column_grant_statements,
     grant_statements,
     is_role_keyword,
     policy_statement,
@@ -33,8 +34,6 @@ from schemadoc.write.ddl_routines import (
     view_statement,
 )
 from schemadoc.write.ddl_tables import (
-    domain_statement,
-    enum_statement,
     foreign_key_statements,
     index_statement,
     ordered_tables,
@@ -42,6 +41,7 @@ from schemadoc.write.ddl_tables import (
     sequence_statement,
     table_statement,
 )
+from schemadoc.write.ddl_types import type_statements
 from schemadoc.write.implicit import undeclared_sequences
 from schemadoc.write.statement import Statement
 
@@ -58,6 +58,8 @@ def _schema_names(schema: Schema, implicit: list[SequenceDef]) -> list[str]:
         schema.views,
         schema.enums,
         schema.domains,
+        schema.composites,
+        schema.ranges,
         schema.sequences,
     ):
         names.update(obj.schema for obj in group.values())
@@ -70,7 +72,7 @@ def _roles(schema: Schema) -> list[Role]:
     """The document's roles, plus any role it grants to or names in a policy without
     listing it (created the same way as a role it never creates)."""
     roles = dict(schema.roles)
-    mentioned = [g.grantee for g in schema.grants]
+    mentioned = [g.grantee for g in schema.grants] + [g.grantee for g in schema.column_grants]
     for policy in schema.policies.values():
         mentioned.extend(policy.roles)
     for name in mentioned:
@@ -112,8 +114,7 @@ def render_ddl(
     ext_statements, diagnostics = extension_statements(schema, server_version, available_extensions)
     out.extend(ext_statements)
     out.extend(role_statement(role) for role in _roles(schema))
-    out.extend(enum_statement(schema.enums[k]) for k in sorted(schema.enums))
-    out.extend(domain_statement(schema.domains[k]) for k in sorted(schema.domains))
+    out.extend(type_statements(schema))
     diagnostics.extend(implicit_notes)
     sequences = sorted([*schema.sequences.values(), *implicit], key=lambda s: s.qname)
     out.extend(sequence_statement(s) for s in sequences)
@@ -131,6 +132,7 @@ def render_ddl(
     for table in tables:
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.append(table_statement(table, parent))
+    out.extend(type_statements(schema, on_tables=True))
     for seq in sequences:
         owner = sequence_owner_statement(seq)
         if owner is not None:
@@ -151,6 +153,7 @@ def render_ddl(
 
     out.extend(trigger_statement(schema.triggers[k]) for k in sorted(schema.triggers))
     out.extend(grant_statements(schema))
+    out.extend(column_grant_statements(schema))
     out.extend(rls_statements(tables))
     out.extend(policy_statement(schema.policies[k]) for k in sorted(schema.policies))
     out.extend(comment_statements(schema))

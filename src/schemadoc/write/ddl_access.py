@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from schemadoc.model import Grant, Policy, QName, Role, Schema, Table
+from schemadoc.model import ColumnGrant, Grant, Policy, QName, Role, Schema, Table
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_routines import function_signature_sql, signature_sql
 from schemadoc.write.statement import Statement, dollar_quote
@@ -72,6 +72,26 @@ def grant_statements(schema: Schema) -> list[Statement]:
             privileges = ["ALL"]
         text = f"GRANT {', '.join(privileges)} ON {_object_sql(grants[0], schema)} TO {role_spec(key[2])}"
         if key[3]:
+            text += " WITH GRANT OPTION"
+        spans = sorted(g.span for g in grants if g.span)
+        out.append(Statement(text, spans[0] if spans else None, "grant"))
+    return out
+
+
+def column_grant_statements(schema: Schema) -> list[Statement]:
+    """One ``GRANT privilege (columns) ON TABLE t`` per table, privilege, grantee and grant option."""
+    groups: dict[tuple[QName, str, str, bool], list[ColumnGrant]] = {}
+    for grant in schema.column_grants:
+        key = (grant.table, grant.grantee, grant.privilege.upper(), grant.with_grant_option)
+        groups.setdefault(key, []).append(grant)
+    out: list[Statement] = []
+    for table, grantee, privilege, option in sorted(
+        groups, key=lambda k: (k[0], k[1], _privilege_rank(k[2]), k[3])
+    ):
+        grants = groups[(table, grantee, privilege, option)]
+        columns = ", ".join(quote_ident(c) for c in sorted({g.column for g in grants}))
+        text = f"GRANT {privilege} ({columns}) ON TABLE {quote_qualified(table)} TO {role_spec(grantee)}"
+        if option:
             text += " WITH GRANT OPTION"
         spans = sorted(g.span for g in grants if g.span)
         out.append(Statement(text, spans[0] if spans else None, "grant"))

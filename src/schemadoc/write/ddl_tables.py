@@ -7,6 +7,7 @@ from schemadoc.model import (
     Column,
     Domain,
     Enum,
+    Exclusion,
     ForeignKey,
     Index,
     PrimaryKey,
@@ -114,6 +115,19 @@ def foreign_key_clause(fk: ForeignKey) -> str:
     return _named(fk.name, text)
 
 
+def exclusion_clause(x: Exclusion) -> str:
+    text = f"EXCLUDE USING {quote_ident(x.method)} ({', '.join(x.elements)})"
+    if x.include:
+        text += f" INCLUDE ({column_list(x.include)})"
+    if x.where:
+        text += f" WHERE ({x.where})"
+    if x.deferrable:
+        text += " DEFERRABLE"
+        if x.initially_deferred:
+            text += " INITIALLY DEFERRED"
+    return _named(x.name, text)
+
+
 def _sorted_uniques(table: Table) -> list[Unique]:
     return sorted(table.uniques, key=lambda u: (u.name or "", u.columns, u.nulls_not_distinct))
 
@@ -145,6 +159,11 @@ def table_statement(table: Table, parent: Table | None) -> Statement:
         items.append(primary_key_clause(table.primary_key))
     items.extend(unique_clause(u) for u in _sorted_uniques(table) if not (parent and u in parent.uniques))
     items.extend(check_clause(c) for c in _sorted_checks(table) if not (parent and c in parent.checks))
+    items.extend(
+        exclusion_clause(x)
+        for x in sorted(table.exclusions, key=lambda x: (x.name or "", x.elements))
+        if not (parent and x in parent.exclusions)
+    )
     body = "(\n" + ",\n".join(_INDENT + item for item in items) + "\n)" if items else "()"
     if table.partition_of is not None:
         text = f"CREATE TABLE {name} PARTITION OF {quote_qualified(table.partition_of)}"
@@ -153,6 +172,8 @@ def table_statement(table: Table, parent: Table | None) -> Statement:
         text += f" {table.partition_bound or 'DEFAULT'}"
     else:
         text = f"CREATE TABLE {name} {body}"
+        if table.inherits:
+            text += f" INHERITS ({', '.join(quote_qualified(p) for p in table.inherits)})"
     if table.partition_by:
         text += f" PARTITION BY {table.partition_by}"
     if table.stub:
@@ -161,12 +182,12 @@ def table_statement(table: Table, parent: Table | None) -> Statement:
 
 
 def ordered_tables(schema: Schema) -> list[Table]:
-    """Tables by qualified name, each partition after its parent."""
+    """Tables by qualified name, each partition or inheriting table after its parents."""
     keys = sorted(schema.tables)
 
     def parent_of(key: QName) -> list[QName]:
-        parent = schema.tables[key].partition_of
-        return [parent] if parent else []
+        table = schema.tables[key]
+        return [*([table.partition_of] if table.partition_of else []), *table.inherits]
 
     return [schema.tables[k] for k in topo_sort(keys, parent_of)]
 

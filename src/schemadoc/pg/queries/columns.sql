@@ -14,7 +14,8 @@ SELECT c.oid AS relid,
        CASE WHEN a.attcollation <> t.typcollation THEN
          CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text
               ELSE cn.nspname || '.' || co.collname END
-       END AS collation
+       END AS collation,
+       a.attislocal AS is_local
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -1,4 +1,4 @@
--- Primary keys, unique, CHECK and foreign key constraints declared on a table itself
+-- Primary keys, unique, CHECK, foreign key and exclusion constraints declared on a table itself
 -- (copies that partitions inherit from their parent are left out). One scan of
 -- pg_constraint; column numbers are turned into names by the caller from the columns
 -- query, and only a foreign key to a table outside the schemas read brings its
@@ -8,7 +8,7 @@ SELECT k.conrelid AS relid,
        k.conname AS name,
        k.contype AS type,
        k.conkey AS columns,
-       CASE WHEN k.contype = 'c' THEN pg_catalog.pg_get_constraintdef(k.oid, true) END AS definition,
+       CASE WHEN k.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(k.oid, true) END AS definition,
        CASE WHEN k.contype = 'u' THEN
          (SELECT ix.indnullsnotdistinct FROM pg_catalog.pg_index ix WHERE ix.indexrelid = k.conindid) END
          AS nulls_not_distinct,
@@ -29,7 +29,7 @@ SELECT k.conrelid AS relid,
 FROM pg_catalog.pg_constraint k
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE k.contype IN ('p', 'u', 'c', 'f')
+WHERE k.contype IN ('p', 'u', 'c', 'f', 'x')
   AND k.conrelid <> 0
   AND k.conparentid = 0
   AND k.conislocal

@@ -1,5 +1,5 @@
 -- Functions and procedures (not aggregates or window functions), leaving out those an
--- extension owns. A body written as SQL standard (BEGIN ATOMIC) comes deparsed.
+-- extension owns and those PostgreSQL makes for another object (a range type's constructors). A body written as SQL standard (BEGIN ATOMIC) comes deparsed.
 SELECT p.oid AS oid,
        n.nspname AS schema,
        p.proname AS name,
@@ -18,5 +18,5 @@ WHERE p.prokind IN ('f', 'p')
   AND NOT EXISTS (
     SELECT 1 FROM pg_catalog.pg_depend e
     WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-      AND e.objid = p.oid AND e.deptype = 'e')
+      AND e.objid = p.oid AND e.deptype IN ('e', 'i'))
 ORDER BY n.nspname, p.proname, pg_catalog.pg_get_function_arguments(p.oid)
