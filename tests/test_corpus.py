@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from corpus_support import internal_errors
 
 from schemadoc.diagnostics import SchemadocError
 from schemadoc.model import Schema, Table
 from schemadoc.read import read_documents
 
 from conftest import CORPUS
+from corpus_support import internal_errors
 
 DOCS = CORPUS / "docs"
 SQL = CORPUS / "sql"
