@@ -70,6 +70,31 @@ def test_not_markdown(tmp_path: Path) -> None:
     assert code == 2 and "not a markdown document" in err and "Traceback" not in err
 
 
+def test_windows_1252_document_names_its_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "cp1252.md"
+    text = "\ufeff# Shop\r\n\r\n## items\r\n\r\n| Column | Type |\r\n|---|---|\r\n| cafe | text \u201cquoted\u201d |\r\n"
+    path.write_bytes(text[1:].encode("cp1252"))
+    code, out, err = run("check", str(path))
+    assert code == 2 and out == "" and "Traceback" not in err
+    # line 7; "| cafe | text " is 14 characters, so the curly quote (0x93) is column 15
+    assert err.startswith(
+        f"{path}:7:15: error SD022 expected UTF-8 text, found byte 0x93 (invalid start byte)"
+    )
+    assert "hint: the document looks like Windows-1252 text" in err and "iconv" in err
+
+
+def test_bad_utf8_after_a_byte_order_mark_counts_characters(tmp_path: Path) -> None:
+    path = tmp_path / "broken.md"
+    path.write_bytes(b"\xef\xbb\xbf# \xc3\xa9t\xc3\xa9\n\n## t\xc3\xa9 \x81\n")
+    code, _out, err = run("check", "--format", "json", str(path))
+    assert code == 2
+    (diag,) = json.loads(_out)["diagnostics"]
+    assert (diag["code"], diag["line"], diag["col"]) == ("SD022", 3, 7)
+    assert diag["message"] == "expected UTF-8 text, found byte 0x81 (invalid start byte) at byte offset 19"
+    assert diag["hint"] == "save the document as UTF-8"  # 0x81 is not Windows-1252 either
+    assert "Traceback" not in err
+
+
 def test_no_schema(tmp_path: Path) -> None:
     doc = write(tmp_path, "# Notes\n\nNothing about tables here.\n")
     code, _, err = run("check", str(doc))

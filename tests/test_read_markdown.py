@@ -11,6 +11,8 @@ from schemadoc.read.facts import ColumnFact, DocFacts, TableFact
 from schemadoc.read.markdown import heading_entity, read_markdown
 from tests.conftest import CORPUS, seed_file
 
+from corpus_support import internal_errors, load_expected, read_one, tables_read
+
 
 def read(text: str) -> DocFacts:
     return read_markdown(textwrap.dedent(text).lstrip("\n"), file="doc.md")
@@ -585,7 +587,8 @@ def test_odd_markdown_never_raises() -> None:
     ]
     for text in samples:
         facts = read_markdown(text, file="odd.md")
-        assert isinstance(facts, DocFacts)
+        # the walker turns a reader's exception into SD019: that is a failure here too
+        assert internal_errors(facts.diagnostics) == [], repr(text)
 
 
 # --- seeds and corpus -------------------------------------------------------------------------------
@@ -648,13 +651,26 @@ def test_seed_004_quick_reference_mentions() -> None:
     assert len(facts.mentions) == 12
 
 
-def test_corpus_docs_read_without_exceptions() -> None:
+def test_corpus_docs_read_without_internal_errors() -> None:
+    """Every corpus document reads with no reader failure turned into a diagnostic and gives at
+    least the tables recorded for it; one that is not UTF-8 gives SD022 at its first bad byte."""
     docs = CORPUS / "docs"
     if not docs.is_dir():
         pytest.skip("corpus is not present")
-    for path in sorted(docs.glob("*.md")):
-        facts = read_markdown(path.read_text(encoding="utf-8"), file=path.name)
-        assert not any(d.code == "SD019" for d in facts.diagnostics), path.name
+    expected = load_expected()
+    paths = sorted(docs.glob("*.md"))
+    assert {p.name for p in paths} >= set(expected["tables"]) | set(expected["not_utf8"])
+    for path in paths:
+        facts, error = read_one(path)
+        if path.name in expected["not_utf8"]:
+            assert error is not None and error.code == "SD022" and error.span is not None, path.name
+            assert [error.span.line, error.span.col] == expected["not_utf8"][path.name]
+            assert error.message.startswith("expected UTF-8 text, found byte 0x")
+            assert error.hint and "UTF-8" in error.hint
+            continue
+        assert error is None and facts is not None, error.render() if error else path.name
+        assert internal_errors(facts.diagnostics) == [], path.name
+        assert tables_read(facts) >= expected["tables"].get(path.name, 0), path.name
 
 
 def test_uuid_keys_generated_via_prose_become_defaults() -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from psycopg import sql
 
-from schemadoc.diagnostics import Diagnostic, fail
+from schemadoc.diagnostics import Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema
 
 
@@ -86,14 +87,33 @@ def structure_drift(
 
 def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
     """Create the database if needed and build ``doc`` in it, all or nothing. A database that
-    already holds exactly the document is left alone; one that holds anything else is refused."""
+    already holds exactly the document is left alone; one that holds anything else is refused.
+    When the build fails, a database this call created is dropped again; one that existed
+    before is left as it was."""
     from psycopg.conninfo import conninfo_to_dict
 
-    from schemadoc.pg.apply import apply_statements, database_objects
     from schemadoc.pg.connect import connect, create_database
 
     dbname = str(conninfo_to_dict(target_url).get("dbname") or "postgres")
     created = create_database(maintenance_url, dbname)
+    try:
+        return _build_into(target_url, doc, maintenance_url=maintenance_url, dbname=dbname, created=created)
+    except BaseException:
+        if created:
+            # The build's own error is the one to report; a failed clean-up must not replace it.
+            with suppress(psycopg.Error, SchemadocError), connect(maintenance_url, autocommit=True) as admin:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+                )
+        raise
+
+
+def _build_into(
+    target_url: str, doc: Schema, *, maintenance_url: str, dbname: str, created: bool
+) -> BuildResult:
+    from schemadoc.pg.apply import apply_statements, database_objects
+    from schemadoc.pg.connect import connect
+
     with connect(target_url) as conn:
         existing = database_objects(conn)
         statements, diags = _render(doc, conn)

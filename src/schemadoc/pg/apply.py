@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import psycopg
 
@@ -25,6 +25,24 @@ class Statement(Protocol):
     def span(self) -> Span | None: ...
 
 
+@runtime_checkable
+class _Located(Protocol):
+    """A statement that knows which document line wrote each part of its SQL."""
+
+    def span_at(self, position: int) -> Span | None: ...
+
+    def text_at(self, position: int) -> str: ...
+
+
+def _error_place(statement: Statement, error: psycopg.Error) -> tuple[Span | None, str]:
+    """The document span and the SQL of the part of ``statement`` where PostgreSQL places
+    ``error`` (its 1-based ``statement_position``); the whole statement's when it names none."""
+    position = error.diag.statement_position
+    if position and position.isdigit() and isinstance(statement, _Located):
+        return statement.span_at(int(position)), statement.text_at(int(position))
+    return statement.span, statement.sql
+
+
 def _sql_excerpt(text: str) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= _SHOWN_SQL else one_line[: _SHOWN_SQL - 3] + "..."
@@ -33,7 +51,8 @@ def _sql_excerpt(text: str) -> str:
 def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Statement]) -> None:
     """Execute ``statements`` in one transaction; on the first failure roll back and ``fail()``.
 
-    The error names the document span of the failing statement, the SQLSTATE
+    The error names the document span of the failing statement (of the column or
+    constraint that wrote the SQL where PostgreSQL places the error), the SQLSTATE
     and the server's message, detail and hint; nothing of the earlier
     statements remains. On a connection that is already inside a transaction
     the statements run in a savepoint and the caller commits.
@@ -56,11 +75,12 @@ def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Stateme
             ) from None
         number, statement, error = failed
         diag = error.diag
-        where = "" if statement.span else f" (statement {number})"
-        message = f"PostgreSQL rejected{where}: {_server_message(error)} in `{_sql_excerpt(statement.sql)}`"
+        span, text = _error_place(statement, error)
+        where = "" if span else f" (statement {number})"
+        message = f"PostgreSQL rejected{where}: {_server_message(error)} in `{_sql_excerpt(text)}`"
         hints = [h for h in (diag.message_detail, diag.message_hint) if h]
         hints.append("nothing was applied; the transaction was rolled back")
-        raise fail("SD520", message, span=statement.span, hint="; ".join(hints)) from None
+        raise fail("SD520", message, span=span, hint="; ".join(hints)) from None
 
 
 def _server_message(exc: psycopg.Error) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from schemadoc.diagnostics import Diagnostic, fail
+from schemadoc.diagnostics import Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema, Span
 from schemadoc.read.facts import DocFacts
 
@@ -41,13 +41,7 @@ def load_text(path: Path) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise fail(
-            "SD022",
-            f"{path}: not a markdown document (not UTF-8 text at byte {exc.start})",
-            span=Span(str(path), line, 1),
-            hint="save the document as UTF-8",
-        ) from None
+        raise _not_utf8(path, data, exc) from None
     if text.lstrip().startswith("<svg") or text.lstrip().startswith("<?xml"):
         raise fail(
             "SD022",
@@ -56,6 +50,31 @@ def load_text(path: Path) -> str:
             hint="give a markdown (.md) file that describes the schema",
         )
     return text
+
+
+def _not_utf8(path: Path, file_bytes: bytes, exc: UnicodeDecodeError) -> SchemadocError:
+    """The error for a document that is not UTF-8, at the line and column (in characters, lines
+    ended as markdown ends them) of its first byte that is not. Documents are read as UTF-8
+    only: another encoding is never guessed, since a wrong guess changes names silently."""
+    data: bytes = exc.object
+    before = data[: exc.start].decode("utf-8")  # everything before the bad byte is valid UTF-8
+    lines = before.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    span = Span(str(path), len(lines), len(lines[-1]) + 1)
+    bad = data[exc.start]
+    offset = exc.start + len(file_bytes) - len(data)  # ``data`` is without a byte order mark
+    message = f"expected UTF-8 text, found byte 0x{bad:02X} ({exc.reason}) at byte offset {offset}"
+    hint = "save the document as UTF-8"
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
+        shown = data[exc.start : exc.start + 1].decode("cp1252")
+        hint = (
+            f"the document looks like Windows-1252 text (this byte would be {shown!r} there); "
+            "save it as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8"
+        )
+    return SchemadocError(Diagnostic("SD022", "error", message, span, hint))
 
 
 def read_facts(path: Path) -> DocFacts:

@@ -13,13 +13,14 @@ from schemadoc.model import (
     PrimaryKey,
     QName,
     Schema,
+    Span,
     Table,
     Unique,
 )
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.order import topo_sort
-from schemadoc.write.statement import Statement
+from schemadoc.write.statement import Part, Statement
 
 _INDENT = "    "
 
@@ -149,36 +150,48 @@ def table_statement(table: Table, parent: Table | None) -> Statement:
     """CREATE TABLE with columns and the PRIMARY KEY, UNIQUE and CHECK constraints inline.
 
     A partition (``partition_of``) inherits its parent's columns and constraints; only
-    constraints of its own are written.
+    constraints of its own are written. Each column definition and constraint is a
+    :class:`Part` of the statement, so that an error PostgreSQL reports at a position
+    points at the line that wrote it.
     """
     name = quote_qualified(table.qname)
-    items: list[str] = []
+    items: list[tuple[str, Span | None]] = []
     if table.partition_of is None:
-        items.extend(column_definition(c) for c in table.columns)
+        items.extend((column_definition(c), c.span) for c in table.columns)
     if table.primary_key and not (parent and parent.primary_key == table.primary_key):
-        items.append(primary_key_clause(table.primary_key))
-    items.extend(unique_clause(u) for u in _sorted_uniques(table) if not (parent and u in parent.uniques))
-    items.extend(check_clause(c) for c in _sorted_checks(table) if not (parent and c in parent.checks))
+        items.append((primary_key_clause(table.primary_key), table.primary_key.span))
     items.extend(
-        exclusion_clause(x)
+        (unique_clause(u), u.span) for u in _sorted_uniques(table) if not (parent and u in parent.uniques)
+    )
+    items.extend(
+        (check_clause(c), c.span) for c in _sorted_checks(table) if not (parent and c in parent.checks)
+    )
+    items.extend(
+        (exclusion_clause(x), x.span)
         for x in sorted(table.exclusions, key=lambda x: (x.name or "", x.elements))
         if not (parent and x in parent.exclusions)
     )
-    body = "(\n" + ",\n".join(_INDENT + item for item in items) + "\n)" if items else "()"
+    text = _stub_line(table) if table.stub else ""
+    text += f"CREATE TABLE {name}"
     if table.partition_of is not None:
-        text = f"CREATE TABLE {name} PARTITION OF {quote_qualified(table.partition_of)}"
-        if items:
-            text += f" {body}"
+        text += f" PARTITION OF {quote_qualified(table.partition_of)}"
+    parts: list[Part] = []
+    if items:
+        text += " (\n"
+        for number, (item, span) in enumerate(items):
+            text += _INDENT
+            parts.append(Part(len(text), len(text) + len(item), span))
+            text += item + (",\n" if number < len(items) - 1 else "\n")
+        text += ")"
+    elif table.partition_of is None:
+        text += " ()"
+    if table.partition_of is not None:
         text += f" {table.partition_bound or 'DEFAULT'}"
-    else:
-        text = f"CREATE TABLE {name} {body}"
-        if table.inherits:
-            text += f" INHERITS ({', '.join(quote_qualified(p) for p in table.inherits)})"
+    elif table.inherits:
+        text += f" INHERITS ({', '.join(quote_qualified(p) for p in table.inherits)})"
     if table.partition_by:
         text += f" PARTITION BY {table.partition_by}"
-    if table.stub:
-        text = _stub_line(table) + text
-    return Statement(text, table.span, "table")
+    return Statement(text, table.span, "table", tuple(parts))
 
 
 def ordered_tables(schema: Schema) -> list[Table]:
