@@ -56,10 +56,11 @@ def read_domain(stmt: Stmt, node: Json) -> Domain:
     if isinstance(store, list):
         store.append(domain)
     else:
-        stmt.note(
-            f"domain {schema}.{name} ({base}) recognised but not kept: "
-            "domains are not carried into the schema yet",
-            hint="columns of this type keep the domain name as their type",
+        stmt.not_built(
+            "CREATE DOMAIN statement",
+            f"domain {schema}.{name} ({base}) is not carried into the schema yet; "
+            "columns of this type keep the domain name as their type",
+            hint=f"write the columns with the base type {base} and their CHECK",
         )
     return domain
 
@@ -76,7 +77,11 @@ def read_schema(stmt: Stmt, node: Json) -> None:
     if name and name not in stmt.facts.schemas:
         stmt.facts.schemas.append(name)
     if node.get("schemaElts"):
-        stmt.note(f"statements inside CREATE SCHEMA {name} skipped: write them as separate statements")
+        stmt.not_built(
+            "CREATE SCHEMA element",
+            f"statements inside CREATE SCHEMA {name} are not read",
+            hint="write them as separate statements after CREATE SCHEMA",
+        )
 
 
 def read_role(stmt: Stmt, node: Json) -> None:
@@ -170,7 +175,10 @@ def read_grant(stmt: Stmt, node: Json) -> None:
     objtype = node.get("objtype", "")
     kind = _GRANT_TYPES.get(objtype)
     if kind is None:
-        stmt.note(f"GRANT on {objtype.removeprefix('OBJECT_').lower()} skipped: not part of the schema model")
+        stmt.not_built(
+            f"GRANT on {objtype.removeprefix('OBJECT_').lower()}",
+            "privileges on this kind of object are not part of the schema model",
+        )
         return
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"] = kind
     privileges: list[str] = []
@@ -197,7 +205,11 @@ def read_grant(stmt: Stmt, node: Json) -> None:
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
         bulk = _BULK.get(object_type)
         if bulk is None:
-            stmt.note("GRANT ... IN SCHEMA skipped: not read for this object kind")
+            stmt.not_built(
+                "GRANT ... IN SCHEMA",
+                f"ALL {object_type}S IN SCHEMA is not read",
+                hint="grant on each object by name",
+            )
             return
         stmt.facts.grants.extend(grant([bulk], schema) for schema in strs(node.get("objects")))
         return

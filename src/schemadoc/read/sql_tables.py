@@ -32,9 +32,11 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
         elif kind == "Constraint":
             _table_constraint(stmt, table, body)
         elif kind == "TableLikeClause":
-            stmt.note(
-                "LIKE clause skipped: the columns of the copied table are not read",
+            stmt.not_built(
+                "LIKE clause",
+                "the columns of the copied table are not read",
                 offset=stmt.at(body.get("relation", {})),
+                hint="list the columns in the CREATE TABLE",
             )
     partbound = node.get("partbound")
     inh = node.get("inhRelations") or ()
@@ -43,7 +45,11 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
             table.partition_of = range_name(stmt, unwrap(inh[0])[1])
         table.partition_bound = _partition_bound(stmt, partbound)
     elif inh:
-        stmt.note("INHERITS clause skipped: inherited columns are not read")
+        stmt.not_built(
+            "INHERITS clause",
+            "table inheritance is not part of the schema model",
+            hint="list the inherited columns in the CREATE TABLE, or use PARTITION OF",
+        )
     if node.get("partspec") is not None:
         table.partition_by = _partition_by(stmt)
     stmt.facts.tables.append(table)
@@ -53,6 +59,7 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
     rel = node.get("relation", {})
     table = TableFact(name=range_name(stmt, rel), span=stmt.span(), source="sql", alter=True)
     skipped: list[str] = []
+    owner = False
     for cmd_node in node.get("cmds") or ():
         cmd = cmd_node.get("AlterTableCmd", {})
         sub = cmd.get("subtype", "")
@@ -86,13 +93,18 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             table.rls_forced = True
         elif sub == "AT_NoForceRowSecurity":
             table.rls_forced = False
+        elif sub == "AT_ChangeOwner":
+            owner = True
         else:
             skipped.append(_subcommand_label(sub, definition))
+    if owner:
+        stmt.note(f"ALTER TABLE {table.name}: OWNER TO skipped: ownership is not part of the schema model")
     if skipped:
-        stmt.note(
-            f"ALTER TABLE {table.name}: {', '.join(skipped)} skipped",
-            hint="read are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
-            "row level security",
+        stmt.not_built(
+            f"ALTER TABLE {' / '.join(sorted(set(skipped)))}",
+            f"on {table.name}, not applied",
+            hint="applied are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
+            "row level security; state the result in the CREATE TABLE",
         )
     changes = table.columns or table.primary_key or table.uniques or table.checks or table.foreign_keys
     if changes or table.rls_enabled is not None or table.rls_forced is not None:
@@ -240,7 +252,11 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
     elif kind in ("CONSTR_ATTR_NOT_DEFERRABLE", "CONSTR_ATTR_IMMEDIATE"):
         pass
     else:
-        stmt.note(f"column constraint {kind.removeprefix('CONSTR_')} on {col.name} skipped", offset=at)
+        stmt.not_built(
+            f"column constraint {kind.removeprefix('CONSTR_')}",
+            f"on {col.name}, not read",
+            offset=at,
+        )
 
 
 def _check_text(stmt: Stmt, at: int, stop: int) -> str:
@@ -321,8 +337,19 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     elif kind == "CONSTR_FOREIGN":
         table.foreign_keys.append((strs(con.get("fk_attrs")), _ref(stmt, con, at, stop)))
     else:
-        label = kind.removeprefix("CONSTR_")
-        stmt.note(f"{label} constraint on {table.name} skipped: not read yet", offset=at)
+        label = _CONSTRAINT_WORDS.get(kind, kind.removeprefix("CONSTR_"))
+        stmt.not_built(
+            f"{label} constraint",
+            f"on {table.name}, not part of the schema model yet",
+            offset=at,
+            hint=_CONSTRAINT_HINTS.get(kind),
+        )
+
+
+_CONSTRAINT_WORDS = {"CONSTR_EXCLUSION": "EXCLUDE"}
+_CONSTRAINT_HINTS = {
+    "CONSTR_EXCLUSION": "a UNIQUE constraint or a trigger that checks overlaps is built; EXCLUDE is not yet",
+}
 
 
 def _partition_by(stmt: Stmt) -> str | None:
