@@ -29,6 +29,7 @@ from schemadoc.model import (
     qualify,
 )
 from schemadoc.read import resolve_objects
+from schemadoc.read.auto_updated import AutoColumn, build_refresh
 from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
@@ -98,6 +99,7 @@ class Resolver:
         # COMMENT ON TABLE / COLUMN by table, gathered before the tables are built (the last one wins).
         self.table_comments: dict[str, str | None] = {}
         self.column_comments: dict[str, dict[str, str | None]] = {}
+        self.auto_updated: list[AutoColumn] = []  # columns stated as refreshed on update
 
     def _columns_of(self, table: Table) -> _ColumnIndex:
         columns = table.columns
@@ -387,6 +389,9 @@ class Resolver:
             listed = _comment_values(descr, str(default))
             if listed:
                 values[draft.name] = listed
+        auto = next((cf for _, cf in draft.facts if cf.auto_updated), None)
+        if auto is not None:
+            self.auto_updated.append(AutoColumn(table, draft.name, auto.span))
         in_key = pk or draft.name in pk_cols
         col = Column(
             name=draft.name,
@@ -1056,7 +1061,11 @@ class Resolver:
             indexes=dict(sorted(indexes.items())),
             enums=dict(sorted(self.enums.items())),
         )
-        return resolve_objects.finish(self, schema)
+        schema = resolve_objects.finish(self, schema)
+        if self.auto_updated:
+            schema, diags = build_refresh(schema, self.auto_updated)
+            self.diags.extend(diags)
+        return schema
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -348,7 +348,7 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
 
 _CONSTRAINT_WORDS = {"CONSTR_EXCLUSION": "EXCLUDE"}
 _CONSTRAINT_HINTS = {
-    "CONSTR_EXCLUSION": "a UNIQUE constraint or a trigger that checks overlaps is built; EXCLUDE is not yet",
+    "CONSTR_EXCLUSION": "until EXCLUDE is built, state the rule as a trigger that rejects overlapping rows",
 }
 
 
