@@ -335,7 +335,8 @@ def _apply_action(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> i
     return m.end()
 
 
-def _apply_ignore(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
+def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
+    col.indexed = True
     return m.end()
 
 
@@ -354,7 +355,7 @@ _PHRASES: list[tuple[re.Pattern[str], Apply]] = [
     (re.compile(r"AUTO[_ ]?INCREMENT\b", re.IGNORECASE), _apply_increment),
     (re.compile(r"(?:AUTO(?:[-_ ]?UPDATED?)?|@updatedAt)(?!\w)", re.IGNORECASE), _apply_auto),
     (_ACTION_RE, _apply_action),
-    (re.compile(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_ignore),
+    (re.compile(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_index),
 ]
 
 

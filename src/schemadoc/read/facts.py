@@ -75,6 +75,7 @@ class ColumnFact:
     collation: str | None = None
     description: str | None = None
     auto_updated: bool = False  # "AUTO", "@updatedAt": the application (or a trigger) refreshes it
+    indexed: bool = False  # "INDEXED" among the column's constraints: an index on the column
 
 
 @dataclass

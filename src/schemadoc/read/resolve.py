@@ -691,7 +691,14 @@ class Resolver:
         for ix in self.facts.indexes:
             if ix.name and ix.keys:
                 named.setdefault(ix.name, ix)
-        for ix in self.facts.indexes:
+        # "INDEXED" written on a column: an index on that column alone
+        on_columns = [
+            IndexFact(None, tf.name, cf.span, keys=[cf.name])
+            for tf in self.facts.tables
+            for cf in tf.columns
+            if cf.indexed
+        ]
+        for ix in [*self.facts.indexes, *on_columns]:
             table_q = self.lookup(ix.table)
             if (table_q is None or table_q not in self.tables) and is_placeholder(ix.table.text):
                 self.warn(
