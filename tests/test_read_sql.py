@@ -297,7 +297,9 @@ def test_types_extensions_schemas_roles_sequences() -> None:
     (seq,) = facts.sequences
     assert (seq.name, seq.data_type, seq.owned_by) == ("order_no", "integer", "public.orders.no")
     (warning,) = facts.diagnostics
-    assert warning.code == "SD030" and warning.level == "warning" and "domain public.percent" in warning.message
+    assert (
+        warning.code == "SD030" and warning.level == "warning" and "domain public.percent" in warning.message
+    )
 
 
 def test_policies_grants_comments() -> None:

@@ -34,7 +34,9 @@ def _name(*parts: str) -> str:
 
 def _refreshed_already(schema: Schema, table: str, column: str) -> bool:
     """Whether a trigger the document defines on ``table`` already assigns NEW.column."""
-    assigns = re.compile(rf"\bNEW\s*\.\s*(?:{re.escape(quote_ident(column))}|{re.escape(column)})\s*:?=", re.I)
+    assigns = re.compile(
+        rf"\bNEW\s*\.\s*(?:{re.escape(quote_ident(column))}|{re.escape(column)})\s*:?=", re.I
+    )
     for trig in schema.triggers_on(table):
         for fn in schema.functions.values():
             if fn.qname == trig.function and assigns.search(fn.body):

@@ -274,7 +274,10 @@ _AFTER_REF = re.compile(
 def _apply_fk(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
     ref, used = parse_ref(text[m.end() :], span)
     if ref is None:
-        return m.end() if m.group(0).strip().upper().startswith(("FK", "FOREIGN")) else -1
+        if m.group(0).strip().upper().startswith(("FK", "FOREIGN")):
+            col.fk_marked = True
+            return m.end()
+        return -1
     valid = ref.table.text.lower() not in ("to", "the", "a", "an") and all(
         is_identifier(c) for c in ref.columns
     )

@@ -76,6 +76,7 @@ class ColumnFact:
     description: str | None = None
     auto_updated: bool = False  # "AUTO", "@updatedAt": the application (or a trigger) refreshes it
     indexed: bool = False  # "INDEXED" among the column's constraints: an index on the column
+    fk_marked: bool = False  # marked FK; ``references`` says what it references, when the block says
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from schemadoc.diagnostics import Diagnostic, SchemadocError
+from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
 from schemadoc.model import Enum, Span, split_qualified
 from schemadoc.read import columns as colreader
 from schemadoc.read import prose, reader_errors_raise
@@ -33,14 +33,10 @@ from schemadoc.read.facts import (
     DocFacts,
     MentionFact,
     Name,
-    RefFact,
     Source,
     TableFact,
     ValueListFact,
 )
-from schemadoc.read.mermaid import read_mermaid
-from schemadoc.read.relations import looks_like_relations, read_relations
-from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.read.mdtext import (
     Row,
     code_span_matches,
@@ -51,6 +47,9 @@ from schemadoc.read.mdtext import (
     strip_emphasis,
     unwrap,
 )
+from schemadoc.read.mermaid import read_mermaid
+from schemadoc.read.relations import looks_like_relations, read_relations
+from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 EntityKind = Literal["table", "view", "function", "enum", "column"]
@@ -729,6 +728,17 @@ class _Walker:
         if ent.kind == "view" or sec.is_view:
             self.note(
                 "SD015", f"column table of view {ent.name} is documentation only; not read", header.line
+            )
+            return
+        if ent.kind == "enum":  # a heading under "Types" with columns: a composite type
+            self.out.diagnostics.append(
+                not_built(
+                    "composite type",
+                    f"{ent.name} lists columns under a type heading; composite types are not part of the "
+                    "schema model yet",
+                    self.span(header.line),
+                    "if it is a table, put it under a table heading",
+                )
             )
             return
         if ent.kind != "table":

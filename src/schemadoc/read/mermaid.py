@@ -346,6 +346,7 @@ class _ErReader:
         )
         ent.table.columns.append(col)
         if "FK" in keys:
+            col.fk_marked = True
             ent.fk_marked.append(col)
 
     def relationship(

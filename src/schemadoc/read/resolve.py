@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -457,6 +457,31 @@ class Resolver:
                 merged[k] = self._merge_fk(qname, prev, fk)
             self.tables[qname] = replace(self.tables[qname], foreign_keys=tuple(merged.values()))
 
+    def report_unbuilt_fk_marks(self) -> None:
+        """A column marked FK that no block gives a target for, and no foreign key covers."""
+        for key, ent in sorted(self.entities.items()):
+            table = self.tables[self.by_key[key]]
+            covered = {c for fk in table.foreign_keys for c in fk.columns}
+            for tf in ent.facts:
+                for cf in tf.columns:
+                    if not cf.fk_marked or cf.references is not None:
+                        continue
+                    col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(
+                        cf.name.lower()
+                    )
+                    if col is None or col.name in covered:
+                        continue
+                    covered.add(col.name)
+                    self.diags.append(
+                        not_built(
+                            "FK mark without a target",
+                            f"{table.qname}.{col.name} is marked as a foreign key, "
+                            "but the document never says what it references",
+                            cf.span,
+                            "write the target: FK -> table(column)",
+                        )
+                    )
+
     def _merge_fk(self, table: str, a: ForeignKey, b: ForeignKey) -> ForeignKey:
         out = a
         for attr in ("on_delete", "on_update"):
@@ -751,11 +776,13 @@ class Resolver:
                 return None
             guess = index_from_name(ix.name, table, ix.purpose or "", ix.unique, self._check_values(table))
             if guess is None:
-                self.warn(
-                    "SD209",
-                    f"index {ix.name}: cannot tell its columns from the name and the description; not built",
-                    ix.span,
-                    f"give its definition, e.g. CREATE INDEX {ix.name} ON {table.name} (...)",
+                self.diags.append(
+                    not_built(
+                        "index without columns",
+                        f"index {ix.name}: cannot tell its columns from the name and the description",
+                        ix.span,
+                        f"give its definition, e.g. CREATE INDEX {ix.name} ON {table.name} (...)",
+                    )
                 )
                 return None
             keys, where, inferred = guess.keys, guess.where, True
@@ -1057,6 +1084,7 @@ class Resolver:
         self.apply_value_lists()
         self.fix_checks()
         self.build_foreign_keys()
+        self.report_unbuilt_fk_marks()
         self.apply_fk_prose()
         self.resolve_types()
         self.apply_key_defaults()

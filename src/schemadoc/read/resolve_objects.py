@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from schemadoc.diagnostics import not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Extension,
@@ -185,7 +186,14 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
                 )
             continue
         if tf.function is None:
-            r.warn("SD219", f"trigger {tf.name} names no function; not built", tf.span)
+            r.diags.append(
+                not_built(
+                    "trigger without a function",
+                    f"trigger {tf.name} names no function",
+                    tf.span,
+                    "say which function it executes: EXECUTE FUNCTION name()",
+                )
+            )
             continue
         fn = _find_function(functions, tf.function)
         if fn is None:
@@ -221,12 +229,14 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[str, Trigger]
             if (t.name in names or t.function.split(".")[-1] in names) and (table is None or t.table == table)
         ]
         if not matched:
-            r.warn(
-                "SD220",
-                f"trigger {hint.name or (hint.function or '')} is mentioned but its event and table are never given; "
-                "not built",
-                hint.span,
-                "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
+            r.diags.append(
+                not_built(
+                    "trigger without event or table",
+                    f"trigger {hint.name or (hint.function or '')} is mentioned but its event and table "
+                    "are never given",
+                    hint.span,
+                    "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
+                )
             )
             continue
         for t in matched:

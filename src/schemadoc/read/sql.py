@@ -54,7 +54,9 @@ def _alter(stmt: Stmt, node: Json) -> None:
     if subs <= _ENVIRONMENT_SUBCOMMANDS:
         _skip(stmt, _OWNER)
     else:
-        _not_built(stmt, "only ALTER TABLE changes are applied", "state the result where the object is defined")
+        _not_built(
+            stmt, "only ALTER TABLE changes are applied", "state the result where the object is defined"
+        )
 
 
 def _create_table_as(stmt: Stmt, node: Json) -> None:
