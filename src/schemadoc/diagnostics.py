@@ -113,7 +113,7 @@ CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
 _NOT_BUILT_WORDS = " recognised but not built"
 
 
-def not_built(construct: str, why: str, span: Span | None, hint: str | None = None) -> Diagnostic:
+def not_built(construct: str, why: str, span: Span | None, hint: str) -> Diagnostic:
     """The warning for ``construct`` (a kind: "EXCLUDE constraint", "CREATE RULE"), read from the
     document but left out of the schema, with ``why`` and a ``hint`` on how to write it so it is built."""
     return Diagnostic(NOT_BUILT.code, NOT_BUILT.level, f"{construct}{_NOT_BUILT_WORDS}: {why}", span, hint)

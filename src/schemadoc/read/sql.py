@@ -63,10 +63,10 @@ def _create_table_as(stmt: Stmt, node: Json) -> None:
     if node.get("objtype") == "OBJECT_MATVIEW":
         read_matview(stmt, node)
     else:
-        _not_built(
-            stmt,
+        stmt.not_built(
+            "CREATE TABLE AS statement",
             "the columns come from a query",
-            "write the table with CREATE TABLE name (column type, ...)",
+            hint="write the table with CREATE TABLE name (column type, ...)",
         )
 
 
@@ -134,7 +134,11 @@ _NOT_SCHEMA: dict[str, str] = {
 }
 # Statements that state schema schemadoc does not build: each is a "not built" warning
 # (why, how to write it so it is built).
-_NOT_BUILT: dict[str, tuple[str, str | None]] = {
+_BUILT_KINDS = (
+    "schemadoc builds tables, views, functions, triggers, indexes, enums, sequences, extensions, "
+    "policies, grants and comments; state the object as one of those, or leave it out"
+)
+_NOT_BUILT: dict[str, tuple[str, str]] = {
     "DoStmt": (
         "what an anonymous code block does is not read",
         "write the statements it runs (CREATE TYPE ..., ALTER TABLE ...) outside the DO block",
@@ -143,12 +147,21 @@ _NOT_BUILT: dict[str, tuple[str, str | None]] = {
         "default privileges are not part of the schema model",
         "grant on the objects themselves: GRANT ... ON ALL TABLES IN SCHEMA ...",
     ),
-    "GrantRoleStmt": ("role membership is not part of the schema model", None),
+    "GrantRoleStmt": (
+        "role membership is not part of the schema model",
+        "grant the privileges to each role directly: GRANT ... ON ... TO role",
+    ),
     "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
     "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
-    "CompositeTypeStmt": ("composite types are not part of the schema model yet", None),
-    "CreateRangeStmt": ("range types are not part of the schema model yet", None),
-    "DefineStmt": ("aggregates, operators and base types are not part of the schema model", None),
+    "CompositeTypeStmt": (
+        "composite types are not part of the schema model yet",
+        "store the fields as columns of a table, or as one jsonb column",
+    ),
+    "CreateRangeStmt": (
+        "range types are not part of the schema model yet",
+        "use a built-in range type (int4range, tstzrange, ...) or two bound columns",
+    ),
+    "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
     "AlterSeqStmt": (
         "sequence changes are not applied",
         "state the sequence's options (AS, OWNED BY) in its CREATE SEQUENCE",
@@ -323,7 +336,7 @@ def _read_tree(
         reader = _READERS.get(kind)
         if reader is None:
             if kind.startswith(_SCHEMA_KIND_PREFIXES):
-                _not_built(stmt, "schemadoc does not build this kind of statement", None)
+                _not_built(stmt, "schemadoc does not build this kind of statement", _BUILT_KINDS)
             else:
                 _skip(stmt, "not a schema definition this reader understands")
             continue
@@ -367,5 +380,5 @@ def _skip(stmt: Stmt, reason: str) -> None:
     stmt.note(f"{label} statement skipped: {reason}")
 
 
-def _not_built(stmt: Stmt, why: str, hint: str | None) -> None:
+def _not_built(stmt: Stmt, why: str, hint: str) -> None:
     stmt.not_built(f"{_label(stmt)} statement", why, hint=hint)

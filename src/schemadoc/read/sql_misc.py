@@ -178,6 +178,7 @@ def read_grant(stmt: Stmt, node: Json) -> None:
         stmt.not_built(
             f"GRANT on {objtype.removeprefix('OBJECT_').lower()}",
             "privileges on this kind of object are not part of the schema model",
+            hint="grants on tables, sequences, functions, schemas and types are built",
         )
         return
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"] = kind

@@ -65,9 +65,7 @@ class Stmt:
     def note(self, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
         self.facts.diagnostics.append(Diagnostic(SKIP_CODE, "note", message, self.span(offset), hint))
 
-    def not_built(
-        self, construct: str, why: str, *, offset: int | None = None, hint: str | None = None
-    ) -> None:
+    def not_built(self, construct: str, why: str, *, hint: str, offset: int | None = None) -> None:
         """Say that ``construct``, recognised here, is not built (see :func:`~schemadoc.diagnostics.not_built`)."""
         self.facts.diagnostics.append(not_built(construct, why, self.span(offset), hint))
 

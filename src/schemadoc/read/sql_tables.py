@@ -256,6 +256,7 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
             f"column constraint {kind.removeprefix('CONSTR_')}",
             f"on {col.name}, not read",
             offset=at,
+            hint="write it as a table constraint, or state the rule as a CHECK",
         )
 
 
@@ -342,7 +343,7 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
             f"{label} constraint",
             f"on {table.name}, not part of the schema model yet",
             offset=at,
-            hint=_CONSTRAINT_HINTS.get(kind),
+            hint=_CONSTRAINT_HINTS.get(kind, "state the rule as a CHECK constraint or a trigger"),
         )
 
 
