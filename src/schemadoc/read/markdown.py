@@ -551,7 +551,7 @@ class _Walker:
                     MentionFact(colreader.name_from(named.group(1)), it.span, "a table list")
                 )
 
-        def getter(source: Source = "prose") -> Callable[[], TableFact]:
+        def getter(source: Source = "prose") -> prose.TableGetter:
             return lambda: self.table_fact(source, pitems[0].span)
 
         if ent is not None and ent.kind == "column":
@@ -602,36 +602,10 @@ class _Walker:
             if sec is not None:
                 self.apply_pending_link(sec)
             return
-        if "constraint" in label_key:
-            assert table is not None
-            for it in pitems:
-                if not (
-                    prose.read_constraint_item(it, table, getter(), self.out)
-                    or prose.read_fk_item(it, getter())
-                    or self.fk_sentence(it)
-                ):
-                    self.not_understood(it, "constraint")
-            return
-        if "foreign key" in label_key:
-            assert table is not None
-            for it in pitems:
-                if not (
-                    prose.read_fk_item(it, getter())
-                    or prose.read_constraint_item(it, table, getter(), self.out)
-                    or self.fk_sentence(it)
-                ):
-                    self.not_understood(it, "foreign key")
-            return
-        if "trigger" in label_key:
-            function = ent.name if ent is not None and ent.kind == "function" else None
-            for it in pitems:
-                if not prose.read_trigger_item(it, table, function, self.out):
-                    self.not_understood(it, "trigger")
-            return
-        if "relation" in label_key:
-            for it in pitems:
-                prose.read_relationship_item(it, table, self.out)
-            return
+        for word, reader in _LABELLED_ITEMS:
+            if word in label_key:
+                reader(self, pitems, table, getter())
+                return
         if not label_key and table is not None:
             # unlabelled prose under a table: index and foreign key sentences
             for it in pitems:
@@ -639,6 +613,46 @@ class _Walker:
                     prose.read_index_item(it, table, self.out, getter(), unique=False)
                 elif _FK_WORDS.search(it.text) and not self.fk_sentence(it):
                     self.not_understood(it, "foreign key")
+
+    # Readers of the items of a list under a label (``**Constraints:**``, ``### Triggers``), for
+    # the table ``table`` (None under a function); ``get_table`` gives the table's prose fact.
+
+    def constraint_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        assert table is not None
+        for it in items:
+            if not (
+                prose.read_constraint_item(it, table, get_table, self.out)
+                or prose.read_fk_item(it, get_table)
+                or self.fk_sentence(it)
+            ):
+                self.not_understood(it, "constraint")
+
+    def fk_items(self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter) -> None:
+        assert table is not None
+        for it in items:
+            if not (
+                prose.read_fk_item(it, get_table)
+                or prose.read_constraint_item(it, table, get_table, self.out)
+                or self.fk_sentence(it)
+            ):
+                self.not_understood(it, "foreign key")
+
+    def trigger_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        ent = self.entity
+        function = ent.name if ent is not None and ent.kind == "function" else None
+        for it in items:
+            if not prose.read_trigger_item(it, table, function, self.out):
+                self.not_understood(it, "trigger")
+
+    def relation_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        for it in items:
+            prose.read_relationship_item(it, table, self.out)
 
     def fk_sentence(self, it: prose.Item) -> bool:
         """ "Foreign key on `a` (and `b`) references `t`(`x`, `y`) ON DELETE CASCADE" and the other
@@ -890,6 +904,15 @@ FenceKind = Literal["sql", "mermaid", "enums", "relations"]
 _PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
 _ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
 
+# The first label word found decides (a "foreign key constraints" list is read as constraints).
+_LABELLED_ITEMS: tuple[
+    tuple[str, Callable[[_Walker, list[prose.Item], Name | None, prose.TableGetter], None]], ...
+] = (
+    ("constraint", _Walker.constraint_items),
+    ("foreign key", _Walker.fk_items),
+    ("trigger", _Walker.trigger_items),
+    ("relation", _Walker.relation_items),
+)
 _BLOCK_STEPS: dict[str, Callable[[_Walker, int], int]] = {
     "heading_open": _Walker.heading_step,
     "paragraph_open": _Walker.paragraph_step,
