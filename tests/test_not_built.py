@@ -93,6 +93,34 @@ _CASES: list[tuple[str, str, str]] = [
     ("LIKE clause", "```sql\nCREATE TABLE u2 (\n  LIKE users\n);\n```\n", "  LIKE"),
     ("INHERITS clause", "```sql\nCREATE TABLE u3 (x int) INHERITS (users);\n```\n", "CREATE"),
     ("GRANT on database", "```sql\nGRANT CONNECT ON DATABASE app TO reader;\n```\n", "GRANT"),
+    ("UNLOGGED table", "```sql\nCREATE UNLOGGED TABLE cache (k text PRIMARY KEY);\n```\n", "CREATE"),
+    (
+        "table option FILLFACTOR",
+        "```sql\nCREATE TABLE t1 (a int)\n  WITH (fillfactor = 70);\n```\n",
+        "  WITH",
+    ),
+    (
+        "index option FILLFACTOR",
+        "```sql\nCREATE INDEX ON users (id)\n  WITH (fillfactor = 50);\n```\n",
+        "  WITH",
+    ),
+    (
+        "function option SET",
+        "```sql\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n  SET search_path = public\n  AS $$ SELECT 1 $$;\n```\n",
+        "  SET",
+    ),
+    (
+        "WITH CHECK OPTION",
+        "```sql\nCREATE VIEW adults AS SELECT * FROM users WHERE id > 0 WITH CHECK OPTION;\n```\n",
+        "CREATE",
+    ),
+    (
+        "CONSTRAINT TRIGGER",
+        "```sql\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\n"
+        "CREATE CONSTRAINT TRIGGER c AFTER INSERT ON users DEFERRABLE INITIALLY DEFERRED\n"
+        "  FOR EACH ROW EXECUTE FUNCTION f();\n```\n",
+        "CREATE CONSTRAINT",
+    ),
     ("many-to-many relationship", "```mermaid\nerDiagram\n  users }o--o{ groups : joins\n```\n", "  users"),
     (
         "FK mark without a target",

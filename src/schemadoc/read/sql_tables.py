@@ -38,6 +38,7 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
                 offset=stmt.at(body.get("relation", {})),
                 hint="list the columns in the CREATE TABLE",
             )
+    _table_options(stmt, node)
     partbound = node.get("partbound")
     inh = node.get("inhRelations") or ()
     if partbound is not None:
@@ -53,6 +54,32 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
     if node.get("partspec") is not None:
         table.partition_by = _partition_by(stmt)
     stmt.facts.tables.append(table)
+
+
+_PERSISTENCE = {"u": "UNLOGGED", "t": "TEMPORARY"}
+
+
+def _table_options(stmt: Stmt, node: Json) -> None:
+    """What CREATE TABLE states beyond columns and constraints that is not built."""
+    persistence = _PERSISTENCE.get(node.get("relation", {}).get("relpersistence", "p"))
+    if persistence is not None:
+        stmt.not_built(
+            f"{persistence} table",
+            "tables are built as ordinary (logged, permanent) tables",
+            hint=f"leave out {persistence} if an ordinary table is what is meant",
+        )
+    stmt.options_not_built(
+        "table",
+        node.get("options"),
+        frozenset(),
+        "storage parameters (WITH (...)) are not built; leave them to the server's defaults",
+    )
+    if node.get("tablespacename"):
+        stmt.not_built(
+            "TABLESPACE clause",
+            "tablespaces depend on the server",
+            hint="leave the tablespace out: objects are built in the database's default tablespace",
+        )
 
 
 def read_alter_table(stmt: Stmt, node: Json) -> None:
@@ -170,6 +197,14 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     tn = col.get("typeName")
     if tn is not None:
         fact.type, fact.type_written = type_text(stmt, tn)
+    for setting in ("compression", "storage_name"):
+        if col.get(setting):
+            stmt.not_built(
+                f"column {setting.removesuffix('_name').upper()}",
+                f"{name}: per-column storage settings are not part of the schema model",
+                offset=loc,
+                hint="leave it to the server's default",
+            )
     coll = col.get("collClause")
     if coll is not None:
         fact.collation = ".".join(strs(coll.get("collname")))
