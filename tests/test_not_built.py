@@ -121,6 +121,12 @@ _CASES: list[tuple[str, str, str]] = [
         "  FOR EACH ROW EXECUTE FUNCTION f();\n```\n",
         "CREATE CONSTRAINT",
     ),
+    (
+        "foreign-key action without a foreign key",
+        "## posts\n\n| Column | Type | Constraints |\n|---|---|---|\n| id | integer | PRIMARY KEY |\n"
+        "| owner | integer | ON DELETE CASCADE |\n",
+        "| owner",
+    ),
     ("many-to-many relationship", "```mermaid\nerDiagram\n  users }o--o{ groups : joins\n```\n", "  users"),
     (
         "FK mark without a target",
@@ -287,6 +293,36 @@ def test_fk_sentence_that_cannot_be_read_is_said(tmp_path: Path) -> None:
     )
     line = _AUTHORS.count("\n") + 2
     assert [(d.code, d.span.line if d.span else 0) for d in diags if d.code == "SD018"] == [("SD018", line)]
+
+
+def test_fk_action_written_apart_from_its_reference_is_kept(tmp_path: Path) -> None:
+    schema, diags = _read(
+        tmp_path,
+        """\
+        # S
+
+        ## users
+
+        | Column | Type | Constraints |
+        |---|---|---|
+        | id | integer | PRIMARY KEY |
+
+        ## posts
+
+        | Column | Type | Constraints | References |
+        |---|---|---|---|
+        | id | integer | PRIMARY KEY | |
+        | user_id | integer | NOT NULL, ON DELETE CASCADE | users(id) |
+        | editor_id | integer | ON DELETE SET NULL, ON UPDATE CASCADE | |
+
+        **Foreign keys:**
+
+        - `editor_id` → `users(id)`
+        """,
+    )
+    fks = {fk.columns: (fk.on_delete, fk.on_update) for fk in schema.tables["public.posts"].foreign_keys}
+    assert fks == {("user_id",): ("CASCADE", "NO ACTION"), ("editor_id",): ("SET NULL", "CASCADE")}
+    assert _not_built(diags) == []
 
 
 # -- built on a real database --------------------------------------------------------------------------

@@ -329,13 +329,32 @@ def _apply_identity(m: re.Match[str], text: str, col: ColumnFact, span: Span) ->
 
 
 def _apply_action(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
-    if col.references is not None:
-        action = fk_action(m.group(2))
-        if m.group(1).upper() == "DELETE":
-            col.references.on_delete = action
-        else:
-            col.references.on_update = action
+    action = fk_action(m.group(2))
+    if action is None:
+        return m.end()
+    event = m.group(1).upper()
+    if col.references is None:
+        col.pending_actions[event] = action  # the reference may come from another cell
+    else:
+        set_action(col.references, event, action)
     return m.end()
+
+
+def set_action(ref: RefFact, event: str, action: FkAction) -> None:
+    """``ON <event> <action>`` on ``ref``; ``event`` is DELETE or UPDATE."""
+    if event == "DELETE":
+        ref.on_delete = action
+    else:
+        ref.on_update = action
+
+
+def apply_pending_actions(col: ColumnFact) -> None:
+    """Actions written before the column's reference was known, now that it is."""
+    if col.references is None:
+        return
+    for event, action in col.pending_actions.items():
+        set_action(col.references, event, action)
+    col.pending_actions.clear()
 
 
 def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
@@ -667,6 +686,7 @@ def _column_from_cells(
     if desc_raw:
         scan_description(desc_raw, col, span)
         prose.append(unwrap(desc_raw))
+    apply_pending_actions(col)
     description = " ".join(p for p in prose if p).strip()
     col.description = description or None
     return col
@@ -685,6 +705,7 @@ def read_transposed(header: Row, row: Row, *, file: str) -> list[ColumnFact]:
             set_type(col, written)
             if rest:
                 apply_constraints(rest, col, col.span)
+            apply_pending_actions(col)
         out.append(col)
     return out
 
@@ -736,6 +757,7 @@ def parse_column_bullet(text: str, span: Span) -> list[ColumnFact] | None:
             prose.append(unwrap(rest))
         if prose:
             col.description = " ".join(prose)
+        apply_pending_actions(col)
         facts.append(col)
     return facts
 

@@ -464,6 +464,8 @@ class Resolver:
             covered = {c for fk in table.foreign_keys for c in fk.columns}
             for tf in ent.facts:
                 for cf in tf.columns:
+                    if cf.pending_actions and cf.references is None:
+                        self._unattached_actions(self.by_key[key], cf)
                     if not cf.fk_marked or cf.references is not None:
                         continue
                     col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(
@@ -481,6 +483,30 @@ class Resolver:
                             "write the target: FK -> table(column)",
                         )
                     )
+
+    def _unattached_actions(self, qname: str, cf: ColumnFact) -> None:
+        """ON DELETE / ON UPDATE written on a column whose block gives no reference: the action of
+        the one-column foreign key another block states, or a "not built" warning."""
+        table = self.tables[qname]
+        col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(cf.name.lower())
+        fks = [fk for fk in table.foreign_keys if col is not None and fk.columns == (col.name,)]
+        actions = {f"on_{event.lower()}": action for event, action in cf.pending_actions.items()}
+        if len(fks) == 1:
+            fk = fks[0]
+            stated = {k: v for k, v in actions.items() if getattr(fk, k) == "NO ACTION"}
+            if stated:
+                fks_now = tuple(replace(f, **stated) if f is fk else f for f in table.foreign_keys)  # type: ignore[arg-type]
+                self.tables[table.qname] = replace(table, foreign_keys=fks_now)
+            return
+        written = ", ".join(f"ON {e} {a}" for e, a in sorted(cf.pending_actions.items()))
+        self.diags.append(
+            not_built(
+                "foreign-key action without a foreign key",
+                f"{table.qname}.{cf.name}: {written} is written, but the column references nothing",
+                cf.span,
+                "write the reference with it: REFERENCES table(column) " + written,
+            )
+        )
 
     def _merge_fk(self, table: str, a: ForeignKey, b: ForeignKey) -> ForeignKey:
         out = a
