@@ -137,7 +137,9 @@ def test_foreign_key_of_the_wrong_type_points_at_the_constraint(server_url: str,
             Column("id", "integer", span=Span("m.md", 8, 3)),
             Column("owner_id", "integer", span=Span("m.md", 9, 3)),
         ),
-        foreign_keys=(ForeignKey(("owner_id",), QName("public", "owners"), ("id",), span=Span("m.md", 11, 5)),),
+        foreign_keys=(
+            ForeignKey(("owner_id",), QName("public", "owners"), ("id",), span=Span("m.md", 11, 5)),
+        ),
         span=Span("m.md", 6, 1),
     )
     schema = Schema(tables={t.qname: t for t in (owners, items)})

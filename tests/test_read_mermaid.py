@@ -170,7 +170,7 @@ def test_many_to_many_and_unreadable_lines_are_reported() -> None:
 """
     facts = _read(text)
     assert facts.relationships == []
-    assert sorted(d.code for d in facts.diagnostics) == ["SD142", "SD145"]
+    assert sorted(d.code for d in facts.diagnostics) == ["SD030", "SD142"]
     assert {m.name.text for m in facts.mentions} == {"Student", "Course"}
 
 

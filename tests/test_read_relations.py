@@ -81,7 +81,7 @@ def test_spans() -> None:
 def test_fk_without_target_and_bad_items_are_reported() -> None:
     facts = _read("a(id PK, b_id FK, c = 3)\nnot a relation\n", line=5)
     assert [(d.code, d.span.line if d.span else 0) for d in facts.diagnostics] == [
-        ("SD147", 5),
+        ("SD030", 5),
         ("SD146", 5),
         ("SD146", 6),
     ]

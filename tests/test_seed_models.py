@@ -107,8 +107,12 @@ def test_seed002_one_table_per_entity_camel_case_enums_and_auth_users() -> None:
         ("role", '"UserRole"', False, "'PENDING'"),
         ("mustResetPassword", "boolean", True, "false"),
         ("createdAt", TS, False, "now()"),
-        ("updatedAt", TS, False, None),
+        ("updatedAt", TS, False, "now()"),  # AUTO: refreshed on update, so it starts as now()
     ]
+    # every AUTO column gets its refresh trigger
+    assert sorted(t.table for t in schema.triggers.values() if t.events == ("UPDATE",)) == sorted(
+        q for q, t in schema.tables.items() if t.column("updatedAt") is not None
+    )
     assert [u.columns for u in profiles.uniques] == [("email",)]
     assert fks(profiles) == {(("id",), QName("auth", "users"), "CASCADE")}
     records = schema.tables[QName("public", "data_records")]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from schemadoc import __version__
-from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics
+from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics, strict
 from schemadoc.model import Schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -72,7 +72,7 @@ def _read(args: argparse.Namespace) -> tuple[Schema, list[Diagnostic]]:
     from schemadoc.read import read_documents
 
     schema, diags = read_documents(args.documents, stub_missing=args.stub_missing)
-    return schema, sorted_diagnostics(diags)
+    return schema, sorted_diagnostics(strict(diags) if args.strict else diags)
 
 
 def _read_or_report(args: argparse.Namespace, out: _Out) -> tuple[Schema, list[Diagnostic], int]:
@@ -270,6 +270,11 @@ def _docs(p: argparse.ArgumentParser, many: bool = True) -> None:
         "--stub-missing",
         action="store_true",
         help="build a stand-in table for each table the document references but never defines",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="make every 'recognised but not built' warning an error (exit 1), for CI",
     )
 
 

@@ -84,3 +84,53 @@ class SchemadocError(Exception):
 def fail(code: str, message: str, *, span: Span | None = None, hint: str | None = None) -> SchemadocError:
     """Build the exception for a fatal problem: ``raise fail(...)``."""
     return SchemadocError(Diagnostic(code, "error", message, span, hint))
+
+
+# -- declared codes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A diagnostic code with its level and a one-line meaning (the docs list comes from these)."""
+
+    code: str
+    level: Level
+    meaning: str
+
+
+NOT_BUILT = Code(
+    "SD030",
+    "warning",
+    "the document states something the reader recognises but schemadoc does not build; "
+    "`--strict` makes it an error",
+)
+BUILT_AS_MEANT = Code(
+    "SD031",
+    "note",
+    "the document states something in words (e.g. an auto-updated timestamp); schemadoc built the objects "
+    "that make it true",
+)
+CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
+
+_NOT_BUILT_WORDS = " recognised but not built"
+
+
+def not_built(construct: str, why: str, span: Span | None, hint: str) -> Diagnostic:
+    """The warning for ``construct`` (a kind: "EXCLUDE constraint", "CREATE RULE"), read from the
+    document but left out of the schema, with ``why`` and a ``hint`` on how to write it so it is built."""
+    return Diagnostic(NOT_BUILT.code, NOT_BUILT.level, f"{construct}{_NOT_BUILT_WORDS}: {why}", span, hint)
+
+
+def not_built_construct(d: Diagnostic) -> str | None:
+    """The construct a :func:`not_built` warning names, or None for any other diagnostic."""
+    if d.code != NOT_BUILT.code:
+        return None
+    return d.message.partition(_NOT_BUILT_WORDS)[0]
+
+
+def strict(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """``diags`` with every "recognised, not built" warning made an error (``--strict``)."""
+    return [
+        Diagnostic(d.code, "error", d.message, d.span, d.hint, d.related) if d.code == NOT_BUILT.code else d
+        for d in diags
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,16 @@ STYLES_HINT = (
     "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))) "
     "and mermaid erDiagram blocks"
 )
+
+
+# Set (to any non-empty value) by the test suite: a reader's internal failure then raises instead
+# of becoming a "block could not be read" diagnostic, so that a reader bug fails the tests.
+RAISE_READER_ERRORS_ENV = "SCHEMADOC_RAISE_READER_ERRORS"
+
+
+def reader_errors_raise() -> bool:
+    """Whether a reader's internal failure must propagate (tests) rather than become a diagnostic."""
+    return bool(os.environ.get(RAISE_READER_ERRORS_ENV))
 
 
 # Notes about blocks the readers set aside: outside a table section, under a "Future" heading.

@@ -274,7 +274,10 @@ _AFTER_REF = re.compile(
 def _apply_fk(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
     ref, used = parse_ref(text[m.end() :], span)
     if ref is None:
-        return m.end() if m.group(0).strip().upper().startswith(("FK", "FOREIGN")) else -1
+        if m.group(0).strip().upper().startswith(("FK", "FOREIGN")):
+            col.fk_marked = True
+            return m.end()
+        return -1
     valid = ref.table.text.lower() not in ("to", "the", "a", "an") and all(
         is_identifier(c) for c in ref.columns
     )
@@ -326,16 +329,36 @@ def _apply_identity(m: re.Match[str], text: str, col: ColumnFact, span: Span) ->
 
 
 def _apply_action(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
-    if col.references is not None:
-        action = fk_action(m.group(2))
-        if m.group(1).upper() == "DELETE":
-            col.references.on_delete = action
-        else:
-            col.references.on_update = action
+    action = fk_action(m.group(2))
+    if action is None:
+        return m.end()
+    event = m.group(1).upper()
+    if col.references is None:
+        col.pending_actions[event] = action  # the reference may come from another cell
+    else:
+        set_action(col.references, event, action)
     return m.end()
 
 
-def _apply_ignore(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
+def set_action(ref: RefFact, event: str, action: FkAction) -> None:
+    """``ON <event> <action>`` on ``ref``; ``event`` is DELETE or UPDATE."""
+    if event == "DELETE":
+        ref.on_delete = action
+    else:
+        ref.on_update = action
+
+
+def apply_pending_actions(col: ColumnFact) -> None:
+    """Actions written before the column's reference was known, now that it is."""
+    if col.references is None:
+        return
+    for event, action in col.pending_actions.items():
+        set_action(col.references, event, action)
+    col.pending_actions.clear()
+
+
+def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
+    col.indexed = True
     return m.end()
 
 
@@ -354,7 +377,7 @@ _PHRASES: list[tuple[re.Pattern[str], Apply]] = [
     (re.compile(r"AUTO[_ ]?INCREMENT\b", re.IGNORECASE), _apply_increment),
     (re.compile(r"(?:AUTO(?:[-_ ]?UPDATED?)?|@updatedAt)(?!\w)", re.IGNORECASE), _apply_auto),
     (_ACTION_RE, _apply_action),
-    (re.compile(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_ignore),
+    (re.compile(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_index),
 ]
 
 
@@ -663,6 +686,7 @@ def _column_from_cells(
     if desc_raw:
         scan_description(desc_raw, col, span)
         prose.append(unwrap(desc_raw))
+    apply_pending_actions(col)
     description = " ".join(p for p in prose if p).strip()
     col.description = description or None
     return col
@@ -681,6 +705,7 @@ def read_transposed(header: Row, row: Row, *, file: str) -> list[ColumnFact]:
             set_type(col, written)
             if rest:
                 apply_constraints(rest, col, col.span)
+            apply_pending_actions(col)
         out.append(col)
     return out
 
@@ -732,6 +757,7 @@ def parse_column_bullet(text: str, span: Span) -> list[ColumnFact] | None:
             prose.append(unwrap(rest))
         if prose:
             col.description = " ".join(prose)
+        apply_pending_actions(col)
         facts.append(col)
     return facts
 

@@ -79,6 +79,10 @@ class ColumnFact:
     collation: str | None = None
     description: str | None = None
     auto_updated: bool = False  # "AUTO", "@updatedAt": the application (or a trigger) refreshes it
+    indexed: bool = False  # "INDEXED" among the column's constraints: an index on the column
+    fk_marked: bool = False  # marked FK; ``references`` says what it references, when the block says
+    # ON DELETE / ON UPDATE written before the column's reference is known (another cell gives it)
+    pending_actions: dict[str, FkAction] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,26 +14,25 @@ each SQL or column block that was not read.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Literal, cast
+from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from schemadoc.diagnostics import Diagnostic, SchemadocError
+from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
 from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
-from schemadoc.read import prose
+from schemadoc.read import prose, reader_errors_raise
+from schemadoc.read.corpus_styles import read_fk_sentence
+from schemadoc.read.enums import read_enum_block
 from schemadoc.read.facts import (
     ColumnFact,
     DocFacts,
     MentionFact,
     Name,
-    RefFact,
     Source,
     TableFact,
     ValueListFact,
@@ -48,6 +47,9 @@ from schemadoc.read.mdtext import (
     strip_emphasis,
     unwrap,
 )
+from schemadoc.read.mermaid import read_mermaid
+from schemadoc.read.relations import looks_like_relations, read_relations
+from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 EntityKind = Literal["table", "view", "function", "enum", "column"]
@@ -167,38 +169,13 @@ class ListItem:
     blocks: list[tuple[Token, int]] = field(default_factory=list)  # fences / tables, with token index
 
 
+_FK_WORDS = re.compile(r"\bforeign\s+key\b", re.IGNORECASE)
 _TABLE_ITEM_RE = re.compile(r"^\s*`([A-Za-z_][\w.]*)`\s+table\b")
 
 
 def read_markdown(text: str, *, file: str) -> DocFacts:
     """Everything ``text`` (a markdown document) states about a schema, as facts."""
     return _Walker(text, file).run()
-
-
-_READER_MODULES: dict[str, ModuleType] = {}
-
-
-def _import_reader(module: str, name: str) -> Callable[..., Any] | None:
-    mod = _READER_MODULES.get(module)
-    if mod is None:
-        try:
-            mod = importlib.import_module(f"schemadoc.read.{module}")
-        except ImportError:
-            return None
-        _READER_MODULES[module] = mod
-    found = getattr(mod, name, None)
-    return cast("Callable[..., Any]", found) if callable(found) else None
-
-
-_SQL_START = re.compile(
-    r"^\s*(CREATE|ALTER|SELECT|WITH|INSERT|COMMENT\s+ON|GRANT|REVOKE|DROP|BEGIN|SET|DO|UPDATE|DELETE)\b",
-    re.IGNORECASE,
-)
-
-
-def _fallback_looks_like_sql(text: str) -> bool:
-    body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
-    return (bool(_SQL_START.match(body)) and ";" in body) or bool(re.match(r"^\s*CREATE\b", body, re.I))
 
 
 def _bare_select(text: str) -> bool:
@@ -259,33 +236,47 @@ class _Walker:
 
     def step(self, i: int) -> int:
         """Read the block starting at token ``i``; return the index of the next block."""
-        tokens = self.tokens
-        tok = tokens[i]
-        content = tokens[i + 1].content if i + 1 < len(tokens) else ""
-        if tok.type == "heading_open":
-            self.guard(tok, lambda: self.heading(tok, content))
-            return i + 3
-        if tok.type == "paragraph_open":
-            self.guard(tok, lambda: self.paragraph(tok, content))
-            return i + 3
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
-            end = self.matching_close(i)
-            self.guard(tok, lambda: self.list_block(i, end))
-            return end + 1
-        if tok.type == "table_open":
-            end = self.matching_close(i)
-            self.guard(tok, lambda: self.table(tok))
-            return end + 1
-        if tok.type in ("fence", "code_block"):
-            self.guard(tok, lambda: self.fence(tok, skip=None))
+        reader = _BLOCK_STEPS.get(self.tokens[i].type)
+        return reader(self, i) if reader is not None else i + 1
+
+    def inline_after(self, i: int) -> str:
+        return self.tokens[i + 1].content if i + 1 < len(self.tokens) else ""
+
+    def heading_step(self, i: int) -> int:
+        tok, content = self.tokens[i], self.inline_after(i)
+        self.guard(tok, lambda: self.heading(tok, content))
+        return i + 3
+
+    def paragraph_step(self, i: int) -> int:
+        tok, content = self.tokens[i], self.inline_after(i)
+        self.guard(tok, lambda: self.paragraph(tok, content))
+        return i + 3
+
+    def list_step(self, i: int) -> int:
+        end = self.matching_close(i)
+        self.guard(self.tokens[i], lambda: self.list_block(i, end))
+        return end + 1
+
+    def table_step(self, i: int) -> int:
+        tok = self.tokens[i]
+        self.guard(tok, lambda: self.table(tok))
+        return self.matching_close(i) + 1
+
+    def fence_step(self, i: int) -> int:
+        tok = self.tokens[i]
+        self.guard(tok, lambda: self.fence(tok, skip=None))
         return i + 1
 
     def guard(self, tok: Token, action: Callable[[], None]) -> None:
+        """Run one block's reader. A reader bug costs only its block (a warning says so), except
+        under the test suite (see :func:`schemadoc.read.reader_errors_raise`), where it raises."""
         try:
             action()
         except SchemadocError:
             raise
         except Exception as exc:
+            if reader_errors_raise():
+                raise
             line = tok.map[0] + 1 if tok.map else 1
             self.out.diagnostics.append(
                 Diagnostic(
@@ -411,8 +402,10 @@ class _Walker:
             self.table_description(ent_sec, content)
         if label and rest:
             self.label_values(label, rest, span)
-        if not label and self.relations_reader_wants(content):
-            self.call_reader("relations", "read_relations", content, line)
+        if not label and looks_like_relations(content):
+            self.read_block(read_relations, content, line)
+        elif not label and self.section.label is None and ent_sec is not None:
+            self.fk_paragraph(content, span)
 
     def table_description(self, sec: Section, content: str) -> None:
         """A paragraph under a table's "Description" heading is the table's comment."""
@@ -451,10 +444,6 @@ class _Walker:
         values = prose.inline_values(rest)
         if values:
             self.out.value_lists.append(ValueListFact(values=values, span=span, table=table, column=column))
-
-    def relations_reader_wants(self, content: str) -> bool:
-        looks = _import_reader("relations", "looks_like_relations")
-        return bool(looks and looks(content))
 
     def apply_pending_link(self, sec: Section) -> None:
         if sec.pending_link is None:
@@ -562,7 +551,7 @@ class _Walker:
                     MentionFact(colreader.name_from(named.group(1)), it.span, "a table list")
                 )
 
-        def getter(source: Source = "prose") -> Callable[[], TableFact]:
+        def getter(source: Source = "prose") -> prose.TableGetter:
             return lambda: self.table_fact(source, pitems[0].span)
 
         if ent is not None and ent.kind == "column":
@@ -613,51 +602,74 @@ class _Walker:
             if sec is not None:
                 self.apply_pending_link(sec)
             return
-        if "constraint" in label_key:
-            assert table is not None
-            for it in pitems:
-                if not prose.read_constraint_item(it, table, getter(), self.out) and not prose.read_fk_item(
-                    it, getter()
-                ):
-                    self.not_understood(it, "constraint")
-            return
-        if "foreign key" in label_key:
-            assert table is not None
-            for it in pitems:
-                if not prose.read_fk_item(it, getter()) and not prose.read_constraint_item(
-                    it, table, getter(), self.out
-                ):
-                    self.not_understood(it, "foreign key")
-            return
-        if "trigger" in label_key:
-            function = ent.name if ent is not None and ent.kind == "function" else None
-            for it in pitems:
-                if not prose.read_trigger_item(it, table, function, self.out):
-                    self.not_understood(it, "trigger")
-            return
-        if "relation" in label_key:
-            for it in pitems:
-                prose.read_relationship_item(it, table, self.out)
-            return
+        for word, reader in _LABELLED_ITEMS:
+            if word in label_key:
+                reader(self, pitems, table, getter())
+                return
         if not label_key and table is not None:
             # unlabelled prose under a table: index and foreign key sentences
             for it in pitems:
                 if re.search(r"\bindex\b", unwrap(it.text), re.IGNORECASE):
                     prose.read_index_item(it, table, self.out, getter(), unique=False)
-                elif re.search(r"\bforeign key\b", it.text, re.IGNORECASE):
-                    self.fk_sentence(it, table)
+                elif _FK_WORDS.search(it.text) and not self.fk_sentence(it):
+                    self.not_understood(it, "foreign key")
 
-    def fk_sentence(self, it: prose.Item, table: Name) -> None:
-        """ "It has a FOREIGN KEY on the column `user_id` that references the `id` of Users table."""
-        m = re.search(
-            r"foreign key on (?:the )?column `(\w+)` that references (?:the )?`(\w+)` "
-            r"(?:column )?of (?:the )?`?(\w+)`? table",
-            it.text,
-            re.IGNORECASE,
-        )
-        if m:
-            ref = RefFact(colreader.name_from(m.group(3)), [m.group(2)], span=it.span)
-            self.table_fact("prose", it.span).foreign_keys.append(([m.group(1)], ref))
+    # Readers of the items of a list under a label (``**Constraints:**``, ``### Triggers``), for
+    # the table ``table`` (None under a function); ``get_table`` gives the table's prose fact.
+
+    def constraint_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        assert table is not None
+        for it in items:
+            if not (
+                prose.read_constraint_item(it, table, get_table, self.out)
+                or prose.read_fk_item(it, get_table)
+                or self.fk_sentence(it)
+            ):
+                self.not_understood(it, "constraint")
+
+    def fk_items(self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter) -> None:
+        assert table is not None
+        for it in items:
+            if not (
+                prose.read_fk_item(it, get_table)
+                or prose.read_constraint_item(it, table, get_table, self.out)
+                or self.fk_sentence(it)
+            ):
+                self.not_understood(it, "foreign key")
+
+    def trigger_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        ent = self.entity
+        function = ent.name if ent is not None and ent.kind == "function" else None
+        for it in items:
+            if not prose.read_trigger_item(it, table, function, self.out):
+                self.not_understood(it, "trigger")
+
+    def relation_items(
+        self, items: list[prose.Item], table: Name | None, get_table: prose.TableGetter
+    ) -> None:
+        for it in items:
+            prose.read_relationship_item(it, table, self.out)
+
+    def fk_sentence(self, it: prose.Item) -> bool:
+        """ "Foreign key on `a` (and `b`) references `t`(`x`, `y`) ON DELETE CASCADE" and the other
+        spellings :func:`~schemadoc.read.corpus_styles.read_fk_sentence` reads."""
+        found = read_fk_sentence(strip_emphasis(it.text), span=it.span)
+        if found is None:
+            return False
+        self.table_fact("prose", it.span).foreign_keys.append(found)
+        return True
+
+    def fk_paragraph(self, content: str, span: Span) -> None:
+        """A paragraph under a table that is one foreign-key sentence."""
+        if self.table_name() is None or not _FK_WORDS.search(content):
+            return
+        sec = self.entity_section()
+        if sec is not None and not sec.is_view:
+            self.fk_sentence(prose.Item(text=content, span=span))
 
     def mostly_columns(self, items: list[prose.Item]) -> bool:
         parsed = sum(1 for it in items if colreader.parse_column_bullet(it.text, it.span) is not None)
@@ -701,16 +713,9 @@ class _Walker:
                     "SD011", f"table not read: it is under {skip!r}, not the current schema", header.line
                 )
             return
-        if kind == "columns":
-            self.column_table(header, body)
-        elif kind == "transposed":
-            self.transposed_table(header, body)
-        elif kind == "definitions":
-            self.definitions_table(header, body)
-        elif kind == "overview":
-            self.overview_table(header, body)
-        elif kind == "enums":
-            self.enum_table(header, body)
+        reader = _TABLE_READERS.get(kind)
+        if reader is not None:
+            reader(self, header, body)
         else:
             heads = ", ".join(unwrap(c.text) for c in header.cells)
             self.note("SD015", f"table ({heads}) is not a column table; ignored", header.line)
@@ -737,6 +742,17 @@ class _Walker:
         if ent.kind == "view" or sec.is_view:
             self.note(
                 "SD015", f"column table of view {ent.name} is documentation only; not read", header.line
+            )
+            return
+        if ent.kind == "enum":  # a heading under "Types" with columns: a composite type
+            self.out.diagnostics.append(
+                not_built(
+                    "composite type",
+                    f"{ent.name} lists columns under a type heading; composite types are not part of the "
+                    "schema model yet",
+                    self.span(header.line),
+                    "if it is a table, put it under a table heading",
+                )
             )
             return
         if ent.kind != "table":
@@ -850,43 +866,29 @@ class _Walker:
         skip = skip or self.skip
         if not skip and self.para_label and _LABEL_SKIP_RE.search(self.para_label):
             skip = f"**{self.para_label}**"
-        is_sql = info in _SQL_INFOS or (info in ("", "text", "txt", "plain") and self.looks_like_sql(content))
+        kind = fence_kind(info, content)
         if skip:
-            if is_sql or info == "mermaid":
+            if kind in ("sql", "mermaid"):
                 self.note(
                     "SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line
                 )
             return
-        if is_sql:
+        if kind == "sql":
             view_name = None
             ent = self.entity
             if ent is not None and ent.kind == "view" and _bare_select(content):
                 view_name = str(ent.name)
             self.call_sql(content, first_line, col, view_name=view_name)
-        elif info == "mermaid":
-            self.call_reader("mermaid", "read_mermaid", content, first_line)
-        elif info in _ENUM_INFOS and re.search(r"\benum\s+\w+\s*\{", content):
-            self.call_reader("enums", "read_enum_block", content, first_line)
-        elif info in ("", "text", "txt", "plain") and self.relations_reader_wants(content):
-            self.call_reader("relations", "read_relations", content, first_line)
-
-    def looks_like_sql(self, text: str) -> bool:
-        looks = _import_reader("sql", "looks_like_sql")
-        if looks is not None:
-            return bool(looks(text))
-        return _fallback_looks_like_sql(text)
+        elif kind is not None:
+            self.read_block(_TEXT_READERS[kind], content, first_line)
 
     def call_sql(
         self, text: str, line: int, col: int, view_name: str | None = None
     ) -> list[TableFact] | None:
         """Read an SQL block straight into the document's facts; returns the table facts it added."""
-        reader = _import_reader("sql", "read_sql")
-        if reader is None:
-            self.note("SD017", "SQL block not read: the SQL reader is not available", line, col, "warning")
-            return None
         out = self.out
         tables_before, views_before = len(out.tables), len(out.views)
-        reader(text, file=self.file, line=line, col=col, view_name=view_name, facts=out)
+        read_sql(text, file=self.file, line=line, col=col, view_name=view_name, facts=out)
         sec = self.entity_section()
         if sec is not None and sec.entity is not None:
             for view in out.views[views_before:]:
@@ -894,12 +896,59 @@ class _Walker:
                     sec.is_view = True
         return out.tables[tables_before:]
 
-    def call_reader(self, module: str, name: str, text: str, line: int) -> None:
-        reader = _import_reader(module, name)
-        if reader is None:
-            self.note("SD017", f"block not read: the {module} reader is not available", line, 1, "warning")
-            return
-        self.out.extend(cast("DocFacts", reader(text, file=self.file, line=line)))
+    def read_block(self, reader: TextReader, text: str, line: int) -> None:
+        self.out.extend(reader(text, file=self.file, line=line))
+
+
+TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
+FenceKind = Literal["sql", "mermaid", "enums", "relations"]
+_PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
+_ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
+
+# The first label word found decides (a "foreign key constraints" list is read as constraints).
+_LABELLED_ITEMS: tuple[
+    tuple[str, Callable[[_Walker, list[prose.Item], Name | None, prose.TableGetter], None]], ...
+] = (
+    ("constraint", _Walker.constraint_items),
+    ("foreign key", _Walker.fk_items),
+    ("trigger", _Walker.trigger_items),
+    ("relation", _Walker.relation_items),
+)
+_BLOCK_STEPS: dict[str, Callable[[_Walker, int], int]] = {
+    "heading_open": _Walker.heading_step,
+    "paragraph_open": _Walker.paragraph_step,
+    "bullet_list_open": _Walker.list_step,
+    "ordered_list_open": _Walker.list_step,
+    "table_open": _Walker.table_step,
+    "fence": _Walker.fence_step,
+    "code_block": _Walker.fence_step,
+}
+_TABLE_READERS: dict[colreader.TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
+    "columns": _Walker.column_table,
+    "transposed": _Walker.transposed_table,
+    "definitions": _Walker.definitions_table,
+    "overview": _Walker.overview_table,
+    "enums": _Walker.enum_table,
+}
+_TEXT_READERS: dict[FenceKind, TextReader] = {
+    "mermaid": read_mermaid,
+    "enums": read_enum_block,
+    "relations": read_relations,
+}
+
+
+def fence_kind(info: str, content: str) -> FenceKind | None:
+    """Which reader a fenced block with info string ``info`` goes to, if any."""
+    plain = info in _PLAIN_INFOS
+    if info in _SQL_INFOS or (plain and looks_like_sql(content)):
+        return "sql"
+    if info == "mermaid":
+        return "mermaid"
+    if info in _ENUM_INFOS and _ENUM_DECL.search(content):
+        return "enums"
+    if plain and looks_like_relations(content):
+        return "relations"
+    return None
 
 
 # --- headings and labels ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.model import Span
 from schemadoc.read.facts import (
     ColumnFact,
@@ -43,7 +43,6 @@ from schemadoc.types import normalize_type
 CODE_OTHER_DIAGRAM = "SD141"
 CODE_UNREADABLE_LINE = "SD142"
 CODE_FK_BY_ELIMINATION = "SD143"
-CODE_MANY_TO_MANY = "SD145"
 
 # Cardinality markers, by what they allow: (minimum, maximum is many).
 _ZERO_OR_ONE = (0, False)
@@ -347,6 +346,7 @@ class _ErReader:
         )
         ent.table.columns.append(col)
         if "FK" in keys:
+            col.fk_marked = True
             ent.fk_marked.append(col)
 
     def relationship(
@@ -359,12 +359,11 @@ class _ErReader:
         # The marker next to an entity says how many of it go with one of the other.
         if left[1] and right[1]:
             self.facts.diagnostics.append(
-                Diagnostic(
-                    CODE_MANY_TO_MANY,
-                    "note",
+                not_built(
+                    "many-to-many relationship",
                     f"{a.name} and {b.name} are drawn many-to-many; no foreign key follows from it",
                     span,
-                    hint="draw the link table and its two one-to-many edges",
+                    "draw the link table and its two one-to-many edges",
                 )
             )
             return

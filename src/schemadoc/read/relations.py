@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import re
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, RefFact, TableFact
 from schemadoc.types import normalize_type
 
 CODE_UNREADABLE_RELATION = "SD146"
-CODE_FK_WITHOUT_TARGET = "SD147"
 
 _IDENT = r"[A-Za-z_][\w$]*"
 _QNAME = rf"{_IDENT}(?:\.{_IDENT})?"
@@ -238,12 +237,11 @@ def read_relations(text: str, *, file: str, line: int, col_offset: int = 0) -> D
                 )
             elif "fk" in item.flags:
                 facts.diagnostics.append(
-                    Diagnostic(
-                        CODE_FK_WITHOUT_TARGET,
-                        "note",
+                    not_built(
+                        "FK mark without a target",
                         f"{table_name}.{item.name} is marked FK without saying what it references",
                         span(pos),
-                        hint="write FK->table(column)",
+                        "write FK->table(column)",
                     )
                 )
             table.columns.append(col)

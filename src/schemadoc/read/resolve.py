@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -34,6 +34,7 @@ from schemadoc.model import (
     qualify,
 )
 from schemadoc.read import resolve_objects
+from schemadoc.read.auto_updated import AutoColumn, build_refresh
 from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
@@ -110,6 +111,7 @@ class Resolver:
         # COMMENT ON TABLE / COLUMN by table, gathered before the tables are built (the last one wins).
         self.table_comments: dict[QName, str | None] = {}
         self.column_comments: dict[QName, dict[str, str | None]] = {}
+        self.auto_updated: list[AutoColumn] = []  # columns stated as refreshed on update
 
     def _columns_of(self, table: Table) -> _ColumnIndex:
         columns = table.columns
@@ -411,6 +413,9 @@ class Resolver:
             listed = _comment_values(descr, str(default))
             if listed:
                 values[draft.name] = listed
+        auto = next((cf for _, cf in draft.facts if cf.auto_updated), None)
+        if auto is not None:
+            self.auto_updated.append(AutoColumn(table, draft.name, auto.span))
         in_key = pk or draft.name in pk_cols
         col = Column(
             name=draft.name,
@@ -475,6 +480,57 @@ class Resolver:
                     continue
                 merged[k] = self._merge_fk(qname, prev, fk)
             self.tables[qname] = replace(self.tables[qname], foreign_keys=tuple(merged.values()))
+
+    def report_unbuilt_fk_marks(self) -> None:
+        """A column marked FK that no block gives a target for, and no foreign key covers."""
+        for key, ent in sorted(self.entities.items()):
+            table = self.tables[self.by_key[key]]
+            covered = {c for fk in table.foreign_keys for c in fk.columns}
+            for tf in ent.facts:
+                for cf in tf.columns:
+                    if cf.pending_actions and cf.references is None:
+                        self._unattached_actions(self.by_key[key], cf)
+                    if not cf.fk_marked or cf.references is not None:
+                        continue
+                    col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(
+                        cf.name.lower()
+                    )
+                    if col is None or col.name in covered:
+                        continue
+                    covered.add(col.name)
+                    self.diags.append(
+                        not_built(
+                            "FK mark without a target",
+                            f"{table.qname}.{col.name} is marked as a foreign key, "
+                            "but the document never says what it references",
+                            cf.span,
+                            "write the target: FK -> table(column)",
+                        )
+                    )
+
+    def _unattached_actions(self, qname: QName, cf: ColumnFact) -> None:
+        """ON DELETE / ON UPDATE written on a column whose block gives no reference: the action of
+        the one-column foreign key another block states, or a "not built" warning."""
+        table = self.tables[qname]
+        col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(cf.name.lower())
+        fks = [fk for fk in table.foreign_keys if col is not None and fk.columns == (col.name,)]
+        actions = {f"on_{event.lower()}": action for event, action in cf.pending_actions.items()}
+        if len(fks) == 1:
+            fk = fks[0]
+            stated = {k: v for k, v in actions.items() if getattr(fk, k) == "NO ACTION"}
+            if stated:
+                fks_now = tuple(replace(f, **stated) if f is fk else f for f in table.foreign_keys)  # type: ignore[arg-type]
+                self.tables[table.qname] = replace(table, foreign_keys=fks_now)
+            return
+        written = ", ".join(f"ON {e} {a}" for e, a in sorted(cf.pending_actions.items()))
+        self.diags.append(
+            not_built(
+                "foreign-key action without a foreign key",
+                f"{table.qname}.{cf.name}: {written} is written, but the column references nothing",
+                cf.span,
+                "write the reference with it: REFERENCES table(column) " + written,
+            )
+        )
 
     def _merge_fk(self, table: QName, a: ForeignKey, b: ForeignKey) -> ForeignKey:
         out = a
@@ -733,7 +789,14 @@ class Resolver:
         for ix in self.facts.indexes:
             if ix.name and ix.keys:
                 named.setdefault(ix.name, ix)
-        for ix in self.facts.indexes:
+        # "INDEXED" written on a column: an index on that column alone
+        on_columns = [
+            IndexFact(None, tf.name, cf.span, keys=[cf.name])
+            for tf in self.facts.tables
+            for cf in tf.columns
+            if cf.indexed
+        ]
+        for ix in [*self.facts.indexes, *on_columns]:
             table_q = self.lookup(ix.table)
             if (table_q is None or table_q not in self.tables) and is_placeholder(ix.table.text):
                 self.warn(
@@ -786,11 +849,13 @@ class Resolver:
                 return None
             guess = index_from_name(ix.name, table, ix.purpose or "", ix.unique, self._check_values(table))
             if guess is None:
-                self.warn(
-                    "SD209",
-                    f"index {ix.name}: cannot tell its columns from the name and the description; not built",
-                    ix.span,
-                    f"give its definition, e.g. CREATE INDEX {ix.name} ON {table.name} (...)",
+                self.diags.append(
+                    not_built(
+                        "index without columns",
+                        f"index {ix.name}: cannot tell its columns from the name and the description",
+                        ix.span,
+                        f"give its definition, e.g. CREATE INDEX {ix.name} ON {table.name} (...)",
+                    )
                 )
                 return None
             keys, where, inferred = guess.keys, guess.where, True
@@ -1092,6 +1157,7 @@ class Resolver:
         self.apply_value_lists()
         self.fix_checks()
         self.build_foreign_keys()
+        self.report_unbuilt_fk_marks()
         self.apply_fk_prose()
         self.resolve_types()
         self.apply_key_defaults()
@@ -1103,7 +1169,11 @@ class Resolver:
             indexes=dict(sorted(indexes.items())),
             enums=dict(sorted(self.enums.items())),
         )
-        return resolve_objects.finish(self, schema)
+        schema = resolve_objects.finish(self, schema)
+        if self.auto_updated:
+            schema, diags = build_refresh(schema, self.auto_updated)
+            self.diags.extend(diags)
+        return schema
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

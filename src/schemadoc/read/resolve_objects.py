@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
+from schemadoc.diagnostics import not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     ColumnGrant,
@@ -259,7 +260,14 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, 
                 )
             continue
         if tf.function is None:
-            r.warn("SD219", f"trigger {tf.name} names no function; not built", tf.span)
+            r.diags.append(
+                not_built(
+                    "trigger without a function",
+                    f"trigger {tf.name} names no function",
+                    tf.span,
+                    "say which function it executes: EXECUTE FUNCTION name()",
+                )
+            )
             continue
         fn = _find_function(functions, tf.function)
         if fn is None:
@@ -295,12 +303,14 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, 
             if (t.name in names or t.function.name in names) and (table is None or t.table == table)
         ]
         if not matched:
-            r.warn(
-                "SD220",
-                f"trigger {hint.name or (hint.function or '')} is mentioned but its event and table are never given; "
-                "not built",
-                hint.span,
-                "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
+            r.diags.append(
+                not_built(
+                    "trigger without event or table",
+                    f"trigger {hint.name or (hint.function or '')} is mentioned but its event and table "
+                    "are never given",
+                    hint.span,
+                    "state it as: name - BEFORE UPDATE ON table, or give CREATE TRIGGER",
+                )
             )
             continue
         for t in matched:

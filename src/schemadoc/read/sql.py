@@ -15,6 +15,7 @@ import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_misc import (
     read_comment,
@@ -50,26 +51,45 @@ Reader = Callable[[Stmt, Json], None]
 def _alter(stmt: Stmt, node: Json) -> None:
     if node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE":
         read_alter_table(stmt, node)
+        return
+    subs = {c.get("AlterTableCmd", {}).get("subtype", "") for c in node.get("cmds") or ()}
+    if subs <= _ENVIRONMENT_SUBCOMMANDS:
+        _skip(stmt, _OWNER)
     else:
-        _skip(stmt, "not read: only ALTER TABLE changes the schema model")
+        _not_built(
+            stmt, "only ALTER TABLE changes are applied", "state the result where the object is defined"
+        )
 
 
 def _create_table_as(stmt: Stmt, node: Json) -> None:
     if node.get("objtype") == "OBJECT_MATVIEW":
         read_matview(stmt, node)
     else:
-        _skip(stmt, "the columns come from a query; write the table with CREATE TABLE (...) instead")
+        stmt.not_built(
+            "CREATE TABLE AS statement",
+            "the columns come from a query",
+            hint="write the table with CREATE TABLE name (column type, ...)",
+        )
 
 
 def _grant(stmt: Stmt, node: Json) -> None:
     if node.get("is_grant"):
         read_grant(stmt, node)
     else:
-        _skip(stmt, "the document states what is granted; revokes are not read")
+        _not_built(stmt, "revokes are not applied", "state only what is granted; leave out what is not")
 
 
 def _domain(stmt: Stmt, node: Json) -> None:
     read_domain(stmt, node)
+
+
+def _not_schema(stmt: Stmt, node: Json) -> None:
+    _skip(stmt, _NOT_SCHEMA[stmt.kind])
+
+
+def _recognised(stmt: Stmt, node: Json) -> None:
+    why, hint = _NOT_BUILT[stmt.kind]
+    _not_built(stmt, why, hint)
 
 
 _READERS: dict[str, Reader] = {
@@ -94,7 +114,10 @@ _READERS: dict[str, Reader] = {
 }
 
 _DATA = "it works on data, not on the schema"
-_REASONS: dict[str, str] = {
+_OWNER = "ownership depends on the server's roles; it is not part of the schema model"
+_ENVIRONMENT_SUBCOMMANDS = frozenset({"AT_ChangeOwner"})
+# Statements that do not state schema: each gets a note.
+_NOT_SCHEMA: dict[str, str] = {
     "SelectStmt": "a query is not a schema definition",
     "InsertStmt": _DATA,
     "UpdateStmt": _DATA,
@@ -108,15 +131,43 @@ _REASONS: dict[str, str] = {
     "VariableShowStmt": "a session setting",
     "VacuumStmt": "maintenance",
     "RefreshMatViewStmt": "maintenance",
-    "DoStmt": "an anonymous code block runs once; what it does is not read",
-    "AlterDefaultPrivilegesStmt": "default privileges are not part of the schema model",
-    "GrantRoleStmt": "role membership is not part of the schema model",
-    "RenameStmt": "renames are not read: use the new name where the object is defined",
-    "AlterEnumStmt": "enum changes are not read: list every label in CREATE TYPE ... AS ENUM",
-    "DefineStmt": "not part of the schema model",
     "CreatedbStmt": "databases are outside the schema",
     "DropdbStmt": "databases are outside the schema",
+    "AlterOwnerStmt": _OWNER,
+    "ExplainStmt": "a query plan is not a schema definition",
 }
+# Statements that state schema schemadoc does not build: each is a "not built" warning
+# (why, how to write it so it is built).
+_BUILT_KINDS = (
+    "schemadoc builds tables, views, functions, triggers, indexes, enums, sequences, extensions, "
+    "policies, grants and comments; state the object as one of those, or leave it out"
+)
+_NOT_BUILT: dict[str, tuple[str, str]] = {
+    "DoStmt": (
+        "what an anonymous code block does is not read",
+        "write the statements it runs (CREATE TYPE ..., ALTER TABLE ...) outside the DO block",
+    ),
+    "AlterDefaultPrivilegesStmt": (
+        "default privileges are not part of the schema model",
+        "grant on the objects themselves: GRANT ... ON ALL TABLES IN SCHEMA ...",
+    ),
+    "GrantRoleStmt": (
+        "role membership is not part of the schema model",
+        "grant the privileges to each role directly: GRANT ... ON ... TO role",
+    ),
+    "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
+    "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
+    "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
+    "AlterSeqStmt": (
+        "sequence changes are not applied",
+        "state the sequence's options (AS, OWNED BY) in its CREATE SEQUENCE",
+    ),
+    "RuleStmt": ("rules are not part of the schema model", "write a trigger instead"),
+}
+_READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
+_READERS.update(dict.fromkeys(_NOT_BUILT, _recognised))
+# Any other statement that creates or changes an object is recognised by its kind and not built.
+_SCHEMA_KIND_PREFIXES = ("Create", "Alter", "Define", "Comment", "Security", "Import", "Rule")
 
 # Statement kinds that make a block "SQL" for looks_like_sql.
 _SQL_KINDS = frozenset(
@@ -277,13 +328,19 @@ def _read_tree(
         if view_name is not None and kind == "SelectStmt" and len(stmts) == 1:
             read_bare_select(stmt, view_name)
             continue
+        stmt.kind = kind
         reader = _READERS.get(kind)
         if reader is None:
-            _skip(stmt, _REASONS.get(kind, "not a schema definition this reader understands"))
+            if kind.startswith(_SCHEMA_KIND_PREFIXES):
+                _not_built(stmt, "schemadoc does not build this kind of statement", _BUILT_KINDS)
+            else:
+                _skip(stmt, "not a schema definition this reader understands")
             continue
         try:
             reader(stmt, body)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            if reader_errors_raise():
+                raise
             facts.diagnostics.append(
                 Diagnostic(
                     READER_CODE,
@@ -317,3 +374,7 @@ def _label(stmt: Stmt) -> str:
 def _skip(stmt: Stmt, reason: str) -> None:
     label = _label(stmt)
     stmt.note(f"{label} statement skipped: {reason}")
+
+
+def _not_built(stmt: Stmt, why: str, hint: str) -> None:
+    stmt.not_built(f"{_label(stmt)} statement", why, hint=hint)

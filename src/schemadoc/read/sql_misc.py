@@ -144,7 +144,11 @@ def read_schema(stmt: Stmt, node: Json) -> None:
     if name and name not in stmt.facts.schemas:
         stmt.facts.schemas.append(name)
     if node.get("schemaElts"):
-        stmt.note(f"statements inside CREATE SCHEMA {name} skipped: write them as separate statements")
+        stmt.not_built(
+            "CREATE SCHEMA element",
+            f"statements inside CREATE SCHEMA {name} are not read",
+            hint="write them as separate statements after CREATE SCHEMA",
+        )
 
 
 def read_role(stmt: Stmt, node: Json) -> None:
@@ -238,7 +242,11 @@ def read_grant(stmt: Stmt, node: Json) -> None:
     objtype = node.get("objtype", "")
     kind = _GRANT_TYPES.get(objtype)
     if kind is None:
-        stmt.note(f"GRANT on {objtype.removeprefix('OBJECT_').lower()} skipped: not part of the schema model")
+        stmt.not_built(
+            f"GRANT on {objtype.removeprefix('OBJECT_').lower()}",
+            "privileges on this kind of object are not part of the schema model",
+            hint="grants on tables, sequences, functions, schemas and types are built",
+        )
         return
     object_type: Literal["TABLE", "SEQUENCE", "FUNCTION", "SCHEMA", "TYPE"] = kind
     privileges: list[str] = []
@@ -272,7 +280,11 @@ def read_grant(stmt: Stmt, node: Json) -> None:
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
         bulk = _BULK.get(object_type)
         if bulk is None:
-            stmt.note("GRANT ... IN SCHEMA skipped: not read for this object kind")
+            stmt.not_built(
+                "GRANT ... IN SCHEMA",
+                f"ALL {object_type}S IN SCHEMA is not read",
+                hint="grant on each object by name",
+            )
             return
         stmt.facts.grants.extend(grant([], schema, bulk) for schema in strs(node.get("objects")))
         return

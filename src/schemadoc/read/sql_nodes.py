@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.model import DEFAULT_SCHEMA, Span
 from schemadoc.read.facts import DocFacts, Name
 from schemadoc.read.sql_source import SqlSource
@@ -50,6 +50,7 @@ class Stmt:
     start: int  # first byte of the statement (after leading whitespace and comments)
     end: int  # byte just after the statement (before its semicolon)
     facts: DocFacts
+    kind: str = ""  # the parse tree's statement kind: "CreateStmt", "DoStmt", ...
 
     def at(self, node: Json, default: int | None = None) -> int:
         """Absolute byte offset of ``node`` (a node with a ``location``)."""
@@ -63,6 +64,30 @@ class Stmt:
 
     def note(self, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
         self.facts.diagnostics.append(Diagnostic(SKIP_CODE, "note", message, self.span(offset), hint))
+
+    def not_built(self, construct: str, why: str, *, hint: str, offset: int | None = None) -> None:
+        """Say that ``construct``, recognised here, is not built (see :func:`~schemadoc.diagnostics.not_built`)."""
+        self.facts.diagnostics.append(not_built(construct, why, self.span(offset), hint))
+
+    def options_not_built(
+        self, what: str, options: list[Json] | None, kept: frozenset[str], hint: str
+    ) -> None:
+        """A "not built" warning for each ``WITH (...)`` / routine option of ``what`` that is not in
+        ``kept``. An option set to false is the default (NOT LEAKPROOF, CALLED ON NULL INPUT): nothing
+        is lost."""
+        for opt in options or ():
+            elem = opt.get("DefElem", {})
+            name = str(elem.get("defname", ""))
+            arg = elem.get("arg", {})
+            if name in kept or arg.get("Boolean", {"boolval": True}).get("boolval") is not True:
+                continue
+            self.not_built(
+                f"{what} option {name.upper()}",
+                f"{what} options are not part of the schema model"
+                + (f" (built are: {', '.join(sorted(kept)).upper()})" if kept else ""),
+                offset=self.at(elem),
+                hint=hint,
+            )
 
     def warn(self, code: str, message: str, *, offset: int | None = None, hint: str | None = None) -> None:
         self.facts.diagnostics.append(Diagnostic(code, "warning", message, self.span(offset), hint))

@@ -47,6 +47,9 @@ def read_index(stmt: Stmt, node: Json) -> None:
     include = [
         quote_ident(e.get("IndexElem", {}).get("name", "")) for e in node.get("indexIncludingParams") or ()
     ]
+    stmt.options_not_built("index", node.get("options"), frozenset(), _STORAGE_HINT)
+    if node.get("tableSpace"):
+        stmt.not_built("TABLESPACE clause", "tablespaces depend on the server", hint=_TABLESPACE_HINT)
     stmt.facts.indexes.append(
         IndexFact(
             name=node.get("idxname"),
@@ -127,8 +130,16 @@ _WITH_DATA = re.compile(r"\s+WITH\s+(?:NO\s+)?DATA\s*$", re.IGNORECASE)
 def read_view(stmt: Stmt, node: Json) -> None:
     rel = node.get("view", {})
     definition = _query_text(stmt, stmt.at(rel))
-    if node.get("withCheckOption"):
+    stmt.options_not_built(
+        "view", node.get("options"), frozenset(), "state what the view shows; its options are not built yet"
+    )
+    if node.get("withCheckOption", "NO_CHECK_OPTION") != "NO_CHECK_OPTION":
         definition = _CHECK_OPTION.sub("", definition)
+        stmt.not_built(
+            "WITH CHECK OPTION",
+            "views are built without it, so writes through the view are not checked",
+            hint="check the rows in a trigger or a CHECK on the table",
+        )
     stmt.facts.views.append(
         ViewFact(
             name=range_name(stmt, rel),
@@ -176,6 +187,10 @@ def _query_text(stmt: Stmt, after: int) -> str:
 
 # -- functions -----------------------------------------------------------------------------
 
+_FUNCTION_OPTIONS = frozenset({"as", "language", "volatility", "security"})
+_STORAGE_HINT = "storage parameters (WITH (...)) are not built; leave them to the server's defaults"
+_TABLESPACE_HINT = "leave the tablespace out: objects are built in the database's default tablespace"
+
 _MODES = {"FUNC_PARAM_OUT": "OUT ", "FUNC_PARAM_INOUT": "INOUT ", "FUNC_PARAM_VARIADIC": "VARIADIC "}
 
 
@@ -221,6 +236,12 @@ def read_function(stmt: Stmt, node: Json) -> None:
     elif vol == "IMMUTABLE":
         volatility = "IMMUTABLE"
     language = def_str(opts.get("language")) or ("sql" if node.get("sql_body") is not None else "")
+    stmt.options_not_built(
+        "function",
+        node.get("options"),
+        _FUNCTION_OPTIONS,
+        "write the function with LANGUAGE, volatility and SECURITY DEFINER only",
+    )
     stmt.facts.functions.append(
         Function(
             schema=schema,
@@ -275,6 +296,18 @@ def read_trigger(stmt: Stmt, node: Json) -> None:
         events.append("UPDATE OF " + ", ".join(quote_ident(c) for c in cols) if cols else "UPDATE")
     if bits & _TRUNCATE:
         events.append("TRUNCATE")
+    if node.get("isconstraint"):
+        stmt.not_built(
+            "CONSTRAINT TRIGGER",
+            "built as an ordinary trigger: it fires at once, not deferred to the end of the transaction",
+            hint="write CREATE TRIGGER if firing at once is what is meant",
+        )
+    if node.get("transitionRels"):
+        stmt.not_built(
+            "REFERENCING clause",
+            "transition tables (REFERENCING OLD/NEW TABLE) are not part of the schema model",
+            hint="use a row-level trigger that reads OLD and NEW",
+        )
     when = None
     if node.get("whenClause") is not None:
         kw = src.find_word(stmt.at(node.get("relation", {})), stmt.end, "when")

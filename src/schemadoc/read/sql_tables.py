@@ -32,10 +32,13 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
         elif kind == "Constraint":
             _table_constraint(stmt, table, body)
         elif kind == "TableLikeClause":
-            stmt.note(
-                "LIKE clause skipped: the columns of the copied table are not read",
+            stmt.not_built(
+                "LIKE clause",
+                "the columns of the copied table are not read",
                 offset=stmt.at(body.get("relation", {})),
+                hint="list the columns in the CREATE TABLE",
             )
+    _table_options(stmt, node)
     partbound = node.get("partbound")
     inh = node.get("inhRelations") or ()
     if partbound is not None:
@@ -49,10 +52,37 @@ def read_create_table(stmt: Stmt, node: Json) -> None:
     stmt.facts.tables.append(table)
 
 
+_PERSISTENCE = {"u": "UNLOGGED", "t": "TEMPORARY"}
+
+
+def _table_options(stmt: Stmt, node: Json) -> None:
+    """What CREATE TABLE states beyond columns and constraints that is not built."""
+    persistence = _PERSISTENCE.get(node.get("relation", {}).get("relpersistence", "p"))
+    if persistence is not None:
+        stmt.not_built(
+            f"{persistence} table",
+            "tables are built as ordinary (logged, permanent) tables",
+            hint=f"leave out {persistence} if an ordinary table is what is meant",
+        )
+    stmt.options_not_built(
+        "table",
+        node.get("options"),
+        frozenset(),
+        "storage parameters (WITH (...)) are not built; leave them to the server's defaults",
+    )
+    if node.get("tablespacename"):
+        stmt.not_built(
+            "TABLESPACE clause",
+            "tablespaces depend on the server",
+            hint="leave the tablespace out: objects are built in the database's default tablespace",
+        )
+
+
 def read_alter_table(stmt: Stmt, node: Json) -> None:
     rel = node.get("relation", {})
     table = TableFact(name=range_name(stmt, rel), span=stmt.span(), source="sql", alter=True)
     skipped: list[str] = []
+    owner = False
     for cmd_node in node.get("cmds") or ():
         cmd = cmd_node.get("AlterTableCmd", {})
         sub = cmd.get("subtype", "")
@@ -86,13 +116,18 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             table.rls_forced = True
         elif sub == "AT_NoForceRowSecurity":
             table.rls_forced = False
+        elif sub == "AT_ChangeOwner":
+            owner = True
         else:
             skipped.append(_subcommand_label(sub, definition))
+    if owner:
+        stmt.note(f"ALTER TABLE {table.name}: OWNER TO skipped: ownership is not part of the schema model")
     if skipped:
-        stmt.note(
-            f"ALTER TABLE {table.name}: {', '.join(skipped)} skipped",
-            hint="read are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
-            "row level security",
+        stmt.not_built(
+            f"ALTER TABLE {' / '.join(sorted(set(skipped)))}",
+            f"on {table.name}, not applied",
+            hint="applied are: ADD COLUMN, ADD CONSTRAINT, ALTER COLUMN TYPE/SET DEFAULT/SET or DROP NOT NULL, "
+            "row level security; state the result in the CREATE TABLE",
         )
     changes = (
         table.columns
@@ -165,6 +200,14 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     tn = col.get("typeName")
     if tn is not None:
         fact.type, fact.type_written = type_text(stmt, tn)
+    for setting in ("compression", "storage_name"):
+        if col.get(setting):
+            stmt.not_built(
+                f"column {setting.removesuffix('_name').upper()}",
+                f"{name}: per-column storage settings are not part of the schema model",
+                offset=loc,
+                hint="leave it to the server's default",
+            )
     coll = col.get("collClause")
     if coll is not None:
         fact.collation = ".".join(strs(coll.get("collname")))
@@ -247,7 +290,12 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
     elif kind in ("CONSTR_ATTR_NOT_DEFERRABLE", "CONSTR_ATTR_IMMEDIATE"):
         pass
     else:
-        stmt.note(f"column constraint {kind.removeprefix('CONSTR_')} on {col.name} skipped", offset=at)
+        stmt.not_built(
+            f"column constraint {kind.removeprefix('CONSTR_')}",
+            f"on {col.name}, not read",
+            offset=at,
+            hint="write it as a table constraint, or state the rule as a CHECK",
+        )
 
 
 def _check_text(stmt: Stmt, at: int, stop: int) -> str:
@@ -342,14 +390,21 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     elif kind == "CONSTR_EXCLUSION":
         exclusion = _exclusion(stmt, con, at, stop)
         if exclusion is None:
-            stmt.note(
-                f"EXCLUDE constraint on {table.name} skipped: its element list was not found", offset=at
+            stmt.not_built(
+                "EXCLUDE constraint",
+                f"on {table.name}: its element list was not found",
+                offset=at,
+                hint="write it as EXCLUDE USING method (column WITH operator, ...)",
             )
         else:
             table.exclusions.append(exclusion)
     else:
-        label = kind.removeprefix("CONSTR_")
-        stmt.note(f"{label} constraint on {table.name} skipped: not read yet", offset=at)
+        stmt.not_built(
+            f"{kind.removeprefix('CONSTR_')} constraint",
+            f"on {table.name}, not part of the schema model yet",
+            offset=at,
+            hint="state the rule as a CHECK constraint or a trigger",
+        )
 
 
 _PLAIN_KEY = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))$')
