@@ -436,3 +436,62 @@ def test_a_probe_transaction_that_ends_early_stops_the_run(
         verify_promises(conn, schema)
     assert info.value.diagnostic.code == "SD704"
     assert "ended before its rollback" in info.value.diagnostic.message
+
+
+NAMES = """# Grants
+
+```sql
+CREATE TABLE t (id int PRIMARY KEY, a text COLLATE \"\"\" ; DROP TABLE t; --\");
+GRANT "select; drop table t; --" ON t TO PUBLIC;
+```
+"""
+
+
+def test_names_that_carry_sql_are_errors_and_not_built(
+    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = write(tmp_path, NAMES)
+    code, diags = check_json(doc, capsys)
+    assert code == 1
+    assert sorted((d["code"], d["line"]) for d in diags if d["level"] == "error") == [
+        ("SD030", 4),
+        ("SD030", 5),
+    ]
+    schema, _ = read_documents([doc])
+    column = schema.tables["public.t"].column("a")
+    assert column is not None and column.collation is None and schema.grants == ()
+    assert up(doc, fresh_db, capsys) == 1
+    assert relations(fresh_db) == set()
+
+
+BACKSLASH = """# Files
+
+## paths
+
+| Column | Type | Default |
+|---|---|---|
+| id | int | |
+| root | text | 'C:\\' |
+| tail | text | 'x' |
+"""
+
+
+def test_a_backslash_default_is_read_by_the_server_as_it_was_checked(
+    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With standard_conforming_strings off the server would read 'C:\\' as an open string.
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        name = conn.info.dbname
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(sql.Identifier(name))
+        )
+    doc = write(tmp_path, BACKSLASH)
+    assert up(doc, fresh_db, capsys) == 0
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("SET standard_conforming_strings = on")
+        rows = conn.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d"
+            " JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+            " WHERE d.adrelid = 'paths'::regclass ORDER BY a.attnum"
+        ).fetchall()
+    assert rows == [("root", "'C:\\'::text"), ("tail", "'x'::text")]

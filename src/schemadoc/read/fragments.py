@@ -19,6 +19,8 @@ change what runs. :func:`fragment_problem` takes no chances with that:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
@@ -117,12 +119,14 @@ _OPEN = {"ASCII_40": "ASCII_41", "ASCII_91": "ASCII_93"}  # ( ) and [ ]
 _CLOSE = frozenset(_OPEN.values())
 
 
-def stands_alone(text: str) -> str | None:
-    """What makes ``text`` unable to stand on its own between other SQL, or None."""
-    try:
-        tokens = scan(text)
-    except ParseError as err:
-        return str(err.args[0]) if err.args else str(err)
+def stands_alone(text: str, tokens: Sequence[Any] | None = None) -> str | None:
+    """What makes ``text`` unable to stand on its own between other SQL, or None.
+    ``tokens`` is pglast's scan of ``text`` when the caller has it."""
+    if tokens is None:
+        try:
+            tokens = scan(text)
+        except ParseError as err:
+            return str(err.args[0]) if err.args else str(err)
     raw = text.encode("utf-8")  # token offsets count bytes
     stack: list[str] = []
     for tok in tokens:
@@ -147,8 +151,6 @@ _OUTSIDE_FUNCTIONS = frozenset(
     {
         "pg_read_file",
         "pg_read_binary_file",
-        "pg_ls_dir",
-        "pg_stat_file",
         "pg_file_write",
         "pg_file_unlink",
         "pg_file_rename",
@@ -166,16 +168,17 @@ _OUTSIDE_FUNCTIONS = frozenset(
 )
 
 
-def reaches_outside(text: str) -> str | None:
+def reaches_outside(text: str, tokens: Sequence[Any] | None = None) -> str | None:
     """What in ``text`` (an expression or a routine body) reaches outside the database's
     schema, or None: ``COPY ... PROGRAM`` or to a file, ``ALTER SYSTEM``, ``DROP DATABASE``,
     ``LOAD``, roles given SUPERUSER, and functions that touch the server's files,
     programs, configuration or other sessions. Text that does not scan is not judged here.
     """
-    try:
-        tokens = scan(text)
-    except ParseError:
-        return None
+    if tokens is None:
+        try:
+            tokens = scan(text)
+        except ParseError:
+            return None
     raw = text.encode("utf-8")
     statement: list[str] = []  # token names of the current statement
     for tok in tokens:
@@ -208,14 +211,10 @@ def reaches_outside(text: str) -> str | None:
     return None
 
 
-def _strip_positions(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: _strip_positions(v) for k, v in node.items() if not (k.endswith("location") or k == "stmt_len")
-        }
-    if isinstance(node, list):
-        return [_strip_positions(v) for v in node]
-    return node
+# Positions differ between a template around the fragment and around its placeholder; they
+# are dropped from the JSON text before it is decoded (a '"' inside a JSON string is always escaped,
+# so the pattern cannot match inside one).
+_POSITIONS = re.compile(r',"(?:\w*location|stmt_len)":-?\d+|"(?:\w*location|stmt_len)":-?\d+,?')
 
 
 def _cut(tree: Any, paths: tuple[tuple[str | int, ...], ...]) -> bool:
@@ -245,13 +244,13 @@ def _shape(template: _Template, fragment: str) -> Any:
     """The template's tree around ``fragment`` with the slot blanked; None when it does not parse
     to one statement of the template's kind."""
     try:
-        tree = orjson.loads(parse_sql_json(template.text.format(fragment)))
+        tree = orjson.loads(_POSITIONS.sub("", parse_sql_json(template.text.format(fragment))))
     except ParseError:
         return None
     stmts = tree.get("stmts") or []
     if len(stmts) != 1:
         return None
-    stmt = _strip_positions(stmts[0].get("stmt", {}))
+    stmt = stmts[0].get("stmt", {})
     if not _cut(stmt, template.paths):
         return None
     return stmt
@@ -271,10 +270,14 @@ def fragment_problem(text: str, slot: Slot) -> str | None:
     template = _TEMPLATES[slot]
     if not text.strip() and slot != "arguments":
         return f"expected {template.expected}, found nothing"
-    problem = stands_alone(text)
+    try:
+        tokens = scan(text)
+    except ParseError as err:
+        return f"expected {template.expected}: {err.args[0] if err.args else err}"
+    problem = stands_alone(text, tokens)
     if problem is not None:
         return f"expected {template.expected}: {problem}"
-    outside = reaches_outside(text)
+    outside = reaches_outside(text, tokens)
     if outside is not None:
         return f"expected {template.expected}, found SQL that {outside}"
     shape = _shape(template, text)
