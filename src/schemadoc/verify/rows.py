@@ -334,7 +334,6 @@ class RowFactory:
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
         # statements without results (savepoint commands, session settings) not sent yet
         self._pending: list[bytes] = list(setup)
-        self.sent = False  # whether any statement went to the server since
         # depth of the savepoint that is the newest one and untouched since it was set or
         # rolled back to (nothing ran after it), if any
         self._settled: int | None = None
@@ -362,7 +361,6 @@ class RowFactory:
             steps.append((then[0] if isinstance(then[0], bytes) else then[0].as_bytes(self.conn), then[1]))
         self._pending.clear()
         self._settled = None
-        self.sent = True
         return execute_each(self._cursor, steps)
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
