@@ -504,3 +504,29 @@ def test_a_backslash_default_is_read_by_the_server_as_it_was_checked(
             " WHERE d.adrelid = 'paths'::regclass ORDER BY a.attnum"
         ).fetchall()
     assert rows == [("root", "'C:\\'::text"), ("tail", "'x'::text")]
+
+
+UNTRUSTED = """# Jobs
+
+```sql
+CREATE TABLE jobs (id int PRIMARY KEY);
+CREATE FUNCTION run_shell() RETURNS trigger LANGUAGE plpython3u AS $py$
+import os
+os.system("id")
+$py$;
+CREATE FUNCTION native() RETURNS int LANGUAGE c AS 'libc', 'getpid';
+CREATE TRIGGER jobs_shell AFTER INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION run_shell();
+```
+"""
+
+
+def test_routines_in_untrusted_languages_are_errors_and_not_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = write(tmp_path, UNTRUSTED)
+    code, diags = check_json(doc, capsys)
+    assert code == 1
+    errors = sorted((d["code"], d["line"]) for d in diags if d["level"] == "error")
+    assert errors == [("SD032", 5), ("SD032", 9), ("SD032", 10)]
+    schema, _ = read_documents([doc])
+    assert sorted(schema.tables) == ["public.jobs"] and not schema.functions and not schema.triggers

@@ -29,6 +29,9 @@ _PRIVILEGE = re.compile(
     rf"|TEMPORARY|TEMP|MAINTAIN|ALL)(?: \({_IDENT_LIST}\))?",
     re.IGNORECASE,
 )
+# Languages whose code runs outside PostgreSQL's sandbox (plpython3u, plperlu... also match the
+# "pl...u" pattern below).
+_UNTRUSTED = frozenset({"c", "internal", "plsh"})
 _HINT = "write only the SQL that goes in this place; it was left out of the schema"
 _QUOTED_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT})?")
 
@@ -89,6 +92,9 @@ class _Screen:
 
     def routine(self, fn: Function) -> bool:
         outside = reaches_outside(fn.body)
+        language = fn.language.lower()
+        if language in _UNTRUSTED or (language.startswith("pl") and language.endswith("u")):
+            outside = f"is written in {language}, which runs with the rights of the server's own account"
         if outside is None:
             return True
         self.diags.append(
