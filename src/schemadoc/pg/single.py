@@ -23,12 +23,24 @@ Query = sql.SQL | sql.Composed | bytes | str
 C = TypeVar("C", bound=psycopg.Cursor[Any])
 
 
-def execute_each(cursor: C, queries: Sequence[tuple[Query, Sequence[Any] | None]]) -> C:
+def execute_each(
+    cursor: C,
+    queries: Sequence[tuple[Query, Sequence[Any] | None]],
+    pipeline: psycopg.Pipeline | None = None,
+) -> C:
     """Run ``queries`` in order, each as one extended-protocol command, in one round trip.
 
     The server stops at the first error (the rest are skipped) and psycopg raises it.
-    The cursor holds the result of the last query.
+    The cursor holds the result of the last query. With ``pipeline`` (an open pipeline
+    of the cursor's connection, kept for many calls: entering one costs more than a
+    round trip) the queries are followed by a sync; otherwise a pipeline is opened
+    for them alone.
     """
+    if pipeline is not None:
+        for query, params in queries:
+            cursor.execute(query, params)
+        pipeline.sync()
+        return cursor
     with cursor.connection.pipeline():
         for query, params in queries:
             cursor.execute(query, params)

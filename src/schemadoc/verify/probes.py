@@ -121,7 +121,8 @@ class _Prober:
         """One transaction, opened by psycopg and always rolled back at the end.
 
         The timeouts and the constraint mode go out with the transaction's first
-        statement, in the same round trip and before it. When the probes are done the
+        statement, in the same round trip and before it. A pipeline stays open for the
+        whole transaction: every statement is its own extended-protocol command. When the probes are done the
         connection must still be inside this transaction: if anything committed or
         ended it, the run stops with an error instead of going on outside a transaction.
         """
@@ -134,11 +135,14 @@ class _Prober:
             b"SET CONSTRAINTS ALL IMMEDIATE",
         ]
         with conn.transaction(force_rollback=True):
-            self.rows.begin(setup)
             try:
-                yield
+                with conn.pipeline() as pipeline:
+                    self.rows.begin(setup, pipeline)
+                    try:
+                        yield
+                    finally:
+                        self.rows.begin()
             finally:
-                self.rows.begin()
                 self._check_still_open()
 
     def _check_still_open(self) -> None:

@@ -317,12 +317,14 @@ class RowFactory:
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self, setup: Sequence[bytes] = ()) -> None:
+    def begin(self, setup: Sequence[bytes] = (), pipeline: psycopg.Pipeline | None = None) -> None:
         """Start afresh for a new transaction; ``setup`` statements go out before its first one.
 
         Whatever was still queued for the previous transaction is dropped: it ended in a
-        rollback, which makes it moot.
+        rollback, which makes it moot. ``pipeline`` is a pipeline of the connection that
+        stays open for the transaction; without one, each call opens its own.
         """
+        self._pipeline = pipeline
         self._parents: dict[str, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[str, dict[str, str | None]] = {}
@@ -361,7 +363,7 @@ class RowFactory:
             steps.append((then[0] if isinstance(then[0], bytes) else then[0].as_bytes(self.conn), then[1]))
         self._pending.clear()
         self._settled = None
-        return execute_each(self._cursor, steps)
+        return execute_each(self._cursor, steps, self._pipeline)
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
