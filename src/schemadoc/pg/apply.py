@@ -9,6 +9,7 @@ import psycopg
 
 from schemadoc.diagnostics import fail
 from schemadoc.model import Span
+from schemadoc.pg.single import execute_each
 
 __all__ = ["Statement", "apply_statements", "database_objects"]
 
@@ -56,13 +57,16 @@ def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Stateme
     and the server's message, detail and hint; nothing of the earlier
     statements remains. On a connection that is already inside a transaction
     the statements run in a savepoint and the caller commits.
+
+    Each statement goes out on its own with the extended query protocol, so text
+    that holds a second command is refused by the server, never run.
     """
     failed: tuple[int, Statement, psycopg.Error] | None = None
     try:
-        with conn.transaction():
+        with conn.transaction(), conn.cursor() as cur:
             for number, statement in enumerate(statements, start=1):
                 try:
-                    conn.execute(statement.sql)
+                    execute_each(cur, [(statement.sql, None)])
                 except psycopg.Error as exc:
                     failed = (number, statement, exc)
                     raise

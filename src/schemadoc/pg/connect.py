@@ -36,6 +36,9 @@ SESSION_DEFAULTS: dict[str, str] = {
     "lock_timeout": "10s",  # never queue for long behind a lock on a live database
     "statement_timeout": "5min",
     "idle_in_transaction_session_timeout": "10min",
+    # fragments of a document are checked by a parser that reads '\' in a string as a plain
+    # character; the server must read them the same way
+    "standard_conforming_strings": "on",
 }
 _MASK = "***"
 # Shorter strings are left alone in messages (they would garble paths and names, and libpq never

@@ -16,6 +16,7 @@ from typing import Literal
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.facts import ColumnFact, Name, RefFact
+from schemadoc.read.fragments import fragment_diagnostic, type_diagnostic
 from schemadoc.read.mdtext import (
     Cell,
     Row,
@@ -620,6 +621,39 @@ def _text(cells: list[Cell], index: int | None) -> str:
     return cells[index].text
 
 
+def _cell_span(cells: list[Cell], index: int | None, row: Row, file: str) -> Span | None:
+    if index is None or index >= len(cells):
+        return None
+    return Span(file, row.line, cells[index].col)
+
+
+def _apply_screened(text: str, col: ColumnFact, span: Span, diagnostics: list[Diagnostic]) -> str:
+    """:func:`apply_constraints`, then any DEFAULT, CHECK or generated expression the phrases
+    gave that is not exactly one expression is reported at ``span`` and taken back."""
+    default, generated, checks = col.default, col.generated, len(col.checks)
+    left = apply_constraints(text, col, span)
+    what = f"column {col.name}"
+    if col.default is not None and col.default != default:
+        bad = fragment_diagnostic(col.default, "default", span, f"default of {what}")
+        if bad is not None:
+            diagnostics.append(bad)
+            col.default = default
+    if col.generated is not None and col.generated != generated:
+        bad = fragment_diagnostic(col.generated, "expression", span, f"generated expression of {what}")
+        if bad is not None:
+            diagnostics.append(bad)
+            col.generated = generated
+    kept = col.checks[:checks]
+    for expr in col.checks[checks:]:
+        bad = fragment_diagnostic(expr, "expression", span, f"CHECK of {what}")
+        if bad is None:
+            kept.append(expr)
+        else:
+            diagnostics.append(bad)
+    col.checks[:] = kept
+    return left
+
+
 def _column_from_cells(
     cells: list[Cell], roles: dict[Role, int], row: Row, file: str, out: ColumnTable
 ) -> ColumnFact | None:
@@ -640,10 +674,16 @@ def _column_from_cells(
     type_text, type_markers = _strip_markers(unwrap(_text(cells, roles.get("type"))))
     _apply_markers(type_markers, col)
     written, rest = split_type_text(type_text)
+    type_span = _cell_span(cells, roles.get("type"), row, file) or span
     set_type(col, written)
+    if col.type_written is not None:
+        bad_type = type_diagnostic(col.type_written, type_span, f"type of column {name_text}")
+        if bad_type is not None:
+            out.diagnostics.append(bad_type)
+            col.type = col.type_written = None
     prose: list[str] = []
     if rest:
-        left = apply_constraints(rest, col, span)
+        left = _apply_screened(rest, col, type_span, out.diagnostics)
         if left:
             prose.append(left)
     phrase_roles: tuple[Role, ...] = ("constraints", "key", "notes")
@@ -656,13 +696,21 @@ def _column_from_cells(
             if values is not None:
                 col.values = values
                 continue
-        left = apply_constraints(raw, col, span)
+        left = _apply_screened(
+            raw, col, _cell_span(cells, roles.get(role), row, file) or span, out.diagnostics
+        )
         if left:
             prose.append(left)
             scan_description(left, col, span)
     default = unwrap(_text(cells, roles.get("default")))
     if default and default.lower() not in ("none", "-", "null", "—"):
-        col.default = sql_default(default)
+        written_default = sql_default(default)
+        default_span = _cell_span(cells, roles.get("default"), row, file) or span
+        bad = fragment_diagnostic(written_default, "default", default_span, f"default of column {name_text}")
+        if bad is None:
+            col.default = written_default
+        else:
+            out.diagnostics.append(bad)
     nullable_raw = _text(cells, roles.get("nullable"))
     if nullable_raw and nullable_cell(nullable_raw) is not None:
         col.nullable = nullable_cell(nullable_raw)

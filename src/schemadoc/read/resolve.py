@@ -38,6 +38,7 @@ from schemadoc.read.auto_updated import AutoColumn, build_refresh
 from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact, TableFact
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
+from schemadoc.read.screen import screen_schema
 from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
@@ -1238,8 +1239,8 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
 
 def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
     resolver = Resolver(facts, stub_missing=stub_missing)
-    schema = resolver.run()
-    return schema, list(dict.fromkeys(resolver.diags))
+    schema, screened = screen_schema(resolver.run())
+    return schema, list(dict.fromkeys([*resolver.diags, *screened]))
 
 
 __all__ = ["Resolver", "Role", "resolve"]

@@ -30,7 +30,7 @@ from schemadoc.read.sql_misc import (
     read_schema,
     read_sequence,
 )
-from schemadoc.read.sql_nodes import SKIP_CODE, Json, Stmt, unwrap
+from schemadoc.read.sql_nodes import SKIP_CODE, Json, Stmt, def_bool, def_elems, unwrap
 from schemadoc.read.sql_objects import (
     read_bare_select,
     read_function,
@@ -44,6 +44,7 @@ from schemadoc.read.sql_tables import read_alter_table, read_create_table
 
 SYNTAX_CODE = "SD001"
 READER_CODE = "SD002"
+OUTSIDE_CODE = "SD041"  # warning: a statement that reaches outside the database is never run
 
 Reader = Callable[[Stmt, Json], None]
 
@@ -215,9 +216,13 @@ def read_sql(
             Diagnostic(SKIP_CODE, "note", f"{word} statement skipped: {_DATA}", src.span(offset))
         )
     for index, command in meta:
+        outside = _meta_reaches_outside(command)
         facts.diagnostics.append(
             Diagnostic(
-                SKIP_CODE, "note", f"psql meta-command skipped: {command}", src.span(src.line_offset(index))
+                OUTSIDE_CODE if outside else SKIP_CODE,
+                "warning" if outside else "note",
+                f"psql meta-command skipped: {command}" + (f" ({outside}; never run)" if outside else ""),
+                src.span(src.line_offset(index)),
             )
         )
     try:
@@ -319,6 +324,7 @@ def _read_tree(
     src: SqlSource, tree: Json, base: int, piece_end: int, facts: DocFacts, view_name: str | None
 ) -> None:
     stmts = tree.get("stmts") or []
+    begun = False
     for raw in stmts:
         loc = base + int(raw.get("stmt_location", 0))
         length = int(raw.get("stmt_len", 0))
@@ -329,6 +335,18 @@ def _read_tree(
             read_bare_select(stmt, view_name)
             continue
         stmt.kind = kind
+        outside = _reaches_outside(kind, body)
+        if kind == "TransactionStmt":
+            step = body.get("kind")
+            if step in _WRAPPER_TRANSACTION:
+                begun = True
+            elif step in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+                if begun and step == "TRANS_STMT_COMMIT":
+                    outside = None  # the COMMIT that closes the document's own BEGIN
+                begun = False
+        if outside is not None:
+            _outside(stmt, outside)
+            continue
         reader = _READERS.get(kind)
         if reader is None:
             if kind.startswith(_SCHEMA_KIND_PREFIXES):
@@ -378,3 +396,59 @@ def _skip(stmt: Stmt, reason: str) -> None:
 
 def _not_built(stmt: Stmt, why: str, hint: str) -> None:
     stmt.not_built(f"{_label(stmt)} statement", why, hint=hint)
+# BEGIN ... COMMIT around a block of DDL is the document's own wrapper: skipped with a note.
+# Anything else that ends or splits a transaction (ROLLBACK, PREPARE TRANSACTION, a COMMIT
+# with no BEGIN before it in the block...) gets a warning.
+_WRAPPER_TRANSACTION = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
+_ROLE_POWERS = frozenset({"superuser", "createrole", "createdb", "replication", "bypassrls"})
+
+
+def _reaches_outside(kind: str, node: Json) -> str | None:
+    """Why a statement of ``kind`` reaches outside the schema (the server, its files and
+    programs, other databases, the transaction schemadoc builds in), or None."""
+    if kind == "CopyStmt" and node.get("is_program"):
+        return "COPY ... PROGRAM runs a shell command on the database server"
+    if kind == "CopyStmt" and node.get("filename"):
+        return "COPY with a file name reads or writes a file on the database server"
+    if kind == "AlterSystemStmt":
+        return "ALTER SYSTEM changes the configuration of the whole server"
+    if kind == "DropdbStmt":
+        return "DROP DATABASE removes a whole database"
+    if kind == "LoadStmt":
+        return "LOAD loads a shared library into the server"
+    if kind == "TransactionStmt" and node.get("kind") not in _WRAPPER_TRANSACTION:
+        return "transaction control: schemadoc builds the document in one transaction of its own"
+    if kind in ("CreateRoleStmt", "AlterRoleStmt"):
+        powers = [
+            name.upper()
+            for name, elem in def_elems(node.get("options")).items()
+            if name in _ROLE_POWERS and def_bool(elem)
+        ]
+        if powers:
+            return f"{', '.join(sorted(powers))} gives a role power over the whole server"
+    return None
+
+
+def _meta_reaches_outside(command: str) -> str | None:
+    """Why a psql meta-command would reach outside the database, or None."""
+    words = command.split()
+    head = words[0].lower() if words else ""
+    if head.startswith("\\!"):
+        return "it runs a shell command"
+    if head in ("\\copy", "\\o", "\\out", "\\g", "\\gx", "\\w", "\\write") and (
+        "|" in command or "program" in command.lower()
+    ):
+        return "it runs a shell command"
+    return None
+
+
+def _outside(stmt: Stmt, reason: str) -> None:
+    stmt.facts.diagnostics.append(
+        Diagnostic(
+            OUTSIDE_CODE,
+            "warning",
+            f"{_label(stmt)} statement skipped: {reason}; never run",
+            stmt.span(),
+            "a schema document states objects; schemadoc does not run this statement",
+        )
+    )

@@ -41,6 +41,7 @@ from schemadoc.verify.rows import (
     table_ident,
 )
 
+ENDED_CODE = "SD704"  # error: a probe transaction was no longer open when it was to be rolled back
 _OLD_TIMESTAMP = "2001-02-03 04:05:06"
 _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "random")
 
@@ -88,7 +89,7 @@ def verify_promises(
     done = 0
     total = len(promises)
     autocommit, prepare_threshold = conn.autocommit, conn.prepare_threshold
-    conn.autocommit = True  # the prober begins (and rolls back) each transaction itself
+    conn.autocommit = True  # each probe transaction is opened (and rolled back) by conn.transaction()
     conn.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
     try:
         for key in sorted(groups, key=lambda k: k or QName("", "")):
@@ -117,29 +118,45 @@ class _Prober:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One transaction, rolled back at the end; the connection is in autocommit mode.
+        """One transaction, opened by psycopg and always rolled back at the end.
 
-        BEGIN, the timeouts and the constraint mode go out with the transaction's first
-        statement, in the same message and before it; a transaction that sent nothing
-        has nothing to roll back.
+        The timeouts and the constraint mode go out with the transaction's first
+        statement, in the same round trip and before it. A pipeline stays open for the
+        whole transaction: every statement is its own extended-protocol command. When the probes are done the
+        connection must still be inside this transaction: if anything committed or
+        ended it, the run stops with an error instead of going on outside a transaction.
         """
         conn = self.conn
         settings = sql.SQL(
             "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)"
         )
         setup = [
-            b"BEGIN",
             self.rows.bind(settings, [f"{self.lock_ms}ms", f"{self.stmt_ms}ms"]),
             b"SET CONSTRAINTS ALL IMMEDIATE",
         ]
-        self.rows.begin(setup)
-        try:
-            yield
-        finally:
-            sent = self.rows.sent
-            self.rows.begin()
-            if sent and not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
+        with conn.transaction(force_rollback=True):
+            try:
+                with conn.pipeline() as pipeline:
+                    self.rows.begin(setup, pipeline)
+                    try:
+                        yield
+                    finally:
+                        self.rows.begin()
+            finally:
+                self._check_still_open()
+
+    def _check_still_open(self) -> None:
+        """Stop the run when the probe transaction is no longer open (whatever else went wrong)."""
+        status = self.conn.info.transaction_status
+        if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+            return
+        what = "the connection was lost" if self.conn.closed else f"the connection is {status.name.lower()}"
+        raise fail(
+            ENDED_CODE,
+            f"the probe transaction ended before its rollback ({what})",
+            hint="something committed or ended the transaction; the probes stopped here;"
+            " check the database for rows the probes may have left",
+        )
 
     def run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
         try:
@@ -233,11 +250,8 @@ class _Prober:
         message, runs only if the statement succeeded, and its rows are returned.
         """
         self.rows.note(query, params)
-        if then is not None:
-            query = sql.Composed([query, sql.SQL("; "), then[0]])
-            params = [*params, *then[1]]
         try:
-            cur = self.rows.execute(query, params)
+            cur = self.rows.execute(query, params, then)
             return (cur.fetchall() if cur.description else []), None
         except psycopg.Error as exc:
             return None, exc

@@ -42,6 +42,7 @@ from pglast import ast
 from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
+from schemadoc.pg.single import Query, execute_each
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.verify.checkexpr import (
     ExprInfo,
@@ -316,12 +317,14 @@ class RowFactory:
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self, setup: Sequence[bytes] = ()) -> None:
+    def begin(self, setup: Sequence[bytes] = (), pipeline: psycopg.Pipeline | None = None) -> None:
         """Start afresh for a new transaction; ``setup`` statements go out before its first one.
 
         Whatever was still queued for the previous transaction is dropped: it ended in a
-        rollback, which makes it moot.
+        rollback, which makes it moot. ``pipeline`` is a pipeline of the connection that
+        stays open for the transaction; without one, each call opens its own.
         """
+        self._pipeline = pipeline
         self._parents: dict[QName, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[QName, dict[str, str | None]] = {}
@@ -333,34 +336,34 @@ class RowFactory:
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
         # statements without results (savepoint commands, session settings) not sent yet
         self._pending: list[bytes] = list(setup)
-        self.sent = False  # whether any statement went to the server since
         # depth of the savepoint that is the newest one and untouched since it was set or
         # rolled back to (nothing ran after it), if any
         self._settled: int | None = None
 
     def execute(
-        self, query: sql.Composable | bytes, params: Sequence[Any] | None = None
+        self,
+        query: sql.Composable | bytes,
+        params: Sequence[Any] | None = None,
+        then: tuple[sql.Composable | bytes, Sequence[Any] | None] | None = None,
     ) -> psycopg.ClientCursor[Any]:
         """Run one statement of the transaction, preceded by the queued ones, in one round trip.
 
         Savepoint commands have no results to wait for, so they are queued and travel
-        in the same message as the next statement (PostgreSQL runs them in order, and
-        stops at the first error). Values are still passed as parameters: psycopg binds
-        them on the client side, and every one of them sits inside a CAST to its type.
-        The returned cursor is shared: read its results before the next statement.
+        in the same round trip as the next statement, each as a command of its own with
+        the extended query protocol: the server refuses any text that holds a second
+        statement, and stops at the first error. ``then`` runs after the statement, in the
+        same round trip, only when it succeeded; the cursor then holds its result. Values
+        are still passed as parameters: psycopg binds them on the client side, and every
+        one of them sits inside a CAST to its type. The returned cursor is shared: read
+        its results before the next statement.
         """
-        text = query if isinstance(query, bytes) else query.as_bytes(self.conn)
-        if self._pending:
-            queued = self._pending if params is None else [q.replace(b"%", b"%%") for q in self._pending]
-            text = b"; ".join([*queued, text])
-            self._pending.clear()
+        steps: list[tuple[Query, Sequence[Any] | None]] = [(q, None) for q in self._pending]
+        steps.append((query if isinstance(query, bytes) else query.as_bytes(self.conn), params))
+        if then is not None:
+            steps.append((then[0] if isinstance(then[0], bytes) else then[0].as_bytes(self.conn), then[1]))
+        self._pending.clear()
         self._settled = None
-        self.sent = True
-        cur = self._cursor
-        cur.execute(text, params)
-        while cur.nextset():
-            pass  # the results of the queued commands come first
-        return cur
+        return execute_each(self._cursor, steps, self._pipeline)
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
