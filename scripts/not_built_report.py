@@ -2,7 +2,8 @@
 
 Usage: python scripts/not_built_report.py [--shared DIR]
 
-Reads each seed document and each document of the public corpus on its own, the way
+Reads each seed document, each document of the public corpus and each corpus SQL file
+(wrapped in one ```sql fence) on its own, the way
 ``schemadoc check --strict`` does, and counts the "recognised but not built" warnings
 (SD030) by the construct they name: per seed, then over the whole corpus. The corpus is
 counted twice: document by document, and by document set (all pages of one repository read
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,7 +71,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         for doc in docs:
             sets.setdefault("__".join(doc.name.split("__")[:2]), []).append(doc)
         corpus_counts("corpus, one document set at a time", list(sets.values()))
+    sql_dir = args.shared / "corpus" / "sql"
+    sql_files = sorted(p for p in sql_dir.glob("*") if p.is_file()) if sql_dir.is_dir() else []
+    if sql_files:
+        with tempfile.TemporaryDirectory() as tmp:
+            wrapped = [[_fenced(path, Path(tmp))] for path in sql_files]
+            corpus_counts("corpus SQL files, each as one sql fence", wrapped)
     return 0
+
+
+def _fenced(path: Path, folder: Path) -> Path:
+    """``path``'s SQL as a markdown document of one ```sql fence, written into ``folder``."""
+    doc = folder / f"{path.name}.md"
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    doc.write_text(f"# {path.name}\n\n```sql\n{text}\n```\n", encoding="utf-8")
+    return doc
 
 
 def corpus_counts(title: str, groups: list[list[Path]]) -> None:
