@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,9 @@ def _with_dbname(url: str, dbname: str) -> str:
     return with_database(url, dbname)
 
 
-@pytest.fixture(scope="module")
-def database_url(server_url: str) -> Iterator[str]:
-    """A fresh empty database for one test module; dropped afterwards."""
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new empty database on the server of ``server_url``, dropped when the block ends."""
     name = f"sdtest_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -72,6 +73,20 @@ def database_url(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh empty database for one test module; dropped afterwards."""
+    with scratch_database(server_url) as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_database_url(server_url: str) -> Iterator[str]:
+    """A fresh empty database for one test; dropped afterwards."""
+    with scratch_database(server_url) as url:
+        yield url
 
 
 # -- seed 000, shared by the drift, mutation and safety modules -------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -17,21 +16,8 @@ from psycopg import sql
 from schemadoc.cli import main
 from schemadoc.compare.diff import diff_schemas
 from schemadoc.model import Grant, QName, Schema
-from schemadoc.pg.connect import with_database
 
 from conftest import EXAMPLES, seed_file
-
-
-@pytest.fixture()
-def fresh_db(server_url: str) -> Iterator[str]:
-    name = f"sdany_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield with_database(server_url, name)
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _verify_json(doc: Path, url: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
@@ -49,11 +35,11 @@ def _errors(payload: dict) -> list[str]:
 
 @pytest.mark.parametrize("number", [0, 1, 2, 3, 4])
 def test_seed_built_by_up_verifies_clean_on_its_own_server(
-    number: int, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    number: int, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = seed_file(number)
-    assert main(["up", str(doc), "--stub-missing", "--structure", "--database-url", fresh_db]) == 0
-    code, payload = _verify_json(doc, fresh_db, capsys, "--stub-missing")
+    assert main(["up", str(doc), "--stub-missing", "--structure", "--database-url", fresh_database_url]) == 0
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--stub-missing")
     assert _errors(payload) == []
     assert code == 0
     assert payload["shadow"] == "target"
@@ -61,15 +47,17 @@ def test_seed_built_by_up_verifies_clean_on_its_own_server(
     assert payload["promises"]["counts"]["kept"] > 0
 
 
-def test_example_built_by_up_verifies_clean(fresh_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_example_built_by_up_verifies_clean(
+    fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = EXAMPLES / "paper_runs.md"
-    assert main(["up", str(doc), "--structure", "--database-url", fresh_db]) == 0
-    code, payload = _verify_json(doc, fresh_db, capsys)
+    assert main(["up", str(doc), "--structure", "--database-url", fresh_database_url]) == 0
+    code, payload = _verify_json(doc, fresh_database_url, capsys)
     assert (code, _errors(payload), payload["shadow"]) == (0, [], "target")
 
 
 def test_scratch_build_leaves_no_role_behind(
-    fresh_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     role = f"sd_role_{uuid.uuid4().hex[:8]}"
     doc = tmp_path / "grants.md"
@@ -77,21 +65,21 @@ def test_scratch_build_leaves_no_role_behind(
         "# shop\n\n## items\n\n| Column | Type | Constraints |\n|---|---|---|\n| id | bigint | PK |\n\n"
         f"```sql\nGRANT SELECT ON items TO {role};\n```\n"
     )
-    code, payload = _verify_json(doc, fresh_db, capsys, "--structure")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
     assert code == 1  # the table is missing from the empty target
     assert payload["shadow"] == "target"
-    with psycopg.connect(fresh_db) as conn:
+    with psycopg.connect(fresh_database_url) as conn:
         found = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     assert found == (0,)
 
 
 def test_role_without_createdb_falls_back_to_embedded_with_a_note(
-    fresh_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     role = f"sd_plain_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        dbname = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+        dbname = psycopg.conninfo.conninfo_to_dict(fresh_database_url)["dbname"]
         conn.execute(
             sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(str(dbname)), sql.Identifier(role))
         )
@@ -100,7 +88,7 @@ def test_role_without_createdb_falls_back_to_embedded_with_a_note(
         doc.write_text(
             "# t\n\n## items\n\n| Column | Type | Constraints |\n|---|---|---|\n| id | bigint | PK |\n"
         )
-        url = psycopg.conninfo.make_conninfo(fresh_db, user=role)
+        url = psycopg.conninfo.make_conninfo(fresh_database_url, user=role)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE items (id bigint PRIMARY KEY)")
         capsys.readouterr()
@@ -121,7 +109,7 @@ def test_role_without_createdb_falls_back_to_embedded_with_a_note(
         assert [d["code"] for d in payload["diagnostics"] if d["level"] == "note"] == ["SD370"]
         assert code == 0, _errors(payload)
     finally:
-        with psycopg.connect(fresh_db, autocommit=True) as conn:
+        with psycopg.connect(fresh_database_url, autocommit=True) as conn:
             conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
@@ -160,16 +148,18 @@ def _by_hand(ddl: str) -> str:
     return ";\n".join(kept) + ";\n"
 
 
-def test_seed000_built_by_hand_verifies_clean(fresh_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed000_built_by_hand_verifies_clean(
+    fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = seed_file(0)
     capsys.readouterr()
     assert main(["sql", str(doc)]) == 0
     ddl = capsys.readouterr().out
     script = _by_hand(ddl)
     assert "created_at DESC" in script and "COMMENT ON" not in script
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute(script.encode())
-    code, payload = _verify_json(doc, fresh_db, capsys)
+    code, payload = _verify_json(doc, fresh_database_url, capsys)
     assert _errors(payload) == []
     assert code == 0
     codes = [d["code"] for d in payload["diagnostics"]]
@@ -179,7 +169,7 @@ def test_seed000_built_by_hand_verifies_clean(fresh_db: str, capsys: pytest.Capt
     assert summaries and {d["level"] for d in summaries} == {"note"}
     assert len(summaries) == len({d["message"].split(":")[0] for d in summaries})
     # --comments lists them one by one
-    _, listed = _verify_json(doc, fresh_db, capsys, "--comments", "--structure")
+    _, listed = _verify_json(doc, fresh_database_url, capsys, "--comments", "--structure")
     assert sum(d["code"] == "SD361" for d in listed["diagnostics"]) > len(summaries)
 
 
@@ -194,13 +184,13 @@ papers(id PK, title, created_at)
 
 
 def test_untyped_column_matches_any_type(
-    fresh_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = tmp_path / "plans.md"
     doc.write_text(UNTYPED)
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE papers (id uuid PRIMARY KEY, title varchar(200), created_at timestamptz)")
-    code, payload = _verify_json(doc, fresh_db, capsys, "--structure")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
     assert (code, _errors(payload)) == (0, [])
 
 
@@ -216,13 +206,13 @@ TYPED = """# Plans
 
 
 def test_stated_type_is_still_compared(
-    fresh_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = tmp_path / "typed.md"
     doc.write_text(TYPED)
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE papers (id uuid PRIMARY KEY, title varchar(200))")
-    code, payload = _verify_json(doc, fresh_db, capsys, "--structure")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
     assert code == 1
     assert [e.split()[0] for e in _errors(payload)] == ["SD305"]
 
@@ -243,19 +233,19 @@ CREATE TYPE job_state AS ENUM ('done', 'failed', 'queued', 'running');
 
 
 def test_sorted_enum_labels_do_not_state_an_order(
-    fresh_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = tmp_path / "jobs.md"
     doc.write_text(SORTED_ENUM)
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute("CREATE TYPE job_state AS ENUM ('queued', 'running', 'done', 'failed')")
         conn.execute("CREATE TABLE jobs (id bigint PRIMARY KEY, state job_state NOT NULL)")
-    code, payload = _verify_json(doc, fresh_db, capsys, "--structure")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
     assert (code, _errors(payload)) == (0, [])
     assert "SD366" in [d["code"] for d in payload["diagnostics"]]
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute("ALTER TYPE job_state ADD VALUE 'paused'")
-    code, payload = _verify_json(doc, fresh_db, capsys, "--structure")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
     assert code == 1 and [e.split()[0] for e in _errors(payload)] == ["SD341"]
 
 

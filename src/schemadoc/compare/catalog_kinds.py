@@ -10,9 +10,10 @@ the model read from the document, when it is given.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
+from schemadoc.compare.pairing import match_by_key
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import ColumnGrant, CompositeType, Exclusion, QName, RangeType, Schema, Span
 from schemadoc.sqlnames import quote_ident, quote_qualified
@@ -61,25 +62,6 @@ def _d(code: str, message: str, span: Span | None, hint: str | None = None) -> D
 def _table_span(doc: Schema | None, qname: QName) -> Span | None:
     table = doc.tables.get(qname) if doc else None
     return table.span if table else None
-
-
-def _pair_by(
-    expected: Sequence[T], actual: Sequence[T], key: Callable[[T], Hashable]
-) -> tuple[list[tuple[T, T]], list[T], list[T]]:
-    """Pair objects with equal keys (as a multiset, in order): (pairs, expected left, actual left)."""
-    pool: dict[Hashable, list[T]] = {}
-    for a in actual:
-        pool.setdefault(key(a), []).append(a)
-    pairs: list[tuple[T, T]] = []
-    missing: list[T] = []
-    for e in expected:
-        bucket = pool.get(key(e))
-        if bucket:
-            pairs.append((e, bucket.pop(0)))
-        else:
-            missing.append(e)
-    taken = {id(a) for _, a in pairs}
-    return pairs, missing, [a for a in actual if id(a) not in taken]
 
 
 # --- composite and range types ------------------------------------------------------
@@ -204,10 +186,10 @@ def match_exclusions(
 ]:
     """Pair exclusion constraints by meaning; of those left, by constraint name (a constraint
     that changed). Returns (same, changed, missing, extra)."""
-    same, missing, extra = _pair_by(expected, actual, exclusion_meaning)
+    same, missing, extra = match_by_key(expected, actual, exclusion_meaning)
     named_e = [x for x in missing if x.name]
     named_a = [x for x in extra if x.name]
-    changed, _, _ = _pair_by(named_e, named_a, lambda x: x.name)
+    changed, _, _ = match_by_key(named_e, named_a, lambda x: x.name)
     taken = {id(x) for pair in changed for x in pair}
     return (
         same,
@@ -312,7 +294,7 @@ def diff_column_grants(
     expected: Schema, actual: Schema, doc: Schema | None, skip: set[QName]
 ) -> list[Diagnostic]:
     """Column grants on tables and views both sides have (``skip``: relations only one has)."""
-    pairs, missing, extra = _pair_by(
+    pairs, missing, extra = match_by_key(
         [g for g in expected.column_grants if g.table not in skip],
         [g for g in actual.column_grants if g.table not in skip],
         _grant_key,

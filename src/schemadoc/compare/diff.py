@@ -15,7 +15,7 @@ meant to be reused by a migration planner.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from schemadoc.compare.catalog_kinds import diff_catalog_kinds
+from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
 from schemadoc.model import (
@@ -392,27 +393,6 @@ def _show(value: object, none: str = "none") -> str:
 
 def _cols(columns: Iterable[str]) -> str:
     return ", ".join(quote_ident(c) for c in columns)
-
-
-def match_by_key(
-    expected: Sequence[T], actual: Sequence[T], key: Callable[[T], Hashable]
-) -> tuple[list[tuple[T, T]], list[T], list[T]]:
-    """Pair objects with equal keys (as a multiset, in order). Returns the pairs, the
-    expected objects left over (missing) and the actual ones left over (extra)."""
-    pool: dict[Hashable, list[T]] = {}
-    for a in actual:
-        pool.setdefault(key(a), []).append(a)
-    pairs: list[tuple[T, T]] = []
-    missing: list[T] = []
-    for e in expected:
-        bucket = pool.get(key(e))
-        if bucket:
-            pairs.append((e, bucket.pop(0)))
-        else:
-            missing.append(e)
-    taken = {id(a) for _, a in pairs}
-    extra = [a for a in actual if id(a) not in taken]
-    return pairs, missing, extra
 
 
 # --- schemas, extensions, types --------------------------------------------------
