@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -52,13 +53,34 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
     finally:
         with connect(maintenance_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            # roles belong to the whole server: those the scratch build created go with it
-            for role in sorted(_role_names(admin) - roles_before):
-                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            # Roles belong to the whole server: the document's roles that the scratch build
+            # created go with it. Only those names, and only while nothing else uses them (a
+            # command running beside this one may have made and used the same role meanwhile).
+            for role in sorted((set(schema.roles) & _role_names(admin)) - roles_before):
+                _drop_unused_role(admin, role)
 
 
 def _role_names(conn: Any) -> set[str]:
     return {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles").fetchall()}
+
+
+def _drop_unused_role(conn: Any, role: str) -> None:
+    """DROP ROLE, unless some object in any database depends on it or it is a member of, or
+    has members in, another role (PostgreSQL refuses the first; the check spares the attempt)."""
+    from psycopg import errors
+
+    used = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r"
+        " ON d.refobjid = r.oid AND d.refclassid = 'pg_catalog.pg_authid'::regclass WHERE r.rolname = %s)"
+        " OR EXISTS (SELECT FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r"
+        " ON r.oid IN (m.roleid, m.member) WHERE r.rolname = %s)",
+        (role, role),
+    ).fetchone()
+    if used and used[0]:
+        return
+    # taken into use between the check and the drop: it stays
+    with contextlib.suppress(errors.DependentObjectsStillExist, errors.ObjectInUse):
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def structure_drift(
