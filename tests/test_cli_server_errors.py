@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +149,114 @@ def test_verify_structure_needs_only_catalog_access(fresh_db: str, limited_role:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["drift"] == []
     assert SECRET not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("dbname", ["template1", "template0", "postgres"])
+def test_up_refuses_the_servers_own_databases(server_url: str, dbname: str) -> None:
+    proc = cli("up", DOC, "--structure", "--database-url", server_url, "--database", dbname)
+    assert_clean_failure(proc, "SD530")
+    assert repr(dbname) in proc.stderr and "--database NAME" in proc.stderr
+    with psycopg.connect(with_database(server_url, "template1")) as conn:  # nothing was built anywhere
+        assert conn.execute("SELECT to_regclass('public.pipeline_runs')").fetchone() == (None,)
+
+
+def test_up_refuses_a_database_marked_as_a_template(fresh_db: str, server_url: str) -> None:
+    name = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(str(name))))
+    try:
+        proc = cli("up", DOC, "--structure", "--database-url", fresh_db)
+        assert_clean_failure(proc, "SD530")
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(str(name))))
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT to_regclass('public.pipeline_runs')").fetchone() == (None,)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresq://someone:{SECRET}@127.0.0.1/db",  # a letter missing from the scheme
+        f"postgresql:/someone:{SECRET}@127.0.0.1/db",  # a slash missing
+        f"someone:{SECRET}@127.0.0.1/db",  # no scheme at all
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_mistyped_url_never_shows_the_password(url: str, fmt: str) -> None:
+    proc = cli("up", DOC, "--format", fmt, "--database-url", url)
+    assert_clean_failure(proc, "SD515")
+    if fmt == "json":
+        assert json.loads(proc.stdout)["diagnostics"][0]["code"] == "SD515"
+
+
+def _run_cli_as(account: tuple[int, int] | None, argv: list[str]) -> tuple[int, str]:
+    """``main(argv)`` in a forked child, as the user ``account`` (uid, gid) when given.
+
+    Root writes in any directory whatever its mode, so a read-only directory is only
+    read-only to an ordinary user. The child drops to the unprivileged account the
+    embedded server itself runs as; it runs the code already imported here, because that
+    account may not be able to read the interpreter's or the project's files."""
+    from schemadoc.cli import main
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 99
+        try:
+            os.close(read_fd)
+            captured = io.StringIO()
+            sys.stdout = sys.stderr = captured
+            if account is not None:
+                os.setgroups([])
+                os.setgid(account[1])
+                os.setuid(account[0])
+            code = main(argv)
+            os.write(write_fd, captured.getvalue().encode())
+        except BaseException as exc:  # reported to the parent, which fails the test
+            os.write(write_fd, f"child failed: {exc!r}".encode())
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        output = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output
+
+
+def test_read_only_data_dir(tmp_path: Path) -> None:
+    import schemadoc.actions
+    import schemadoc.pg.server
+    import schemadoc.servers  # imported before the fork: the child may not read them
+    from schemadoc.read import read_documents
+
+    read_documents([DOC])  # loads the readers while we can read their files
+    account: tuple[int, int] | None = None
+    base = tmp_path
+    if os.geteuid() == 0:
+        runs_as = schemadoc.pg.server._service_account()
+        assert runs_as is not None
+        account = (runs_as.uid, runs_as.gid)
+        base = Path(tempfile.mkdtemp(prefix="sdro-"))  # tmp_path is private to root
+        base.chmod(0o755)
+    try:
+        data_dir = base / "readonly"
+        data_dir.mkdir()
+        (data_dir / "doc.md").write_text(Path(DOC).read_text())
+        if account is not None:
+            os.chown(data_dir, *account)
+            os.chown(data_dir / "doc.md", *account)
+        data_dir.chmod(0o555)
+        for argv in (
+            ["up", str(data_dir / "doc.md"), "--data-dir", str(data_dir)],
+            ["server", "start", "--data-dir", str(data_dir)],
+        ):
+            code, output = _run_cli_as(account, argv)
+            assert code == 2, output
+            assert "error SD502" in output and str(data_dir) in output and "Permission denied" in output
+            assert "hint:" in output and "Traceback" not in output
+        assert sorted(p.name for p in data_dir.iterdir()) == ["doc.md"]
+    finally:
+        data_dir.chmod(0o755)
+        if base != tmp_path:
+            shutil.rmtree(base, ignore_errors=True)

@@ -53,6 +53,10 @@ def _assert_one_line_without_secret(err: SchemadocError, *secrets: str) -> None:
         ("host=db password = 'two words' dbname=prod", "host=db password = *** dbname=prod"),
         ("host=db password='it\\'s' dbname=prod", "host=db password=*** dbname=prod"),
         ("host=/tmp dbname=prod", "host=/tmp dbname=prod"),
+        # written like a URL with a mistyped scheme, or none: the password is hidden all the same
+        ("postgresq://app:hunter2@db.example/prod", "postgresq://app:***@db.example/prod"),
+        ("postgresql:/app:hunter2@db.example/prod", "postgresql:/app:***@db.example/prod"),
+        ("app:hunter2@db.example/prod", "app:***@db.example/prod"),
     ],
 )
 def test_redact_hides_passwords_in_every_form(url: str, expected: str) -> None:
@@ -154,6 +158,8 @@ def test_unknown_role_is_a_login_failure(server_url: str) -> None:
         "host=db password=sekrit1 sekrit2 dbname=x",
         "postgresql://app:sekrit1%zzsekrit2@db/x",
         "host=db password='sekrit1 sekrit2",
+        "postgresq://app:sekrit1-sekrit2@db/x",
+        "app:sekrit1-sekrit2@db/x",
     ],
 )
 def test_invalid_connection_string_never_echoes_the_password(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -166,7 +168,8 @@ def test_long_data_dir_gets_a_short_socket_and_a_tcp_port_on_request(open_tmp: P
     port = _free_port()
     tcp = EmbeddedServer(data_dir, port=port)
     tcp.start()
-    assert tcp.url("postgres") == f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    password = (data_dir / "password").read_text().strip()
+    assert tcp.url("postgres") == f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
     with psycopg.connect(tcp.url()) as conn:
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
 
@@ -187,6 +190,56 @@ def test_long_data_dir_gets_a_short_socket_and_a_tcp_port_on_request(open_tmp: P
     server_module._sweep_orphans(server_module._service_account())
     assert not sockdir.exists()
     assert other_sockdir.is_dir()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schemadoc", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_tcp_needs_the_password_that_only_server_url_shows(open_tmp: Path) -> None:
+    data_dir, port = open_tmp / "tcp", _free_port()
+    where = ("--data-dir", str(data_dir), "--port", str(port))
+    started = _cli("server", "start", *where)
+    assert started.returncode == 0, started.stderr
+    try:
+        password_file = data_dir / "password"
+        assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+        password = password_file.read_text().strip()
+        assert len(password) >= 24
+
+        for url in (
+            f"postgresql://postgres@127.0.0.1:{port}/postgres",  # superuser without a password
+            f"postgresql://postgres:{password}x@127.0.0.1:{port}/postgres",
+        ):
+            with pytest.raises(psycopg.OperationalError, match="password"):
+                psycopg.connect(url, connect_timeout=10).close()
+
+        url = _cli("server", "url", *where)
+        assert url.stdout.strip() == f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+        with psycopg.connect(url.stdout.strip()) as conn:
+            assert conn.execute("SELECT current_user, inet_server_port()").fetchone() == ("postgres", port)
+            methods = conn.execute(
+                "SELECT DISTINCT type, auth_method FROM pg_hba_file_rules ORDER BY 1"
+            ).fetchall()
+        assert methods == [("host", "scram-sha-256"), ("local", "trust")]
+        url_json = json.loads(_cli("server", "url", "--format", "json", *where).stdout)
+        assert url_json["url"] == url.stdout.strip()
+
+        # everywhere else the password is hidden
+        for action in ("start", "status"):
+            for fmt in ("text", "json"):
+                shown = _cli("server", action, "--format", fmt, *where)
+                assert shown.returncode == 0
+                assert password not in shown.stdout + shown.stderr
+                assert f"postgres:***@127.0.0.1:{port}" in shown.stdout
+
+        # the trusted Unix socket lies in a directory only the server's account may enter
+        sockdir = Path(parse_qs(urlsplit(EmbeddedServer(data_dir).url()).query)["host"][0])
+        assert stat.S_IMODE(sockdir.stat().st_mode) == 0o700
+    finally:
+        _cli("server", "stop", *where)
 
 
 def test_data_dir_of_another_major_version_is_refused(tmp_path: Path) -> None:

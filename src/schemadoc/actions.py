@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemadoc.diagnostics import Diagnostic, SchemadocError, fail
+from schemadoc.diagnostics import SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema
 
 
@@ -115,19 +115,61 @@ def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
     from psycopg.conninfo import conninfo_to_dict
 
     from schemadoc.pg.connect import connect, create_database
+    from schemadoc.pg.locks import build_lock
 
     dbname = str(conninfo_to_dict(target_url).get("dbname") or "postgres")
-    created = create_database(maintenance_url, dbname)
-    try:
-        return _build_into(target_url, doc, maintenance_url=maintenance_url, dbname=dbname, created=created)
-    except BaseException:
-        if created:
-            # The build's own error is the one to report; a failed clean-up must not replace it.
-            with suppress(psycopg.Error, SchemadocError), connect(maintenance_url, autocommit=True) as admin:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
-                )
-        raise
+    _refuse_system_database(dbname)
+    # Another process building the same database at the same time waits here, then finds it built.
+    with build_lock(maintenance_url, dbname) as guard:
+        _refuse_template(guard, dbname)
+        created = create_database(maintenance_url, dbname)
+        try:
+            return _build_into(
+                target_url, doc, maintenance_url=maintenance_url, dbname=dbname, created=created
+            )
+        except BaseException:
+            if created:
+                # The build's own error is the one to report; a failed clean-up must not replace it.
+                with (
+                    suppress(psycopg.Error, SchemadocError),
+                    connect(maintenance_url, autocommit=True) as admin,
+                ):
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+                    )
+            raise
+
+
+SYSTEM_DATABASES = frozenset({"postgres", "template0", "template1"})
+_SYSTEM_HINT = (
+    "pass --database NAME (schemadoc creates it), or leave --database out to use a database named after "
+    "the document"
+)
+
+
+def _refuse_system_database(dbname: str) -> None:
+    """``up`` never builds into the server's own databases: a build in template1 would be copied
+    into every database created afterwards, and ``postgres`` is where tools connect first."""
+    if dbname in SYSTEM_DATABASES:
+        kind = "maintenance" if dbname == "postgres" else "template"
+        raise fail(
+            SYSTEM_DATABASE.code,
+            f"up does not build into the {kind} database {dbname!r}",
+            hint=_SYSTEM_HINT,
+        )
+
+
+def _refuse_template(conn: Any, dbname: str) -> None:
+    """Any database marked as a template (not only template0 and template1) is refused too."""
+    row = conn.execute(
+        "SELECT datistemplate FROM pg_catalog.pg_database WHERE datname = %s", (dbname,)
+    ).fetchone()
+    if row and row[0]:
+        raise fail(
+            SYSTEM_DATABASE.code,
+            f"up does not build into the template database {dbname!r}",
+            hint=_SYSTEM_HINT,
+        )
 
 
 def _build_into(

@@ -233,6 +233,7 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
 
 def cmd_server(args: argparse.Namespace, out: _Out) -> int:
 
+    from schemadoc.pg.connect import redact
     from schemadoc.pg.server import EmbeddedServer
     from schemadoc.servers import data_dir_path
 
@@ -243,15 +244,17 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
         srv.stop()
     state = srv.status()
     running = srv.running()
+    # `server url` is the one place that shows the password of a TCP server
+    url = srv.url("postgres") if args.action == "url" else redact(srv.url("postgres"))
     if out.fmt == "json":
-        out.json({"status": state, "running": running, "url": srv.url("postgres") if running else None})
+        out.json({"status": state, "running": running, "url": url if running else None})
     elif args.action == "url":
         if not running:
             out.err.write(
                 "schemadoc: the embedded server is not running (start it: schemadoc server start)\n"
             )
             return EXIT_PROBLEMS
-        out.line(srv.url("postgres"))
+        out.line(url)
     else:
         out.line(state)
     return EXIT_OK

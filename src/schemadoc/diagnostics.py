@@ -110,7 +110,19 @@ BUILT_AS_MEANT = Code(
     "the document states something in words (e.g. an auto-updated timestamp); schemadoc built the objects "
     "that make it true",
 )
-CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
+SYSTEM_DATABASE = Code(
+    "SD530",
+    "error",
+    "`up` refuses to build into template0, template1, postgres or any database marked as a template",
+)
+OTHER_BUILD_RUNNING = Code(
+    "SD531",
+    "error",
+    "another schemadoc process was building the same database for longer than `up` waits for it",
+)
+CODES: dict[str, Code] = {
+    c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, SYSTEM_DATABASE, OTHER_BUILD_RUNNING)
+}
 
 _NOT_BUILT_WORDS = " recognised but not built"
 

@@ -45,6 +45,9 @@ _MASK = "***"
 # echoes a password outside the connection-string parse errors, whose fragments are hidden whole).
 _MIN_SCRUBBED = 4
 _URL_RE = re.compile(r"^(postgres(?:ql)?://)(.*)$", re.IGNORECASE | re.DOTALL)
+# Anything written like a URL, whatever its scheme (a mistyped one too), as far as hiding passwords goes.
+_ANY_URL_RE = re.compile(r"^([a-z][a-z0-9+.\-]*:/+)(.*)$", re.IGNORECASE | re.DOTALL)
+_ANY_URL_IN_TEXT_RE = re.compile(r"\b[a-z][a-z0-9+.\-]*:/+[^\s\"']+", re.IGNORECASE)
 _QUERY_PASSWORD_RE = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
 _CONNINFO_PASSWORD_RE = re.compile(r"(?<![\w.])(password\s*=\s*)('(?:\\.|[^\\'])*'?|(?:\\.|[^\s\\])+)")
 
@@ -66,12 +69,24 @@ def _split_userinfo(rest: str) -> tuple[str, str] | None:
     return rest[:at], rest[at:]
 
 
+def _url_parts(url: str) -> tuple[str, str] | None:
+    """(scheme with its slashes, the rest) of ``url`` when it is written like a URL: with any
+    scheme (``postgresq://`` too), or none at all but a ``user:password@host`` and no ``=``."""
+    text = url.strip()
+    m = _ANY_URL_RE.match(text)
+    if m is not None:
+        return m.group(1), m.group(2)
+    if "@" in text and "=" not in text:
+        return "", text
+    return None
+
+
 def redact(url: str) -> str:
     """``url`` (URL or key=value form) with any password replaced by ``***``."""
-    m = _URL_RE.match(url.strip())
-    if m is None:
+    parts_of_url = _url_parts(url)
+    if parts_of_url is None:
         return _CONNINFO_PASSWORD_RE.sub(lambda p: p.group(1) + _MASK, url)
-    scheme, rest = m.group(1), m.group(2)
+    scheme, rest = parts_of_url
     parts = _split_userinfo(rest)
     if parts is not None:
         userinfo, after = parts
@@ -83,12 +98,12 @@ def redact(url: str) -> str:
 def _passwords(url: str) -> list[str]:
     """Every spelling of a password in ``url`` (raw, decoded, pieces), longest first."""
     found: list[str] = []
-    m = _URL_RE.match(url.strip())
-    if m is not None:
-        parts = _split_userinfo(m.group(2))
+    parts_of_url = _url_parts(url)
+    if parts_of_url is not None:
+        parts = _split_userinfo(parts_of_url[1])
         if parts is not None and ":" in parts[0]:
             found.append(parts[0].split(":", 1)[1])
-        found.extend(p.group(2) for p in _QUERY_PASSWORD_RE.finditer(m.group(2)))
+        found.extend(p.group(2) for p in _QUERY_PASSWORD_RE.finditer(parts_of_url[1]))
     else:
         for p in _CONNINFO_PASSWORD_RE.finditer(url):
             found.append(p.group(2))
@@ -105,7 +120,7 @@ def _scrub(message: str, url: str) -> str:
         if len(secret) >= _MIN_SCRUBBED:
             message = message.replace(secret, _MASK)
     message = _CONNINFO_PASSWORD_RE.sub(lambda p: p.group(1) + _MASK, message)
-    return re.sub(r"postgres(?:ql)?://\S+", lambda u: redact(u.group(0)), message)
+    return _ANY_URL_IN_TEXT_RE.sub(lambda u: redact(u.group(0)), message)
 
 
 def _shown(url: str) -> str:
@@ -117,7 +132,11 @@ def _parse(url: str) -> dict[str, Any]:
         return conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         detail = _first_line(str(exc))
-        if _passwords(url):
+        m = _ANY_URL_RE.match(url.strip())
+        if m is not None and _URL_RE.match(url.strip()) is None:
+            # only the scheme is quoted: everything after it may hold the password
+            detail = f"{m.group(1)!r} is not a PostgreSQL URL scheme (postgresql:// or postgres://)"
+        elif _passwords(url):
             detail = re.sub(r'"([^"]*)"', lambda q: q.group(0) if q.group(1) == "=" else '"..."', detail)
         raise fail(
             "SD515",
@@ -213,8 +232,8 @@ def create_database(url: str, name: str) -> bool:
             return False
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except errors.DuplicateDatabase:
-            return False
+        except (errors.DuplicateDatabase, errors.UniqueViolation):
+            return False  # created meanwhile by another session (pg_database's unique index)
         except errors.InsufficientPrivilege:
             user = conn.info.user
             raise fail(

@@ -5,6 +5,19 @@ Layout of a data directory::
     <data_dir>/pgdata/      the cluster (initdb output)
     <data_dir>/socket/      the Unix socket directory (the server listens on no TCP port by default)
     <data_dir>/server.log   the server log
+    <data_dir>/leases/      one file per schemadoc command using the server (its pid and start time)
+    <data_dir>/kept         the pid of a server started by ``server start``: no command stops it
+    <data_dir>/password     the superuser's password for TCP connections (mode 0600; only with a port)
+
+Any number of schemadoc processes may share one data directory. Each command
+holds a lease while it uses the server (:func:`embedded`); the last one to
+finish stops the server, unless it was started by ``server start``. Leases of
+processes that are gone are ignored. Starting, stopping and taking or giving
+back a lease all happen under one file lock (``.lock``).
+
+The server listens on a Unix socket in a directory only its account can enter
+(local connections are trusted). A TCP port is opened only on request, on
+127.0.0.1, and TCP logins need the password (SCRAM).
 
 ``socket`` is a symbolic link to a short directory under the system temporary
 directory when the real path would be too long for a Unix socket address.
@@ -28,6 +41,7 @@ import importlib.util
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import stat
@@ -40,8 +54,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+from psycopg import sql
 
-from schemadoc.diagnostics import fail
+from schemadoc.diagnostics import SchemadocError, fail
 
 __all__ = ["DEFAULT_DATA_DIR", "EmbeddedServer", "embedded", "find_binaries"]
 
@@ -57,7 +72,11 @@ _SOCKET_PREFIX = "schemadoc-s-"
 _ORIGIN_FILE = "origin"
 _SWEEP_MIN_AGE = 60.0  # seconds: younger directories may still be getting their links
 _START_TIMEOUT = 60
+_LEASE_DIR = "leases"
+_KEPT_FILE = "kept"
+_PASSWORD_FILE = "password"
 _SERVER_SETTINGS = (
+    "unix_socket_permissions=0700",
     "fsync=off",
     "full_page_writes=off",
     "synchronous_commit=off",
@@ -66,6 +85,14 @@ _SERVER_SETTINGS = (
 )
 _TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+# Rewritten on every start: the socket (in a directory only the server's account may enter) is
+# trusted; TCP, opened only on request, asks for the password.
+_HBA_RULES = """\
+# written by schemadoc on every start of the server; edits are lost
+local all all trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 
 
 # --------------------------------------------------------------------------- binaries
@@ -282,6 +309,45 @@ def _parse_pid_lines(lines: list[str]) -> _Postmaster | None:
     return _Postmaster(pid, port, field(4), field(5))
 
 
+# --------------------------------------------------------------------------- leases
+
+
+def _process_start(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot), to tell it from a later process
+    given the same pid; empty when unknown (no procfs)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = text.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else ""  # field 22 of the line; the part after ")" starts at 3
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lease_alive(path: Path) -> bool:
+    """True when the process that wrote lease ``path`` is still running."""
+    try:
+        pid_text, _, started = path.read_text().strip().partition(" ")
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False
+    if not _pid_alive(pid):
+        return False
+    now = _process_start(pid)
+    return not (started and now and started != now)
+
+
 # --------------------------------------------------------------------------- the server
 
 
@@ -320,31 +386,43 @@ class EmbeddedServer:
         return self._postmaster() is not None
 
     def url(self, dbname: str = "postgres") -> str:
-        """A libpq URL for ``dbname`` on this server (Unix socket unless a port was asked for)."""
+        """A libpq URL for ``dbname`` on this server: the Unix socket, or -- when this object
+        was made with a port and the server listens on it -- TCP with the superuser's password.
+        Show it to people only through :func:`schemadoc.pg.connect.redact`."""
         pm = self._postmaster()
         db = quote(dbname, safe="")
+        if self.port is not None and (pm is None or pm.listen):
+            port = pm.port if pm is not None else self.port
+            password = self._password()
+            userinfo = f"{SUPERUSER}:{quote(password, safe='')}" if password else SUPERUSER
+            return f"postgresql://{userinfo}@127.0.0.1:{port}/{db}"
+        return self._socket_url(dbname, pm)
+
+    def _socket_url(self, dbname: str, pm: _Postmaster | None = None) -> str:
+        db = quote(dbname, safe="")
         if pm is not None:
-            if self.port is not None and pm.listen:
-                return f"postgresql://{SUPERUSER}@127.0.0.1:{pm.port}/{db}"
             sockdir = pm.socket_dir.split(",")[0].strip() or str(self._socket_path())
             port = pm.port
         else:
-            if self.port is not None:
-                return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{db}"
             sockdir = str(self._socket_path())
             port = DEFAULT_PORT
         return f"postgresql://{SUPERUSER}@/{db}?host={quote(sockdir, safe='/')}&port={port}"
 
     def version(self) -> int:
         """server_version_num of the running server."""
-        with psycopg.connect(self.url(), connect_timeout=10) as conn:
+        with psycopg.connect(self._socket_url("postgres", self._postmaster()), connect_timeout=10) as conn:
             return conn.info.server_version
 
     def status(self) -> str:
-        """One line for humans: running (and where), stopped, or not initialized."""
+        """One line for humans: running (and where, password hidden), stopped, or not initialized."""
+        from schemadoc.pg.connect import redact
+
         pm = self._postmaster()
         if pm is not None:
-            return f"running (pid {pm.pid}) at {self.url()}; data in {self.data_dir}"
+            users = len(self._live_leases())
+            used = f"; in use by {users} schemadoc command(s)" if users else ""
+            kept = "" if self._kept(pm) or not users else ", which stop it when they finish"
+            return f"running (pid {pm.pid}) at {redact(self.url())}; data in {self.data_dir}{used}{kept}"
         if (self.pgdata / "PG_VERSION").is_file():
             major = (self.pgdata / "PG_VERSION").read_text().strip()
             return f"stopped; PostgreSQL {major} data in {self.data_dir}"
@@ -353,68 +431,191 @@ class EmbeddedServer:
     # actions ----------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the server; initialize the data directory first if needed. Reuses a running server."""
-        account = _service_account()
-        self._prepare_data_dir(account)
-        with self._locked():
-            if self._postmaster() is not None:
-                return
-            major = self._data_major(self.pgdata)
-            self._ensure_layout(account)
-            pgdata = self.pgdata.resolve()
-            bindir = find_binaries(major)
-            if account is not None and not account.can_search(bindir / "postgres"):
-                raise fail(
-                    "SD508",
-                    f"the PostgreSQL binaries in {bindir} are not reachable by the user "
-                    f"{account.name!r} that runs the server",
-                    hint="install PostgreSQL (or the virtual environment) in a directory every user can read",
-                )
-            if major is None:
-                self._initdb(bindir, pgdata, account)
-            self._remove_stale_files(pgdata)
-            self._pg_ctl_start(bindir, pgdata, account)
+        """Start the server (initializing the data directory first if needed), or reuse the
+        running one, and keep it running after the commands using it finish (``server start``)."""
+        with self._prepared():
+            self._start_unlocked()
+            pm = self._postmaster()
+            if pm is not None:
+                self._write_file(self.data_dir / _KEPT_FILE, f"{pm.pid}\n")
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) if it is running."""
+        """Stop the server (fast shutdown) if it is running. While schemadoc commands use it
+        the server is not stopped under them: the last of them stops it when it finishes."""
         if not self.data_dir.is_dir():
             return
         with self._locked():
-            if self._postmaster() is None:
-                self._remove_stale_files(self.pgdata)
-                return
-            pgdata = self.pgdata.resolve()
-            bindir = find_binaries(self._data_major(pgdata))
-            account = _service_account()
-            proc = self._run(
-                account,
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(pgdata),
-                    "-m",
-                    "fast",
-                    "-w",
-                    "-t",
-                    str(_START_TIMEOUT),
-                    "stop",
-                ],
-                cwd=pgdata.parent,
+            with contextlib.suppress(FileNotFoundError):
+                (self.data_dir / _KEPT_FILE).unlink()
+            if not self._live_leases():
+                self._stop_unlocked()
+
+    def acquire(self) -> Path:
+        """Take a lease on the server for this process, starting the server when it is not
+        running. Give it back with :meth:`release`."""
+        with self._prepared():
+            lease = self._write_lease()
+            try:
+                self._start_unlocked()
+            except BaseException:
+                lease.unlink(missing_ok=True)
+                raise
+        return lease
+
+    def release(self, lease: Path) -> None:
+        """Give back ``lease``; the last lease stops the server unless ``server start`` started it."""
+        with self._locked():
+            lease.unlink(missing_ok=True)
+            if not self._live_leases() and not self._kept(self._postmaster()):
+                self._stop_unlocked()
+
+    def _start_unlocked(self) -> None:
+        account = _service_account()
+        pm = self._postmaster()
+        if pm is not None:
+            if self.port is not None and pm.listen:
+                self._set_password()
+            return
+        major = self._data_major(self.pgdata)
+        self._ensure_layout(account)
+        pgdata = self.pgdata.resolve()
+        bindir = find_binaries(major)
+        if account is not None and not account.can_search(bindir / "postgres"):
+            raise fail(
+                "SD508",
+                f"the PostgreSQL binaries in {bindir} are not reachable by the user "
+                f"{account.name!r} that runs the server",
+                hint="install PostgreSQL (or the virtual environment) in a directory every user can read",
             )
-            if proc.returncode != 0 and self._postmaster() is not None:
-                raise fail(
-                    "SD505",
-                    f"the embedded PostgreSQL server in {self.data_dir} did not stop: "
-                    f"{_last_line(proc.stderr)}",
-                    hint=f"see {self.log_file}",
+        if major is None:
+            self._initdb(bindir, pgdata, account)
+        self._remove_stale_files(pgdata)
+        (pgdata / "pg_hba.conf").write_text(_HBA_RULES)
+        self._pg_ctl_start(bindir, pgdata, account)
+        if self.port is not None:
+            self._set_password()
+
+    def _stop_unlocked(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.data_dir / _KEPT_FILE).unlink()
+        if self._postmaster() is None:
+            self._remove_stale_files(self.pgdata)
+            return
+        pgdata = self.pgdata.resolve()
+        bindir = find_binaries(self._data_major(pgdata))
+        account = _service_account()
+        proc = self._run(
+            account,
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(pgdata),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                str(_START_TIMEOUT),
+                "stop",
+            ],
+            cwd=pgdata.parent,
+        )
+        if proc.returncode != 0 and self._postmaster() is not None:
+            raise fail(
+                "SD505",
+                f"the embedded PostgreSQL server in {self.data_dir} did not stop: {_last_line(proc.stderr)}",
+                hint=f"see {self.log_file}",
+            )
+
+    # leases, the kept marker and the password --------------------------------
+
+    @property
+    def _lease_dir(self) -> Path:
+        return self.data_dir / _LEASE_DIR
+
+    def _write_lease(self) -> Path:
+        pid = os.getpid()
+        try:
+            self._lease_dir.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.data_dir, exc) from None
+        lease = self._lease_dir / f"{pid}-{secrets.token_hex(4)}"
+        self._write_file(lease, f"{pid} {_process_start(pid)}\n")
+        return lease
+
+    def _live_leases(self) -> list[Path]:
+        """Leases of running processes; those of processes that are gone are removed."""
+        try:
+            leases = sorted(self._lease_dir.iterdir())
+        except OSError:
+            return []
+        live = []
+        for lease in leases:
+            if _lease_alive(lease):
+                live.append(lease)
+            else:
+                with contextlib.suppress(OSError):
+                    lease.unlink()
+        return live
+
+    def _kept(self, pm: _Postmaster | None) -> bool:
+        """True when the running server was started by ``server start`` (not by a command)."""
+        if pm is None:
+            return False
+        try:
+            return (self.data_dir / _KEPT_FILE).read_text().strip() == str(pm.pid)
+        except OSError:
+            return False
+
+    def _password(self) -> str:
+        try:
+            return (self.data_dir / _PASSWORD_FILE).read_text().strip()
+        except OSError:
+            return ""
+
+    def _set_password(self) -> None:
+        """Give the superuser the password of the data directory (made on first use) for TCP logins."""
+        password = self._password()
+        if not password:
+            password = secrets.token_urlsafe(24)
+            self._write_file(self.data_dir / _PASSWORD_FILE, password + "\n")
+        with psycopg.connect(self._socket_url("postgres", self._postmaster()), autocommit=True) as conn:
+            # the server is sent the SCRAM verifier, never the password itself
+            verifier = conn.pgconn.encrypt_password(password.encode(), SUPERUSER.encode(), b"scram-sha-256")
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(verifier.decode())
                 )
+            )
+
+    def _write_file(self, path: Path, text: str) -> None:
+        """Write ``path`` (mode 0600) atomically in the data directory."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise _unwritable(self.data_dir, exc) from None
 
     # helpers ----------------------------------------------------------------
 
     @contextlib.contextmanager
+    def _prepared(self) -> Iterator[None]:
+        """The data directory made or checked, and locked."""
+        self._prepare_data_dir(_service_account())
+        with self._locked():
+            yield
+
+    @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """Serialize start/stop of one data directory across processes."""
-        fd = os.open(self.data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        """Serialize start, stop and leases of one data directory across processes."""
+        try:
+            fd = os.open(self.data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _unwritable(self.data_dir, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -692,6 +893,14 @@ class EmbeddedServer:
 # --------------------------------------------------------------------------- helpers
 
 
+def _unwritable(data_dir: Path, exc: OSError) -> SchemadocError:
+    return fail(
+        "SD502",
+        f"cannot write in the data directory {data_dir}: {exc.strerror or exc}",
+        hint="make it writable by you (chmod u+w), or pass --data-dir with a directory you can write",
+    )
+
+
 def _user_name(uid: int) -> str:
     try:
         return f"user {pwd.getpwuid(uid).pw_name!r}"
@@ -726,6 +935,8 @@ def _make_private_dir(path: Path | None, account: _Account | None = None) -> Non
     path.mkdir(mode=0o700, exist_ok=True)
     if account is not None and path.lstat().st_uid != account.uid:
         os.chown(path, account.uid, account.gid, follow_symlinks=False)
+    if stat.S_IMODE(path.lstat().st_mode) != 0o700:
+        path.chmod(0o700)  # only the server's account may reach the trusted socket
 
 
 def _check_owner(path: Path, uid: int) -> None:
@@ -799,12 +1010,14 @@ def _data_major_quiet(pgdata: Path) -> int | None:
 
 @contextlib.contextmanager
 def embedded(data_dir: Path, *, keep: bool = False) -> Iterator[EmbeddedServer]:
-    """A started server; stopped afterwards unless ``keep`` or it was already running."""
+    """The server of ``data_dir``, started when needed, with a lease for this block: other
+    processes using the same data directory never stop it under us. When the block ends, the
+    last lease stops the server unless ``server start`` (or ``keep``) asked to keep it."""
     server = EmbeddedServer(data_dir)
-    was_running = server.running()
-    server.start()
+    lease = server.acquire()
     try:
         yield server
     finally:
-        if not keep and not was_running:
-            server.stop()
+        if keep:
+            server.start()
+        server.release(lease)
