@@ -443,7 +443,7 @@ def test_a_probe_transaction_that_ends_early_stops_the_run(
     def commits(self: Any, p: Any) -> None:
         self.rows.execute(b"COMMIT")
 
-    monkeypatch.setattr(probes._Prober, "_probe_not_null", commits)
+    monkeypatch.setitem(probes._PROBES, "not_null", commits)
     with connect(fresh_db) as conn, pytest.raises(SchemadocError) as info:
         verify_promises(conn, schema)
     assert info.value.diagnostic.code == "SD704"
