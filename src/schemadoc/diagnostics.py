@@ -110,7 +110,38 @@ BUILT_AS_MEANT = Code(
     "the document states something in words (e.g. an auto-updated timestamp); schemadoc built the objects "
     "that make it true",
 )
-CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
+NOT_OURS = Code(
+    "SD602",
+    "error",
+    "a database schemadoc did not create (or built from other documents) is never dropped by "
+    "`up --recreate` or `down`; exit 3",
+)
+NOT_CONFIRMED = Code(
+    "SD603",
+    "error",
+    "dropping a database needs confirmation: an answer on a terminal, or --yes; exit 3",
+)
+NO_DATABASE = Code(
+    "SD604", "error", "the database `up` builds for the document does not exist on the embedded server"
+)
+BAD_SETTINGS = Code(
+    "SD605", "error", "schemadoc.toml or [tool.schemadoc] of pyproject.toml cannot be used as settings"
+)
+USAGE = Code("SD606", "error", "bad command-line usage (unknown option, missing document, ...)")
+SERVER_NOT_RUNNING = Code("SD607", "error", "`server url` was asked while the embedded server is not running")
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        NOT_BUILT,
+        BUILT_AS_MEANT,
+        NOT_OURS,
+        NOT_CONFIRMED,
+        NO_DATABASE,
+        BAD_SETTINGS,
+        USAGE,
+        SERVER_NOT_RUNNING,
+    )
+}
 
 _NOT_BUILT_WORDS = " recognised but not built"
 
