@@ -4,6 +4,10 @@ and the rule that only databases (and roles) schemadoc created are ever dropped.
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +18,8 @@ from psycopg import sql
 
 from schemadoc.cli import main
 from schemadoc.pg.connect import with_database
+
+from conftest import ROOT
 
 SHOP = """# Shop
 
@@ -251,3 +257,41 @@ def test_down_with_nothing_to_drop(
     doc = write(tmp_path, SHOP)
     assert main(["down", str(doc), "--database-url", server_url, "--database", db_name, "--yes"]) == 0
     assert capsys.readouterr().out == f"nothing to drop: no database {db_name}\n"
+
+
+def _up_recreate_on_a_terminal(doc: Path, args: list[str], answer: str) -> subprocess.CompletedProcess[bytes]:
+    """`up --recreate` with standard input on a pseudo-terminal that types ``answer``."""
+    leader, follower = pty.openpty()
+    os.write(leader, answer.encode() + b"\n")
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "schemadoc", "up", str(doc), *args, "--recreate"],
+            stdin=follower,
+            capture_output=True,
+            timeout=120,
+            check=False,
+            env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+
+def test_recreate_asks_on_a_terminal(
+    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = write(tmp_path, SHOP)
+    args = ["--database-url", server_url, "--database", db_name, "--structure"]
+    assert json_run(capsys, "up", str(doc), *args)[0] == 0
+    doc.write_text(SHOP + ORDERS)
+
+    declined = _up_recreate_on_a_terminal(doc, args, "n")
+    assert declined.returncode == 3
+    assert f"drop database {db_name} and everything in it? [y/N]" in declined.stderr.decode()
+    assert "not confirmed" in declined.stderr.decode()
+
+    accepted = _up_recreate_on_a_terminal(doc, args, "y")
+    assert accepted.returncode == 0, accepted.stderr.decode()
+    assert f"dropped database {db_name}" in accepted.stdout.decode()
+    with psycopg.connect(with_database(server_url, db_name)) as conn:
+        assert conn.execute("SELECT to_regclass('orders') IS NOT NULL").fetchone() == (True,)
