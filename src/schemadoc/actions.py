@@ -150,7 +150,9 @@ def _build_into(
         if not existing:
             roles_before = role_names(conn)
             apply_statements(conn, statements, progress=progress)
-            mark_roles(conn, sorted(role_names(conn) - roles_before), dbname)
+            # only the document's roles: another session may create roles at the same time
+            created_roles = (role_names(conn) - roles_before) & {r.name for r in doc.roles.values()}
+            mark_roles(conn, sorted(created_roles), dbname)
             return BuildResult(dbname, created, True, len(statements), diags)
     drift = [d for d in structure_drift(target_url, maintenance_url, doc) if d.level == "error"]
     if not drift:

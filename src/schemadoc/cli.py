@@ -109,8 +109,10 @@ def _apply_settings(args: argparse.Namespace) -> None:
     """Fill what the command line left open from the project's settings file."""
     from schemadoc.settings import load_settings
 
+    if not hasattr(args, "documents"):  # `server` reads no document and needs no settings
+        return
     settings = load_settings()
-    if hasattr(args, "documents") and not args.documents:
+    if not args.documents:
         if not settings.documents:
             raise _usage(
                 "no document given",
