@@ -307,9 +307,9 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
     if target.embedded:
         lines.append("the embedded server keeps running (`schemadoc server stop` stops it)")
     if report is not None:
-        lines += report.render_text().splitlines()
-    if out.quiet and report is not None:
-        lines = lines[: len(lines) - len(report.render_text().splitlines()) + 1]
+        # quiet: the count line only (broken promises are errors above)
+        report_lines = report.render_text().splitlines()
+        lines += report_lines[:1] if out.quiet else report_lines
     _finish(out, lines)
     return code
 
