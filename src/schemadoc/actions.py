@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,13 +107,22 @@ def structure_drift(
     return [d for d in diags if d.level != "note"] + drift
 
 
-def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
+def build(
+    target_url: str,
+    doc: Schema,
+    *,
+    maintenance_url: str,
+    documents: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
     """Create the database if needed and build ``doc`` in it, all or nothing. A database that
     already holds exactly the document is left alone; one that holds anything else is refused.
     When the build fails, a database this call created is dropped again; one that existed
-    before is left as it was."""
+    before is left as it was. A database this call creates is marked as built from
+    ``documents``, and so is each role the build creates (see :mod:`schemadoc.built_databases`)."""
     from psycopg.conninfo import conninfo_to_dict
 
+    from schemadoc.built_databases import mark_database
     from schemadoc.pg.connect import connect, create_database
     from schemadoc.pg.locks import build_lock
 
@@ -124,8 +133,16 @@ def build(target_url: str, doc: Schema, *, maintenance_url: str) -> BuildResult:
         _refuse_template(guard, dbname)
         created = create_database(maintenance_url, dbname)
         try:
+            if created and documents:
+                with connect(maintenance_url, autocommit=True) as admin:
+                    mark_database(admin, dbname, documents)
             return _build_into(
-                target_url, doc, maintenance_url=maintenance_url, dbname=dbname, created=created
+                target_url,
+                doc,
+                maintenance_url=maintenance_url,
+                dbname=dbname,
+                created=created,
+                progress=progress,
             )
         except BaseException:
             if created:
@@ -172,9 +189,20 @@ def _refuse_template(conn: Any, dbname: str) -> None:
         )
 
 
+# How many of the differences an SD601 message names.
+_SHOWN_DIFFERENCES = 5
+
+
 def _build_into(
-    target_url: str, doc: Schema, *, maintenance_url: str, dbname: str, created: bool
+    target_url: str,
+    doc: Schema,
+    *,
+    maintenance_url: str,
+    dbname: str,
+    created: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
+    from schemadoc.built_databases import mark_roles, role_names
     from schemadoc.pg.apply import apply_statements, database_objects
     from schemadoc.pg.connect import connect
 
@@ -182,16 +210,23 @@ def _build_into(
         existing = database_objects(conn)
         statements, diags = _render(doc, conn)
         if not existing:
-            apply_statements(conn, statements)
+            roles_before = role_names(conn)
+            apply_statements(conn, statements, progress=progress)
+            # only the document's roles: another session may create roles at the same time
+            created_roles = (role_names(conn) - roles_before) & {r.name for r in doc.roles.values()}
+            mark_roles(conn, sorted(created_roles), dbname)
             return BuildResult(dbname, created, True, len(statements), diags)
-    drift = structure_drift(target_url, maintenance_url, doc)
-    if not [d for d in drift if d.level == "error"]:
+    drift = [d for d in structure_drift(target_url, maintenance_url, doc) if d.level == "error"]
+    if not drift:
         return BuildResult(dbname, created, False, 0, diags)
-    shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
+    shown = "; ".join(d.message for d in drift[:_SHOWN_DIFFERENCES])
+    more = f"; and {len(drift) - _SHOWN_DIFFERENCES} more" if len(drift) > _SHOWN_DIFFERENCES else ""
     raise fail(
         "SD601",
-        f"database {dbname} already holds objects that differ from the document ({shown}); up never alters or drops them",
-        hint="build into an empty database (--database NAME), or use `schemadoc verify` to see the drift",
+        f"database {dbname} differs from the document in {len(drift)} place(s): {shown}{more}; "
+        "up never alters or drops what a database holds",
+        hint="rebuild a database schemadoc built with `schemadoc up DOC --recreate`, build into an empty "
+        "database (--database NAME), or list the drift with `schemadoc verify DOC`",
     )
 
 

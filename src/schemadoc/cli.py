@@ -1,65 +1,51 @@
 """The ``schemadoc`` command line. Thin: parse arguments, call the library, render, exit.
 
 Exit codes: 0 all good; 1 the check found problems (document errors, drift, broken promises);
-2 bad usage or unreadable input (including unreachable servers); 3 reserved for plans that need a
-destructive step that was not allowed; 70 an internal error (a schemadoc bug).
+2 bad usage or unreadable input (including unreachable servers); 3 a destructive step (dropping a
+database) that was not allowed or not confirmed; 70 an internal error (a schemadoc bug).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, NoReturn
 
 from schemadoc import __version__
+from schemadoc.cli_output import Output
 from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics, strict
 from schemadoc.model import Schema
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a schemadoc bug
 
 # Read errors that mean "this input cannot be read as written": exit 2, like a missing file.
 _INPUT_ERRORS = {"SD001", "SD104", "SD106", "SD107", "SD110"}
 
 
-class _Out:
-    """Where results go: stdout for results, stderr for diagnostics and progress."""
+# Refusals to drop something: exit 3, "a destructive step that was not allowed".
+_REFUSALS = {"SD602", "SD603"}
+USAGE_CODE = "SD606"
+# Documents at least this big get a "reading ..." line on a terminal.
+_BIG_DOCUMENT = 512 * 1024
 
-    def __init__(self, fmt: str, stream: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.fmt = fmt
-        self.stream = stream or sys.stdout
-        self.err = err or sys.stderr
-        self.color = fmt == "text" and self.err.isatty() and not os.environ.get("NO_COLOR")
+_Out = Output  # the name the commands below were written against
 
-    def json(self, payload: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
 
-    def line(self, text: str = "") -> None:
-        self.stream.write(text + "\n")
+class UsageError(Exception):
+    """Bad command-line usage (exit 2), shown as JSON too when JSON was asked for."""
 
-    def diagnostics(self, diags: Sequence[Diagnostic], *, show_notes: bool = False) -> None:
-        colors = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
-        for d in diags:
-            if d.level == "note" and not show_notes:
-                continue
-            text = d.render()
-            if self.color:
-                text = text.replace(f" {d.level} ", f" {colors[d.level]}{d.level}\033[0m ", 1)
-            self.err.write(text + "\n")
 
-    def progress(self, label: str) -> Callable[[int, int], None] | None:
-        if self.fmt != "text" or not self.err.isatty():
-            return None
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
 
-        def show(done: int, total: int) -> None:
-            end = "\n" if done >= total else ""
-            self.err.write(f"\r{label} {done}/{total}{end}")
-            self.err.flush()
 
-        return show
+def _usage(message: str, hint: str | None = None) -> SchemadocError:
+    return SchemadocError(Diagnostic(USAGE_CODE, "error", message, None, hint))
 
 
 def _exit_for(diags: Sequence[Diagnostic]) -> int:
@@ -68,20 +54,36 @@ def _exit_for(diags: Sequence[Diagnostic]) -> int:
     return EXIT_PROBLEMS if has_errors(diags) else EXIT_OK
 
 
-def _read(args: argparse.Namespace) -> tuple[Schema, list[Diagnostic]]:
+def _read(args: argparse.Namespace, out: Output | None = None) -> tuple[Schema, list[Diagnostic]]:
     from schemadoc.read import read_documents
 
-    schema, diags = read_documents(args.documents, stub_missing=args.stub_missing)
+    clear = _reading_status(args.documents, out) if out is not None else None
+    try:
+        schema, diags = read_documents(args.documents, stub_missing=args.stub_missing)
+    finally:
+        if clear is not None:
+            clear()
     return schema, sorted_diagnostics(strict(diags) if args.strict else diags)
+
+
+def _reading_status(documents: Sequence[str], out: Output) -> Any:
+    """A "reading ..." line on the terminal while big documents are read."""
+    size = 0
+    for doc in documents:
+        with suppress(OSError):
+            size += os.stat(doc).st_size if doc != "-" else 0
+    if size < _BIG_DOCUMENT:
+        return None
+    return out.status(f"reading {', '.join(documents)} ({size / 1e6:.1f} MB) ...")
 
 
 def _read_or_report(args: argparse.Namespace, out: _Out) -> tuple[Schema, list[Diagnostic], int]:
     """Read the documents; when they cannot be built, report why (text or JSON) with the exit code."""
-    schema, diags = _read(args)
+    schema, diags = _read(args, out)
     code = _exit_for(diags)
     if code != EXIT_OK:
         if out.fmt == "json":
-            out.json({"ok": False, "diagnostics": [d.to_json() for d in diags]})
+            out.json({"ok": False, "diagnostics": out.json_diagnostics(diags)})
         else:
             out.diagnostics(diags)
     return schema, diags, code
@@ -92,28 +94,67 @@ def _summary(schema: Schema) -> str:
     return ", ".join(f"{v} {k}" for k, v in counts.items())
 
 
+def _finish(out: Output, lines: Sequence[str]) -> None:
+    """The result lines of a command; the last one is kept in quiet mode."""
+    for text in lines[:-1]:
+        out.line(text)
+    if lines:
+        out.final(lines[-1])
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+def _apply_settings(args: argparse.Namespace) -> None:
+    """Fill what the command line left open from the project's settings file."""
+    from schemadoc.settings import load_settings
+
+    if not hasattr(args, "documents"):  # `server` reads no document and needs no settings
+        return
+    settings = load_settings()
+    if not args.documents:
+        if not settings.documents:
+            raise _usage(
+                "no document given",
+                hint="name the document(s), or list them as `documents` in schemadoc.toml "
+                "or [tool.schemadoc] of pyproject.toml",
+            )
+        args.documents = list(settings.documents)
+    for flag, value in (("strict", settings.strict), ("stub_missing", settings.stub_missing)):
+        if getattr(args, flag, False) is None:
+            setattr(args, flag, value)
+    if getattr(args, "ignore", None) is None:
+        args.ignore = list(settings.ignore)
+    if getattr(args, "documents", None) and args.documents.count("-") > 1:
+        raise _usage("standard input (-) can be named only once")
+
+
 # -- commands -----------------------------------------------------------------------------------------
 
 
 def cmd_check(args: argparse.Namespace, out: _Out) -> int:
-    schema, diags = _read(args)
+    from schemadoc.read import document_name
+
+    schema, diags = _read(args, out)
     code = _exit_for(diags)
     if out.fmt == "json":
         out.json(
             {
-                "documents": list(args.documents),
+                "documents": [document_name(d) for d in args.documents],
                 "summary": schema.counts(),
                 "stand_ins": sorted(str(q) for q, t in schema.tables.items() if t.stub),
-                "diagnostics": [d.to_json() for d in diags],
+                "diagnostics": out.json_diagnostics(diags),
                 "ok": code == EXIT_OK,
             }
         )
         return code
-    out.diagnostics(diags, show_notes=args.verbose)
+    out.diagnostics(diags)
     errors = sum(d.level == "error" for d in diags)
-    warnings = sum(d.level == "warning" for d in diags)
-    out.line(f"{', '.join(args.documents)}: {_summary(schema)}")
-    out.line(f"{errors} error(s), {warnings} warning(s)")
+    warnings = sum(d.level == "warning" for d in out.kept(diags))
+    ignored = len(diags) - len(out.kept(diags))
+    names = ", ".join(document_name(d) for d in args.documents)
+    counts = f"{errors} error(s), {warnings} warning(s)" + (f", {ignored} ignored" if ignored else "")
+    _finish(out, [f"{names}: {_summary(schema)}", counts])
     return code
 
 
@@ -132,7 +173,7 @@ def cmd_sql(args: argparse.Namespace, out: _Out) -> int:
                     {"kind": s.kind, "sql": s.sql, "line": s.span.line if s.span else None}
                     for s in statements
                 ],
-                "diagnostics": [d.to_json() for d in diags],
+                "diagnostics": out.json_diagnostics(diags),
             }
         )
         return EXIT_OK
@@ -141,22 +182,97 @@ def cmd_sql(args: argparse.Namespace, out: _Out) -> int:
     return EXIT_OK
 
 
-def _target_args(args: argparse.Namespace, default_db: str) -> Any:
-    from schemadoc.servers import server
+@contextmanager
+def _target(args: argparse.Namespace, *, keep: bool) -> Iterator[Any]:
+    """The server and database of the document(s): ``--database-url`` / ``DATABASE_URL``, else the
+    embedded server (``keep``: left running afterwards, so that the printed URL works)."""
+    from schemadoc.servers import database_name_for, server
 
-    return server(args.database_url, args.data_dir, database=args.database, default_database=default_db)
+    default_db = database_name_for(args.documents[0]) if args.documents[0] != "-" else "stdin"
+    with server(
+        args.database_url, args.data_dir, database=args.database, default_database=default_db, keep=keep
+    ) as target:
+        yield target
+
+
+def _database_of(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url).get("dbname") or "postgres")
+
+
+def _confirm(args: argparse.Namespace, out: Output, what: str) -> None:
+    """Go on only when the user confirmed ``what``: ``--yes``, or "y" on a terminal."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise SchemadocError(
+            Diagnostic(
+                "SD603",
+                "error",
+                f"{what}: needs confirmation, and there is no terminal to ask on; nothing was dropped",
+                None,
+                "pass --yes to confirm in a script",
+            )
+        )
+    out.err.write(f"{what}? [y/N] ")
+    out.err.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise SchemadocError(
+            Diagnostic("SD603", "error", f"{what}: not confirmed; nothing was dropped", None, None)
+        )
+
+
+def _drop_ours(args: argparse.Namespace, out: Output, maintenance_url: str, dbname: str) -> Any:
+    """Drop ``dbname`` when schemadoc built it from these documents and the user confirms;
+    None when there is no such database."""
+    from schemadoc.built_databases import check_ours, database_comment, drop_database
+    from schemadoc.pg.connect import connect
+
+    with connect(maintenance_url, autocommit=True) as admin:
+        exists, _ = database_comment(admin, dbname)
+        if not exists:
+            return None
+        check_ours(admin, dbname, args.documents)
+        _confirm(args, out, f"drop database {dbname} and everything in it")
+        return drop_database(admin, dbname)
+
+
+def _dropped_json(dropped: Any) -> dict[str, Any] | None:
+    if dropped is None:
+        return None
+    return {"database": dropped.database, "roles": dropped.roles, "kept_roles": dropped.kept_roles}
+
+
+def _dropped_text(dropped: Any) -> list[str]:
+    lines = [f"dropped database {dropped.database}"]
+    if dropped.roles:
+        lines[0] += f" and role(s) {', '.join(dropped.roles)}"
+    if dropped.kept_roles:
+        lines.append(f"kept role(s) {', '.join(dropped.kept_roles)}: still used in other databases")
+    return lines
 
 
 def cmd_up(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.actions import build, verify_behaviour
     from schemadoc.pg.connect import redact, with_database
-    from schemadoc.servers import database_name_for
 
     schema, diags, code = _read_or_report(args, out)
     if code != EXIT_OK:
         return code
-    with _target_args(args, database_name_for(args.documents[0])) as target:
-        result = build(target.url, schema, maintenance_url=with_database(target.url, "postgres"))
+    with _target(args, keep=True) as target:
+        maintenance = with_database(target.url, "postgres")
+        dropped = None
+        if args.recreate:
+            dropped = _drop_ours(args, out, maintenance, _database_of(target.url))
+        result = build(
+            target.url,
+            schema,
+            maintenance_url=maintenance,
+            documents=args.documents,
+            progress=out.progress("building"),
+        )
         report = None
         if not args.structure:
             report = verify_behaviour(target.url, schema, out.progress("verifying promises"))
@@ -168,46 +284,73 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
             {
                 "database": result.database,
                 "url": shown_url,
+                "embedded": target.embedded,
                 "created_database": result.created_database,
+                "dropped": _dropped_json(dropped),
                 "applied": result.applied,
                 "statements": result.statements,
                 "summary": schema.counts(),
                 "promises": report.to_json() if report else None,
-                "diagnostics": [d.to_json() for d in all_diags],
+                "diagnostics": out.json_diagnostics(all_diags),
                 "ok": code == EXIT_OK,
             }
         )
         return code
     out.diagnostics(all_diags)
+    lines = _dropped_text(dropped) if dropped is not None else []
     if result.applied:
-        out.line(f"built {result.database} ({shown_url}): {result.statements} statements; {_summary(schema)}")
+        lines.append(
+            f"built {result.database} ({shown_url}): {result.statements} statements; {_summary(schema)}"
+        )
     else:
-        out.line(f"{result.database} ({shown_url}) already matches the document; nothing to do")
+        lines.append(f"{result.database} ({shown_url}) already matches the document; nothing to do")
+    if target.embedded:
+        lines.append("the embedded server keeps running (`schemadoc server stop` stops it)")
     if report is not None:
-        out.line(report.render_text())
+        # quiet: the count line only (broken promises are errors above)
+        report_lines = report.render_text().splitlines()
+        lines += report_lines[:1] if out.quiet else report_lines
+    _finish(out, lines)
     return code
+
+
+def cmd_down(args: argparse.Namespace, out: _Out) -> int:
+    from schemadoc.pg.connect import with_database
+
+    with _target(args, keep=False) as target:
+        dbname = _database_of(target.url)
+        dropped = _drop_ours(args, out, with_database(target.url, "postgres"), dbname)
+    if out.fmt == "json":
+        out.json({"database": dbname, "dropped": _dropped_json(dropped), "ok": True})
+        return EXIT_OK
+    _finish(
+        out, _dropped_text(dropped) if dropped is not None else [f"nothing to drop: no database {dbname}"]
+    )
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.actions import structure_drift, verify_behaviour
-    from schemadoc.pg.connect import redact
+    from schemadoc.built_databases import require_database
+    from schemadoc.pg.connect import connect, redact, with_database
     from schemadoc.servers import shadow_server
 
     schema, diags, code = _read_or_report(args, out)
     if code != EXIT_OK:
         return code
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        out.err.write("schemadoc: verify needs --database-url URL (or DATABASE_URL)\n")
-        return EXIT_USAGE
-    with shadow_server(args.shadow_url, args.data_dir, target_url=url) as shadow:
-        drift = structure_drift(url, shadow.url, schema, comments=args.comments)
-        if shadow.note is not None:
-            drift.append(shadow.note)
-        shadow_place = "target" if shadow.on_target else ("given" if args.shadow_url else "embedded")
-    report = None
-    if not args.structure:
-        report = verify_behaviour(url, schema, out.progress("verifying promises"))
+    with _target(args, keep=True) as target:
+        url = target.url
+        if target.embedded:
+            with connect(with_database(url, "postgres"), autocommit=True) as admin:
+                require_database(admin, _database_of(url), args.documents)
+        with shadow_server(args.shadow_url, args.data_dir, target_url=url) as shadow:
+            drift = structure_drift(url, shadow.url, schema, comments=args.comments)
+            if shadow.note is not None:
+                drift.append(shadow.note)
+            shadow_place = "target" if shadow.on_target else ("given" if args.shadow_url else "embedded")
+        report = None
+        if not args.structure:
+            report = verify_behaviour(url, schema, out.progress("verifying promises"))
     all_diags = sorted_diagnostics(diags + drift + (report.diagnostics() if report else []))
     code = _exit_for(all_diags)
     if out.fmt == "json":
@@ -217,7 +360,7 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
                 "shadow": shadow_place,
                 "drift": [d.to_json() for d in drift if d.level == "error"],
                 "promises": report.to_json() if report else None,
-                "diagnostics": [d.to_json() for d in all_diags],
+                "diagnostics": out.json_diagnostics(all_diags),
                 "ok": code == EXIT_OK,
             }
         )
@@ -225,17 +368,17 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     # notes of the comparison itself are shown; the reader's notes only by `check -v`
     out.diagnostics([d for d in all_diags if d.level != "note" or d in drift], show_notes=True)
     n_drift = sum(d.level == "error" for d in drift)
-    out.line(f"structure: {'no drift' if n_drift == 0 else f'{n_drift} difference(s)'} ({redact(url)})")
+    lines = [f"structure: {'no drift' if n_drift == 0 else f'{n_drift} difference(s)'} ({redact(url)})"]
     if report is not None:
-        out.line(report.render_text())
+        lines.append(report.render_text().splitlines()[0] if out.quiet else report.render_text())
+    _finish(out, lines)
     return code
 
 
 def cmd_server(args: argparse.Namespace, out: _Out) -> int:
-
     from schemadoc.pg.connect import redact
     from schemadoc.pg.server import EmbeddedServer
-    from schemadoc.servers import data_dir_path
+    from schemadoc.servers import data_dir_path, database_name_for
 
     srv = EmbeddedServer(data_dir_path(args.data_dir), port=args.port)
     if args.action == "start":
@@ -244,20 +387,30 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
         srv.stop()
     state = srv.status()
     running = srv.running()
+    dbname = args.database or (database_name_for(args.document) if args.document else "postgres")
     # `server url` is the one place that shows the password of a TCP server
-    url = srv.url("postgres") if args.action == "url" else redact(srv.url("postgres"))
+    url = (srv.url(dbname) if args.action == "url" else redact(srv.url(dbname))) if running else None
+    missing = args.action == "url" and not running
+    code = EXIT_PROBLEMS if missing else EXIT_OK
+    not_running = Diagnostic(
+        "SD607",
+        "error",
+        "the embedded server is not running",
+        None,
+        "start it: schemadoc server start (or schemadoc up DOC)",
+    )
     if out.fmt == "json":
-        out.json({"status": state, "running": running, "url": url if running else None})
+        payload: dict[str, Any] = {"status": state, "running": running, "url": url, "ok": not missing}
+        if missing:
+            payload["diagnostics"] = [not_running.to_json()]
+        out.json(payload)
+    elif missing:
+        out.diagnostics([not_running])
     elif args.action == "url":
-        if not running:
-            out.err.write(
-                "schemadoc: the embedded server is not running (start it: schemadoc server start)\n"
-            )
-            return EXIT_PROBLEMS
-        out.line(url)
+        out.final(str(url))
     else:
-        out.line(state)
-    return EXIT_OK
+        out.final(state)
+    return code
 
 
 # -- parser ---------------------------------------------------------------------------------------------
@@ -267,27 +420,54 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
+def _output(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every diagnostic (no grouping), notes included"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="show only errors and the final line")
+    p.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODE",
+        default=None,
+        help="hide warnings and notes with this code (repeatable; errors are always shown)",
+    )
+
+
 def _docs(p: argparse.ArgumentParser, many: bool = True) -> None:
-    p.add_argument("documents", nargs="+" if many else 1, metavar="DOC", help="schema document(s) (markdown)")
+    p.add_argument(
+        "documents",
+        nargs="*",
+        metavar="DOC",
+        help="schema document(s) (markdown; - reads standard input; default: `documents` of the settings)",
+    )
     p.add_argument(
         "--stub-missing",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="build a stand-in table for each table the document references but never defines",
     )
     p.add_argument(
         "--strict",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="make every 'recognised but not built' warning an error (exit 1), for CI",
     )
+    _output(p)
 
 
 def _db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL, else the embedded server)")
     p.add_argument("--data-dir", help="data directory of the embedded server (default: .schemadoc)")
+    p.add_argument("--database", help="database name (default: from the URL, or the document's file name)")
+
+
+def _yes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-y", "--yes", action="store_true", help="drop without asking (for scripts)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="schemadoc",
         description="Make a PostgreSQL schema document executable: read it, build it, prove it, check drift.",
     )
@@ -297,7 +477,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="read documents and report what they define and every problem")
     _docs(p)
     _common(p)
-    p.add_argument("-v", "--verbose", action="store_true", help="also show notes")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("sql", help="print the DDL that builds the documented schema in a fresh database")
@@ -315,8 +494,13 @@ def build_parser() -> argparse.ArgumentParser:
     _docs(p)
     _common(p)
     _db(p)
-    p.add_argument("--database", help="database name (default: from the URL, or the document's file name)")
     p.add_argument("--structure", action="store_true", help="verify structure only, not behaviour")
+    p.add_argument(
+        "--recreate",
+        action="store_true",
+        help="drop the database first when schemadoc built it from these documents, then build it again",
+    )
+    _yes(p)
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("verify", help="check a live database against the document (structure and promises)")
@@ -336,31 +520,76 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_verify)
 
+    p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")
+    p.add_argument(
+        "documents", nargs="*", metavar="DOC", help="schema document(s) the database was built from"
+    )
+    _common(p)
+    _output(p)
+    _db(p)
+    _yes(p)
+    p.set_defaults(func=cmd_down)
+
     p = sub.add_parser("server", help="manage the embedded PostgreSQL server")
     p.add_argument("action", choices=("start", "stop", "status", "url"))
+    p.add_argument(
+        "document", nargs="?", metavar="DOC", help="for `url`: the URL of this document's database"
+    )
     p.add_argument("--data-dir", help="data directory (default: .schemadoc)")
+    p.add_argument("--database", help="for `url`: the URL of this database (default: postgres)")
     p.add_argument("--port", type=int, default=None, help="also listen on this TCP port on 127.0.0.1")
     _common(p)
     p.set_defaults(func=cmd_server)
     return parser
 
 
+def _json_wanted(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (looked at before parsing, for usage errors)."""
+    items = list(argv)
+    for i, item in enumerate(items):
+        if item == "--format=json" or (item == "--format" and items[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
+def _report_error(fmt: str, out: Output | None, diag: Diagnostic) -> None:
+    if fmt == "json":
+        (out or Output("json")).json({"ok": False, "diagnostics": [diag.to_json()]})
+    else:
+        (out or Output("text")).diagnostics([diag])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    out = _Out(args.format)
+    fmt = "json" if _json_wanted(argv) else "text"
     try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        if fmt == "text":
+            parser.print_usage(sys.stderr)
+        _report_error(fmt, None, Diagnostic(USAGE_CODE, "error", str(exc), None, "see schemadoc --help"))
+        return EXIT_USAGE
+    if not getattr(args, "command", None):
+        if fmt == "json":
+            _report_error(fmt, None, Diagnostic(USAGE_CODE, "error", "no command given", None, None))
+        else:
+            parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    out: Output | None = None
+    try:
+        _apply_settings(args)
+        out = Output(
+            args.format,
+            verbose=getattr(args, "verbose", False),
+            quiet=getattr(args, "quiet", False),
+            ignore=getattr(args, "ignore", None) or (),
+        )
         code: int = args.func(args, out)
         return code
     except SchemadocError as exc:
-        if args.format == "json":
-            out.json({"ok": False, "diagnostics": [exc.diagnostic.to_json()]})
-        else:
-            out.diagnostics([exc.diagnostic])
-        return EXIT_USAGE
+        _report_error(args.format, out, exc.diagnostic)
+        return EXIT_REFUSED if exc.diagnostic.code in _REFUSALS else EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("schemadoc: interrupted\n")
         return 130
@@ -376,10 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             None,
             "this is a schemadoc bug; run again with SCHEMADOC_DEBUG=1 to see the traceback, and report it",
         )
-        if args.format == "json":
-            out.json({"ok": False, "diagnostics": [bug.to_json()]})
-        else:
-            out.diagnostics([bug])
+        _report_error(args.format, out, bug)
         return EXIT_INTERNAL
 
 

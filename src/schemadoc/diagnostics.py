@@ -120,8 +120,39 @@ OTHER_BUILD_RUNNING = Code(
     "error",
     "another schemadoc process was building the same database for longer than `up` waits for it",
 )
+NOT_OURS = Code(
+    "SD602",
+    "error",
+    "a database schemadoc did not create (or built from other documents) is never dropped by "
+    "`up --recreate` or `down`; exit 3",
+)
+NOT_CONFIRMED = Code(
+    "SD603",
+    "error",
+    "dropping a database needs confirmation: an answer on a terminal, or --yes; exit 3",
+)
+NO_DATABASE = Code(
+    "SD604", "error", "the database `up` builds for the document does not exist on the embedded server"
+)
+BAD_SETTINGS = Code(
+    "SD605", "error", "schemadoc.toml or [tool.schemadoc] of pyproject.toml cannot be used as settings"
+)
+USAGE = Code("SD606", "error", "bad command-line usage (unknown option, missing document, ...)")
+SERVER_NOT_RUNNING = Code("SD607", "error", "`server url` was asked while the embedded server is not running")
 CODES: dict[str, Code] = {
-    c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, SYSTEM_DATABASE, OTHER_BUILD_RUNNING)
+    c.code: c
+    for c in (
+        NOT_BUILT,
+        BUILT_AS_MEANT,
+        SYSTEM_DATABASE,
+        OTHER_BUILD_RUNNING,
+        NOT_OURS,
+        NOT_CONFIRMED,
+        NO_DATABASE,
+        BAD_SETTINGS,
+        USAGE,
+        SERVER_NOT_RUNNING,
+    )
 }
 
 _NOT_BUILT_WORDS = " recognised but not built"

@@ -48,9 +48,15 @@ def _url_has_database(url: str) -> bool:
 
 @contextmanager
 def server(
-    database_url: str | None, data_dir: str | None, *, database: str | None, default_database: str
+    database_url: str | None,
+    data_dir: str | None,
+    *,
+    database: str | None,
+    default_database: str,
+    keep: bool = False,
 ) -> Iterator[Target]:
-    """Yield the target for a command; starts and stops the embedded server when no URL is given."""
+    """Yield the target for a command; starts the embedded server when no URL is given, and
+    stops it afterwards unless ``keep`` or it was already running."""
     from schemadoc.pg.connect import with_database
 
     url = database_url or os.environ.get("DATABASE_URL")
@@ -62,7 +68,7 @@ def server(
         return
     from schemadoc.pg.server import embedded
 
-    with embedded(data_dir_path(data_dir)) as srv:
+    with embedded(data_dir_path(data_dir), keep=keep) as srv:
         yield Target(
             srv.url(database or default_database), embedded=True, explicit_database=database is not None
         )

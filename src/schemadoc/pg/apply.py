@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import psycopg
@@ -49,7 +49,12 @@ def _sql_excerpt(text: str) -> str:
     return one_line if len(one_line) <= _SHOWN_SQL else one_line[: _SHOWN_SQL - 3] + "..."
 
 
-def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Statement]) -> None:
+def apply_statements(
+    conn: psycopg.Connection[Any],
+    statements: Sequence[Statement],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Execute ``statements`` in one transaction; on the first failure roll back and ``fail()``.
 
     The error names the document span of the failing statement (of the column or
@@ -59,7 +64,8 @@ def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Stateme
     the statements run in a savepoint and the caller commits.
 
     Each statement goes out on its own with the extended query protocol, so text
-    that holds a second command is refused by the server, never run.
+    that holds a second command is refused by the server, never run. ``progress``
+    is called with (statements done, total) after each one.
     """
     failed: tuple[int, Statement, psycopg.Error] | None = None
     try:
@@ -70,6 +76,8 @@ def apply_statements(conn: psycopg.Connection[Any], statements: Sequence[Stateme
                 except psycopg.Error as exc:
                     failed = (number, statement, exc)
                     raise
+                if progress is not None:
+                    progress(number, len(statements))
     except psycopg.Error as exc:
         if failed is None:  # the COMMIT itself failed (e.g. a deferred constraint)
             raise fail(

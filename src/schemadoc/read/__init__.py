@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,15 +34,31 @@ def reader_errors_raise() -> bool:
 _UNREAD_BLOCK_CODES = frozenset({"SD011", "SD015"})
 
 
+# A document named ``-`` is read from standard input; diagnostics call it ``<stdin>``.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def document_name(path: str | Path) -> str:
+    """How diagnostics name a document: its path, or ``<stdin>`` for ``-``."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
 def load_text(path: Path) -> str:
-    """The text of a document, or a clear error (exit 2) when it cannot be one."""
+    """The text of a document (standard input for ``-``), or a clear error (exit 2) when it cannot be one."""
+    if str(path) == STDIN:
+        return decode_document(sys.stdin.buffer.read(), Path(STDIN_NAME))
     if not path.exists():
         raise fail("SD020", f"{path}: no such file", hint="check the path")
     if path.is_dir():
         raise fail(
             "SD021", f"{path}: is a directory, not a document", hint="name the markdown file(s) inside it"
         )
-    data = path.read_bytes()
+    return decode_document(path.read_bytes(), path)
+
+
+def decode_document(data: bytes, path: Path) -> str:
+    """``data`` as document text; ``path`` names it in the errors."""
     if b"\x00" in data[:8192]:
         raise fail(
             "SD022",
@@ -93,7 +110,7 @@ def read_facts(path: Path) -> DocFacts:
     from schemadoc.read.sql import read_sql
 
     text = load_text(path)
-    name = str(path)
+    name = document_name(path)
     if path.suffix.lower() in (".sql", ".psql", ".postgres"):
         return read_sql(text, file=name, line=1, col=1)
     return read_markdown(text, file=name)
@@ -134,7 +151,7 @@ def read_documents(
         mentions = facts.mentions
         del facts  # freed now, so that the collector, once back, does not trace them
     if not schema.tables and not any(d.level == "error" for d in diags):
-        where = ", ".join(str(p) for p in paths)
+        where = ", ".join(document_name(p) for p in paths)
         named = sorted({str(m.name) for m in mentions})
         message = f"{where}: no tables found"
         if named:
@@ -147,5 +164,5 @@ def read_documents(
         if why:
             shown = "; ".join(f"{d.span}: {d.message}" for d in why[:3])
             message += f"; set aside: {shown}" + (f"; and {len(why) - 3} more" if len(why) > 3 else "")
-        raise fail("SD023", message, span=Span(str(paths[0]), 1, 1), hint=STYLES_HINT)
+        raise fail("SD023", message, span=Span(document_name(paths[0]), 1, 1), hint=STYLES_HINT)
     return schema, diags
