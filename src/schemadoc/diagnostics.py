@@ -110,7 +110,27 @@ BUILT_AS_MEANT = Code(
     "the document states something in words (e.g. an auto-updated timestamp); schemadoc built the objects "
     "that make it true",
 )
-CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
+OUTSIDE_REFUSED = Code(
+    "SD050",
+    "error",
+    "`up` or `verify` refused the document: it holds operations that reach outside the database "
+    "(listed with their lines); `--trust-document` builds them as written",
+)
+TRANSACTION_CONTROL = Code(
+    "SD051",
+    "warning",
+    "a transaction control statement (COMMIT, ROLLBACK, PREPARE TRANSACTION...) in the document is never run: "
+    "schemadoc builds the document in one transaction of its own",
+)
+PROBE_FAILED = Code(
+    "SD705",
+    "error",
+    "a promise could not be tested because something failed while probing it (a lock or statement "
+    "timeout, a lost connection, an unexpected error)",
+)
+CODES: dict[str, Code] = {
+    c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, OUTSIDE_REFUSED, TRANSACTION_CONTROL, PROBE_FAILED)
+}
 
 _NOT_BUILT_WORDS = " recognised but not built"
 
