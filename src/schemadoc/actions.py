@@ -22,6 +22,9 @@ class BuildResult:
     applied: bool  # False: the database already matched, nothing was done
     statements: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # roles the build created: they belong to the whole server, not to the database, and
+    # outlive it (DROP ROLE removes them)
+    roles_created: list[str] = field(default_factory=list)
 
 
 def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
@@ -59,6 +62,14 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
 
 def _role_names(conn: Any) -> set[str]:
     return {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles").fetchall()}
+
+
+def _named_roles(doc: Schema) -> set[str]:
+    """Every role the document defines, grants to or names in a policy."""
+    names = set(doc.roles) | {g.grantee for g in doc.grants}
+    for policy in doc.policies.values():
+        names.update(policy.roles)
+    return names
 
 
 def structure_drift(
@@ -118,8 +129,10 @@ def _build_into(
         existing = database_objects(conn)
         statements, diags = _render(doc, conn)
         if not existing:
+            roles_before = _role_names(conn)
             apply_statements(conn, statements)
-            return BuildResult(dbname, created, True, len(statements), diags)
+            made = (_role_names(conn) - roles_before) & _named_roles(doc)
+            return BuildResult(dbname, created, True, len(statements), diags, sorted(made))
     drift = structure_drift(target_url, maintenance_url, doc)
     if not [d for d in drift if d.level == "error"]:
         return BuildResult(dbname, created, False, 0, diags)

@@ -169,6 +169,7 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
                 "database": result.database,
                 "url": shown_url,
                 "created_database": result.created_database,
+                "roles_created": result.roles_created,
                 "applied": result.applied,
                 "statements": result.statements,
                 "summary": schema.counts(),
@@ -183,6 +184,8 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
         out.line(f"built {result.database} ({shown_url}): {result.statements} statements; {_summary(schema)}")
     else:
         out.line(f"{result.database} ({shown_url}) already matches the document; nothing to do")
+    if result.roles_created:
+        out.line(f"created roles (server-wide; DROP ROLE removes them): {', '.join(result.roles_created)}")
     if report is not None:
         out.line(report.render_text())
     return code
