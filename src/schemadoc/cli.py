@@ -71,7 +71,12 @@ def _exit_for(diags: Sequence[Diagnostic]) -> int:
 def _read(args: argparse.Namespace) -> tuple[Schema, list[Diagnostic]]:
     from schemadoc.read import read_documents
 
-    schema, diags = read_documents(args.documents, stub_missing=args.stub_missing)
+    trust = getattr(args, "trust_document", None)  # None: a command that builds nothing
+    schema, diags = read_documents(args.documents, stub_missing=args.stub_missing, trust=bool(trust))
+    if trust is False:
+        from schemadoc.read.trust import refusal
+
+        diags = diags + refusal(diags)
     return schema, sorted_diagnostics(strict(diags) if args.strict else diags)
 
 
@@ -284,6 +289,12 @@ def _docs(p: argparse.ArgumentParser, many: bool = True) -> None:
 def _db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL, else the embedded server)")
     p.add_argument("--data-dir", help="data directory of the embedded server (default: .schemadoc)")
+    p.add_argument(
+        "--trust-document",
+        action="store_true",
+        help="build what reaches outside the database (routines running programs or reading files, "
+        "roles with server-wide powers) as written; without it such a document is refused",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

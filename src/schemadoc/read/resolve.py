@@ -1237,9 +1237,13 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
     return f"its columns are: {shown}"
 
 
-def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
+def resolve(
+    facts: DocFacts, *, stub_missing: bool = False, trust: bool = False
+) -> tuple[Schema, list[Diagnostic]]:
+    """The document's facts as one Schema. ``trust``: keep what reaches outside the database
+    (routines that do, roles with server-wide powers) instead of leaving it out."""
     resolver = Resolver(facts, stub_missing=stub_missing)
-    schema, screened = screen_schema(resolver.run())
+    schema, screened = screen_schema(resolver.run(), trust=trust)
     return schema, list(dict.fromkeys([*resolver.diags, *screened]))
 
 
