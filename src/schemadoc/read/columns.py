@@ -335,7 +335,8 @@ def _apply_action(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> i
         return m.end()
     event = m.group(1).upper()
     if col.references is None:
-        col.pending_actions[event] = action  # the reference may come from another cell
+        # the reference may come from another cell
+        col.pending_actions = {**(col.pending_actions or {}), event: action}
     else:
         set_action(col.references, event, action)
     return m.end()
@@ -353,9 +354,9 @@ def apply_pending_actions(col: ColumnFact) -> None:
     """Actions written before the column's reference was known, now that it is."""
     if col.references is None:
         return
-    for event, action in col.pending_actions.items():
+    for event, action in (col.pending_actions or {}).items():
         set_action(col.references, event, action)
-    col.pending_actions.clear()
+    col.pending_actions = None
 
 
 def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:

@@ -82,7 +82,8 @@ class ColumnFact:
     indexed: bool = False  # "INDEXED" among the column's constraints: an index on the column
     fk_marked: bool = False  # marked FK; ``references`` says what it references, when the block says
     # ON DELETE / ON UPDATE written before the column's reference is known (another cell gives it)
-    pending_actions: dict[str, FkAction] = field(default_factory=dict)
+    # actions written before the reference was known; None when there are none (most columns)
+    pending_actions: dict[str, FkAction] | None = None
 
 
 @dataclass(slots=True)
