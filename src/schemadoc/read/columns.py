@@ -300,7 +300,7 @@ def _apply_check(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> in
     end = balanced_end(text, open_at)
     if end < 0:
         return m.end()
-    col.checks.append(text[open_at + 1 : end - 1].strip())
+    col.checks = (*col.checks, text[open_at + 1 : end - 1].strip())
     return end
 
 
@@ -644,14 +644,14 @@ def _apply_screened(text: str, col: ColumnFact, span: Span, diagnostics: list[Di
         if bad is not None:
             diagnostics.append(bad)
             col.generated = generated
-    kept = col.checks[:checks]
+    kept = list(col.checks[:checks])
     for expr in col.checks[checks:]:
         bad = fragment_diagnostic(expr, "expression", span, f"CHECK of {what}")
         if bad is None:
             kept.append(expr)
         else:
             diagnostics.append(bad)
-    col.checks[:] = kept
+    col.checks = tuple(kept)
     return left
 
 

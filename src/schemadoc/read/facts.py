@@ -72,7 +72,8 @@ class ColumnFact:
     primary_key: bool = False
     unique: bool = False
     references: RefFact | None = None
-    checks: list[str] = field(default_factory=list)  # CHECK expressions written on the column
+    # CHECK expressions written on the column (a tuple: most columns have none, and share the empty one)
+    checks: tuple[str, ...] = ()
     values: list[str] | None = None  # an allowed-value list stated for the column
     identity: Literal["ALWAYS", "BY DEFAULT"] | None = None
     generated: str | None = None

@@ -276,7 +276,7 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
                 Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
             )
         else:
-            col.checks.append(expr)
+            col.checks = (*col.checks, expr)
     elif kind == "CONSTR_FOREIGN":
         col.references = _ref(stmt, con, at, stop)
     elif kind == "CONSTR_IDENTITY":
