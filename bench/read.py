@@ -1,15 +1,23 @@
 """Read a generated 2,000-table document and compare with pglast's raw parse of its SQL.
 
 Usage: python bench/read.py [--tables N]
+       python bench/read.py --megabytes 50
 
 Prints the time schemadoc takes to read the document into a Schema (markdown walk, SQL
 reading, resolution) and its ratio to `pglast.parser.parse_sql_json` on the same SQL text,
 measured in the same run. Target: under 1 s for 2,000 tables on a 2-core machine.
+
+With ``--megabytes M`` the document is made about M MB long and each read runs once in a
+process of its own, so that its peak memory (resident set) is its own: a document of M/10 MB
+is read first as the baseline, and the ratios of time and memory between the two say whether
+reading grows linearly (about 10x for 10x the text). Target for 50 MB: under 60 s and 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,11 +52,67 @@ def best(fn: Callable[[], T], repeat: int) -> tuple[float, T | None]:
     return min(times), kept
 
 
+def _read_once(path: Path) -> None:
+    """Child process: read ``path`` once and print the seconds it took and the tables read."""
+    start = time.perf_counter()
+    schema, _ = read_documents([path])
+    print(f"{time.perf_counter() - start} {len(schema.tables)}")
+
+
+def _measured_read(path: Path) -> tuple[float, int, float]:
+    """(seconds, tables read, peak resident MB) of reading ``path`` in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--read-once", str(path)], check=True, capture_output=True, text=True
+    )
+    seconds, tables = done.stdout.split()
+    # ru_maxrss of the children is the largest of any child waited for: each read gets a fresh
+    # measurement by running the smaller document first
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return float(seconds), int(tables), peak_kb / 1024
+
+
+def _tables_for(megabytes: float) -> int:
+    per_table = len(generated_markdown(200)) / 200
+    return max(1, round(megabytes * 1_000_000 / per_table))
+
+
+def scale(megabytes: float) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for size in (megabytes / 10, megabytes):
+            tables = _tables_for(size)
+            path = Path(tmp) / f"generated_{tables}.md"
+            path.write_text(generated_markdown(tables))
+            seconds, read, peak = _measured_read(path)
+            rows.append((path.stat().st_size, tables, read, seconds, peak))
+            path.unlink()
+    (b_bytes, _, _, b_time, b_peak), (bytes_, tables, read, seconds, peak) = rows
+    print(f"baseline document: {b_bytes / 1e6:.1f} MB: read in {b_time:.1f} s, peak {b_peak:.0f} MB resident")
+    print(f"document: {bytes_ / 1e6:.1f} MB, {tables} tables; read {read} tables")
+    print(f"schemadoc read_documents: {seconds:.1f} s, peak {peak:.0f} MB resident")
+    size_ratio = bytes_ / b_bytes
+    print(
+        f"ratio to the baseline: {size_ratio:.1f}x the text, {seconds / b_time:.1f}x the time,"
+        f" {peak / b_peak:.1f}x the memory"
+    )
+    if megabytes >= 50:
+        met = seconds < 60 and peak < 1024
+        print(f"target under 60 s and 1 GB: {'met' if met else 'NOT met'}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=5, help="runs of each; the best is reported")
+    ap.add_argument("--megabytes", type=float, help="read a document of about this many MB (time and memory)")
+    ap.add_argument("--read-once", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.read_once is not None:
+        _read_once(args.read_once)
+        return 0
+    if args.megabytes is not None:
+        return scale(args.megabytes)
     doc, sql = make_document(args.tables)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "generated.md"

@@ -120,7 +120,7 @@ def test_column_table_headers_in_any_order_and_constraint_phrases() -> None:
     parent = cols["parent_id"].references
     assert parent is not None and parent.table.schema == "billing" and parent.columns == ["id"]
     assert parent.on_delete == "SET NULL"
-    assert cols["amount"].checks == ["amount >= 0"]
+    assert cols["amount"].checks == ("amount >= 0",)
     assert cols["email"].description == "Mail"
 
 

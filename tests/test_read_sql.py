@@ -76,7 +76,7 @@ def test_create_table_name_and_columns() -> None:
     assert cols["created_at"].type == "timestamp(3) with time zone"
     assert cols["created_at"].default == "NOW()"
     assert cols["settings"].default == "'{}'" and cols["settings"].type == "jsonb"
-    assert cols["score"].checks == ["score >= 0 AND score <= 100"] and cols["score"].default == "0"
+    assert cols["score"].checks == ("score >= 0 AND score <= 100",) and cols["score"].default == "0"
     assert cols["tags"].type == "text[]" and cols["tags"].nullable is True
     assert cols["mood"].type == "app.mood" and cols["mood"].type_written == "app.mood"
     assert cols["label"].collation == "C"

@@ -23,6 +23,9 @@ class BuildResult:
     applied: bool  # False: the database already matched, nothing was done
     statements: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # roles the build created: they belong to the whole server, not to the database, and
+    # outlive it (DROP ROLE removes them)
+    roles_created: list[str] = field(default_factory=list)
 
 
 def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
@@ -81,6 +84,12 @@ def _drop_unused_role(conn: Any, role: str) -> None:
     # taken into use between the check and the drop: it stays
     with contextlib.suppress(errors.DependentObjectsStillExist, errors.ObjectInUse):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+def _named_roles(doc: Schema) -> set[str]:
+    """Every role the document defines, grants to or names in a policy."""
+    names = set(doc.roles) | {g.grantee for g in doc.grants}
+    for policy in doc.policies.values():
+        names.update(policy.roles)
+    return names
 
 
 def structure_drift(
@@ -213,9 +222,9 @@ def _build_into(
             roles_before = role_names(conn)
             apply_statements(conn, statements, progress=progress)
             # only the document's roles: another session may create roles at the same time
-            created_roles = (role_names(conn) - roles_before) & {r.name for r in doc.roles.values()}
-            mark_roles(conn, sorted(created_roles), dbname)
-            return BuildResult(dbname, created, True, len(statements), diags)
+            made = (role_names(conn) - roles_before) & _named_roles(doc)
+            mark_roles(conn, sorted(made), dbname)
+            return BuildResult(dbname, created, True, len(statements), diags, sorted(made))
     drift = [d for d in structure_drift(target_url, maintenance_url, doc) if d.level == "error"]
     if not drift:
         return BuildResult(dbname, created, False, 0, diags)

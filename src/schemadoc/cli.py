@@ -57,12 +57,17 @@ def _exit_for(diags: Sequence[Diagnostic]) -> int:
 def _read(args: argparse.Namespace, out: Output | None = None) -> tuple[Schema, list[Diagnostic]]:
     from schemadoc.read import read_documents
 
+    trust = getattr(args, "trust_document", None)  # None: a command that builds nothing
     clear = _reading_status(args.documents, out) if out is not None else None
     try:
-        schema, diags = read_documents(args.documents, stub_missing=args.stub_missing)
+        schema, diags = read_documents(args.documents, stub_missing=args.stub_missing, trust=bool(trust))
     finally:
         if clear is not None:
             clear()
+    if trust is False:
+        from schemadoc.read.trust import refusal
+
+        diags = diags + refusal(diags)
     return schema, sorted_diagnostics(strict(diags) if args.strict else diags)
 
 
@@ -287,6 +292,7 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
                 "embedded": target.embedded,
                 "created_database": result.created_database,
                 "dropped": _dropped_json(dropped),
+                "roles_created": result.roles_created,
                 "applied": result.applied,
                 "statements": result.statements,
                 "summary": schema.counts(),
@@ -306,6 +312,8 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
         lines.append(f"{result.database} ({shown_url}) already matches the document; nothing to do")
     if target.embedded:
         lines.append("the embedded server keeps running (`schemadoc server stop` stops it)")
+    if result.roles_created:
+        lines.append(f"created roles (server-wide; DROP ROLE removes them): {', '.join(result.roles_created)}")
     if report is not None:
         # quiet: the count line only (broken promises are errors above)
         report_lines = report.render_text().splitlines()
@@ -466,6 +474,15 @@ def _yes(p: argparse.ArgumentParser) -> None:
     p.add_argument("-y", "--yes", action="store_true", help="drop without asking (for scripts)")
 
 
+def _trust(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust-document",
+        action="store_true",
+        help="build what reaches outside the database (routines running programs or reading files, "
+        "roles with server-wide powers) as written; without it such a document is refused",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="schemadoc",
@@ -494,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     _docs(p)
     _common(p)
     _db(p)
+    _trust(p)
     p.add_argument("--structure", action="store_true", help="verify structure only, not behaviour")
     p.add_argument(
         "--recreate",
@@ -507,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     _docs(p)
     _common(p)
     _db(p)
+    _trust(p)
     p.add_argument("--structure", action="store_true", help="only compare structure; do not probe promises")
     p.add_argument(
         "--shadow-url",

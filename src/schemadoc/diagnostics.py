@@ -139,11 +139,31 @@ BAD_SETTINGS = Code(
 )
 USAGE = Code("SD606", "error", "bad command-line usage (unknown option, missing document, ...)")
 SERVER_NOT_RUNNING = Code("SD607", "error", "`server url` was asked while the embedded server is not running")
+OUTSIDE_REFUSED = Code(
+    "SD050",
+    "error",
+    "`up` or `verify` refused the document: it holds operations that reach outside the database "
+    "(listed with their lines); `--trust-document` builds them as written",
+)
+TRANSACTION_CONTROL = Code(
+    "SD051",
+    "warning",
+    "a transaction control statement (COMMIT, ROLLBACK, PREPARE TRANSACTION...) in the document is never run: "
+    "schemadoc builds the document in one transaction of its own",
+)
+PROBE_FAILED = Code(
+    "SD705",
+    "error",
+    "a promise could not be tested because something failed while probing it (a lock or statement "
+    "timeout, a lost connection, an unexpected error)",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
         NOT_BUILT,
         BUILT_AS_MEANT,
+        OUTSIDE_REFUSED,
+        TRANSACTION_CONTROL,
         SYSTEM_DATABASE,
         OTHER_BUILD_RUNNING,
         NOT_OURS,
@@ -152,6 +172,7 @@ CODES: dict[str, Code] = {
         BAD_SETTINGS,
         USAGE,
         SERVER_NOT_RUNNING,
+        PROBE_FAILED,
     )
 }
 

@@ -380,6 +380,9 @@ class Extension:
 class Role:
     name: str
     login: bool = False
+    # SUPERUSER, REPLICATION, BYPASSRLS...: powers over the whole server, built only for a
+    # trusted document (see read.screen); not compared: the catalog side never carries them
+    powers: tuple[str, ...] = field(default=(), compare=False)
     created_by_document: bool = field(default=True, compare=False)  # False: only granted to, never created
     span: Span | None = field(default=None, compare=False)
 

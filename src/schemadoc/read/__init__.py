@@ -137,17 +137,18 @@ def _collector_paused() -> Iterator[None]:
 
 
 def read_documents(
-    paths: Sequence[str | Path], *, stub_missing: bool = False
+    paths: Sequence[str | Path], *, stub_missing: bool = False, trust: bool = False
 ) -> tuple[Schema, list[Diagnostic]]:
     """Read one or more documents into one Schema. Fatal problems raise SchemadocError (exit 2);
-    everything else is returned as diagnostics."""
+    everything else is returned as diagnostics. ``trust``: the schema keeps what reaches outside
+    the database (see :func:`schemadoc.read.resolve.resolve`); it is left out otherwise."""
     from schemadoc.read.resolve import resolve
 
     with _collector_paused():
         facts = DocFacts()
         for p in paths:
             facts.extend(read_facts(Path(p)))
-        schema, diags = resolve(facts, stub_missing=stub_missing)
+        schema, diags = resolve(facts, stub_missing=stub_missing, trust=trust)
         mentions = facts.mentions
         del facts  # freed now, so that the collector, once back, does not trace them
     if not schema.tables and not any(d.level == "error" for d in diags):

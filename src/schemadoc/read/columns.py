@@ -300,7 +300,7 @@ def _apply_check(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> in
     end = balanced_end(text, open_at)
     if end < 0:
         return m.end()
-    col.checks.append(text[open_at + 1 : end - 1].strip())
+    col.checks = (*col.checks, text[open_at + 1 : end - 1].strip())
     return end
 
 
@@ -335,7 +335,8 @@ def _apply_action(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> i
         return m.end()
     event = m.group(1).upper()
     if col.references is None:
-        col.pending_actions[event] = action  # the reference may come from another cell
+        # the reference may come from another cell
+        col.pending_actions = {**(col.pending_actions or {}), event: action}
     else:
         set_action(col.references, event, action)
     return m.end()
@@ -353,9 +354,9 @@ def apply_pending_actions(col: ColumnFact) -> None:
     """Actions written before the column's reference was known, now that it is."""
     if col.references is None:
         return
-    for event, action in col.pending_actions.items():
+    for event, action in (col.pending_actions or {}).items():
         set_action(col.references, event, action)
-    col.pending_actions.clear()
+    col.pending_actions = None
 
 
 def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> int:
@@ -643,14 +644,14 @@ def _apply_screened(text: str, col: ColumnFact, span: Span, diagnostics: list[Di
         if bad is not None:
             diagnostics.append(bad)
             col.generated = generated
-    kept = col.checks[:checks]
+    kept = list(col.checks[:checks])
     for expr in col.checks[checks:]:
         bad = fragment_diagnostic(expr, "expression", span, f"CHECK of {what}")
         if bad is None:
             kept.append(expr)
         else:
             diagnostics.append(bad)
-    col.checks[:] = kept
+    col.checks = tuple(kept)
     return left
 
 

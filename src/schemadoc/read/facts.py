@@ -32,7 +32,7 @@ from schemadoc.model import (
 Source = Literal["sql", "columns", "bullets", "relations", "mermaid", "prose"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Name:
     """An identifier as written. ``quoted`` is true when it was a quoted SQL identifier
     (its case is then significant); names from markdown are not quoted."""
@@ -45,7 +45,7 @@ class Name:
         return f"{self.schema}.{self.text}" if self.schema else self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class RefFact:
     """A foreign key as written on a column or a table."""
 
@@ -60,7 +60,7 @@ class RefFact:
     span: Span | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ColumnFact:
     name: str
     span: Span
@@ -72,7 +72,8 @@ class ColumnFact:
     primary_key: bool = False
     unique: bool = False
     references: RefFact | None = None
-    checks: list[str] = field(default_factory=list)  # CHECK expressions written on the column
+    # CHECK expressions written on the column (a tuple: most columns have none, and share the empty one)
+    checks: tuple[str, ...] = ()
     values: list[str] | None = None  # an allowed-value list stated for the column
     identity: Literal["ALWAYS", "BY DEFAULT"] | None = None
     generated: str | None = None
@@ -82,10 +83,11 @@ class ColumnFact:
     indexed: bool = False  # "INDEXED" among the column's constraints: an index on the column
     fk_marked: bool = False  # marked FK; ``references`` says what it references, when the block says
     # ON DELETE / ON UPDATE written before the column's reference is known (another cell gives it)
-    pending_actions: dict[str, FkAction] = field(default_factory=dict)
+    # actions written before the reference was known; None when there are none (most columns)
+    pending_actions: dict[str, FkAction] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TableFact:
     """A table as one block states it. Several facts may describe the same table."""
 
@@ -111,7 +113,7 @@ class TableFact:
     inherits: list[Name] = field(default_factory=list)  # INHERITS (...) parents, in order
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexFact:
     """An index. ``keys`` is empty when the document gives only a name and a purpose."""
 
@@ -128,7 +130,7 @@ class IndexFact:
     schema: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class FkActionFact:
     """Prose such as "ON DELETE CASCADE from papers": the action of the table's FK(s) to ``parent``."""
 
@@ -139,7 +141,7 @@ class FkActionFact:
     on_update: FkAction | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RelationshipFact:
     """An ER edge or a "A -> B (one-to-many, cascade delete)" line: ``child`` refers to ``parent``."""
 
@@ -151,7 +153,7 @@ class RelationshipFact:
     optional: bool | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ViewFact:
     name: Name
     definition: str
@@ -161,7 +163,7 @@ class ViewFact:
     description: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TriggerFact:
     """A trigger. ``table``/``function`` may be missing when the document names it only in prose;
     the resolver fills them from context or reports it."""
@@ -178,7 +180,7 @@ class TriggerFact:
     description: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ValueListFact:
     """Allowed values stated for a column outside its own definition (appendix, lifecycle list,
     "Status Values: ..."). ``enum_name`` is set when the list is a named enum type."""
@@ -190,7 +192,7 @@ class ValueListFact:
     enum_name: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class GrantFact:
     """A grant on the named ``objects`` (a function by its name; a schema as ``Name(schema)``),
     or, when ``bulk`` is set, on "ALL TABLES", "ALL SEQUENCES" or "ALL FUNCTIONS" in ``schema``."""
@@ -207,7 +209,7 @@ class GrantFact:
     #   ("UPDATE", ["a", "b"]) for GRANT UPDATE (a, b): column names as PostgreSQL folds them
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentFact:
     object_type: str  # TABLE, COLUMN, VIEW, INDEX, FUNCTION, TYPE, ...
     target: Name  # the object; for a column, its table
@@ -216,7 +218,7 @@ class CommentFact:
     column: str | None = None  # COMMENT ON COLUMN: the column
 
 
-@dataclass
+@dataclass(slots=True)
 class MentionFact:
     """A table named in an overview or a list without being defined there."""
 
@@ -225,7 +227,7 @@ class MentionFact:
     context: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class DocFacts:
     """Everything the readers found in one or more documents, in reading order."""
 

@@ -154,11 +154,26 @@ _OUTSIDE_FUNCTIONS = frozenset(
         "pg_file_write",
         "pg_file_unlink",
         "pg_file_rename",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "pg_ls_logdir",
+        "pg_ls_waldir",
+        "pg_ls_tmpdir",
+        "pg_ls_archive_statusdir",
+        "pg_ls_logicalsnapdir",
+        "pg_ls_logicalmapdir",
+        "pg_ls_replslotdir",
+        "pg_file_sync",
+        "pg_logdir_ls",
         "lo_import",
         "lo_export",
         "dblink",
         "dblink_exec",
         "dblink_connect",
+        "dblink_connect_u",
+        "dblink_open",
+        "dblink_send_query",
+        "postgres_fdw_get_connections",
         "pg_terminate_backend",
         "pg_cancel_backend",
         "pg_reload_conf",
@@ -166,6 +181,9 @@ _OUTSIDE_FUNCTIONS = frozenset(
         "pg_promote",
     }
 )
+
+
+_ROLE_POWERS = frozenset({"superuser", "replication", "bypassrls", "createrole", "createdb"})
 
 
 def reaches_outside(text: str, tokens: Sequence[Any] | None = None) -> str | None:
@@ -203,8 +221,12 @@ def reaches_outside(text: str, tokens: Sequence[Any] | None = None) -> str | Non
             return "drops a database (DROP DATABASE)"
         if name == "LOAD" and not statement:
             return "loads a library into the server (LOAD)"
-        if word == "superuser" and ("ROLE" in statement or "USER" in statement):
-            return "makes a role a superuser"
+        if word in _ROLE_POWERS and ("ROLE" in statement or "USER" in statement):
+            return f"gives a role {word.upper()}, a power over the whole server"
+        if name == "SERVER" and statement[-1:] == ["CREATE"]:
+            return "creates a foreign server, a connection to another database server"
+        if name == "MAPPING" and "USER" in statement:
+            return "creates a user mapping, credentials for another server"
         if word in _OUTSIDE_FUNCTIONS:
             return f"calls {word}(), which reaches outside the schema"
         statement.append(name)

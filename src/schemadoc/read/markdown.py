@@ -15,6 +15,7 @@ each SQL or column block that was not read.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -206,13 +207,39 @@ def _normalized(text: str) -> str:
     return text
 
 
+class _Lines:
+    """The lines of a text, cut out when asked for: the text is kept once, with where each line
+    starts, instead of as a second copy made of one string per line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("q", [0])
+        find = text.find
+        at = find("\n")
+        while at != -1:
+            self.starts.append(at + 1)
+            at = find("\n", at + 1)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> str:
+        start = self.starts[index]
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.text)
+        return self.text[start:end]
+
+
+# What a token the walker has read is replaced with, so that it is freed as the walk goes on.
+_SPENT = Token("spent", "", 0)
+
+
 class _Walker:
     def __init__(self, text: str, file: str) -> None:
         self.text = _normalized(text)
         self.file = file
         # Lines as markdown-it counts them: only LF, CR LF and CR end a line (str.splitlines also
         # breaks at U+2028, form feeds and others, which would shift every line number after them).
-        self.lines = self.text.split("\n")
+        self.lines = _Lines(self.text)
         self.out = DocFacts()
         self.stack: list[Section] = [Section(level=0, title="")]
         self.para_label: str | None = None
@@ -231,7 +258,11 @@ class _Walker:
         i = 0
         tokens = self.tokens
         while i < len(tokens):
-            i = self.step(i)
+            after = self.step(i)
+            # blocks are read front to back and never looked at again: free them
+            for spent in range(i, after):
+                tokens[spent] = _SPENT
+            i = after
         return self.out
 
     def step(self, i: int) -> int:

@@ -43,8 +43,10 @@ def entity_key(name: str, schema: str | None = None) -> str:
     return f"{(schema or 'public').lower()}.{''.join(words)}"
 
 
+@lru_cache(maxsize=8192)
 def column_key(name: str) -> str:
-    """One key for every spelling of a column name."""
+    """One key for every spelling of a column name (the same names recur in every table: one
+    string for each)."""
     return name.lower().replace("_", "")
 
 

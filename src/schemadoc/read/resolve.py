@@ -69,20 +69,35 @@ class _ColumnIndex:
     """One table's columns by name, by folded camelCase spelling and by column key. Built for one
     ``columns`` tuple; each lookup gives the first column in table order, as a linear scan would."""
 
-    __slots__ = ("by_name", "columns", "folded", "keyed")
+    __slots__ = ("_folded", "_keyed", "by_name", "columns")
 
     def __init__(self, columns: tuple[Column, ...]) -> None:
         self.columns = columns
         self.by_name: dict[str, Column] = {}
-        self.folded: dict[str, Column] = {}  # ownerid -> the column "ownerId"
-        self.keyed: dict[str, Column] = {}
         for col in columns:
-            name = col.name
-            self.by_name.setdefault(name, col)
-            lower = name.lower()
-            if lower != name:
-                self.folded.setdefault(lower, col)
-            self.keyed.setdefault(column_key(name), col)
+            self.by_name.setdefault(col.name, col)
+        # the other two are asked for only when a name is not found as written: made then
+        self._folded: dict[str, Column] | None = None
+        self._keyed: dict[str, Column] | None = None
+
+    @property
+    def folded(self) -> dict[str, Column]:
+        """ownerid -> the column "ownerId"."""
+        if self._folded is None:
+            self._folded = {}
+            for col in self.columns:
+                lower = col.name.lower()
+                if lower != col.name:
+                    self._folded.setdefault(lower, col)
+        return self._folded
+
+    @property
+    def keyed(self) -> dict[str, Column]:
+        if self._keyed is None:
+            self._keyed = {}
+            for col in self.columns:
+                self._keyed.setdefault(column_key(col.name), col)
+        return self._keyed
 
 
 def _key(name: Name) -> str:
@@ -515,7 +530,7 @@ class Resolver:
         table = self.tables[qname]
         col = self.find_column(table, cf.name) or self._columns_of(table).folded.get(cf.name.lower())
         fks = [fk for fk in table.foreign_keys if col is not None and fk.columns == (col.name,)]
-        actions = {f"on_{event.lower()}": action for event, action in cf.pending_actions.items()}
+        actions = {f"on_{event.lower()}": action for event, action in (cf.pending_actions or {}).items()}
         if len(fks) == 1:
             fk = fks[0]
             stated = {k: v for k, v in actions.items() if getattr(fk, k) == "NO ACTION"}
@@ -523,7 +538,7 @@ class Resolver:
                 fks_now = tuple(replace(f, **stated) if f is fk else f for f in table.foreign_keys)  # type: ignore[arg-type]
                 self.tables[table.qname] = replace(table, foreign_keys=fks_now)
             return
-        written = ", ".join(f"ON {e} {a}" for e, a in sorted(cf.pending_actions.items()))
+        written = ", ".join(f"ON {e} {a}" for e, a in sorted((cf.pending_actions or {}).items()))
         self.diags.append(
             not_built(
                 "foreign-key action without a foreign key",
@@ -1237,9 +1252,13 @@ def _did_you_mean(name: str, choices: list[str]) -> str | None:
     return f"its columns are: {shown}"
 
 
-def resolve(facts: DocFacts, *, stub_missing: bool = False) -> tuple[Schema, list[Diagnostic]]:
+def resolve(
+    facts: DocFacts, *, stub_missing: bool = False, trust: bool = False
+) -> tuple[Schema, list[Diagnostic]]:
+    """The document's facts as one Schema. ``trust``: keep what reaches outside the database
+    (routines that do, roles with server-wide powers) instead of leaving it out."""
     resolver = Resolver(facts, stub_missing=stub_missing)
-    schema, screened = screen_schema(resolver.run())
+    schema, screened = screen_schema(resolver.run(), trust=trust)
     return schema, list(dict.fromkeys([*resolver.diags, *screened]))
 
 

@@ -37,7 +37,8 @@ _QUOTED_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT})?")
 
 
 class _Screen:
-    def __init__(self) -> None:
+    def __init__(self, trust: bool = False) -> None:
+        self.trust = trust
         self.diags: list[Diagnostic] = []
 
     def ok(self, text: str | None, slot: Slot, span: Span | None, what: str) -> bool:
@@ -104,6 +105,16 @@ class _Screen:
             outside = f"is written in {language}, which runs with the rights of the server's own account"
         if outside is None:
             return True
+        if self.trust:
+            self.diags.append(
+                Diagnostic(
+                    OUTSIDE_ROUTINE_CODE,
+                    "warning",
+                    f"{fn.kind} {fn.qname} is built as written (--trust-document): its body {outside}",
+                    fn.span or Span("<document>", 1),
+                )
+            )
+            return True
         self.diags.append(
             Diagnostic(
                 OUTSIDE_ROUTINE_CODE,
@@ -142,9 +153,11 @@ def _exclusion_where_ok(s: _Screen, where: str | None, span: Span | None, what: 
     return s.ok(where, "predicate", span, f"WHERE of {what}")
 
 
-def screen_schema(schema: Schema) -> tuple[Schema, list[Diagnostic]]:
-    """``schema`` without any SQL text that does not fit its slot, and an error for each piece left out."""
-    s = _Screen()
+def screen_schema(schema: Schema, *, trust: bool = False) -> tuple[Schema, list[Diagnostic]]:
+    """``schema`` without any SQL text that does not fit its slot, and an error for each piece left out.
+    What reaches outside the database (routines, roles with server-wide powers) is left out
+    too, unless ``trust``."""
+    s = _Screen(trust)
     tables = {k: s.table(t) for k, t in schema.tables.items()}
     indexes = {
         k: i
@@ -214,7 +227,8 @@ def screen_schema(schema: Schema) -> tuple[Schema, list[Diagnostic]]:
             if not s.ok(args, "arguments", g.span, f"arguments of {g.object_name}"):
                 continue
         grants.append(g)
-    if not s.diags:
+    roles = schema.roles if trust else {k: r for k, r in schema.roles.items() if not r.powers}
+    if not s.diags and len(roles) == len(schema.roles):
         return schema, []
     screened = replace(
         schema,
@@ -229,5 +243,6 @@ def screen_schema(schema: Schema) -> tuple[Schema, list[Diagnostic]]:
         ranges=ranges,
         sequences=sequences,
         grants=tuple(grants),
+        roles=roles,
     )
     return screened, s.diags

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import TRANSACTION_CONTROL, Diagnostic
 from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_misc import (
@@ -45,6 +45,7 @@ from schemadoc.read.sql_tables import read_alter_table, read_create_table
 SYNTAX_CODE = "SD001"
 READER_CODE = "SD002"
 OUTSIDE_CODE = "SD041"  # warning: a statement that reaches outside the database is never run
+TRANSACTION_CODE = TRANSACTION_CONTROL.code  # warning: transaction control is never run
 
 Reader = Callable[[Stmt, Json], None]
 
@@ -345,6 +346,14 @@ def _read_tree(
                     outside = None  # the COMMIT that closes the document's own BEGIN
                 begun = False
         if outside is not None:
+            if kind == "TransactionStmt":
+                _transaction_control(stmt, outside)
+                continue
+            if kind == "CreateRoleStmt":
+                # read, and left out by the screen unless the document is trusted
+                _outside(stmt, outside, "built only with --trust-document")
+                read_role(stmt, body)
+                continue
             _outside(stmt, outside)
             continue
         reader = _READERS.get(kind)
@@ -400,7 +409,7 @@ def _not_built(stmt: Stmt, why: str, hint: str) -> None:
 # Anything else that ends or splits a transaction (ROLLBACK, PREPARE TRANSACTION, a COMMIT
 # with no BEGIN before it in the block...) gets a warning.
 _WRAPPER_TRANSACTION = frozenset({"TRANS_STMT_BEGIN", "TRANS_STMT_START"})
-_ROLE_POWERS = frozenset({"superuser", "createrole", "createdb", "replication", "bypassrls"})
+_ROLE_POWERS = frozenset({"superuser", "createrole", "createdb", "isreplication", "bypassrls"})
 
 
 def _reaches_outside(kind: str, node: Json) -> str | None:
@@ -418,6 +427,17 @@ def _reaches_outside(kind: str, node: Json) -> str | None:
         return "LOAD loads a shared library into the server"
     if kind == "TransactionStmt" and node.get("kind") not in _WRAPPER_TRANSACTION:
         return "transaction control: schemadoc builds the document in one transaction of its own"
+    if kind in ("CreateForeignServerStmt", "AlterForeignServerStmt"):
+        return "a foreign server connects to another database server"
+    if kind in ("CreateUserMappingStmt", "AlterUserMappingStmt"):
+        return "a user mapping holds the credentials for connecting to another server"
+    if kind == "CreatePLangStmt" and not node.get("pltrusted"):
+        return "an untrusted procedural language runs code with the rights of the server's own account"
+    if kind == "CreateExtensionStmt" and str(node.get("extname", "")).lower() in _UNTRUSTED_EXTENSIONS:
+        return (
+            f"the extension {node.get('extname')} lets routines run code or reach files"
+            " with the rights of the server's own account"
+        )
     if kind in ("CreateRoleStmt", "AlterRoleStmt"):
         powers = [
             name.upper()
@@ -442,12 +462,30 @@ def _meta_reaches_outside(command: str) -> str | None:
     return None
 
 
-def _outside(stmt: Stmt, reason: str) -> None:
+# Extensions that give routines the server account's rights: untrusted languages, file access.
+_UNTRUSTED_EXTENSIONS = frozenset(
+    {"plpython3u", "plpythonu", "plpython2u", "plperlu", "pltclu", "plsh", "adminpack", "file_fdw"}
+)
+
+
+def _transaction_control(stmt: Stmt, reason: str) -> None:
+    stmt.facts.diagnostics.append(
+        Diagnostic(
+            TRANSACTION_CODE,
+            "warning",
+            f"{_label(stmt)} statement skipped: {reason}; never run",
+            stmt.span(),
+            "leave transaction control out of the document",
+        )
+    )
+
+
+def _outside(stmt: Stmt, reason: str, fate: str = "never run") -> None:
     stmt.facts.diagnostics.append(
         Diagnostic(
             OUTSIDE_CODE,
             "warning",
-            f"{_label(stmt)} statement skipped: {reason}; never run",
+            f"{_label(stmt)} statement skipped: {reason}; {fate}",
             stmt.span(),
             "a schema document states objects; schemadoc does not run this statement",
         )

@@ -155,7 +155,21 @@ def read_role(stmt: Stmt, node: Json) -> None:
     opts = def_elems(node.get("options"))
     login_default = node.get("stmt_type") == "ROLESTMT_USER"
     login = def_bool(opts.get("canlogin"), default=login_default) if "canlogin" in opts else login_default
-    stmt.facts.roles.append(Role(node.get("role", ""), login=login, span=stmt.span()))
+    powers = tuple(
+        sorted(_ROLE_POWERS[name] for name, elem in opts.items() if name in _ROLE_POWERS and def_bool(elem))
+    )
+    stmt.facts.roles.append(Role(node.get("role", ""), login=login, powers=powers, span=stmt.span()))
+
+
+# Role attributes that give power over the whole server (CREATEDB and CREATEROLE included:
+# a role that can make roles or databases reaches past the documented database).
+_ROLE_POWERS = {
+    "superuser": "SUPERUSER",
+    "createrole": "CREATEROLE",
+    "createdb": "CREATEDB",
+    "isreplication": "REPLICATION",
+    "bypassrls": "BYPASSRLS",
+}
 
 
 def read_sequence(stmt: Stmt, node: Json) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
 from schemadoc.read.facts import ColumnFact, RefFact, TableFact
@@ -194,12 +195,14 @@ def _expr_start(stmt: Stmt, expr: Json) -> int:
 
 def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     src = stmt.src
-    name = col.get("colname", "")
+    # names and types repeat from table to table: one string each, however many columns carry it
+    name = sys.intern(col.get("colname", ""))
     loc = stmt.at(col)
     fact = ColumnFact(name=name, span=src.span(loc), quoted=src.b[loc] == 0x22)
     tn = col.get("typeName")
     if tn is not None:
-        fact.type, fact.type_written = type_text(stmt, tn)
+        type_, written = type_text(stmt, tn)
+        fact.type, fact.type_written = sys.intern(type_), sys.intern(written)
     for setting in ("compression", "storage_name"):
         if col.get(setting):
             stmt.not_built(
@@ -273,7 +276,7 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
                 Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
             )
         else:
-            col.checks.append(expr)
+            col.checks = (*col.checks, expr)
     elif kind == "CONSTR_FOREIGN":
         col.references = _ref(stmt, con, at, stop)
     elif kind == "CONSTR_IDENTITY":

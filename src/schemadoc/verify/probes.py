@@ -30,7 +30,7 @@ from schemadoc.model import ForeignKey, QName, Schema
 from schemadoc.read import reader_errors_raise
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
-from schemadoc.verify.report import Outcome, PromiseResult, VerifyReport
+from schemadoc.verify.report import Cause, Outcome, PromiseResult, VerifyReport, failure_state
 from schemadoc.verify.rows import (
     Row,
     RowError,
@@ -42,6 +42,10 @@ from schemadoc.verify.rows import (
     table_ident,
 )
 
+# Tables whose promises share one probe transaction (and the parent rows built in it): enough
+# that deep foreign key chains are not rebuilt for every table, few enough that locks are not
+# held for the whole run.
+_TABLES_PER_TRANSACTION = 200
 ENDED_CODE = "SD704"  # error: a probe transaction was no longer open when it was to be rolled back
 _OLD_TIMESTAMP = "2001-02-03 04:05:06"
 _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "random")
@@ -50,19 +54,27 @@ _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "
 class _Outcome(Exception):
     """Raised inside a probe to end it with a result."""
 
-    def __init__(self, outcome: Outcome, reason: str = "", actual: str | None = None) -> None:
+    def __init__(
+        self, outcome: Outcome, reason: str = "", actual: str | None = None, cause: Cause | None = None
+    ) -> None:
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
         self.actual = actual
+        self.cause = cause
 
 
 def _broken(reason: str, actual: str | None = None) -> _Outcome:
     return _Outcome("broken", reason, actual)
 
 
-def _untestable(reason: str, actual: str | None = None) -> _Outcome:
-    return _Outcome("untestable", reason, actual)
+def _untestable(reason: str, actual: str | None = None, *, failed: bool = False) -> _Outcome:
+    """Untestable: by design, unless ``failed`` or the error's SQLSTATE says the attempt failed."""
+    return _Outcome("untestable", reason, actual, _cause(actual, failed))
+
+
+def _cause(sqlstate: str | None, failed: bool = False) -> Cause:
+    return "failure" if failed or failure_state(sqlstate) else "design"
 
 
 def _kept(reason: str = "", actual: str | None = None) -> _Outcome:
@@ -93,13 +105,18 @@ def verify_promises(
     conn.autocommit = True  # each probe transaction is opened (and rolled back) by conn.transaction()
     conn.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
     try:
-        for key in sorted(groups, key=lambda k: k or QName("", "")):
-            members = [promises[i] for i in groups[key]]
-            for i, result in zip(groups[key], prober.run_group(key, members), strict=True):
-                results[i] = result
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        keys = sorted(groups, key=lambda k: k or QName("", ""))
+        for start in range(0, len(keys), _TABLES_PER_TRANSACTION):
+            batch = [
+                (key, [promises[i] for i in groups[key]])
+                for key in keys[start : start + _TABLES_PER_TRANSACTION]
+            ]
+            for key, found in zip(keys[start:], prober.run_batch(batch), strict=False):
+                for i, result in zip(groups[key], found, strict=True):
+                    results[i] = result
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
     finally:
         conn.prepare_threshold = prepare_threshold
         if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
@@ -160,15 +177,32 @@ class _Prober:
         )
 
     def run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
+        return self.run_batch([(table, promises)])[0]
+
+    def run_batch(self, batch: list[tuple[QName | None, list[Promise]]]) -> list[list[PromiseResult]]:
+        """The results of each group of ``batch``, probed in one transaction.
+
+        The parent rows built for one table stay for the next ones (every probe's own
+        rows are rolled back to its savepoint), so a long chain of foreign keys is built
+        once per transaction rather than once per table.
+        """
+        out: list[list[PromiseResult]] = []
         try:
             with self._transaction():
-                return self._run_group(table, promises)
+                for table, promises in batch:
+                    out.append(self._run_group(table, promises))
         except psycopg.Error as exc:
             reason = f"the probe transaction failed: {error_text(exc)}"
-            return [
-                PromiseResult(p, "untestable", "", p.expected_sqlstate, exc.sqlstate, reason)
-                for p in promises
-            ]
+            for _, promises in batch[len(out) :]:
+                out.append(
+                    [
+                        PromiseResult(
+                            p, "untestable", "", p.expected_sqlstate, exc.sqlstate, reason, "failure"
+                        )
+                        for p in promises
+                    ]
+                )
+        return out
 
     def _run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
         failure: RowError | None = None
@@ -178,8 +212,17 @@ class _Prober:
         for p in promises:
             if failure is not None:
                 trigger_fault = p.kind == "trigger" and failure.in_trigger
-                outcome: Outcome = "broken" if trigger_fault else "untestable"
-                out.append(PromiseResult(p, outcome, "", p.expected_sqlstate, failure.sqlstate, str(failure)))
+                if trigger_fault:
+                    out.append(
+                        PromiseResult(p, "broken", "", p.expected_sqlstate, failure.sqlstate, str(failure))
+                    )
+                    continue
+                cause = _cause(failure.sqlstate)
+                out.append(
+                    PromiseResult(
+                        p, "untestable", "", p.expected_sqlstate, failure.sqlstate, str(failure), cause
+                    )
+                )
                 continue
             out.append(self._probe(p))
         return out
@@ -204,7 +247,7 @@ class _Prober:
 
     def _probe(self, p: Promise) -> PromiseResult:
         self.rows.log = []
-        outcome = _Outcome("untestable", "no probe for this promise")
+        outcome = _untestable("no probe for this promise")
         try:
             with self.rows.savepoint():
                 _PROBES[p.kind](self, p)
@@ -213,14 +256,17 @@ class _Prober:
         except RowError as exc:
             outcome = _untestable(str(exc), exc.sqlstate)
         except psycopg.Error as exc:
-            outcome = _untestable(f"unexpected error: {error_text(exc)}", exc.sqlstate)
+            outcome = _untestable(f"unexpected error: {error_text(exc)}", exc.sqlstate, failed=True)
         except Exception as exc:  # a probe must never end a user's run; under tests it must fail them
             if reader_errors_raise():
                 raise
-            outcome = _untestable(f"internal error while probing: {type(exc).__name__}: {exc}")
+            outcome = _untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
         tried = self.rows.tried(3)
         self.rows.log = None
-        return PromiseResult(p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason)
+        cause = (outcome.cause or _cause(outcome.actual)) if outcome.outcome == "untestable" else None
+        return PromiseResult(
+            p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason, cause
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ How a row is found:
   are searched together: candidate combinations, cheapest first, are handed
   to PostgreSQL in batches and it says which one satisfies every condition;
 - foreign keys get parent rows, built the same way and inserted first
-  (recursively); a self-reference points at the row itself when it cannot be
+  (parents of parents first, on a work list rather than by recursion); a self-reference points at the row itself when it cannot be
   NULL; parents are reused within a transaction unless a fresh one is needed;
 - columns in a primary key or unique constraint get fresh values (random
   uuids, high random integers, text with a random suffix), so rows can be
@@ -31,7 +31,7 @@ import random
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -59,6 +59,9 @@ from schemadoc.verify.checkexpr import (
 Row = dict[str, str | None]
 Mode = Literal["not_false", "true", "false"]
 Condition = tuple[str, Mode]  # (boolean SQL expression over the table's columns, what it must be)
+# Steps that build a row: each parent row they need is asked for by yielding (table, referenced
+# columns, fresh) and sent back once built; they return the row (see RowFactory._drive).
+_Steps = Generator[tuple[QName, tuple[str, ...], bool], "Row | None", Row]
 
 _SERIAL = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint"}
 _SERIAL |= {"smallserial": "smallint", "serial2": "smallint"}
@@ -329,7 +332,8 @@ class RowFactory:
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[QName, dict[str, str | None]] = {}
         self._clock: dict[str, list[str]] | None = None
-        self._stack: list[QName] = []
+        self._stack: list[QName] = []  # the parents being built, outermost first
+        self._building: set[QName] = set()  # the same, for quick lookups
         self._sp_added = []
         # what PostgreSQL said in this transaction, and the candidates it was asked about
         self._candidate_lists: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
@@ -547,10 +551,10 @@ class RowFactory:
             if array:
                 return [_Cand("{}")] + [_Cand("{" + _array_elem(lab) + "}") for lab in labels[:1]]
             return [_Cand(lab) for lab in labels]
-        dname = parse_qualified(ctype.strip())
-        domain = self.schema.domains.get(dname) if dname is not None else None
-        if domain is not None and not array:
-            return self._generic(domain.base_type, fresh)
+        if not array:
+            base_type = self._domain_base(ctype)
+            if base_type is not None:
+                return self._generic(base_type, fresh)
         if array:
             elems = self._generic(ctype.strip()[:-2], False)
             out = [_Cand("{}")]
@@ -610,6 +614,17 @@ class RowFactory:
             return [_Cand("1" * (mod or 1))]
         fresh_c = _Cand(_fresh_text(None), lambda: _fresh_text(None))
         return [_Cand("x"), _Cand("1"), _Cand("{}"), _Cand("true"), _Cand("2000-01-01"), fresh_c]
+
+    def _domain_base(self, ctype: str) -> str | None:
+        """The type under a domain of the document (through domains over domains), or None."""
+        seen: set[QName] = set()
+        base: str | None = None
+        name = parse_qualified(ctype.strip())
+        while name is not None and name not in seen and (domain := self.schema.domains.get(name)):
+            seen.add(name)
+            base = domain.base_type
+            name = parse_qualified(base.strip())
+        return base
 
     def _candidates(self, info: TableInfo, col: Column, *, nullable: bool, fresh: bool) -> list[_Cand]:
         """Values to try for ``col``, best first (the same list all transaction long).
@@ -679,8 +694,25 @@ class RowFactory:
         key to another table) gets no parent row: its columns keep the values planned for
         them, for a caller that puts values of its own there.
         """
-        info = self.info(qname)
         fixed = dict(fixed or {})
+        values = self._planned(
+            qname, fixed=fixed, omit=omit, non_null=non_null, conditions=conditions, violate=violate
+        )
+        return self._drive(self._parent_steps_of(self.info(qname), values, fixed, fresh_fk, no_parent))
+
+    def _planned(
+        self,
+        qname: QName,
+        *,
+        fixed: dict[str, str | None] | None = None,
+        omit: Sequence[str] = (),
+        non_null: Sequence[str] = (),
+        conditions: Sequence[Condition] = (),
+        violate: str | None = None,
+    ) -> Row:
+        """The values :meth:`row` plans for ``qname``, before any parent is attached."""
+        info = self.info(qname)
+        fixed = fixed or {}
         # without fixed values the plan is a function of the arguments: make it once (for
         # the transaction, or for good when it read no value of the transaction)
         key = None if fixed else (qname, frozenset(omit), frozenset(non_null), tuple(conditions), violate)
@@ -698,7 +730,6 @@ class RowFactory:
                 (self._lasting_plans if self._moment_reads == reads else self._plans)[key] = chosen
         values: Row = {c: cand.materialize() for c, cand in chosen.items()}
         values.update(fixed)
-        self._attach_parents(info, values, fixed, fresh_fk, no_parent)
         return values
 
     def _plan(
@@ -877,14 +908,16 @@ class RowFactory:
 
     # -- parents -----------------------------------------------------------------------------
 
-    def _attach_parents(
+    def _parent_steps_of(
         self,
         info: TableInfo,
         values: Row,
         fixed: Mapping[str, str | None],
         fresh_fk: ForeignKey | None,
         no_parent: ForeignKey | None = None,
-    ) -> None:
+    ) -> _Steps:
+        """Fill the foreign key columns of ``values`` from parent rows, asking for each
+        parent (see :meth:`_drive`); returns ``values``."""
         table = info.table
         for i, fk in enumerate(table.foreign_keys):
             if any(c in fixed for c in fk.columns):
@@ -904,24 +937,61 @@ class RowFactory:
             if fk is no_parent:
                 continue
             fresh = i in info.fresh_fks or fk is fresh_fk
-            parent = self.parent(fk.ref_table, fk.ref_columns, fresh=fresh)
+            parent = yield (fk.ref_table, tuple(fk.ref_columns), fresh)
+            assert parent is not None
             for c, ref in zip(fk.columns, fk.ref_columns, strict=False):
                 values[c] = parent.get(ref)
+        return values
+
+    def _drive(self, first: _Steps) -> Row:
+        """Run ``first`` to its end, building every parent row it asks for by steps of its
+        own. The steps waiting for a parent are kept on a list, not on Python's call stack:
+        a chain of foreign keys thousands of tables long needs no deep recursion."""
+        waiting: list[_Steps] = [first]
+        answer: Row | None = None
+        error: BaseException | None = None
+        while True:
+            steps = waiting[-1]
+            try:
+                if error is not None:
+                    raised, error = error, None
+                    ask = steps.throw(raised)
+                else:
+                    ask = steps.send(answer)
+            except StopIteration as done:
+                waiting.pop()
+                answer = done.value
+                if not waiting:
+                    return answer
+                continue
+            except BaseException as exc:
+                waiting.pop()
+                if not waiting:
+                    raise
+                error = exc
+                continue
+            answer = None
+            waiting.append(self._parent_steps(*ask))
 
     def parent(self, qname: QName, ref_columns: Sequence[str] = (), *, fresh: bool = False) -> Row:
         """An inserted row of ``qname`` with non-null ``ref_columns`` (shared unless ``fresh``)."""
+        return self._drive(self._parent_steps(qname, tuple(ref_columns), fresh))
+
+    def _parent_steps(self, qname: QName, ref_columns: tuple[str, ...], fresh: bool) -> _Steps:
         if not fresh and qname in self._parents:
             return self._parents[qname]
-        if qname in self._stack:
+        if qname in self._building:
             chain = " -> ".join(str(q) for q in [*self._stack, qname])
             raise RowError(self._stack[0], f"foreign keys form a cycle of NOT NULL columns ({chain})")
         if qname not in self.schema.tables:
             raise RowError(qname, "a foreign key references this table, which the document does not define")
         self._stack.append(qname)
+        self._building.add(qname)
         try:
             ref_info = self.info(qname)
             need = [c for c in ref_columns if (col := ref_info.table.column(c)) is not None and col.nullable]
-            values = self.row(qname, non_null=need)
+            values = self._planned(qname, non_null=need)
+            values = yield from self._parent_steps_of(ref_info, values, {}, None)
             try:
                 # no savepoint of its own: a failure ends the row being built, and the
                 # caller's savepoint (or transaction) is rolled back
@@ -935,6 +1005,7 @@ class RowFactory:
                 ) from exc
         finally:
             self._stack.pop()
+            self._building.discard(qname)
         if not fresh:
             self._remember_parent(qname, inserted)
         return inserted

@@ -25,11 +25,16 @@ def is_role_keyword(name: str) -> bool:
     return name.lower() in _ROLE_KEYWORDS
 
 
+_ROLE_POWER_WORDS = frozenset({"SUPERUSER", "CREATEROLE", "CREATEDB", "REPLICATION", "BYPASSRLS"})
+
+
 def role_statement(role: Role) -> Statement:
     """CREATE ROLE guarded by an existence check: roles belong to the whole server, so a
     document applied to a second database on the same server must not fail on them.
     A role the document only grants to is created without LOGIN."""
     login = "LOGIN" if role.login and role.created_by_document else "NOLOGIN"
+    if role.powers and role.created_by_document:
+        login += "".join(f" {power}" for power in role.powers if power in _ROLE_POWER_WORDS)
     body = (
         f" BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {quote_literal(role.name)})"
         f" THEN CREATE ROLE {quote_ident(role.name)} {login}; END IF; END "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pglast import parse_sql
@@ -19,7 +19,8 @@ def topo_sort(keys: Iterable[K], deps: Callable[[K], Iterable[K]]) -> list[K]:
     """``keys`` in their given order, except that each key comes after the keys it depends on.
 
     Only dependencies among ``keys`` count; a cycle is broken at the point it is found, so
-    the result is still deterministic.
+    the result is still deterministic. The walk keeps its own list of keys in progress
+    rather than recursing, so chains of any length are sorted.
     """
     ordered = list(keys)
     known = set(ordered)
@@ -27,19 +28,25 @@ def topo_sort(keys: Iterable[K], deps: Callable[[K], Iterable[K]]) -> list[K]:
     visiting: set[K] = set()
     out: list[K] = []
 
-    def visit(key: K) -> None:
-        if key in done or key in visiting:
-            return
-        visiting.add(key)
-        for dep in sorted(set(deps(key)), key=_order_key):
-            if dep in known and dep != key:
-                visit(dep)
-        visiting.discard(key)
-        done.add(key)
-        out.append(key)
+    def pending(key: K) -> Iterator[K]:
+        return iter([d for d in sorted(set(deps(key)), key=_order_key) if d in known and d != key])
 
-    for key in ordered:
-        visit(key)
+    for start in ordered:
+        if start in done:
+            continue
+        visiting.add(start)
+        path: list[tuple[K, Iterator[K]]] = [(start, pending(start))]
+        while path:
+            key, rest = path[-1]
+            dep = next((d for d in rest if d not in done and d not in visiting), None)
+            if dep is not None:
+                visiting.add(dep)
+                path.append((dep, pending(dep)))
+                continue
+            path.pop()
+            visiting.discard(key)
+            done.add(key)
+            out.append(key)
     return out
 
 
