@@ -28,6 +28,7 @@ from schemadoc.read.sql_misc import (
     read_range,
     read_role,
     read_schema,
+    read_alter_sequence,
     read_sequence,
 )
 from schemadoc.read.sql_nodes import SKIP_CODE, Json, Stmt, def_bool, def_elems, unwrap
@@ -109,6 +110,7 @@ _READERS: dict[str, Reader] = {
     "CreateSchemaStmt": read_schema,
     "CreateRoleStmt": read_role,
     "CreateSeqStmt": read_sequence,
+    "AlterSeqStmt": read_alter_sequence,
     "CreatePolicyStmt": read_policy,
     "GrantStmt": _grant,
     "CommentStmt": read_comment,
@@ -159,10 +161,6 @@ _NOT_BUILT: dict[str, tuple[str, str]] = {
     "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
     "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
     "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
-    "AlterSeqStmt": (
-        "sequence changes are not applied",
-        "state the sequence's options (AS, OWNED BY) in its CREATE SEQUENCE",
-    ),
     "RuleStmt": ("rules are not part of the schema model", "write a trigger instead"),
 }
 _READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
