@@ -110,7 +110,13 @@ BUILT_AS_MEANT = Code(
     "the document states something in words (e.g. an auto-updated timestamp); schemadoc built the objects "
     "that make it true",
 )
-CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT)}
+FK_TYPE_AS_WRITTEN = Code(
+    "SD240",
+    "warning",
+    "an SQL statement gives a foreign-key column a type other than the referenced key's; it is built as "
+    "written, as PostgreSQL builds it",
+)
+CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, FK_TYPE_AS_WRITTEN)}
 
 _NOT_BUILT_WORDS = " recognised but not built"
 

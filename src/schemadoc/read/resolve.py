@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -758,7 +758,20 @@ class Resolver:
                     return ocol.type
         return None
 
+    def _sql_typed_columns(self) -> set[tuple[QName, str]]:
+        """(table, column key) of every column whose type an SQL statement states."""
+        out: set[tuple[QName, str]] = set()
+        for key, ent in self.entities.items():
+            qname = self.by_key.get(key)
+            if qname is None:
+                continue
+            for tf in ent.facts:
+                if tf.source == "sql":
+                    out.update((qname, column_key(cf.name)) for cf in tf.columns if cf.type)
+        return out
+
     def unify_fk_types(self) -> None:
+        sql_typed = self._sql_typed_columns()
         for qname, table in list(self.tables.items()):
             cols = {c.name: c for c in table.columns}
             changed = False
@@ -770,6 +783,17 @@ class Resolver:
                         continue
                     want = reference_type(pcol.type)
                     if ccol.type != want and not self._equivalent("type", ccol.type, want):
+                        if ccol.type and (qname, column_key(lc)) in sql_typed:
+                            # SQL states the column's type: PostgreSQL builds it as written
+                            self.warn(
+                                FK_TYPE_AS_WRITTEN.code,
+                                f"{qname}.{lc} is {ccol.type} but references {fk.ref_table}.{rc} ({pcol.type}); "
+                                "built as written",
+                                ccol.span,
+                                "give the referencing column the referenced key's type",
+                                pcol.span,
+                            )
+                            continue
                         self.warn(
                             "SD207",
                             f"{qname}.{lc} is {ccol.type} but references {fk.ref_table}.{rc} ({pcol.type}); "

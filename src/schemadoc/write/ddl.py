@@ -1,9 +1,10 @@
 """A :class:`~schemadoc.model.Schema` as PostgreSQL DDL for a fresh database.
 
 Statements come in dependency order: schemas, extensions, roles, types, sequences,
-tables (with their keys and checks), foreign keys (after every table, so circular
-references compile), indexes (those on partitions first, so that an index on the parent
-adopts them instead of creating its own), functions and views (each after what it uses),
+tables (with their keys and checks), indexes (those on partitions first, so that an index
+on the parent adopts them instead of creating its own), foreign keys (after every table, so
+circular references compile, and after every index, as one may reference the columns of a
+unique index), functions and views (each after what it uses),
 triggers, grants, row-level security, policies and comments. Within a group objects
 are sorted by qualified name, so the same schema always gives the same bytes.
 """
@@ -137,14 +138,14 @@ def render_ddl(
         owner = sequence_owner_statement(seq)
         if owner is not None:
             out.append(owner)
-    for table in tables:
-        parent = schema.tables.get(table.partition_of) if table.partition_of else None
-        out.extend(foreign_key_statements(table, parent))
-
     index_keys = sorted(schema.indexes, key=lambda k: (-_partition_depth(schema, schema.indexes[k].table), k))
     out.extend(
         index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table not in schema.views
     )
+    # a foreign key may reference the columns of a unique index (not a constraint): after them all
+    for table in tables:
+        parent = schema.tables.get(table.partition_of) if table.partition_of else None
+        out.extend(foreign_key_statements(table, parent))
     for obj in ordered_routines_and_views(schema, late_keys):
         out.append(function_statement(obj) if isinstance(obj, Function) else view_statement(obj))
     out.extend(
