@@ -18,6 +18,7 @@ from schemadoc.diagnostics import Diagnostic
 from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_misc import (
+    read_alter_sequence,
     read_comment,
     read_composite,
     read_domain,
@@ -28,7 +29,6 @@ from schemadoc.read.sql_misc import (
     read_range,
     read_role,
     read_schema,
-    read_alter_sequence,
     read_sequence,
 )
 from schemadoc.read.sql_nodes import SKIP_CODE, Json, Stmt, def_bool, def_elems, unwrap
