@@ -89,3 +89,18 @@ CREATE TABLE public.logins (id serial PRIMARY KEY, user_id integer REFERENCES pu
 """
     diags = _zero_drift(text, server_url, tmp_path, capsys)
     assert [d["code"] for d in diags if d["code"] in ("SD207", "SD240")] == ["SD240"]
+
+
+def test_index_on_a_materialized_view_and_builtin_trigger_functions(
+    server_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+CREATE TABLE public.docs (id int PRIMARY KEY, body text, tsv tsvector);
+CREATE MATERIALIZED VIEW public.doc_counts AS SELECT count(*) AS n FROM public.docs;
+CREATE UNIQUE INDEX doc_counts_n ON public.doc_counts (n);
+CREATE TRIGGER docs_tsv BEFORE INSERT OR UPDATE ON public.docs
+  FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(tsv, 'pg_catalog.english', body);
+CREATE TRIGGER docs_same BEFORE UPDATE ON public.docs
+  FOR EACH ROW EXECUTE PROCEDURE pg_catalog.suppress_redundant_updates_trigger();
+"""
+    _zero_drift(text, server_url, tmp_path, capsys)

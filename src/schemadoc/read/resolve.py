@@ -834,6 +834,10 @@ class Resolver:
                 )
                 continue
             if table_q is None or table_q not in self.tables:
+                on_view = self._matview_index(ix)
+                if on_view is not None:
+                    out.setdefault(on_view.qname, on_view)
+                    continue
                 self.error(
                     "SD109",
                     f"index {ix.name or ''} is on table {ix.table}, which the document never defines".replace(
@@ -864,6 +868,30 @@ class Resolver:
                 continue
             out[index.qname] = index
         return out
+
+    def _matview_index(self, ix: IndexFact) -> Index | None:
+        """An index on a materialized view the document creates: its keys as written (the
+        view's columns are known only once PostgreSQL runs its query)."""
+        if not ix.keys:
+            return None
+        wanted = ix.table.text if ix.table.quoted else ix.table.text.lower()
+        target = qualify(wanted, ix.table.schema)
+        for view in self.facts.views:
+            name = view.name.text if view.name.quoted else view.name.text.lower()
+            if view.materialized and qualify(name, view.name.schema) == target:
+                return Index(
+                    schema=target.schema,
+                    name=ix.name or _auto_index_name(target.name, list(ix.keys)),
+                    table=target,
+                    keys=tuple(ix.keys),
+                    unique=ix.unique,
+                    method=ix.method,
+                    where=ix.where,
+                    include=tuple(ix.include),
+                    nulls_not_distinct=ix.nulls_not_distinct,
+                    span=ix.span,
+                )
+        return None
 
     def _index(self, table: Table, ix: IndexFact) -> Index | None:
         keys = [self._index_key(table, k, ix.span) for k in ix.keys]
