@@ -116,7 +116,21 @@ FK_TYPE_AS_WRITTEN = Code(
     "an SQL statement gives a foreign-key column a type other than the referenced key's; it is built as "
     "written, as PostgreSQL builds it",
 )
-CODES: dict[str, Code] = {c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, FK_TYPE_AS_WRITTEN)}
+PSQL_VARIABLE = Code(
+    "SD241",
+    "warning",
+    "an SQL block uses psql variables (:name, :'name', :\"name\"); their values are not in the document, so "
+    "the statements that use them are not read (reported once per document)",
+)
+TEMPLATE_MARKER = Code(
+    "SD242",
+    "warning",
+    "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
+    "an expression are not read (reported once per document)",
+)
+CODES: dict[str, Code] = {
+    c.code: c for c in (NOT_BUILT, BUILT_AS_MEANT, FK_TYPE_AS_WRITTEN, PSQL_VARIABLE, TEMPLATE_MARKER)
+}
 
 _NOT_BUILT_WORDS = " recognised but not built"
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
-from schemadoc.diagnostics import Diagnostic
+from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, Diagnostic
 from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_misc import (
@@ -40,6 +40,7 @@ from schemadoc.read.sql_objects import (
     read_trigger,
     read_view,
 )
+from schemadoc.read.sql_placeholders import Placeholder, blank_placeholders
 from schemadoc.read.sql_source import SqlSource, strip_meta_commands
 from schemadoc.read.sql_tables import read_alter_table, read_create_table
 
@@ -207,20 +208,26 @@ def read_sql(
     """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None)."""
     facts = DocFacts() if facts is None else facts
     stripped, meta = strip_meta_commands(text)
+    stripped, placeholders = blank_placeholders(stripped)
     stripped, bulk = _blank_bulk_data(stripped)
     src = SqlSource(stripped, file=file, line=line, col=col)
     for offset, word in bulk:
         facts.diagnostics.append(
             Diagnostic(SKIP_CODE, "note", f"{word} statement skipped: {_DATA}", src.span(offset))
         )
+    _report_placeholders(src, placeholders, facts)
     for index, command in meta:
         outside = _meta_reaches_outside(command)
+        kind = _meta_kind(command)
+        if not outside and _reported(facts, SKIP_CODE, f"{_META_SKIPPED}{kind}"):
+            continue  # one note per kind of meta-command in a document
         facts.diagnostics.append(
             Diagnostic(
                 OUTSIDE_CODE if outside else SKIP_CODE,
                 "warning" if outside else "note",
-                f"psql meta-command skipped: {command}" + (f" ({outside}; never run)" if outside else ""),
+                f"{_META_SKIPPED}{command}" + (f" ({outside}; never run)" if outside else ""),
                 src.span(src.line_offset(index)),
+                None if outside else _META_HINTS.get(kind, _META_HINT),
             )
         )
     try:
@@ -425,6 +432,53 @@ def _reaches_outside(kind: str, node: Json) -> str | None:
         if powers:
             return f"{', '.join(sorted(powers))} gives a role power over the whole server"
     return None
+
+
+_META_SKIPPED = "psql meta-command skipped: "
+_META_HINT = "psql acts on meta-commands; a schema document states objects (later ones of this kind are skipped too)"
+_META_HINTS = {
+    "\\set": "psql variables are set outside the document; statements that use them are not read",
+    "\\connect": "a document describes one database: what follows \\connect is read into the same schema",
+    "\\c": "a document describes one database: what follows \\c is read into the same schema",
+    "\\copy": "\\copy loads data; data is not part of the schema (later ones are skipped too)",
+}
+_PLACEHOLDER_CODES = {"psql variable": PSQL_VARIABLE, "template": TEMPLATE_MARKER}
+_PLACEHOLDER_WHAT = {
+    "psql variable": "statements that use psql variables are not read",
+    "template": "template tags are ignored and statements with a template expression are not read",
+}
+_PLACEHOLDER_HINTS = {
+    "psql variable": "write the value the variable stands for, or build from the SQL psql produces",
+    "template": "render the template first and document its output, or write the values it stands for",
+}
+
+
+def _meta_kind(command: str) -> str:
+    words = command.split()
+    return words[0].lower() if words else ""
+
+
+def _reported(facts: DocFacts, code: str, prefix: str) -> bool:
+    """Whether the document already has a ``code`` diagnostic whose message starts with ``prefix``."""
+    return any(d.code == code and d.message.startswith(prefix) for d in facts.diagnostics)
+
+
+def _report_placeholders(src: SqlSource, found: list[Placeholder], facts: DocFacts) -> None:
+    """One warning per kind of placeholder in a document, at its first use in the block."""
+    for kind, code in _PLACEHOLDER_CODES.items():
+        mine = [p for p in found if p.kind == kind]
+        if not mine or _reported(facts, code.code, kind):
+            continue
+        first = mine[0]
+        facts.diagnostics.append(
+            Diagnostic(
+                code.code,
+                code.level,
+                f"{kind} {first.text}: {_PLACEHOLDER_WHAT[kind]} ({len(mine)} in this block)",
+                src.span(SqlSource.char_to_byte(src.text, first.offset)),
+                _PLACEHOLDER_HINTS[kind],
+            )
+        )
 
 
 def _meta_reaches_outside(command: str) -> str | None:
