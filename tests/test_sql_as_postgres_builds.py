@@ -104,3 +104,19 @@ CREATE TRIGGER docs_same BEFORE UPDATE ON public.docs
   FOR EACH ROW EXECUTE PROCEDURE pg_catalog.suppress_redundant_updates_trigger();
 """
     _zero_drift(text, server_url, tmp_path, capsys)
+
+
+def test_create_schema_elements_are_built_in_that_schema(
+    server_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+CREATE TABLE public.owners (id int PRIMARY KEY);
+CREATE SCHEMA shop
+  CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL UNIQUE, owner_id int REFERENCES public.owners (id))
+  CREATE TABLE parts (id int PRIMARY KEY, item_id int REFERENCES items (id))
+  CREATE INDEX parts_item ON parts (item_id)
+  CREATE VIEW item_names AS SELECT name FROM shop.items
+  CREATE SEQUENCE part_numbers;
+"""
+    diags = _zero_drift(text, server_url, tmp_path, capsys)
+    assert [d for d in diags if d["code"] == "SD030"] == []

@@ -86,6 +86,80 @@ def _domain(stmt: Stmt, node: Json) -> None:
     read_domain(stmt, node)
 
 
+# Where each kind of CREATE SCHEMA element names the object it creates.
+_ELEMENT_NAME_FIELD = {
+    "CreateStmt": "relation",
+    "IndexStmt": "relation",
+    "ViewStmt": "view",
+    "CreateSeqStmt": "sequence",
+    "CreateTrigStmt": "relation",
+}
+
+
+def _create_schema(stmt: Stmt, node: Json) -> None:
+    """CREATE SCHEMA, with its elements read as statements of their own: an unqualified name
+    in them is in the new schema (PostgreSQL puts it first on the search path meanwhile)."""
+    name = read_schema(stmt, node)
+    elements = [unwrap(e) for e in node.get("schemaElts") or ()]
+    if not elements:
+        return
+    starts = _element_starts(stmt)
+    if len(starts) != len(elements):
+        stmt.not_built(
+            "CREATE SCHEMA element",
+            f"the statements inside CREATE SCHEMA {name} could not be told apart",
+            hint="write them as separate statements after CREATE SCHEMA",
+        )
+        return
+    created = {
+        body.get("relation", {}).get("relname")
+        for kind, body in elements
+        if kind == "CreateStmt" and not body.get("relation", {}).get("schemaname")
+    }
+    for index, (kind, body) in enumerate(elements):
+        target = body.get(_ELEMENT_NAME_FIELD.get(kind, ""))
+        if isinstance(target, dict) and not target.get("schemaname"):
+            target["schemaname"] = name
+        if kind == "CreateStmt":
+            _references_in_schema(body, name, created)
+        stop = starts[index + 1] if index + 1 < len(starts) else stmt.end
+        start, end = stmt.src.trim(starts[index], stop)
+        element = Stmt(stmt.src, stmt.base, start, end, stmt.facts, kind)
+        reader = _READERS.get(kind)
+        if reader is None:
+            _not_built(element, "schemadoc does not build this kind of statement", _BUILT_KINDS)
+        else:
+            reader(element, body)
+
+
+def _element_starts(stmt: Stmt) -> list[int]:
+    """Byte offsets of the CREATE and GRANT words that begin the elements of a CREATE SCHEMA."""
+    starts: list[int] = []
+    depth = 0
+    for tok in stmt.src.tokens(stmt.start, stmt.end):
+        char = stmt.src.char(tok) if tok.kind == "p" else ""
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and tok.start > stmt.start and stmt.src.word(tok) in ("create", "grant"):
+            starts.append(tok.start)
+    return starts
+
+
+def _references_in_schema(body: Json, schema: str, created: set[str | None]) -> None:
+    """A foreign key naming, unqualified, a table created by the same CREATE SCHEMA references it there."""
+    constraints = [e["Constraint"] for e in body.get("tableElts") or () if "Constraint" in e]
+    for elt in body.get("tableElts") or ():
+        constraints += [
+            c["Constraint"] for c in elt.get("ColumnDef", {}).get("constraints") or () if "Constraint" in c
+        ]
+    for con in constraints:
+        pk = con.get("pktable")
+        if isinstance(pk, dict) and not pk.get("schemaname") and pk.get("relname") in created:
+            pk["schemaname"] = schema
+
+
 def _not_schema(stmt: Stmt, node: Json) -> None:
     _skip(stmt, _NOT_SCHEMA[stmt.kind])
 
@@ -108,7 +182,7 @@ _READERS: dict[str, Reader] = {
     "CompositeTypeStmt": read_composite,
     "CreateRangeStmt": read_range,
     "CreateExtensionStmt": read_extension,
-    "CreateSchemaStmt": read_schema,
+    "CreateSchemaStmt": _create_schema,
     "CreateRoleStmt": read_role,
     "CreateSeqStmt": read_sequence,
     "AlterSeqStmt": read_alter_sequence,
@@ -401,6 +475,8 @@ def _skip(stmt: Stmt, reason: str) -> None:
 
 def _not_built(stmt: Stmt, why: str, hint: str) -> None:
     stmt.not_built(f"{_label(stmt)} statement", why, hint=hint)
+
+
 # BEGIN ... COMMIT around a block of DDL is the document's own wrapper: skipped with a note.
 # Anything else that ends or splits a transaction (ROLLBACK, PREPARE TRANSACTION, a COMMIT
 # with no BEGIN before it in the block...) gets a warning.
@@ -435,7 +511,9 @@ def _reaches_outside(kind: str, node: Json) -> str | None:
 
 
 _META_SKIPPED = "psql meta-command skipped: "
-_META_HINT = "psql acts on meta-commands; a schema document states objects (later ones of this kind are skipped too)"
+_META_HINT = (
+    "psql acts on meta-commands; a schema document states objects (later ones of this kind are skipped too)"
+)
 _META_HINTS = {
     "\\set": "psql variables are set outside the document; statements that use them are not read",
     "\\connect": "a document describes one database: what follows \\connect is read into the same schema",

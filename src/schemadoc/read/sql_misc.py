@@ -140,16 +140,12 @@ def read_extension(stmt: Stmt, node: Json) -> None:
     )
 
 
-def read_schema(stmt: Stmt, node: Json) -> None:
+def read_schema(stmt: Stmt, node: Json) -> str:
+    """The schema's name (recorded among the document's schemas); its elements are read by the caller."""
     name = node.get("schemaname") or role_name(node.get("authrole", {}))
     if name and name not in stmt.facts.schemas:
         stmt.facts.schemas.append(name)
-    if node.get("schemaElts"):
-        stmt.not_built(
-            "CREATE SCHEMA element",
-            f"statements inside CREATE SCHEMA {name} are not read",
-            hint="write them as separate statements after CREATE SCHEMA",
-        )
+    return str(name or "")
 
 
 def read_role(stmt: Stmt, node: Json) -> None:
