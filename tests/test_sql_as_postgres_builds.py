@@ -120,3 +120,17 @@ CREATE SCHEMA shop
 """
     diags = _zero_drift(text, server_url, tmp_path, capsys)
     assert [d for d in diags if d["code"] == "SD030"] == []
+
+
+def test_attach_partition_makes_the_table_a_partition(
+    server_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+CREATE TABLE public.events (id bigint NOT NULL, at date NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2024 (id bigint NOT NULL, at date NOT NULL, note text);
+CREATE TABLE public.events_other (id bigint NOT NULL, at date NOT NULL, note text);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_other DEFAULT;
+"""
+    diags = _zero_drift(text, server_url, tmp_path, capsys)
+    assert [d for d in diags if d["code"] == "SD030"] == []
