@@ -134,3 +134,27 @@ ALTER TABLE ONLY public.events ATTACH PARTITION public.events_other DEFAULT;
 """
     diags = _zero_drift(text, server_url, tmp_path, capsys)
     assert [d for d in diags if d["code"] == "SD030"] == []
+
+
+def test_set_search_path_decides_where_unqualified_names_live(
+    server_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+CREATE SCHEMA app;
+CREATE TABLE accounts (id int PRIMARY KEY);
+SET search_path = app, public;
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE SEQUENCE note_numbers;
+CREATE TABLE notes (
+  id int PRIMARY KEY DEFAULT nextval('note_numbers'),
+  account_id int REFERENCES accounts (id),
+  feeling mood NOT NULL
+);
+CREATE INDEX notes_account ON notes (account_id);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.after (id int PRIMARY KEY, note_id int REFERENCES app.notes (id));
+"""
+    diags = _zero_drift(text, server_url, tmp_path, capsys)
+    assert [d for d in diags if d["code"] == "SD030"] == []

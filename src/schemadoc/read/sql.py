@@ -41,6 +41,7 @@ from schemadoc.read.sql_objects import (
     read_view,
 )
 from schemadoc.read.sql_placeholders import Placeholder, blank_placeholders
+from schemadoc.read.sql_search_path import path_from_statement, qualify_statement
 from schemadoc.read.sql_source import SqlSource, strip_meta_commands
 from schemadoc.read.sql_tables import read_alter_table, read_create_table
 
@@ -414,6 +415,11 @@ def _read_tree(
             read_bare_select(stmt, view_name)
             continue
         stmt.kind = kind
+        path = path_from_statement(kind, body)
+        if path is not None:
+            facts.search_path[:] = path
+        elif facts.search_path:
+            qualify_statement(kind, body, facts.search_path, facts)
         outside = _reaches_outside(kind, body)
         if kind == "TransactionStmt":
             step = body.get("kind")
