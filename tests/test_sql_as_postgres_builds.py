@@ -158,3 +158,44 @@ CREATE TABLE public.after (id int PRIMARY KEY, note_id int REFERENCES app.notes 
 """
     diags = _zero_drift(text, server_url, tmp_path, capsys)
     assert [d for d in diags if d["code"] == "SD030"] == []
+
+
+def test_types_and_constraints_created_in_do_blocks_are_built(
+    server_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = """
+DO $$ BEGIN
+ CREATE TYPE "public"."status" AS ENUM('open', 'done');
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'size') THEN
+    CREATE TYPE size AS ENUM ('s', 'm', 'l');
+  END IF;
+END
+$$;
+CREATE TABLE public.owners (id int PRIMARY KEY);
+CREATE TABLE public.tasks (id int PRIMARY KEY, state status NOT NULL, fit size, owner_id int);
+DO $$ BEGIN
+ ALTER TABLE "tasks" ADD CONSTRAINT "tasks_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "owners"("id");
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+"""
+    diags = _zero_drift(text, server_url, tmp_path, capsys)
+    assert [d for d in diags if d["code"] == "SD030"] == []
+
+
+def test_do_block_that_does_more_is_still_reported(tmp_path: Path) -> None:
+    text = """
+CREATE TABLE public.settings (v int);
+DO $$ BEGIN
+  CREATE TYPE mood AS ENUM ('ok');
+  UPDATE settings SET v = 1;
+END $$;
+"""
+    schema, diags = read_documents([_doc(tmp_path, text)])
+    assert [e.name for e in schema.enums.values()] == ["mood"]
+    assert [d.code for d in diags if d.level == "warning"] == ["SD030"]

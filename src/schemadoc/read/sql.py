@@ -17,6 +17,7 @@ from pglast.parser import ParseError, parse_sql_json, split
 from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, Diagnostic
 from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
+from schemadoc.read.sql_do_block import do_body, schema_statements
 from schemadoc.read.sql_misc import (
     read_alter_sequence,
     read_comment,
@@ -165,6 +166,41 @@ def _not_schema(stmt: Stmt, node: Json) -> None:
     _skip(stmt, _NOT_SCHEMA[stmt.kind])
 
 
+def _do(stmt: Stmt, node: Json) -> None:
+    """DO: the type, table and index statements its PL/pgSQL body runs are read where they stand."""
+    parsed = do_body(node)
+    queries, other = (
+        schema_statements(parsed[1]) if parsed is not None and parsed[0] == "plpgsql" else ([], True)
+    )
+    if not queries:
+        _recognised(stmt, node)
+        return
+    body = parsed[1] if parsed is not None else ""
+    body_at = _string_body_offset(stmt)
+    for query in queries:
+        index = body.find(query)
+        offset = stmt.start if index < 0 or body_at is None else body_at + SqlSource.char_to_byte(body, index)
+        where = stmt.span(offset)
+        read_sql(query, file=where.file, line=where.line, col=where.col, facts=stmt.facts)
+    if other:
+        _not_built(
+            stmt,
+            "of its body only the CREATE and ALTER TABLE statements are read",
+            "write the other statements it runs outside the DO block",
+        )
+
+
+def _string_body_offset(stmt: Stmt) -> int | None:
+    """Byte offset where the text of the statement's first dollar-quoted string begins."""
+    for tok in stmt.src.tokens(stmt.start, stmt.end):
+        if tok.kind == "str":
+            opener = stmt.src.b[tok.start : tok.end]
+            if not opener.startswith(b"$"):
+                return None
+            return tok.start + opener.index(b"$", 1) + 1
+    return None
+
+
 def _recognised(stmt: Stmt, node: Json) -> None:
     why, hint = _NOT_BUILT[stmt.kind]
     _not_built(stmt, why, hint)
@@ -241,6 +277,7 @@ _NOT_BUILT: dict[str, tuple[str, str]] = {
 }
 _READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
 _READERS.update(dict.fromkeys(_NOT_BUILT, _recognised))
+_READERS["DoStmt"] = _do
 # Any other statement that creates or changes an object is recognised by its kind and not built.
 _SCHEMA_KIND_PREFIXES = ("Create", "Alter", "Define", "Comment", "Security", "Import", "Rule")
 
