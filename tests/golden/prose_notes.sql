@@ -15,8 +15,8 @@ CREATE TABLE public.teachers (
     PRIMARY KEY (id)
 );
 
+ALTER TABLE public.courses ADD FOREIGN KEY (teacher_id) REFERENCES public.teachers (id) ON DELETE SET NULL;
+
 CREATE INDEX courses_open_idx ON public.courses (code) WHERE ends_on IS NULL;
 
 CREATE INDEX courses_teacher_idx ON public.courses (teacher_id, starts_on DESC);
-
-ALTER TABLE public.courses ADD FOREIGN KEY (teacher_id) REFERENCES public.teachers (id) ON DELETE SET NULL;

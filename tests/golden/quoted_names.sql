@@ -16,6 +16,6 @@ CREATE TABLE public."user" (
     UNIQUE ("Group")
 );
 
-CREATE INDEX "user by Group" ON public."user" ("Group", "from");
-
 ALTER TABLE public."user" ADD FOREIGN KEY ("from") REFERENCES "Reporting"."Monthly Totals" ("Month");
+
+CREATE INDEX "user by Group" ON public."user" ("Group", "from");

@@ -17,8 +17,8 @@ CREATE TABLE public.books (
     CHECK (price >= 0)
 );
 
+ALTER TABLE public.books ADD FOREIGN KEY (author_id) REFERENCES public.authors (id) ON DELETE CASCADE;
+
 CREATE INDEX books_author_idx ON public.books (author_id, title);
 
 CREATE UNIQUE INDEX books_title_lower_key ON public.books (lower(title)) WHERE isbn IS NULL;
-
-ALTER TABLE public.books ADD FOREIGN KEY (author_id) REFERENCES public.authors (id) ON DELETE CASCADE;
