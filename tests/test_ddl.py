@@ -369,8 +369,8 @@ def test_groups_come_in_dependency_order(applied: Applied) -> None:
     first = {k: kinds.index(k) for k in set(kinds)}
     last = {k: len(kinds) - 1 - kinds[::-1].index(k) for k in set(kinds)}
     assert last["schema"] < first["extension"] < first["role"] < first["type"] < first["table"]
-    assert last["table"] < first["constraint"]
-    assert last["constraint"] < first["index"] < first["view"] < first["trigger"]
+    assert last["table"] < first["constraint"] < first["index"] < first["view"] < first["trigger"]
+    assert last["constraint"] < first["view"]
     assert last["trigger"] < first["grant"] < first["rls"] < first["policy"] < first["comment"]
     sqls = [s.sql for s in applied.statements]
     # the index on the materialized view follows it

@@ -157,6 +157,24 @@ PROBE_FAILED = Code(
     "a promise could not be tested because something failed while probing it (a lock or statement "
     "timeout, a lost connection, an unexpected error)",
 )
+FK_TYPE_AS_WRITTEN = Code(
+    "SD240",
+    "warning",
+    "an SQL statement gives a foreign-key column a type other than the referenced key's; it is built as "
+    "written, as PostgreSQL builds it",
+)
+PSQL_VARIABLE = Code(
+    "SD241",
+    "warning",
+    "an SQL block uses psql variables (:name, :'name', :\"name\"); their values are not in the document, so "
+    "the statements that use them are not read (reported once per document)",
+)
+TEMPLATE_MARKER = Code(
+    "SD242",
+    "warning",
+    "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
+    "an expression are not read (reported once per document)",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -173,6 +191,9 @@ CODES: dict[str, Code] = {
         USAGE,
         SERVER_NOT_RUNNING,
         PROBE_FAILED,
+        FK_TYPE_AS_WRITTEN,
+        PSQL_VARIABLE,
+        TEMPLATE_MARKER,
     )
 }
 

@@ -254,7 +254,10 @@ class DocFacts:
     composites: list[CompositeType] = field(default_factory=list)
     ranges: list[RangeType] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # the search path an SQL block's SET left in force (SQL reader state; empty: the default)
+    search_path: list[str] = field(default_factory=list)
 
     def extend(self, other: DocFacts) -> None:
         for name in self.__dataclass_fields__:
-            getattr(self, name).extend(getattr(other, name))
+            if name != "search_path":  # reader state, not a fact
+                getattr(self, name).extend(getattr(other, name))

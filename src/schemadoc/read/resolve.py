@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -773,7 +773,20 @@ class Resolver:
                     return ocol.type
         return None
 
+    def _sql_typed_columns(self) -> set[tuple[QName, str]]:
+        """(table, column key) of every column whose type an SQL statement states."""
+        out: set[tuple[QName, str]] = set()
+        for key, ent in self.entities.items():
+            qname = self.by_key.get(key)
+            if qname is None:
+                continue
+            for tf in ent.facts:
+                if tf.source == "sql":
+                    out.update((qname, column_key(cf.name)) for cf in tf.columns if cf.type)
+        return out
+
     def unify_fk_types(self) -> None:
+        sql_typed = self._sql_typed_columns()
         for qname, table in list(self.tables.items()):
             cols = {c.name: c for c in table.columns}
             changed = False
@@ -785,6 +798,17 @@ class Resolver:
                         continue
                     want = reference_type(pcol.type)
                     if ccol.type != want and not self._equivalent("type", ccol.type, want):
+                        if ccol.type and (qname, column_key(lc)) in sql_typed:
+                            # SQL states the column's type: PostgreSQL builds it as written
+                            self.warn(
+                                FK_TYPE_AS_WRITTEN.code,
+                                f"{qname}.{lc} is {ccol.type} but references {fk.ref_table}.{rc} ({pcol.type}); "
+                                "built as written",
+                                ccol.span,
+                                "give the referencing column the referenced key's type",
+                                pcol.span,
+                            )
+                            continue
                         self.warn(
                             "SD207",
                             f"{qname}.{lc} is {ccol.type} but references {fk.ref_table}.{rc} ({pcol.type}); "
@@ -825,6 +849,10 @@ class Resolver:
                 )
                 continue
             if table_q is None or table_q not in self.tables:
+                on_view = self._matview_index(ix)
+                if on_view is not None:
+                    out.setdefault(on_view.qname, on_view)
+                    continue
                 self.error(
                     "SD109",
                     f"index {ix.name or ''} is on table {ix.table}, which the document never defines".replace(
@@ -855,6 +883,30 @@ class Resolver:
                 continue
             out[index.qname] = index
         return out
+
+    def _matview_index(self, ix: IndexFact) -> Index | None:
+        """An index on a materialized view the document creates: its keys as written (the
+        view's columns are known only once PostgreSQL runs its query)."""
+        if not ix.keys:
+            return None
+        wanted = ix.table.text if ix.table.quoted else ix.table.text.lower()
+        target = qualify(wanted, ix.table.schema)
+        for view in self.facts.views:
+            name = view.name.text if view.name.quoted else view.name.text.lower()
+            if view.materialized and qualify(name, view.name.schema) == target:
+                return Index(
+                    schema=target.schema,
+                    name=ix.name or _auto_index_name(target.name, list(ix.keys)),
+                    table=target,
+                    keys=tuple(ix.keys),
+                    unique=ix.unique,
+                    method=ix.method,
+                    where=ix.where,
+                    include=tuple(ix.include),
+                    nulls_not_distinct=ix.nulls_not_distinct,
+                    span=ix.span,
+                )
+        return None
 
     def _index(self, table: Table, ix: IndexFact) -> Index | None:
         keys = [self._index_key(table, k, ix.span) for k in ix.keys]

@@ -226,6 +226,21 @@ def _find_function(functions: dict[str, Function], name: Name) -> Function | Non
     return None
 
 
+# Trigger functions PostgreSQL itself provides (pg_catalog): a trigger may call them undeclared.
+_BUILTIN_TRIGGER_FUNCTIONS = frozenset(
+    {"tsvector_update_trigger", "tsvector_update_trigger_column", "suppress_redundant_updates_trigger"}
+)
+
+
+def _builtin_trigger_function(name: Name | None) -> Function | None:
+    if name is None:
+        return None
+    wanted = _qual(name)
+    if name.schema not in (None, "pg_catalog") or wanted.name not in _BUILTIN_TRIGGER_FUNCTIONS:
+        return None
+    return Function("pg_catalog", wanted.name, "", "trigger", "internal", "")
+
+
 def _view_named(r: Resolver, name: Name) -> QName | None:
     wanted = _folded(_qual(name))
     return next((_qual(v.name) for v in r.facts.views if _folded(_qual(v.name)) == wanted), None)
@@ -269,7 +284,7 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, 
                 )
             )
             continue
-        fn = _find_function(functions, tf.function)
+        fn = _find_function(functions, tf.function) or _builtin_trigger_function(tf.function)
         if fn is None:
             r.error(
                 "SD113",

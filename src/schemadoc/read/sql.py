@@ -14,10 +14,12 @@ from collections.abc import Callable
 import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
-from schemadoc.diagnostics import TRANSACTION_CONTROL, Diagnostic
+from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, TRANSACTION_CONTROL, Diagnostic
 from schemadoc.read import reader_errors_raise
 from schemadoc.read.facts import DocFacts
+from schemadoc.read.sql_do_block import do_body, schema_statements
 from schemadoc.read.sql_misc import (
+    read_alter_sequence,
     read_comment,
     read_composite,
     read_domain,
@@ -39,6 +41,8 @@ from schemadoc.read.sql_objects import (
     read_trigger,
     read_view,
 )
+from schemadoc.read.sql_placeholders import Placeholder, blank_placeholders
+from schemadoc.read.sql_search_path import path_from_statement, qualify_statement
 from schemadoc.read.sql_source import SqlSource, strip_meta_commands
 from schemadoc.read.sql_tables import read_alter_table, read_create_table
 
@@ -85,8 +89,117 @@ def _domain(stmt: Stmt, node: Json) -> None:
     read_domain(stmt, node)
 
 
+# Where each kind of CREATE SCHEMA element names the object it creates.
+_ELEMENT_NAME_FIELD = {
+    "CreateStmt": "relation",
+    "IndexStmt": "relation",
+    "ViewStmt": "view",
+    "CreateSeqStmt": "sequence",
+    "CreateTrigStmt": "relation",
+}
+
+
+def _create_schema(stmt: Stmt, node: Json) -> None:
+    """CREATE SCHEMA, with its elements read as statements of their own: an unqualified name
+    in them is in the new schema (PostgreSQL puts it first on the search path meanwhile)."""
+    name = read_schema(stmt, node)
+    elements = [unwrap(e) for e in node.get("schemaElts") or ()]
+    if not elements:
+        return
+    starts = _element_starts(stmt)
+    if len(starts) != len(elements):
+        stmt.not_built(
+            "CREATE SCHEMA element",
+            f"the statements inside CREATE SCHEMA {name} could not be told apart",
+            hint="write them as separate statements after CREATE SCHEMA",
+        )
+        return
+    created = {
+        body.get("relation", {}).get("relname")
+        for kind, body in elements
+        if kind == "CreateStmt" and not body.get("relation", {}).get("schemaname")
+    }
+    for index, (kind, body) in enumerate(elements):
+        target = body.get(_ELEMENT_NAME_FIELD.get(kind, ""))
+        if isinstance(target, dict) and not target.get("schemaname"):
+            target["schemaname"] = name
+        if kind == "CreateStmt":
+            _references_in_schema(body, name, created)
+        stop = starts[index + 1] if index + 1 < len(starts) else stmt.end
+        start, end = stmt.src.trim(starts[index], stop)
+        element = Stmt(stmt.src, stmt.base, start, end, stmt.facts, kind)
+        reader = _READERS.get(kind)
+        if reader is None:
+            _not_built(element, "schemadoc does not build this kind of statement", _BUILT_KINDS)
+        else:
+            reader(element, body)
+
+
+def _element_starts(stmt: Stmt) -> list[int]:
+    """Byte offsets of the CREATE and GRANT words that begin the elements of a CREATE SCHEMA."""
+    starts: list[int] = []
+    depth = 0
+    for tok in stmt.src.tokens(stmt.start, stmt.end):
+        char = stmt.src.char(tok) if tok.kind == "p" else ""
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and tok.start > stmt.start and stmt.src.word(tok) in ("create", "grant"):
+            starts.append(tok.start)
+    return starts
+
+
+def _references_in_schema(body: Json, schema: str, created: set[str | None]) -> None:
+    """A foreign key naming, unqualified, a table created by the same CREATE SCHEMA references it there."""
+    constraints = [e["Constraint"] for e in body.get("tableElts") or () if "Constraint" in e]
+    for elt in body.get("tableElts") or ():
+        constraints += [
+            c["Constraint"] for c in elt.get("ColumnDef", {}).get("constraints") or () if "Constraint" in c
+        ]
+    for con in constraints:
+        pk = con.get("pktable")
+        if isinstance(pk, dict) and not pk.get("schemaname") and pk.get("relname") in created:
+            pk["schemaname"] = schema
+
+
 def _not_schema(stmt: Stmt, node: Json) -> None:
     _skip(stmt, _NOT_SCHEMA[stmt.kind])
+
+
+def _do(stmt: Stmt, node: Json) -> None:
+    """DO: the type, table and index statements its PL/pgSQL body runs are read where they stand."""
+    parsed = do_body(node)
+    queries, other = (
+        schema_statements(parsed[1]) if parsed is not None and parsed[0] == "plpgsql" else ([], True)
+    )
+    if not queries:
+        _recognised(stmt, node)
+        return
+    body = parsed[1] if parsed is not None else ""
+    body_at = _string_body_offset(stmt)
+    for query in queries:
+        index = body.find(query)
+        offset = stmt.start if index < 0 or body_at is None else body_at + SqlSource.char_to_byte(body, index)
+        where = stmt.span(offset)
+        read_sql(query, file=where.file, line=where.line, col=where.col, facts=stmt.facts)
+    if other:
+        _not_built(
+            stmt,
+            "of its body only the CREATE and ALTER TABLE statements are read",
+            "write the other statements it runs outside the DO block",
+        )
+
+
+def _string_body_offset(stmt: Stmt) -> int | None:
+    """Byte offset where the text of the statement's first dollar-quoted string begins."""
+    for tok in stmt.src.tokens(stmt.start, stmt.end):
+        if tok.kind == "str":
+            opener = stmt.src.b[tok.start : tok.end]
+            if not opener.startswith(b"$"):
+                return None
+            return tok.start + opener.index(b"$", 1) + 1
+    return None
 
 
 def _recognised(stmt: Stmt, node: Json) -> None:
@@ -107,9 +220,10 @@ _READERS: dict[str, Reader] = {
     "CompositeTypeStmt": read_composite,
     "CreateRangeStmt": read_range,
     "CreateExtensionStmt": read_extension,
-    "CreateSchemaStmt": read_schema,
+    "CreateSchemaStmt": _create_schema,
     "CreateRoleStmt": read_role,
     "CreateSeqStmt": read_sequence,
+    "AlterSeqStmt": read_alter_sequence,
     "CreatePolicyStmt": read_policy,
     "GrantStmt": _grant,
     "CommentStmt": read_comment,
@@ -134,7 +248,8 @@ _NOT_SCHEMA: dict[str, str] = {
     "VacuumStmt": "maintenance",
     "RefreshMatViewStmt": "maintenance",
     "CreatedbStmt": "databases are outside the schema",
-    "DropdbStmt": "databases are outside the schema",
+    # pg_dump -c writes one; it is never run, and a document holding it is not refused for it
+    "DropdbStmt": "databases are outside the schema; never run",
     "AlterOwnerStmt": _OWNER,
     "ExplainStmt": "a query plan is not a schema definition",
 }
@@ -160,14 +275,11 @@ _NOT_BUILT: dict[str, tuple[str, str]] = {
     "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
     "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
     "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
-    "AlterSeqStmt": (
-        "sequence changes are not applied",
-        "state the sequence's options (AS, OWNED BY) in its CREATE SEQUENCE",
-    ),
     "RuleStmt": ("rules are not part of the schema model", "write a trigger instead"),
 }
 _READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
 _READERS.update(dict.fromkeys(_NOT_BUILT, _recognised))
+_READERS["DoStmt"] = _do
 # Any other statement that creates or changes an object is recognised by its kind and not built.
 _SCHEMA_KIND_PREFIXES = ("Create", "Alter", "Define", "Comment", "Security", "Import", "Rule")
 
@@ -210,20 +322,26 @@ def read_sql(
     """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None)."""
     facts = DocFacts() if facts is None else facts
     stripped, meta = strip_meta_commands(text)
+    stripped, placeholders = blank_placeholders(stripped)
     stripped, bulk = _blank_bulk_data(stripped)
     src = SqlSource(stripped, file=file, line=line, col=col)
     for offset, word in bulk:
         facts.diagnostics.append(
             Diagnostic(SKIP_CODE, "note", f"{word} statement skipped: {_DATA}", src.span(offset))
         )
+    _report_placeholders(src, placeholders, facts)
     for index, command in meta:
         outside = _meta_reaches_outside(command)
+        kind = _meta_kind(command)
+        if not outside and _reported(facts, SKIP_CODE, f"{_META_SKIPPED}{kind}"):
+            continue  # one note per kind of meta-command in a document
         facts.diagnostics.append(
             Diagnostic(
                 OUTSIDE_CODE if outside else SKIP_CODE,
                 "warning" if outside else "note",
-                f"psql meta-command skipped: {command}" + (f" ({outside}; never run)" if outside else ""),
+                f"{_META_SKIPPED}{command}" + (f" ({outside}; never run)" if outside else ""),
                 src.span(src.line_offset(index)),
+                None if outside else _META_HINTS.get(kind, _META_HINT),
             )
         )
     try:
@@ -336,6 +454,11 @@ def _read_tree(
             read_bare_select(stmt, view_name)
             continue
         stmt.kind = kind
+        path = path_from_statement(kind, body)
+        if path is not None:
+            facts.search_path[:] = path
+        elif facts.search_path:
+            qualify_statement(kind, body, facts.search_path, facts)
         outside = _reaches_outside(kind, body)
         if kind == "TransactionStmt":
             step = body.get("kind")
@@ -405,6 +528,8 @@ def _skip(stmt: Stmt, reason: str) -> None:
 
 def _not_built(stmt: Stmt, why: str, hint: str) -> None:
     stmt.not_built(f"{_label(stmt)} statement", why, hint=hint)
+
+
 # BEGIN ... COMMIT around a block of DDL is the document's own wrapper: skipped with a note.
 # Anything else that ends or splits a transaction (ROLLBACK, PREPARE TRANSACTION, a COMMIT
 # with no BEGIN before it in the block...) gets a warning.
@@ -421,8 +546,6 @@ def _reaches_outside(kind: str, node: Json) -> str | None:
         return "COPY with a file name reads or writes a file on the database server"
     if kind == "AlterSystemStmt":
         return "ALTER SYSTEM changes the configuration of the whole server"
-    if kind == "DropdbStmt":
-        return "DROP DATABASE removes a whole database"
     if kind == "LoadStmt":
         return "LOAD loads a shared library into the server"
     if kind == "TransactionStmt" and node.get("kind") not in _WRAPPER_TRANSACTION:
@@ -447,6 +570,55 @@ def _reaches_outside(kind: str, node: Json) -> str | None:
         if powers:
             return f"{', '.join(sorted(powers))} gives a role power over the whole server"
     return None
+
+
+_META_SKIPPED = "psql meta-command skipped: "
+_META_HINT = (
+    "psql acts on meta-commands; a schema document states objects (later ones of this kind are skipped too)"
+)
+_META_HINTS = {
+    "\\set": "psql variables are set outside the document; statements that use them are not read",
+    "\\connect": "a document describes one database: what follows \\connect is read into the same schema",
+    "\\c": "a document describes one database: what follows \\c is read into the same schema",
+    "\\copy": "\\copy loads data; data is not part of the schema (later ones are skipped too)",
+}
+_PLACEHOLDER_CODES = {"psql variable": PSQL_VARIABLE, "template": TEMPLATE_MARKER}
+_PLACEHOLDER_WHAT = {
+    "psql variable": "statements that use psql variables are not read",
+    "template": "template tags are ignored and statements with a template expression are not read",
+}
+_PLACEHOLDER_HINTS = {
+    "psql variable": "write the value the variable stands for, or build from the SQL psql produces",
+    "template": "render the template first and document its output, or write the values it stands for",
+}
+
+
+def _meta_kind(command: str) -> str:
+    words = command.split()
+    return words[0].lower() if words else ""
+
+
+def _reported(facts: DocFacts, code: str, prefix: str) -> bool:
+    """Whether the document already has a ``code`` diagnostic whose message starts with ``prefix``."""
+    return any(d.code == code and d.message.startswith(prefix) for d in facts.diagnostics)
+
+
+def _report_placeholders(src: SqlSource, found: list[Placeholder], facts: DocFacts) -> None:
+    """One warning per kind of placeholder in a document, at its first use in the block."""
+    for kind, code in _PLACEHOLDER_CODES.items():
+        mine = [p for p in found if p.kind == kind]
+        if not mine or _reported(facts, code.code, kind):
+            continue
+        first = mine[0]
+        facts.diagnostics.append(
+            Diagnostic(
+                code.code,
+                code.level,
+                f"{kind} {first.text}: {_PLACEHOLDER_WHAT[kind]} ({len(mine)} in this block)",
+                src.span(SqlSource.char_to_byte(src.text, first.offset)),
+                _PLACEHOLDER_HINTS[kind],
+            )
+        )
 
 
 def _meta_reaches_outside(command: str) -> str | None:

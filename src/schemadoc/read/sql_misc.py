@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from schemadoc.model import (
@@ -139,16 +140,12 @@ def read_extension(stmt: Stmt, node: Json) -> None:
     )
 
 
-def read_schema(stmt: Stmt, node: Json) -> None:
+def read_schema(stmt: Stmt, node: Json) -> str:
+    """The schema's name (recorded among the document's schemas); its elements are read by the caller."""
     name = node.get("schemaname") or role_name(node.get("authrole", {}))
     if name and name not in stmt.facts.schemas:
         stmt.facts.schemas.append(name)
-    if node.get("schemaElts"):
-        stmt.not_built(
-            "CREATE SCHEMA element",
-            f"statements inside CREATE SCHEMA {name} are not read",
-            hint="write them as separate statements after CREATE SCHEMA",
-        )
+    return str(name or "")
 
 
 def read_role(stmt: Stmt, node: Json) -> None:
@@ -172,25 +169,67 @@ _ROLE_POWERS = {
 }
 
 
+def _sequence_type(stmt: Stmt, opts: dict[str, Json]) -> str | None:
+    as_opt = opts.get("as")
+    if as_opt is not None and "TypeName" in as_opt.get("arg", {}):
+        return type_text(stmt, as_opt["arg"]["TypeName"])[0]
+    return None
+
+
+def _sequence_owner(opts: dict[str, Json]) -> tuple[bool, tuple[QName, str] | None]:
+    """Whether OWNED BY is stated, and the (table, column) it names (None for OWNED BY NONE)."""
+    owned = opts.get("owned_by")
+    if owned is None:
+        return False, None
+    parts = strs(owned.get("arg", {}).get("List", {}).get("items"))
+    if len(parts) == 2:
+        parts = [DEFAULT_SCHEMA, *parts]
+    if len(parts) == 3:
+        return True, (QName(parts[0], parts[1]), parts[2])
+    return True, None
+
+
 def read_sequence(stmt: Stmt, node: Json) -> None:
     seq = node.get("sequence", {})
     schema = seq.get("schemaname") or DEFAULT_SCHEMA
     opts = def_elems(node.get("options"))
-    data_type = "bigint"
-    as_opt = opts.get("as")
-    if as_opt is not None and "TypeName" in as_opt.get("arg", {}):
-        data_type = type_text(stmt, as_opt["arg"]["TypeName"])[0]
-    owned_by = None
-    owned = opts.get("owned_by")
-    if owned is not None:
-        parts = strs(owned.get("arg", {}).get("List", {}).get("items"))
-        if len(parts) == 2:
-            parts = [DEFAULT_SCHEMA, *parts]
-        if len(parts) == 3:
-            owned_by = (QName(parts[0], parts[1]), parts[2])
+    owned_by = _sequence_owner(opts)[1]
     stmt.facts.sequences.append(
-        Sequence(schema, seq.get("relname", ""), data_type=data_type, owned_by=owned_by, span=stmt.span())
+        Sequence(
+            schema,
+            seq.get("relname", ""),
+            data_type=_sequence_type(stmt, opts) or "bigint",
+            owned_by=owned_by,
+            span=stmt.span(),
+        )
     )
+
+
+def read_alter_sequence(stmt: Stmt, node: Json) -> None:
+    """ALTER SEQUENCE: its AS and OWNED BY change the sequence the document declared before
+    (pg_dump writes OWNED BY this way); the options the model does not hold are read as
+    CREATE SEQUENCE reads them."""
+    seq = node.get("sequence", {})
+    qname = QName(seq.get("schemaname") or DEFAULT_SCHEMA, seq.get("relname", ""))
+    found = [i for i, s in enumerate(stmt.facts.sequences) if s.qname == qname]
+    if not found:
+        stmt.not_built(
+            "ALTER SEQUENCE statement",
+            f"sequence {qname} is not declared before it",
+            hint="declare the sequence with CREATE SEQUENCE before altering it",
+        )
+        return
+    opts = def_elems(node.get("options"))
+    index = found[-1]
+    current = stmt.facts.sequences[index]
+    owner_stated, owner = _sequence_owner(opts)
+    data_type = _sequence_type(stmt, opts)
+    changed = current
+    if data_type is not None:
+        changed = replace(changed, data_type=data_type)
+    if owner_stated:
+        changed = replace(changed, owned_by=owner)
+    stmt.facts.sequences[index] = changed
 
 
 _COMMANDS: dict[str, Literal["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"]] = {

@@ -6,7 +6,7 @@ import re
 import sys
 
 from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
-from schemadoc.read.facts import ColumnFact, RefFact, TableFact
+from schemadoc.read.facts import ColumnFact, Name, RefFact, TableFact
 from schemadoc.read.sql_nodes import (
     Json,
     Stmt,
@@ -119,6 +119,8 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             table.rls_forced = False
         elif sub == "AT_ChangeOwner":
             owner = True
+        elif sub == "AT_AttachPartition" and "PartitionCmd" in definition:
+            _attach_partition(stmt, table.name, definition["PartitionCmd"])
         else:
             skipped.append(_subcommand_label(sub, definition))
     if owner:
@@ -140,6 +142,14 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
     )
     if changes or table.rls_enabled is not None or table.rls_forced is not None:
         stmt.facts.tables.append(table)
+
+
+def _attach_partition(stmt: Stmt, parent: Name, cmd: Json) -> None:
+    """ATTACH PARTITION: the attached table is a partition of ``parent``, as if created PARTITION OF it."""
+    child = TableFact(name=range_name(stmt, cmd.get("name", {})), span=stmt.span(), source="sql", alter=True)
+    child.partition_of = parent
+    child.partition_bound = _partition_bound(stmt, cmd.get("bound") or {})
+    stmt.facts.tables.append(child)
 
 
 def _subcommand_label(sub: str, definition: Json) -> str:

@@ -1,9 +1,10 @@
 """A :class:`~schemadoc.model.Schema` as PostgreSQL DDL for a fresh database.
 
 Statements come in dependency order: schemas, extensions, roles, types, sequences,
-tables (with their keys and checks), foreign keys (after every table, so circular
-references compile), indexes (those on partitions first, so that an index on the parent
-adopts them instead of creating its own), functions and views (each after what it uses),
+tables (with their keys and checks), foreign keys (after every table, so circular references
+compile), indexes (those on partitions first, so that an index on the parent adopts them
+instead of creating its own), the foreign keys that reference the columns of a unique index
+rather than of a key constraint, functions and views (each after what it uses),
 triggers, grants, row-level security, policies and comments. Within a group objects
 are sorted by qualified name, so the same schema always gives the same bytes.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, Function, QName, Role, Schema
+from schemadoc.model import DEFAULT_SCHEMA, ForeignKey, Function, QName, Role, Schema
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
@@ -93,6 +94,18 @@ def _partition_depth(schema: Schema, table_qname: QName) -> int:
     return depth
 
 
+def _on_key_constraint(schema: Schema, fk: ForeignKey) -> bool:
+    """Whether the columns a foreign key references are the referenced table's primary key or
+    one of its UNIQUE constraints (built with the table), rather than only a unique index."""
+    ref = schema.tables.get(fk.ref_table)
+    if ref is None:
+        return True
+    wanted = set(fk.ref_columns)
+    if ref.primary_key is not None and set(ref.primary_key.columns) == wanted:
+        return True
+    return any(set(u.columns) == wanted for u in ref.uniques)
+
+
 def render_ddl(
     schema: Schema,
     *,
@@ -139,12 +152,16 @@ def render_ddl(
             out.append(owner)
     for table in tables:
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
-        out.extend(foreign_key_statements(table, parent))
+        out.extend(foreign_key_statements(table, parent, lambda fk: _on_key_constraint(schema, fk)))
 
     index_keys = sorted(schema.indexes, key=lambda k: (-_partition_depth(schema, schema.indexes[k].table), k))
     out.extend(
         index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table not in schema.views
     )
+    # a foreign key whose referenced columns only a unique index makes unique comes after it
+    for table in tables:
+        parent = schema.tables.get(table.partition_of) if table.partition_of else None
+        out.extend(foreign_key_statements(table, parent, lambda fk: not _on_key_constraint(schema, fk)))
     for obj in ordered_routines_and_views(schema, late_keys):
         out.append(function_statement(obj) if isinstance(obj, Function) else view_statement(obj))
     out.extend(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from schemadoc.model import (
     Check,
     Column,
@@ -205,11 +207,16 @@ def ordered_tables(schema: Schema) -> list[Table]:
     return [schema.tables[k] for k in topo_sort(keys, parent_of)]
 
 
-def foreign_key_statements(table: Table, parent: Table | None) -> list[Statement]:
+def foreign_key_statements(
+    table: Table, parent: Table | None, only: Callable[[ForeignKey], bool] | None = None
+) -> list[Statement]:
+    """The table's foreign keys (those ``only`` accepts, when given)."""
     out: list[Statement] = []
     for fk in sorted_foreign_keys(table):
         if parent and fk in parent.foreign_keys:
             continue  # cloned from the parent
+        if only is not None and not only(fk):
+            continue
         text = f"ALTER TABLE {quote_qualified(table.qname)} ADD {foreign_key_clause(fk)}"
         out.append(Statement(text, fk.span or table.span, "constraint"))
     return out
