@@ -89,6 +89,16 @@ def fresh_database_url(server_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture()
+def new_database_name(server_url: str) -> Iterator[str]:
+    """The name of a database that does not exist yet (for a command to create); whatever
+    is left under it is dropped afterwards."""
+    name = f"sdnew_{uuid.uuid4().hex[:12]}"
+    yield name
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 # -- seed 000, shared by the drift, mutation and safety modules -------------------------------------------
 
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from schemadoc.actions import build
 from schemadoc.diagnostics import Diagnostic, SchemadocError
@@ -72,15 +69,6 @@ def _exists(server_url: str, name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
 
 
-@pytest.fixture
-def new_name(server_url: str) -> Iterator[str]:
-    """A database name that does not exist yet; whatever is left under it is dropped afterwards."""
-    name = f"sd_builderr_{uuid.uuid4().hex[:10]}"
-    yield name
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def _failed_build(server_url: str, name: str, schema: Schema) -> Diagnostic:
     with pytest.raises(SchemadocError) as info:
         build(with_database(server_url, name), schema, maintenance_url=server_url)
@@ -95,33 +83,39 @@ def _read(tmp_path: Path, text: str) -> Schema:
     return schema
 
 
-def test_bad_default_points_at_the_column_row(tmp_path: Path, server_url: str, new_name: str) -> None:
-    diag = _failed_build(server_url, new_name, _read(tmp_path, BAD_DEFAULT))
+def test_bad_default_points_at_the_column_row(
+    tmp_path: Path, server_url: str, new_database_name: str
+) -> None:
+    diag = _failed_build(server_url, new_database_name, _read(tmp_path, BAD_DEFAULT))
     assert diag.code == "SD520"
     assert diag.span is not None and (diag.span.line, diag.span.col) == (9, 3)  # the `qty` row
     assert 'invalid input syntax for type integer: "abc"' in diag.message
     assert "qty integer DEFAULT 'abc'" in diag.message  # the column's SQL, not the whole table
     assert diag.hint and "rolled back" in diag.hint
-    assert not _exists(server_url, new_name)
+    assert not _exists(server_url, new_database_name)
 
 
-def test_missing_function_points_at_the_check(tmp_path: Path, server_url: str, new_name: str) -> None:
-    diag = _failed_build(server_url, new_name, _read(tmp_path, MISSING_FUNCTION))
+def test_missing_function_points_at_the_check(
+    tmp_path: Path, server_url: str, new_database_name: str
+) -> None:
+    diag = _failed_build(server_url, new_database_name, _read(tmp_path, MISSING_FUNCTION))
     assert diag.span is not None and (diag.span.line, diag.span.col) == (8, 5)  # CONSTRAINT qty_ok ...
     assert "function no_such_function(integer) does not exist" in diag.message
     assert diag.hint and "No function matches" in diag.hint
-    assert not _exists(server_url, new_name)
+    assert not _exists(server_url, new_database_name)
 
 
 def test_error_without_position_points_at_the_foreign_key(
-    tmp_path: Path, server_url: str, new_name: str
+    tmp_path: Path, server_url: str, new_database_name: str
 ) -> None:
-    diag = _failed_build(server_url, new_name, _read(tmp_path, NOT_A_KEY))
+    diag = _failed_build(server_url, new_database_name, _read(tmp_path, NOT_A_KEY))
     assert "no unique constraint matching given keys" in diag.message
     assert diag.span is not None and diag.span.line == 15  # the owner_name row, not the `## items` heading
 
 
-def test_foreign_key_of_the_wrong_type_points_at_the_constraint(server_url: str, new_name: str) -> None:
+def test_foreign_key_of_the_wrong_type_points_at_the_constraint(
+    server_url: str, new_database_name: str
+) -> None:
     # The reader gives a referencing column its key's type, so this model is made by hand.
     owners = Table(
         "public",
@@ -143,25 +137,25 @@ def test_foreign_key_of_the_wrong_type_points_at_the_constraint(server_url: str,
         span=Span("m.md", 6, 1),
     )
     schema = Schema(tables={t.qname: t for t in (owners, items)})
-    diag = _failed_build(server_url, new_name, schema)
+    diag = _failed_build(server_url, new_database_name, schema)
     assert "cannot be implemented" in diag.message
     assert diag.span == Span("m.md", 11, 5)
     assert diag.hint and "incompatible types" in diag.hint
-    assert not _exists(server_url, new_name)
+    assert not _exists(server_url, new_database_name)
 
 
-def test_a_database_that_existed_is_kept(tmp_path: Path, server_url: str, new_name: str) -> None:
-    assert create_database(server_url, new_name)
-    _failed_build(server_url, new_name, _read(tmp_path, BAD_DEFAULT))
-    assert _exists(server_url, new_name)
+def test_a_database_that_existed_is_kept(tmp_path: Path, server_url: str, new_database_name: str) -> None:
+    assert create_database(server_url, new_database_name)
+    _failed_build(server_url, new_database_name, _read(tmp_path, BAD_DEFAULT))
+    assert _exists(server_url, new_database_name)
 
 
 def test_up_reports_the_column_line_and_leaves_no_database(
-    tmp_path: Path, server_url: str, new_name: str
+    tmp_path: Path, server_url: str, new_database_name: str
 ) -> None:
     path = tmp_path / "doc.md"
     path.write_text(BAD_DEFAULT, encoding="utf-8")
-    target = with_database(server_url, new_name)
+    target = with_database(server_url, new_database_name)
     proc = subprocess.run(
         [sys.executable, "-m", "schemadoc", "up", str(path), "--structure", "--database-url", target],
         capture_output=True,
@@ -172,7 +166,7 @@ def test_up_reports_the_column_line_and_leaves_no_database(
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"{path}:9:3: error SD520 PostgreSQL rejected: invalid input syntax")
     assert "hint:" in proc.stderr and "Traceback" not in proc.stderr
-    assert not _exists(server_url, new_name)
+    assert not _exists(server_url, new_database_name)
 
 
 def test_each_part_of_a_create_table_maps_back_to_its_line(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ import pty
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -68,15 +67,6 @@ def role_exists(server_url: str, name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
 
 
-@pytest.fixture
-def db_name(server_url: str) -> Iterator[str]:
-    """A database name no other test uses; whatever the test left behind is dropped afterwards."""
-    name = f"sd_loop_{uuid.uuid4().hex[:10]}"
-    yield name
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.mark.embedded_only
 def test_loop_on_the_embedded_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from schemadoc.pg.server import EmbeddedServer
@@ -126,16 +116,16 @@ def test_loop_on_the_embedded_server(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_recreate_without_terminal_or_yes_refuses(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Under pytest standard input is not a terminal: no --yes means nothing is dropped."""
     doc = write(tmp_path, SHOP)
-    args = ["--database-url", server_url, "--database", db_name, "--structure"]
+    args = ["--database-url", server_url, "--database", new_database_name, "--structure"]
     assert json_run(capsys, "up", str(doc), *args)[0] == 0
     code = main(["up", str(doc), *args, "--recreate"])
     captured = capsys.readouterr()
     assert code == 3 and "SD603" in captured.err and "--yes" in captured.err
-    with psycopg.connect(with_database(server_url, db_name)) as conn:
+    with psycopg.connect(with_database(server_url, new_database_name)) as conn:
         assert conn.execute("SELECT to_regclass('customers') IS NOT NULL").fetchone() == (True,)
 
 
@@ -159,19 +149,19 @@ def test_recreate_and_down_refuse_a_database_schemadoc_did_not_create(
 
 
 def test_down_refuses_a_database_built_from_another_document(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first, second = write(tmp_path / "a", SHOP), write(tmp_path / "b", SHOP)
-    args = ["--database-url", server_url, "--database", db_name]
+    args = ["--database-url", server_url, "--database", new_database_name]
     assert json_run(capsys, "up", str(first), *args, "--structure")[0] == 0
     code, payload = json_run(capsys, "down", str(second), *args, "--yes")
     assert code == 3 and codes(payload) == ["SD602"]
     assert str(first.resolve()) in payload["diagnostics"][0]["message"]  # type: ignore[index]
-    assert database_exists(server_url, db_name)
+    assert database_exists(server_url, new_database_name)
     assert json_run(capsys, "down", str(first), *args, "--yes")[0] == 0
-    assert not database_exists(server_url, db_name)
+    assert not database_exists(server_url, new_database_name)
 
 
 GRANTS = """# Shop
@@ -186,16 +176,20 @@ GRANT SELECT ON items TO {role};
 
 
 def test_down_drops_the_roles_up_created_unless_used_elsewhere(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     role = f"sd_reader_{uuid.uuid4().hex[:8]}"
     doc = write(tmp_path, GRANTS.format(role=role))
-    args = ["--database-url", server_url, "--database", db_name]
+    args = ["--database-url", server_url, "--database", new_database_name]
     try:
         assert json_run(capsys, "up", str(doc), *args, "--structure")[0] == 0
         assert role_exists(server_url, role)
         code, down = json_run(capsys, "down", str(doc), *args, "--yes")
-        assert code == 0 and down["dropped"] == {"database": db_name, "roles": [role], "kept_roles": []}
+        assert code == 0 and down["dropped"] == {
+            "database": new_database_name,
+            "roles": [role],
+            "kept_roles": [],
+        }
         assert not role_exists(server_url, role)
 
         # built again; this time another database grants to the role, so down keeps it
@@ -207,7 +201,11 @@ def test_down_drops_the_roles_up_created_unless_used_elsewhere(
             )
         try:
             code, down = json_run(capsys, "down", str(doc), *args, "--yes")
-            assert code == 0 and down["dropped"] == {"database": db_name, "roles": [], "kept_roles": [role]}
+            assert code == 0 and down["dropped"] == {
+                "database": new_database_name,
+                "roles": [],
+                "kept_roles": [role],
+            }
             assert role_exists(server_url, role)
         finally:
             with psycopg.connect(server_url, autocommit=True) as conn:
@@ -218,17 +216,17 @@ def test_down_drops_the_roles_up_created_unless_used_elsewhere(
 
 
 def test_roles_that_existed_before_up_are_never_dropped(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     role = f"sd_reader_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
     doc = write(tmp_path, GRANTS.format(role=role))
-    args = ["--database-url", server_url, "--database", db_name]
+    args = ["--database-url", server_url, "--database", new_database_name]
     try:
         assert json_run(capsys, "up", str(doc), *args, "--structure")[0] == 0
         code, down = json_run(capsys, "down", str(doc), *args, "--yes")
-        assert code == 0 and down["dropped"] == {"database": db_name, "roles": [], "kept_roles": []}
+        assert code == 0 and down["dropped"] == {"database": new_database_name, "roles": [], "kept_roles": []}
         assert role_exists(server_url, role)
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
@@ -236,10 +234,10 @@ def test_roles_that_existed_before_up_are_never_dropped(
 
 
 def test_sd601_names_only_what_differs(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, SHOP + ORDERS)
-    args = ["--database-url", server_url, "--database", db_name, "--structure"]
+    args = ["--database-url", server_url, "--database", new_database_name, "--structure"]
     assert json_run(capsys, "up", str(doc), *args)[0] == 0
     doc.write_text(SHOP + ORDERS + "| note | text | |\n")
     code = main(["up", str(doc), *args])
@@ -252,11 +250,13 @@ def test_sd601_names_only_what_differs(
 
 
 def test_down_with_nothing_to_drop(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, SHOP)
-    assert main(["down", str(doc), "--database-url", server_url, "--database", db_name, "--yes"]) == 0
-    assert capsys.readouterr().out == f"nothing to drop: no database {db_name}\n"
+    assert (
+        main(["down", str(doc), "--database-url", server_url, "--database", new_database_name, "--yes"]) == 0
+    )
+    assert capsys.readouterr().out == f"nothing to drop: no database {new_database_name}\n"
 
 
 def _up_recreate_on_a_terminal(doc: Path, args: list[str], answer: str) -> subprocess.CompletedProcess[bytes]:
@@ -278,20 +278,20 @@ def _up_recreate_on_a_terminal(doc: Path, args: list[str], answer: str) -> subpr
 
 
 def test_recreate_asks_on_a_terminal(
-    tmp_path: Path, server_url: str, db_name: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server_url: str, new_database_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, SHOP)
-    args = ["--database-url", server_url, "--database", db_name, "--structure"]
+    args = ["--database-url", server_url, "--database", new_database_name, "--structure"]
     assert json_run(capsys, "up", str(doc), *args)[0] == 0
     doc.write_text(SHOP + ORDERS)
 
     declined = _up_recreate_on_a_terminal(doc, args, "n")
     assert declined.returncode == 3
-    assert f"drop database {db_name} and everything in it? [y/N]" in declined.stderr.decode()
+    assert f"drop database {new_database_name} and everything in it? [y/N]" in declined.stderr.decode()
     assert "not confirmed" in declined.stderr.decode()
 
     accepted = _up_recreate_on_a_terminal(doc, args, "y")
     assert accepted.returncode == 0, accepted.stderr.decode()
-    assert f"dropped database {db_name}" in accepted.stdout.decode()
-    with psycopg.connect(with_database(server_url, db_name)) as conn:
+    assert f"dropped database {new_database_name}" in accepted.stdout.decode()
+    with psycopg.connect(with_database(server_url, new_database_name)) as conn:
         assert conn.execute("SELECT to_regclass('orders') IS NOT NULL").fetchone() == (True,)

@@ -112,22 +112,12 @@ def test_wrong_password(tmp_path: Path) -> None:
         server.stop()
 
 
-@pytest.fixture
-def fresh_db(server_url: str) -> Iterator[str]:
-    name = f"sd_cli_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def test_up_refuses_a_database_holding_other_objects(fresh_db: str) -> None:
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+def test_up_refuses_a_database_holding_other_objects(fresh_database_url: str) -> None:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE unrelated (id integer PRIMARY KEY)")
-    proc = cli("up", DOC, "--database-url", fresh_db)
+    proc = cli("up", DOC, "--database-url", fresh_database_url)
     assert proc.returncode == 2 and "SD601" in proc.stderr and "unrelated" in proc.stderr
-    with psycopg.connect(fresh_db) as conn:  # nothing was added, nothing was dropped
+    with psycopg.connect(fresh_database_url) as conn:  # nothing was added, nothing was dropped
         names = {
             r[0]
             for r in conn.execute(
@@ -137,10 +127,10 @@ def test_up_refuses_a_database_holding_other_objects(fresh_db: str) -> None:
     assert names == {"unrelated"}
 
 
-def test_verify_structure_needs_only_catalog_access(fresh_db: str, limited_role: str) -> None:
-    built = cli("up", DOC, "--structure", "--database-url", fresh_db)
+def test_verify_structure_needs_only_catalog_access(fresh_database_url: str, limited_role: str) -> None:
+    built = cli("up", DOC, "--structure", "--database-url", fresh_database_url)
     assert built.returncode == 0, built.stderr
-    info = psycopg.conninfo.conninfo_to_dict(fresh_db)
+    info = psycopg.conninfo.conninfo_to_dict(fresh_database_url)
     info.update(user=limited_role, password=SECRET)
     reader = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})
     with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -160,17 +150,17 @@ def test_up_refuses_the_servers_own_databases(server_url: str, dbname: str) -> N
         assert conn.execute("SELECT to_regclass('public.pipeline_runs')").fetchone() == (None,)
 
 
-def test_up_refuses_a_database_marked_as_a_template(fresh_db: str, server_url: str) -> None:
-    name = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+def test_up_refuses_a_database_marked_as_a_template(fresh_database_url: str, server_url: str) -> None:
+    name = psycopg.conninfo.conninfo_to_dict(fresh_database_url)["dbname"]
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(str(name))))
     try:
-        proc = cli("up", DOC, "--structure", "--database-url", fresh_db)
+        proc = cli("up", DOC, "--structure", "--database-url", fresh_database_url)
         assert_clean_failure(proc, "SD530")
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(str(name))))
-    with psycopg.connect(fresh_db) as conn:
+    with psycopg.connect(fresh_database_url) as conn:
         assert conn.execute("SELECT to_regclass('public.pipeline_runs')").fetchone() == (None,)
 
 

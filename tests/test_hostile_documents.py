@@ -9,8 +9,6 @@ more than one statement. Probes never commit.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from schemadoc.cli import main
 from schemadoc.diagnostics import SchemadocError
 from schemadoc.model import QName, Schema, Span
 from schemadoc.pg.apply import apply_statements
-from schemadoc.pg.connect import connect, with_database
+from schemadoc.pg.connect import connect
 from schemadoc.read import read_documents
 from schemadoc.read.fragments import fragment_problem
 from schemadoc.verify import probes
@@ -32,16 +30,6 @@ from schemadoc.verify.probes import verify_promises
 from schemadoc.verify.rows import RowFactory
 from schemadoc.write.ddl import render_ddl
 from schemadoc.write.statement import dollar_quote
-
-
-@pytest.fixture
-def fresh_db(server_url: str) -> Iterator[str]:
-    name = f"sd_hostile_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -168,15 +156,15 @@ BUILT = [c for c in CELLS if c.name.startswith(("default closes", "default commi
 
 @pytest.mark.parametrize("cell", BUILT, ids=[c.name for c in BUILT])
 def test_up_of_a_hostile_cell_builds_nothing_the_document_did_not_state(
-    cell: Cell, tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    cell: Cell, tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, TABLE_DOC.format(row=cell.line))
-    assert up(doc, fresh_db, capsys) == 1  # the document has errors: nothing is built
-    assert relations(fresh_db) == set()
+    assert up(doc, fresh_database_url, capsys) == 1  # the document has errors: nothing is built
+    assert relations(fresh_database_url) == set()
 
 
 def test_default_written_with_a_semicolon_phrase_is_built_as_written(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # In a constraints phrase a ';' ends the phrase: the default is 'a' and the rest is prose.
     doc = write(
@@ -185,9 +173,9 @@ def test_default_written_with_a_semicolon_phrase_is_built_as_written(
     )
     code, diags = check_json(doc, capsys)
     assert code == 0 and not [d for d in diags if d["level"] == "error"]
-    assert up(doc, fresh_db, capsys) == 0
-    assert relations(fresh_db) == {"r accounts", "i accounts_pkey"}
-    with psycopg.connect(fresh_db) as conn:
+    assert up(doc, fresh_database_url, capsys) == 0
+    assert relations(fresh_database_url) == {"r accounts", "i accounts_pkey"}
+    with psycopg.connect(fresh_database_url) as conn:
         row = conn.execute(
             "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d"
             " JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
@@ -240,7 +228,7 @@ COPY notes FROM '/etc/hostname';
 
 
 def test_statements_reaching_outside_are_warned_at_their_lines_and_never_built(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, FENCE)
     code, diags = check_json(doc, capsys)
@@ -257,9 +245,9 @@ def test_statements_reaching_outside_are_warned_at_their_lines_and_never_built(
     (check,) = schema.tables[QName("public", "notes")].checks
     assert "DROP" not in check.expression and "/*" not in check.expression
     # up refuses the document (it reaches outside) and touches nothing
-    assert up(doc, fresh_db, capsys) == 1
-    assert relations(fresh_db) == set()
-    with psycopg.connect(fresh_db) as conn:
+    assert up(doc, fresh_database_url, capsys) == 1
+    assert relations(fresh_database_url) == set()
+    with psycopg.connect(fresh_database_url) as conn:
         assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'schemadoc_boss'").fetchone() == (
             0,
         )
@@ -282,7 +270,7 @@ CREATE VIEW v AS SELECT 1 AS one; DROP TABLE notes;
 
 
 def test_a_routine_that_reaches_outside_is_an_error_and_not_built(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, ROUTINE)
     code, diags = check_json(doc, capsys)
@@ -295,8 +283,8 @@ def test_a_routine_that_reaches_outside_is_an_error_and_not_built(
         sorted(schema.views) == [QName("public", "v")]
         and schema.views[QName("public", "v")].definition == "SELECT 1 AS one"
     )
-    assert up(doc, fresh_db, capsys) == 1
-    assert relations(fresh_db) == set()
+    assert up(doc, fresh_database_url, capsys) == 1
+    assert relations(fresh_database_url) == set()
 
 
 # -- the fragment check itself --------------------------------------------------------------------
@@ -366,22 +354,22 @@ class Stmt:
     span: Span | None = None
 
 
-def test_apply_refuses_two_statements_in_one_string(fresh_db: str) -> None:
+def test_apply_refuses_two_statements_in_one_string(fresh_database_url: str) -> None:
     two = Stmt("CREATE TABLE first_one (id int); CREATE TABLE second_one (id int)", Span("doc.md", 3, 1))
-    with connect(fresh_db) as conn, pytest.raises(SchemadocError) as info:
+    with connect(fresh_database_url) as conn, pytest.raises(SchemadocError) as info:
         apply_statements(conn, [two])
     diag = info.value.diagnostic
     assert diag.code == "SD520" and "cannot insert multiple commands" in diag.message
     assert diag.span == Span("doc.md", 3, 1)
-    assert relations(fresh_db) == set()
+    assert relations(fresh_database_url) == set()
 
 
-def test_row_synthesis_refuses_two_statements_in_one_string(fresh_db: str) -> None:
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+def test_row_synthesis_refuses_two_statements_in_one_string(fresh_database_url: str) -> None:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         rows = RowFactory(conn, Schema())
         with pytest.raises(psycopg.errors.SyntaxError, match="multiple commands"):
             rows.execute(b"SELECT 1; CREATE TABLE pwn (id int)")
-    assert relations(fresh_db) == set()
+    assert relations(fresh_database_url) == set()
 
 
 # -- probes never commit ---------------------------------------------------------------------------
@@ -417,31 +405,34 @@ def _contents(url: str) -> dict[str, tuple[int, str]]:
 
 
 def test_verify_on_a_populated_database_never_commits(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, PROBED)
-    assert main(["up", str(doc), "--structure", "--database-url", fresh_db]) == 0
+    assert main(["up", str(doc), "--structure", "--database-url", fresh_database_url]) == 0
     capsys.readouterr()
-    with psycopg.connect(fresh_db) as conn:
+    with psycopg.connect(fresh_database_url) as conn:
         conn.execute(
             "INSERT INTO customers VALUES (1, 'a@example.org', 'gold'), (2, 'b@example.org', 'basic')"
         )
         conn.execute("INSERT INTO orders VALUES (10, 1, 5.00), (11, 2, 7.50), (12, 2, 0)")
-    before = _contents(fresh_db)
+    before = _contents(fresh_database_url)
     assert before["customers"][0] == 2 and before["orders"][0] == 3
-    code = main(["verify", str(doc), "--format", "json", "--database-url", fresh_db])
+    code = main(["verify", str(doc), "--format", "json", "--database-url", fresh_database_url])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0, payload
     kept = [p for p in payload["promises"]["results"] if p["outcome"] == "kept"]
     assert len(kept) >= 8  # the probes really inserted, updated and deleted rows
-    assert _contents(fresh_db) == before
+    assert _contents(fresh_database_url) == before
 
 
 def test_a_probe_transaction_that_ends_early_stops_the_run(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    fresh_database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     doc = write(tmp_path, PROBED)
-    assert main(["up", str(doc), "--structure", "--database-url", fresh_db]) == 0
+    assert main(["up", str(doc), "--structure", "--database-url", fresh_database_url]) == 0
     capsys.readouterr()
     schema, _ = read_documents([doc])
 
@@ -449,7 +440,7 @@ def test_a_probe_transaction_that_ends_early_stops_the_run(
         self.rows.execute(b"COMMIT")
 
     monkeypatch.setitem(probes._PROBES, "not_null", commits)
-    with connect(fresh_db) as conn, pytest.raises(SchemadocError) as info:
+    with connect(fresh_database_url) as conn, pytest.raises(SchemadocError) as info:
         verify_promises(conn, schema)
     assert info.value.diagnostic.code == "SD704"
     assert "ended before its rollback" in info.value.diagnostic.message
@@ -465,7 +456,7 @@ GRANT "select; drop table t; --" ON t TO PUBLIC;
 
 
 def test_names_that_carry_sql_are_errors_and_not_built(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = write(tmp_path, NAMES)
     code, diags = check_json(doc, capsys)
@@ -477,8 +468,8 @@ def test_names_that_carry_sql_are_errors_and_not_built(
     schema, _ = read_documents([doc])
     column = schema.tables[QName("public", "t")].column("a")
     assert column is not None and column.collation is None and schema.grants == ()
-    assert up(doc, fresh_db, capsys) == 1
-    assert relations(fresh_db) == set()
+    assert up(doc, fresh_database_url, capsys) == 1
+    assert relations(fresh_database_url) == set()
 
 
 BACKSLASH = """# Files
@@ -494,17 +485,17 @@ BACKSLASH = """# Files
 
 
 def test_a_backslash_default_is_read_by_the_server_as_it_was_checked(
-    tmp_path: Path, fresh_db: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # With standard_conforming_strings off the server would read 'C:\\' as an open string.
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
         name = conn.info.dbname
         conn.execute(
             sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(sql.Identifier(name))
         )
     doc = write(tmp_path, BACKSLASH)
-    assert up(doc, fresh_db, capsys) == 0
-    with psycopg.connect(fresh_db) as conn:
+    assert up(doc, fresh_database_url, capsys) == 0
+    with psycopg.connect(fresh_database_url) as conn:
         conn.execute("SET standard_conforming_strings = on")
         rows = conn.execute(
             "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d"

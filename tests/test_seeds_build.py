@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -30,11 +28,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def fresh_db(server_url: str) -> Iterator[str]:
-    name = f"sdseed_{uuid.uuid4().hex[:10]}"
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def fresh_db(server_url: str, new_database_name: str) -> str:
+    """The URL of a database `up` is to create."""
+    return with_database(server_url, new_database_name)
 
 
 @pytest.mark.parametrize("number", sorted(SEEDS))
