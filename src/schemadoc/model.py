@@ -257,6 +257,7 @@ class Function:
     security_definer: bool = False
     kind: Literal["function", "procedure"] = "function"
     comment: str | None = None
+    stub: bool = field(default=False, compare=False)  # a stand-in for a routine the document only calls
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -311,6 +312,9 @@ class Domain:
     nullable: bool = True
     default: str | None = None
     checks: tuple[str, ...] = ()
+    stub: bool = field(default=False, compare=False)  # a stand-in for a type the document never defines
+    # a stand-in for an extension's type: built only where the server lacks the extension
+    extension: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -372,6 +376,8 @@ class Sequence:
 class Extension:
     name: str
     schema: str | None = None
+    # --stub-missing: where the server lacks it, its types become stand-in domains over text
+    stand_in: bool = field(default=False, compare=False)
     span: Span | None = field(default=None, compare=False)
 
 
@@ -459,6 +465,15 @@ class Schema:
     def triggers_on(self, table_qname: QName) -> list[Trigger]:
         return sorted((t for t in self.triggers.values() if t.table == table_qname), key=lambda t: t.name)
 
+    def stand_ins(self) -> list[str]:
+        """The objects built as stand-ins (``--stub-missing``): tables, routines (``name()``) and
+        types, each as SQL text, sorted. An extension's type stands in only on a server without
+        the extension, so it is not listed here."""
+        names = [str(q) for q, t in self.tables.items() if t.stub]
+        names += [f"{f.qname}()" for f in self.functions.values() if f.stub]
+        names += [str(q) for q, d in self.domains.items() if d.stub and d.extension is None]
+        return sorted(set(names))
+
     def counts(self) -> dict[str, int]:
         """Numbers for a summary line."""
         tables = [t for t in self.tables.values() if not t.stub]
@@ -471,7 +486,7 @@ class Schema:
             ),
             "indexes": len(self.indexes),
             "views": len(self.views),
-            "functions": len(self.functions),
+            "functions": sum(1 for f in self.functions.values() if not f.stub),
             "triggers": len(self.triggers),
             "enums": len(self.enums),
         }

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
+from schemadoc.extension_types import type_extension
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -39,6 +40,7 @@ from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact,
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
 from schemadoc.read.screen import screen_schema
+from schemadoc.read.stand_ins import type_stand_in
 from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
@@ -117,6 +119,7 @@ class Resolver:
         self.enums: dict[QName, Enum] = {}
         self.values: dict[QName, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
         self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
+        self.stand_in_types: dict[QName, Domain] = {}  # --stub-missing: types named but never defined
         self.explicit_delete: set[tuple[QName, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
@@ -715,6 +718,8 @@ class Resolver:
         user_type = self._user_type(col.type)
         if user_type is not None:
             return replace(col, type=user_type)
+        if type_extension(col.type) is not None:
+            return col  # an extension's type: its CREATE EXTENSION comes with it (resolve_objects)
         bare = col.type.strip('"').rstrip("[]")
         enum = enums.get(bare.lower()) or enums.get(bare.split(".")[-1].lower())
         if enum is not None:
@@ -722,6 +727,11 @@ class Resolver:
             return replace(col, type=_quoted_type(enum.schema, enum.name) + arr)
         guess = closest_type(bare)
         fallback = normalize_type(guess) if guess else None
+        if self.stub_missing and fallback is None and type_extension(col.type) is None:
+            dims = col.type.count("[]")
+            domain = type_stand_in(self, col.type.replace("[]", ""), col.span, f"{table.qname}.{col.name}")
+            self.stand_in_types.setdefault(domain.qname, domain)
+            return replace(col, type=_quoted_type(domain.schema, domain.name) + "[]" * dims)
         self.warn(
             "SD206",
             f"{table.qname}.{col.name}: unknown type {col.type!r}",
