@@ -330,6 +330,7 @@ class CompositeType:
     schema: str
     name: str
     attributes: tuple[tuple[str, str], ...]  # (name, type) in order
+    stub: bool = field(default=False, compare=False)  # a stand-in for a type the document only casts to
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -472,6 +473,7 @@ class Schema:
         names = [str(q) for q, t in self.tables.items() if t.stub]
         names += [f"{f.qname}()" for f in self.functions.values() if f.stub]
         names += [str(q) for q, d in self.domains.items() if d.stub and d.extension is None]
+        names += [str(q) for q, c in self.composites.items() if c.stub]
         return sorted(set(names))
 
     def counts(self) -> dict[str, int]:

@@ -30,7 +30,7 @@ from schemadoc.model import (
 )
 from schemadoc.read.facts import Name
 from schemadoc.read.names import is_placeholder
-from schemadoc.read.stand_ins import called_stand_ins, extension_types, trigger_stand_in
+from schemadoc.read.stand_ins import called_stand_ins, cast_stand_ins, extension_types, trigger_stand_in
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver
@@ -72,7 +72,9 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         for role in pol.roles:
             if role.lower() not in _BUILTIN_ROLES and role not in roles:
                 roles[role] = Role(role, created_by_document=False, span=pol.span)
-    called_stand_ins(r, replace(schema, tables=tables, policies=policies, triggers=triggers), functions)
+    so_far = replace(schema, tables=tables, policies=policies, triggers=triggers, views=views)
+    called_stand_ins(r, so_far, functions)
+    cast_domains, cast_composites = cast_stand_ins(r, so_far)
     schemas = sorted(
         {s for s in r.facts.schemas if s != DEFAULT_SCHEMA}
         | {t.schema for t in tables.values() if t.schema != DEFAULT_SCHEMA}
@@ -92,16 +94,17 @@ def finish(r: Resolver, schema: Schema) -> Schema:
             sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))
         ),
         schemas=tuple(schemas),
-        domains=_with_stand_ins(_by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types),
-        composites=_by_qname(r, "composite type", r.facts.composites),
+        domains=_with_stand_ins(_by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types, cast_domains),
+        composites=_with_stand_ins(_by_qname(r, "composite type", r.facts.composites), cast_composites),
         ranges=_by_qname(r, "range type", r.facts.ranges),
         column_grants=tuple(sorted(set(column_grants), key=_column_grant_key)),
     )
 
 
-def _with_stand_ins(
-    domains: dict[QName, Domain], *stand_ins: dict[QName, Domain]
-) -> dict[QName, Domain]:
+_Stood = TypeVar("_Stood", Domain, CompositeType)
+
+
+def _with_stand_ins(domains: dict[QName, _Stood], *stand_ins: dict[QName, _Stood]) -> dict[QName, _Stood]:
     out = dict(domains)
     for group in stand_ins:
         for qname, domain in group.items():

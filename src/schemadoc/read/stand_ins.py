@@ -16,7 +16,18 @@ import orjson
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.extension_types import HOW_TO_GET, opclass_extension, type_extension
-from schemadoc.model import DEFAULT_SCHEMA, Domain, Extension, Function, QName, Schema, Span, Table
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    CompositeType,
+    Domain,
+    Extension,
+    Function,
+    QName,
+    Schema,
+    Span,
+    Table,
+)
+from schemadoc.types import normalize_type
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver
@@ -232,3 +243,73 @@ def type_stand_in(r: Resolver, written: str, span: Span | None, where: str) -> D
         "define the type (CREATE TYPE / CREATE DOMAIN) to check its values",
     )
     return Domain(named.schema, named.name, "text", stub=True, span=span)
+
+
+# Types PostgreSQL builds in that documents cast to and :func:`normalize_type` does not list.
+_MORE_BUILTIN_TYPES = frozenset(
+    {"regtype", "regproc", "regprocedure", "regnamespace", "regrole", "regconfig", "regdictionary",
+     "regoper", "regoperator", "regcollation", "jsonpath", "pg_lsn", "txid_snapshot", "pg_snapshot",
+     "record", "void", "cstring", "unknown", "anyelement", "anyarray", "int2vector", "oidvector",
+     "macaddr8", "tid", "xid", "xid8", "cid", "money", "name", "char", "refcursor", "aclitem"}
+)  # fmt: skip
+
+
+def _cast_targets(expr: str, *, query: bool) -> list[tuple[QName, int | None]]:
+    """The types ``expr`` casts to that are not PostgreSQL's own, each with the number of fields of
+    the ``ROW(...)`` it casts (None for anything else)."""
+    try:
+        tree = orjson.loads(parse_sql_json(expr if query else f"SELECT {expr}"))
+    except ParseError:
+        return []
+    out: list[tuple[QName, int | None]] = []
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        cast = node.get("TypeCast")
+        if isinstance(cast, dict):
+            names = [p.get("String", {}).get("sval", "") for p in (cast.get("typeName") or {}).get("names") or []]
+            arg = cast.get("arg")
+            row = arg.get("RowExpr") if isinstance(arg, dict) else None
+            fields = len(row.get("args") or []) if isinstance(row, dict) else None
+            if len(names) == 1 and normalize_type(names[0]) is None and names[0] not in _MORE_BUILTIN_TYPES:
+                out.append((QName(DEFAULT_SCHEMA, names[0]), fields))
+            elif len(names) == 2 and names[0] not in _SYSTEM_SCHEMAS:
+                out.append((QName(names[0], names[1]), fields))
+        stack.extend(node.values())
+    return out
+
+
+def cast_stand_ins(r: Resolver, schema: Schema) -> tuple[dict[QName, Domain], dict[QName, CompositeType]]:
+    """With ``--stub-missing``, stand-ins for the types views, defaults, checks and policies cast to
+    but the document never defines: a domain over text, or a composite type of text fields for the
+    cast of a ``ROW(...)``."""
+    domains: dict[QName, Domain] = {}
+    composites: dict[QName, CompositeType] = {}
+    if not r.stub_missing:
+        return domains, composites
+    known = {*schema.enums, *schema.tables, *schema.views, *schema.composites, *schema.ranges, *schema.domains}
+    known |= {d.qname for d in r.facts.domains} | {c.qname for c in r.facts.composites}
+    known |= {t.qname for t in r.facts.ranges} | set(r.stand_in_types)
+    sites = [(text, False, span) for text, _, _, span in _sites(schema)]
+    sites += [(v.definition, True, v.span) for v in schema.views.values()]
+    for text, query, span in sites:
+        for qname, fields in _cast_targets(text, query=query):
+            if qname in known or qname in domains or qname in composites or type_extension(qname.name):
+                continue
+            if qname.schema != DEFAULT_SCHEMA and qname.schema not in r.extra_schemas:
+                r.extra_schemas.append(qname.schema)
+            if fields:
+                attributes = tuple((f"f{i}", "text") for i in range(1, fields + 1))
+                composites[qname] = CompositeType(qname.schema, qname.name, attributes, stub=True, span=span)
+                what = f"a composite type of {fields} text fields"
+            else:
+                domains[qname] = Domain(qname.schema, qname.name, "text", stub=True, span=span)
+                what = "a domain over text"
+            r.warn("SD260", f"the document casts to type {qname}, which it never defines; built a stand-in: {what}",
+                   span, "define the type (CREATE TYPE / CREATE DOMAIN) to check what uses it")  # fmt: skip
+    return domains, composites

@@ -131,7 +131,7 @@ def extension_statements(
     return statements, diagnostics
 
 
-def _first_use(schema: Schema, ext: str) -> tuple[str, Span | None]:
+def _first_use(schema: Schema, ext: str) -> tuple[str, Span | None] | None:
     """What in ``schema`` needs extension ``ext``, in words, and where."""
     for table in schema.tables.values():
         for col in table.columns:
@@ -143,8 +143,7 @@ def _first_use(schema: Schema, ext: str) -> tuple[str, Span | None]:
             op = opclass_extension(key)
             if op is not None and op[1] == ext:
                 return f"index {index.qname} uses operator class {op[0]}, which", index.span
-    found_ext = schema.extensions.get(ext)
-    return "the document creates it, and it", found_ext.span if found_ext else None
+    return None
 
 
 def extension_stand_ins(
@@ -156,13 +155,16 @@ def extension_stand_ins(
     error (SD261) naming it and how to get it; under ``--stub-missing`` (the extension is marked
     ``stand_in``) its types are built as the stand-in domains over text the reader made instead,
     and the indexes that need the real type (GiST, GIN, an operator class of it) are left out."""
-    missing = set() if available is None else {e for e in schema.extensions if e in HOW_TO_GET} - available
+    uses = {e: _first_use(schema, e) for e in schema.extensions if e in HOW_TO_GET}
+    # an extension no type or operator class of the schema needs is created as written (its error is
+    # PostgreSQL's)
+    missing = set() if available is None else {e for e, use in uses.items() if use is not None} - available
     domains = {q: d for q, d in schema.domains.items() if d.extension is None or d.extension in missing}
     diagnostics: list[Diagnostic] = []
     extensions = dict(schema.extensions)
     standing_in: dict[str, QName] = {}  # type name -> its stand-in domain
     for ext in sorted(missing):
-        what, span = _first_use(schema, ext)
+        what, span = uses[ext] or ("", None)
         if not extensions[ext].stand_in:
             diagnostics.append(
                 Diagnostic(
