@@ -119,7 +119,8 @@ class Resolver:
         self.enums: dict[QName, Enum] = {}
         self.values: dict[QName, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
         self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
-        self.stand_in_types: dict[QName, Domain] = {}  # --stub-missing: types named but never defined
+        self.stand_in_types: dict[QName, Domain] = {}
+        self._folded_names: dict[str, tuple[str, str, Span]] = {}  # file -> the first name folded there  # --stub-missing: types named but never defined
         self.explicit_delete: set[tuple[QName, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
@@ -185,12 +186,18 @@ class Resolver:
     def collect_entities(self) -> None:
         creates: dict[str, TableFact] = {}
         views = {_key(v.name) for v in self.facts.views}
+        quoted = self._quoted_in_sql()
         for tf in self.facts.tables:
             if tf.source != "sql" and _key(tf.name) in views:
                 continue  # a diagram box or column list describing a view the document defines
             ent = self._entity(tf.name)
             ent.facts.append(tf)
-            text = tf.name.text if tf.name.quoted or tf.source != "sql" else tf.name.text.lower()
+            text = tf.name.text if tf.name.quoted else tf.name.text.lower()
+            if tf.source != "sql" and text != tf.name.text:
+                if tf.name.text in quoted:
+                    text = tf.name.text  # the SQL shows this exact spelling quoted: it wins
+                else:
+                    self._folded_names.setdefault(tf.span.file, (tf.name.text, text, tf.span))
             ent.names.append(
                 (self._name_rank(tf.source, tf.name) + (1 if tf.alter else 0), text, tf.name.schema)
             )
@@ -219,6 +226,24 @@ class Resolver:
         for key, ent in sorted(self.entities.items()):
             schema, name = ent.best_name()
             self.by_key[key] = qualify(name, schema)
+        for written, folded, span in self._folded_names.values():
+            self.note(
+                "SD262",
+                f"table names written in headings and prose are read as unquoted SQL identifiers: "
+                f"{written} -> {folded}",
+                span,
+                f'write the name quoted in SQL ("{written}") to keep its case',
+            )
+
+    def _quoted_in_sql(self) -> set[str]:
+        """Table names the document's SQL spells quoted with capitals (``"Users"``): exact spellings."""
+        names = {tf.name.text for tf in self.facts.tables if tf.source == "sql" and tf.name.quoted}
+        names |= {ix.table.text for ix in self.facts.indexes if ix.table.quoted}
+        for tf in self.facts.tables:
+            for _, ref in tf.foreign_keys:
+                if ref.table.quoted:
+                    names.add(ref.table.text)
+        return {n for n in names if n != n.lower()}
 
     def lookup(self, name: Name) -> QName | None:
         return self.by_key.get(_key(name))
