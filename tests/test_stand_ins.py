@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from schemadoc.actions import build, verify_behaviour
+from schemadoc.cli import main
 from schemadoc.model import QName
 from schemadoc.read import read_documents
 from schemadoc.write.ddl import ddl_text, render_ddl
@@ -121,3 +123,16 @@ def test_tbls_sets_build_with_stub_missing(label: str, fresh_database_url: str, 
     report = verify_behaviour(fresh_database_url, schema)
     on_stand_ins = [r for r in report.results if r.promise.stand_in is not None]
     assert on_stand_ins and all((r.outcome, r.cause) == ("untestable", "design") for r in on_stand_ins)
+
+
+def test_check_json_lists_the_stand_ins_and_the_refusal_without_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _doc(tmp_path, TRIGGER_DOC + CALL_DOC)
+    assert main(["check", "--stub-missing", "--format", "json", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["stand_ins"] == ["auth.uid()", "public.feeling", "public.touch_row()"]
+    assert main(["check", "--format", "json", str(path)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["stand_ins"] == []
+    assert {d["code"] for d in out["diagnostics"] if d["level"] == "error"} == {"SD113", "SD264"}
