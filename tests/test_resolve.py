@@ -50,7 +50,7 @@ def test_one_table_per_entity_named_three_ways() -> None:
     facts.tables.append(TableFact(Name("Project"), sp(20), "columns", columns=[col("ownerId", "uuid", 21)]))
     facts.indexes.append(IndexFact("idx_profile_reset", Name("profiles"), sp(30), keys=["mustreset"]))
     schema, diags = resolve(facts)
-    assert sorted(schema.tables) == [QName("public", "Project"), QName("public", "profiles")]
+    assert sorted(schema.tables) == [QName("public", "profiles"), QName("public", "project")]
     profiles = schema.tables[QName("public", "profiles")]
     assert [c.name for c in profiles.columns] == ["id", "mustReset"]
     assert profiles.primary_key is not None and profiles.primary_key.columns == ("id",)

@@ -147,7 +147,7 @@ def cmd_check(args: argparse.Namespace, out: _Out) -> int:
             {
                 "documents": [document_name(d) for d in args.documents],
                 "summary": schema.counts(),
-                "stand_ins": sorted(str(q) for q, t in schema.tables.items() if t.stub),
+                "stand_ins": schema.stand_ins(),
                 "diagnostics": out.json_diagnostics(diags),
                 "ok": code == EXIT_OK,
             }

@@ -175,6 +175,37 @@ TEMPLATE_MARKER = Code(
     "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
     "an expression are not read (reported once per document)",
 )
+STAND_IN_ROUTINE = Code(
+    "SD260",
+    "warning",
+    "with --stub-missing, a function, procedure or type the document uses but never defines is built as a "
+    "marked stand-in (trigger functions return NEW, other functions NULL, types are domains over text); "
+    "promises that depend on it are untestable",
+)
+EXTENSION_MISSING = Code(
+    "SD261",
+    "error",
+    "a column type or operator class comes from an extension the server does not have; install the "
+    "extension, or pass --stub-missing to build a stand-in domain over text",
+)
+NAME_FOLDED = Code(
+    "SD262",
+    "note",
+    "a table named in a heading or prose is spelt as an unquoted SQL identifier folds it (Users -> users), "
+    "unless the document's SQL shows it quoted or mixed-case; reported once per document",
+)
+EXTENSION_TYPE = Code(
+    "SD263",
+    "note",
+    "a column type or operator class that an extension provides (ltree, citext, hstore, vector, geometry, "
+    "gin_trgm_ops...) brings its CREATE EXTENSION",
+)
+UNDEFINED_CALL = Code(
+    "SD264",
+    "error",
+    "a default, check, policy or trigger condition calls a schema-qualified function (auth.uid()) the "
+    "document never defines; --stub-missing builds a stand-in",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -194,6 +225,11 @@ CODES: dict[str, Code] = {
         FK_TYPE_AS_WRITTEN,
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
+        STAND_IN_ROUTINE,
+        EXTENSION_MISSING,
+        NAME_FOLDED,
+        EXTENSION_TYPE,
+        UNDEFINED_CALL,
     )
 }
 

@@ -257,6 +257,7 @@ class Function:
     security_definer: bool = False
     kind: Literal["function", "procedure"] = "function"
     comment: str | None = None
+    stub: bool = field(default=False, compare=False)  # a stand-in for a routine the document only calls
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -311,6 +312,9 @@ class Domain:
     nullable: bool = True
     default: str | None = None
     checks: tuple[str, ...] = ()
+    stub: bool = field(default=False, compare=False)  # a stand-in for a type the document never defines
+    # a stand-in for an extension's type: built only where the server lacks the extension
+    extension: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -326,6 +330,7 @@ class CompositeType:
     schema: str
     name: str
     attributes: tuple[tuple[str, str], ...]  # (name, type) in order
+    stub: bool = field(default=False, compare=False)  # a stand-in for a type the document only casts to
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -372,6 +377,8 @@ class Sequence:
 class Extension:
     name: str
     schema: str | None = None
+    # --stub-missing: where the server lacks it, its types become stand-in domains over text
+    stand_in: bool = field(default=False, compare=False)
     span: Span | None = field(default=None, compare=False)
 
 
@@ -459,6 +466,16 @@ class Schema:
     def triggers_on(self, table_qname: QName) -> list[Trigger]:
         return sorted((t for t in self.triggers.values() if t.table == table_qname), key=lambda t: t.name)
 
+    def stand_ins(self) -> list[str]:
+        """The objects built as stand-ins (``--stub-missing``): tables, routines (``name()``) and
+        types, each as SQL text, sorted. An extension's type stands in only on a server without
+        the extension, so it is not listed here."""
+        names = [str(q) for q, t in self.tables.items() if t.stub]
+        names += [f"{f.qname}()" for f in self.functions.values() if f.stub]
+        names += [str(q) for q, d in self.domains.items() if d.stub and d.extension is None]
+        names += [str(q) for q, c in self.composites.items() if c.stub]
+        return sorted(set(names))
+
     def counts(self) -> dict[str, int]:
         """Numbers for a summary line."""
         tables = [t for t in self.tables.values() if not t.stub]
@@ -471,7 +488,7 @@ class Schema:
             ),
             "indexes": len(self.indexes),
             "views": len(self.views),
-            "functions": len(self.functions),
+            "functions": sum(1 for f in self.functions.values() if not f.stub),
             "triggers": len(self.triggers),
             "enums": len(self.enums),
         }

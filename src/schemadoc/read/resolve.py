@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
+from schemadoc.extension_types import type_extension
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -39,6 +40,7 @@ from schemadoc.read.facts import ColumnFact, DocFacts, IndexFact, Name, RefFact,
 from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
 from schemadoc.read.screen import screen_schema
+from schemadoc.read.stand_ins import type_stand_in
 from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
@@ -117,6 +119,8 @@ class Resolver:
         self.enums: dict[QName, Enum] = {}
         self.values: dict[QName, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
         self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
+        self.stand_in_types: dict[QName, Domain] = {}
+        self._folded_names: dict[str, tuple[str, str, Span]] = {}  # file -> the first name folded there  # --stub-missing: types named but never defined
         self.explicit_delete: set[tuple[QName, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states
@@ -182,12 +186,18 @@ class Resolver:
     def collect_entities(self) -> None:
         creates: dict[str, TableFact] = {}
         views = {_key(v.name) for v in self.facts.views}
+        quoted = self._quoted_in_sql()
         for tf in self.facts.tables:
             if tf.source != "sql" and _key(tf.name) in views:
                 continue  # a diagram box or column list describing a view the document defines
             ent = self._entity(tf.name)
             ent.facts.append(tf)
-            text = tf.name.text if tf.name.quoted or tf.source != "sql" else tf.name.text.lower()
+            text = tf.name.text if tf.name.quoted else tf.name.text.lower()
+            if tf.source != "sql" and text != tf.name.text:
+                if tf.name.text in quoted:
+                    text = tf.name.text  # the SQL shows this exact spelling quoted: it wins
+                else:
+                    self._folded_names.setdefault(tf.span.file, (tf.name.text, text, tf.span))
             ent.names.append(
                 (self._name_rank(tf.source, tf.name) + (1 if tf.alter else 0), text, tf.name.schema)
             )
@@ -216,6 +226,24 @@ class Resolver:
         for key, ent in sorted(self.entities.items()):
             schema, name = ent.best_name()
             self.by_key[key] = qualify(name, schema)
+        for written, folded, span in self._folded_names.values():
+            self.note(
+                "SD262",
+                f"table names written in headings and prose are read as unquoted SQL identifiers: "
+                f"{written} -> {folded}",
+                span,
+                f'write the name quoted in SQL ("{written}") to keep its case',
+            )
+
+    def _quoted_in_sql(self) -> set[str]:
+        """Table names the document's SQL spells quoted with capitals (``"Users"``): exact spellings."""
+        names = {tf.name.text for tf in self.facts.tables if tf.source == "sql" and tf.name.quoted}
+        names |= {ix.table.text for ix in self.facts.indexes if ix.table.quoted}
+        for tf in self.facts.tables:
+            for _, ref in tf.foreign_keys:
+                if ref.table.quoted:
+                    names.add(ref.table.text)
+        return {n for n in names if n != n.lower()}
 
     def lookup(self, name: Name) -> QName | None:
         return self.by_key.get(_key(name))
@@ -715,6 +743,8 @@ class Resolver:
         user_type = self._user_type(col.type)
         if user_type is not None:
             return replace(col, type=user_type)
+        if type_extension(col.type) is not None:
+            return col  # an extension's type: its CREATE EXTENSION comes with it (resolve_objects)
         bare = col.type.strip('"').rstrip("[]")
         enum = enums.get(bare.lower()) or enums.get(bare.split(".")[-1].lower())
         if enum is not None:
@@ -722,6 +752,11 @@ class Resolver:
             return replace(col, type=_quoted_type(enum.schema, enum.name) + arr)
         guess = closest_type(bare)
         fallback = normalize_type(guess) if guess else None
+        if self.stub_missing and fallback is None and type_extension(col.type) is None:
+            dims = col.type.count("[]")
+            domain = type_stand_in(self, col.type.replace("[]", ""), col.span, f"{table.qname}.{col.name}")
+            self.stand_in_types.setdefault(domain.qname, domain)
+            return replace(col, type=_quoted_type(domain.schema, domain.name) + "[]" * dims)
         self.warn(
             "SD206",
             f"{table.qname}.{col.name}: unknown type {col.type!r}",

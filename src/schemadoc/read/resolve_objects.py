@@ -30,6 +30,7 @@ from schemadoc.model import (
 )
 from schemadoc.read.facts import Name
 from schemadoc.read.names import is_placeholder
+from schemadoc.read.stand_ins import called_stand_ins, cast_stand_ins, extension_types, trigger_stand_in
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver
@@ -50,6 +51,7 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     for ext in r.facts.extensions:
         extensions.setdefault(ext.name, ext)
     _implied_extensions(r, schema, extensions)
+    stand_in_domains = extension_types(r, schema, extensions)
     sequences: dict[QName, Sequence] = {s.qname: s for s in r.facts.sequences}
     policies: dict[tuple[QName, str], Policy] = {}
     for pol in r.facts.policies:
@@ -70,6 +72,9 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         for role in pol.roles:
             if role.lower() not in _BUILTIN_ROLES and role not in roles:
                 roles[role] = Role(role, created_by_document=False, span=pol.span)
+    so_far = replace(schema, tables=tables, policies=policies, triggers=triggers, views=views)
+    called_stand_ins(r, so_far, functions)
+    cast_domains, cast_composites = cast_stand_ins(r, so_far)
     schemas = sorted(
         {s for s in r.facts.schemas if s != DEFAULT_SCHEMA}
         | {t.schema for t in tables.values() if t.schema != DEFAULT_SCHEMA}
@@ -89,11 +94,22 @@ def finish(r: Resolver, schema: Schema) -> Schema:
             sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))
         ),
         schemas=tuple(schemas),
-        domains=_by_qname(r, "domain", r.facts.domains),
-        composites=_by_qname(r, "composite type", r.facts.composites),
+        domains=_with_stand_ins(_by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types, cast_domains),
+        composites=_with_stand_ins(_by_qname(r, "composite type", r.facts.composites), cast_composites),
         ranges=_by_qname(r, "range type", r.facts.ranges),
         column_grants=tuple(sorted(set(column_grants), key=_column_grant_key)),
     )
+
+
+_Stood = TypeVar("_Stood", Domain, CompositeType)
+
+
+def _with_stand_ins(domains: dict[QName, _Stood], *stand_ins: dict[QName, _Stood]) -> dict[QName, _Stood]:
+    out = dict(domains)
+    for group in stand_ins:
+        for qname, domain in group.items():
+            out.setdefault(qname, domain)
+    return dict(sorted(out.items()))
 
 
 _TypeDef = TypeVar("_TypeDef", Domain, CompositeType, RangeType)
@@ -285,12 +301,15 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, 
             )
             continue
         fn = _find_function(functions, tf.function) or _builtin_trigger_function(tf.function)
+        if fn is None and r.stub_missing:
+            fn = trigger_stand_in(_qual(tf.function), tf.name, tf.span, r)
+            functions[fn.signature] = fn
         if fn is None:
             r.error(
                 "SD113",
                 f"trigger {tf.name} calls {tf.function}(), which the document never defines",
                 tf.span,
-                "add the function's CREATE FUNCTION",
+                "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it",
             )
             continue
         trig = Trigger(

@@ -10,7 +10,7 @@ the document line that made it, so a broken promise points at its words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pglast import ast, parse_sql
@@ -67,6 +67,7 @@ class Promise:
     pattern_columns: tuple[str, ...] = ()  # updated_at: (column,); duration: (start, end, duration)
     view: View | None = None
     expected_sqlstate: str | None = None
+    stand_in: str | None = None  # a stand-in (--stub-missing) the promise depends on: untestable
 
 
 def build_promises(schema: Schema) -> list[Promise]:
@@ -95,7 +96,9 @@ def build_promises(schema: Schema) -> list[Promise]:
         trig = schema.triggers[key]
         if trig.table not in schema.tables and trig.table not in schema.views:
             continue
-        out.append(_trigger_promise(schema, trig))
+        promise = _trigger_promise(schema, trig)
+        fn = _stub_function(schema, trig.function)
+        out.append(promise if fn is None else replace(promise, stand_in=f"{fn}()"))
     for qname in sorted(schema.views):
         view = schema.views[qname]
         cols = view.columns or tuple(view_columns(view.definition))
@@ -104,6 +107,21 @@ def build_promises(schema: Schema) -> list[Promise]:
             Promise("view", str(qname), f"view {qname} can be selected and returns {what}", view.span, view=view)
         )
     return out
+
+
+def _stub_function(schema: Schema, name: QName) -> QName | None:
+    for fn in schema.functions.values():
+        if fn.stub and fn.qname == name:
+            return fn.qname
+    return None
+
+
+def _stand_in_called(schema: Schema, text: str) -> str | None:
+    """The first stand-in function ``text`` calls, as ``name()``."""
+    for fn in schema.functions.values():
+        if fn.stub and re.search(r"(?<![\w$])" + re.escape(fn.name) + r"\s*\(", text):
+            return f"{fn.qname}()"
+    return None
 
 
 def _subject(table: Table, tail: str) -> str:
@@ -192,6 +210,7 @@ def _table_promises(schema: Schema, table: Table, indexes: list[Index]) -> list[
                     col.span or table.span,
                     table=q,
                     column=col.name,
+                    stand_in=_stand_in_called(schema, col.default),
                 )
             )
     return out

@@ -26,7 +26,7 @@ from schemadoc.write.ddl_access import (
     role_statement,
 )
 from schemadoc.write.ddl_comments import comment_statements
-from schemadoc.write.ddl_extensions import extension_statements
+from schemadoc.write.ddl_extensions import extension_stand_ins, extension_statements
 from schemadoc.write.ddl_routines import (
     early_functions,
     function_statement,
@@ -120,11 +120,13 @@ def render_ddl(
     ``nextval(...)`` default draws from but the schema never declares is created, owned by
     its column (note SD402).
     """
+    schema, stand_in_notes = extension_stand_ins(schema, available_extensions)
     out: list[Statement] = []
     implicit, implicit_notes = undeclared_sequences(schema)
     for name in _schema_names(schema, implicit):
         out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}", None, "schema"))
     ext_statements, diagnostics = extension_statements(schema, server_version, available_extensions)
+    diagnostics = stand_in_notes + diagnostics
     out.extend(ext_statements)
     out.extend(role_statement(role) for role in _roles(schema))
     out.extend(type_statements(schema))

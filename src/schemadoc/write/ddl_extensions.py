@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import Extension, Schema
+from schemadoc.extension_types import HOW_TO_GET, bare_type, opclass_extension, type_extension
+from schemadoc.model import Extension, Index, QName, Schema, Span, Table
 from schemadoc.sqlnames import quote_ident, quote_literal
 from schemadoc.write.statement import Statement
 
@@ -127,3 +129,110 @@ def extension_statements(
             )
         )
     return statements, diagnostics
+
+
+def _first_use(schema: Schema, ext: str) -> tuple[str, Span | None] | None:
+    """What in ``schema`` needs extension ``ext``, in words, and where."""
+    for table in schema.tables.values():
+        for col in table.columns:
+            found = type_extension(col.type)
+            if found is not None and found[1] == ext:
+                return f"column {table.qname}.{col.name} has type {col.type}, which", col.span
+    for index in schema.indexes.values():
+        for key in index.keys:
+            op = opclass_extension(key)
+            if op is not None and op[1] == ext:
+                return f"index {index.qname} uses operator class {op[0]}, which", index.span
+    return None
+
+
+def extension_stand_ins(
+    schema: Schema, available: frozenset[str] | None
+) -> tuple[Schema, list[Diagnostic]]:
+    """The schema to build on a server with ``available`` extensions (None: not known, assume all).
+
+    An extension whose types or operator classes the schema uses and the server lacks is one
+    error (SD261) naming it and how to get it; under ``--stub-missing`` (the extension is marked
+    ``stand_in``) its types are built as the stand-in domains over text the reader made instead,
+    and the indexes that need the real type (GiST, GIN, an operator class of it) are left out."""
+    uses = {e: _first_use(schema, e) for e in schema.extensions if e in HOW_TO_GET}
+    # an extension no type or operator class of the schema needs is created as written (its error is
+    # PostgreSQL's)
+    missing = set() if available is None else {e for e, use in uses.items() if use is not None} - available
+    domains = {q: d for q, d in schema.domains.items() if d.extension is None or d.extension in missing}
+    diagnostics: list[Diagnostic] = []
+    extensions = dict(schema.extensions)
+    standing_in: dict[str, QName] = {}  # type name -> its stand-in domain
+    for ext in sorted(missing):
+        what, span = uses[ext] or ("", None)
+        if not extensions[ext].stand_in:
+            diagnostics.append(
+                Diagnostic(
+                    "SD261",
+                    "error",
+                    f"{what} needs the {ext} extension; this server does not have it",
+                    span,
+                    hint=f"{HOW_TO_GET[ext]}; or pass --stub-missing to build a stand-in domain over text",
+                )
+            )
+            continue
+        del extensions[ext]
+        types = sorted(d.name for d in domains.values() if d.extension == ext)
+        standing_in.update((d.name, d.qname) for d in domains.values() if d.extension == ext)
+        built = f"built its types ({', '.join(types)}) as stand-in domains over text" if types else "left it out"
+        diagnostics.append(
+            Diagnostic(
+                "SD260", "warning", f"the {ext} extension is not available on this server; {built}", span,
+                hint=HOW_TO_GET[ext],
+            )
+        )  # fmt: skip
+    if diagnostics and any(d.level == "error" for d in diagnostics):
+        return schema, diagnostics
+    if not missing:
+        if len(domains) == len(schema.domains):
+            return schema, diagnostics
+        return replace(schema, domains=domains), diagnostics
+    tables = {q: _stand_in_columns(t, standing_in) for q, t in schema.tables.items()}
+    indexes: dict[QName, Index] = {}
+    for q, index in schema.indexes.items():
+        if _needs_real_type(index, tables.get(index.table), missing):
+            diagnostics.append(
+                Diagnostic(
+                    "SD260", "warning",
+                    f"index {index.qname} needs an extension this server lacks; left out", index.span,
+                    hint="build on a server with the extension to check it",
+                )
+            )  # fmt: skip
+            continue
+        indexes[q] = index
+    return replace(schema, domains=domains, extensions=extensions, tables=tables, indexes=indexes), diagnostics
+
+
+def _stand_in_columns(table: Table, standing_in: dict[str, QName]) -> Table:
+    cols = []
+    for col in table.columns:
+        found = type_extension(col.type)
+        if found is not None and found[0] in standing_in:
+            dims = bare_type(col.type).count("[]")
+            col = replace(col, type=str(standing_in[found[0]]) + "[]" * dims)
+        cols.append(col)
+    return replace(table, columns=tuple(cols))
+
+
+def _needs_real_type(index: Index, table: Table | None, missing: set[str]) -> bool:
+    for key in index.keys:
+        op = opclass_extension(key)
+        if op is not None and op[1] in missing:
+            return True
+    if index.method in ("btree", "hash") or table is None:
+        return False
+    keys = " ".join(index.keys)
+    for col in table.columns:
+        found = type_extension(col.type)
+        if found is not None and found[1] in missing and re.search(_word(col.name), keys):
+            return True
+    return False
+
+
+def _word(name: str) -> str:
+    return r"(?<![\w$])" + re.escape(name) + r"(?![\w$])"

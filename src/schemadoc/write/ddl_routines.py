@@ -10,6 +10,7 @@ from pglast.stream import RawStream
 from schemadoc.model import Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
+from schemadoc.write.ddl_tables import stub_name
 from schemadoc.write.order import mentions, query_references, topo_sort
 from schemadoc.write.statement import Statement, dollar_quote
 
@@ -62,7 +63,10 @@ def function_statement(fn: Function) -> Statement:
     if fn.security_definer:
         parts.append("SECURITY DEFINER")
     parts.append(f"AS {dollar_quote(fn.body)}")
-    return Statement(" ".join(parts), fn.span, "function")
+    text = " ".join(parts)
+    if fn.stub:
+        text = f"-- stand-in for {stub_name(fn.qname)}(): the document calls it but never defines it\n" + text
+    return Statement(text, fn.span, "function")
 
 
 def view_statement(view: View) -> Statement:

@@ -51,7 +51,17 @@ def domain_statement(domain: Domain) -> Statement:
     if not domain.nullable:
         parts.append("NOT NULL")
     parts.extend(f"CHECK ({check})" for check in domain.checks)
-    return Statement(" ".join(parts), domain.span, "type")
+    text = " ".join(parts)
+    if domain.extension is not None:
+        text = f"-- stand-in for the {domain.extension} extension's type {stub_name(domain.qname)}\n" + text
+    elif domain.stub:
+        text = f"-- stand-in for {stub_name(domain.qname)}: the document uses it but never defines it\n" + text
+    return Statement(text, domain.span, "type")
+
+
+def stub_name(qname: QName) -> str:
+    """A name on one comment line."""
+    return " ".join(str(qname).splitlines())
 
 
 def sequence_statement(seq: SequenceDef) -> Statement:
@@ -144,7 +154,7 @@ def sorted_foreign_keys(table: Table) -> list[ForeignKey]:
 
 
 def _stub_line(table: Table) -> str:
-    name = " ".join(str(table.qname).splitlines())
+    name = stub_name(table.qname)
     return f"-- stand-in for {name}: the document references it but never defines it\n"
 
 

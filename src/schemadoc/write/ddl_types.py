@@ -9,7 +9,7 @@ from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.model import DEFAULT_SCHEMA, CompositeType, Domain, Enum, QName, RangeType, Schema
 from schemadoc.sqlnames import quote_ident, quote_qualified
-from schemadoc.write.ddl_tables import domain_statement, enum_statement
+from schemadoc.write.ddl_tables import domain_statement, enum_statement, stub_name
 from schemadoc.write.order import topo_sort
 from schemadoc.write.statement import Statement
 
@@ -18,7 +18,10 @@ TypeDef = Enum | Domain | CompositeType | RangeType
 
 def composite_statement(t: CompositeType) -> Statement:
     attributes = ", ".join(f"{quote_ident(name)} {type_}" for name, type_ in t.attributes)
-    return Statement(f"CREATE TYPE {quote_qualified(t.qname)} AS ({attributes})", t.span, "type")
+    text = f"CREATE TYPE {quote_qualified(t.qname)} AS ({attributes})"
+    if t.stub:
+        text = f"-- stand-in for {stub_name(t.qname)}: the document casts to it but never defines it\n" + text
+    return Statement(text, t.span, "type")
 
 
 def range_statement(t: RangeType) -> Statement:

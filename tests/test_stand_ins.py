@@ -1,0 +1,138 @@
+"""--stub-missing: stand-ins for trigger functions, called functions and types a document never defines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from schemadoc.actions import build, verify_behaviour
+from schemadoc.cli import main
+from schemadoc.model import QName
+from schemadoc.read import read_documents
+from schemadoc.write.ddl import ddl_text, render_ddl
+
+from conftest import CORPUS
+
+TRIGGER_DOC = """# Shop
+
+```sql
+CREATE TABLE items (
+    id bigint PRIMARY KEY,
+    name text NOT NULL,
+    updated_at timestamptz
+);
+CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch_row();
+```
+"""
+
+CALL_DOC = """# Notes
+
+```sql
+CREATE TABLE notes (
+    id bigint PRIMARY KEY,
+    owner uuid NOT NULL DEFAULT auth.uid(),
+    body text,
+    mood feeling
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON notes USING (owner = auth.uid());
+```
+"""
+
+
+def _doc(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "doc.md"
+    path.write_text(text)
+    return path
+
+
+def test_trigger_on_undefined_function_stays_an_error_that_names_the_flag(tmp_path: Path) -> None:
+    _, diags = read_documents([_doc(tmp_path, TRIGGER_DOC)])
+    errors = [d for d in diags if d.level == "error"]
+    assert [d.code for d in errors] == ["SD113"]
+    assert "--stub-missing" in (errors[0].hint or "")
+
+
+def test_trigger_function_stand_in_is_marked_in_model_ddl_and_list(tmp_path: Path) -> None:
+    schema, diags = read_documents([_doc(tmp_path, TRIGGER_DOC)], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    fn = next(f for f in schema.functions.values() if f.name == "touch_row")
+    assert fn.stub and fn.returns == "trigger" and fn.language == "plpgsql"
+    assert "RETURN NEW" in fn.body
+    assert schema.stand_ins() == ["public.touch_row()"]
+    assert schema.counts()["functions"] == 0
+    sql = ddl_text(render_ddl(schema)[0])
+    assert "-- stand-in for public.touch_row(): the document calls it but never defines it\n" in sql
+    assert any(d.code == "SD260" and d.span is not None and d.span.line == 9 for d in diags)
+
+
+def test_called_function_takes_the_type_its_use_needs_and_types_become_domains(tmp_path: Path) -> None:
+    path = _doc(tmp_path, CALL_DOC)
+    _, plain = read_documents([path])
+    assert "SD264" in {d.code for d in plain if d.level == "error"}
+    schema, diags = read_documents([path], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    uid = next(f for f in schema.functions.values() if f.qname == QName("auth", "uid"))
+    assert (uid.stub, uid.arguments, uid.returns, uid.language) == (True, "", "uuid", "sql")
+    feeling = schema.domains[QName("public", "feeling")]
+    assert feeling.stub and feeling.base_type == "text"
+    assert schema.stand_ins() == ["auth.uid()", "public.feeling"]
+
+
+def test_stand_ins_build_and_their_promises_are_untestable_by_design(
+    tmp_path: Path, fresh_database_url: str, server_url: str
+) -> None:
+    schema, _ = read_documents([_doc(tmp_path, TRIGGER_DOC + CALL_DOC)], stub_missing=True)
+    build(fresh_database_url, schema, maintenance_url=server_url)
+    report = verify_behaviour(fresh_database_url, schema)
+    by_kind = {(r.promise.kind, r.promise.subject): r for r in report.results}
+    trig = next(r for (kind, _), r in by_kind.items() if kind == "trigger")
+    assert (trig.outcome, trig.cause) == ("untestable", "design")
+    assert "public.touch_row()" in trig.reason
+    default = by_kind[("default", "public.notes.owner")]
+    assert (default.outcome, default.cause) == ("untestable", "design")
+    # promises that do not depend on a stand-in are still tried
+    assert by_kind[("not_null", "public.items.name")].outcome == "kept"
+
+
+TBLS_SETS = {"D1": "k1LoW__tbls__sample__postgres__*.md", "D2": "MarquezProject__marquez__dbdoc__*.md"}
+
+
+@pytest.mark.parametrize("label", sorted(TBLS_SETS))
+def test_tbls_sets_build_with_stub_missing(label: str, fresh_database_url: str, server_url: str) -> None:
+    docs = CORPUS / "docs"
+    paths = sorted(docs.glob(TBLS_SETS[label])) if docs.is_dir() else []
+    if not paths:
+        pytest.skip(f"corpus set {label} is not present")
+    _, refused = read_documents(paths)
+    assert "SD113" in {d.code for d in refused if d.level == "error"}
+    schema, diags = read_documents(paths, stub_missing=True)
+    assert [d.render() for d in diags if d.level == "error"] == []
+    stubs = [f for f in schema.functions.values() if f.stub]
+    assert stubs and all(f.returns == "trigger" for f in stubs)
+    with psycopg.connect(fresh_database_url) as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
+    lacking = sorted(e for e, ext in schema.extensions.items() if e not in available and not ext.stand_in)
+    if lacking:
+        pytest.skip(f"{label} needs extensions this server lacks: {', '.join(lacking)}")
+    result = build(fresh_database_url, schema, maintenance_url=server_url)
+    assert result.statements > 0
+    report = verify_behaviour(fresh_database_url, schema)
+    on_stand_ins = [r for r in report.results if r.promise.stand_in is not None]
+    assert on_stand_ins and all((r.outcome, r.cause) == ("untestable", "design") for r in on_stand_ins)
+
+
+def test_check_json_lists_the_stand_ins_and_the_refusal_without_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _doc(tmp_path, TRIGGER_DOC + CALL_DOC)
+    assert main(["check", "--stub-missing", "--format", "json", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["stand_ins"] == ["auth.uid()", "public.feeling", "public.touch_row()"]
+    assert main(["check", "--format", "json", str(path)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["stand_ins"] == []
+    assert {d["code"] for d in out["diagnostics"] if d["level"] == "error"} == {"SD113", "SD264"}
