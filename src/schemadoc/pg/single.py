@@ -11,6 +11,7 @@ statements can travel in one round trip each as its own command.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -37,8 +38,16 @@ def execute_each(
     for them alone.
     """
     if pipeline is not None:
-        for query, params in queries:
-            cursor.execute(query, params)
+        try:
+            for query, params in queries:
+                cursor.execute(query, params)
+        except psycopg.Error:
+            # psycopg may read an earlier command's error while it sends a later one (when the
+            # results arrive early): the pipeline is then aborted until a sync, which must still
+            # go out, or every later call on this pipeline fails with "pipeline aborted"
+            with contextlib.suppress(psycopg.Error):
+                pipeline.sync()
+            raise
         pipeline.sync()
         return cursor
     with cursor.connection.pipeline():
