@@ -49,6 +49,7 @@ from schemadoc.read.mdtext import (
     unwrap,
 )
 from schemadoc.read.mermaid import read_mermaid
+from schemadoc.read.psql_describe import looks_like_psql_describe, read_psql_describe
 from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
@@ -899,7 +900,7 @@ class _Walker:
             skip = f"**{self.para_label}**"
         kind = fence_kind(info, content)
         if skip:
-            if kind in ("sql", "mermaid"):
+            if kind in ("sql", "mermaid", "psql_describe"):
                 self.note(
                     "SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line
                 )
@@ -932,7 +933,7 @@ class _Walker:
 
 
 TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
-FenceKind = Literal["sql", "mermaid", "enums", "relations"]
+FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe"]
 _PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
 _ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
 
@@ -965,12 +966,15 @@ _TEXT_READERS: dict[FenceKind, TextReader] = {
     "mermaid": read_mermaid,
     "enums": read_enum_block,
     "relations": read_relations,
+    "psql_describe": read_psql_describe,
 }
 
 
 def fence_kind(info: str, content: str) -> FenceKind | None:
     """Which reader a fenced block with info string ``info`` goes to, if any."""
     plain = info in _PLAIN_INFOS
+    if (plain or info in _SQL_INFOS) and looks_like_psql_describe(content):
+        return "psql_describe"
     if info in _SQL_INFOS or (plain and looks_like_sql(content)):
         return "sql"
     if info == "mermaid":
