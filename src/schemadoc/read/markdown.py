@@ -49,7 +49,12 @@ from schemadoc.read.mdtext import (
     unwrap,
 )
 from schemadoc.read.mermaid import read_mermaid
-from schemadoc.read.psql_describe import looks_like_psql_describe, read_psql_describe
+from schemadoc.read.psql_describe import (
+    is_footer_list,
+    looks_like_psql_describe,
+    read_footer_list,
+    read_psql_describe,
+)
 from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
@@ -608,6 +613,9 @@ class _Walker:
                     ValueListFact(values=values, span=pitems[0].span, table=table, column=column)
                 )
             return
+        if table is not None and is_footer_list(label_key, [it.text for it in pitems]):
+            read_footer_list(label_key, [(it.span.line, it.text) for it in pitems], table, self.file, self.out)
+            return
         if "index" in label_key:
             unique = "unique" in label_key
             for it in pitems:
@@ -995,6 +1003,7 @@ _HEADING_PREFIX = re.compile(
 )
 
 
+_TABLE_TAIL = re.compile(r"\btable\s+(?:`(?P<name>[^`]+)`)\s*$", re.IGNORECASE)
 _DOTTED_NAME = re.compile(r"[\w$-]+(?:\.[\w$-]+)+")
 _CANDIDATE_END = re.compile(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}")
 _CALL_ARGS = re.compile(r"\s*\(.*\)$")
@@ -1010,6 +1019,9 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
     m = _HEADING_PREFIX.match(text)
     kind_word = (m.group("kind") or "").lower() if m else ""
     rest = text[m.end() :] if m else text
+    tail = _TABLE_TAIL.search(rest) if not kind_word else None
+    if tail is not None and is_identifier(tail.group("name")):  # "Info Table `services`"
+        return Entity(colreader.name_from(tail.group("name")), "table")
     spans = code_span_matches(rest)
     if spans and spans[0].start() == 0:
         candidate = spans[0].group(2).strip()

@@ -232,6 +232,31 @@ def _column(
     return col
 
 
+FOOTER_LABELS = frozenset({"indexes", "check constraints", "foreign-key constraints", "referenced by"})
+_FOOTER_ITEM = re.compile(
+    r'^\s*(?:"(?:[^"]|"")+"\s+(?:PRIMARY KEY|UNIQUE|EXCLUDE|CHECK|FOREIGN KEY|[a-z_]+\s*\()|TABLE\s+"[^"]+"\s+CONSTRAINT\b)'
+)
+
+
+def is_footer_list(label: str, items: list[str]) -> bool:
+    """Whether a markdown list under ``label`` ("Indexes:") holds psql footer lines, retyped as
+    bullets (``- "users_pkey" PRIMARY KEY, btree (id)``)."""
+    return label in FOOTER_LABELS and bool(items) and all(_FOOTER_ITEM.match(_plain(t)) for t in items)
+
+
+def read_footer_list(label: str, items: list[tuple[int, str]], table: Name, file: str, facts: DocFacts) -> None:
+    """Footer lines retyped as list items under ``label``, for ``table``."""
+    name = table.text if table.quoted else table.text.lower()
+    qualified = quote_qualified(QName(table.schema or DEFAULT_SCHEMA, name))
+    _footer(label, items[0][0] - 1 if items else 1, [(ln, _plain(t)) for ln, t in items], qualified, file, facts)
+
+
+def _plain(text: str) -> str:
+    """A list item's text without the backticks a markdown author may put around it."""
+    text = text.strip()
+    return text[1:-1].strip() if len(text) > 1 and text[0] == text[-1] == "`" else text
+
+
 def _footer(
     label: str, label_line: int, items: list[tuple[int, str]], table: str, file: str, facts: DocFacts
 ) -> None:
