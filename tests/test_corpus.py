@@ -31,6 +31,8 @@ DOC_SETS = {
     "D17": "The-Illusion-services__dzpatch-v2__supabase__SCHEMA.md",
     "D19": "Hankanman__postgres-to-docs__docs__markdown__architecture__schema.md",
     "D20": "vokal__pg-table-markdown__SAMPLE_TABLES.md",
+    "D21": "statisticsnorway__statbus__doc__db__table__*.md",
+    "D22": "harytri87__harytri87.github.io__*.md",
 }
 TRUTH = {
     "D1": "k1LoW__tbls__testdata__ddl__postgres.sql",
@@ -52,6 +54,8 @@ READ_TABLES = {
     "D16": (3, 28),
     "D19": (9, 46),
     "D20": (4, 21),
+    "D21": (36, 317),
+    "D22": (3, 9),
 }
 # Sets that are refused with one clear error: D17 is an overview that gives no table's columns.
 REFUSED = {"D17": "SD023"}

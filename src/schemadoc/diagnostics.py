@@ -175,6 +175,12 @@ TEMPLATE_MARKER = Code(
     "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
     "an expression are not read (reported once per document)",
 )
+PSQL_FOOTER = Code(
+    "SD280",
+    "warning",
+    "a psql \\d listing holds a footer line that is not understood, a footer that is not read (Partition "
+    "key, Inherits, ...), or a column listing whose table is not known; each is left out with its line",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -194,6 +200,7 @@ CODES: dict[str, Code] = {
         FK_TYPE_AS_WRITTEN,
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
+        PSQL_FOOTER,
     )
 }
 

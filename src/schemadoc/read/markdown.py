@@ -50,6 +50,7 @@ from schemadoc.read.mdtext import (
 )
 from schemadoc.read.mermaid import read_mermaid
 from schemadoc.read.psql_describe import (
+    bare_labels,
     is_footer_list,
     looks_like_psql_describe,
     read_footer_list,
@@ -599,7 +600,7 @@ class _Walker:
                 )
             return
         if ent is not None and ent.kind == "enum" and not label_key:
-            values = prose.values_from_items(pitems)
+            values = prose.values_from_items(pitems) or bare_labels([it.text for it in pitems])
             if values:
                 self.out.value_lists.append(
                     ValueListFact(values=values, span=pitems[0].span, enum_name=str(ent.name))
@@ -614,7 +615,9 @@ class _Walker:
                 )
             return
         if table is not None and is_footer_list(label_key, [it.text for it in pitems]):
-            read_footer_list(label_key, [(it.span.line, it.text) for it in pitems], table, self.file, self.out)
+            read_footer_list(
+                label_key, [(it.span.line, it.text) for it in pitems], table, self.file, self.out
+            )
             return
         if "index" in label_key:
             unique = "unique" in label_key
@@ -919,6 +922,10 @@ class _Walker:
             if ent is not None and ent.kind == "view" and _bare_select(content):
                 view_name = str(ent.name)
             self.call_sql(content, first_line, col, view_name=view_name)
+        elif kind == "psql_describe":
+            self.out.extend(
+                read_psql_describe(content, file=self.file, line=first_line, table=self.table_name())
+            )
         elif kind is not None:
             self.read_block(_TEXT_READERS[kind], content, first_line)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.diagnostics import PSQL_FOOTER, Diagnostic, not_built
 from schemadoc.model import DEFAULT_SCHEMA, QName, Span
 from schemadoc.read.columns import set_type
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, TableFact
@@ -31,7 +31,7 @@ from schemadoc.read.fragments import FRAGMENT_CODE, fragment_diagnostic, stands_
 from schemadoc.read.sql import read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
-PSQL_FOOTER_CODE = "SD280"  # note: a psql footer that is not read (and why)
+PSQL_FOOTER_CODE = PSQL_FOOTER.code
 
 _TITLE = re.compile(
     r'^\s*(?:(?:unlogged|partitioned|foreign)\s+)*table\s+"(?P<name>[^"]+)"\s*$', re.IGNORECASE
@@ -56,10 +56,7 @@ def looks_like_psql_describe(text: str) -> bool:
     """Whether a block holds at least one ``\\d`` table: a ``Table "..."`` title over a
     ``Column | Type`` header and a ``---+---`` separator."""
     lines = text.splitlines()
-    for i, line in enumerate(lines[:-2]):
-        if _TITLE.match(line) and _is_header(lines[i + 1]) and _SEPARATOR.match(lines[i + 2]):
-            return True
-    return False
+    return any(_is_header(line) and _SEPARATOR.match(lines[i + 1]) for i, line in enumerate(lines[:-1]))
 
 
 def _is_header(line: str) -> bool:
@@ -79,15 +76,16 @@ class _Describe:
     footers: list[tuple[str, int, list[tuple[int, str]]]] = field(default_factory=list)
 
 
-def read_psql_describe(text: str, *, file: str, line: int) -> DocFacts:
-    """The tables of every ``\\d`` listing in ``text`` (a block starting at document line ``line``)."""
+def read_psql_describe(text: str, *, file: str, line: int, table: Name | None = None) -> DocFacts:
+    """The tables of every ``\\d`` listing in ``text`` (a block starting at document line ``line``).
+    A listing without its ``Table "..."`` title is the table ``table`` (the section's), if any."""
     facts = DocFacts()
-    for desc in _split(text, file, line, facts):
+    for desc in _split(text, file, line, table, facts):
         _read_table(desc, file, facts)
     return facts
 
 
-def _split(text: str, file: str, first: int, facts: DocFacts) -> list[_Describe]:
+def _split(text: str, file: str, first: int, table: Name | None, facts: DocFacts) -> list[_Describe]:
     lines = text.splitlines()
     found: list[_Describe] = []
     current: _Describe | None = None
@@ -95,15 +93,29 @@ def _split(text: str, file: str, first: int, facts: DocFacts) -> list[_Describe]
     while i < len(lines):
         raw = lines[i]
         title = _TITLE.match(raw)
-        if title and i + 2 < len(lines) and _is_header(lines[i + 1]) and _SEPARATOR.match(lines[i + 2]):
-            current = _Describe(
-                _table_name(title.group("name")),
-                first + i,
-                _cells(lines[i + 1], _cut_points(lines[i + 2])),
-                _cut_points(lines[i + 2]),
-            )
+        start = i + 1 if title else i
+        if start + 1 < len(lines) and _is_header(lines[start]) and _SEPARATOR.match(lines[start + 1]):
+            if title:
+                name = _table_name(title.group("name"))
+            elif table is not None:
+                name = table
+            else:
+                facts.diagnostics.append(
+                    Diagnostic(
+                        PSQL_FOOTER_CODE,
+                        "warning",
+                        "psql column listing without its 'Table \"name\"' title and outside a table "
+                        "section; not read",
+                        Span(file, first + i, 1),
+                    )
+                )
+                i = start + 2
+                current = None
+                continue
+            cuts = _cut_points(lines[start + 1])
+            current = _Describe(name, first + i, _cells(lines[start], cuts), cuts)
             found.append(current)
-            i += 3
+            i = start + 2
             while i < len(lines) and "|" in lines[i] and not _FOOTER.match(lines[i]):
                 if lines[i].strip() and not lines[i].strip().startswith("("):
                     current.rows.append((first + i, lines[i]))
@@ -173,6 +185,10 @@ def _cut_points(separator: str) -> list[tuple[int, int]]:
 
 
 def _cells(line: str, cuts: list[tuple[int, int]]) -> list[str]:
+    """The cells of a row: split at its ``|`` when it has one fewer than cells (a retyped row may
+    not line up with the separator), else cut where the separator's ``+`` stand (a value holds a ``|``)."""
+    if line.count("|") == len(cuts) - 1:
+        return [cell.strip() for cell in line.split("|")]
     return [line[a:b].strip().strip("|").strip() for a, b in cuts]
 
 
@@ -218,7 +234,9 @@ def _column(
     if identity:
         col.identity = "ALWAYS" if identity.group("kind").lower() == "always" else "BY DEFAULT"
     elif generated:
-        bad = fragment_diagnostic(generated.group("expr"), "expression", span, f"generated expression of {what}")
+        bad = fragment_diagnostic(
+            generated.group("expr"), "expression", span, f"generated expression of {what}"
+        )
         if bad is None:
             col.generated = generated.group("expr")
         else:
@@ -238,17 +256,31 @@ _FOOTER_ITEM = re.compile(
 )
 
 
+_BARE_LABEL = re.compile(r"^[\w][\w\-]*$")
+
+
+def bare_labels(items: list[str]) -> list[str] | None:
+    """The labels of a type listed one bare word per item (``- stacks``), as a ``\\dT+`` listing
+    is often retyped under a ``Type name`` heading; None unless every item is one word."""
+    words = [t.strip() for t in items]
+    return words if words and all(_BARE_LABEL.match(w) for w in words) else None
+
+
 def is_footer_list(label: str, items: list[str]) -> bool:
     """Whether a markdown list under ``label`` ("Indexes:") holds psql footer lines, retyped as
     bullets (``- "users_pkey" PRIMARY KEY, btree (id)``)."""
     return label in FOOTER_LABELS and bool(items) and all(_FOOTER_ITEM.match(_plain(t)) for t in items)
 
 
-def read_footer_list(label: str, items: list[tuple[int, str]], table: Name, file: str, facts: DocFacts) -> None:
+def read_footer_list(
+    label: str, items: list[tuple[int, str]], table: Name, file: str, facts: DocFacts
+) -> None:
     """Footer lines retyped as list items under ``label``, for ``table``."""
     name = table.text if table.quoted else table.text.lower()
     qualified = quote_qualified(QName(table.schema or DEFAULT_SCHEMA, name))
-    _footer(label, items[0][0] - 1 if items else 1, [(ln, _plain(t)) for ln, t in items], qualified, file, facts)
+    _footer(
+        label, items[0][0] - 1 if items else 1, [(ln, _plain(t)) for ln, t in items], qualified, file, facts
+    )
 
 
 def _plain(text: str) -> str:
@@ -276,8 +308,12 @@ def _footer(
             problem = stands_alone(item)
             if problem is not None:
                 facts.diagnostics.append(
-                    Diagnostic(FRAGMENT_CODE, "error", f"{label} line is not one definition ({problem})",
-                               Span(file, line, 1))
+                    Diagnostic(
+                        FRAGMENT_CODE,
+                        "error",
+                        f"{label} line is not one definition ({problem})",
+                        Span(file, line, 1),
+                    )
                 )
                 continue
             read_sql(statement, file=file, line=line, col=1, facts=facts)
@@ -293,8 +329,12 @@ def _footer(
         )
     elif label not in _PASSED_OVER:
         facts.diagnostics.append(
-            Diagnostic(PSQL_FOOTER_CODE, "note", f"psql footer {label.capitalize()!r} is not read",
-                       Span(file, label_line, 1))
+            Diagnostic(
+                PSQL_FOOTER_CODE,
+                "warning",
+                f"psql footer {label.capitalize()!r} is not read",
+                Span(file, label_line, 1),
+            )
         )
 
 
