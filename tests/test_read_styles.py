@@ -228,3 +228,44 @@ def test_psql_fence_info_strings(tmp_path: Path, info: str) -> None:
     schema, diags = _read(tmp_path, text)
     assert [(c.name, c.type, c.nullable) for c in _table(schema, "t").columns] == [("a", "integer", False)]
     assert [d for d in diags if d.level == "error"] == []
+
+
+# --- mermaid: a "}" inside a quoted attribute comment -------------------------------------------
+
+MERMAID_BRACES = """\
+# Shifts
+
+```mermaid
+erDiagram
+    shift {
+        bigint id PK "{NOT_NULL}"
+        timestamptz _from_time "{NOT_NULL} when it starts"
+        text note "free text with } brace"
+        bigint worker_id FK
+    }
+    worker { bigint id PK }
+    worker ||--o{ shift : works
+```
+"""
+
+
+def test_mermaid_brace_inside_quoted_comment_does_not_end_the_entity(tmp_path: Path) -> None:
+    schema, diags = _read(tmp_path, MERMAID_BRACES)
+    shift = _table(schema, "shift")
+    cols = {c.name: c for c in shift.columns}
+    assert list(cols) == ["id", "_from_time", "note", "worker_id"]
+    assert (cols["_from_time"].type, cols["_from_time"].nullable) == ("timestamp with time zone", False)
+    assert cols["note"].nullable is True and cols["note"].comment == "free text with } brace"
+    (fk,) = shift.foreign_keys
+    assert (fk.columns, fk.ref_table) == (("worker_id",), QName("public", "worker"))
+    assert [d for d in diags if d.level != "note"] == []
+
+
+def test_mermaid_body_lexer_tokens() -> None:
+    from schemadoc.read.mermaid_lexer import body_end, body_tokens
+
+    line = 'text a "x } y" } %% }'
+    assert [t.kind for t in body_tokens(line)] == ["word", "word", "string", "close", "comment"]
+    assert body_end(line) == line.index('" }') + 2
+    assert body_end('text a "open } string') is None  # an open string runs to the end of the line
+    assert body_end("text a %% } in a comment") is None
