@@ -269,3 +269,73 @@ def test_mermaid_body_lexer_tokens() -> None:
     assert body_end(line) == line.index('" }') + 2
     assert body_end('text a "open } string') is None  # an open string runs to the end of the line
     assert body_end("text a %% } in a comment") is None
+
+
+# --- API reference field tables -------------------------------------------------------------
+
+API_FIELDS = """\
+# API
+
+## products
+
+| Name | Description | Format | Reference |
+|------|-------------|--------|-----------|
+| id | Identifier | bigint<br/>Primary key<br/>Read only | |
+| title | Shown to buyers | text<br/>Required<br/>Max length: 512 | |
+| price | | decimal<br/>Required<br/>Min: 0 | |
+| sku | | text<br/>Pattern: `^[A-Z]+$` | |
+| state | | text<br/>One of: draft, live<br/>Default: draft | |
+| vendor_id | | bigint | vendors.id |
+| colour | | text<br/>Shade: blue | |
+| maker | | bigint | ??? |
+
+## vendors
+
+| Name | Description | Format | Reference |
+|------|-------------|--------|-----------|
+| id | | bigint<br/>Primary key | |
+"""
+
+
+def test_api_field_table_reads_types_rules_and_references(tmp_path: Path) -> None:
+    schema, diags = _read(tmp_path, API_FIELDS)
+    products = _table(schema, "products")
+    cols = {c.name: c for c in products.columns}
+    assert [(n, c.type) for n, c in cols.items()] == [
+        ("id", "bigint"),
+        ("title", "text"),
+        ("price", "numeric"),
+        ("sku", "text"),
+        ("state", "text"),
+        ("vendor_id", "bigint"),
+        ("colour", "text"),
+        ("maker", "bigint"),
+    ]
+    assert products.primary_key is not None and products.primary_key.columns == ("id",)
+    assert cols["id"].comment == "Identifier (read only)"
+    assert (cols["title"].nullable, cols["price"].nullable, cols["sku"].nullable) == (False, False, True)
+    checks = sorted(c.expression for c in products.checks)
+    assert checks == [
+        "char_length(title) <= 512",
+        "price >= 0",
+        "sku ~ '^[A-Z]+$'",
+        "state IN ('draft', 'live')",
+    ]
+    assert cols["state"].default == "'draft'"
+    (fk,) = products.foreign_keys
+    assert (fk.columns, fk.ref_table, fk.ref_columns) == (("vendor_id",), QName("public", "vendors"), ("id",))
+    # the rule and the reference that are not understood: warnings at their lines
+    assert ("SD281", 13) in _codes(diags) and ("SD281", 14) in _codes(diags)
+
+
+def test_api_field_default_that_is_not_one_expression_is_refused(tmp_path: Path) -> None:
+    text = """\
+## t
+
+| Name | Description | Format |
+|------|-------------|--------|
+| a | | integer<br/>Default: 1); DROP TABLE t; -- |
+"""
+    schema, diags = _read(tmp_path, text)
+    assert _table(schema, "t").columns[0].default is None
+    assert ("SD040", 5) in _codes(diags)

@@ -181,6 +181,11 @@ PSQL_FOOTER = Code(
     "a psql \\d listing holds a footer line that is not understood, a footer that is not read (Partition "
     "key, Inherits, ...), or a column listing whose table is not known; each is left out with its line",
 )
+API_FIELD_RULE = Code(
+    "SD281",
+    "warning",
+    "an API field table's Format or Reference cell holds a rule that is not understood; it is not read",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -201,6 +206,7 @@ CODES: dict[str, Code] = {
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
         PSQL_FOOTER,
+        API_FIELD_RULE,
     )
 }
 

@@ -27,6 +27,7 @@ from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
 from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
 from schemadoc.read import prose, reader_errors_raise
+from schemadoc.read.api_fields import looks_like_api_fields, read_api_field_rows
 from schemadoc.read.corpus_styles import read_fk_sentence
 from schemadoc.read.enums import read_enum_block
 from schemadoc.read.facts import (
@@ -60,6 +61,8 @@ from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
+TableKind = colreader.TableKind | Literal["api_fields"]
+RowReader = Callable[..., colreader.ColumnTable]  # reader(header, body, *, file) -> ColumnTable
 EntityKind = Literal["table", "view", "function", "enum", "column"]
 
 _SKIP_RE = re.compile(
@@ -748,10 +751,13 @@ class _Walker:
         if rows is None:
             return
         header, body = rows
-        kind = colreader.classify_table([c.text for c in header.cells], body)
+        heads = [c.text for c in header.cells]
+        kind: TableKind = colreader.classify_table(heads, body)
+        if kind == "unknown" and looks_like_api_fields(heads):
+            kind = "api_fields"
         skip = skip or self.skip
         if skip:
-            if kind in ("columns", "transposed", "definitions"):
+            if kind in ("columns", "transposed", "definitions", "api_fields"):
                 self.note(
                     "SD011", f"table not read: it is under {skip!r}, not the current schema", header.line
                 )
@@ -760,8 +766,8 @@ class _Walker:
         if reader is not None:
             reader(self, header, body)
         else:
-            heads = ", ".join(unwrap(c.text) for c in header.cells)
-            self.note("SD015", f"table ({heads}) is not a column table; ignored", header.line)
+            shown = ", ".join(unwrap(c.text) for c in header.cells)
+            self.note("SD015", f"table ({shown}) is not a column table; ignored", header.line)
 
     def block_entity(self, line: int) -> Section | None:
         """The section a column table belongs to. A table directly under a heading that is
@@ -778,6 +784,13 @@ class _Walker:
         return None
 
     def column_table(self, header: Row, body: list[Row]) -> None:
+        self.columns_from(header, body, colreader.read_column_rows)
+
+    def api_field_table(self, header: Row, body: list[Row]) -> None:
+        self.columns_from(header, body, read_api_field_rows)
+
+    def columns_from(self, header: Row, body: list[Row], reader: RowReader) -> None:
+        """The columns ``reader`` finds in a table's rows, for the table of the section."""
         sec = self.block_entity(header.line)
         if sec is None or sec.entity is None:
             return
@@ -801,7 +814,7 @@ class _Walker:
         if ent.kind != "table":
             self.note("SD015", f"column table under {ent.kind} {ent.name} is not read", header.line)
             return
-        result = colreader.read_column_rows(header, body, file=self.file)
+        result = reader(header, body, file=self.file)
         self.out.diagnostics.extend(result.diagnostics)
         if not result.columns:
             return
@@ -970,8 +983,9 @@ _BLOCK_STEPS: dict[str, Callable[[_Walker, int], int]] = {
     "fence": _Walker.fence_step,
     "code_block": _Walker.fence_step,
 }
-_TABLE_READERS: dict[colreader.TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
+_TABLE_READERS: dict[TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
     "columns": _Walker.column_table,
+    "api_fields": _Walker.api_field_table,
     "transposed": _Walker.transposed_table,
     "definitions": _Walker.definitions_table,
     "overview": _Walker.overview_table,
