@@ -339,3 +339,41 @@ def test_api_field_default_that_is_not_one_expression_is_refused(tmp_path: Path)
     schema, diags = _read(tmp_path, text)
     assert _table(schema, "t").columns[0].default is None
     assert ("SD040", 5) in _codes(diags)
+
+
+# --- cells in unexpected columns ---------------------------------------------------------------
+
+MISPLACED_CELLS = """\
+## scripture_sessions
+
+| Column | Type | Nullable | Default |
+|---|---|---|---|
+| id | UUID | No | gen_random_uuid() |
+
+## scripture_notes
+
+| Column | Type | Nullable | Default |
+|---|---|---|---|
+| id | UUID | No | PK |
+| session_id | UUID | No | FK scripture_sessions(id) |
+| body | text | Yes | 'x' |
+"""
+
+
+def test_constraint_under_default_header_is_read_as_constraint(tmp_path: Path) -> None:
+    schema, diags = _read(tmp_path, MISPLACED_CELLS)
+    notes = _table(schema, "scripture_notes")
+    cols = {c.name: c for c in notes.columns}
+    assert (cols["id"].default, cols["session_id"].default, cols["body"].default) == (None, None, "'x'")
+    assert notes.primary_key is not None and notes.primary_key.columns == ("id",)
+    (fk,) = notes.foreign_keys
+    assert (fk.columns, fk.ref_table, fk.ref_columns) == (
+        ("session_id",),
+        QName("public", "scripture_sessions"),
+        ("id",),
+    )
+    assert _table(schema, "scripture_sessions").columns[0].default == "gen_random_uuid()"
+    assert [(d.code, d.span.line, d.span.col) for d in diags if d.code == "SD282" and d.span] == [
+        ("SD282", 11, 20),
+        ("SD282", 12, 28),
+    ]

@@ -186,6 +186,12 @@ API_FIELD_RULE = Code(
     "warning",
     "an API field table's Format or Reference cell holds a rule that is not understood; it is not read",
 )
+CELL_ROLE = Code(
+    "SD282",
+    "warning",
+    "a column-table cell holds what its header does not name (a constraint under Default); it is read by "
+    "what it says",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -207,6 +213,7 @@ CODES: dict[str, Code] = {
         TEMPLATE_MARKER,
         PSQL_FOOTER,
         API_FIELD_RULE,
+        CELL_ROLE,
     )
 }
 
