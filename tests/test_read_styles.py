@@ -377,3 +377,49 @@ def test_constraint_under_default_header_is_read_as_constraint(tmp_path: Path) -
         ("SD282", 11, 20),
         ("SD282", 12, 28),
     ]
+
+
+# --- column bullets inside an SQL fence -----------------------------------------------------
+
+SQL_BULLETS = """\
+# Schema
+
+### users
+
+```sql
+- id: uuid, PRIMARY KEY, DEFAULT: gen_random_uuid()
+- email: text, NOT NULL, UNIQUE
+```
+
+### achievements
+
+```sql
+- id: uuid, NOT NULL, DEFAULT: gen_random_uuid()
+- user_id: uuid, NOT NULL, REFERENCES users(id)
+- points: integer, DEFAULT: 1); DROP TABLE users; --
+```
+"""
+
+
+def test_column_bullets_in_sql_fence_are_columns_of_the_section_table(tmp_path: Path) -> None:
+    schema, diags = _read(tmp_path, SQL_BULLETS)
+    users, achievements = _table(schema, "users"), _table(schema, "achievements")
+    assert [(c.name, c.type, c.nullable) for c in users.columns] == [
+        ("id", "uuid", False),
+        ("email", "text", False),
+    ]
+    assert users.primary_key is not None and users.primary_key.columns == ("id",)
+    assert users.columns[0].default == "gen_random_uuid()"
+    (fk,) = achievements.foreign_keys
+    assert (fk.columns, fk.ref_table) == (("user_id",), QName("public", "users"))
+    # a default that is not one expression is refused at its line, the column is kept
+    assert achievements.columns[2].default is None
+    assert ("SD040", 15) in _codes(diags)
+    assert not any(d.code == "SD001" for d in diags)  # no SQL syntax error any more
+
+
+def test_column_bullets_in_sql_fence_without_table_are_reported(tmp_path: Path) -> None:
+    text = "# Notes\n\n```sql\n- id: uuid, NOT NULL\n```\n\n## t\n\n- `a` (integer)\n"
+    schema, diags = _read(tmp_path, text)
+    assert list(schema.tables) == [QName("public", "t")]
+    assert ("SD283", 4) in _codes(diags)

@@ -192,6 +192,11 @@ CELL_ROLE = Code(
     "a column-table cell holds what its header does not name (a constraint under Default); it is read by "
     "what it says",
 )
+SQL_BULLETS = Code(
+    "SD283",
+    "warning",
+    "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -214,6 +219,7 @@ CODES: dict[str, Code] = {
         PSQL_FOOTER,
         API_FIELD_RULE,
         CELL_ROLE,
+        SQL_BULLETS,
     )
 }
 

@@ -59,6 +59,7 @@ from schemadoc.read.psql_describe import (
 )
 from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
+from schemadoc.read.sql_bullets import looks_like_sql_bullets, read_sql_bullets
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 TableKind = colreader.TableKind | Literal["api_fields"]
@@ -924,7 +925,7 @@ class _Walker:
             skip = f"**{self.para_label}**"
         kind = fence_kind(info, content)
         if skip:
-            if kind in ("sql", "mermaid", "psql_describe"):
+            if kind in ("sql", "mermaid", "psql_describe", "sql_bullets"):
                 self.note(
                     "SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line
                 )
@@ -935,10 +936,9 @@ class _Walker:
             if ent is not None and ent.kind == "view" and _bare_select(content):
                 view_name = str(ent.name)
             self.call_sql(content, first_line, col, view_name=view_name)
-        elif kind == "psql_describe":
-            self.out.extend(
-                read_psql_describe(content, file=self.file, line=first_line, table=self.table_name())
-            )
+        elif kind in _SECTION_READERS:
+            read = _SECTION_READERS[kind]
+            self.out.extend(read(content, file=self.file, line=first_line, table=self.table_name()))
         elif kind is not None:
             self.read_block(_TEXT_READERS[kind], content, first_line)
 
@@ -961,7 +961,7 @@ class _Walker:
 
 
 TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
-FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe"]
+FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe", "sql_bullets"]
 _PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
 _ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
 
@@ -995,7 +995,11 @@ _TEXT_READERS: dict[FenceKind, TextReader] = {
     "mermaid": read_mermaid,
     "enums": read_enum_block,
     "relations": read_relations,
+}
+# Readers of fences that may take their table from the section they are in.
+_SECTION_READERS: dict[FenceKind, TextReader] = {
     "psql_describe": read_psql_describe,
+    "sql_bullets": read_sql_bullets,
 }
 
 
@@ -1004,6 +1008,8 @@ def fence_kind(info: str, content: str) -> FenceKind | None:
     plain = info in _PLAIN_INFOS
     if (plain or info in _SQL_INFOS) and looks_like_psql_describe(content):
         return "psql_describe"
+    if info in _SQL_INFOS and looks_like_sql_bullets(content):
+        return "sql_bullets"
     if info in _SQL_INFOS or (plain and looks_like_sql(content)):
         return "sql"
     if info == "mermaid":
