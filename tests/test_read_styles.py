@@ -423,3 +423,42 @@ def test_column_bullets_in_sql_fence_without_table_are_reported(tmp_path: Path) 
     schema, diags = _read(tmp_path, text)
     assert list(schema.tables) == [QName("public", "t")]
     assert ("SD283", 4) in _codes(diags)
+
+
+# --- thin documents -------------------------------------------------------------------------
+
+THIN = """\
+# App data
+
+## users
+
+- id
+- email: the login address
+- created_at
+
+## orders
+
+Orders are placed by users.
+
+```json
+{"id": 1}
+```
+"""
+
+
+def test_thin_document_lists_candidates_and_skipped_blocks(tmp_path: Path) -> None:
+    from schemadoc.diagnostics import SchemadocError
+
+    with pytest.raises(SchemadocError) as info:
+        _read(tmp_path, THIN)
+    diag = info.value.diagnostic
+    assert diag.code == "SD023"
+    assert "doc.md:3:1: table users: lists 3 field(s) (id, email, created_at) without types" in diag.message
+    assert "doc.md:9:1: table orders: gives no columns" in diag.message
+    assert "doc.md:13:1: ```json skipped" in diag.message
+
+
+def test_document_with_tables_gets_no_thin_notes(tmp_path: Path) -> None:
+    schema, diags = _read(tmp_path, THIN + "\n## items\n\n- `id` (bigint, PK)\n")
+    assert list(schema.tables) == [QName("public", "items")]
+    assert [d for d in diags if d.code in ("SD284", "SD285")] == []

@@ -15,8 +15,8 @@ from schemadoc.read.facts import DocFacts
 
 STYLES_HINT = (
     "schemadoc reads ```sql fences (CREATE TABLE ...), column tables (| Column | Type | Constraints |), "
-    "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))) "
-    "and mermaid erDiagram blocks"
+    "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))), "
+    "mermaid erDiagram blocks, psql \\d listings and API field tables (| Name | Format |)"
 )
 
 
@@ -32,6 +32,8 @@ def reader_errors_raise() -> bool:
 
 # Notes about blocks the readers set aside: outside a table section, under a "Future" heading.
 _UNREAD_BLOCK_CODES = frozenset({"SD011", "SD015"})
+# Notes on a document without tables: the tables it names and what each lacks, the code blocks skipped.
+_THIN_CODES = ("SD284", "SD285")
 
 
 # A document named ``-`` is read from standard input; diagnostics call it ``<stdin>``.
@@ -158,6 +160,11 @@ def read_documents(
         if named:
             shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
             message += f" (it names {len(named)} table(s): {shown}, but gives the columns of none)"
+        for code, what in zip(_THIN_CODES, ("candidate tables", "code blocks skipped"), strict=True):
+            seen = [d for d in diags if d.code == code and d.span is not None]
+            if seen:
+                shown = "; ".join(f"{d.span}: {d.message}" for d in seen[:5])
+                message += f"; {what}: {shown}" + (f"; and {len(seen) - 5} more" if len(seen) > 5 else "")
         # Warnings, and blocks that looked like schema but were set aside, say why there is nothing.
         why = [
             d for d in diags if (d.level == "warning" or d.code in _UNREAD_BLOCK_CODES) and d.span is not None

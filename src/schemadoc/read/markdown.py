@@ -60,6 +60,7 @@ from schemadoc.read.psql_describe import (
 from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.read.sql_bullets import looks_like_sql_bullets, read_sql_bullets
+from schemadoc.read.thin import ThinReport
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 TableKind = colreader.TableKind | Literal["api_fields"]
@@ -255,6 +256,7 @@ class _Walker:
         self.stack: list[Section] = [Section(level=0, title="")]
         self.para_label: str | None = None
         self.tokens: list[Token] = []
+        self.thin = ThinReport()  # what a document without tables was seen to hold
 
     # --- driver --------------------------------------------------------------------------
 
@@ -274,6 +276,8 @@ class _Walker:
             for spent in range(i, after):
                 tokens[spent] = _SPENT
             i = after
+        if not self.out.tables:
+            self.out.diagnostics.extend(self.thin.notes())
         return self.out
 
     def step(self, i: int) -> int:
@@ -414,6 +418,8 @@ class _Walker:
             sec.label = _LABEL_HEADINGS[key]
         else:
             sec.entity = heading_entity(content, [s.title for s in self.stack[1:]])
+            if sec.entity is not None and sec.entity.kind == "table" and not self.skip and not sec.skip:
+                self.thin.candidate(sec.entity.name, self.span(tok.map[0] + 1 if tok.map else 1))
         self.stack.append(sec)
 
     # --- paragraphs ------------------------------------------------------------------------
@@ -584,6 +590,8 @@ class _Walker:
         table = self.table_name()
         label_key = (label or "").lower()
         pitems = self.pitems(items)
+        if table is not None:
+            self.thin.items(table, [it.text for it in pitems])
         for it in pitems:  # "- `system_settings` table": how the prose spells a table's name
             prose.read_global_fk_action(it.text, it.span, self.out)
             prose.read_key_default(it.text, it.span, self.out, self.heading_text())
@@ -941,6 +949,12 @@ class _Walker:
             self.out.extend(read(content, file=self.file, line=first_line, table=self.table_name()))
         elif kind is not None:
             self.read_block(_TEXT_READERS[kind], content, first_line)
+        else:
+            shown = f"```{info}" if info else "a code block without a language"
+            self.thin.skipped_block(
+                self.span(open_line, col),
+                f"{shown} skipped: not SQL, psql \\d output, a mermaid erDiagram, an enum or relation lines",
+            )
 
     def call_sql(
         self, text: str, line: int, col: int, view_name: str | None = None
