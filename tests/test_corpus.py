@@ -39,11 +39,12 @@ TRUTH = {
     "D2": "MarquezProject__marquez__api__src__main__resources__marquez__db__migration__ALL_at_fe774b47.sql",
     "D13": "lkania__Haskitter__util__db__pg_haskitter.sql",
     "D15": "AWLL-inc__work-management__drizzle__migrations__ALL.sql",
+    "D22": "harytri87__harytri87.github.io__catatan-belajar__i-test-salon-appointment-scheduler__salon.sql",
 }
 # Tables matched by name between document and SQL, as measured.
-MATCHED_TABLES = {"D1": 14, "D2": 28, "D13": 3, "D15": 9}
+MATCHED_TABLES = {"D1": 14, "D2": 28, "D13": 3, "D15": 9, "D22": 3}
 # Foreign keys matched on the shared tables, as measured.
-MATCHED_FKS = {"D1": 11, "D2": 38, "D13": 1, "D15": 7}
+MATCHED_FKS = {"D1": 11, "D2": 38, "D13": 1, "D15": 7, "D22": 2}
 # Tables (not stand-ins) and their columns each set reads to, as measured: at least these.
 READ_TABLES = {
     "D1": (14, 64),
