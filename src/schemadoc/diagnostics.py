@@ -197,17 +197,6 @@ SQL_BULLETS = Code(
     "warning",
     "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
 )
-THIN_CANDIDATE = Code(
-    "SD284",
-    "note",
-    "a document that gives no table names this table in a heading; the note says what the section lacks "
-    "(columns, types)",
-)
-THIN_SKIPPED_BLOCK = Code(
-    "SD285",
-    "note",
-    "a document that gives no table holds a code block that no reader takes (its language, and why)",
-)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -231,8 +220,6 @@ CODES: dict[str, Code] = {
         API_FIELD_RULE,
         CELL_ROLE,
         SQL_BULLETS,
-        THIN_CANDIDATE,
-        THIN_SKIPPED_BLOCK,
     )
 }
 

@@ -32,8 +32,6 @@ def reader_errors_raise() -> bool:
 
 # Notes about blocks the readers set aside: outside a table section, under a "Future" heading.
 _UNREAD_BLOCK_CODES = frozenset({"SD011", "SD015"})
-# Notes on a document without tables: the tables it names and what each lacks, the code blocks skipped.
-_THIN_CODES = ("SD284", "SD285")
 
 
 # A document named ``-`` is read from standard input; diagnostics call it ``<stdin>``.
@@ -152,6 +150,7 @@ def read_documents(
             facts.extend(read_facts(Path(p)))
         schema, diags = resolve(facts, stub_missing=stub_missing, trust=trust)
         mentions = facts.mentions
+        thin = facts.thin
         del facts  # freed now, so that the collector, once back, does not trace them
     if not schema.tables and not any(d.level == "error" for d in diags):
         where = ", ".join(document_name(p) for p in paths)
@@ -160,11 +159,9 @@ def read_documents(
         if named:
             shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
             message += f" (it names {len(named)} table(s): {shown}, but gives the columns of none)"
-        for code, what in zip(_THIN_CODES, ("candidate tables", "code blocks skipped"), strict=True):
-            seen = [d for d in diags if d.code == code and d.span is not None]
-            if seen:
-                shown = "; ".join(f"{d.span}: {d.message}" for d in seen[:5])
-                message += f"; {what}: {shown}" + (f"; and {len(seen) - 5} more" if len(seen) > 5 else "")
+        if thin:  # the tables the documents name and what each lacks, the code blocks skipped
+            shown = "; ".join(f"{span}: {text}" for span, text in thin[:8])
+            message += f"; seen: {shown}" + (f"; and {len(thin) - 8} more" if len(thin) > 8 else "")
         # Warnings, and blocks that looked like schema but were set aside, say why there is nothing.
         why = [
             d for d in diags if (d.level == "warning" or d.code in _UNREAD_BLOCK_CODES) and d.span is not None

@@ -98,7 +98,7 @@ _HEADER_ROLES: dict[str, Role] = {
     "テーブル名": "table",
 }
 
-TableKind = Literal["columns", "transposed", "definitions", "overview", "enums", "unknown"]
+TableKind = Literal["columns", "transposed", "definitions", "overview", "enums", "api_fields", "unknown"]
 
 _TABLE_KIND_WORDS = {"base table", "view", "materialized view", "foreign table", "table", "partitioned table"}
 _ROUTINE_KIND_WORDS = {"function", "procedure", "aggregate", "window", "trigger"}

@@ -63,7 +63,6 @@ from schemadoc.read.sql_bullets import looks_like_sql_bullets, read_sql_bullets
 from schemadoc.read.thin import ThinReport
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
-TableKind = colreader.TableKind | Literal["api_fields"]
 RowReader = Callable[..., colreader.ColumnTable]  # reader(header, body, *, file) -> ColumnTable
 EntityKind = Literal["table", "view", "function", "enum", "column"]
 
@@ -277,7 +276,7 @@ class _Walker:
                 tokens[spent] = _SPENT
             i = after
         if not self.out.tables:
-            self.out.diagnostics.extend(self.thin.notes())
+            self.out.thin.extend(self.thin.notes())
         return self.out
 
     def step(self, i: int) -> int:
@@ -761,7 +760,7 @@ class _Walker:
             return
         header, body = rows
         heads = [c.text for c in header.cells]
-        kind: TableKind = colreader.classify_table(heads, body)
+        kind = colreader.classify_table(heads, body)
         if kind == "unknown" and looks_like_api_fields(heads):
             kind = "api_fields"
         skip = skip or self.skip
@@ -997,7 +996,7 @@ _BLOCK_STEPS: dict[str, Callable[[_Walker, int], int]] = {
     "fence": _Walker.fence_step,
     "code_block": _Walker.fence_step,
 }
-_TABLE_READERS: dict[TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
+_TABLE_READERS: dict[colreader.TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
     "columns": _Walker.column_table,
     "api_fields": _Walker.api_field_table,
     "transposed": _Walker.transposed_table,

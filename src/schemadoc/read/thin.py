@@ -2,9 +2,9 @@
 
 When a document yields no table at all, "no tables found" alone leaves its author guessing. The
 walker records, as it goes, the sections that name a table (and what their lists hold) and the
-code blocks it passed over; if the document ends without a single table, these become notes
-(:data:`~schemadoc.diagnostics.THIN_CANDIDATE`, :data:`~schemadoc.diagnostics.THIN_SKIPPED_BLOCK`)
-that the "no tables found" error lists. A document that gives tables gets none of them.
+code blocks it passed over; if the document ends without a single table, these become the
+"candidate tables" and "code blocks skipped" that the "no tables found" error (SD023) lists. A
+document that gives tables gets none of them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from schemadoc.diagnostics import THIN_CANDIDATE, THIN_SKIPPED_BLOCK, Diagnostic
 from schemadoc.model import Span
 from schemadoc.read.facts import Name
 
@@ -51,9 +50,10 @@ class ThinReport:
     def skipped_block(self, span: Span, why: str) -> None:
         self.skipped.append((span, why))
 
-    def notes(self) -> list[Diagnostic]:
-        """The notes for a document that gave no table."""
-        out: list[Diagnostic] = []
+    def notes(self) -> list[tuple[Span, str]]:
+        """What the error for a document that gave no table lists: "table x: what it lacks" for
+        each table named, then "```lang skipped: why" for each code block passed over."""
+        out: list[tuple[Span, str]] = []
         for cand in self.candidates.values():
             if cand.fields:
                 shown = ", ".join(cand.fields[:_SHOWN]) + (", ..." if len(cand.fields) > _SHOWN else "")
@@ -62,11 +62,6 @@ class ThinReport:
                 lacks = f"has {cand.items} list item(s) but no column with a type"
             else:
                 lacks = "gives no columns"
-            out.append(
-                Diagnostic(
-                    THIN_CANDIDATE.code, THIN_CANDIDATE.level, f"table {cand.name}: {lacks}", cand.span
-                )
-            )
-        for span, why in self.skipped:
-            out.append(Diagnostic(THIN_SKIPPED_BLOCK.code, THIN_SKIPPED_BLOCK.level, why, span))
+            out.append((cand.span, f"table {cand.name}: {lacks}"))
+        out.extend(self.skipped)
         return out
