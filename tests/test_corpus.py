@@ -31,17 +31,20 @@ DOC_SETS = {
     "D17": "The-Illusion-services__dzpatch-v2__supabase__SCHEMA.md",
     "D19": "Hankanman__postgres-to-docs__docs__markdown__architecture__schema.md",
     "D20": "vokal__pg-table-markdown__SAMPLE_TABLES.md",
+    "D21": "statisticsnorway__statbus__doc__db__table__*.md",
+    "D22": "harytri87__harytri87.github.io__*.md",
 }
 TRUTH = {
     "D1": "k1LoW__tbls__testdata__ddl__postgres.sql",
     "D2": "MarquezProject__marquez__api__src__main__resources__marquez__db__migration__ALL_at_fe774b47.sql",
     "D13": "lkania__Haskitter__util__db__pg_haskitter.sql",
     "D15": "AWLL-inc__work-management__drizzle__migrations__ALL.sql",
+    "D22": "harytri87__harytri87.github.io__catatan-belajar__i-test-salon-appointment-scheduler__salon.sql",
 }
 # Tables matched by name between document and SQL, as measured.
-MATCHED_TABLES = {"D1": 14, "D2": 28, "D13": 3, "D15": 9}
+MATCHED_TABLES = {"D1": 14, "D2": 28, "D13": 3, "D15": 9, "D22": 3}
 # Foreign keys matched on the shared tables, as measured.
-MATCHED_FKS = {"D1": 11, "D2": 38, "D13": 1, "D15": 7}
+MATCHED_FKS = {"D1": 11, "D2": 38, "D13": 1, "D15": 7, "D22": 2}
 # Tables (not stand-ins) and their columns each set reads to, as measured: at least these.
 READ_TABLES = {
     "D1": (14, 64),
@@ -52,6 +55,8 @@ READ_TABLES = {
     "D16": (3, 28),
     "D19": (9, 46),
     "D20": (4, 21),
+    "D21": (36, 317),
+    "D22": (3, 9),
 }
 # Sets that are refused with one clear error: D17 is an overview that gives no table's columns.
 REFUSED = {"D17": "SD023"}

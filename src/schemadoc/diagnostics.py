@@ -206,6 +206,28 @@ UNDEFINED_CALL = Code(
     "a default, check, policy or trigger condition calls a schema-qualified function (auth.uid()) the "
     "document never defines; --stub-missing builds a stand-in",
 )
+PSQL_FOOTER = Code(
+    "SD280",
+    "warning",
+    "a psql \\d listing holds a footer line that is not understood, a footer that is not read (Partition "
+    "key, Inherits, ...), or a column listing whose table is not known; each is left out with its line",
+)
+API_FIELD_RULE = Code(
+    "SD281",
+    "warning",
+    "an API field table's Format or Reference cell holds a rule that is not understood; it is not read",
+)
+CELL_ROLE = Code(
+    "SD282",
+    "warning",
+    "a column-table cell holds what its header does not name (a constraint under Default); it is read by "
+    "what it says",
+)
+SQL_BULLETS = Code(
+    "SD283",
+    "warning",
+    "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -230,6 +252,10 @@ CODES: dict[str, Code] = {
         NAME_FOLDED,
         EXTENSION_TYPE,
         UNDEFINED_CALL,
+        PSQL_FOOTER,
+        API_FIELD_RULE,
+        CELL_ROLE,
+        SQL_BULLETS,
     )
 }
 

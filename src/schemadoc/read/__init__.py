@@ -15,8 +15,8 @@ from schemadoc.read.facts import DocFacts
 
 STYLES_HINT = (
     "schemadoc reads ```sql fences (CREATE TABLE ...), column tables (| Column | Type | Constraints |), "
-    "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))) "
-    "and mermaid erDiagram blocks"
+    "bullet column lists (- `col` (type, NOT NULL) - text), relation lines (t(id PK, x FK->u(id))), "
+    "mermaid erDiagram blocks, psql \\d listings and API field tables (| Name | Format |)"
 )
 
 
@@ -150,6 +150,7 @@ def read_documents(
             facts.extend(read_facts(Path(p)))
         schema, diags = resolve(facts, stub_missing=stub_missing, trust=trust)
         mentions = facts.mentions
+        thin = facts.thin
         del facts  # freed now, so that the collector, once back, does not trace them
     if not schema.tables and not any(d.level == "error" for d in diags):
         where = ", ".join(document_name(p) for p in paths)
@@ -158,6 +159,9 @@ def read_documents(
         if named:
             shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
             message += f" (it names {len(named)} table(s): {shown}, but gives the columns of none)"
+        if thin:  # the tables the documents name and what each lacks, the code blocks skipped
+            shown = "; ".join(f"{span}: {text}" for span, text in thin[:8])
+            message += f"; seen: {shown}" + (f"; and {len(thin) - 8} more" if len(thin) > 8 else "")
         # Warnings, and blocks that looked like schema but were set aside, say why there is nothing.
         why = [
             d for d in diags if (d.level == "warning" or d.code in _UNREAD_BLOCK_CODES) and d.span is not None

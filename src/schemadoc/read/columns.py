@@ -15,6 +15,7 @@ from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import FK_ACTIONS, FkAction, Span
+from schemadoc.read.cell_roles import constraint_in_default, misplaced
 from schemadoc.read.facts import ColumnFact, Name, RefFact
 from schemadoc.read.fragments import fragment_diagnostic, type_diagnostic
 from schemadoc.read.mdtext import (
@@ -97,7 +98,7 @@ _HEADER_ROLES: dict[str, Role] = {
     "テーブル名": "table",
 }
 
-TableKind = Literal["columns", "transposed", "definitions", "overview", "enums", "unknown"]
+TableKind = Literal["columns", "transposed", "definitions", "overview", "enums", "api_fields", "unknown"]
 
 _TABLE_KIND_WORDS = {"base table", "view", "materialized view", "foreign table", "table", "partitioned table"}
 _ROUTINE_KIND_WORDS = {"function", "procedure", "aggregate", "window", "trigger"}
@@ -704,7 +705,13 @@ def _column_from_cells(
             prose.append(left)
             scan_description(left, col, span)
     default = unwrap(_text(cells, roles.get("default")))
-    if default and default.lower() not in ("none", "-", "null", "—"):
+    if default and constraint_in_default(default):
+        default_span = _cell_span(cells, roles.get("default"), row, file) or span
+        out.diagnostics.append(misplaced(default, name_text, "Default", default_span))
+        left = _apply_screened(default, col, default_span, out.diagnostics)
+        if left:
+            prose.append(left)
+    elif default and default.lower() not in ("none", "-", "null", "—"):
         written_default = sql_default(default)
         default_span = _cell_span(cells, roles.get("default"), row, file) or span
         bad = fragment_diagnostic(written_default, "default", default_span, f"default of column {name_text}")

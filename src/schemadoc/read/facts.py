@@ -254,6 +254,9 @@ class DocFacts:
     composites: list[CompositeType] = field(default_factory=list)
     ranges: list[RangeType] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # what a document without tables was seen to hold (tables it names and what each lacks, code
+    # blocks skipped), as (span, text): told only in the "no tables found" error
+    thin: list[tuple[Span, str]] = field(default_factory=list)
     # the search path an SQL block's SET left in force (SQL reader state; empty: the default)
     search_path: list[str] = field(default_factory=list)
 

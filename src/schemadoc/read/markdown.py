@@ -27,6 +27,7 @@ from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
 from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
 from schemadoc.read import prose, reader_errors_raise
+from schemadoc.read.api_fields import looks_like_api_fields, read_api_field_rows
 from schemadoc.read.corpus_styles import read_fk_sentence
 from schemadoc.read.enums import read_enum_block
 from schemadoc.read.facts import (
@@ -49,10 +50,20 @@ from schemadoc.read.mdtext import (
     unwrap,
 )
 from schemadoc.read.mermaid import read_mermaid
+from schemadoc.read.psql_describe import (
+    bare_labels,
+    is_footer_list,
+    looks_like_psql_describe,
+    read_footer_list,
+    read_psql_describe,
+)
 from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
+from schemadoc.read.sql_bullets import looks_like_sql_bullets, read_sql_bullets
+from schemadoc.read.thin import ThinReport
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
+RowReader = Callable[..., colreader.ColumnTable]  # reader(header, body, *, file) -> ColumnTable
 EntityKind = Literal["table", "view", "function", "enum", "column"]
 
 _SKIP_RE = re.compile(
@@ -244,6 +255,7 @@ class _Walker:
         self.stack: list[Section] = [Section(level=0, title="")]
         self.para_label: str | None = None
         self.tokens: list[Token] = []
+        self.thin = ThinReport()  # what a document without tables was seen to hold
 
     # --- driver --------------------------------------------------------------------------
 
@@ -263,6 +275,8 @@ class _Walker:
             for spent in range(i, after):
                 tokens[spent] = _SPENT
             i = after
+        if not self.out.tables:
+            self.out.thin.extend(self.thin.notes())
         return self.out
 
     def step(self, i: int) -> int:
@@ -403,6 +417,8 @@ class _Walker:
             sec.label = _LABEL_HEADINGS[key]
         else:
             sec.entity = heading_entity(content, [s.title for s in self.stack[1:]])
+            if sec.entity is not None and sec.entity.kind == "table" and not self.skip and not sec.skip:
+                self.thin.candidate(sec.entity.name, self.span(tok.map[0] + 1 if tok.map else 1))
         self.stack.append(sec)
 
     # --- paragraphs ------------------------------------------------------------------------
@@ -573,6 +589,8 @@ class _Walker:
         table = self.table_name()
         label_key = (label or "").lower()
         pitems = self.pitems(items)
+        if table is not None:
+            self.thin.items(table, [it.text for it in pitems])
         for it in pitems:  # "- `system_settings` table": how the prose spells a table's name
             prose.read_global_fk_action(it.text, it.span, self.out)
             prose.read_key_default(it.text, it.span, self.out, self.heading_text())
@@ -593,7 +611,7 @@ class _Walker:
                 )
             return
         if ent is not None and ent.kind == "enum" and not label_key:
-            values = prose.values_from_items(pitems)
+            values = prose.values_from_items(pitems) or bare_labels([it.text for it in pitems])
             if values:
                 self.out.value_lists.append(
                     ValueListFact(values=values, span=pitems[0].span, enum_name=str(ent.name))
@@ -606,6 +624,11 @@ class _Walker:
                 self.out.value_lists.append(
                     ValueListFact(values=values, span=pitems[0].span, table=table, column=column)
                 )
+            return
+        if table is not None and is_footer_list(label_key, [it.text for it in pitems]):
+            read_footer_list(
+                label_key, [(it.span.line, it.text) for it in pitems], table, self.file, self.out
+            )
             return
         if "index" in label_key:
             unique = "unique" in label_key
@@ -736,10 +759,13 @@ class _Walker:
         if rows is None:
             return
         header, body = rows
-        kind = colreader.classify_table([c.text for c in header.cells], body)
+        heads = [c.text for c in header.cells]
+        kind = colreader.classify_table(heads, body)
+        if kind == "unknown" and looks_like_api_fields(heads):
+            kind = "api_fields"
         skip = skip or self.skip
         if skip:
-            if kind in ("columns", "transposed", "definitions"):
+            if kind in ("columns", "transposed", "definitions", "api_fields"):
                 self.note(
                     "SD011", f"table not read: it is under {skip!r}, not the current schema", header.line
                 )
@@ -748,8 +774,8 @@ class _Walker:
         if reader is not None:
             reader(self, header, body)
         else:
-            heads = ", ".join(unwrap(c.text) for c in header.cells)
-            self.note("SD015", f"table ({heads}) is not a column table; ignored", header.line)
+            shown = ", ".join(unwrap(c.text) for c in header.cells)
+            self.note("SD015", f"table ({shown}) is not a column table; ignored", header.line)
 
     def block_entity(self, line: int) -> Section | None:
         """The section a column table belongs to. A table directly under a heading that is
@@ -766,6 +792,13 @@ class _Walker:
         return None
 
     def column_table(self, header: Row, body: list[Row]) -> None:
+        self.columns_from(header, body, colreader.read_column_rows)
+
+    def api_field_table(self, header: Row, body: list[Row]) -> None:
+        self.columns_from(header, body, read_api_field_rows)
+
+    def columns_from(self, header: Row, body: list[Row], reader: RowReader) -> None:
+        """The columns ``reader`` finds in a table's rows, for the table of the section."""
         sec = self.block_entity(header.line)
         if sec is None or sec.entity is None:
             return
@@ -789,7 +822,7 @@ class _Walker:
         if ent.kind != "table":
             self.note("SD015", f"column table under {ent.kind} {ent.name} is not read", header.line)
             return
-        result = colreader.read_column_rows(header, body, file=self.file)
+        result = reader(header, body, file=self.file)
         self.out.diagnostics.extend(result.diagnostics)
         if not result.columns:
             return
@@ -899,7 +932,7 @@ class _Walker:
             skip = f"**{self.para_label}**"
         kind = fence_kind(info, content)
         if skip:
-            if kind in ("sql", "mermaid"):
+            if kind in ("sql", "mermaid", "psql_describe", "sql_bullets"):
                 self.note(
                     "SD011", f"SQL block not read: it is under {skip!r}, not the current schema", open_line
                 )
@@ -910,8 +943,17 @@ class _Walker:
             if ent is not None and ent.kind == "view" and _bare_select(content):
                 view_name = str(ent.name)
             self.call_sql(content, first_line, col, view_name=view_name)
+        elif kind in _SECTION_READERS:
+            read = _SECTION_READERS[kind]
+            self.out.extend(read(content, file=self.file, line=first_line, table=self.table_name()))
         elif kind is not None:
             self.read_block(_TEXT_READERS[kind], content, first_line)
+        else:
+            shown = f"```{info}" if info else "a code block without a language"
+            self.thin.skipped_block(
+                self.span(open_line, col),
+                f"{shown} skipped: not SQL, psql \\d output, a mermaid erDiagram, an enum or relation lines",
+            )
 
     def call_sql(
         self, text: str, line: int, col: int, view_name: str | None = None
@@ -932,7 +974,7 @@ class _Walker:
 
 
 TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
-FenceKind = Literal["sql", "mermaid", "enums", "relations"]
+FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe", "sql_bullets"]
 _PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
 _ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
 
@@ -956,6 +998,7 @@ _BLOCK_STEPS: dict[str, Callable[[_Walker, int], int]] = {
 }
 _TABLE_READERS: dict[colreader.TableKind, Callable[[_Walker, Row, list[Row]], None]] = {
     "columns": _Walker.column_table,
+    "api_fields": _Walker.api_field_table,
     "transposed": _Walker.transposed_table,
     "definitions": _Walker.definitions_table,
     "overview": _Walker.overview_table,
@@ -966,11 +1009,20 @@ _TEXT_READERS: dict[FenceKind, TextReader] = {
     "enums": read_enum_block,
     "relations": read_relations,
 }
+# Readers of fences that may take their table from the section they are in.
+_SECTION_READERS: dict[FenceKind, TextReader] = {
+    "psql_describe": read_psql_describe,
+    "sql_bullets": read_sql_bullets,
+}
 
 
 def fence_kind(info: str, content: str) -> FenceKind | None:
     """Which reader a fenced block with info string ``info`` goes to, if any."""
     plain = info in _PLAIN_INFOS
+    if (plain or info in _SQL_INFOS) and looks_like_psql_describe(content):
+        return "psql_describe"
+    if info in _SQL_INFOS and looks_like_sql_bullets(content):
+        return "sql_bullets"
     if info in _SQL_INFOS or (plain and looks_like_sql(content)):
         return "sql"
     if info == "mermaid":
@@ -991,6 +1043,7 @@ _HEADING_PREFIX = re.compile(
 )
 
 
+_TABLE_TAIL = re.compile(r"\btable\s+(?:`(?P<name>[^`]+)`)\s*$", re.IGNORECASE)
 _DOTTED_NAME = re.compile(r"[\w$-]+(?:\.[\w$-]+)+")
 _CANDIDATE_END = re.compile(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}")
 _CALL_ARGS = re.compile(r"\s*\(.*\)$")
@@ -1006,6 +1059,9 @@ def heading_entity(content: str, parents: list[str]) -> Entity | None:
     m = _HEADING_PREFIX.match(text)
     kind_word = (m.group("kind") or "").lower() if m else ""
     rest = text[m.end() :] if m else text
+    tail = _TABLE_TAIL.search(rest) if not kind_word else None
+    if tail is not None and is_identifier(tail.group("name")):  # "Info Table `services`"
+        return Entity(colreader.name_from(tail.group("name")), "table")
     spans = code_span_matches(rest)
     if spans and spans[0].start() == 0:
         candidate = spans[0].group(2).strip()

@@ -38,6 +38,7 @@ from schemadoc.read.facts import (
     RelationshipFact,
     TableFact,
 )
+from schemadoc.read.mermaid_lexer import body_end, comment_says_not_null
 from schemadoc.types import normalize_type
 
 CODE_OTHER_DIAGRAM = "SD141"
@@ -313,7 +314,8 @@ class _ErReader:
         rest_pos = pos + m.start("rest")
         idx = i
         while True:
-            body, closed, _ = rest.partition("}")
+            end = body_end(rest)
+            body, closed = (rest, False) if end is None else (rest[:end], True)
             stripped = body.strip()
             if stripped and not stripped.startswith("%%"):
                 self.attribute(ent, stripped, idx, rest_pos + body.index(stripped))
@@ -343,6 +345,7 @@ class _ErReader:
             unique="UK" in keys,
             primary_key="PK" in keys or m["name"].startswith("*"),
             description=m["comment"] or None,
+            nullable=False if comment_says_not_null(m["comment"] or "") else None,
         )
         ent.table.columns.append(col)
         if "FK" in keys:
