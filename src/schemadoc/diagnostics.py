@@ -175,6 +175,12 @@ TEMPLATE_MARKER = Code(
     "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
     "an expression are not read (reported once per document)",
 )
+LOCK_TABLE_TOO_SMALL = Code(
+    "SD560",
+    "error",
+    "the document is too large to build in one transaction in an existing database with the server's "
+    "max_locks_per_transaction; nothing was applied",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -194,6 +200,7 @@ CODES: dict[str, Code] = {
         FK_TYPE_AS_WRITTEN,
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
+        LOCK_TABLE_TOO_SMALL,
     )
 }
 
