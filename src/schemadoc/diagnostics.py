@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from schemadoc.model import Span
+if TYPE_CHECKING:  # the model is not loaded for commands that read no document
+    from schemadoc.model import Span
 
 Level = Literal["error", "warning", "note"]
 _LEVEL_RANK = {"error": 0, "warning": 1, "note": 2}
