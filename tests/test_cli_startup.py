@@ -49,6 +49,7 @@ def test_check_loads_the_readers_and_nothing_that_talks_to_a_server(tmp_path: Pa
     doc.write_text("# Shop\n\n```sql\nCREATE TABLE customers (id bigint PRIMARY KEY);\n```\n")
     modules = loaded_modules("check", str(doc))
     assert "schemadoc.read.markdown" in modules and "pglast.parser" in modules
-    assert under(
-        modules, "psycopg", "schemadoc.pg", "schemadoc.write", "schemadoc.verify", "schemadoc.compare"
-    ) == []
+    assert (
+        under(modules, "psycopg", "schemadoc.pg", "schemadoc.write", "schemadoc.verify", "schemadoc.compare")
+        == []
+    )

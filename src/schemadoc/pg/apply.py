@@ -88,7 +88,9 @@ def apply_statements(
 
 
 _ONE_TRANSACTION = "nothing was applied; the transaction was rolled back"
-_IN_BATCHES = "the database was built in batches; the failing batch was rolled back and the database is dropped"
+_IN_BATCHES = (
+    "the database was built in batches; the failing batch was rolled back and the database is dropped"
+)
 
 
 def _apply_batch(
