@@ -7,6 +7,11 @@ Prints the time schemadoc takes to read the document into a Schema (markdown wal
 reading, resolution) and its ratio to `pglast.parser.parse_sql_json` on the same SQL text,
 measured in the same run. Target: under 1 s for 2,000 tables on a 2-core machine.
 
+Then, for each shape -- a section and a fence per table, and the whole schema in ONE sql
+fence (inline foreign keys with ON DELETE, CHECKs, partial indexes, COMMENT ON) -- the time
+at N and 2N tables and their ratio: reading grows linearly when the ratio stays near 2
+(target: at most 2.2 per doubling).
+
 With ``--megabytes M`` the document is made about M MB long and each read runs once in a
 process of its own, so that its peak memory (resident set) is its own: a document of M/10 MB
 is read first as the baseline, and the ratios of time and memory between the two say whether
@@ -22,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,7 +36,7 @@ from pglast.parser import parse_sql_json
 from schemadoc.read import read_documents
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from schema_gen import generated_markdown, generated_sql
+from schema_gen import generated_markdown, generated_sql, one_fence_markdown
 
 T = TypeVar("T")
 
@@ -101,6 +107,31 @@ def scale(megabytes: float) -> int:
     return 0
 
 
+SHAPES: dict[str, Callable[[int], str]] = {
+    "a fence per table": generated_markdown,
+    "one fence": one_fence_markdown,
+}
+
+
+def doubling(n: int, repeat: int) -> None:
+    """Print, for each shape, the read time at ``n`` and ``2n`` tables and their ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for shape, make in SHAPES.items():
+            times = []
+            for tables in (n, 2 * n):
+                path = Path(tmp) / f"{tables}.md"
+                path.write_text(make(tables))
+                seconds, last = best(partial(read_documents, [path]), repeat)
+                assert last is not None and len(last[0].tables) == tables, shape
+                times.append(seconds)
+            ratio = times[1] / times[0]
+            verdict = "met" if ratio <= 2.2 else "NOT met"
+            print(
+                f"{shape}: {n} tables {times[0]:.3f} s, {2 * n} tables {times[1]:.3f} s,"
+                f" ratio {ratio:.2f} (target at most 2.2: {verdict})"
+            )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=2000)
@@ -129,6 +160,7 @@ def main() -> int:
     print(f"schemadoc read_documents:         {ours:.3f} s")
     print(f"ratio schemadoc/baseline:         {ours / baseline:.1f}x")
     print(f"target under 1 s: {'met' if ours < 1.0 else 'NOT met'}")
+    doubling(args.tables, args.repeat)
     return 0
 
 

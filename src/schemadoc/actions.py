@@ -47,6 +47,7 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
     """A scratch database with ``schema`` built in it; dropped afterwards."""
     from schemadoc.pg.apply import apply_statements
     from schemadoc.pg.connect import connect, with_database
+    from schemadoc.pg.lock_budget import lock_table
 
     name = f"schemadoc_shadow_{uuid.uuid4().hex[:12]}"
     with connect(maintenance_url, autocommit=True) as admin:
@@ -56,7 +57,9 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
     try:
         with connect(url) as conn:
             statements, diags = _render(schema, conn)
-            apply_statements(conn, statements)
+            # a scratch database is dropped whatever happens: it is built in batches that fit the
+            # server's lock table
+            apply_statements(conn, statements, lock_budget=lock_table(conn).batch_budget)
         yield url, diags
     finally:
         with connect(maintenance_url, autocommit=True) as admin:
@@ -146,10 +149,13 @@ def build(
     with build_lock(maintenance_url, dbname) as guard:
         _refuse_template(guard, dbname)
         created = create_database(maintenance_url, dbname)
+        roles_before: set[str] = set()
         try:
-            if created and documents:
+            if created:
                 with connect(maintenance_url, autocommit=True) as admin:
-                    mark_database(admin, dbname, documents)
+                    roles_before = _role_names(admin)
+                    if documents:
+                        mark_database(admin, dbname, documents)
             return _build_into(
                 target_url,
                 doc,
@@ -168,6 +174,11 @@ def build(
                     admin.execute(
                         sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
                     )
+                    # a build in batches commits the roles of its first batch: those the build
+                    # made go with the database, as they would with a rolled-back transaction
+                    if roles_before:
+                        for role in sorted((_named_roles(doc) & _role_names(admin)) - roles_before):
+                            _drop_unused_role(admin, role)
             raise
 
 
@@ -219,13 +230,20 @@ def _build_into(
     from schemadoc.built_databases import mark_roles, role_names
     from schemadoc.pg.apply import apply_statements, database_objects
     from schemadoc.pg.connect import connect
+    from schemadoc.pg.lock_budget import lock_table, require_one_transaction
 
     with connect(target_url) as conn:
         existing = database_objects(conn)
         statements, diags = _render(doc, conn)
         if not existing:
             roles_before = role_names(conn)
-            apply_statements(conn, statements, progress=progress)
+            locks = lock_table(conn)
+            if created:
+                # a failed build drops the database: batches that fit the lock table will do
+                apply_statements(conn, statements, progress=progress, lock_budget=locks.batch_budget)
+            else:
+                require_one_transaction(statements, locks, dbname)
+                apply_statements(conn, statements, progress=progress)
             # only the document's roles: another session may create roles at the same time
             made = (role_names(conn) - roles_before) & _named_roles(doc)
             mark_roles(conn, sorted(made), dbname)

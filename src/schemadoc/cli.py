@@ -12,12 +12,14 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from schemadoc import __version__
 from schemadoc.cli_output import Output
 from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics, strict
-from schemadoc.model import Schema
+
+if TYPE_CHECKING:  # each command imports what it uses, when it runs
+    from schemadoc.model import Schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a schemadoc bug

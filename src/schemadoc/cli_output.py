@@ -4,7 +4,6 @@ keeps only errors and the final line; JSON always lists every diagnostic that is
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -56,6 +55,8 @@ def common_message(diags: Sequence[Diagnostic]) -> str:
     """What the messages of ``diags`` share, with ``...`` where they differ:
     ``index a_idx: columns (a) inferred`` and ``index b_idx: columns (b) inferred`` give
     ``index ...: columns (...) inferred``."""
+    import difflib
+
     template = _TOKEN.findall(diags[0].message)
     for d in diags[1:]:
         other = _TOKEN.findall(d.message)

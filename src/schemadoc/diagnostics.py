@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from schemadoc.model import Span
+if TYPE_CHECKING:  # the model is not loaded for commands that read no document
+    from schemadoc.model import Span
 
 Level = Literal["error", "warning", "note"]
 _LEVEL_RANK = {"error": 0, "warning": 1, "note": 2}
@@ -228,6 +229,12 @@ SQL_BULLETS = Code(
     "warning",
     "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
 )
+LOCK_TABLE_TOO_SMALL = Code(
+    "SD560",
+    "error",
+    "the document is too large to build in one transaction in an existing database with the server's "
+    "max_locks_per_transaction; nothing was applied",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -256,6 +263,7 @@ CODES: dict[str, Code] = {
         API_FIELD_RULE,
         CELL_ROLE,
         SQL_BULLETS,
+        LOCK_TABLE_TOO_SMALL,
     )
 }
 

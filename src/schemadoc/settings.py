@@ -14,11 +14,6 @@ from typing import Any
 
 from schemadoc.diagnostics import fail
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 SETTINGS_FILE = "schemadoc.toml"
 PYPROJECT = "pyproject.toml"
 
@@ -56,6 +51,11 @@ def load_settings(directory: Path | None = None) -> Settings:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    # imported here: most runs find no settings file to parse
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -8,7 +8,6 @@ resolver decides). :func:`closest_type` suggests a known name for a typo.
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
@@ -168,6 +167,8 @@ def normalize_type(written: str) -> str | None:
 
 def closest_type(written: str) -> str | None:
     """The known type name closest to a misspelt one, for a "did you mean" hint."""
+    import difflib  # only a misspelt type needs it
+
     word = written.strip().lower().split("(")[0].rstrip("[] ")
     close = difflib.get_close_matches(word, known_type_names(), n=5, cutoff=0.6)
     if not close:

@@ -1,4 +1,5 @@
-"""Run DDL on a server (all or nothing) and list what a database already holds."""
+"""Run DDL on a server (all or nothing, or in batches for a database made for it) and list what a
+database already holds."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def apply_statements(
     statements: Sequence[Statement],
     *,
     progress: Callable[[int, int], None] | None = None,
+    lock_budget: int | None = None,
 ) -> None:
     """Execute ``statements`` in one transaction; on the first failure roll back and ``fail()``.
 
@@ -63,27 +65,60 @@ def apply_statements(
     statements remains. On a connection that is already inside a transaction
     the statements run in a savepoint and the caller commits.
 
+    With ``lock_budget`` (only for a database the caller drops when the build fails) the
+    statements run in batches whose estimated locks stay within it, each batch its own
+    transaction: whatever the connection had open is committed first, and on a failure the
+    batches before the failing one stay committed.
+
     Each statement goes out on its own with the extended query protocol, so text
     that holds a second command is refused by the server, never run. ``progress``
     is called with (statements done, total) after each one.
     """
+    if lock_budget is None:
+        _apply_batch(conn, statements, 0, len(statements), progress, _ONE_TRANSACTION)
+        return
+    from schemadoc.pg.lock_budget import lock_batches
+
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.commit()
+    done = 0
+    for batch in lock_batches(statements, lock_budget):
+        _apply_batch(conn, batch, done, len(statements), progress, _IN_BATCHES)
+        done += len(batch)
+
+
+_ONE_TRANSACTION = "nothing was applied; the transaction was rolled back"
+_IN_BATCHES = (
+    "the database was built in batches; the failing batch was rolled back and the database is dropped"
+)
+
+
+def _apply_batch(
+    conn: psycopg.Connection[Any],
+    statements: Sequence[Statement],
+    offset: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    undone: str,
+) -> None:
+    """Run ``statements`` (numbers ``offset`` + 1 ... of ``total``) in one transaction."""
     failed: tuple[int, Statement, psycopg.Error] | None = None
     try:
         with conn.transaction(), conn.cursor() as cur:
-            for number, statement in enumerate(statements, start=1):
+            for number, statement in enumerate(statements, start=offset + 1):
                 try:
                     execute_each(cur, [(statement.sql, None)])
                 except psycopg.Error as exc:
                     failed = (number, statement, exc)
                     raise
                 if progress is not None:
-                    progress(number, len(statements))
+                    progress(number, total)
     except psycopg.Error as exc:
         if failed is None:  # the COMMIT itself failed (e.g. a deferred constraint)
             raise fail(
                 "SD521",
                 f"the DDL could not be committed: {_server_message(exc)}",
-                hint=exc.diag.message_hint or "nothing was applied; the transaction was rolled back",
+                hint=exc.diag.message_hint or undone,
             ) from None
         number, statement, error = failed
         diag = error.diag
@@ -91,7 +126,7 @@ def apply_statements(
         where = "" if span else f" (statement {number})"
         message = f"PostgreSQL rejected{where}: {_server_message(error)} in `{_sql_excerpt(text)}`"
         hints = [h for h in (diag.message_detail, diag.message_hint) if h]
-        hints.append("nothing was applied; the transaction was rolled back")
+        hints.append(undone)
         raise fail("SD520", message, span=span, hint="; ".join(hints)) from None
 
 

@@ -80,7 +80,8 @@ _SERVER_SETTINGS = (
     "fsync=off",
     "full_page_writes=off",
     "synchronous_commit=off",
-    # `up` builds a whole document in one transaction: thousands of tables need more lock slots
+    # `up` builds a document in an existing database in one transaction: thousands of tables need
+    # more lock slots
     "max_locks_per_transaction=1024",
 )
 _TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
@@ -354,9 +355,12 @@ def _lease_alive(path: Path) -> bool:
 class EmbeddedServer:
     """A PostgreSQL cluster in ``data_dir``, started and stopped with pg_ctl."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, *, port: int | None = None, settings: Sequence[str] = ()) -> None:
+        """``settings`` (``name=value``) are passed to the server when this object starts it,
+        after and so above schemadoc's own (tests start a stock-sized server this way)."""
         self.data_dir = Path(data_dir).absolute()
         self.port = port
+        self.settings = tuple(settings)
 
     # paths ------------------------------------------------------------------
 
@@ -821,7 +825,7 @@ class EmbeddedServer:
         port = self.port if self.port is not None else DEFAULT_PORT
         listen = "127.0.0.1" if self.port is not None else ""
         options = ["-k", str(sockdir), "-p", str(port), "-c", f"listen_addresses={listen}"]
-        for setting in _SERVER_SETTINGS:
+        for setting in (*_SERVER_SETTINGS, *self.settings):
             options += ["-c", setting]
         log = self.log_file.resolve()
         argv = [

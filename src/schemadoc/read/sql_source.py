@@ -98,6 +98,7 @@ class SqlSource:
         self._has_quoted_name = b'"' in self.b
         self.has_line_comment = b"--" in self.b
         self._lower: bytes | None = None
+        self._mentioned: dict[bytes, bool] = {}
 
     # -- positions -------------------------------------------------------------------------
 
@@ -116,9 +117,14 @@ class SqlSource:
     def mentions(self, word: bytes) -> bool:
         """Whether the lower-case ``word`` occurs anywhere in the block, in any case: a cheap way
         to skip searching each statement for something the block never says."""
-        if self._lower is None:
-            self._lower = self.b.lower()
-        return word in self._lower
+        # Called once per object that may need the word: each answer is kept, so that one block
+        # of many objects is searched once per word, not once per object.
+        known = self._mentioned.get(word)
+        if known is None:
+            if self._lower is None:
+                self._lower = self.b.lower()
+            known = self._mentioned[word] = word in self._lower
+        return known
 
     def line_offset(self, index: int) -> int:
         """Byte offset of the start of line ``index`` (0-based) of the block."""
