@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
+from schemadoc.sqlnames import parse_qualified
 from schemadoc.write.ddl import ddl_text, render_ddl
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
@@ -103,10 +104,22 @@ def _function_statements(signature: str, fn: Function) -> list[Statement]:
     return [function_statement(fn), *comment_statements(Schema(functions={signature: fn}))]
 
 
+def _explicit_multiranges(schema: Schema) -> Schema:
+    """Introspection names a range's multirange type bare when it lives in the range's own
+    schema, but a bare MULTIRANGE_TYPE_NAME creates it in the first schema of the search path:
+    the document names it with its schema."""
+    ranges = {}
+    for qname, rng in schema.ranges.items():
+        target = parse_qualified(rng.multirange, rng.schema) if rng.multirange else None
+        ranges[qname] = replace(rng, multirange=str(target)) if target is not None else rng
+    return replace(schema, ranges=ranges)
+
+
 def render_markdown(schema: Schema, *, title: str = "Database reference") -> str:
     """The reference document of ``schema``."""
     from schemadoc.write.markdown_diagram import er_diagram
 
+    schema = _explicit_multiranges(schema)
     lines = [f"# {title}", ""]
     by_schema: dict[str, list[Table]] = {}
     for qname in sorted(schema.tables):
