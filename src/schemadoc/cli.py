@@ -385,6 +385,51 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     return code
 
 
+def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
+    from pathlib import Path
+
+    from schemadoc.diagnostics import DOCS_NO_DATABASE, DOCS_STALE, fail
+    from schemadoc.pg.connect import connect, redact
+    from schemadoc.pg.introspect import introspect
+    from schemadoc.write.markdown import render_markdown
+
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        raise fail(
+            DOCS_NO_DATABASE.code,
+            "no database to document",
+            hint="pass --database-url postgresql://... or set DATABASE_URL",
+        )
+    with connect(url) as conn:
+        text = render_markdown(introspect(conn))
+    path = args.check or args.output
+    if args.check:
+        target = Path(args.check)
+        same = target.is_file() and target.read_text(encoding="utf-8") == text
+        if out.fmt == "json":
+            out.json({"database": redact(url), "path": str(target), "up_to_date": same, "ok": same})
+        elif not same:
+            out.diagnostics(
+                [
+                    Diagnostic(
+                        DOCS_STALE.code,
+                        "error",
+                        f"{target} is not what the database gives",
+                        None,
+                        f"run `schemadoc docs -o {target}` to write it again",
+                    )
+                ]
+            )
+        return EXIT_OK if same else EXIT_PROBLEMS
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+    if out.fmt == "json":
+        out.json({"database": redact(url), "path": path, "document": None if path else text, "ok": True})
+    elif not path:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_server(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.pg.connect import redact
     from schemadoc.pg.server import EmbeddedServer
@@ -550,6 +595,15 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _yes(p)
     p.set_defaults(func=cmd_down)
+
+    p = sub.add_parser("docs", help="write the reference document of a live database (markdown)")
+    _common(p)
+    p.add_argument("--database-url", help="PostgreSQL URL of the database (default: $DATABASE_URL)")
+    p.add_argument("-o", "--output", metavar="PATH", help="write the document here (default: stdout)")
+    p.add_argument(
+        "--check", metavar="PATH", help="write nothing; exit 1 when PATH differs from what the database gives"
+    )
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("server", help="manage the embedded PostgreSQL server")
     p.add_argument("action", choices=("start", "stop", "status", "url"))

@@ -235,9 +235,21 @@ LOCK_TABLE_TOO_SMALL = Code(
     "the document is too large to build in one transaction in an existing database with the server's "
     "max_locks_per_transaction; nothing was applied",
 )
+DOCS_NO_DATABASE = Code(
+    "SD820",
+    "error",
+    "`docs` was given no database to read: pass --database-url or set DATABASE_URL",
+)
+DOCS_STALE = Code(
+    "SD821",
+    "error",
+    "`docs --check`: the document on disk is not what the database gives (or does not exist)",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
+        DOCS_NO_DATABASE,
+        DOCS_STALE,
         NOT_BUILT,
         BUILT_AS_MEANT,
         OUTSIDE_REFUSED,

@@ -1,0 +1,159 @@
+"""A :class:`~schemadoc.model.Schema` as a reference document that ``schemadoc check`` reads back.
+
+The canonical style: one heading per schema with a mermaid ``erDiagram`` of its tables, one
+heading per table with its comment as prose and ONE ``sql`` fence holding the table's CREATE
+TABLE, foreign keys, indexes, triggers, row-level security, policies, grants and comments; then
+sections for types, sequences, extensions, roles, views and routines. Every statement comes from
+the DDL writer (:mod:`schemadoc.write.ddl`), so the document says exactly what ``schemadoc sql``
+would build. Objects are sorted by qualified name: the same schema always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
+from schemadoc.sqlnames import parse_qualified
+from schemadoc.write.ddl import ddl_text, render_ddl
+from schemadoc.write.ddl_comments import comment_statements
+from schemadoc.write.ddl_routines import function_statement, view_statement
+from schemadoc.write.statement import Statement
+
+__all__ = ["render_markdown"]
+
+# statement kinds that belong to a table's own fence
+_TABLE_KINDS = frozenset({"table", "constraint", "index", "trigger", "grant", "rls", "policy", "comment"})
+
+# the sections after the tables: title and the statement kinds they hold, in this order
+_SECTIONS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Schemas", frozenset({"schema"})),
+    ("Extensions", frozenset({"extension"})),
+    ("Types", frozenset({"type"})),
+    ("Sequences", frozenset({"sequence"})),
+)
+
+
+def _on_table(grant: Grant, tables: Iterable[QName]) -> bool:
+    return grant.object_type == "TABLE" and grant.object_name in set(tables)
+
+
+def _table_part(schema: Schema, table: Table) -> Schema:
+    """The objects that belong to ``table``'s fence, as a schema of their own."""
+    q = table.qname
+    return Schema(
+        tables={q: table},
+        indexes={k: i for k, i in schema.indexes.items() if i.table == q},
+        triggers={k: t for k, t in schema.triggers.items() if t.table == q},
+        policies={k: p for k, p in schema.policies.items() if p.table == q},
+        grants=tuple(g for g in schema.grants if _on_table(g, (q,))),
+        column_grants=tuple(g for g in schema.column_grants if g.table == q),
+        # the types a table's columns use stay with the table only for lookups, never written here
+    )
+
+
+def _table_statements(schema: Schema, table: Table) -> list[Statement]:
+    statements, _ = render_ddl(_table_part(schema, table))
+    return [s for s in statements if s.kind in _TABLE_KINDS]
+
+
+def _rest(schema: Schema) -> Schema:
+    """Everything that is not in a table's fence, views and routines included."""
+    tables = set(schema.tables)
+    return replace(
+        schema,
+        tables={},
+        indexes={k: i for k, i in schema.indexes.items() if i.table not in tables},
+        triggers={k: t for k, t in schema.triggers.items() if t.table not in tables},
+        policies={k: p for k, p in schema.policies.items() if p.table not in tables},
+        grants=tuple(g for g in schema.grants if not _on_table(g, tables)),
+        column_grants=tuple(g for g in schema.column_grants if g.table not in tables),
+    )
+
+
+def _fence(statements: Iterable[Statement]) -> list[str]:
+    text = ddl_text(list(statements))
+    return ["```sql", text.rstrip("\n"), "```", ""] if text else []
+
+
+def _prose(comment: str | None) -> list[str]:
+    if not comment:
+        return []
+    # the comment is written as one quoted paragraph: the COMMENT ON statement is what is read
+    return [*(f"> {line}".rstrip() for line in comment.splitlines()), ""]
+
+
+def _title(qname: QName) -> str:
+    return qname.name if qname.schema == DEFAULT_SCHEMA else f"{qname.schema}.{qname.name}"
+
+
+def _view_statements(schema: Schema, view: View) -> list[Statement]:
+    out = [view_statement(view)]
+    part = Schema(
+        views={view.qname: view},
+        indexes={k: i for k, i in schema.indexes.items() if i.table == view.qname},
+        triggers={k: t for k, t in schema.triggers.items() if t.table == view.qname},
+    )
+    statements, _ = render_ddl(part)
+    out.extend(s for s in statements if s.kind in {"index", "trigger"})
+    out.extend(comment_statements(Schema(views={view.qname: view})))
+    return out
+
+
+def _function_statements(signature: str, fn: Function) -> list[Statement]:
+    return [function_statement(fn), *comment_statements(Schema(functions={signature: fn}))]
+
+
+def _explicit_multiranges(schema: Schema) -> Schema:
+    """Introspection names a range's multirange type bare when it lives in the range's own
+    schema, but a bare MULTIRANGE_TYPE_NAME creates it in the first schema of the search path:
+    the document names it with its schema."""
+    ranges = {}
+    for qname, rng in schema.ranges.items():
+        target = parse_qualified(rng.multirange, rng.schema) if rng.multirange else None
+        ranges[qname] = replace(rng, multirange=str(target)) if target is not None else rng
+    return replace(schema, ranges=ranges)
+
+
+def render_markdown(schema: Schema, *, title: str = "Database reference") -> str:
+    """The reference document of ``schema``."""
+    from schemadoc.write.markdown_diagram import er_diagram
+
+    schema = _explicit_multiranges(schema)
+    lines = [f"# {title}", ""]
+    by_schema: dict[str, list[Table]] = {}
+    for qname in sorted(schema.tables):
+        by_schema.setdefault(qname.schema, []).append(schema.tables[qname])
+    for name in sorted(by_schema):
+        lines += [f"## Schema {name}", ""]
+        lines += er_diagram(schema, by_schema[name])
+        for table in by_schema[name]:
+            lines += [f"### {_title(table.qname)}", ""]
+            lines += _prose(table.comment)
+            lines += _fence(_table_statements(schema, table))
+    rest = _rest(schema)
+    statements, _ = render_ddl(replace(rest, views={}, functions={}, triggers={}, indexes={}))
+    for heading, kinds in _SECTIONS:
+        chosen = [s for s in statements if s.kind in kinds]
+        if chosen:
+            lines += [f"## {heading}", ""]
+            lines += _fence(chosen)
+    type_comments = [s for s in statements if s.kind == "comment"]
+    grants = [s for s in statements if s.kind == "grant"]
+    if type_comments or grants:
+        lines += ["## Grants and comments", ""]
+        lines += _fence([*grants, *type_comments])
+    if rest.views:
+        lines += ["## Views", ""]
+        for qname in sorted(rest.views):
+            lines += [f"### {_title(qname)}", ""]
+            lines += _prose(rest.views[qname].comment)
+            lines += _fence(_view_statements(rest, rest.views[qname]))
+    if rest.functions:
+        lines += ["## Routines", ""]
+        for signature in sorted(rest.functions):
+            fn = rest.functions[signature]
+            lines += [f"### {_title(fn.qname)}", ""]
+            lines += _prose(fn.comment)
+            lines += _fence(_function_statements(signature, fn))
+    return "\n".join(lines).rstrip("\n") + "\n"

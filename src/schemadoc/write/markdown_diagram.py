@@ -1,0 +1,74 @@
+"""The mermaid ``erDiagram`` of a schema's tables, in the spelling the mermaid reader decodes.
+
+Types are written the way tbls writes them (``character varying(20)`` as
+``character_varying_20_``, ``text[]`` as ``text__``), and each relationship carries a
+``FOREIGN KEY (...) REFERENCES t(...)`` label, so reading the diagram back gives the same columns,
+keys and references as the SQL beside it. A table or column whose name the diagram cannot spell
+(anything but letters, digits and ``_``) is left out of the diagram; the SQL still holds it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Table
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TYPE_WORD = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _entity(qname: QName) -> str | None:
+    if not _PLAIN.fullmatch(qname.name):
+        return None
+    if qname.schema == DEFAULT_SCHEMA:
+        return qname.name
+    return f"{qname.schema}.{qname.name}" if _PLAIN.fullmatch(qname.schema) else None
+
+
+def _type_word(written: str) -> str:
+    """``numeric(10,2)`` -> ``numeric_10_2_``; ``integer[]`` -> ``integer__``."""
+    dims = 0
+    text = written
+    while text.endswith("[]"):
+        text, dims = text[:-2], dims + 1
+    base = _TYPE_WORD.sub("_", text)
+    if "(" in text and not base.endswith("_"):
+        base += "_"
+    return base + "__" * dims
+
+
+def _keys(table: Table, column: str) -> str:
+    marks = []
+    if table.primary_key is not None and column in table.primary_key.columns:
+        marks.append("PK")
+    if any(u.columns == (column,) for u in table.uniques):
+        marks.append("UK")
+    if any(column in fk.columns for fk in table.foreign_keys):
+        marks.append("FK")
+    return ", ".join(marks)
+
+
+def er_diagram(schema: Schema, tables: list[Table]) -> list[str]:
+    """The diagram's fenced lines (an empty list when no table can be drawn)."""
+    body: list[str] = []
+    edges: list[str] = []
+    for table in tables:
+        name = _entity(table.qname)
+        if name is None:
+            continue
+        body.append(f"    {name} {{")
+        for col in table.columns:
+            if not _PLAIN.fullmatch(col.name):
+                continue
+            keys = _keys(table, col.name)
+            body.append(f"        {_type_word(col.type)} {col.name}{' ' + keys if keys else ''}".rstrip())
+        body.append("    }")
+        for fk in sorted(table.foreign_keys, key=lambda f: (f.ref_table, f.columns)):
+            parent = _entity(fk.ref_table)
+            if parent is None or not all(_PLAIN.fullmatch(c) for c in (*fk.columns, *fk.ref_columns)):
+                continue
+            label = f"FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES {parent}({', '.join(fk.ref_columns)})"
+            edges.append(f'    {parent} ||--o{{ {name} : "{label}"')
+    if not body:
+        return []
+    return ["```mermaid", "erDiagram", *body, *edges, "```", ""]
