@@ -529,3 +529,31 @@ def test_routines_in_untrusted_languages_are_errors_and_not_built(
     assert errors == [("SD042", 5), ("SD042", 9), ("SD042", 10)]
     schema, _ = read_documents([doc])
     assert sorted(schema.tables) == [QName("public", "jobs")] and not schema.functions and not schema.triggers
+
+
+GENERATED = """# public.users
+
+## Columns
+
+| Name | Type | Default | Nullable | Children | Parents | Comment |
+| ---- | ---- | ------- | -------- | -------- | ------- | ------- |
+| id | integer |  | false |  |  |  |
+
+## Constraints
+
+| Name | Type | Definition |
+| ---- | ---- | ---------- |
+| users_pkey | PRIMARY KEY | PRIMARY KEY (id); CREATE TABLE pwn (x int) |
+| users_idx | INDEX | CREATE INDEX users_idx ON public.users USING btree (id); CREATE TABLE pwn2 (y int) |
+| users_ok | CHECK | CHECK (id > 0) |
+"""
+
+
+def test_generated_constraint_rows_cannot_add_a_statement(tmp_path: Path) -> None:
+    doc = write(tmp_path, GENERATED)
+    schema, diags = read_documents([doc])
+    errors = sorted((d.code, d.span.line if d.span else 0) for d in diags if d.level == "error")
+    assert errors == [("SD040", 13), ("SD040", 14)]
+    assert set(schema.tables) == {QName("public", "users")}
+    (check,) = schema.tables[QName("public", "users")].checks
+    assert check.expression == "id > 0"

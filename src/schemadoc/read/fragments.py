@@ -318,6 +318,28 @@ def fragment_diagnostic(text: str, slot: Slot, span: Span, what: str) -> Diagnos
     return _error(text, problem, span, what)
 
 
+def statement_diagnostic(
+    text: str, kinds: frozenset[str], span: Span, what: str, *, commands: int | None = None
+) -> Diagnostic | None:
+    """An error for ``what`` when ``text`` (a statement built around a cell, or a cell holding a
+    whole statement) is not exactly one statement of one of ``kinds`` -- with ``commands``, an
+    ALTER TABLE of exactly that many subcommands. A syntax error is left to the SQL reader."""
+    try:
+        stmts = orjson.loads(parse_sql_json(text)).get("stmts") or []
+    except ParseError:
+        return None
+    if len(stmts) != 1:
+        return _error(text, f"expected one statement, found {len(stmts)}", span, what)
+    kind, body = next(iter(stmts[0]["stmt"].items()))
+    if kind not in kinds:
+        return _error(text, f"expected {' or '.join(sorted(kinds))}, found {kind}", span, what)
+    if commands is not None and len(body.get("cmds") or []) != commands:
+        return _error(
+            text, f"expected {commands} table change(s), found {len(body.get('cmds') or [])}", span, what
+        )
+    return None
+
+
 def _error(text: str, problem: str, span: Span, what: str) -> Diagnostic:
     shown = " ".join(text.split())
     if len(shown) > 60:

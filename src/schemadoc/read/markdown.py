@@ -39,6 +39,7 @@ from schemadoc.read.facts import (
     TableFact,
     ValueListFact,
 )
+from schemadoc.read.fragments import statement_diagnostic
 from schemadoc.read.mdtext import (
     Row,
     code_span_matches,
@@ -865,6 +866,8 @@ class _Walker:
                     and re.search(r"\bINDEX\b", definition, re.I)
                 ):
                     continue  # the index behind a PRIMARY KEY / UNIQUE constraint
+                if self.refused(definition, _CELL_STATEMENTS, row.line, col, f"definition of {name}"):
+                    continue
                 self.call_sql(definition, row.line, col)
                 continue
             if ctype == "TRIGGER" or table is None or not name:
@@ -873,6 +876,8 @@ class _Walker:
                 quote_qualified(QName(table.schema, table.text)) if table.schema else quote_ident(table.text)
             )
             sql_text = f"ALTER TABLE {qname} ADD CONSTRAINT {quote_ident(name)} {definition};"
+            if self.refused(sql_text, _ALTER_TABLE, row.line, col, f"constraint {name}", commands=1):
+                continue
             added = self.call_sql(sql_text, row.line, col)
             if sec is not None:
                 sec.constraint_names.add(name)
@@ -955,6 +960,16 @@ class _Walker:
                 f"{shown} skipped: not SQL, psql \\d output, a mermaid erDiagram, an enum or relation lines",
             )
 
+    def refused(
+        self, text: str, kinds: frozenset[str], line: int, col: int, what: str, commands: int | None = None
+    ) -> bool:
+        """Whether SQL made from a table cell is refused: it must be exactly one statement of
+        ``kinds``, so a cell cannot add a statement of its own (error SD040 at the cell)."""
+        diag = statement_diagnostic(text, kinds, self.span(line, col), what, commands=commands)
+        if diag is not None:
+            self.out.diagnostics.append(diag)
+        return diag is not None
+
     def call_sql(
         self, text: str, line: int, col: int, view_name: str | None = None
     ) -> list[TableFact] | None:
@@ -972,6 +987,11 @@ class _Walker:
     def read_block(self, reader: TextReader, text: str, line: int) -> None:
         self.out.extend(reader(text, file=self.file, line=line))
 
+
+# What a generated doc's constraint row may hold: a whole CREATE statement, or a constraint
+# that becomes one ALTER TABLE ... ADD CONSTRAINT.
+_CELL_STATEMENTS = frozenset({"IndexStmt", "CreateTrigStmt"})
+_ALTER_TABLE = frozenset({"AlterTableStmt"})
 
 TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
 FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe", "sql_bullets"]
