@@ -17,6 +17,7 @@ from schemadoc.compare.pairing import match_by_key
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import ColumnGrant, CompositeType, Exclusion, QName, RangeType, Schema, Span
 from schemadoc.sqlnames import quote_ident, quote_qualified
+from schemadoc.write.ddl_tables import exclusion_body
 
 # Stable diagnostic codes. "missing": the document has it, the database does not;
 # "extra": the database has it, the document does not.
@@ -168,17 +169,6 @@ def exclusion_meaning(x: Exclusion) -> tuple[object, ...]:
     )
 
 
-def exclusion_text(x: Exclusion) -> str:
-    text = f"EXCLUDE USING {x.method} ({', '.join(x.elements)})"
-    if x.include:
-        text += f" INCLUDE ({', '.join(quote_ident(c) for c in x.include)})"
-    if x.where:
-        text += f" WHERE ({x.where})"
-    if x.deferrable:
-        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if x.initially_deferred else "")
-    return text
-
-
 def match_exclusions(
     expected: Sequence[Exclusion], actual: Sequence[Exclusion]
 ) -> tuple[
@@ -218,16 +208,16 @@ def diff_exclusions(
     out = [
         _d(
             EXCLUSION_MISSING,
-            f"table {qname}: {exclusion_text(x)} is missing from the database",
+            f"table {qname}: {exclusion_body(x)} is missing from the database",
             _exclusion_span(doc, qname, x),
-            f"ALTER TABLE {quote_qualified(qname)} ADD {exclusion_text(x)}",
+            f"ALTER TABLE {quote_qualified(qname)} ADD {exclusion_body(x)}",
         )
         for x in missing
     ]
     out += [
         _d(
             EXCLUSION_EXTRA,
-            f"table {qname}: the database has {exclusion_text(x)}"
+            f"table {qname}: the database has {exclusion_body(x)}"
             f"{f' (named {x.name})' if x.name else ''}, which the document does not",
             _table_span(doc, qname),
         )
@@ -236,8 +226,8 @@ def diff_exclusions(
     out += [
         _d(
             EXCLUSION_CHANGED,
-            f"table {qname}: exclusion constraint {e.name} is {exclusion_text(a)} in the database, "
-            f"the document says {exclusion_text(e)}",
+            f"table {qname}: exclusion constraint {e.name} is {exclusion_body(a)} in the database, "
+            f"the document says {exclusion_body(e)}",
             _exclusion_span(doc, qname, e),
         )
         for e, a in changed

@@ -129,6 +129,11 @@ def foreign_key_clause(fk: ForeignKey) -> str:
 
 
 def exclusion_clause(x: Exclusion) -> str:
+    return _named(x.name, exclusion_body(x))
+
+
+def exclusion_body(x: Exclusion) -> str:
+    """An exclusion constraint without its name: ``EXCLUDE USING gist (...) ...``."""
     text = f"EXCLUDE USING {quote_ident(x.method)} ({', '.join(x.elements)})"
     if x.include:
         text += f" INCLUDE ({column_list(x.include)})"
@@ -138,7 +143,7 @@ def exclusion_clause(x: Exclusion) -> str:
         text += " DEFERRABLE"
         if x.initially_deferred:
             text += " INITIALLY DEFERRED"
-    return _named(x.name, text)
+    return text
 
 
 def _sorted_uniques(table: Table) -> list[Unique]:
