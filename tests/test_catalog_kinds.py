@@ -16,7 +16,7 @@ from psycopg import sql
 
 from schemadoc.actions import build, shadow_database, structure_drift
 from schemadoc.compare import catalog_kinds as kinds
-from schemadoc.compare import diff
+from schemadoc.compare import codes
 from schemadoc.compare.diff import diff_schemas
 from schemadoc.model import ColumnGrant, CompositeType, Exclusion, QName, Schema
 from schemadoc.pg.connect import with_database
@@ -202,7 +202,7 @@ def test_inheritance_is_built_and_inherited_columns_are_no_drift(
     assert drift_codes(database_url, doc, alone, shadow) == [kinds.INHERITANCE]
     # A column added to the parent reaches the child too; it is reported once, on the parent.
     widened = CITIES + "ALTER TABLE cities ADD COLUMN population bigint;\n"
-    assert drift_codes(database_url, doc, widened, shadow) == [diff.COLUMN_EXTRA]
+    assert drift_codes(database_url, doc, widened, shadow) == [codes.COLUMN_EXTRA]
 
 
 def test_partitions_are_not_read_as_inheritance(server_url: str, database_url: str, tmp_path: Path) -> None:
@@ -308,9 +308,9 @@ def test_domains_are_built_and_columns_keep_their_domain(
 
     assert drift_codes(database_url, doc, DOMAINS, shadow) == []
     loose = DOMAINS.replace("BETWEEN 0 AND 100", "BETWEEN 0 AND 1000")
-    assert drift_codes(database_url, doc, loose, shadow) == [diff.DOMAIN_CHANGED]
+    assert drift_codes(database_url, doc, loose, shadow) == [codes.DOMAIN_CHANGED]
     plain = DOMAINS.replace("score percent", "score numeric(5, 2)")
-    assert drift_codes(database_url, doc, plain, shadow) == [diff.COLUMN_TYPE]
+    assert drift_codes(database_url, doc, plain, shadow) == [codes.COLUMN_TYPE]
 
 
 # --- UNIQUE constraints and unique indexes --------------------------------------------------
@@ -331,13 +331,13 @@ def test_unique_constraint_and_equivalent_unique_index_are_the_same(
     assert drift_codes(database_url, index_doc, constraint, built_model(server_url, index_doc)) == []
 
     reordered = PAIRS + "CREATE UNIQUE INDEX members_person_team ON members (person, team);\n"
-    assert drift_codes(database_url, doc, reordered, shadow) == [diff.UNIQUE_MISSING, diff.INDEX_EXTRA]
+    assert drift_codes(database_url, doc, reordered, shadow) == [codes.UNIQUE_MISSING, codes.INDEX_EXTRA]
     partial = index.replace("(team, person)", "(team, person) WHERE note IS NULL")
-    assert drift_codes(database_url, doc, partial, shadow) == [diff.UNIQUE_MISSING, diff.INDEX_EXTRA]
+    assert drift_codes(database_url, doc, partial, shadow) == [codes.UNIQUE_MISSING, codes.INDEX_EXTRA]
     nulls = index.replace("(team, person)", "(team, person) NULLS NOT DISTINCT")
-    assert drift_codes(database_url, doc, nulls, shadow) == [diff.UNIQUE_MISSING, diff.INDEX_EXTRA]
+    assert drift_codes(database_url, doc, nulls, shadow) == [codes.UNIQUE_MISSING, codes.INDEX_EXTRA]
     expression = PAIRS + "CREATE UNIQUE INDEX members_expr ON members (team, (person + 0));\n"
-    assert drift_codes(database_url, doc, expression, shadow) == [diff.UNIQUE_MISSING, diff.INDEX_EXTRA]
+    assert drift_codes(database_url, doc, expression, shadow) == [codes.UNIQUE_MISSING, codes.INDEX_EXTRA]
 
 
 def test_a_document_built_with_up_compares_clean(server_url: str, role: str, tmp_path: Path) -> None:

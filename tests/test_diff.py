@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from schemadoc.compare import diff
+from schemadoc.compare import codes, diff
 from schemadoc.compare.diff import diff_schemas, match_checks, match_indexes
 from schemadoc.model import Check, Column, ForeignKey, Grant, Index, QName, Schema, Span, Table, Trigger
 from schemadoc.pg.connect import with_database
@@ -119,42 +119,46 @@ def test_other_generated_names_still_match(pair: Pair, expected: Schema) -> None
 
 
 DRIFTS = [
-    ("DROP INDEX shop.orders_open_idx", diff.INDEX_MISSING, "orders_open_idx"),
+    ("DROP INDEX shop.orders_open_idx", codes.INDEX_MISSING, "orders_open_idx"),
     (
         "ALTER TABLE shop.orders DROP CONSTRAINT orders_qty_check, "
         "ADD CONSTRAINT qty_non_negative CHECK (qty >= 0)",
-        diff.CHECK_CHANGED,
+        codes.CHECK_CHANGED,
         "qty >= 0",
     ),
-    ("ALTER TABLE shop.orders ALTER COLUMN state DROP NOT NULL", diff.COLUMN_NULLABLE, "nullable"),
+    ("ALTER TABLE shop.orders ALTER COLUMN state DROP NOT NULL", codes.COLUMN_NULLABLE, "nullable"),
     (
         "ALTER TABLE shop.orders DROP CONSTRAINT orders_customer_id_fkey, "
         "ADD CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES shop.customers (id)",
-        diff.FK_ON_DELETE,
+        codes.FK_ON_DELETE,
         "ON DELETE NO ACTION in the database, the document says ON DELETE CASCADE",
     ),
-    ("ALTER TABLE shop.orders ADD COLUMN extra integer", diff.COLUMN_EXTRA, "shop.orders.extra"),
-    ("ALTER TABLE shop.orders ALTER COLUMN state SET DEFAULT 'open'", diff.COLUMN_DEFAULT, "'open'"),
-    ("DROP TRIGGER orders_touch ON shop.orders", diff.TRIGGER_MISSING, "orders_touch"),
+    ("ALTER TABLE shop.orders ADD COLUMN extra integer", codes.COLUMN_EXTRA, "shop.orders.extra"),
+    ("ALTER TABLE shop.orders ALTER COLUMN state SET DEFAULT 'open'", codes.COLUMN_DEFAULT, "'open'"),
+    ("DROP TRIGGER orders_touch ON shop.orders", codes.TRIGGER_MISSING, "orders_touch"),
     (
         "CREATE OR REPLACE VIEW shop.open_orders AS "
         "SELECT id, customer_id FROM shop.orders WHERE state = 'open'",
-        diff.VIEW_CHANGED,
+        codes.VIEW_CHANGED,
         "open_orders",
     ),
-    ("REVOKE SELECT ON shop.orders FROM {role}", diff.GRANT_MISSING, "SELECT ON TABLE shop.orders"),
-    ("ALTER TABLE shop.orders DISABLE ROW LEVEL SECURITY", diff.RLS_ENABLED, "row level security"),
-    ("ALTER TYPE shop.state ADD VALUE 'lost'", diff.ENUM_LABEL_EXTRA, "'lost'"),
-    ("ALTER TABLE shop.orders ALTER COLUMN note TYPE varchar(20)", diff.COLUMN_TYPE, "character varying(20)"),
+    ("REVOKE SELECT ON shop.orders FROM {role}", codes.GRANT_MISSING, "SELECT ON TABLE shop.orders"),
+    ("ALTER TABLE shop.orders DISABLE ROW LEVEL SECURITY", codes.RLS_ENABLED, "row level security"),
+    ("ALTER TYPE shop.state ADD VALUE 'lost'", codes.ENUM_LABEL_EXTRA, "'lost'"),
+    (
+        "ALTER TABLE shop.orders ALTER COLUMN note TYPE varchar(20)",
+        codes.COLUMN_TYPE,
+        "character varying(20)",
+    ),
     (
         "CREATE OR REPLACE FUNCTION shop.touch() RETURNS trigger LANGUAGE plpgsql "
         "AS $$ BEGIN RETURN NEW; END $$",
-        diff.FUNCTION_BODY,
+        codes.FUNCTION_BODY,
         "shop.touch()",
     ),
-    ("ALTER TABLE shop.customers DROP CONSTRAINT customers_email_key", diff.UNIQUE_MISSING, "email"),
-    ("DROP POLICY orders_read ON shop.orders", diff.POLICY_MISSING, "orders_read"),
-    ("CREATE INDEX extra_idx ON shop.customers (email)", diff.INDEX_EXTRA, "extra_idx"),
+    ("ALTER TABLE shop.customers DROP CONSTRAINT customers_email_key", codes.UNIQUE_MISSING, "email"),
+    ("DROP POLICY orders_read ON shop.orders", codes.POLICY_MISSING, "orders_read"),
+    ("CREATE INDEX extra_idx ON shop.customers (email)", codes.INDEX_EXTRA, "extra_idx"),
 ]
 
 
@@ -171,7 +175,7 @@ def test_missing_table_is_reported_once(pair: Pair, expected: Schema) -> None:
     diags = diff_schemas(expected, _drifted(pair, sql.SQL("DROP TABLE shop.orders CASCADE")))
     # the view depends on the table and goes with it; the table's indexes, trigger,
     # policy and grants are not reported one by one
-    assert [d.code for d in diags] == [diff.TABLE_MISSING, diff.VIEW_MISSING]
+    assert [d.code for d in diags] == [codes.TABLE_MISSING, codes.VIEW_MISSING]
 
 
 # --- pure model: matching and document spans ------------------------------------------
@@ -253,12 +257,12 @@ def test_diagnostics_point_at_the_document() -> None:
     diags = diff_schemas(expected, actual, doc=doc)
     where = {d.code: d.span.line if d.span else 0 for d in diags}
     assert where == {
-        diff.COLUMN_NULLABLE: 4,
-        diff.CHECK_CHANGED: 6,
-        diff.FK_ON_DELETE: 7,
-        diff.INDEX_MISSING: 8,
-        diff.TRIGGER_MISSING: 9,
-        diff.GRANT_MISSING: 10,
+        codes.COLUMN_NULLABLE: 4,
+        codes.CHECK_CHANGED: 6,
+        codes.FK_ON_DELETE: 7,
+        codes.INDEX_MISSING: 8,
+        codes.TRIGGER_MISSING: 9,
+        codes.GRANT_MISSING: 10,
     }
     assert [d.span.line for d in diags if d.span] == sorted(where.values())  # in document order
     assert diff_schemas(expected, actual, doc=doc) == diags  # deterministic

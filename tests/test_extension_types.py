@@ -79,7 +79,9 @@ def test_stub_missing_builds_stand_in_domains_only_where_the_extension_is_lackin
     lacking, diags = render_ddl(schema, available_extensions=frozenset())
     sql = ddl_text(lacking)
     assert "CREATE EXTENSION" not in sql
-    assert "-- stand-in for the ltree extension's type public.ltree\nCREATE DOMAIN public.ltree AS text" in sql
+    assert (
+        "-- stand-in for the ltree extension's type public.ltree\nCREATE DOMAIN public.ltree AS text" in sql
+    )
     assert "path public.ltree NOT NULL" in sql
     # the GiST and trigram indexes need the real types: left out, and said so
     assert "CREATE INDEX" not in sql
@@ -87,7 +89,9 @@ def test_stub_missing_builds_stand_in_domains_only_where_the_extension_is_lackin
         "index public.places_path_idx needs an extension this server lacks; left out",
         "index public.places_name_trgm needs an extension this server lacks; left out",
     }
-    having = ddl_text(render_ddl(schema, available_extensions=frozenset({"ltree", "citext", "hstore", "pg_trgm"}))[0])
+    having = ddl_text(
+        render_ddl(schema, available_extensions=frozenset({"ltree", "citext", "hstore", "pg_trgm"}))[0]
+    )
     assert "CREATE DOMAIN" not in having and "CREATE EXTENSION IF NOT EXISTS ltree" in having
     assert "USING gist (path)" in having
 

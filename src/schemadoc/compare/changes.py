@@ -110,7 +110,9 @@ class Change:
         return None
 
     def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.code, self.level, self.message(), self.span, self.hint_text, subject=self.subject)
+        return Diagnostic(
+            self.code, self.level, self.message(), self.span, self.hint_text, subject=self.subject
+        )
 
     @property
     def hazards(self) -> frozenset[Hazard]:
@@ -145,5 +147,10 @@ class Noted(Change):
     @staticmethod
     def of(d: Diagnostic) -> Noted:
         return Noted(
-            noted_code=d.code, noted_level=d.level, text=d.message, span=d.span, hint_text=d.hint, subject=d.subject
+            noted_code=d.code,
+            noted_level=d.level,
+            text=d.message,
+            span=d.span,
+            hint_text=d.hint,
+            subject=d.subject,
         )

@@ -15,15 +15,86 @@ meant to be reused by a migration planner.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from schemadoc.compare.catalog_kinds import diff_catalog_kinds
+from schemadoc.compare.codes import (
+    CHECK_CHANGED,
+    CHECK_EXTRA,
+    CHECK_MISSING,
+    COLUMN_COLLATION,
+    COLUMN_DEFAULT,
+    COLUMN_EXTRA,
+    COLUMN_GENERATED,
+    COLUMN_IDENTITY,
+    COLUMN_MISSING,
+    COLUMN_NULLABLE,
+    COLUMN_TYPE,
+    COMMENT_CHANGED,
+    COMMENT_LEVEL,
+    COMMENTS_SUMMARY,
+    DOMAIN_CHANGED,
+    DOMAIN_EXTRA,
+    DOMAIN_MISSING,
+    ENUM_EXTRA,
+    ENUM_LABEL_EXTRA,
+    ENUM_LABEL_MISSING,
+    ENUM_LABEL_ORDER,
+    ENUM_MISSING,
+    ENUM_ORDER_UNSTATED,
+    EXTENSION_EXTRA,
+    EXTENSION_MISSING,
+    EXTENSION_SCHEMA,
+    FK_EXTRA,
+    FK_MISSING,
+    FK_ON_DELETE,
+    FK_ON_UPDATE,
+    FK_OPTIONS,
+    FUNCTION_BODY,
+    FUNCTION_CHANGED,
+    FUNCTION_EXTRA,
+    FUNCTION_MISSING,
+    GRANT_EXTRA,
+    GRANT_MISSING,
+    GRANT_OPTION,
+    INDEX_CHANGED,
+    INDEX_EXTRA,
+    INDEX_INFERRED,
+    INDEX_MISSING,
+    PARTITIONING,
+    PK_COLUMNS,
+    PK_EXTRA,
+    PK_MISSING,
+    POLICY_CHANGED,
+    POLICY_EXTRA,
+    POLICY_MISSING,
+    RLS_ENABLED,
+    RLS_FORCED,
+    SCHEMA_EXTRA,
+    SCHEMA_MISSING,
+    SEQUENCE_CHANGED,
+    SEQUENCE_EXTRA,
+    SEQUENCE_MISSING,
+    TABLE_EXTRA,
+    TABLE_MISSING,
+    TRIGGER_CHANGED,
+    TRIGGER_EXTRA,
+    TRIGGER_MISSING,
+    UNIQUE_EXTRA,
+    UNIQUE_MISSING,
+    UNIQUE_NULLS,
+    VIEW_CHANGED,
+    VIEW_EXTRA,
+    VIEW_MISSING,
+)
 from schemadoc.compare.pairing import match_by_key
+from schemadoc.compare.spans import DocSpans
+from schemadoc.compare.text import cols, drift, fk_key, grant_key, norm_keys, normalize_sql, show
 from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.diagnostics import Diagnostic, Level, sorted_diagnostics
 from schemadoc.model import (
@@ -46,78 +117,6 @@ from schemadoc.model import (
     View,
 )
 from schemadoc.sqlnames import quote_ident, quote_qualified
-
-# Stable diagnostic codes. "missing": the document has it, the database does not;
-# "extra": the database has it, the document does not.
-TABLE_MISSING = "SD301"
-TABLE_EXTRA = "SD302"
-COLUMN_MISSING = "SD303"
-COLUMN_EXTRA = "SD304"
-COLUMN_TYPE = "SD305"
-COLUMN_NULLABLE = "SD306"
-COLUMN_DEFAULT = "SD307"
-COLUMN_IDENTITY = "SD308"
-COLUMN_GENERATED = "SD309"
-COLUMN_COLLATION = "SD310"
-PK_MISSING = "SD311"
-PK_EXTRA = "SD312"
-PK_COLUMNS = "SD313"
-UNIQUE_MISSING = "SD314"
-UNIQUE_EXTRA = "SD315"
-UNIQUE_NULLS = "SD316"
-CHECK_MISSING = "SD317"
-CHECK_EXTRA = "SD318"
-CHECK_CHANGED = "SD319"
-FK_MISSING = "SD320"
-FK_EXTRA = "SD321"
-FK_ON_DELETE = "SD322"
-FK_ON_UPDATE = "SD323"
-FK_OPTIONS = "SD324"
-INDEX_MISSING = "SD325"
-INDEX_EXTRA = "SD326"
-INDEX_CHANGED = "SD327"
-VIEW_MISSING = "SD328"
-VIEW_EXTRA = "SD329"
-VIEW_CHANGED = "SD330"
-FUNCTION_MISSING = "SD331"
-FUNCTION_EXTRA = "SD332"
-FUNCTION_BODY = "SD333"
-FUNCTION_CHANGED = "SD334"
-TRIGGER_MISSING = "SD335"
-TRIGGER_EXTRA = "SD336"
-TRIGGER_CHANGED = "SD337"
-ENUM_MISSING = "SD338"
-ENUM_EXTRA = "SD339"
-ENUM_LABEL_MISSING = "SD340"
-ENUM_LABEL_EXTRA = "SD341"
-ENUM_LABEL_ORDER = "SD342"
-EXTENSION_MISSING = "SD343"
-EXTENSION_EXTRA = "SD344"
-POLICY_MISSING = "SD345"
-POLICY_EXTRA = "SD346"
-POLICY_CHANGED = "SD347"
-GRANT_MISSING = "SD348"
-GRANT_EXTRA = "SD349"
-RLS_ENABLED = "SD350"
-RLS_FORCED = "SD351"
-PARTITIONING = "SD352"
-DOMAIN_MISSING = "SD353"
-DOMAIN_EXTRA = "SD354"
-DOMAIN_CHANGED = "SD355"
-SEQUENCE_MISSING = "SD356"
-SEQUENCE_EXTRA = "SD357"
-SEQUENCE_CHANGED = "SD358"
-SCHEMA_MISSING = "SD359"
-SCHEMA_EXTRA = "SD360"
-COMMENT_CHANGED = "SD361"
-EXTENSION_SCHEMA = "SD362"
-GRANT_OPTION = "SD363"
-COMMENTS_SUMMARY = "SD364"
-INDEX_INFERRED = "SD365"
-ENUM_ORDER_UNSTATED = "SD366"
-
-DRIFT: Level = "error"
-COMMENT_LEVEL: Level = "warning"  # a missing comment does not change behaviour
 
 T = TypeVar("T")
 
@@ -218,189 +217,12 @@ def _relations(schema: Schema) -> set[QName]:
     return set(schema.tables) | set(schema.views)
 
 
-# --- where in the document -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DocSpans:
-    """Finds the document object a difference is about and returns its span."""
-
-    doc: Schema | None
-
-    def table(self, qname: QName) -> Span | None:
-        t = self.doc.tables.get(qname) if self.doc else None
-        return t.span if t else None
-
-    def _table(self, qname: QName) -> Table | None:
-        return self.doc.tables.get(qname) if self.doc else None
-
-    def type_stated(self, qname: QName, name: str) -> bool:
-        """False when the document gave the column no type (the type was derived)."""
-        t = self._table(qname)
-        c = t.column(name) if t else None
-        return c is None or not c.type_inferred
-
-    def index_inferred(self, qname: QName) -> bool:
-        """True when the document named the index but its columns were taken from the name."""
-        i = self.doc.indexes.get(qname) if self.doc else None
-        return i is not None and i.inferred
-
-    def stated_extension(self, name: str) -> bool:
-        return self.doc is not None and name in self.doc.extensions
-
-    def enum_labels(self, qname: QName) -> tuple[str, ...] | None:
-        e = self.doc.enums.get(qname) if self.doc else None
-        return e.labels if e else None
-
-    def column(self, qname: QName, name: str) -> Span | None:
-        t = self._table(qname)
-        c = t.column(name) if t else None
-        return (c.span if c else None) or self.table(qname)
-
-    def primary_key(self, qname: QName) -> Span | None:
-        t = self._table(qname)
-        return (t.primary_key.span if t and t.primary_key else None) or self.table(qname)
-
-    def unique(self, qname: QName, u: Unique) -> Span | None:
-        t = self._table(qname)
-        found = next((d for d in t.uniques if set(d.columns) == set(u.columns)), None) if t else None
-        return (found.span if found else None) or self.table(qname)
-
-    def check(self, qname: QName, check: Check, position: int) -> Span | None:
-        """By constraint name when the document gave one, else by the columns the
-        expression mentions, else by position."""
-        t = self._table(qname)
-        if t is None:
-            return None
-        found = None
-        if check.name:
-            found = next((d for d in t.checks if d.name == check.name), None)
-        if found is None and check.columns:
-            same = [d for d in t.checks if d.columns and set(d.columns) == set(check.columns)]
-            if len(same) == 1:
-                found = same[0]
-        if found is None and 0 <= position < len(t.checks):
-            found = t.checks[position]
-        return (found.span if found else None) or t.span
-
-    def foreign_key(self, qname: QName, fk: ForeignKey) -> Span | None:
-        t = self._table(qname)
-        found = None
-        if t is not None:
-            found = next((d for d in t.foreign_keys if _fk_key(d) == _fk_key(fk)), None) or next(
-                (d for d in t.foreign_keys if d.columns == fk.columns), None
-            )
-        return (found.span if found else None) or self.table(qname)
-
-    def index(self, index: Index) -> Span | None:
-        if self.doc is None:
-            return None
-        found = self.doc.indexes.get(index.qname)
-        if found is None:
-            found = next(
-                (
-                    d
-                    for d in self.doc.indexes.values()
-                    if d.table == index.table and _norm_keys(d.keys) == _norm_keys(index.keys)
-                ),
-                None,
-            )
-        return (found.span if found else None) or self.table(index.table)
-
-    def view(self, qname: QName) -> Span | None:
-        v = self.doc.views.get(qname) if self.doc else None
-        return v.span if v else None
-
-    def function(self, f: Function) -> Span | None:
-        if self.doc is None:
-            return None
-        found = self.doc.functions.get(f.signature) or next(
-            (d for d in self.doc.functions.values() if d.qname == f.qname), None
-        )
-        return found.span if found else None
-
-    def trigger(self, t: Trigger) -> Span | None:
-        found = self.doc.triggers.get(t.key) if self.doc else None
-        return (found.span if found else None) or self.table(t.table)
-
-    def enum(self, qname: QName) -> Span | None:
-        e = self.doc.enums.get(qname) if self.doc else None
-        return e.span if e else None
-
-    def domain(self, qname: QName) -> Span | None:
-        d = self.doc.domains.get(qname) if self.doc else None
-        return d.span if d else None
-
-    def sequence(self, qname: QName) -> Span | None:
-        s = self.doc.sequences.get(qname) if self.doc else None
-        return s.span if s else None
-
-    def extension(self, name: str) -> Span | None:
-        e = self.doc.extensions.get(name) if self.doc else None
-        return e.span if e else None
-
-    def policy(self, p: Policy) -> Span | None:
-        found = self.doc.policies.get(p.key) if self.doc else None
-        return (found.span if found else None) or self.table(p.table)
-
-    def grant(self, g: Grant) -> Span | None:
-        if self.doc is None:
-            return None
-        same_object = [d for d in self.doc.grants if d.object_name == g.object_name]
-        found = (
-            next((d for d in same_object if _grant_key(d) == _grant_key(g)), None)
-            or next((d for d in same_object if d.grantee == g.grantee), None)
-            or next(iter(same_object), None)
-        )
-        if found and found.span:
-            return found.span
-        if isinstance(g.object_name, QName) and g.object_type == "TABLE":
-            return self.table(g.object_name) or self.view(g.object_name)
-        return None
-
-
-# --- small helpers ---------------------------------------------------------------
-
-
-def _d(
-    code: str, message: str, span: Span | None, hint: str | None = None, level: Level = DRIFT
-) -> Diagnostic:
-    return Diagnostic(code, level, message, span, hint)
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalize_sql(text: str | None) -> str | None:
-    """SQL text with runs of white space made one space (PostgreSQL prints both sides,
-    so only layout can differ)."""
-    return None if text is None else _SPACE.sub(" ", text).strip()
-
-
-def _norm_keys(keys: Iterable[str]) -> tuple[str, ...]:
-    return tuple(_SPACE.sub(" ", k).strip().lower() for k in keys)
-
-
-def _show(value: object, none: str = "none") -> str:
-    """``value`` as the report shows it: names quoted where SQL needs it, ``(table, column)``
-    as ``table.column``."""
-    if value is None:
-        return none
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], QName):
-        return f"{value[0]}.{quote_ident(value[1])}"
-    return str(value)
-
-
-def _cols(columns: Iterable[str]) -> str:
-    return ", ".join(quote_ident(c) for c in columns)
-
-
 # --- schemas, extensions, types --------------------------------------------------
 
 
 def diff_schema_names(expected: Schema, actual: Schema) -> list[Diagnostic]:
     out = [
-        _d(
+        drift(
             SCHEMA_MISSING,
             f"schema {s} is missing from the database",
             None,
@@ -409,7 +231,7 @@ def diff_schema_names(expected: Schema, actual: Schema) -> list[Diagnostic]:
         for s in sorted(set(expected.schemas) - set(actual.schemas))
     ]
     out += [
-        _d(SCHEMA_EXTRA, f"schema {s} is in the database but not in the document", None)
+        drift(SCHEMA_EXTRA, f"schema {s} is in the database but not in the document", None)
         for s in sorted(set(actual.schemas) - set(expected.schemas))
     ]
     return out
@@ -421,7 +243,7 @@ def diff_extensions(expected: Schema, actual: Schema, spans: DocSpans) -> list[D
         e, a = expected.extensions.get(name), actual.extensions.get(name)
         if a is None:
             out.append(
-                _d(
+                drift(
                     EXTENSION_MISSING,
                     f"extension {name} is not installed in the database",
                     spans.extension(name),
@@ -432,11 +254,11 @@ def diff_extensions(expected: Schema, actual: Schema, spans: DocSpans) -> list[D
             # the document asks for it but the scratch server could not install it
             if not spans.stated_extension(name):
                 out.append(
-                    _d(EXTENSION_EXTRA, f"extension {name} is installed but not in the document", None)
+                    drift(EXTENSION_EXTRA, f"extension {name} is installed but not in the document", None)
                 )
         elif e.schema != a.schema:
             out.append(
-                _d(
+                drift(
                     EXTENSION_SCHEMA,
                     f"extension {name} is installed in schema {a.schema}, the document puts it in {e.schema}",
                     spans.extension(name),
@@ -450,9 +272,9 @@ def diff_enums(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagno
     for qname in sorted(set(expected.enums) | set(actual.enums)):
         e, a = expected.enums.get(qname), actual.enums.get(qname)
         if a is None:
-            out.append(_d(ENUM_MISSING, f"enum {qname} is missing from the database", spans.enum(qname)))
+            out.append(drift(ENUM_MISSING, f"enum {qname} is missing from the database", spans.enum(qname)))
         elif e is None:
-            out.append(_d(ENUM_EXTRA, f"enum {qname} is in the database but not in the document", None))
+            out.append(drift(ENUM_EXTRA, f"enum {qname} is in the database but not in the document", None))
         else:
             written = spans.enum_labels(qname)
             out += diff_enum_labels(e, a, spans.enum(qname), order_stated=not _sorted_listing(written))
@@ -473,7 +295,7 @@ def diff_enum_labels(
     extra = [lab for lab in actual.labels if lab not in expected.labels]
     for label in missing:
         out.append(
-            _d(
+            drift(
                 ENUM_LABEL_MISSING,
                 f"enum {expected.qname}: label {label!r} is missing from the database",
                 span,
@@ -482,14 +304,14 @@ def diff_enum_labels(
         )
     for label in extra:
         out.append(
-            _d(ENUM_LABEL_EXTRA, f"enum {expected.qname}: label {label!r} is in the database only", span)
+            drift(ENUM_LABEL_EXTRA, f"enum {expected.qname}: label {label!r} is in the database only", span)
         )
     common_e = [lab for lab in expected.labels if lab in actual.labels]
     common_a = [lab for lab in actual.labels if lab in expected.labels]
     if common_e != common_a:
         if order_stated:
             out.append(
-                _d(
+                drift(
                     ENUM_LABEL_ORDER,
                     f"enum {expected.qname}: labels are in another order in the database "
                     f"({', '.join(common_a)}; document: {', '.join(common_e)})",
@@ -498,7 +320,7 @@ def diff_enum_labels(
             )
         else:
             out.append(
-                _d(
+                drift(
                     ENUM_ORDER_UNSTATED,
                     f"enum {expected.qname}: the document lists its labels sorted, so their order is not "
                     f"compared (database order: {', '.join(common_a)})",
@@ -515,13 +337,15 @@ def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diag
         e, a = expected.domains.get(qname), actual.domains.get(qname)
         if a is None:
             out.append(
-                _d(DOMAIN_MISSING, f"domain {qname} is missing from the database", spans.domain(qname))
+                drift(DOMAIN_MISSING, f"domain {qname} is missing from the database", spans.domain(qname))
             )
         elif e is None:
-            out.append(_d(DOMAIN_EXTRA, f"domain {qname} is in the database but not in the document", None))
+            out.append(
+                drift(DOMAIN_EXTRA, f"domain {qname} is in the database but not in the document", None)
+            )
         elif e != a:
             out.append(
-                _d(
+                drift(
                     DOMAIN_CHANGED,
                     f"domain {qname} differs: database has {_domain_text(a)}; "
                     f"document says {_domain_text(e)}",
@@ -548,18 +372,20 @@ def diff_sequences(expected: Schema, actual: Schema, spans: DocSpans) -> list[Di
         e, a = expected.sequences.get(qname), actual.sequences.get(qname)
         if a is None:
             out.append(
-                _d(SEQUENCE_MISSING, f"sequence {qname} is missing from the database", spans.sequence(qname))
+                drift(
+                    SEQUENCE_MISSING, f"sequence {qname} is missing from the database", spans.sequence(qname)
+                )
             )
         elif e is None:
             out.append(
-                _d(SEQUENCE_EXTRA, f"sequence {qname} is in the database but not in the document", None)
+                drift(SEQUENCE_EXTRA, f"sequence {qname} is in the database but not in the document", None)
             )
         elif e != a:
             out.append(
-                _d(
+                drift(
                     SEQUENCE_CHANGED,
-                    f"sequence {qname} differs: database has {a.data_type} owned by {_show(a.owned_by)}; "
-                    f"document says {e.data_type} owned by {_show(e.owned_by)}",
+                    f"sequence {qname} differs: database has {a.data_type} owned by {show(a.owned_by)}; "
+                    f"document says {e.data_type} owned by {show(e.owned_by)}",
                     spans.sequence(qname),
                 )
             )
@@ -575,14 +401,14 @@ def diff_tables(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
         e, a = expected.tables.get(qname), actual.tables.get(qname)
         if a is None:
             out.append(
-                _d(
+                drift(
                     TABLE_MISSING,
                     f"table {qname} is missing from the database",
                     spans.table(qname),
                 )
             )
         elif e is None:
-            out.append(_d(TABLE_EXTRA, f"table {qname} is in the database but not in the document", None))
+            out.append(drift(TABLE_EXTRA, f"table {qname} is in the database but not in the document", None))
         else:
             out += diff_table(e, a, spans)
     return out
@@ -600,7 +426,7 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnost
     if expected.rls_enabled != actual.rls_enabled:
         state = "enabled" if actual.rls_enabled else "disabled"
         out.append(
-            _d(
+            drift(
                 RLS_ENABLED,
                 f"table {q}: row level security is {state} in the database, the document says "
                 f"{'enabled' if expected.rls_enabled else 'disabled'}",
@@ -611,7 +437,7 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnost
         )
     if expected.rls_forced != actual.rls_forced:
         out.append(
-            _d(
+            drift(
                 RLS_FORCED,
                 f"table {q}: row level security is {'' if actual.rls_forced else 'not '}forced in the "
                 f"database, the document says it is {'' if expected.rls_forced else 'not '}forced",
@@ -625,9 +451,9 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Diagnost
     ):
         if ev != av:
             out.append(
-                _d(
+                drift(
                     PARTITIONING,
-                    f"table {q}: {label} is {_show(av)} in the database, the document says {_show(ev)}",
+                    f"table {q}: {label} is {show(av)} in the database, the document says {show(ev)}",
                     span,
                 )
             )
@@ -643,8 +469,8 @@ def _comment_diag(
     return Diagnostic(
         COMMENT_CHANGED,
         COMMENT_LEVEL,
-        f"{what}: comment is {_show(repr(actual) if actual is not None else None)} in the database, "
-        f"the document says {_show(repr(expected) if expected is not None else None)}",
+        f"{what}: comment is {show(repr(actual) if actual is not None else None)} in the database, "
+        f"the document says {show(repr(expected) if expected is not None else None)}",
         span,
         subject=subject,
     )
@@ -658,7 +484,7 @@ def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Diagno
     for col in expected.columns:
         if col.name not in actual_names:
             out.append(
-                _d(
+                drift(
                     COLUMN_MISSING,
                     f"column {q}.{col.name} ({col.type}) is missing from the database",
                     spans.column(q, col.name),
@@ -667,7 +493,7 @@ def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Diagno
     for col in actual.columns:
         if col.name not in expected_names:
             out.append(
-                _d(
+                drift(
                     COLUMN_EXTRA,
                     f"column {q}.{col.name} ({col.type}) is in the database but not in the document",
                     spans.table(q),
@@ -691,7 +517,7 @@ def diff_column(
     out: list[Diagnostic] = []
     if type_stated and expected.type != actual.type:
         out.append(
-            _d(
+            drift(
                 COLUMN_TYPE,
                 f"{where}: type is {actual.type} in the database, the document says {expected.type}",
                 span,
@@ -700,7 +526,7 @@ def diff_column(
     if expected.nullable != actual.nullable:
         if actual.nullable:
             out.append(
-                _d(
+                drift(
                     COLUMN_NULLABLE,
                     f"{where} is nullable in the database, the document says NOT NULL",
                     span,
@@ -709,7 +535,7 @@ def diff_column(
             )
         else:
             out.append(
-                _d(
+                drift(
                     COLUMN_NULLABLE,
                     f"{where} is NOT NULL in the database, the document says it is nullable",
                     span,
@@ -718,38 +544,38 @@ def diff_column(
             )
     if expected.default != actual.default:
         out.append(
-            _d(
+            drift(
                 COLUMN_DEFAULT,
-                f"{where}: default is {_show(actual.default)} in the database, "
-                f"the document says {_show(expected.default)}",
+                f"{where}: default is {show(actual.default)} in the database, "
+                f"the document says {show(expected.default)}",
                 span,
                 f"{alter} SET DEFAULT {expected.default}" if expected.default else f"{alter} DROP DEFAULT",
             )
         )
     if expected.identity != actual.identity:
         out.append(
-            _d(
+            drift(
                 COLUMN_IDENTITY,
-                f"{where}: identity is {_show(actual.identity)} in the database, "
-                f"the document says {_show(expected.identity)}",
+                f"{where}: identity is {show(actual.identity)} in the database, "
+                f"the document says {show(expected.identity)}",
                 span,
             )
         )
     if expected.generated != actual.generated:
         out.append(
-            _d(
+            drift(
                 COLUMN_GENERATED,
-                f"{where}: generated as {_show(actual.generated)} in the database, "
-                f"the document says {_show(expected.generated)}",
+                f"{where}: generated as {show(actual.generated)} in the database, "
+                f"the document says {show(expected.generated)}",
                 span,
             )
         )
     if expected.collation != actual.collation:
         out.append(
-            _d(
+            drift(
                 COLUMN_COLLATION,
-                f"{where}: collation is {_show(actual.collation, 'the default')} in the database, "
-                f"the document says {_show(expected.collation, 'the default')}",
+                f"{where}: collation is {show(actual.collation, 'the default')} in the database, "
+                f"the document says {show(expected.collation, 'the default')}",
                 span,
             )
         )
@@ -766,27 +592,27 @@ def diff_primary_key(
     span = spans.primary_key(table)
     if actual is None and expected is not None:
         return [
-            _d(
+            drift(
                 PK_MISSING,
-                f"table {table}: PRIMARY KEY ({_cols(expected.columns)}) is missing from the database",
+                f"table {table}: PRIMARY KEY ({cols(expected.columns)}) is missing from the database",
                 span,
-                f"ALTER TABLE {quote_qualified(table)} ADD PRIMARY KEY ({_cols(expected.columns)})",
+                f"ALTER TABLE {quote_qualified(table)} ADD PRIMARY KEY ({cols(expected.columns)})",
             )
         ]
     if expected is None and actual is not None:
         return [
-            _d(
+            drift(
                 PK_EXTRA,
-                f"table {table}: the database has PRIMARY KEY ({_cols(actual.columns)}), the document none",
+                f"table {table}: the database has PRIMARY KEY ({cols(actual.columns)}), the document none",
                 span,
             )
         ]
     assert expected is not None and actual is not None
     return [
-        _d(
+        drift(
             PK_COLUMNS,
-            f"table {table}: PRIMARY KEY is ({_cols(actual.columns)}) in the database, "
-            f"the document says ({_cols(expected.columns)})",
+            f"table {table}: PRIMARY KEY is ({cols(actual.columns)}) in the database, "
+            f"the document says ({cols(expected.columns)})",
             span,
         )
     ]
@@ -804,18 +630,18 @@ def diff_uniques(
 ) -> list[Diagnostic]:
     pairs, missing, extra = match_uniques(expected, actual)
     out = [
-        _d(
+        drift(
             UNIQUE_MISSING,
-            f"table {table}: UNIQUE ({_cols(u.columns)}) is missing from the database",
+            f"table {table}: UNIQUE ({cols(u.columns)}) is missing from the database",
             spans.unique(table, u),
-            f"ALTER TABLE {quote_qualified(table)} ADD UNIQUE ({_cols(u.columns)})",
+            f"ALTER TABLE {quote_qualified(table)} ADD UNIQUE ({cols(u.columns)})",
         )
         for u in missing
     ]
     out += [
-        _d(
+        drift(
             UNIQUE_EXTRA,
-            f"table {table}: the database has UNIQUE ({_cols(u.columns)}) {_named(u.name)}"
+            f"table {table}: the database has UNIQUE ({cols(u.columns)}) {_named(u.name)}"
             "which the document does not",
             spans.table(table),
         )
@@ -826,9 +652,9 @@ def diff_uniques(
             state = "NULLS NOT DISTINCT" if a.nulls_not_distinct else "NULLS DISTINCT"
             want = "NULLS NOT DISTINCT" if e.nulls_not_distinct else "NULLS DISTINCT"
             out.append(
-                _d(
+                drift(
                     UNIQUE_NULLS,
-                    f"table {table}: UNIQUE ({_cols(e.columns)}) is {state} in the database, "
+                    f"table {table}: UNIQUE ({cols(e.columns)}) is {state} in the database, "
                     f"the document says {want}",
                     spans.unique(table, e),
                 )
@@ -868,7 +694,7 @@ def diff_checks(
     _, changed, missing, extra = match_checks(expected, actual)
     position = {id(c): i for i, c in enumerate(expected)}
     out = [
-        _d(
+        drift(
             CHECK_CHANGED,
             f"table {table}: CHECK is ({a.expression}) in the database, the document says ({e.expression})",
             spans.check(table, e, position[id(e)]),
@@ -876,7 +702,7 @@ def diff_checks(
         for e, a in changed
     ]
     out += [
-        _d(
+        drift(
             CHECK_MISSING,
             f"table {table}: CHECK ({c.expression}) is missing from the database",
             spans.check(table, c, position[id(c)]),
@@ -885,7 +711,7 @@ def diff_checks(
         for c in missing
     ]
     out += [
-        _d(
+        drift(
             CHECK_EXTRA,
             f"table {table}: the database has CHECK ({c.expression}) {_named(c.name)}"
             "which the document does not",
@@ -896,12 +722,8 @@ def diff_checks(
     return out
 
 
-def _fk_key(fk: ForeignKey) -> tuple[tuple[str, ...], QName, tuple[str, ...]]:
-    return (fk.columns, fk.ref_table, fk.ref_columns)
-
-
 def _fk_text(fk: ForeignKey) -> str:
-    return f"({_cols(fk.columns)}) -> {fk.ref_table}({_cols(fk.ref_columns)})"
+    return f"({cols(fk.columns)}) -> {fk.ref_table}({cols(fk.ref_columns)})"
 
 
 def match_foreign_keys(
@@ -909,7 +731,7 @@ def match_foreign_keys(
 ) -> tuple[list[tuple[ForeignKey, ForeignKey]], list[ForeignKey], list[ForeignKey]]:
     """Foreign keys are the same reference when they have the same columns, referenced
     table and referenced columns; their actions and options are compared afterwards."""
-    return match_by_key(expected, actual, _fk_key)
+    return match_by_key(expected, actual, fk_key)
 
 
 def diff_foreign_keys(
@@ -917,7 +739,7 @@ def diff_foreign_keys(
 ) -> list[Diagnostic]:
     pairs, missing, extra = match_foreign_keys(expected, actual)
     out = [
-        _d(
+        drift(
             FK_MISSING,
             f"table {table}: FOREIGN KEY {_fk_text(fk)} is missing from the database",
             spans.foreign_key(table, fk),
@@ -925,7 +747,7 @@ def diff_foreign_keys(
         for fk in missing
     ]
     out += [
-        _d(
+        drift(
             FK_EXTRA,
             f"table {table}: the database has FOREIGN KEY {_fk_text(fk)} {_named(fk.name)}"
             "which the document does not",
@@ -945,7 +767,7 @@ def diff_foreign_key(
     out: list[Diagnostic] = []
     if expected.on_delete != actual.on_delete:
         out.append(
-            _d(
+            drift(
                 FK_ON_DELETE,
                 f"{where} is ON DELETE {actual.on_delete} in the database, "
                 f"the document says ON DELETE {expected.on_delete}",
@@ -954,7 +776,7 @@ def diff_foreign_key(
         )
     if expected.on_update != actual.on_update:
         out.append(
-            _d(
+            drift(
                 FK_ON_UPDATE,
                 f"{where} is ON UPDATE {actual.on_update} in the database, "
                 f"the document says ON UPDATE {expected.on_update}",
@@ -968,7 +790,7 @@ def diff_foreign_key(
     ):
         if ev != av:
             out.append(
-                _d(
+                drift(
                     FK_OPTIONS,
                     f"{where} is {'' if av else 'not '}{label} in the database, "
                     f"the document says {'' if ev else 'not '}{label}",
@@ -984,7 +806,7 @@ def diff_foreign_key(
 def _index_meaning(i: Index) -> tuple[object, ...]:
     return (
         i.table,
-        _norm_keys(i.keys),
+        norm_keys(i.keys),
         i.unique,
         i.method,
         normalize_sql(i.where),
@@ -997,7 +819,7 @@ def index_text(i: Index) -> str:
     """An index's definition in one line (without its name)."""
     text = f"{'UNIQUE ' if i.unique else ''}INDEX ON {i.table} USING {i.method} ({', '.join(i.keys)})"
     if i.include:
-        text += f" INCLUDE ({_cols(i.include)})"
+        text += f" INCLUDE ({cols(i.include)})"
     if i.nulls_not_distinct:
         text += " NULLS NOT DISTINCT"
     if i.where:
@@ -1010,7 +832,7 @@ _KEY_ORDER = re.compile(r"\s+(?:ASC|DESC)\b.*$|\s+NULLS\s+(?:FIRST|LAST)\s*$", r
 
 def _key_column(key: str) -> str:
     """An index key without its direction and NULLS placement: ``completed_at DESC`` -> ``completed_at``."""
-    return _KEY_ORDER.sub("", _SPACE.sub(" ", key).strip()).lower()
+    return _KEY_ORDER.sub("", normalize_sql(key) or "").lower()
 
 
 def _loose_meaning(i: Index) -> tuple[object, ...]:
@@ -1038,7 +860,7 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QN
     a_list = [i for i in actual.indexes.values() if i.table not in skip]
     pairs, missing, extra = match_indexes(e_list, a_list, lambda i: spans.index_inferred(i.qname))
     out = [
-        _d(
+        drift(
             INDEX_MISSING,
             f"index {i.qname} is missing from the database: {index_text(i)}"
             + (" (columns taken from its name)" if spans.index_inferred(i.qname) else ""),
@@ -1047,7 +869,7 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QN
         for i in missing
     ]
     out += [
-        _d(
+        drift(
             INDEX_EXTRA,
             f"index {i.qname} is in the database but not in the document: {index_text(i)}",
             spans.table(i.table),
@@ -1058,7 +880,7 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QN
         if spans.index_inferred(e.qname):
             if _loose_meaning(e) != _loose_meaning(a) or normalize_sql(e.where) != normalize_sql(a.where):
                 out.append(
-                    _d(
+                    drift(
                         INDEX_INFERRED,
                         f"index {e.qname}: database has {index_text(a)}; the document gives only its name, "
                         f"from which schemadoc took {index_text(e)}",
@@ -1069,7 +891,7 @@ def diff_indexes(expected: Schema, actual: Schema, spans: DocSpans, skip: set[QN
                 )
         elif _index_meaning(e) != _index_meaning(a):
             out.append(
-                _d(
+                drift(
                     INDEX_CHANGED,
                     f"index {e.qname} differs: database has {index_text(a)}; document says {index_text(e)}",
                     spans.index(e),
@@ -1089,10 +911,10 @@ def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagno
         if a is None:
             assert e is not None
             kind = "materialized view" if e.materialized else "view"
-            out.append(_d(VIEW_MISSING, f"{kind} {qname} is missing from the database", spans.view(qname)))
+            out.append(drift(VIEW_MISSING, f"{kind} {qname} is missing from the database", spans.view(qname)))
         elif e is None:
             kind = "materialized view" if a.materialized else "view"
-            out.append(_d(VIEW_EXTRA, f"{kind} {qname} is in the database but not in the document", None))
+            out.append(drift(VIEW_EXTRA, f"{kind} {qname} is in the database but not in the document", None))
         else:
             out += diff_view(e, a, spans.view(qname))
     return out
@@ -1129,7 +951,7 @@ def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnosti
     q = expected.qname
     if expected.materialized != actual.materialized:
         out.append(
-            _d(
+            drift(
                 VIEW_CHANGED,
                 f"{q} is {'a materialized view' if actual.materialized else 'a view'} in the database, "
                 f"the document says {'a materialized view' if expected.materialized else 'a view'}",
@@ -1138,7 +960,7 @@ def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnosti
         )
     if not same_view_definition(expected.definition, actual.definition):
         out.append(
-            _d(
+            drift(
                 VIEW_CHANGED,
                 f"view {q} has another definition in the database: {normalize_sql(actual.definition)}; "
                 f"the document says: {normalize_sql(expected.definition)}",
@@ -1148,10 +970,10 @@ def diff_view(expected: View, actual: View, span: Span | None) -> list[Diagnosti
         )
     elif expected.columns != actual.columns:
         out.append(
-            _d(
+            drift(
                 VIEW_CHANGED,
-                f"view {q} has columns ({_cols(actual.columns)}) in the database, "
-                f"the document says ({_cols(expected.columns)})",
+                f"view {q} has columns ({cols(actual.columns)}) in the database, "
+                f"the document says ({cols(expected.columns)})",
                 span,
             )
         )
@@ -1167,10 +989,12 @@ def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Di
         if a is None:
             assert e is not None
             out.append(
-                _d(FUNCTION_MISSING, f"{e.kind} {sig} is missing from the database", spans.function(e))
+                drift(FUNCTION_MISSING, f"{e.kind} {sig} is missing from the database", spans.function(e))
             )
         elif e is None:
-            out.append(_d(FUNCTION_EXTRA, f"{a.kind} {sig} is in the database but not in the document", None))
+            out.append(
+                drift(FUNCTION_EXTRA, f"{a.kind} {sig} is in the database but not in the document", None)
+            )
         else:
             out += diff_function(e, a, spans.function(e))
     return out
@@ -1181,7 +1005,7 @@ def diff_function(expected: Function, actual: Function, span: Span | None) -> li
     out: list[Diagnostic] = []
     if normalize_sql(expected.body) != normalize_sql(actual.body):
         out.append(
-            _d(
+            drift(
                 FUNCTION_BODY,
                 f"{expected.kind} {sig} has another body in the database",
                 span,
@@ -1197,7 +1021,7 @@ def diff_function(expected: Function, actual: Function, span: Span | None) -> li
     ):
         if ev != av:
             out.append(
-                _d(
+                drift(
                     FUNCTION_CHANGED,
                     f"{expected.kind} {sig}: {label} is {av} in the database, the document says {ev}",
                     span,
@@ -1233,7 +1057,7 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
         if a is None:
             assert e is not None
             out.append(
-                _d(
+                drift(
                     TRIGGER_MISSING,
                     f"trigger {e.name} on {e.table} is missing from the database: {trigger_text(e)}",
                     spans.trigger(e),
@@ -1241,7 +1065,7 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
             )
         elif e is None:
             out.append(
-                _d(
+                drift(
                     TRIGGER_EXTRA,
                     f"trigger {a.name} on {a.table} is in the database but not in the document: "
                     f"{trigger_text(a)}",
@@ -1250,7 +1074,7 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
             )
         elif e != a:
             out.append(
-                _d(
+                drift(
                     TRIGGER_CHANGED,
                     f"trigger {e.name} on {e.table} differs: database has {trigger_text(a)}; "
                     f"document says {trigger_text(e)}",
@@ -1279,7 +1103,7 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
         if a is None:
             assert e is not None
             out.append(
-                _d(
+                drift(
                     POLICY_MISSING,
                     f"policy {e.name} on {e.table} is missing from the database: {_policy_text(e)}",
                     spans.policy(e),
@@ -1287,7 +1111,7 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
             )
         elif e is None:
             out.append(
-                _d(
+                drift(
                     POLICY_EXTRA,
                     f"policy {a.name} on {a.table} is in the database but not in the document: "
                     f"{_policy_text(a)}",
@@ -1296,7 +1120,7 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
             )
         elif e != a:
             out.append(
-                _d(
+                drift(
                     POLICY_CHANGED,
                     f"policy {e.name} on {e.table} differs: database has {_policy_text(a)}; "
                     f"document says {_policy_text(e)}",
@@ -1304,10 +1128,6 @@ def diff_policies(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
                 )
             )
     return out
-
-
-def _grant_key(g: Grant) -> tuple[str, QName | str, str, str]:
-    return (g.object_type, g.object_name, g.grantee, g.privilege)
 
 
 def _grant_text(g: Grant) -> str:
@@ -1323,7 +1143,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
         return (g.object_type, g.object_name) not in one_sided
 
     pairs, missing, extra = match_by_key(
-        [g for g in expected.grants if on_common(g)], [g for g in actual.grants if on_common(g)], _grant_key
+        [g for g in expected.grants if on_common(g)], [g for g in actual.grants if on_common(g)], grant_key
     )
     # When every privilege one grantee has on one object is gone, that is one lost grant, not seven.
     held = {(g.object_type, g.object_name, g.grantee) for g in actual.grants}
@@ -1333,7 +1153,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
         if key not in held:
             whole.setdefault(key, []).append(g)
     out = [
-        _d(
+        drift(
             GRANT_MISSING,
             f"grant {_grant_text(g)} is missing from the database",
             spans.grant(g),
@@ -1350,7 +1170,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
             continue
         privileges = ", ".join(sorted(g.privilege for g in lost))
         out.append(
-            _d(
+            drift(
                 GRANT_MISSING,
                 f"grant ALL ON {obj_type} {obj_name} TO {grantee} is missing from the database "
                 f"(none of {privileges})",
@@ -1361,7 +1181,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
             )
         )
     out += [
-        _d(
+        drift(
             GRANT_EXTRA,
             f"the database grants {_grant_text(g)}, the document does not",
             spans.grant(g),
@@ -1371,7 +1191,7 @@ def diff_grants(expected: Schema, actual: Schema, spans: DocSpans) -> list[Diagn
     for e, a in pairs:
         if e.with_grant_option != a.with_grant_option:
             out.append(
-                _d(
+                drift(
                     GRANT_OPTION,
                     f"grant {_grant_text(e)} is {'' if a.with_grant_option else 'not '}WITH GRANT OPTION "
                     f"in the database, the document says {'' if e.with_grant_option else 'not '}"
