@@ -213,10 +213,14 @@ class ChangeDefault(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeIdentity(Change):
+    """A new identity needs the column NOT NULL first: its steps do that online, unless
+    ``covered`` (a new PRIMARY KEY on the column does it)."""
+
     code: ClassVar[str] = codes.COLUMN_IDENTITY
     table: QName
     column: Column
     actual: Column
+    covered: bool = False
 
     def message(self) -> str:
         return (
@@ -231,14 +235,15 @@ class ChangeIdentity(Change):
             return (_short(self.table, action),)
         # a new identity: the column must be NOT NULL and lose its default first, and the new
         # sequence must start after the values the column already holds
-        steps = list(not_null_steps(self.table, (name,)) if self.actual.nullable else ())
+        needs_not_null = self.actual.nullable and not self.covered
+        steps = list(not_null_steps(self.table, (name,)) if needs_not_null else ())
         actions = [alter.alter_column(name, "DROP DEFAULT")] if self.actual.default is not None else []
         steps.append(_short(self.table, *actions, action))
         steps.append(Step(alter.identity_restart(self.table, name), Lock.ACCESS_SHARE, self.table))
         return tuple(steps)
 
     def inverse(self) -> Change:
-        return ChangeIdentity(self.table, self.actual, self.column)
+        return ChangeIdentity(self.table, self.actual, self.column, self.covered)
 
 
 @dataclass(frozen=True, slots=True)

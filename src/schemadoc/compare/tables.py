@@ -50,8 +50,13 @@ class AddTable(Change):
     def steps(self) -> tuple[Step, ...]:
         t = self.table
         q = t.qname
-        # a new partition locks its parent; a new table locks nothing that exists
-        lock, on = (Lock.ACCESS_EXCLUSIVE, t.partition_of) if t.partition_of else (Lock.NONE, q)
+        # a new partition locks its parent, a child table its first parent; a new table
+        # locks nothing that exists
+        lock, on = Lock.NONE, q
+        if t.partition_of:
+            lock, on = Lock.ACCESS_EXCLUSIVE, t.partition_of
+        elif t.inherits:
+            lock, on = Lock.SHARE_UPDATE_EXCLUSIVE, t.inherits[0]
         steps = [Step(table_statement(t, self.parent).sql, lock, on)]
         steps += [Step(index_statement(i).sql, Lock.SHARE, q) for i in self.indexes]
         # a foreign key locks the table it references (SHARE ROW EXCLUSIVE) for a moment
@@ -207,18 +212,27 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Change]:
 
 def _covered(changes: list[Change]) -> list[Change]:
     """A column that a new PRIMARY KEY or a new identity makes NOT NULL in its own steps
-    keeps its SetNotNull change (it is still a difference to report), without steps."""
-    by_others: set[str] = set()
+    keeps its SetNotNull change (it is still a difference to report), without steps; a new
+    identity on a column a new PRIMARY KEY covers leaves NOT NULL to the key."""
+    by_key: set[str] = set()
     for c in changes:
         if isinstance(c, AddPrimaryKey | ChangePrimaryKey):
-            by_others.update(c.nullable)
-    for c in changes:
-        adds_identity = isinstance(c, ChangeIdentity) and c.actual.identity is None and c.column.identity
-        if adds_identity and isinstance(c, ChangeIdentity) and c.actual.nullable:
-            by_others.add(c.column.name)
-    if not by_others:
-        return changes
-    return [
-        replace(c, covered=True) if isinstance(c, SetNotNull) and c.column.name in by_others else c
+            by_key.update(c.nullable)
+    by_identity = {
+        c.column.name
         for c in changes
-    ]
+        if isinstance(c, ChangeIdentity)
+        and c.actual.identity is None
+        and c.column.identity
+        and c.actual.nullable
+    }
+    if not (by_key or by_identity):
+        return changes
+    out: list[Change] = []
+    for c in changes:
+        if (isinstance(c, SetNotNull) and c.column.name in by_key | by_identity) or (
+            isinstance(c, ChangeIdentity) and c.column.name in by_key
+        ):
+            c = replace(c, covered=True)
+        out.append(c)
+    return out
