@@ -11,10 +11,11 @@ from typing import Any
 
 import psycopg
 
-from schemadoc.compare import columns, constraints, exclusions, foreign_keys, indexes, tables
+from schemadoc.compare import exclusions, indexes, tables
 from schemadoc.compare.changes import Change, Step
 from schemadoc.compare.diff import diff_schemas
 from schemadoc.compare.spans import DocSpans
+from schemadoc.compare.table_order import table_change_rank
 from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.model import Schema
 from schemadoc.pg.introspect import introspect
@@ -44,51 +45,8 @@ def changes_between(expected: Schema, actual: Schema) -> list[Change]:
     return [c for c in out if c.code != "SD361"]  # comments are another module's
 
 
-# A simple order that runs every kind after what it needs (the planner's job, done plainly here).
-_ORDER: tuple[type[Change], ...] = (
-    foreign_keys.DropForeignKey,
-    indexes.DropIndex,
-    exclusions.DropExclusion,
-    constraints.DropCheck,
-    constraints.DropUnique,
-    constraints.DropPrimaryKey,
-    tables.DropTable,
-    columns.DropNotNull,
-    columns.DropColumn,
-    tables.AddTable,
-    columns.AddColumn,
-    columns.ChangeDefault,
-    columns.AlterColumnType,
-    columns.ChangeCollation,
-    columns.ChangeGenerated,
-    columns.SetNotNull,
-    columns.ChangeIdentity,
-    constraints.AddPrimaryKey,
-    constraints.ChangePrimaryKey,
-    constraints.AddUnique,
-    constraints.ChangeUniqueNulls,
-    constraints.AddCheck,
-    constraints.ChangeCheck,
-    exclusions.AddExclusion,
-    exclusions.ChangeExclusion,
-    indexes.AddIndex,
-    indexes.ReplaceIndex,
-    foreign_keys.AddForeignKey,
-    foreign_keys.ChangeForeignKey,
-    tables.ChangeRowSecurity,
-    tables.ChangeRowSecurityForced,
-)
-
-
-def _rank(change: Change) -> int:
-    for number, kind in enumerate(_ORDER):
-        if isinstance(change, kind):
-            return number
-    return len(_ORDER)
-
-
 def ordered(changes: Iterable[Change]) -> list[Change]:
-    return sorted(changes, key=_rank)
+    return sorted(changes, key=table_change_rank)
 
 
 def run_steps(url: str, steps: Iterable[Step]) -> None:

@@ -222,3 +222,26 @@ def test_inverses() -> None:
     assert AddColumn(t, a).inverse() == DropColumn(t, a)
     assert ChangeDefault(t, a, b).inverse() == ChangeDefault(t, b, a)
     assert SetNotNull(t, b).code == DropNotNull(t, b).code == codes.COLUMN_NULLABLE
+
+
+def test_the_other_way_converges(server_url: str) -> None:
+    # dropped identity before DROP NOT NULL, a column type narrowed, a dropped column added back
+    with pair(server_url, OLD, DOCUMENT) as p:
+        changes = p.converge()
+        assert "ChangeIdentity" in kinds(changes) and "DropNotNull" in kinds(changes)
+
+
+def test_a_column_with_a_default_becomes_an_identity(server_url: str) -> None:
+    old = "CREATE TABLE t (id integer, n integer DEFAULT 5); INSERT INTO t VALUES (1, 5), (2, 9), (3, NULL);"
+    with pair(server_url, "CREATE TABLE t (id integer, n integer GENERATED ALWAYS AS IDENTITY);", old) as p:
+        changes = p.changes()
+        assert kinds(changes) == ["ChangeDefault", "ChangeIdentity", "SetNotNull"]
+        # the identity's steps drop the default and make the column NOT NULL (after the NULL is gone)
+        assert [c.steps() for c in changes if not isinstance(c, ChangeIdentity)] == [(), ()]
+        identity = next(c for c in changes if isinstance(c, ChangeIdentity))
+        [check] = [s.precheck for s in identity.steps() if s.precheck is not None]
+        assert count(p.old_url, check.count_sql) == 1
+        run_sql(p.old_url, "DELETE FROM t WHERE n IS NULL")
+        p.converge()
+        run_sql(p.old_url, "INSERT INTO t (id) VALUES (4)")
+        assert count(p.old_url, "SELECT n FROM t WHERE id = 4") == 10

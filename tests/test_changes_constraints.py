@@ -216,3 +216,12 @@ def test_inverses() -> None:
         assert back is not None and back.inverse() == change
     assert AddForeignKey(t, fk).inverse() == DropForeignKey(t, fk)
     assert ChangeForeignKey(t, fk, other_fk).inverse() == ChangeForeignKey(t, other_fk, fk)
+
+
+def test_the_other_way_converges(server_url: str) -> None:
+    with pair(server_url, OLD, DOCUMENT) as p:
+        dropped = p.converge()
+        assert all(c.destructive for c in dropped)
+    # a column leaves the primary key before it becomes nullable
+    with pair(server_url, CHANGED_OLD, CHANGED_DOCUMENT) as p:
+        assert "DropNotNull" in kinds(p.converge())

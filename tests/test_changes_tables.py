@@ -102,3 +102,14 @@ def test_names_are_quoted(name: str) -> None:
     table = Table("public", name)
     [step] = DropTable(table).steps()
     assert step.sql == f'DROP TABLE public."{name}"'
+
+
+def test_the_other_way_converges(server_url: str) -> None:
+    with pair(server_url, OLD, DOCUMENT) as p:
+        assert kinds(p.converge()) == [
+            "AddTable",
+            "ChangeExclusion",
+            "ChangeRowSecurity",
+            "DropExclusion",
+            "DropTable",
+        ]

@@ -193,10 +193,13 @@ class DropNotNull(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeDefault(Change):
+    """``covered``: the column becomes an identity, whose steps drop the default first."""
+
     code: ClassVar[str] = codes.COLUMN_DEFAULT
     table: QName
     column: Column
     actual: Column
+    covered: bool = False
 
     def message(self) -> str:
         return (
@@ -205,7 +208,7 @@ class ChangeDefault(Change):
         )
 
     def steps(self) -> tuple[Step, ...]:
-        return (_short(self.table, alter.set_default(self.column)),)
+        return () if self.covered else (_short(self.table, alter.set_default(self.column)),)
 
     def inverse(self) -> Change:
         return ChangeDefault(self.table, self.actual, self.column)
@@ -330,7 +333,9 @@ def diff_column(
             if expected.default
             else f"{alter_hint} DROP DEFAULT"
         )
-        out.append(ChangeDefault(table, expected, actual, span=span, hint_text=hint))
+        becomes_identity = expected.identity is not None and actual.identity is None
+        covered = becomes_identity and expected.default is None
+        out.append(ChangeDefault(table, expected, actual, covered, span=span, hint_text=hint))
     if expected.identity != actual.identity:
         out.append(ChangeIdentity(table, expected, actual, span=span))
     if expected.generated != actual.generated:
