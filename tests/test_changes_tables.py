@@ -5,7 +5,7 @@ database and ``verify --structure``'s diagnostics are the changes' own."""
 from __future__ import annotations
 
 import pytest
-from changes_support import changes_between, count, kinds, listed, pair, read
+from changes_support import changes_between, count, kinds, listed, pair, read, run_steps
 
 from schemadoc.compare.changes import Hazard, Lock
 from schemadoc.compare.diff import diff_schemas
@@ -113,3 +113,18 @@ def test_the_other_way_converges(server_url: str) -> None:
             "DropExclusion",
             "DropTable",
         ]
+
+
+def test_new_tables_that_reference_each_other(server_url: str) -> None:
+    document = """
+    CREATE TABLE b (id integer PRIMARY KEY, a_id integer);
+    CREATE TABLE a (id integer PRIMARY KEY, b_id integer REFERENCES b (id));
+    ALTER TABLE b ADD FOREIGN KEY (a_id) REFERENCES a (id);
+    """
+    with pair(server_url, document, "SELECT 1") as p:
+        added = [c for c in p.changes() if isinstance(c, AddTable)]
+        assert [c.table.name for c in added] == ["a", "b"]
+        # every table first, then every foreign key: a cycle cannot be created table by table
+        run_steps(p.old_url, [s for c in added for s in c.create_steps()])
+        run_steps(p.old_url, [s for c in added for s in c.foreign_key_steps()])
+        assert changes_between(read(p.expected_url), read(p.old_url)) == []

@@ -48,6 +48,11 @@ class AddTable(Change):
         return f"table {self.table.qname} is missing from the database"
 
     def steps(self) -> tuple[Step, ...]:
+        return self.create_steps() + self.foreign_key_steps()
+
+    def create_steps(self) -> tuple[Step, ...]:
+        """The table, its indexes, row level security and comments: everything but its
+        foreign keys, which may reference a table created after this one."""
         t = self.table
         q = t.qname
         # a new partition locks its parent, a child table its first parent; a new table
@@ -59,15 +64,19 @@ class AddTable(Change):
             lock, on = Lock.SHARE_UPDATE_EXCLUSIVE, t.inherits[0]
         steps = [Step(table_statement(t, self.parent).sql, lock, on)]
         steps += [Step(index_statement(i).sql, Lock.SHARE, q) for i in self.indexes]
-        # a foreign key locks the table it references (SHARE ROW EXCLUSIVE) for a moment
-        steps += [
-            Step(s.sql, Lock.SHARE_ROW_EXCLUSIVE, fk.ref_table)
-            for fk, s in zip(_own_fks(t, self.parent), foreign_key_statements(t, self.parent), strict=True)
-        ]
         steps += [Step(s.sql, Lock.ACCESS_EXCLUSIVE, q) for s in rls_statements([t])]
         described = Schema(tables={q: t}, indexes={i.qname: i for i in self.indexes})
         steps += [Step(s.sql, Lock.NONE, q) for s in comment_statements(described)]
         return tuple(steps)
+
+    def foreign_key_steps(self) -> tuple[Step, ...]:
+        """The table's foreign keys: each locks the table it references (SHARE ROW EXCLUSIVE)
+        for a moment; the new table is empty, so there is nothing to validate."""
+        t = self.table
+        return tuple(
+            Step(s.sql, Lock.SHARE_ROW_EXCLUSIVE, fk.ref_table)
+            for fk, s in zip(_own_fks(t, self.parent), foreign_key_statements(t, self.parent), strict=True)
+        )
 
     def inverse(self) -> Change:
         return DropTable(self.table)
