@@ -7,7 +7,8 @@ For D1, D2, D13, D14 and D15 (or the labels given): builds the document as
 names into another, reads both back with the same catalog queries and prints the share of
 the truth's tables, columns, types, nullability and foreign keys the document gives, against
 the goals (98 % tables and columns, 95 % the rest). ``--misses`` lists each miss with the
-document line nearest to it. Exit 1 when a set is below a goal.
+document line nearest to it and why it is the document's own omission (the list in
+tests/truth_support.py, read by hand). Exit 1 when a miss is not explained there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]  # this checkout's code, not an installed one
 
-from truth_support import GOALS, MEASURES, Figures, each_set  # noqa: E402
+from truth_support import GOALS, MEASURES, Figures, each_set, explained  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -38,10 +39,13 @@ def print_table(figures: list[Figures]) -> None:
 
 
 def print_misses(fig: Figures) -> None:
-    print(f"\n{fig.label}: {len(fig.misses)} miss(es)")
+    unexplained = [m for m in fig.misses if explained(fig.label, m) is None]
+    print(f"\n{fig.label}: {len(fig.misses)} miss(es), {len(unexplained)} not explained as the document's own")
     for miss in fig.misses:
         where = f"{Path(miss.where.file).name.split('__')[-1]}:{miss.where.line}" if miss.where else "-"
         print(f"  {miss.measure:<11} {miss.subject}: {miss.detail}  [{where}]")
+        omission = explained(fig.label, miss)
+        print(f"      {'the document: ' + omission.why if omission else 'NOT EXPLAINED'}")
     if fig.extra_tables:
         print(f"  built from the document, not in the truth: {', '.join(fig.extra_tables)}")
     if fig.truth_not_loaded:
@@ -65,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         for fig in figures:
             print_misses(fig)
-    return 1 if any(fig.below_goal() for fig in figures) else 0
+    unexplained = [m for fig in figures for m in fig.misses if explained(fig.label, m) is None]
+    if unexplained:
+        print(f"\n{len(unexplained)} miss(es) not explained as the document's own", file=sys.stderr)
+    return 1 if unexplained else 0
 
 
 if __name__ == "__main__":

@@ -204,8 +204,8 @@ EXTENSION_TYPE = Code(
 UNDEFINED_CALL = Code(
     "SD264",
     "error",
-    "a default, check, policy or trigger condition calls a schema-qualified function (auth.uid()) the "
-    "document never defines; --stub-missing builds a stand-in",
+    "a default, check, policy, trigger condition, view or SQL function body calls a schema-qualified "
+    "function (auth.uid()) the document never defines; --stub-missing builds a stand-in",
 )
 PSQL_FOOTER = Code(
     "SD280",
@@ -228,6 +228,12 @@ SQL_BULLETS = Code(
     "SD283",
     "warning",
     "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
+)
+INDEX_EXPRESSION_PLACEHOLDER = Code(
+    "SD284",
+    "warning",
+    "an index's key list is a generator's placeholder, (expression), not the expression itself; the index "
+    "is not built",
 )
 LOCK_TABLE_TOO_SMALL = Code(
     "SD560",

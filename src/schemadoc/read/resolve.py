@@ -968,6 +968,15 @@ class Resolver:
                 ix.span,
                 "write the index definition to be exact",
             )
+        if [k.casefold() for k in keys] == ["expression"] and self.find_column(table, "expression") is None:
+            self.warn(
+                "SD284",
+                f"index {ix.name or ''} on {table.qname} is on an expression the document does not give "
+                "(its key reads 'expression'): not built",
+                ix.span,
+                "write the index's expression, e.g. CREATE INDEX ... USING gin (to_tsvector('simple', details))",
+            )
+            return None
         for key in keys:
             bare = key.split()[0]
             if _MAYBE_QUOTED_WORD.fullmatch(bare) and self.find_column(table, bare.strip('"')) is None:
