@@ -40,7 +40,9 @@ def print_table(figures: list[Figures]) -> None:
 
 def print_misses(fig: Figures) -> None:
     unexplained = [m for m in fig.misses if explained(fig.label, m) is None]
-    print(f"\n{fig.label}: {len(fig.misses)} miss(es), {len(unexplained)} not explained as the document's own")
+    print(
+        f"\n{fig.label}: {len(fig.misses)} miss(es), {len(unexplained)} not explained as the document's own"
+    )
     for miss in fig.misses:
         where = f"{Path(miss.where.file).name.split('__')[-1]}:{miss.where.line}" if miss.where else "-"
         print(f"  {miss.measure:<11} {miss.subject}: {miss.detail}  [{where}]")

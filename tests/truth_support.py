@@ -63,7 +63,9 @@ TRUTH_SETS: tuple[TruthSet, ...] = (
         "MarquezProject__marquez__dbdoc__*.md",
         ("MarquezProject__marquez__api__src__main__resources__marquez__db__migration__ALL_at_fe774b47.sql",),
     ),
-    TruthSet("D13", "lkania__Haskitter__util__db__README.md", ("lkania__Haskitter__util__db__pg_haskitter.sql",)),
+    TruthSet(
+        "D13", "lkania__Haskitter__util__db__README.md", ("lkania__Haskitter__util__db__pg_haskitter.sql",)
+    ),
     TruthSet(
         "D14",
         "MigzCtrl__TireOps__supabase__SCHEMA.md",
@@ -79,6 +81,7 @@ TRUTH_SETS: tuple[TruthSet, ...] = (
     ),
 )
 
+
 @dataclass(frozen=True)
 class Omission:
     """A miss that is the document's own: it never says what the truth has. ``subject`` is a
@@ -90,7 +93,9 @@ class Omission:
 
     def explains(self, miss: Miss) -> bool:
         if self.measure == "tables":
-            return miss.subject == self.subject or miss.subject.startswith((f"{self.subject}.", f"{self.subject}("))
+            return miss.subject == self.subject or miss.subject.startswith(
+                (f"{self.subject}.", f"{self.subject}(")
+            )
         return miss.measure == self.measure and miss.subject == self.subject
 
 
@@ -126,7 +131,9 @@ OMISSIONS: dict[str, tuple[Omission, ...]] = {
             "public.shops.subscription_tier public.shops.subscription_current_period_end",
             "billing columns a later migration adds; the shops table of the document lists none",
         ),
-        *_each("columns", "public.inventory.description", "the document's inventory table has no description"),
+        *_each(
+            "columns", "public.inventory.description", "the document's inventory table has no description"
+        ),
         *_each(
             "nullability",
             "public.customers.created_at public.customers.updated_at public.inventory.created_at "
@@ -302,7 +309,9 @@ def compare(label: str, doc: Schema, built: Schema, truth: Schema, shim_tables: 
             fig.total["columns"] += len(ttab.columns)
             fig.total["fks"] += len(ttab.foreign_keys)
             for col in ttab.columns:
-                fig.misses.append(Miss("columns", f"{q}.{col.name}", "its table is not in the document", None))
+                fig.misses.append(
+                    Miss("columns", f"{q}.{col.name}", "its table is not in the document", None)
+                )
             for fk in ttab.foreign_keys:
                 fig.misses.append(Miss("fks", _fk_text(q, fk), "its table is not in the document", None))
             continue
