@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from pglast import parse_sql
 from psycopg import sql
 
 from schemadoc.actions import build
@@ -246,11 +247,32 @@ def load_truth(server_url: str, dbname: str, corpus: Path, ts: TruthSet) -> tupl
     url = with_database(server_url, dbname)
     statements = [s for name in ts.truth for s in raw_statements(corpus / "sql" / name)]
     with psycopg.connect(url, autocommit=True) as conn:
+        available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
+        lacking = sorted(_extensions(ts.shim, statements) - available)
+        if lacking:
+            raise TruthUnavailable(
+                f"{ts.label}: the truth needs extensions this server lacks: {', '.join(lacking)}"
+            )
         for statement in ts.shim:
             conn.execute(statement.encode("utf-8"), prepare=False)
         shim_tables = set(introspect(conn).tables)
         failed = _run_all(conn, statements, retry=ts.reorder)
     return shim_tables, failed
+
+
+class TruthUnavailable(Exception):
+    """The truth SQL cannot load on this server (an extension it needs is not installed)."""
+
+
+def _extensions(*groups: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for statements in groups:
+        for statement in statements:
+            for raw in parse_sql(statement):
+                stmt = raw.stmt
+                if type(stmt).__name__ == "CreateExtensionStmt":
+                    found.add(stmt.extname)
+    return found
 
 
 def _run_all(conn: psycopg.Connection[object], statements: Sequence[str], *, retry: bool) -> list[str]:
@@ -384,11 +406,18 @@ def measure_set(server_url: str, corpus: Path, ts: TruthSet) -> Figures:
         raise FileNotFoundError(f"{ts.label}: no documents match {ts.pattern}")
     with scratch(server_url, f"truth_{ts.label.lower()}_doc") as doc_db:
         doc, roles = build_document(server_url, doc_db, paths)
-        built = read_back(server_url, doc_db)
-        with scratch(server_url, f"truth_{ts.label.lower()}_sql") as truth_db:
-            shim_tables, failed = load_truth(server_url, truth_db, corpus, ts)
-            truth = read_back(server_url, truth_db)
-    drop_roles(server_url, roles)
+        try:
+            built = read_back(server_url, doc_db)
+            with scratch(server_url, f"truth_{ts.label.lower()}_sql") as truth_db:
+                shim_tables, failed = load_truth(server_url, truth_db, corpus, ts)
+                truth = read_back(server_url, truth_db)
+        finally:
+            # the databases first: a role goes only when nothing uses it
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(doc_db))
+                )
+            drop_roles(server_url, roles)
     fig = compare(ts.label, doc, built, truth, shim_tables)
     fig.truth_not_loaded = failed
     return fig
