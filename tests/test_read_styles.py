@@ -462,3 +462,14 @@ def test_document_with_tables_gets_no_thin_notes(tmp_path: Path) -> None:
     schema, diags = _read(tmp_path, THIN + "\n## items\n\n- `id` (bigint, PK)\n")
     assert list(schema.tables) == [QName("public", "items")]
     assert "users" not in " ".join(d.message for d in diags)
+
+
+def test_an_index_on_a_placeholder_expression_is_not_built(tmp_path: Path) -> None:
+    schema, diags = _read(
+        tmp_path,
+        "# Logs\n\n## logs\n\n| Column | Type |\n|---|---|\n| id | uuid |\n| details | text |\n\n"
+        "### Indexes\n\n- `logs_id_idx`: INDEX (id)\n- `logs_details_gin_idx`: INDEX (expression)\n",
+    )
+    assert [d.code for d in diags if d.level == "error"] == []
+    assert ("SD284", 13) in _codes(diags)
+    assert sorted(q.name for q in schema.indexes) == ["logs_id_idx"]

@@ -136,3 +136,65 @@ def test_check_json_lists_the_stand_ins_and_the_refusal_without_the_flag(
     out = json.loads(capsys.readouterr().out)
     assert out["stand_ins"] == []
     assert {d["code"] for d in out["diagnostics"] if d["level"] == "error"} == {"SD113", "SD264"}
+
+
+BODY_DOC = """# Shops
+
+```sql
+CREATE TABLE profiles (
+    id uuid PRIMARY KEY,
+    shop_id uuid NOT NULL
+);
+CREATE FUNCTION user_shop_id() RETURNS uuid LANGUAGE sql STABLE AS $$
+    SELECT shop_id FROM profiles WHERE id = auth.uid()
+$$;
+CREATE VIEW my_profile AS SELECT id, shop_id FROM profiles WHERE id = auth.uid();
+```
+"""
+
+
+def test_calls_in_sql_bodies_and_views_get_stand_ins_typed_from_their_tables(
+    tmp_path: Path, fresh_database_url: str, server_url: str
+) -> None:
+    path = _doc(tmp_path, BODY_DOC)
+    _, plain = read_documents([path])
+    assert [(d.code, d.span.line if d.span else 0) for d in plain if d.level == "error"] == [("SD264", 11)]
+    schema, diags = read_documents([path], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    uid = next(f for f in schema.functions.values() if f.qname == QName("auth", "uid"))
+    # typed from profiles.id, the column the call is compared with in the body's FROM table
+    assert (uid.stub, uid.returns) == (True, "uuid")
+    build(fresh_database_url, schema, maintenance_url=server_url)
+    with psycopg.connect(fresh_database_url) as conn:
+        assert conn.execute("SELECT public.user_shop_id()").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM public.my_profile").fetchone() == (0,)
+
+
+OSSP_DOC = """# Items
+
+```sql
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE TABLE items (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), name text);
+```
+"""
+
+
+def test_extension_functions_stand_in_where_the_server_lacks_the_extension(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    schema, _ = read_documents([_doc(tmp_path, OSSP_DOC)], stub_missing=True)
+    lacking = frozenset({"plpgsql"})
+    statements, diags = render_ddl(schema, available_extensions=lacking)
+    assert [d.code for d in diags] == ["SD260"] and "uuid_generate_v4()" in diags[0].message
+    text = ddl_text(statements)
+    assert "CREATE EXTENSION" not in text
+    assert "-- stand-in for public.uuid_generate_v4()" in text
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.sql.encode())
+        conn.execute("INSERT INTO items (name) VALUES ('a'), ('b')")
+        ids = conn.execute("SELECT count(DISTINCT id) FROM items WHERE id IS NOT NULL").fetchone()
+    assert ids == (2,)
+    # without --stub-missing the extension stays, and the build fails on such a server as PostgreSQL says
+    plain, _ = read_documents([_doc(tmp_path, OSSP_DOC)])
+    assert "CREATE EXTENSION" in ddl_text(render_ddl(plain, available_extensions=lacking)[0])
