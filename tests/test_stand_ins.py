@@ -198,3 +198,60 @@ def test_extension_functions_stand_in_where_the_server_lacks_the_extension(
     # without --stub-missing the extension stays, and the build fails on such a server as PostgreSQL says
     plain, _ = read_documents([_doc(tmp_path, OSSP_DOC)])
     assert "CREATE EXTENSION" in ddl_text(render_ddl(plain, available_extensions=lacking)[0])
+
+
+TENANT_DOC = """# Tenants
+
+```sql
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE invoices (
+    id bigint PRIMARY KEY,
+    tenant_id uuid NOT NULL DEFAULT current_tenant_id(),
+    code text NOT NULL DEFAULT encode(gen_random_bytes(6), 'hex') CHECK (is_valid_code(code)),
+    total numeric NOT NULL DEFAULT round(0.0, 2),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON invoices USING (tenant_id = current_tenant_id());
+```
+"""
+
+
+def test_unqualified_calls_of_undefined_functions_get_stand_ins_and_builtins_do_not(
+    tmp_path: Path, fresh_database_url: str, server_url: str
+) -> None:
+    path = _doc(tmp_path, TENANT_DOC)
+    _, plain = read_documents([path])
+    errors = sorted((d.code, d.message) for d in plain if d.level == "error")
+    assert errors == [
+        ("SD264", "public.current_tenant_id() is called but the document never defines it"),
+        ("SD264", "public.is_valid_code() is called but the document never defines it"),
+    ]
+    schema, diags = read_documents([path], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    stubs = {f.name: f for f in schema.functions.values() if f.stub}
+    # now(), round(), encode() are PostgreSQL's own, gen_random_bytes() pgcrypto's: no stand-in for them
+    assert sorted(stubs) == ["current_tenant_id", "is_valid_code"]
+    assert (stubs["current_tenant_id"].arguments, stubs["current_tenant_id"].returns) == ("", "uuid")
+    assert (stubs["is_valid_code"].arguments, stubs["is_valid_code"].returns) == ("text", "boolean")
+    with psycopg.connect(fresh_database_url) as conn:
+        if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto'").fetchone():
+            pytest.skip("this server lacks pgcrypto")
+    build(fresh_database_url, schema, maintenance_url=server_url)
+    with psycopg.connect(fresh_database_url) as conn:
+        found = conn.execute(
+            "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND NOT EXISTS "
+            "(SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1"
+        ).fetchall()
+    assert [r[0] for r in found] == ["current_tenant_id", "is_valid_code"]
+
+
+def test_a_function_the_document_defines_in_any_schema_is_not_stood_in(tmp_path: Path) -> None:
+    text = TENANT_DOC.replace(
+        "CREATE TABLE invoices",
+        "CREATE SCHEMA app;\nCREATE FUNCTION app.current_tenant_id() RETURNS uuid LANGUAGE sql AS "
+        "$$ SELECT NULL::uuid $$;\nCREATE FUNCTION is_valid_code(c text) RETURNS boolean LANGUAGE sql "
+        "AS $$ SELECT c <> '' $$;\nCREATE TABLE invoices",
+    )
+    _, diags = read_documents([_doc(tmp_path, text)])
+    assert [d.render() for d in diags if d.code == "SD264"] == []

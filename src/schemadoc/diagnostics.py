@@ -204,8 +204,9 @@ EXTENSION_TYPE = Code(
 UNDEFINED_CALL = Code(
     "SD264",
     "error",
-    "a default, check, policy, trigger condition, view or SQL function body calls a schema-qualified "
-    "function (auth.uid()) the document never defines; --stub-missing builds a stand-in",
+    "a default, check, policy, trigger condition, view or SQL function body calls a function the document "
+    "never defines: schema-qualified (auth.uid()), or unqualified and not PostgreSQL's own nor a function "
+    "of an extension the document uses (current_tenant_id()); --stub-missing builds a stand-in",
 )
 PSQL_FOOTER = Code(
     "SD280",

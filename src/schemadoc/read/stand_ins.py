@@ -9,6 +9,7 @@ Each is marked ``stub`` in the model and warned about (SD260) with the line that
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from schemadoc.model import (
     Schema,
     Span,
 )
+from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS, EXTENSION_FUNCTIONS
 from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, sites
 from schemadoc.types import normalize_type
 
@@ -60,17 +62,23 @@ def trigger_stand_in(name: QName, trigger: str, span: Span | None, r: Resolver) 
     return Function(name.schema, name.name, "", "trigger", "plpgsql", TRIGGER_STAND_IN_BODY, stub=True, span=span)
 
 
-def called_stand_ins(r: Resolver, schema: Schema, functions: dict[str, Function]) -> None:
-    """Stand-ins for the schema-qualified functions that defaults, checks, policies, trigger
-    conditions, views and SQL function bodies call but the document never defines
-    (``auth.uid()``), added to ``functions``. A function called in several places takes the
-    return type of the first place that tells it."""
+def called_stand_ins(
+    r: Resolver, schema: Schema, functions: dict[str, Function], extensions: Collection[str] = ()
+) -> None:
+    """Stand-ins for the functions that defaults, checks, policies, trigger conditions, views and
+    SQL function bodies call but the document never defines, added to ``functions``: a
+    schema-qualified call (``auth.uid()``), or an unqualified one that is not PostgreSQL's own nor
+    a function of an extension the document uses (``current_tenant_id()``, built in the default
+    schema). A function called in several places takes the return type of the first place that
+    tells it."""
     defined = {fn.qname for fn in functions.values()}
+    defined_names = {fn.name for fn in functions.values()}
     found: dict[QName, list[Call]] = {}
     for site in sites(schema, functions):
         for call in calls(site, schema):
-            if call.name.schema and call.name not in defined:
-                found.setdefault(call.name, []).append(call)
+            name = call.name if call.name.schema else _unqualified(call.name.name, defined_names, extensions)
+            if name is not None and name not in defined:
+                found.setdefault(name, []).append(call)
     for name, seen in found.items():
         first = seen[0]
         if not r.stub_missing:
@@ -78,7 +86,7 @@ def called_stand_ins(r: Resolver, schema: Schema, functions: dict[str, Function]
                 "SD264",
                 f"{name}() is called but the document never defines it",
                 first.span,
-                "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it",
+                _undefined_hint(name.name),
             )
             continue
         returns = next((c.returns for c in seen if c.returns), "text")
@@ -101,6 +109,29 @@ def called_stand_ins(r: Resolver, schema: Schema, functions: dict[str, Function]
             first.span,
             "add the function's CREATE FUNCTION to check what depends on it",
         )
+
+
+def _unqualified(name: str, defined_names: set[str], extensions: Collection[str]) -> QName | None:
+    """Where the stand-in for an unqualified call of ``name`` goes, or None when the call is of a
+    function the document defines, PostgreSQL's own, or one an extension the document uses may
+    provide (every unqualified call, for an extension whose functions are not known)."""
+    if name in defined_names or name in BUILTIN_FUNCTIONS:
+        return None
+    for ext in extensions:
+        known = EXTENSION_FUNCTIONS.get(ext)
+        if known is None or name in known:
+            return None
+    return QName(DEFAULT_SCHEMA, name)
+
+
+def _undefined_hint(name: str) -> str:
+    providers = sorted(ext for ext, names in EXTENSION_FUNCTIONS.items() if name in names)
+    if providers:
+        return (
+            f"{name}() comes from the {' or '.join(providers)} extension: add "
+            f'CREATE EXTENSION IF NOT EXISTS "{providers[0]}" to the document'
+        )
+    return "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it"
 
 
 def extension_types(
