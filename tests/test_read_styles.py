@@ -473,3 +473,26 @@ def test_an_index_on_a_placeholder_expression_is_not_built(tmp_path: Path) -> No
     assert [d.code for d in diags if d.level == "error"] == []
     assert ("SD284", 13) in _codes(diags)
     assert sorted(q.name for q in schema.indexes) == ["logs_id_idx"]
+
+
+TABLE_MAP = """# Delivery
+
+## Table Map
+
+### Telemetry
+
+| Table | Purpose | Key Relations |
+|---|---|---|
+| `rider_location_logs` | GPS breadcrumbs | rider_id → riders |
+| `riders` | Rider data | |
+"""
+
+
+def test_thin_report_leaves_out_headings_over_a_table_map(tmp_path: Path) -> None:
+    from schemadoc.diagnostics import SchemadocError
+
+    with pytest.raises(SchemadocError) as info:
+        _read(tmp_path, TABLE_MAP)
+    message = info.value.diagnostic.message
+    assert "it names 2 table(s): rider_location_logs, riders, but gives the columns of none" in message
+    assert "table Map" not in message and "table Telemetry" not in message
