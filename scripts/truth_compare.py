@@ -1,6 +1,6 @@
 """Compare each corpus doc set, built from its document, with the real schema it describes.
 
-Usage: python scripts/truth_compare.py [--corpus DIR] [--database-url URL] [--misses] [LABEL ...]
+Usage: python scripts/truth_compare.py [--corpus DIR] [--database-url URL | --embedded] [--misses] [LABEL ...]
 
 For D1, D2, D13, D14 and D15 (or the labels given): builds the document as
 ``up --stub-missing`` does in one scratch database, loads the truth SQL the corpus index
@@ -61,12 +61,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels", nargs="*", help="doc sets to compare (default: all with a truth)")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="maintenance URL of the server to use")
+    parser.add_argument("--embedded", action="store_true", help="use a throw-away embedded server instead")
     parser.add_argument("--misses", action="store_true", help="list each miss with its document line")
     args = parser.parse_args(argv)
     if not (args.corpus / "docs").is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    figures = list(each_set(args.database_url, args.corpus, args.labels))
+    if args.embedded:
+        import tempfile
+
+        from schemadoc.pg.server import EmbeddedServer
+
+        with tempfile.TemporaryDirectory() as tmp:
+            server = EmbeddedServer(Path(tmp) / "server")
+            server.start()
+            try:
+                figures = list(each_set(server.url("postgres"), args.corpus, args.labels))
+            finally:
+                server.stop()
+    else:
+        figures = list(each_set(args.database_url, args.corpus, args.labels))
     print_table(figures)
     if args.misses:
         for fig in figures:
