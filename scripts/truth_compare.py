@@ -26,14 +26,14 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _cell(fig: Figures, measure: str) -> str:
-    mark = "" if fig.percent(measure) >= GOALS[measure] else " !"
+    mark = "" if fig.percent(measure) >= GOALS.get(measure, 0.0) else " !"
     return f"{fig.percent(measure):5.1f}% ({fig.found[measure]}/{fig.total[measure]}){mark}"
 
 
 def print_table(figures: list[Figures]) -> None:
     print("| set | " + " | ".join(MEASURES) + " |")
     print("|---|" + "---|" * len(MEASURES))
-    print("| goal | " + " | ".join(f">= {GOALS[m]:.0f}%" for m in MEASURES) + " |")
+    print("| goal | " + " | ".join(f">= {GOALS[m]:.0f}%" if m in GOALS else "-" for m in MEASURES) + " |")
     for fig in figures:
         print(f"| {fig.label} | " + " | ".join(_cell(fig, m) for m in MEASURES) + " |")
 
