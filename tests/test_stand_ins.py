@@ -244,6 +244,13 @@ def test_unqualified_calls_of_undefined_functions_get_stand_ins_and_builtins_do_
             "(SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1"
         ).fetchall()
     assert [r[0] for r in found] == ["current_tenant_id", "is_valid_code"]
+    report = verify_behaviour(fresh_database_url, schema)
+    outcomes = {(r.promise.kind, r.promise.subject): (r.outcome, r.cause) for r in report.results}
+    # what calls a stand-in cannot be tried; the rest is, with a value of its own for tenant_id
+    assert outcomes[("default", "public.invoices.tenant_id")] == ("untestable", "design")
+    assert next(v for (kind, _), v in outcomes.items() if kind == "check") == ("untestable", "design")
+    assert outcomes[("not_null", "public.invoices.tenant_id")][0] == "kept"
+    assert outcomes[("default", "public.invoices.total")][0] == "kept"
 
 
 def test_a_function_the_document_defines_in_any_schema_is_not_stood_in(tmp_path: Path) -> None:
