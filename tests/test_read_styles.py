@@ -496,3 +496,22 @@ def test_thin_report_leaves_out_headings_over_a_table_map(tmp_path: Path) -> Non
     message = info.value.diagnostic.message
     assert "it names 2 table(s): rider_location_logs, riders, but gives the columns of none" in message
     assert "table Map" not in message and "table Telemetry" not in message
+
+
+def test_type_enum_with_listed_values_is_text_with_their_check(tmp_path: Path) -> None:
+    text = (
+        "# Support\n\n## tickets\n\n- `id` (UUID, Primary Key): identifier\n"
+        "- `status` (Enum): current state (OPEN, IN_PROGRESS, CLOSED)\n- `kind` (Enum): no values given\n"
+    )
+    for stub in (False, True):
+        path = tmp_path / "doc.md"
+        path.write_text(text)
+        schema, diags = read_documents([path], stub_missing=stub)
+        table = _table(schema, "tickets")
+        status = table.column("status")
+        assert status is not None and status.type == "text"
+        assert [c.expression for c in table.checks] == ["status IN ('OPEN', 'IN_PROGRESS', 'CLOSED')"]
+        assert ("SD285", 6) in _codes(diags)
+        # without values the word names nothing known: a stand-in (--stub-missing) or text with a warning
+        kind = table.column("kind")
+        assert kind is not None and kind.type == ("enum" if stub else "text")

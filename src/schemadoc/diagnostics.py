@@ -236,6 +236,12 @@ INDEX_EXPRESSION_PLACEHOLDER = Code(
     "an index's key list is a generator's placeholder, (expression), not the expression itself; the index "
     "is not built",
 )
+ENUM_WORD_AS_TYPE = Code(
+    "SD285",
+    "note",
+    "a column's type is the word Enum and its values are listed beside it: built as text with a CHECK of the "
+    "values, since the document names no enum type",
+)
 LOCK_TABLE_TOO_SMALL = Code(
     "SD560",
     "error",

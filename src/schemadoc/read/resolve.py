@@ -752,6 +752,15 @@ class Resolver:
             return replace(col, type=_quoted_type(enum.schema, enum.name) + arr)
         guess = closest_type(bare)
         fallback = normalize_type(guess) if guess else None
+        if bare.lower() == "enum" and any(col.name in c.columns for c in table.checks):
+            # "Enum" names no type: the column is one of the values listed, which its CHECK holds
+            self.note(
+                "SD285",
+                f"{table.qname}.{col.name}: type 'Enum' with its values listed; built as text with a CHECK of them",
+                col.span,
+                "name the enum type (CREATE TYPE ... AS ENUM) to have it built",
+            )
+            return replace(col, type="text")
         if self.stub_missing and fallback is None and type_extension(col.type) is None:
             dims = col.type.count("[]")
             domain = type_stand_in(self, col.type.replace("[]", ""), col.span, f"{table.qname}.{col.name}")
