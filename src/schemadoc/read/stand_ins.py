@@ -27,7 +27,6 @@ from schemadoc.model import (
     Schema,
     Span,
 )
-from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS, EXTENSION_FUNCTIONS
 from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, sites
 from schemadoc.types import normalize_type
 
@@ -115,6 +114,8 @@ def _unqualified(name: str, defined_names: set[str], extensions: Collection[str]
     """Where the stand-in for an unqualified call of ``name`` goes, or None when the call is of a
     function the document defines, PostgreSQL's own, or one an extension the document uses may
     provide (every unqualified call, for an extension whose functions are not known)."""
+    from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS, EXTENSION_FUNCTIONS  # 2,800 names
+
     if name in defined_names or name in BUILTIN_FUNCTIONS:
         return None
     for ext in extensions:
@@ -125,6 +126,8 @@ def _unqualified(name: str, defined_names: set[str], extensions: Collection[str]
 
 
 def _undefined_hint(name: str) -> str:
+    from schemadoc.read.builtin_functions import EXTENSION_FUNCTIONS
+
     providers = sorted(ext for ext, names in EXTENSION_FUNCTIONS.items() if name in names)
     if providers:
         return (
