@@ -210,12 +210,22 @@ def extension_stand_ins(
     return replace(schema, domains=domains, extensions=extensions, tables=tables, indexes=indexes), diagnostics
 
 
-# What a stand-in for an extension's function returns, when it can do the same with PostgreSQL's own.
-_STAND_IN_BODIES: dict[str, tuple[str, str]] = {
-    "uuid_generate_v1": ("uuid", "SELECT gen_random_uuid()"),
-    "uuid_generate_v1mc": ("uuid", "SELECT gen_random_uuid()"),
-    "uuid_generate_v4": ("uuid", "SELECT gen_random_uuid()"),
-    "uuid_nil": ("uuid", "SELECT '00000000-0000-0000-0000-000000000000'::uuid"),
+# Stand-ins for an extension's functions, by name: (arguments, return type, body). A body does the
+# same with PostgreSQL's own where it can (a random uuid, random bytes), else gives NULL of the type.
+_STAND_IN_BODIES: dict[str, tuple[str, str, str]] = {
+    "uuid_generate_v1": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_generate_v1mc": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_generate_v4": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_nil": ("", "uuid", "SELECT '00000000-0000-0000-0000-000000000000'::uuid"),
+    "gen_random_bytes": (
+        "integer",
+        "bytea",
+        "SELECT substring(decode(md5(random()::text) || md5(random()::text), 'hex') FROM 1 FOR $1)",
+    ),
+    "digest": ("text, text", "bytea", "SELECT NULL::bytea"),
+    "hmac": ("text, text, text", "bytea", "SELECT NULL::bytea"),
+    "crypt": ("text, text", "text", "SELECT NULL::text"),
+    "gen_salt": ("text", "text", "SELECT NULL::text"),
 }
 
 
@@ -225,7 +235,8 @@ def _called_function_stand_ins(
     """Under ``--stub-missing`` (the extension is marked ``stand_in``), an extension the server lacks
     whose functions the schema calls (``uuid_generate_v4()``) is left out, and each function called
     gets a marked stand-in in the extension's schema: the same from PostgreSQL's own where there is
-    one (a random uuid), else NULL of the function's type."""
+    one (a random uuid), else NULL of the function's type. Where the schema calls a function of it
+    that has no stand-in here, the extension stays (and the server says it lacks it)."""
     if available is None:
         return schema, []
     functions = dict(schema.functions)
@@ -237,12 +248,12 @@ def _called_function_stand_ins(
         if known is None or not ext.stand_in or name in available or _first_use(schema, name) is not None:
             continue
         used = sorted(fn for fn in _called(texts, known[0]) if fn not in known[1])
-        if not used:
+        if not used or any(fn not in _STAND_IN_BODIES for fn in used):
             continue
         del extensions[name]
         for fn_name in used:
-            returns, body = _STAND_IN_BODIES.get(fn_name, ("text", "SELECT NULL::text"))
-            fn = Function(ext.schema or DEFAULT_SCHEMA, fn_name, "", returns, "sql", body, stub=True, span=ext.span)
+            arguments, returns, body = _STAND_IN_BODIES[fn_name]
+            fn = Function(ext.schema or DEFAULT_SCHEMA, fn_name, arguments, returns, "sql", body, stub=True, span=ext.span)
             functions.setdefault(fn.signature, fn)
         diagnostics.append(
             Diagnostic(
