@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]  # this checkout's code, not an installed one
 
-from truth_support import GOALS, MEASURES, Figures, each_set, explained  # noqa: E402
+from truth_support import GOALS, MEASURES, TRUTH_SETS, Figures, each_set, explained  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -48,6 +48,10 @@ def print_misses(fig: Figures) -> None:
         print(f"  {miss.measure:<11} {miss.subject}: {miss.detail}  [{where}]")
         omission = explained(fig.label, miss)
         print(f"      {'the document: ' + omission.why if omission else 'NOT EXPLAINED'}")
+    ts = next(t for t in TRUTH_SETS if t.label == fig.label)
+    if ts.why:
+        print(f"  the truth: {ts.why}; loaded after {len(ts.shim)} statement(s) of set-up", end="")
+        print(", failed statements retried while more loaded" if ts.reorder else "")
     if fig.extra_tables:
         print(f"  built from the document, not in the truth: {', '.join(fig.extra_tables)}")
     if fig.truth_not_loaded:

@@ -1,6 +1,6 @@
 """How close a corpus document builds to the real schema it describes, shared by
 ``scripts/truth_compare.py`` (prints the figures and every miss) and ``tests/test_truth_corpus.py``
-(asserts the goals).
+(asserts that every miss is one of the documents' own omissions recorded here).
 
 For each doc set with its truth SQL: the document is read (``--stub-missing``) and built as
 ``up`` builds it in one scratch database; the truth SQL is loaded into another; both are read
