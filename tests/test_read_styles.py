@@ -515,3 +515,17 @@ def test_type_enum_with_listed_values_is_text_with_their_check(tmp_path: Path) -
         # without values the word names nothing known: a stand-in (--stub-missing) or text with a warning
         kind = table.column("kind")
         assert kind is not None and kind.type == ("enum" if stub else "text")
+
+
+def test_a_table_list_that_names_a_view_gives_no_missing_table_warning(tmp_path: Path) -> None:
+    text = (
+        "# Blog\n\n## Tables\n\n| Name | Columns | Type |\n|---|---|---|\n"
+        "| [public.posts](posts.md) | 2 | BASE TABLE |\n| [public.recent](recent.md) | 1 | VIEW |\n"
+        "| [public.ghosts](ghosts.md) | 1 | BASE TABLE |\n\n"
+        "```sql\nCREATE TABLE posts (id bigint PRIMARY KEY, title text);\n"
+        "CREATE VIEW recent AS SELECT id FROM posts;\n```\n"
+    )
+    _, diags = _read(tmp_path, text)
+    assert [(d.code, d.message) for d in diags if d.code == "SD111"] == [
+        ("SD111", "table public.ghosts is listed in Tables but never defined")
+    ]

@@ -1250,9 +1250,10 @@ class Resolver:
     # -- mentions -------------------------------------------------------------------------------------
     def check_mentions(self) -> None:
         seen: set[str] = set()
+        views = {_key(v.name) for v in self.facts.views}  # a generator's table list names views too
         for m in self.facts.mentions:
             key = _key(m.name)
-            if key in self.by_key or key in seen:
+            if key in self.by_key or key in seen or key in views:
                 continue
             seen.add(key)
             self.warn(
