@@ -176,6 +176,23 @@ TEMPLATE_MARKER = Code(
     "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
     "an expression are not read (reported once per document)",
 )
+MIGRATION_REPLAYED = Code(
+    "SD243",
+    "note",
+    "a statement alters, renames or drops what an earlier statement of the document created: the document is "
+    "read as a migration set, replayed in order, and its final state is built (reported once per document)",
+)
+NOT_REPLAYED = Code(
+    "SD244",
+    "note",
+    "SQL under a rollback heading, or after a down-migration marker, is not read; SQL under a deployment "
+    "heading is read but replays no drop or rename",
+)
+REPLAY_TARGET_MISSING = Code(
+    "SD245",
+    "warning",
+    "a migration step changes a column or constraint the document has not created before it; nothing is changed",
+)
 STAND_IN_ROUTINE = Code(
     "SD260",
     "warning",
@@ -266,6 +283,9 @@ CODES: dict[str, Code] = {
         FK_TYPE_AS_WRITTEN,
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
+        MIGRATION_REPLAYED,
+        NOT_REPLAYED,
+        REPLAY_TARGET_MISSING,
         STAND_IN_ROUTINE,
         EXTENSION_MISSING,
         NAME_FOLDED,

@@ -259,8 +259,11 @@ class DocFacts:
     thin: list[tuple[Span, str]] = field(default_factory=list)
     # the search path an SQL block's SET left in force (SQL reader state; empty: the default)
     search_path: list[str] = field(default_factory=list)
+    # whether statements that alter or drop earlier objects are replayed (SQL reader state; off in a
+    # deployment section)
+    replay: bool = True
 
     def extend(self, other: DocFacts) -> None:
         for name in self.__dataclass_fields__:
-            if name != "search_path":  # reader state, not a fact
+            if name not in ("search_path", "replay"):  # reader state, not a fact
                 getattr(self, name).extend(getattr(other, name))
