@@ -253,6 +253,8 @@ def _constraint(facts: DocFacts, key: Key, name: str, new: str | None) -> bool:
                 for col in table.columns:
                     col.primary_key = False
             else:
+                # the key's columns stay NOT NULL, as PostgreSQL leaves them
+                _not_null(facts, key, pk_cols)
                 table.primary_key, table.primary_key_name = None, None
                 for col in table.columns:
                     col.primary_key = False
@@ -289,6 +291,13 @@ def _constraint(facts: DocFacts, key: Key, name: str, new: str | None) -> bool:
             if _column_constraint(table, col, name, new):
                 return True
     return False
+
+
+def _not_null(facts: DocFacts, key: Key, columns: list[str]) -> None:
+    for table in table_facts(facts, key):
+        for col in table.columns:
+            if col.name in columns:
+                col.nullable = False
 
 
 def _column_constraint(table: TableFact, col: ColumnFact, name: str, new: str | None) -> bool:

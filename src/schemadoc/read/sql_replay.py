@@ -401,8 +401,8 @@ def alter_column(stmt: Stmt, table: Name, cmd: Json) -> bool:
     ADD COLUMN / ADD CONSTRAINT are read as additions by the table reader, not here."""
     facts = stmt.facts
     sub = str(cmd.get("subtype", ""))
-    if sub not in _CHANGES or not facts.replay:
-        return False
+    if sub not in _CHANGES or not facts.replay or (sub == "AT_ColumnDefault" and cmd.get("def")):
+        return False  # SET DEFAULT is read by the table reader (see set_default)
     key = table_key(facts, table)
     if key is None:
         return False
