@@ -87,6 +87,7 @@ def drop_table(facts: DocFacts, key: Key) -> None:
 
 
 def rename_table(facts: DocFacts, key: Key, new: str) -> None:
+    freeze_names(facts, key)
     new_key = (key[0], new)
     for table in facts.tables:
         if key_of(table.name) == key:
@@ -195,6 +196,7 @@ def _check_uses(check: Check, column: str) -> bool:
 
 def rename_column(facts: DocFacts, key: Key, old: str, new: str) -> None:
     """The column's new name, wherever the facts name it: constraints, indexes, references, comments."""
+    freeze_names(facts, key)
     for table in table_facts(facts, key):
         for col in table.columns:
             if col.name == old:
@@ -231,6 +233,41 @@ def rename_column(facts: DocFacts, key: Key, old: str, new: str) -> None:
 
 
 # -- constraints ---------------------------------------------------------------------------------------
+
+
+def freeze_names(facts: DocFacts, key: Key) -> None:
+    """Give the table's unnamed constraints the names PostgreSQL gave them when they were created:
+    a rename keeps those names, so a later DROP CONSTRAINT uses them."""
+    table_name = key[1]
+    for table in table_facts(facts, key):
+        pk_columns = [c.name for c in table.columns if c.primary_key]
+        if pk_columns and not table.primary_key:
+            table.primary_key = pk_columns
+            for col in table.columns:
+                col.primary_key = False
+        if table.primary_key and not table.primary_key_name:
+            table.primary_key_name = pg_names.primary_key_name(table_name)
+        table.uniques = [
+            (cols, name or pg_names.unique_name(table_name, cols), span, nnd)
+            for cols, name, span, nnd in table.uniques
+        ]
+        table.checks = [
+            c if c.name else replace(c, name=pg_names.check_name(table_name, c.columns)) for c in table.checks
+        ]
+        for cols, ref in table.foreign_keys:
+            ref.name = ref.name or pg_names.foreign_key_name(table_name, cols)
+        for col in table.columns:
+            if col.unique:
+                table.uniques.append(
+                    ([col.name], pg_names.unique_name(table_name, [col.name]), col.span, False)
+                )
+                col.unique = False
+            if col.references is not None and not col.references.name:
+                col.references.name = pg_names.foreign_key_name(table_name, [col.name])
+            for check in col.checks:
+                name = pg_names.check_name(table_name, [col.name])
+                table.checks.append(Check(check, name=name, columns=(col.name,), span=col.span))
+            col.checks = ()
 
 
 def drop_constraint(facts: DocFacts, key: Key, name: str) -> bool:

@@ -128,10 +128,12 @@ def _schemas(facts: DocFacts, schema: str | None) -> list[str]:
 
 
 def table_key(facts: DocFacts, name: Name) -> Key | None:
-    """The key of the table ``name`` names among those read so far (search path order), or None."""
+    """The key of the table ``name`` names among those SQL statements created so far (search path
+    order), or None. A table known only from a column table or a diagram is described, not created:
+    a later DROP or ALTER of it is not a migration step."""
     for schema in _schemas(facts, name.schema):
         key = (schema, name.text)
-        if edit.table_facts(facts, key):
+        if any(t.source == "sql" for t in edit.table_facts(facts, key)):
             return key
     return None
 
@@ -330,6 +332,11 @@ def _rename_index(stmt: Stmt, rel: Json, new: str) -> bool:
             index.name = new
             _replayed(stmt, "RENAME")
             return True
+    # the index of a primary key or unique constraint: renaming it renames the constraint
+    for key in dict.fromkeys(edit.key_of(t.name) for t in facts.tables if t.source == "sql"):
+        if key[0] in schemas and edit.rename_constraint(facts, key, str(rel.get("relname", "")), new):
+            _replayed(stmt, "RENAME")
+            return True
     return False
 
 
@@ -385,7 +392,7 @@ def alter_enum(stmt: Stmt, node: Json) -> bool:
             neighbor = node.get("newValNeighbor")
             at = len(labels)
             if neighbor in labels:
-                at = labels.index(neighbor) + (1 if node.get("newValIsAfter", True) else 0)
+                at = labels.index(neighbor) + (1 if node.get("newValIsAfter", False) else 0)
             labels.insert(at, str(node.get("newVal", "")))
         facts.enums[i] = replace(enum, labels=tuple(labels))
         _replayed(stmt, "ALTER TYPE")
