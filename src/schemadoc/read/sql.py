@@ -16,7 +16,7 @@ from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, TRANSACTION_CONTROL, Diagnostic
 from schemadoc.model import Span
-from schemadoc.read import reader_errors_raise, sql_replay
+from schemadoc.read import reader_errors_raise, sql_replay, sql_replay_rename
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_do_block import do_body, schema_statements
 from schemadoc.read.sql_misc import (
@@ -174,12 +174,12 @@ def _drop(stmt: Stmt, node: Json) -> None:
 
 
 def _rename(stmt: Stmt, node: Json) -> None:
-    if not sql_replay.rename(stmt, node):
+    if not sql_replay_rename.rename(stmt, node):
         _recognised(stmt, node)
 
 
 def _alter_enum(stmt: Stmt, node: Json) -> None:
-    if not sql_replay.alter_enum(stmt, node):
+    if not sql_replay_rename.alter_enum(stmt, node):
         _recognised(stmt, node)
 
 

@@ -16,10 +16,9 @@ two are told apart statement by statement, by what the statement acts on:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from schemadoc.diagnostics import MIGRATION_REPLAYED, NOT_REPLAYED, REPLAY_TARGET_MISSING, Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, QName, Span
+from schemadoc.model import DEFAULT_SCHEMA, Span
 from schemadoc.read import replay_edits as edit
 from schemadoc.read.facts import DocFacts, Name
 from schemadoc.read.sql_nodes import Json, Stmt, strs, type_text, unwrap
@@ -84,7 +83,7 @@ def blank_down_regions(text: str) -> tuple[str, list[int]]:
     return "".join(chunks), [start for start, _ in regions]
 
 
-def _replayed(stmt: Stmt, what: str) -> None:
+def note_replayed(stmt: Stmt, what: str) -> None:
     """The first replayed statement of a document says the document is read as a migration set."""
     facts = stmt.facts
     if any(d.code == MIGRATION_REPLAYED.code for d in facts.diagnostics):
@@ -102,7 +101,7 @@ def _replayed(stmt: Stmt, what: str) -> None:
     )
 
 
-def _missing(stmt: Stmt, what: str) -> None:
+def target_missing(stmt: Stmt, what: str) -> None:
     stmt.facts.diagnostics.append(
         Diagnostic(
             REPLAY_TARGET_MISSING.code,
@@ -121,7 +120,7 @@ def replaying(facts: DocFacts) -> bool:
 # -- names ------------------------------------------------------------------------------------------------
 
 
-def _schemas(facts: DocFacts, schema: str | None) -> list[str]:
+def search_schemas(facts: DocFacts, schema: str | None) -> list[str]:
     if schema:
         return [schema]
     return list(facts.search_path) or [DEFAULT_SCHEMA]
@@ -131,14 +130,14 @@ def table_key(facts: DocFacts, name: Name) -> Key | None:
     """The key of the table ``name`` names among those SQL statements created so far (search path
     order), or None. A table known only from a column table or a diagram is described, not created:
     a later DROP or ALTER of it is not a migration step."""
-    for schema in _schemas(facts, name.schema):
+    for schema in search_schemas(facts, name.schema):
         key = (schema, name.text)
         if any(t.source == "sql" for t in edit.table_facts(facts, key)):
             return key
     return None
 
 
-def _parts(node: Json) -> list[str]:
+def name_parts(node: Json) -> list[str]:
     kind, body = unwrap(node)
     if kind == "List":
         return strs(body.get("items"))
@@ -151,7 +150,7 @@ def _parts(node: Json) -> list[str]:
     return []
 
 
-def _split(parts: list[str]) -> tuple[str | None, str]:
+def split_name(parts: list[str]) -> tuple[str | None, str]:
     return (parts[-2] if len(parts) >= 2 else None), parts[-1] if parts else ""
 
 
@@ -168,16 +167,16 @@ def drop(stmt: Stmt, node: Json) -> bool:
         return False
     done = False
     for obj in node.get("objects") or ():
-        parts = _parts(obj)
+        parts = name_parts(obj)
         if parts and handler(stmt.facts, parts):
             done = True
     if done:
-        _replayed(stmt, f"DROP {kind.removeprefix('OBJECT_').replace('_', ' ')}")
+        note_replayed(stmt, f"DROP {kind.removeprefix('OBJECT_').replace('_', ' ')}")
     return done
 
 
 def _drop_table(facts: DocFacts, parts: list[str]) -> bool:
-    schema, name = _split(parts)
+    schema, name = split_name(parts)
     key = table_key(facts, Name(name, schema=schema))
     if key is None:
         return False
@@ -186,8 +185,8 @@ def _drop_table(facts: DocFacts, parts: list[str]) -> bool:
 
 
 def _named_keys(facts: DocFacts, parts: list[str], existing: list[tuple[str, str]]) -> tuple[str, str] | None:
-    schema, name = _split(parts)
-    for candidate in _schemas(facts, schema):
+    schema, name = split_name(parts)
+    for candidate in search_schemas(facts, schema):
         if (candidate, name) in existing:
             return candidate, name
     return None
@@ -280,126 +279,6 @@ _DROPS = {
 }
 
 
-# -- RENAME ---------------------------------------------------------------------------------------------------
-
-
-def rename(stmt: Stmt, node: Json) -> bool:
-    """Replay ALTER ... RENAME of an object the document created; False when it names none."""
-    facts = stmt.facts
-    if not facts.replay:
-        return False
-    kind = str(node.get("renameType", ""))
-    new = str(node.get("newname", ""))
-    rel = node.get("relation") or {}
-    if kind in ("OBJECT_TABLE", "OBJECT_FOREIGN_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
-        key = table_key(facts, Name(rel.get("relname", ""), schema=rel.get("schemaname") or None))
-        if key is None:
-            return False
-        old = str(node.get("subname", ""))
-        if kind == "OBJECT_COLUMN":
-            if not edit.has_column(facts, key, old):
-                _missing(stmt, f"RENAME COLUMN {old} of {key[0]}.{key[1]}")
-                return True
-            edit.rename_column(facts, key, old, new)
-        elif kind == "OBJECT_TABCONSTRAINT":
-            if not edit.rename_constraint(facts, key, old, new):
-                _missing(stmt, f"RENAME CONSTRAINT {old} of {key[0]}.{key[1]}")
-                return True
-        else:
-            edit.rename_table(facts, key, new)
-        _replayed(stmt, "RENAME")
-        return True
-    if kind == "OBJECT_INDEX":
-        return _rename_index(stmt, rel, new)
-    if kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
-        schema, name = rel.get("schemaname") or None, rel.get("relname", "")
-        for view in facts.views:
-            if view.name.text == name and (view.name.schema or DEFAULT_SCHEMA) in _schemas(facts, schema):
-                view.name = Name(new, schema=view.name.schema, quoted=new != new.lower())
-                _replayed(stmt, "RENAME")
-                return True
-        return False
-    if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-        return _rename_type(stmt, _parts(node.get("object") or {}), new)
-    return False
-
-
-def _rename_index(stmt: Stmt, rel: Json, new: str) -> bool:
-    facts = stmt.facts
-    schemas = _schemas(facts, rel.get("schemaname") or None)
-    for index in facts.indexes:
-        if index.name == rel.get("relname") and (index.schema or edit.key_of(index.table)[0]) in schemas:
-            index.name = new
-            _replayed(stmt, "RENAME")
-            return True
-    # the index of a primary key or unique constraint: renaming it renames the constraint
-    for key in dict.fromkeys(edit.key_of(t.name) for t in facts.tables if t.source == "sql"):
-        if key[0] in schemas and edit.rename_constraint(facts, key, str(rel.get("relname", "")), new):
-            _replayed(stmt, "RENAME")
-            return True
-    return False
-
-
-def _rename_type(stmt: Stmt, parts: list[str], new: str) -> bool:
-    facts = stmt.facts
-    schema, name = _split(parts)
-    schemas = _schemas(facts, schema)
-    for i, enum in enumerate(facts.enums):
-        if enum.name == name and enum.schema in schemas:
-            facts.enums[i] = replace(enum, name=new)
-            _retype_columns(facts, QName(enum.schema, name), QName(enum.schema, new))
-            _replayed(stmt, "RENAME")
-            return True
-    for i, domain in enumerate(facts.domains):
-        if domain.name == name and domain.schema in schemas:
-            facts.domains[i] = replace(domain, name=new)
-            _retype_columns(facts, QName(domain.schema, name), QName(domain.schema, new))
-            _replayed(stmt, "RENAME")
-            return True
-    return False
-
-
-def _retype_columns(facts: DocFacts, old: QName, new: QName) -> None:
-    """Columns typed with a renamed type keep it, under its new name."""
-    spellings = {old.name, str(old), f"{old.schema}.{old.name}"}
-    for table in facts.tables:
-        for col in table.columns:
-            if col.type is None:
-                continue
-            base, dims = col.type.removesuffix("[]"), col.type.endswith("[]")
-            if base in spellings:
-                renamed = (str(new) if "." in base else new.name) + ("[]" if dims else "")
-                col.type = col.type_written = renamed
-
-
-# -- ALTER TYPE ... ADD VALUE ----------------------------------------------------------------------------------
-
-
-def alter_enum(stmt: Stmt, node: Json) -> bool:
-    """``ALTER TYPE e ADD VALUE 'x' [BEFORE|AFTER 'y']`` and ``RENAME VALUE``, on an enum the document created."""
-    facts = stmt.facts
-    if not facts.replay:
-        return False
-    schema, name = _split(strs(node.get("typeName")))
-    schemas = _schemas(facts, schema)
-    for i, enum in enumerate(facts.enums):
-        if enum.name != name or enum.schema not in schemas:
-            continue
-        labels = list(enum.labels)
-        if node.get("oldVal"):
-            labels = [node["newVal"] if v == node["oldVal"] else v for v in labels]
-        elif node.get("newVal") not in labels:
-            neighbor = node.get("newValNeighbor")
-            at = len(labels)
-            if neighbor in labels:
-                at = labels.index(neighbor) + (1 if node.get("newValIsAfter", False) else 0)
-            labels.insert(at, str(node.get("newVal", "")))
-        facts.enums[i] = replace(enum, labels=tuple(labels))
-        _replayed(stmt, "ALTER TYPE")
-        return True
-    return False
-
-
 # -- ALTER TABLE subcommands ----------------------------------------------------------------------------------
 
 
@@ -417,11 +296,11 @@ def alter_column(stmt: Stmt, table: Name, cmd: Json) -> bool:
     definition = cmd.get("def") or {}
     if sub == "AT_DropConstraint":
         if not edit.drop_constraint(facts, key, name) and not cmd.get("missing_ok"):
-            _missing(stmt, f"DROP CONSTRAINT {name} of {key[0]}.{key[1]}")
+            target_missing(stmt, f"DROP CONSTRAINT {name} of {key[0]}.{key[1]}")
             return True
     elif not edit.has_column(facts, key, name):
         if not cmd.get("missing_ok"):
-            _missing(stmt, f"{_CHANGES[sub]} {name} of {key[0]}.{key[1]}")
+            target_missing(stmt, f"{_CHANGES[sub]} {name} of {key[0]}.{key[1]}")
         return True
     elif sub == "AT_DropColumn":
         edit.drop_column(facts, key, name)
@@ -431,7 +310,7 @@ def alter_column(stmt: Stmt, table: Name, cmd: Json) -> bool:
         edit.set_column(facts, key, name, type_=type_text(stmt, definition["ColumnDef"]["typeName"]))
     elif sub in ("AT_SetNotNull", "AT_DropNotNull"):
         edit.set_column(facts, key, name, nullable=sub == "AT_DropNotNull")
-    _replayed(stmt, f"ALTER TABLE {_CHANGES[sub]}")
+    note_replayed(stmt, f"ALTER TABLE {_CHANGES[sub]}")
     return True
 
 
