@@ -227,6 +227,19 @@ class MentionFact:
     context: str = ""
 
 
+_READER_STATE = frozenset({"search_path", "replay", "table_index"})  # not facts: never merged
+
+
+@dataclass(slots=True)
+class TableIndex:
+    """SQL reader state: the table facts by ``(schema, name)``, kept for the statements of a
+    migration set that act on earlier tables (rebuilt when ``DocFacts.tables`` is replaced)."""
+
+    tables: list[TableFact] | None = None  # the list indexed (identity), up to ``size`` entries
+    size: int = 0
+    by_key: dict[tuple[str, str], list[TableFact]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class DocFacts:
     """Everything the readers found in one or more documents, in reading order."""
@@ -262,8 +275,9 @@ class DocFacts:
     # whether statements that alter or drop earlier objects are replayed (SQL reader state; off in a
     # deployment section)
     replay: bool = True
+    table_index: TableIndex = field(default_factory=TableIndex)
 
     def extend(self, other: DocFacts) -> None:
         for name in self.__dataclass_fields__:
-            if name not in ("search_path", "replay"):  # reader state, not a fact
+            if name not in _READER_STATE:
                 getattr(self, name).extend(getattr(other, name))

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from schemadoc.model import DEFAULT_SCHEMA, Check, QName
 from schemadoc.read import pg_names
-from schemadoc.read.facts import ColumnFact, DocFacts, Name, RefFact, TableFact
+from schemadoc.read.facts import ColumnFact, DocFacts, Name, RefFact, TableFact, TableIndex
 
 Key = tuple[str, str]
 
@@ -28,7 +28,15 @@ def qkey(qname: QName) -> Key:
 
 
 def table_facts(facts: DocFacts, key: Key) -> list[TableFact]:
-    return [t for t in facts.tables if key_of(t.name) == key]
+    """The facts about table ``key``, through an index kept up to date as tables are appended (a
+    migration of thousands of ALTER TABLEs stays linear)."""
+    index = facts.table_index
+    if index.tables is not facts.tables or index.size > len(facts.tables):
+        index = facts.table_index = TableIndex(facts.tables)
+    for table in facts.tables[index.size :]:
+        index.by_key.setdefault(key_of(table.name), []).append(table)
+    index.size = len(facts.tables)
+    return list(index.by_key.get(key, ()))
 
 
 def has_column(facts: DocFacts, key: Key, column: str) -> bool:
@@ -88,6 +96,7 @@ def drop_table(facts: DocFacts, key: Key) -> None:
 
 def rename_table(facts: DocFacts, key: Key, new: str) -> None:
     freeze_names(facts, key)
+    facts.table_index = TableIndex()  # names change in place
     new_key = (key[0], new)
     for table in facts.tables:
         if key_of(table.name) == key:

@@ -68,6 +68,9 @@ def down_regions(text: str) -> list[tuple[int, int]]:
 def blank_down_regions(text: str) -> tuple[str, list[int]]:
     """The text with its down-migration regions blanked (every byte a space, line ends kept, so
     offsets and lines stay), and the character offset where each region starts."""
+    lowered = text.lower()
+    if "down" not in lowered and "@undo" not in lowered:
+        return text, []
     regions = down_regions(text)
     if not regions:
         return text, []
