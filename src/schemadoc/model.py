@@ -237,6 +237,9 @@ class View:
     materialized: bool = False
     columns: tuple[str, ...] = ()  # output column names, when known
     comment: str | None = None
+    # the search path the document's SQL had set where the view was written (empty: the default);
+    # the view is built under it, so its unqualified names mean what they meant there
+    search_path: tuple[str, ...] = field(default=(), compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -258,6 +261,8 @@ class Function:
     kind: Literal["function", "procedure"] = "function"
     comment: str | None = None
     stub: bool = field(default=False, compare=False)  # a stand-in for a routine the document only calls
+    # the search path set where the routine was written (empty: the default); it is created under it
+    search_path: tuple[str, ...] = field(default=(), compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property

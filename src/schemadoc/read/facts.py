@@ -161,6 +161,7 @@ class ViewFact:
     materialized: bool = False
     columns: list[str] = field(default_factory=list)  # explicit column list, when written
     description: str | None = None
+    search_path: tuple[str, ...] = ()  # the search path SQL had set where it was written
 
 
 @dataclass(slots=True)

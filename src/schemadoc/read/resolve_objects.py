@@ -199,6 +199,7 @@ def _views(r: Resolver) -> dict[QName, View]:
             materialized=vf.materialized,
             columns=tuple(vf.columns),
             comment=vf.description,
+            search_path=vf.search_path,
             span=vf.span,
         )
         prev = out.get(qname)

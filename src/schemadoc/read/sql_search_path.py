@@ -70,6 +70,18 @@ def _split_path(text: str) -> list[str]:
     return [w[1:-1].replace('""', '"') if w.startswith('"') else w for w in out]
 
 
+def body_path(facts: DocFacts) -> tuple[str, ...]:
+    """The search path a view or routine body written now is built under: the path the document
+    set, or ``()`` when it names no schema beyond the default ones."""
+    path = facts.search_path
+    if all(schema in _DEFAULT_PATH for schema in path):
+        return ()
+    return tuple(path)
+
+
+_DEFAULT_PATH = frozenset({"$user", DEFAULT_SCHEMA, "pg_catalog"})
+
+
 def creation_schema(path: list[str]) -> str | None:
     """The schema unqualified names are created in, or None when that is the default schema."""
     for schema in path:

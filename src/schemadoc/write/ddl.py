@@ -32,6 +32,7 @@ from schemadoc.write.ddl_routines import (
     function_statement,
     ordered_routines_and_views,
     trigger_statement,
+    under_search_path,
     view_statement,
 )
 from schemadoc.write.ddl_tables import (
@@ -137,11 +138,9 @@ def render_ddl(
     early = early_functions(schema)
     early_keys = sorted(early)
     late_keys = sorted(k for k in schema.functions if k not in early)
-    out.extend(
-        function_statement(obj)
-        for obj in ordered_routines_and_views(Schema(functions=schema.functions), early_keys)
-        if isinstance(obj, Function)
-    )
+    for obj in ordered_routines_and_views(Schema(functions=schema.functions), early_keys):
+        if isinstance(obj, Function):
+            out.extend(under_search_path(obj, function_statement(obj)))
 
     tables = ordered_tables(schema)
     for table in tables:
@@ -165,7 +164,11 @@ def render_ddl(
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.extend(foreign_key_statements(table, parent, lambda fk: not _on_key_constraint(schema, fk)))
     for obj in ordered_routines_and_views(schema, late_keys):
-        out.append(function_statement(obj) if isinstance(obj, Function) else view_statement(obj))
+        out.extend(
+            under_search_path(
+                obj, function_statement(obj) if isinstance(obj, Function) else view_statement(obj)
+            )
+        )
     out.extend(
         index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table in schema.views
     )

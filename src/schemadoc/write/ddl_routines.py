@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pglast import ast, parse_sql
 from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
@@ -18,6 +20,25 @@ _MODES = {
     FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
     FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
 }
+
+
+_SQL_STANDARD_BODY = re.compile(r"(?is)\s*(begin\s+atomic\b|return\b)")
+
+
+def _standard_body(body: str) -> bool:
+    """Whether ``body`` is an SQL-standard routine body (``BEGIN ATOMIC ... END``, ``RETURN expr``)
+    that ends a CREATE FUNCTION as exactly one statement whose body it is."""
+    if not _SQL_STANDARD_BODY.match(body):
+        return False
+    try:
+        stmts = parse_sql(f"CREATE FUNCTION f() RETURNS void LANGUAGE sql {body}")
+    except ParseError:
+        return False
+    return (
+        len(stmts) == 1
+        and isinstance(stmts[0].stmt, ast.CreateFunctionStmt)
+        and stmts[0].stmt.sql_body is not None
+    )
 
 
 def identity_arguments(arguments: str) -> str:
@@ -62,7 +83,10 @@ def function_statement(fn: Function) -> Statement:
         parts.append(fn.volatility)
     if fn.security_definer:
         parts.append("SECURITY DEFINER")
-    parts.append(f"AS {dollar_quote(fn.body)}")
+    if fn.language.lower() == "sql" and _standard_body(fn.body):
+        parts.append(fn.body)  # BEGIN ATOMIC ... END / RETURN expr: parsed with the statement, not a string
+    else:
+        parts.append(f"AS {dollar_quote(fn.body)}")
     text = " ".join(parts)
     if fn.stub:
         text = f"-- stand-in for {stub_name(fn.qname)}(): the document calls it but never defines it\n" + text
@@ -73,6 +97,19 @@ def view_statement(view: View) -> Statement:
     head = "CREATE MATERIALIZED VIEW" if view.materialized else "CREATE VIEW"
     definition = view.definition.strip().rstrip(";").rstrip()
     return Statement(f"{head} {quote_qualified(view.qname)} AS {definition}", view.span, "view")
+
+
+def under_search_path(obj: Function | View, statement: Statement) -> list[Statement]:
+    """``statement`` built under the search path the document set where it wrote ``obj``: the
+    unqualified names of a view or a routine body resolve where they did in the document."""
+    if not obj.search_path:
+        return [statement]
+    path = ", ".join(p if p == "$user" else quote_ident(p) for p in obj.search_path)
+    return [
+        Statement(f"SET search_path TO {path}", obj.span, statement.kind),
+        statement,
+        Statement("RESET search_path", obj.span, statement.kind),
+    ]
 
 
 def trigger_statement(trigger: Trigger) -> Statement:
