@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from pglast.parser import ParseError
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +129,7 @@ def on_server(path: Path, doc: Path, server: Server) -> OnServer:
     with database(server) as raw, database(server) as built:
         try:
             load_raw(raw, path)
-        except psycopg.Error as exc:
+        except (psycopg.Error, ParseError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return OnServer(f"raw load fails: {first[:70]}", {}, "-", "-")
         with psycopg.connect(raw) as conn:

@@ -14,7 +14,9 @@ from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import (
+    Aggregate,
     Check,
+    Collation,
     CompositeType,
     Domain,
     Enum,
@@ -267,6 +269,8 @@ class DocFacts:
     domains: list[Domain] = field(default_factory=list)
     composites: list[CompositeType] = field(default_factory=list)
     ranges: list[RangeType] = field(default_factory=list)
+    collations: list[Collation] = field(default_factory=list)
+    aggregates: list[Aggregate] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # what a document without tables was seen to hold (tables it names and what each lacks, code
     # blocks skipped), as (span, text): told only in the "no tables found" error

@@ -19,6 +19,7 @@ from schemadoc.model import Span
 from schemadoc.read import reader_errors_raise, sql_replay, sql_replay_rename
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_do_block import do_body, schema_statements
+from schemadoc.read.sql_kinds import read_aggregate, read_collation
 from schemadoc.read.sql_misc import (
     read_alter_sequence,
     read_comment,
@@ -173,6 +174,18 @@ def _drop(stmt: Stmt, node: Json) -> None:
         _not_schema(stmt, node)
 
 
+def _define(stmt: Stmt, node: Json) -> None:
+    """CREATE COLLATION and CREATE AGGREGATE are built; other DefineStmt kinds (operators, base
+    types, text search objects) are recognised and not built."""
+    kind = node.get("kind")
+    if kind == "OBJECT_COLLATION":
+        read_collation(stmt, node)
+    elif kind == "OBJECT_AGGREGATE":
+        read_aggregate(stmt, node)
+    else:
+        _recognised(stmt, node)
+
+
 def _rename(stmt: Stmt, node: Json) -> None:
     if not sql_replay_rename.rename(stmt, node):
         _recognised(stmt, node)
@@ -284,8 +297,8 @@ _NOT_SCHEMA: dict[str, str] = {
 # Statements that state schema schemadoc does not build: each is a "not built" warning
 # (why, how to write it so it is built).
 _BUILT_KINDS = (
-    "schemadoc builds tables, views, functions, triggers, indexes, enums, sequences, extensions, "
-    "policies, grants and comments; state the object as one of those, or leave it out"
+    "schemadoc builds tables, views, functions, aggregates, triggers, indexes, enums, domains, collations, "
+    "sequences, extensions, policies, grants and comments; state the object as one of those, or leave it out"
 )
 _NOT_BUILT: dict[str, tuple[str, str]] = {
     "DoStmt": (
@@ -302,7 +315,10 @@ _NOT_BUILT: dict[str, tuple[str, str]] = {
     ),
     "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
     "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
-    "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
+    "DefineStmt": (
+        "operators, base types and text search objects are not part of the schema model",
+        _BUILT_KINDS,
+    ),
     "RuleStmt": ("rules are not part of the schema model", "write a trigger instead"),
 }
 _READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
@@ -310,6 +326,7 @@ _READERS.update(dict.fromkeys(_NOT_BUILT, _recognised))
 _READERS["DoStmt"] = _do
 _READERS["DropStmt"] = _drop
 _READERS["RenameStmt"] = _rename
+_READERS["DefineStmt"] = _define
 _READERS["AlterEnumStmt"] = _alter_enum
 _READERS["ViewStmt"] = _or_replace(read_view)
 _READERS["CreateFunctionStmt"] = _or_replace(read_function)

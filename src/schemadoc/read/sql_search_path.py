@@ -28,6 +28,7 @@ _CREATED_NAME_LIST = {
     "CreateEnumStmt": "typeName",
     "CreateDomainStmt": "domainname",
     "CreateRangeStmt": "typeName",
+    "DefineStmt": "defnames",  # CREATE COLLATION, CREATE AGGREGATE
 }
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "pg_temp"})
 

@@ -9,7 +9,7 @@ from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from schemadoc.model import Function, QName, Schema, Trigger, View
+from schemadoc.model import Aggregate, Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
 from schemadoc.write.ddl_tables import stub_name
@@ -99,7 +99,7 @@ def view_statement(view: View) -> Statement:
     return Statement(f"{head} {quote_qualified(view.qname)} AS {definition}", view.span, "view")
 
 
-def under_search_path(obj: Function | View, statement: Statement) -> list[Statement]:
+def under_search_path(obj: Function | View | Aggregate, statement: Statement) -> list[Statement]:
     """``statement`` built under the search path the document set where it wrote ``obj``: the
     unqualified names of a view or a routine body resolve where they did in the document."""
     if not obj.search_path:
@@ -149,20 +149,31 @@ def early_functions(schema: Schema) -> set[str]:
     return found
 
 
-def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function | View]:
-    """Functions (by signature key) then views, each after what it refers to.
+def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function | View | Aggregate]:
+    """Functions (by signature key), aggregates and views, each after what it refers to.
 
     Views are read with pglast for the relations and functions they use; function bodies
-    (any language) are searched for the names of other functions and of views.
+    (any language) are searched for the names of other functions and of views; an aggregate
+    comes after its support functions.
     """
     fn_names: dict[tuple[str, str | QName], str] = {("f", k): _bare(schema.functions[k].qname) for k in keys}
+    fn_names.update({("a", k): _bare(a.qname) for k, a in schema.aggregates.items()})
     view_names: dict[tuple[str, str | QName], str] = {("v", k): _bare(k) for k in schema.views}
     fn_by_qname: dict[QName, list[tuple[str, str | QName]]] = {}
     for k in keys:
         fn_by_qname.setdefault(schema.functions[k].qname, []).append(("f", k))
+    for k, agg in schema.aggregates.items():
+        fn_by_qname.setdefault(agg.qname, []).append(("a", k))
+    fn_by_name: dict[str, list[tuple[str, str | QName]]] = {}
+    for k in keys:
+        fn_by_name.setdefault(schema.functions[k].name, []).append(("f", k))
 
     def deps(node: tuple[str, str | QName]) -> set[tuple[str, str | QName]]:
-        key = node[1]
+        kind, key = node
+        if kind == "a" and isinstance(key, str):
+            agg = schema.aggregates[key]
+            support = (agg.state_function, agg.final_function, agg.combine_function)
+            return {n for f in support if f for n in fn_by_name.get(f.rsplit(".", 1)[-1].strip('"'), ())}
         if isinstance(key, str):
             body = schema.functions[key].body
             return mentions(body, fn_names, calls=True) | mentions(body, view_names)
@@ -173,8 +184,12 @@ def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function
         return out
 
     nodes: list[tuple[str, str | QName]] = [("f", k) for k in keys]
+    nodes += [("a", k) for k in sorted(schema.aggregates)]
     nodes += [("v", k) for k in sorted(schema.views)]
-    result: list[Function | View] = []
-    for _, key in topo_sort(nodes, deps):
-        result.append(schema.functions[key] if isinstance(key, str) else schema.views[key])
+    result: list[Function | View | Aggregate] = []
+    for kind, key in topo_sort(nodes, deps):
+        if kind == "a" and isinstance(key, str):
+            result.append(schema.aggregates[key])
+        else:
+            result.append(schema.functions[key] if isinstance(key, str) else schema.views[key])
     return result
