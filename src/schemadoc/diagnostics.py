@@ -193,6 +193,22 @@ REPLAY_TARGET_MISSING = Code(
     "warning",
     "a migration step changes a column or constraint the document has not created before it; nothing is changed",
 )
+COLLATION_MISSING = Code(
+    "SD246", "error", "drift: a collation the document creates is missing from the database"
+)
+COLLATION_EXTRA = Code("SD247", "error", "drift: the database has a collation the document does not create")
+COLLATION_CHANGED = Code(
+    "SD248", "error", "drift: a collation's provider, locale or determinism differs from the document's"
+)
+AGGREGATE_MISSING = Code(
+    "SD249", "error", "drift: an aggregate the document creates is missing from the database"
+)
+AGGREGATE_EXTRA = Code("SD250", "error", "drift: the database has an aggregate the document does not create")
+AGGREGATE_CHANGED = Code(
+    "SD251",
+    "error",
+    "drift: an aggregate's state function, state type, final or combine function or initial condition differs",
+)
 STAND_IN_ROUTINE = Code(
     "SD260",
     "warning",
@@ -286,6 +302,12 @@ CODES: dict[str, Code] = {
         MIGRATION_REPLAYED,
         NOT_REPLAYED,
         REPLAY_TARGET_MISSING,
+        COLLATION_MISSING,
+        COLLATION_EXTRA,
+        COLLATION_CHANGED,
+        AGGREGATE_MISSING,
+        AGGREGATE_EXTRA,
+        AGGREGATE_CHANGED,
         STAND_IN_ROUTINE,
         EXTENSION_MISSING,
         NAME_FOLDED,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
+from schemadoc.compare.collations_aggregates import diff_aggregates, diff_collations
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import ColumnGrant, CompositeType, Exclusion, QName, RangeType, Schema, Span
@@ -48,6 +49,7 @@ def diff_catalog_kinds(
     grants. Tables in ``skip`` (only one side has them) are reported by themselves."""
     out = diff_composites(expected, actual, doc)
     out += diff_ranges(expected, actual, doc)
+    out += diff_collations(expected, actual, doc) + diff_aggregates(expected, actual, doc)
     common = sorted((set(expected.tables) & set(actual.tables)) - skip)
     for qname in common:
         out += diff_exclusions(qname, expected.tables[qname].exclusions, actual.tables[qname].exclusions, doc)

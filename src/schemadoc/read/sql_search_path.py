@@ -110,6 +110,8 @@ def qualify_statement(kind: str, body: Json, path: list[str], facts: DocFacts) -
     relations = _known_relations(facts)
     types = _known_types(facts)
     _walk(body, path, relations, types, created)
+    if facts.collations:
+        _qualify_collations(body, path, {(c.schema, c.name) for c in facts.collations})
 
 
 def _qualify_function(names: Any, path: list[str], functions: set[tuple[str, str]]) -> None:
@@ -118,6 +120,22 @@ def _qualify_function(names: Any, path: list[str], functions: set[tuple[str, str
     schema = _along(path, names[0].get("String", {}).get("sval", ""), functions)
     if schema is not None:
         names.insert(0, {"String": {"sval": schema}})
+
+
+def _qualify_collations(node: Any, path: list[str], known: set[tuple[str, str]]) -> None:
+    """``COLLATE name`` naming, unqualified, a collation the document created along the path."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(cur)
+        elif isinstance(cur, dict):
+            names = cur.get("collname")
+            if isinstance(names, list) and len(names) == 1:
+                schema = _along(path, names[0].get("String", {}).get("sval", ""), known)
+                if schema is not None:
+                    names.insert(0, {"String": {"sval": schema}})
+            stack.extend(cur.values())
 
 
 def _known_relations(facts: DocFacts) -> set[tuple[str, str]]:
