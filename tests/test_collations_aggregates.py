@@ -34,8 +34,15 @@ ICU = "CREATE COLLATION app.ci (provider = icu, locale = 'und-u-ks-level2', dete
 
 
 def _has_icu(url: str) -> bool:
+    """Whether the server was built with ICU (creating an ICU collation is tried, then rolled back)."""
     with psycopg.connect(url) as conn:
-        return bool(conn.execute("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'").fetchone()[0])  # type: ignore[index]
+        try:
+            conn.execute("CREATE COLLATION public.icu_probe (provider = icu, locale = 'und')")
+        except psycopg.errors.FeatureNotSupported:
+            return False
+        finally:
+            conn.rollback()
+    return True
 
 
 def _document(tmp_path: Path, sql: str) -> Path:
