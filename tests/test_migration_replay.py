@@ -42,6 +42,7 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_title_idx ON jobs (title);
 CREATE INDEX jobs_legacy_idx ON jobs (legacy);
 CREATE TABLE scratch (id int);
+CREATE VIEW owner_names AS SELECT owners.name FROM public.owners WHERE owners.id > 0;
 """,
     ),
     (

@@ -50,19 +50,22 @@ def _renamed(name: Name, new: str) -> Name:
 # -- words in expressions -----------------------------------------------------------------------------
 
 
-def _word_pattern(column: str) -> re.Pattern[str]:
-    if column == column.lower() and re.fullmatch(r"[a-z_][a-z0-9_$]*", column):
-        return re.compile(r'(?<![\w$."])(' + re.escape(column) + r')(?![\w$"])', re.IGNORECASE)
-    return re.compile(r'"' + re.escape(column.replace('"', '""')) + r'"')
+def _word_pattern(name: str, after_dot: bool = False) -> re.Pattern[str]:
+    """The identifier ``name`` as a whole word (not a part of another, nor, unless ``after_dot``,
+    the second part of a qualified name)."""
+    before = r'(?<![\w$"])' if after_dot else r'(?<![\w$."])'
+    if name == name.lower() and re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return re.compile(before + "(" + re.escape(name) + r')(?![\w$"])', re.IGNORECASE)
+    return re.compile(r'"' + re.escape(name.replace('"', '""')) + r'"')
 
 
-def mentions(text: str | None, column: str) -> bool:
-    return bool(text) and _word_pattern(column).search(text or "") is not None
+def mentions(text: str | None, name: str, after_dot: bool = False) -> bool:
+    return bool(text) and _word_pattern(name, after_dot).search(text or "") is not None
 
 
-def rename_word(text: str, old: str, new: str) -> str:
+def rename_word(text: str, old: str, new: str, after_dot: bool = False) -> str:
     quoted = new if new == new.lower() and re.fullmatch(r"[a-z_][a-z0-9_$]*", new) else f'"{new}"'
-    return _word_pattern(old).sub(lambda _m: quoted, text)
+    return _word_pattern(old, after_dot).sub(lambda _m: quoted, text)
 
 
 # -- tables --------------------------------------------------------------------------------------------
@@ -110,6 +113,10 @@ def rename_table(facts: DocFacts, key: Key, new: str) -> None:
     for index in facts.indexes:
         if key_of(index.table) == key:
             index.table = _renamed(index.table, new)
+    for view in facts.views:
+        # a view stores what it reads, not the name: PostgreSQL shows it under the new name
+        if mentions(view.definition, key[1], after_dot=True):
+            view.definition = rename_word(view.definition, key[1], new, after_dot=True)
     for trigger in facts.triggers:
         if trigger.table is not None and key_of(trigger.table) == key:
             trigger.table = _renamed(trigger.table, new)
