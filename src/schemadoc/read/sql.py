@@ -392,8 +392,8 @@ def read_sql(
 def _read_sql(text: str, file: str, line: int, col: int, view_name: str | None, facts: DocFacts) -> DocFacts:
     text, downs = sql_replay.blank_down_regions(text)
     stripped, meta = strip_meta_commands(text)
+    stripped, bulk = _blank_bulk_data(stripped)  # first: the placeholder scan then skips the data
     stripped, placeholders = blank_placeholders(stripped)
-    stripped, bulk = _blank_bulk_data(stripped)
     src = SqlSource(stripped, file=file, line=line, col=col)
     for offset, word in bulk:
         facts.diagnostics.append(
