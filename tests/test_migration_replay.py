@@ -19,6 +19,7 @@ from schemadoc.cli import main
 from schemadoc.read import pg_names
 from schemadoc.read.markdown import read_markdown
 from schemadoc.read.resolve import resolve
+from schemadoc.read.sql_replay import section_mode
 
 from conftest import scratch_database
 
@@ -209,3 +210,21 @@ def test_a_step_on_a_column_never_created_is_a_warning(
     )
     missing = [d for d in _codes(doc, capsys) if d["code"] == "SD245"]
     assert len(missing) == 1 and "ghost" in str(missing[0]["message"]) and missing[0]["level"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("title", "mode"),
+    [
+        ("Rollback", "skip"),
+        ("Down", "skip"),
+        ("Down migration", "skip"),
+        ("Revert V3", "skip"),
+        ("Undo", "skip"),
+        ("Drill-down reports", "replay"),
+        ("Breakdown by table", "replay"),
+        ("V2 change", "replay"),
+        ("Deployment", "no_replay"),
+    ],
+)
+def test_which_sections_are_read_and_replayed(title: str, mode: str) -> None:
+    assert section_mode(["Migrations", title]) == mode

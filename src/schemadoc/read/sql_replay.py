@@ -25,7 +25,11 @@ from schemadoc.read.sql_nodes import Json, Stmt, strs, type_text, unwrap
 
 Key = edit.Key
 
-_REVERSE_WORDS = re.compile(r"\b(rollback|roll\s+back|revert|undo|down(?:\s+migration)?|teardown)\b", re.I)
+_REVERSE_WORDS = re.compile(
+    r"\b(rollback|roll\s+back|revert(?:ing)?|undo|teardown|down\s+migrations?|migrat\w*\s+down)\b"
+    r"|^\W*down\W*$",  # a heading that is just "Down"
+    re.I,
+)
 _NO_REPLAY_WORDS = re.compile(r"\b(deploy|deployment|deploying)\b", re.I)
 _DOWN_MARKER = re.compile(
     r"^[ \t]*--[ \t]*(?:migrate:down|\+goose[ \t]+down|\+migrate[ \t]+down|//[ \t]*@undo)\b.*$", re.I | re.M
@@ -39,10 +43,9 @@ _DOWN_FILE = re.compile(r"^[ \t]*--[ \t]*=====[ \t]+\S*\bdown\.sql[ \t]+=====[ \
 
 def section_mode(titles: list[str]) -> str:
     """``"skip"`` under a rollback heading, ``"no_replay"`` under a deployment one, else ``"replay"``."""
-    text = " / ".join(titles)
-    if _REVERSE_WORDS.search(text):
+    if any(_REVERSE_WORDS.search(title) for title in titles):
         return "skip"
-    if _NO_REPLAY_WORDS.search(text):
+    if any(_NO_REPLAY_WORDS.search(title) for title in titles):
         return "no_replay"
     return "replay"
 
