@@ -7,6 +7,9 @@ Prints the time schemadoc takes to read the document into a Schema (markdown wal
 reading, resolution) and its ratio to `pglast.parser.parse_sql_json` on the same SQL text,
 measured in the same run. Target: under 1 s for 2,000 tables on a 2-core machine.
 
+Then the corpus SQL: the PostgREST test fixture and the largest corpus SQL file, each wrapped in
+one sql fence, read against the same baseline (pglast's parse of the file's text) in the same run.
+
 Then, for each shape -- a section and a fence per table, and the whole schema in ONE sql
 fence (inline foreign keys with ON DELETE, CHECKs, partial indexes, COMMENT ON) -- the time
 at N and 2N tables and their ratio: reading grows linearly when the ratio stays near 2
@@ -132,11 +135,48 @@ def doubling(n: int, repeat: int) -> None:
             )
 
 
+POSTGREST = "PostgREST__postgrest__test__spec__fixtures__schema.sql"
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    """The PostgREST fixture and the largest corpus SQL file (when the corpus is present)."""
+    folder = corpus / "sql"
+    if not folder.is_dir():
+        return []
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_size)
+    chosen = [folder / POSTGREST] if (folder / POSTGREST).is_file() else []
+    return chosen + [p for p in files[-1:] if p not in chosen]
+
+
+def corpus_reads(corpus: Path, repeat: int) -> None:
+    """Read time of each chosen corpus file as a one-fence document, and its ratio to the parse alone."""
+    chosen = corpus_files(corpus)
+    if not chosen:
+        print(f"corpus SQL: none under {corpus / 'sql'}; skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for sql_path in chosen:
+            text = sql_path.read_text(encoding="utf-8")
+            path = Path(tmp) / f"{sql_path.stem}.md"
+            path.write_text("```sql\n" + text + "\n```\n", encoding="utf-8")
+            baseline, _ = best(partial(parse_sql_json, text), repeat)
+            ours, last = best(partial(read_documents, [path]), repeat)
+            assert last is not None
+            schema, _ = last
+            counts = schema.counts()
+            print(
+                f"{sql_path.name[:48]}: {len(text.encode()):,} bytes, {counts['tables']} tables,"
+                f" {counts['views']} views, {counts['functions']} functions; pglast parse {baseline:.3f} s,"
+                f" schemadoc read {ours:.3f} s, ratio {ours / baseline:.1f}x"
+            )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=5, help="runs of each; the best is reported")
     ap.add_argument("--megabytes", type=float, help="read a document of about this many MB (time and memory)")
+    ap.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
     ap.add_argument("--read-once", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.read_once is not None:
@@ -160,6 +200,7 @@ def main() -> int:
     print(f"schemadoc read_documents:         {ours:.3f} s")
     print(f"ratio schemadoc/baseline:         {ours / baseline:.1f}x")
     print(f"target under 1 s: {'met' if ours < 1.0 else 'NOT met'}")
+    corpus_reads(args.corpus, args.repeat)
     doubling(args.tables, args.repeat)
     return 0
 

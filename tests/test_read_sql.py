@@ -183,14 +183,21 @@ def test_alter_column_type_and_renames() -> None:
         "ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN b SET DATA TYPE varchar(10);\n"
         "ALTER TABLE t RENAME COLUMN a TO z;"
     )
+    # the rename acts on the column the first statement stated: replayed, as a migration
     assert [(c.name, c.type) for c in facts.tables[0].columns] == [
-        ("a", "bigint"),
+        ("z", "bigint"),
         ("b", "character varying(10)"),
     ]
-    (warning,) = facts.diagnostics
+    (note,) = facts.diagnostics
+    assert (note.code, note.level) == ("SD243", "note")
+    assert note.message.startswith("RENAME changes what an earlier statement created")
+    assert note.span is not None and note.span.line == 11
+
+
+def test_rename_of_a_table_nothing_created_is_not_built() -> None:
+    (warning,) = read("ALTER TABLE t RENAME COLUMN a TO z;").diagnostics
     assert (warning.code, warning.level) == ("SD030", "warning")
     assert warning.message.startswith("ALTER TABLE statement recognised but not built: renames")
-    assert warning.span is not None and warning.span.line == 11
 
 
 # -- indexes -----------------------------------------------------------------------------

@@ -176,6 +176,39 @@ TEMPLATE_MARKER = Code(
     "an SQL block holds template markers ({{ ... }}, {% ... %}); tags are ignored and the statements that use "
     "an expression are not read (reported once per document)",
 )
+MIGRATION_REPLAYED = Code(
+    "SD243",
+    "note",
+    "a statement alters, renames or drops what an earlier statement of the document created: the document is "
+    "read as a migration set, replayed in order, and its final state is built (reported once per document)",
+)
+NOT_REPLAYED = Code(
+    "SD244",
+    "note",
+    "SQL under a rollback heading, or after a down-migration marker, is not read; SQL under a deployment "
+    "heading is read but replays no drop or rename",
+)
+REPLAY_TARGET_MISSING = Code(
+    "SD245",
+    "warning",
+    "a migration step changes a column or constraint the document has not created before it; nothing is changed",
+)
+COLLATION_MISSING = Code(
+    "SD246", "error", "drift: a collation the document creates is missing from the database"
+)
+COLLATION_EXTRA = Code("SD247", "error", "drift: the database has a collation the document does not create")
+COLLATION_CHANGED = Code(
+    "SD248", "error", "drift: a collation's provider, locale or determinism differs from the document's"
+)
+AGGREGATE_MISSING = Code(
+    "SD249", "error", "drift: an aggregate the document creates is missing from the database"
+)
+AGGREGATE_EXTRA = Code("SD250", "error", "drift: the database has an aggregate the document does not create")
+AGGREGATE_CHANGED = Code(
+    "SD251",
+    "error",
+    "drift: an aggregate's state function, state type, final or combine function or initial condition differs",
+)
 STAND_IN_ROUTINE = Code(
     "SD260",
     "warning",
@@ -279,6 +312,15 @@ CODES: dict[str, Code] = {
         FK_TYPE_AS_WRITTEN,
         PSQL_VARIABLE,
         TEMPLATE_MARKER,
+        MIGRATION_REPLAYED,
+        NOT_REPLAYED,
+        REPLAY_TARGET_MISSING,
+        COLLATION_MISSING,
+        COLLATION_EXTRA,
+        COLLATION_CHANGED,
+        AGGREGATE_MISSING,
+        AGGREGATE_EXTRA,
+        AGGREGATE_CHANGED,
         STAND_IN_ROUTINE,
         EXTENSION_MISSING,
         NAME_FOLDED,

@@ -237,6 +237,9 @@ class View:
     materialized: bool = False
     columns: tuple[str, ...] = ()  # output column names, when known
     comment: str | None = None
+    # the search path the document's SQL had set where the view was written (empty: the default);
+    # the view is built under it, so its unqualified names mean what they meant there
+    search_path: tuple[str, ...] = field(default=(), compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -258,6 +261,8 @@ class Function:
     kind: Literal["function", "procedure"] = "function"
     comment: str | None = None
     stub: bool = field(default=False, compare=False)  # a stand-in for a routine the document only calls
+    # the search path set where the routine was written (empty: the default); it is created under it
+    search_path: tuple[str, ...] = field(default=(), compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property
@@ -439,6 +444,52 @@ class Policy:
         return (self.table, self.name)
 
 
+@_quick_init
+@dataclass(frozen=True, slots=True)
+class Collation:
+    """CREATE COLLATION. ``from_collation`` is set for ``FROM existing`` (then the locale fields
+    are what the copied collation has, unknown to the document)."""
+
+    schema: str
+    name: str
+    provider: str = "libc"  # libc, icu or builtin
+    lc_collate: str | None = None  # LC_COLLATE (LOCALE sets both, and the ICU locale)
+    lc_ctype: str | None = None
+    deterministic: bool = True
+    from_collation: str | None = None  # FROM "C": the copied collation's name as SQL
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+
+@_quick_init
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """CREATE AGGREGATE with its state function and type (ordinary aggregates: no moving-state or
+    ordered-set options). Function and type names are SQL as written (introspection qualifies them)."""
+
+    schema: str
+    name: str
+    arguments: str  # identity argument types, e.g. "integer", "anyelement", "*"
+    state_function: str
+    state_type: str
+    final_function: str | None = None
+    combine_function: str | None = None
+    initial_condition: str | None = None
+    search_path: tuple[str, ...] = field(default=(), compare=False)  # as for View
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def qname(self) -> QName:
+        return QName(self.schema, self.name)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.qname}({self.arguments})"
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
     """A whole database schema. Mappings are keyed by qualified name (or ``table.name`` for
@@ -460,6 +511,8 @@ class Schema:
     composites: dict[QName, CompositeType] = field(default_factory=dict)
     ranges: dict[QName, RangeType] = field(default_factory=dict)
     column_grants: tuple[ColumnGrant, ...] = ()  # sorted
+    collations: dict[QName, Collation] = field(default_factory=dict)
+    aggregates: dict[str, Aggregate] = field(default_factory=dict)  # keyed by signature
 
     def indexes_on(self, table_qname: QName) -> list[Index]:
         return sorted((i for i in self.indexes.values() if i.table == table_qname), key=lambda i: i.name)

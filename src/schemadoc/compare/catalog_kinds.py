@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from schemadoc.compare.collations_aggregates import diff_aggregates, diff_collations
 from schemadoc.compare.exclusions import (  # noqa: F401  (the exclusion codes are read from here too)
     EXCLUSION_CHANGED,
     EXCLUSION_EXTRA,
@@ -47,6 +48,7 @@ def diff_catalog_kinds(
     grants. Tables in ``skip`` (only one side has them) are reported by themselves."""
     out = diff_composites(expected, actual, doc)
     out += diff_ranges(expected, actual, doc)
+    out += diff_collations(expected, actual, doc) + diff_aggregates(expected, actual, doc)
     common = sorted((set(expected.tables) & set(actual.tables)) - skip)
     for qname in common:
         out += [

@@ -33,7 +33,9 @@ from schemadoc.diagnostics import fail
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     FK_ACTION_CODES,
+    Aggregate,
     Check,
+    Collation,
     Column,
     ColumnGrant,
     CompositeType,
@@ -147,6 +149,8 @@ _QUERIES = (
     "sequences",
     "extensions",
     "roles",
+    "collations",
+    "aggregates",
 )
 
 
@@ -190,6 +194,8 @@ def _build(pending: dict[str, Future[list[Any]]], names: list[str], encoding: st
         policies={p.key: p for p in policies},
         schemas=tuple(n for n in names if n != DEFAULT_SCHEMA),
         column_grants=tuple(sorted(column_grants, key=_column_grant_key)),
+        collations={c.qname: c for c in (_collation(r) for r in rows("collations"))},
+        aggregates={a.signature: a for a in (_aggregate(r) for r in rows("aggregates"))},
     )
 
 
@@ -585,6 +591,31 @@ def _composite(r: Row) -> CompositeType:
         schema=r["schema"],
         name=r["name"],
         attributes=tuple(zip(r["attribute_names"], r["attribute_types"], strict=True)),
+    )
+
+
+def _collation(r: Row) -> Collation:
+    locale = r["locale"]
+    return Collation(
+        schema=r["schema"],
+        name=r["name"],
+        provider=r["provider"],
+        lc_collate=r["lc_collate"] if locale is None else locale,
+        lc_ctype=r["lc_ctype"] if locale is None else locale,
+        deterministic=r["deterministic"],
+    )
+
+
+def _aggregate(r: Row) -> Aggregate:
+    return Aggregate(
+        schema=r["schema"],
+        name=r["name"],
+        arguments=r["arguments"],
+        state_function=r["state_function"],
+        state_type=r["state_type"],
+        final_function=r["final_function"],
+        combine_function=r["combine_function"],
+        initial_condition=r["initial_condition"],
     )
 
 

@@ -14,7 +14,9 @@ from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import (
+    Aggregate,
     Check,
+    Collation,
     CompositeType,
     Domain,
     Enum,
@@ -161,6 +163,7 @@ class ViewFact:
     materialized: bool = False
     columns: list[str] = field(default_factory=list)  # explicit column list, when written
     description: str | None = None
+    search_path: tuple[str, ...] = ()  # the search path SQL had set where it was written
 
 
 @dataclass(slots=True)
@@ -227,6 +230,19 @@ class MentionFact:
     context: str = ""
 
 
+_READER_STATE = frozenset({"search_path", "replay", "table_index"})  # not facts: never merged
+
+
+@dataclass(slots=True)
+class TableIndex:
+    """SQL reader state: the table facts by ``(schema, name)``, kept for the statements of a
+    migration set that act on earlier tables (rebuilt when ``DocFacts.tables`` is replaced)."""
+
+    tables: list[TableFact] | None = None  # the list indexed (identity), up to ``size`` entries
+    size: int = 0
+    by_key: dict[tuple[str, str], list[TableFact]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class DocFacts:
     """Everything the readers found in one or more documents, in reading order."""
@@ -253,14 +269,20 @@ class DocFacts:
     domains: list[Domain] = field(default_factory=list)
     composites: list[CompositeType] = field(default_factory=list)
     ranges: list[RangeType] = field(default_factory=list)
+    collations: list[Collation] = field(default_factory=list)
+    aggregates: list[Aggregate] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # what a document without tables was seen to hold (tables it names and what each lacks, code
     # blocks skipped), as (span, text): told only in the "no tables found" error
     thin: list[tuple[Span, str]] = field(default_factory=list)
     # the search path an SQL block's SET left in force (SQL reader state; empty: the default)
     search_path: list[str] = field(default_factory=list)
+    # whether statements that alter or drop earlier objects are replayed (SQL reader state; off in a
+    # deployment section)
+    replay: bool = True
+    table_index: TableIndex = field(default_factory=TableIndex)
 
     def extend(self, other: DocFacts) -> None:
         for name in self.__dataclass_fields__:
-            if name != "search_path":  # reader state, not a fact
+            if name not in _READER_STATE:
                 getattr(self, name).extend(getattr(other, name))

@@ -26,7 +26,7 @@ from markdown_it.token import Token
 from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
 from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
-from schemadoc.read import prose, reader_errors_raise
+from schemadoc.read import prose, reader_errors_raise, sql_replay
 from schemadoc.read.api_fields import looks_like_api_fields, read_api_field_rows
 from schemadoc.read.corpus_styles import read_fk_sentence
 from schemadoc.read.enums import read_enum_block
@@ -976,7 +976,9 @@ class _Walker:
         """Read an SQL block straight into the document's facts; returns the table facts it added."""
         out = self.out
         tables_before, views_before = len(out.tables), len(out.views)
-        read_sql(text, file=self.file, line=line, col=col, view_name=view_name, facts=out)
+        titles = [sec.title for sec in self.stack if sec.level > 1]  # not the document's title
+        section = sql_replay.section_mode(titles)
+        read_sql(text, file=self.file, line=line, col=col, view_name=view_name, facts=out, section=section)
         sec = self.entity_section()
         if sec is not None and sec.entity is not None:
             for view in out.views[views_before:]:

@@ -97,6 +97,8 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         domains=_with_stand_ins(_by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types, cast_domains),
         composites=_with_stand_ins(_by_qname(r, "composite type", r.facts.composites), cast_composites),
         ranges=_by_qname(r, "range type", r.facts.ranges),
+        collations={c.qname: c for c in sorted(r.facts.collations, key=lambda c: c.qname)},
+        aggregates={a.signature: a for a in sorted(r.facts.aggregates, key=lambda a: a.signature)},
         column_grants=tuple(sorted(set(column_grants), key=_column_grant_key)),
     )
 
@@ -199,6 +201,7 @@ def _views(r: Resolver) -> dict[QName, View]:
             materialized=vf.materialized,
             columns=tuple(vf.columns),
             comment=vf.description,
+            search_path=vf.search_path,
             span=vf.span,
         )
         prev = out.get(qname)

@@ -15,9 +15,11 @@ import orjson
 from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, TRANSACTION_CONTROL, Diagnostic
-from schemadoc.read import reader_errors_raise
+from schemadoc.model import Span
+from schemadoc.read import reader_errors_raise, sql_replay, sql_replay_rename
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_do_block import do_body, schema_statements
+from schemadoc.read.sql_kinds import read_aggregate, read_collation
 from schemadoc.read.sql_misc import (
     read_alter_sequence,
     read_comment,
@@ -167,6 +169,45 @@ def _not_schema(stmt: Stmt, node: Json) -> None:
     _skip(stmt, _NOT_SCHEMA[stmt.kind])
 
 
+def _drop(stmt: Stmt, node: Json) -> None:
+    if not sql_replay.drop(stmt, node):
+        _not_schema(stmt, node)
+
+
+def _define(stmt: Stmt, node: Json) -> None:
+    """CREATE COLLATION and CREATE AGGREGATE are built; other DefineStmt kinds (operators, base
+    types, text search objects) are recognised and not built."""
+    kind = node.get("kind")
+    if kind == "OBJECT_COLLATION":
+        read_collation(stmt, node)
+    elif kind == "OBJECT_AGGREGATE":
+        read_aggregate(stmt, node)
+    else:
+        _recognised(stmt, node)
+
+
+def _rename(stmt: Stmt, node: Json) -> None:
+    if not sql_replay_rename.rename(stmt, node):
+        _recognised(stmt, node)
+
+
+def _alter_enum(stmt: Stmt, node: Json) -> None:
+    if not sql_replay_rename.alter_enum(stmt, node):
+        _recognised(stmt, node)
+
+
+def _or_replace(reader: Reader) -> Reader:
+    """A reader of CREATE OR REPLACE: in a migration set the new definition replaces the earlier one."""
+
+    def read(stmt: Stmt, node: Json) -> None:
+        views, functions = len(stmt.facts.views), len(stmt.facts.functions)
+        reader(stmt, node)
+        if node.get("replace"):
+            sql_replay.replaced_earlier(stmt.facts, views, functions)
+
+    return read
+
+
 def _do(stmt: Stmt, node: Json) -> None:
     """DO: the type, table and index statements its PL/pgSQL body runs are read where they stand."""
     parsed = do_body(node)
@@ -256,8 +297,8 @@ _NOT_SCHEMA: dict[str, str] = {
 # Statements that state schema schemadoc does not build: each is a "not built" warning
 # (why, how to write it so it is built).
 _BUILT_KINDS = (
-    "schemadoc builds tables, views, functions, triggers, indexes, enums, sequences, extensions, "
-    "policies, grants and comments; state the object as one of those, or leave it out"
+    "schemadoc builds tables, views, functions, aggregates, triggers, indexes, enums, domains, collations, "
+    "sequences, extensions, policies, grants and comments; state the object as one of those, or leave it out"
 )
 _NOT_BUILT: dict[str, tuple[str, str]] = {
     "DoStmt": (
@@ -274,12 +315,21 @@ _NOT_BUILT: dict[str, tuple[str, str]] = {
     ),
     "RenameStmt": ("renames are not applied", "use the new name where the object is defined"),
     "AlterEnumStmt": ("enum changes are not applied", "list every label in CREATE TYPE ... AS ENUM (...)"),
-    "DefineStmt": ("aggregates, operators and base types are not part of the schema model", _BUILT_KINDS),
+    "DefineStmt": (
+        "operators, base types and text search objects are not part of the schema model",
+        _BUILT_KINDS,
+    ),
     "RuleStmt": ("rules are not part of the schema model", "write a trigger instead"),
 }
 _READERS.update(dict.fromkeys(_NOT_SCHEMA, _not_schema))
 _READERS.update(dict.fromkeys(_NOT_BUILT, _recognised))
 _READERS["DoStmt"] = _do
+_READERS["DropStmt"] = _drop
+_READERS["RenameStmt"] = _rename
+_READERS["DefineStmt"] = _define
+_READERS["AlterEnumStmt"] = _alter_enum
+_READERS["ViewStmt"] = _or_replace(read_view)
+_READERS["CreateFunctionStmt"] = _or_replace(read_function)
 # Any other statement that creates or changes an object is recognised by its kind and not built.
 _SCHEMA_KIND_PREFIXES = ("Create", "Alter", "Define", "Comment", "Security", "Import", "Rule")
 
@@ -318,18 +368,44 @@ def read_sql(
     col: int = 1,
     view_name: str | None = None,
     facts: DocFacts | None = None,
+    section: str | None = None,
 ) -> DocFacts:
-    """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None)."""
+    """Read one SQL block at document position ``line``/``col`` into ``facts`` (a new one when None).
+    ``section`` is :func:`sql_replay.section_mode` of the headings above the block: ``"skip"`` reads
+    nothing, ``"no_replay"`` reads without replaying drops and renames; None keeps the current mode."""
     facts = DocFacts() if facts is None else facts
+    if section == "skip":
+        sql_replay.not_read(
+            facts, Span(file, line, col), "SQL block not read: it is under a rollback heading"
+        )
+        return facts
+    if section is None:
+        return _read_sql(text, file, line, col, view_name, facts)
+    replay = facts.replay
+    facts.replay = section == "replay"
+    try:
+        return _read_sql(text, file, line, col, view_name, facts)
+    finally:
+        facts.replay = replay
+
+
+def _read_sql(text: str, file: str, line: int, col: int, view_name: str | None, facts: DocFacts) -> DocFacts:
+    text, downs = sql_replay.blank_down_regions(text)
     stripped, meta = strip_meta_commands(text)
+    stripped, bulk = _blank_bulk_data(stripped)  # first: the placeholder scan then skips the data
     stripped, placeholders = blank_placeholders(stripped)
-    stripped, bulk = _blank_bulk_data(stripped)
     src = SqlSource(stripped, file=file, line=line, col=col)
     for offset, word in bulk:
         facts.diagnostics.append(
             Diagnostic(SKIP_CODE, "note", f"{word} statement skipped: {_DATA}", src.span(offset))
         )
     _report_placeholders(src, placeholders, facts)
+    for start in downs:
+        sql_replay.not_read(
+            facts,
+            src.span(SqlSource.char_to_byte(text, start)),
+            "down migration not read: what follows the marker undoes the migration above it",
+        )
     for index, command in meta:
         outside = _meta_reaches_outside(command)
         kind = _meta_kind(command)

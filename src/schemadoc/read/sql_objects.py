@@ -19,6 +19,7 @@ from schemadoc.read.sql_nodes import (
     strs,
     type_text,
 )
+from schemadoc.read.sql_search_path import body_path
 from schemadoc.sqlnames import quote_ident
 
 # -- indexes -------------------------------------------------------------------------------
@@ -146,6 +147,7 @@ def read_view(stmt: Stmt, node: Json) -> None:
             definition=definition,
             span=stmt.span(),
             columns=strs(node.get("aliases")),
+            search_path=body_path(stmt.facts),
         )
     )
 
@@ -161,6 +163,7 @@ def read_matview(stmt: Stmt, node: Json) -> None:
             span=stmt.span(),
             materialized=True,
             columns=strs(into.get("colNames")),
+            search_path=body_path(stmt.facts),
         )
     )
 
@@ -253,6 +256,7 @@ def read_function(stmt: Stmt, node: Json) -> None:
             volatility=volatility,
             security_definer=def_bool(opts.get("security")),
             kind="procedure" if is_procedure else "function",
+            search_path=body_path(stmt.facts),
             span=stmt.span(),
         )
     )

@@ -9,6 +9,7 @@ dollar-quoted body or a comment is taken for one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +26,9 @@ class Placeholder:
 
 
 _VARIABLE_NAMES = frozenset({"IDENT", "SCONST"})
+# What could start a marker: a colon before a name, a quote or a brace (not a :: cast), or {{ {% {#.
+_CANDIDATE = re.compile(r"""(?<!:):[A-Za-z_'"{\x80-\U0010ffff]|\{[{%#]""")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _blank(chars: list[str], start: int, stop: int) -> None:
@@ -37,10 +41,13 @@ def blank_placeholders(text: str) -> tuple[str, list[Placeholder]]:
     """``text`` with template tags blanked and every statement that uses a psql variable or a
     template expression blanked whole (line and character positions kept). Returns the new
     text and the first marker of each statement left out or tag removed."""
-    if ":" not in text and "{" not in text:
+    if _CANDIDATE.search(text) is None:
         return text, []
     try:
-        tokens = list(scan(text))
+        # PostgreSQL's scanner reads every non-ASCII character as a letter of an identifier; the
+        # scan of text made ASCII that way gives the same tokens at the same character offsets,
+        # and pglast scans non-ASCII text in time quadratic in its length
+        tokens = list(scan(text if text.isascii() else _NON_ASCII.sub("x", text)))
     except ParseError:
         return text, []
     chars = list(text)

@@ -28,6 +28,7 @@ _CREATED_NAME_LIST = {
     "CreateEnumStmt": "typeName",
     "CreateDomainStmt": "domainname",
     "CreateRangeStmt": "typeName",
+    "DefineStmt": "defnames",  # CREATE COLLATION, CREATE AGGREGATE
 }
 _SYSTEM = frozenset({"pg_catalog", "information_schema", "pg_temp"})
 
@@ -70,6 +71,18 @@ def _split_path(text: str) -> list[str]:
     return [w[1:-1].replace('""', '"') if w.startswith('"') else w for w in out]
 
 
+def body_path(facts: DocFacts) -> tuple[str, ...]:
+    """The search path a view or routine body written now is built under: the path the document
+    set, or ``()`` when it names no schema beyond the default ones."""
+    path = facts.search_path
+    if all(schema in _DEFAULT_PATH for schema in path):
+        return ()
+    return tuple(path)
+
+
+_DEFAULT_PATH = frozenset({"$user", DEFAULT_SCHEMA, "pg_catalog"})
+
+
 def creation_schema(path: list[str]) -> str | None:
     """The schema unqualified names are created in, or None when that is the default schema."""
     for schema in path:
@@ -97,6 +110,8 @@ def qualify_statement(kind: str, body: Json, path: list[str], facts: DocFacts) -
     relations = _known_relations(facts)
     types = _known_types(facts)
     _walk(body, path, relations, types, created)
+    if facts.collations:
+        _qualify_collations(body, path, {(c.schema, c.name) for c in facts.collations})
 
 
 def _qualify_function(names: Any, path: list[str], functions: set[tuple[str, str]]) -> None:
@@ -105,6 +120,22 @@ def _qualify_function(names: Any, path: list[str], functions: set[tuple[str, str
     schema = _along(path, names[0].get("String", {}).get("sval", ""), functions)
     if schema is not None:
         names.insert(0, {"String": {"sval": schema}})
+
+
+def _qualify_collations(node: Any, path: list[str], known: set[tuple[str, str]]) -> None:
+    """``COLLATE name`` naming, unqualified, a collation the document created along the path."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(cur)
+        elif isinstance(cur, dict):
+            names = cur.get("collname")
+            if isinstance(names, list) and len(names) == 1:
+                schema = _along(path, names[0].get("String", {}).get("sval", ""), known)
+                if schema is not None:
+                    names.insert(0, {"String": {"sval": schema}})
+            stack.extend(cur.values())
 
 
 def _known_relations(facts: DocFacts) -> set[tuple[str, str]]:

@@ -6,6 +6,7 @@ import re
 import sys
 
 from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
+from schemadoc.read import sql_replay
 from schemadoc.read.facts import ColumnFact, Name, RefFact, TableFact
 from schemadoc.read.sql_nodes import (
     Json,
@@ -88,6 +89,8 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
         cmd = cmd_node.get("AlterTableCmd", {})
         sub = cmd.get("subtype", "")
         definition = cmd.get("def") or {}
+        if sql_replay.alter_column(stmt, table.name, cmd) and sub not in _ALSO_READ:
+            continue
         if sub == "AT_AddColumn":
             col = _column(stmt, table, definition.get("ColumnDef", {}))
             _merge_column(table, col)
@@ -101,6 +104,7 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             col = ColumnFact(name=cmd.get("name", ""), span=stmt.span())
             col.quoted = col.name != col.name.lower()
             col.default = _default_from_alter(stmt, definition)
+            sql_replay.set_default(stmt, table.name, col.name, col.default)
             _merge_column(table, col)
         elif sub == "AT_AlterColumnType" and "ColumnDef" in definition:
             cdef = definition["ColumnDef"]
@@ -142,6 +146,10 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
     )
     if changes or table.rls_enabled is not None or table.rls_forced is not None:
         stmt.facts.tables.append(table)
+
+
+# Subcommands a migration replays on earlier facts that are also read as the ALTER TABLE's own facts.
+_ALSO_READ = frozenset({"AT_AlterColumnType", "AT_SetNotNull", "AT_DropNotNull"})
 
 
 def _attach_partition(stmt: Stmt, parent: Name, cmd: Json) -> None:

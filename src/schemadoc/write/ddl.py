@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, ForeignKey, Function, QName, Role, Schema
+from schemadoc.model import DEFAULT_SCHEMA, Aggregate, ForeignKey, Function, QName, Role, Schema, View
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
@@ -27,11 +27,13 @@ from schemadoc.write.ddl_access import (
 )
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_extensions import extension_stand_ins, extension_statements
+from schemadoc.write.ddl_kinds import aggregate_statement, collation_statement
 from schemadoc.write.ddl_routines import (
     early_functions,
     function_statement,
     ordered_routines_and_views,
     trigger_statement,
+    under_search_path,
     view_statement,
 )
 from schemadoc.write.ddl_tables import (
@@ -129,6 +131,7 @@ def render_ddl(
     diagnostics = stand_in_notes + diagnostics
     out.extend(ext_statements)
     out.extend(role_statement(role) for role in _roles(schema))
+    out.extend(collation_statement(schema.collations[k]) for k in sorted(schema.collations))
     out.extend(type_statements(schema))
     diagnostics.extend(implicit_notes)
     sequences = sorted([*schema.sequences.values(), *implicit], key=lambda s: s.qname)
@@ -137,11 +140,9 @@ def render_ddl(
     early = early_functions(schema)
     early_keys = sorted(early)
     late_keys = sorted(k for k in schema.functions if k not in early)
-    out.extend(
-        function_statement(obj)
-        for obj in ordered_routines_and_views(Schema(functions=schema.functions), early_keys)
-        if isinstance(obj, Function)
-    )
+    for obj in ordered_routines_and_views(Schema(functions=schema.functions), early_keys):
+        if isinstance(obj, Function):
+            out.extend(under_search_path(obj, function_statement(obj)))
 
     tables = ordered_tables(schema)
     for table in tables:
@@ -165,7 +166,7 @@ def render_ddl(
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.extend(foreign_key_statements(table, parent, lambda fk: not _on_key_constraint(schema, fk)))
     for obj in ordered_routines_and_views(schema, late_keys):
-        out.append(function_statement(obj) if isinstance(obj, Function) else view_statement(obj))
+        out.extend(under_search_path(obj, _routine_or_view_statement(obj)))
     out.extend(
         index_statement(schema.indexes[k]) for k in index_keys if schema.indexes[k].table in schema.views
     )
@@ -177,6 +178,14 @@ def render_ddl(
     out.extend(policy_statement(schema.policies[k]) for k in sorted(schema.policies))
     out.extend(comment_statements(schema))
     return out, diagnostics
+
+
+def _routine_or_view_statement(obj: Function | View | Aggregate) -> Statement:
+    if isinstance(obj, Function):
+        return function_statement(obj)
+    if isinstance(obj, Aggregate):
+        return aggregate_statement(obj)
+    return view_statement(obj)
 
 
 def ddl_text(statements: Sequence[Statement]) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from pglast import ast, parse_sql
 from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from schemadoc.model import Function, QName, Schema, Trigger, View
+from schemadoc.model import Aggregate, Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
 from schemadoc.write.ddl_tables import stub_name
@@ -18,6 +20,25 @@ _MODES = {
     FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
     FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
 }
+
+
+_SQL_STANDARD_BODY = re.compile(r"(?is)\s*(begin\s+atomic\b|return\b)")
+
+
+def _standard_body(body: str) -> bool:
+    """Whether ``body`` is an SQL-standard routine body (``BEGIN ATOMIC ... END``, ``RETURN expr``)
+    that ends a CREATE FUNCTION as exactly one statement whose body it is."""
+    if not _SQL_STANDARD_BODY.match(body):
+        return False
+    try:
+        stmts = parse_sql(f"CREATE FUNCTION f() RETURNS void LANGUAGE sql {body}")
+    except ParseError:
+        return False
+    return (
+        len(stmts) == 1
+        and isinstance(stmts[0].stmt, ast.CreateFunctionStmt)
+        and stmts[0].stmt.sql_body is not None
+    )
 
 
 def identity_arguments(arguments: str) -> str:
@@ -62,7 +83,10 @@ def function_statement(fn: Function) -> Statement:
         parts.append(fn.volatility)
     if fn.security_definer:
         parts.append("SECURITY DEFINER")
-    parts.append(f"AS {dollar_quote(fn.body)}")
+    if fn.language.lower() == "sql" and _standard_body(fn.body):
+        parts.append(fn.body)  # BEGIN ATOMIC ... END / RETURN expr: parsed with the statement, not a string
+    else:
+        parts.append(f"AS {dollar_quote(fn.body)}")
     text = " ".join(parts)
     if fn.stub:
         text = f"-- stand-in for {stub_name(fn.qname)}(): the document calls it but never defines it\n" + text
@@ -73,6 +97,19 @@ def view_statement(view: View) -> Statement:
     head = "CREATE MATERIALIZED VIEW" if view.materialized else "CREATE VIEW"
     definition = view.definition.strip().rstrip(";").rstrip()
     return Statement(f"{head} {quote_qualified(view.qname)} AS {definition}", view.span, "view")
+
+
+def under_search_path(obj: Function | View | Aggregate, statement: Statement) -> list[Statement]:
+    """``statement`` built under the search path the document set where it wrote ``obj``: the
+    unqualified names of a view or a routine body resolve where they did in the document."""
+    if not obj.search_path:
+        return [statement]
+    path = ", ".join(p if p == "$user" else quote_ident(p) for p in obj.search_path)
+    return [
+        Statement(f"SET search_path TO {path}", obj.span, statement.kind),
+        statement,
+        Statement("RESET search_path", obj.span, statement.kind),
+    ]
 
 
 def trigger_statement(trigger: Trigger) -> Statement:
@@ -112,20 +149,31 @@ def early_functions(schema: Schema) -> set[str]:
     return found
 
 
-def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function | View]:
-    """Functions (by signature key) then views, each after what it refers to.
+def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function | View | Aggregate]:
+    """Functions (by signature key), aggregates and views, each after what it refers to.
 
     Views are read with pglast for the relations and functions they use; function bodies
-    (any language) are searched for the names of other functions and of views.
+    (any language) are searched for the names of other functions and of views; an aggregate
+    comes after its support functions.
     """
     fn_names: dict[tuple[str, str | QName], str] = {("f", k): _bare(schema.functions[k].qname) for k in keys}
+    fn_names.update({("a", k): _bare(a.qname) for k, a in schema.aggregates.items()})
     view_names: dict[tuple[str, str | QName], str] = {("v", k): _bare(k) for k in schema.views}
     fn_by_qname: dict[QName, list[tuple[str, str | QName]]] = {}
     for k in keys:
         fn_by_qname.setdefault(schema.functions[k].qname, []).append(("f", k))
+    for k, agg in schema.aggregates.items():
+        fn_by_qname.setdefault(agg.qname, []).append(("a", k))
+    fn_by_name: dict[str, list[tuple[str, str | QName]]] = {}
+    for k in keys:
+        fn_by_name.setdefault(schema.functions[k].name, []).append(("f", k))
 
     def deps(node: tuple[str, str | QName]) -> set[tuple[str, str | QName]]:
-        key = node[1]
+        kind, key = node
+        if kind == "a" and isinstance(key, str):
+            agg = schema.aggregates[key]
+            support = (agg.state_function, agg.final_function, agg.combine_function)
+            return {n for f in support if f for n in fn_by_name.get(f.rsplit(".", 1)[-1].strip('"'), ())}
         if isinstance(key, str):
             body = schema.functions[key].body
             return mentions(body, fn_names, calls=True) | mentions(body, view_names)
@@ -136,8 +184,12 @@ def ordered_routines_and_views(schema: Schema, keys: list[str]) -> list[Function
         return out
 
     nodes: list[tuple[str, str | QName]] = [("f", k) for k in keys]
+    nodes += [("a", k) for k in sorted(schema.aggregates)]
     nodes += [("v", k) for k in sorted(schema.views)]
-    result: list[Function | View] = []
-    for _, key in topo_sort(nodes, deps):
-        result.append(schema.functions[key] if isinstance(key, str) else schema.views[key])
+    result: list[Function | View | Aggregate] = []
+    for kind, key in topo_sort(nodes, deps):
+        if kind == "a" and isinstance(key, str):
+            result.append(schema.aggregates[key])
+        else:
+            result.append(schema.functions[key] if isinstance(key, str) else schema.views[key])
     return result
