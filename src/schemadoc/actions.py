@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemadoc.diagnostics import SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
+from schemadoc.diagnostics import SCRATCH_KEPT, SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema
 
 
@@ -34,7 +34,9 @@ def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
 
     rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
     available = frozenset(r[0] for r in rows)
-    statements, diags = render_ddl(schema, server_version=server_version(conn), available_extensions=available)
+    statements, diags = render_ddl(
+        schema, server_version=server_version(conn), available_extensions=available
+    )
     missing = [d for d in diags if d.code == "SD261"]
     if missing:
         # one clear error before anything is built, instead of PostgreSQL's "type does not exist"
@@ -92,6 +94,8 @@ def _drop_unused_role(conn: Any, role: str) -> None:
     # taken into use between the check and the drop: it stays
     with contextlib.suppress(errors.DependentObjectsStillExist, errors.ObjectInUse):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
 def _named_roles(doc: Schema) -> set[str]:
     """Every role the document defines, grants to or names in a policy."""
     names = set(doc.roles) | {g.grantee for g in doc.grants}
@@ -107,13 +111,49 @@ def structure_drift(
     is built in a scratch database on the server of ``shadow_maintenance_url`` and both
     sides are read with the same catalog queries. ``comments``: list each description that
     differs from its comment instead of one line per table."""
+    return compare_structure(target_url, shadow_maintenance_url, doc, comments=comments).diagnostics
+
+
+@dataclass
+class StructureDrift:
+    diagnostics: list[Diagnostic]
+    # what became of the scratch database: "dropped" (built and dropped again), "kept" (built and
+    # kept for the next run), "cached" (a kept one built earlier from the same inputs was read)
+    scratch: str
+    scratch_database: str | None = None  # the kept one's name
+
+
+def compare_structure(
+    target_url: str,
+    shadow_maintenance_url: str,
+    doc: Schema,
+    *,
+    comments: bool = False,
+    keep_for: Sequence[str] | None = None,
+) -> StructureDrift:
+    """:func:`structure_drift`, and what became of the scratch database. With ``keep_for`` (the
+    documents), the scratch database is kept on its server and reused by later runs with the
+    same inputs (see :mod:`schemadoc.scratch_cache`)."""
     from schemadoc.compare.diff import diff_schemas
-    from schemadoc.pg.connect import connect, server_version
+    from schemadoc.pg.connect import connect, redact, server_version
     from schemadoc.pg.introspect import introspect
 
-    with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags), connect(shadow_url) as conn:
+    scratch_name: str | None = None
+    if keep_for is None:
+        scratch: contextlib.AbstractContextManager[tuple[str, list[Diagnostic], bool]] = _dropped_scratch(
+            shadow_maintenance_url, doc
+        )
+    else:
+        from schemadoc.scratch_cache import kept_scratch_database
+
+        scratch = kept_scratch_database(shadow_maintenance_url, doc, keep_for)
+    with scratch as (shadow_url, diags, reused), connect(shadow_url) as conn:
+        conn.read_only = True
         expected = introspect(conn)
         shadow_version = server_version(conn)
+        if keep_for is not None:
+            scratch_name = str(conn.info.dbname)
+    state = "dropped" if keep_for is None else ("cached" if reused else "kept")
     with connect(target_url) as conn:
         conn.read_only = True
         actual = introspect(conn)
@@ -121,7 +161,25 @@ def structure_drift(
     drift = diff_schemas(
         expected, actual, doc=doc, comments=comments, versions=(shadow_version, target_version)
     )
-    return [d for d in diags if d.level != "note"] + drift
+    if state == "kept":
+        drift.append(
+            Diagnostic(
+                SCRATCH_KEPT.code,
+                SCRATCH_KEPT.level,
+                f"the scratch database is kept as {scratch_name} on {redact(shadow_maintenance_url)}, "
+                "so that the next verify of the same document reads it instead of building it",
+                None,
+                "`schemadoc server clean` removes kept scratch databases (--database-url for another "
+                "server); --no-cache keeps none",
+            )
+        )
+    return StructureDrift([d for d in diags if d.level != "note"] + drift, state, scratch_name)
+
+
+@contextmanager
+def _dropped_scratch(maintenance_url: str, schema: Schema) -> Iterator[tuple[str, list[Diagnostic], bool]]:
+    with shadow_database(maintenance_url, schema) as (url, diags):
+        yield url, diags, False
 
 
 def build(

@@ -86,6 +86,8 @@ def _column_type(node: Any, table: Table | None) -> str | None:
 
 def _calls(expr: str, table: Table | None, whole_type: str | None) -> list[_Call]:
     """The calls of schema-qualified functions outside the system schemas in ``expr``."""
+    if "." not in expr or "(" not in expr:
+        return []  # a schema-qualified call needs both; most defaults and checks have neither
     try:
         tree = orjson.loads(parse_sql_json(f"SELECT {expr}"))
     except ParseError:
