@@ -189,6 +189,7 @@ def build(
     maintenance_url: str,
     documents: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    keep_scratch: bool = False,
 ) -> BuildResult:
     """Create the database if needed and build ``doc`` in it, all or nothing. A database that
     already holds exactly the document is left alone; one that holds anything else is refused.
@@ -221,6 +222,7 @@ def build(
                 dbname=dbname,
                 created=created,
                 progress=progress,
+                keep_for=documents if keep_scratch else None,
             )
         except BaseException:
             if created:
@@ -284,6 +286,7 @@ def _build_into(
     dbname: str,
     created: bool,
     progress: Callable[[int, int], None] | None = None,
+    keep_for: Sequence[str] | None = None,
 ) -> BuildResult:
     from schemadoc.built_databases import mark_roles, role_names
     from schemadoc.pg.apply import apply_statements, database_objects
@@ -306,7 +309,8 @@ def _build_into(
             made = (role_names(conn) - roles_before) & _named_roles(doc)
             mark_roles(conn, sorted(made), dbname)
             return BuildResult(dbname, created, True, len(statements), diags, sorted(made))
-    drift = [d for d in structure_drift(target_url, maintenance_url, doc) if d.level == "error"]
+    compared = compare_structure(target_url, maintenance_url, doc, keep_for=keep_for)
+    drift = [d for d in compared.diagnostics if d.level == "error"]
     if not drift:
         return BuildResult(dbname, created, False, 0, diags)
     shown = "; ".join(d.message for d in drift[:_SHOWN_DIFFERENCES])

@@ -279,6 +279,7 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
             maintenance_url=maintenance,
             documents=args.documents,
             progress=out.progress("building"),
+            keep_scratch=_keep_scratch(args, embedded=target.embedded),
         )
         report = None
         if not args.structure:
@@ -625,6 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop the database first when schemadoc built it from these documents, then build it again",
     )
+    _cache(p)
     _yes(p)
     p.set_defaults(func=cmd_up)
 
