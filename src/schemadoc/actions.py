@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +135,29 @@ def compare_structure(
     """:func:`structure_drift`, and what became of the scratch database. With ``keep_for`` (the
     documents), the scratch database is kept on its server and reused by later runs with the
     same inputs (see :mod:`schemadoc.scratch_cache`)."""
+    # the live database is read while the scratch one is found or built: the two servers' work overlaps
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemadoc-target") as worker:
+        target = worker.submit(_introspect_read_only, target_url)
+        return _compare_with(target, shadow_maintenance_url, doc, comments=comments, keep_for=keep_for)
+
+
+def _introspect_read_only(url: str) -> tuple[Schema, int]:
+    from schemadoc.pg.connect import connect, server_version
+    from schemadoc.pg.introspect import introspect
+
+    with connect(url) as conn:
+        conn.read_only = True
+        return introspect(conn), server_version(conn)
+
+
+def _compare_with(
+    target: Future[tuple[Schema, int]],
+    shadow_maintenance_url: str,
+    doc: Schema,
+    *,
+    comments: bool,
+    keep_for: Sequence[str] | None,
+) -> StructureDrift:
     from schemadoc.compare.diff import diff_schemas
     from schemadoc.pg.connect import connect, redact, server_version
     from schemadoc.pg.introspect import introspect
@@ -154,10 +178,7 @@ def compare_structure(
         if keep_for is not None:
             scratch_name = str(conn.info.dbname)
     state = "dropped" if keep_for is None else ("cached" if reused else "kept")
-    with connect(target_url) as conn:
-        conn.read_only = True
-        actual = introspect(conn)
-        target_version = server_version(conn)
+    actual, target_version = target.result()
     drift = diff_schemas(
         expected, actual, doc=doc, comments=comments, versions=(shadow_version, target_version)
     )
