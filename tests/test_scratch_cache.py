@@ -304,3 +304,25 @@ def test_embedded_server_keeps_by_default(tmp_path: Path, capsys: pytest.Capture
         assert (code, third["scratch"]) == (0, "dropped")
     finally:
         server.stop()
+
+
+def test_up_of_an_unchanged_database_keeps_and_reuses_with_cache(
+    document: tuple[Path, str], new_database_name: str, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from schemadoc.pg.connect import with_database
+
+    doc, _ = document
+    url = with_database(server_url, new_database_name)
+    argv = ("up", str(doc), "--structure", "--cache", "--database-url", url)
+    code, first = _json(capsys, *argv)
+    assert (code, first["applied"]) == (0, True)
+    assert _templates_of(server_url, doc) == []  # a fresh build needs no scratch database
+    code, second = _json(capsys, *argv)
+    assert (code, second["applied"]) == (0, False)
+    assert "SD371" in [d["code"] for d in second["diagnostics"]]
+    kept = _templates_of(server_url, doc)
+    assert len(kept) == 1
+    code, third = _json(capsys, *argv)
+    assert (code, third["applied"]) == (0, False)
+    assert "SD371" not in [d["code"] for d in third["diagnostics"]]
+    assert _templates_of(server_url, doc) == kept

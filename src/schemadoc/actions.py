@@ -333,7 +333,8 @@ def _build_into(
     compared = compare_structure(target_url, maintenance_url, doc, keep_for=keep_for)
     drift = [d for d in compared.diagnostics if d.level == "error"]
     if not drift:
-        return BuildResult(dbname, created, False, 0, diags)
+        kept = [d for d in compared.diagnostics if d.code == SCRATCH_KEPT.code]
+        return BuildResult(dbname, created, False, 0, diags + kept)
     shown = "; ".join(d.message for d in drift[:_SHOWN_DIFFERENCES])
     more = f"; and {len(drift) - _SHOWN_DIFFERENCES} more" if len(drift) > _SHOWN_DIFFERENCES else ""
     raise fail(
