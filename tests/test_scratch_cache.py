@@ -326,3 +326,26 @@ def test_up_of_an_unchanged_database_keeps_and_reuses_with_cache(
     assert (code, third["applied"]) == (0, False)
     assert "SD371" not in [d["code"] for d in third["diagnostics"]]
     assert _templates_of(server_url, doc) == kept
+
+
+def test_a_build_that_fails_keeps_nothing(
+    tmp_path: Path, fresh_database_url: str, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "fails.md"
+    doc.write_text(
+        f"# Fails {uuid.uuid4().hex[:8]}\n\n```sql\n"
+        "CREATE TABLE a (id int PRIMARY KEY, v int CHECK (no_such_fn(v) > 0));\n```\n"
+    )
+    code, payload = _json(
+        capsys, "verify", str(doc), "--structure", "--cache", "--database-url", fresh_database_url
+    )
+    assert code == 2
+    assert [d["code"] for d in payload["diagnostics"] if d["level"] == "error"] == ["SD520"]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        leftovers = conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
+            "AND shobj_description(oid, 'pg_database') IS NULL",
+            (TEMPLATE_PREFIX,),
+        ).fetchall()
+    assert leftovers == []
+    assert _templates_of(server_url, doc) == []
