@@ -106,7 +106,9 @@ def test_role_without_createdb_falls_back_to_embedded_with_a_note(
         )
         payload = json.loads(capsys.readouterr().out)
         assert payload["shadow"] == "embedded"
-        assert [d["code"] for d in payload["diagnostics"] if d["level"] == "note"] == ["SD370"]
+        # the embedded server is schemadoc's own: the scratch database is kept there (SD371)
+        assert [d["code"] for d in payload["diagnostics"] if d["level"] == "note"] == ["SD370", "SD371"]
+        assert payload["scratch"] == "kept"
         assert code == 0, _errors(payload)
     finally:
         with psycopg.connect(fresh_database_url, autocommit=True) as conn:

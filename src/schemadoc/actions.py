@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemadoc.diagnostics import SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
+from schemadoc.diagnostics import SCRATCH_KEPT, SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema
 
 
@@ -34,7 +35,9 @@ def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
 
     rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
     available = frozenset(r[0] for r in rows)
-    statements, diags = render_ddl(schema, server_version=server_version(conn), available_extensions=available)
+    statements, diags = render_ddl(
+        schema, server_version=server_version(conn), available_extensions=available
+    )
     missing = [d for d in diags if d.code == "SD261"]
     if missing:
         # one clear error before anything is built, instead of PostgreSQL's "type does not exist"
@@ -92,6 +95,8 @@ def _drop_unused_role(conn: Any, role: str) -> None:
     # taken into use between the check and the drop: it stays
     with contextlib.suppress(errors.DependentObjectsStillExist, errors.ObjectInUse):
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
 def _named_roles(doc: Schema) -> set[str]:
     """Every role the document defines, grants to or names in a policy."""
     names = set(doc.roles) | {g.grantee for g in doc.grants}
@@ -107,21 +112,95 @@ def structure_drift(
     is built in a scratch database on the server of ``shadow_maintenance_url`` and both
     sides are read with the same catalog queries. ``comments``: list each description that
     differs from its comment instead of one line per table."""
-    from schemadoc.compare.diff import diff_schemas
+    return compare_structure(target_url, shadow_maintenance_url, doc, comments=comments).diagnostics
+
+
+@dataclass
+class StructureDrift:
+    diagnostics: list[Diagnostic]
+    # what became of the scratch database: "dropped" (built and dropped again), "kept" (built and
+    # kept for the next run), "cached" (a kept one built earlier from the same inputs was read)
+    scratch: str
+    scratch_database: str | None = None  # the kept one's name
+
+
+def compare_structure(
+    target_url: str,
+    shadow_maintenance_url: str,
+    doc: Schema,
+    *,
+    comments: bool = False,
+    keep_for: Sequence[str] | None = None,
+) -> StructureDrift:
+    """:func:`structure_drift`, and what became of the scratch database. With ``keep_for`` (the
+    documents), the scratch database is kept on its server and reused by later runs with the
+    same inputs (see :mod:`schemadoc.scratch_cache`)."""
+    # the live database is read while the scratch one is found or built: the two servers' work overlaps
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schemadoc-target") as worker:
+        target = worker.submit(_introspect_read_only, target_url)
+        return _compare_with(target, shadow_maintenance_url, doc, comments=comments, keep_for=keep_for)
+
+
+def _introspect_read_only(url: str) -> tuple[Schema, int]:
     from schemadoc.pg.connect import connect, server_version
     from schemadoc.pg.introspect import introspect
 
-    with shadow_database(shadow_maintenance_url, doc) as (shadow_url, diags), connect(shadow_url) as conn:
+    with connect(url) as conn:
+        conn.read_only = True
+        return introspect(conn), server_version(conn)
+
+
+def _compare_with(
+    target: Future[tuple[Schema, int]],
+    shadow_maintenance_url: str,
+    doc: Schema,
+    *,
+    comments: bool,
+    keep_for: Sequence[str] | None,
+) -> StructureDrift:
+    from schemadoc.compare.diff import diff_schemas
+    from schemadoc.pg.connect import connect, redact, server_version
+    from schemadoc.pg.introspect import introspect
+
+    scratch_name: str | None = None
+    if keep_for is None:
+        scratch: contextlib.AbstractContextManager[tuple[str, list[Diagnostic], bool]] = _dropped_scratch(
+            shadow_maintenance_url, doc
+        )
+    else:
+        from schemadoc.scratch_cache import kept_scratch_database
+
+        scratch = kept_scratch_database(shadow_maintenance_url, doc, keep_for)
+    with scratch as (shadow_url, diags, reused), connect(shadow_url) as conn:
+        conn.read_only = True
         expected = introspect(conn)
         shadow_version = server_version(conn)
-    with connect(target_url) as conn:
-        conn.read_only = True
-        actual = introspect(conn)
-        target_version = server_version(conn)
+        if keep_for is not None:
+            scratch_name = str(conn.info.dbname)
+    state = "dropped" if keep_for is None else ("cached" if reused else "kept")
+    actual, target_version = target.result()
     drift = diff_schemas(
         expected, actual, doc=doc, comments=comments, versions=(shadow_version, target_version)
     )
-    return [d for d in diags if d.level != "note"] + drift
+    if state == "kept":
+        drift.append(
+            Diagnostic(
+                SCRATCH_KEPT.code,
+                SCRATCH_KEPT.level,
+                f"the scratch database is kept as {scratch_name} on {redact(shadow_maintenance_url)}, "
+                "so that the next verify of the same document reads it instead of building it",
+                None,
+                "`schemadoc server clean` removes kept scratch databases (--database-url for another "
+                "server); --no-cache keeps none",
+            )
+        )
+    return StructureDrift([d for d in diags if d.level != "note"] + drift, state, scratch_name)
+
+
+@contextmanager
+def _dropped_scratch(maintenance_url: str, schema: Schema) -> Iterator[tuple[str, list[Diagnostic], bool]]:
+    with shadow_database(maintenance_url, schema) as (url, diags):
+        yield url, diags, False
 
 
 def build(
@@ -131,6 +210,7 @@ def build(
     maintenance_url: str,
     documents: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    keep_scratch: bool = False,
 ) -> BuildResult:
     """Create the database if needed and build ``doc`` in it, all or nothing. A database that
     already holds exactly the document is left alone; one that holds anything else is refused.
@@ -163,6 +243,7 @@ def build(
                 dbname=dbname,
                 created=created,
                 progress=progress,
+                keep_for=documents if keep_scratch else None,
             )
         except BaseException:
             if created:
@@ -226,6 +307,7 @@ def _build_into(
     dbname: str,
     created: bool,
     progress: Callable[[int, int], None] | None = None,
+    keep_for: Sequence[str] | None = None,
 ) -> BuildResult:
     from schemadoc.built_databases import mark_roles, role_names
     from schemadoc.pg.apply import apply_statements, database_objects
@@ -248,9 +330,11 @@ def _build_into(
             made = (role_names(conn) - roles_before) & _named_roles(doc)
             mark_roles(conn, sorted(made), dbname)
             return BuildResult(dbname, created, True, len(statements), diags, sorted(made))
-    drift = [d for d in structure_drift(target_url, maintenance_url, doc) if d.level == "error"]
+    compared = compare_structure(target_url, maintenance_url, doc, keep_for=keep_for)
+    drift = [d for d in compared.diagnostics if d.level == "error"]
     if not drift:
-        return BuildResult(dbname, created, False, 0, diags)
+        kept = [d for d in compared.diagnostics if d.code == SCRATCH_KEPT.code]
+        return BuildResult(dbname, created, False, 0, diags + kept)
     shown = "; ".join(d.message for d in drift[:_SHOWN_DIFFERENCES])
     more = f"; and {len(drift) - _SHOWN_DIFFERENCES} more" if len(drift) > _SHOWN_DIFFERENCES else ""
     raise fail(

@@ -120,6 +120,11 @@ def drop_database(conn: Any, dbname: str) -> Dropped:
     """Drop ``dbname`` (closing its sessions), then the roles ``up`` created for it that own or
     hold nothing in any other database. ``conn``: autocommit, on another database of the server."""
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+    return drop_marked_roles(conn, dbname)
+
+
+def drop_marked_roles(conn: Any, dbname: str) -> Dropped:
+    """Drop the roles marked as created for ``dbname`` that own or hold nothing anywhere."""
     result = Dropped(dbname)
     rows = conn.execute(
         "SELECT r.rolname, EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d "

@@ -279,6 +279,7 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
             maintenance_url=maintenance,
             documents=args.documents,
             progress=out.progress("building"),
+            keep_scratch=_keep_scratch(args, embedded=target.embedded),
         )
         report = None
         if not args.structure:
@@ -340,7 +341,7 @@ def cmd_down(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
-    from schemadoc.actions import structure_drift, verify_behaviour
+    from schemadoc.actions import compare_structure, verify_behaviour
     from schemadoc.built_databases import require_database
     from schemadoc.pg.connect import connect, redact, with_database
     from schemadoc.servers import shadow_server
@@ -353,8 +354,12 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
         if target.embedded:
             with connect(with_database(url, "postgres"), autocommit=True) as admin:
                 require_database(admin, _database_of(url), args.documents)
-        with shadow_server(args.shadow_url, args.data_dir, target_url=url) as shadow:
-            drift = structure_drift(url, shadow.url, schema, comments=args.comments)
+        with shadow_server(
+            args.shadow_url, args.data_dir, target_url=url, target_embedded=target.embedded
+        ) as shadow:
+            keep = args.documents if _keep_scratch(args, embedded=shadow.embedded) else None
+            structure = compare_structure(url, shadow.url, schema, comments=args.comments, keep_for=keep)
+            drift = structure.diagnostics
             if shadow.note is not None:
                 drift.append(shadow.note)
             shadow_place = "target" if shadow.on_target else ("given" if args.shadow_url else "embedded")
@@ -368,6 +373,7 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
             {
                 "database": redact(url),
                 "shadow": shadow_place,
+                "scratch": structure.scratch,
                 "drift": [d.to_json() for d in drift if d.level == "error"],
                 "promises": report.to_json() if report else None,
                 "diagnostics": out.json_diagnostics(all_diags),
@@ -379,10 +385,20 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
     out.diagnostics([d for d in all_diags if d.level != "note" or d in drift], show_notes=True)
     n_drift = sum(d.level == "error" for d in drift)
     lines = [f"structure: {'no drift' if n_drift == 0 else f'{n_drift} difference(s)'} ({redact(url)})"]
+    if structure.scratch == "cached":
+        lines.append(f"not built again: read the cached scratch database {structure.scratch_database}")
     if report is not None:
         lines.append(report.render_text().splitlines()[0] if out.quiet else report.render_text())
     _finish(out, lines)
     return code
+
+
+def _keep_scratch(args: argparse.Namespace, *, embedded: bool) -> bool:
+    """Whether the scratch database is kept for the next run: by default only on schemadoc's own
+    embedded server; on any other server only with --cache."""
+    if args.cache is not None:
+        return bool(args.cache)
+    return embedded
 
 
 def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
@@ -435,6 +451,8 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
     from schemadoc.pg.server import EmbeddedServer
     from schemadoc.servers import data_dir_path, database_name_for
 
+    if args.action == "clean":
+        return _server_clean(args, out)
     srv = EmbeddedServer(data_dir_path(args.data_dir), port=args.port)
     if args.action == "start":
         srv.start()
@@ -466,6 +484,34 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
     else:
         out.final(state)
     return code
+
+
+def _server_clean(args: argparse.Namespace, out: _Out) -> int:
+    """Drop the scratch databases verify kept: on the embedded server, or on --database-url."""
+    from schemadoc.pg.connect import redact, with_database
+    from schemadoc.scratch_cache import clean_templates
+    from schemadoc.servers import data_dir_path
+
+    if args.database_url:
+        where = redact(args.database_url)
+        cleaned = clean_templates(with_database(args.database_url, "postgres"))
+    elif not (data_dir_path(args.data_dir) / "pgdata" / "PG_VERSION").is_file():
+        where, cleaned = "the embedded server", None  # never initialised: nothing was kept
+    else:
+        from schemadoc.pg.server import embedded
+
+        where = "the embedded server"
+        with embedded(data_dir_path(args.data_dir)) as srv:
+            cleaned = clean_templates(srv.url("postgres"))
+    dropped = cleaned.dropped if cleaned else []
+    in_use = cleaned.in_use if cleaned else []
+    if out.fmt == "json":
+        out.json({"server": where, "dropped": dropped, "in_use": in_use, "ok": True})
+        return EXIT_OK
+    lines = [f"dropped {len(dropped)} kept scratch database(s) on {where}"]
+    lines += [f"kept {name}: another command is reading it" for name in in_use]
+    _finish(out, lines)
+    return EXIT_OK
 
 
 # -- parser ---------------------------------------------------------------------------------------------
@@ -530,6 +576,21 @@ def _trust(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _cache(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--cache",
+        dest="cache",
+        action="store_true",
+        default=None,
+        help="keep the scratch database on its server and reuse it while the document, the server and "
+        "schemadoc are unchanged (default: only on the embedded server)",
+    )
+    g.add_argument(
+        "--no-cache", dest="cache", action="store_false", help="build a scratch database and drop it afterwards"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="schemadoc",
@@ -565,6 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop the database first when schemadoc built it from these documents, then build it again",
     )
+    _cache(p)
     _yes(p)
     p.set_defaults(func=cmd_up)
 
@@ -584,6 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list every description that differs from its comment (default: one line per table)",
     )
+    _cache(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")
@@ -606,13 +669,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("server", help="manage the embedded PostgreSQL server")
-    p.add_argument("action", choices=("start", "stop", "status", "url"))
+    p.add_argument("action", choices=("start", "stop", "status", "url", "clean"))
     p.add_argument(
         "document", nargs="?", metavar="DOC", help="for `url`: the URL of this document's database"
     )
     p.add_argument("--data-dir", help="data directory (default: .schemadoc)")
     p.add_argument("--database", help="for `url`: the URL of this database (default: postgres)")
     p.add_argument("--port", type=int, default=None, help="also listen on this TCP port on 127.0.0.1")
+    p.add_argument(
+        "--database-url",
+        help="for `clean`: drop the scratch databases verify kept on this server instead of the embedded one",
+    )
     _common(p)
     p.set_defaults(func=cmd_server)
     return parser

@@ -281,6 +281,12 @@ LOCK_TABLE_TOO_SMALL = Code(
     "the document is too large to build in one transaction in an existing database with the server's "
     "max_locks_per_transaction; nothing was applied",
 )
+SCRATCH_KEPT = Code(
+    "SD371",
+    "note",
+    "the scratch database of `verify` was kept on its server for the next run of the same document "
+    "(`schemadoc server clean` removes kept ones)",
+)
 DOCS_NO_DATABASE = Code(
     "SD820",
     "error",
@@ -331,6 +337,7 @@ CODES: dict[str, Code] = {
         CELL_ROLE,
         SQL_BULLETS,
         LOCK_TABLE_TOO_SMALL,
+        SCRATCH_KEPT,
     )
 }
 

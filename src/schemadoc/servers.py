@@ -82,6 +82,7 @@ class Shadow:
     url: str
     on_target: bool
     note: Diagnostic | None = None
+    embedded: bool = False  # schemadoc's own embedded server
 
 
 def can_create_database(url: str) -> bool:
@@ -97,7 +98,11 @@ def can_create_database(url: str) -> bool:
 
 @contextmanager
 def shadow_server(
-    shadow_url: str | None, data_dir: str | None, *, target_url: str | None = None
+    shadow_url: str | None,
+    data_dir: str | None,
+    *,
+    target_url: str | None = None,
+    target_embedded: bool = False,
 ) -> Iterator[Shadow]:
     """The server where shadow databases are built: ``--shadow-url`` when given, else the
     target's own server (same version, extensions and roles), else -- when the target's role
@@ -106,7 +111,7 @@ def shadow_server(
         yield Shadow(shadow_url, on_target=False)
         return
     if target_url and can_create_database(target_url):
-        yield Shadow(target_url, on_target=True)
+        yield Shadow(target_url, on_target=True, embedded=target_embedded)
         return
     from schemadoc.pg.server import embedded
 
@@ -121,4 +126,4 @@ def shadow_server(
             "give --shadow-url of a server like the target's, or a role with CREATEDB",
         )
     with embedded(data_dir_path(data_dir)) as srv:
-        yield Shadow(srv.url("postgres"), on_target=False, note=note)
+        yield Shadow(srv.url("postgres"), on_target=False, note=note, embedded=True)

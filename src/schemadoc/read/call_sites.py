@@ -85,6 +85,8 @@ def _from_tables(tree: Any, schema: Schema) -> tuple[Table, ...]:
 
 def calls(site: Site, schema: Schema) -> list[Call]:
     """The calls in ``site`` of functions outside the system schemas (unqualified ones too)."""
+    if "(" not in site.text:
+        return []  # no call without a parenthesis; most defaults and checks are plain values
     try:
         tree = orjson.loads(parse_sql_json(site.text if site.query else f"SELECT {site.text}"))
     except ParseError:

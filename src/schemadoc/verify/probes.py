@@ -15,8 +15,10 @@ row can be built for the table).
 
 from __future__ import annotations
 
+import queue
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -88,12 +90,19 @@ def verify_promises(
     progress: Callable[[int, int], None] | None = None,
     lock_timeout_ms: int = 2000,
     statement_timeout_ms: int = 5000,
+    more_connections: Sequence[psycopg.Connection[Any]] = (),
+    tables_per_transaction: int = _TABLES_PER_TRANSACTION,
 ) -> VerifyReport:
-    """Probe every promise of ``schema`` on ``conn``; the database's data is left as it was."""
-    if conn.info.transaction_status != TransactionStatus.IDLE:
-        raise fail("SD703", "verify needs a connection with no open transaction")
+    """Probe every promise of ``schema`` on ``conn``; the database's data is left as it was.
+
+    ``more_connections`` (to the same database, idle) probe other tables at the same time:
+    the probe transactions of a run are independent (each builds its own parent rows, every
+    probe in its own savepoint, all rolled back), so each connection takes the next one."""
+    conns = [conn, *more_connections]
+    for c in conns:
+        if c.info.transaction_status != TransactionStatus.IDLE:
+            raise fail("SD703", "verify needs a connection with no open transaction")
     promises = build_promises(schema)
-    prober = _Prober(conn, schema, lock_timeout_ms, statement_timeout_ms)
     groups: dict[QName | None, list[int]] = {}  # None: promises probed without a table's row
     for i, p in enumerate(promises):
         key = p.table if p.table is not None and p.table in schema.tables and p.kind != "view" else None
@@ -101,27 +110,65 @@ def verify_promises(
     results: dict[int, PromiseResult] = {}
     done = 0
     total = len(promises)
-    autocommit, prepare_threshold = conn.autocommit, conn.prepare_threshold
-    conn.autocommit = True  # each probe transaction is opened (and rolled back) by conn.transaction()
-    conn.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
+    keys = sorted(groups, key=lambda k: k or QName("", ""))
+    batches = [
+        [(key, [promises[i] for i in groups[key]]) for key in keys[start : start + tables_per_transaction]]
+        for start in range(0, len(keys), tables_per_transaction)
+    ]
+    if len(batches) < 2:
+        conns = conns[:1]
+    saved = [(c.autocommit, c.prepare_threshold) for c in conns]
+    for c in conns:
+        c.autocommit = True  # each probe transaction is opened (and rolled back) by conn.transaction()
+        c.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
     try:
-        keys = sorted(groups, key=lambda k: k or QName("", ""))
-        for start in range(0, len(keys), _TABLES_PER_TRANSACTION):
-            batch = [
-                (key, [promises[i] for i in groups[key]])
-                for key in keys[start : start + _TABLES_PER_TRANSACTION]
-            ]
-            for key, found in zip(keys[start:], prober.run_batch(batch), strict=False):
-                for i, result in zip(groups[key], found, strict=True):
+        for batch, found in _run_batches(conns, schema, batches, lock_timeout_ms, statement_timeout_ms):
+            for (key, _), group in zip(batch, found, strict=True):
+                for i, result in zip(groups[key], group, strict=True):
                     results[i] = result
                     done += 1
                     if progress is not None:
                         progress(done, total)
     finally:
-        conn.prepare_threshold = prepare_threshold
-        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
-            conn.autocommit = autocommit
+        for c, (autocommit, prepare_threshold) in zip(conns, saved, strict=True):
+            c.prepare_threshold = prepare_threshold
+            if not c.closed and c.info.transaction_status == TransactionStatus.IDLE:
+                c.autocommit = autocommit
     return VerifyReport([results[i] for i in range(total)])
+
+
+_Batch = list[tuple[QName | None, list[Promise]]]
+
+
+def _run_batches(
+    conns: list[psycopg.Connection[Any]], schema: Schema, batches: list[_Batch], lock_ms: int, stmt_ms: int
+) -> Iterator[tuple[_Batch, list[list[PromiseResult]]]]:
+    """Each batch with its results, in order; with several connections, batches run side by side
+    (one transaction per batch on whichever connection is free)."""
+    if len(conns) == 1:
+        prober = _Prober(conns[0], schema, lock_ms, stmt_ms)
+        for batch in batches:
+            yield batch, prober.run_batch(batch)
+        return
+    free: queue.SimpleQueue[_Prober] = queue.SimpleQueue()
+    for c in conns:
+        free.put(_Prober(c, schema, lock_ms, stmt_ms))
+
+    def run(batch: _Batch) -> list[list[PromiseResult]]:
+        prober = free.get()
+        try:
+            return prober.run_batch(batch)
+        finally:
+            free.put(prober)
+
+    with ThreadPoolExecutor(max_workers=len(conns), thread_name_prefix="schemadoc-probe") as pool:
+        futures = [pool.submit(run, batch) for batch in batches]
+        try:
+            for batch, future in zip(batches, futures, strict=True):
+                yield batch, future.result()
+        finally:
+            for future in futures:  # a run that stops (SD704, an internal error) starts nothing more
+                future.cancel()
 
 
 class _Prober:

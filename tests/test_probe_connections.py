@@ -1,0 +1,82 @@
+"""Probes on several connections at once: the same result for every promise as on one, every
+probe transaction still rolled back, a broken promise still found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from schemadoc.model import Schema
+from schemadoc.read import read_documents
+from schemadoc.verify.probes import verify_promises
+from schemadoc.verify.report import VerifyReport
+
+from verify_support import built_lab, clone, lab_document
+
+
+@pytest.fixture(scope="module")
+def lab(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Schema]]:
+    doc = lab_document(tmp_path_factory.mktemp("lab"))
+    schema, _ = read_documents([doc])
+    with built_lab(server_url) as template:
+        yield template, schema
+
+
+def _outcomes(report: VerifyReport) -> list[tuple[str, str, str]]:
+    return [(r.promise.kind, r.promise.description, r.outcome) for r in report.results]
+
+
+def _probe(url: str, schema: Schema, connections: int, per_transaction: int) -> VerifyReport:
+    conns = [psycopg.connect(url) for _ in range(connections)]
+    try:
+        return verify_promises(
+            conns[0], schema, more_connections=conns[1:], tables_per_transaction=per_transaction
+        )
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def _row_counts(url: str, schema: Schema) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return {
+            str(q): conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(q.schema, q.name))
+            ).fetchone()[0]
+            for q in schema.tables
+        }
+
+
+def test_three_connections_give_the_results_of_one(server_url: str, lab: tuple[str, Schema]) -> None:
+    template, schema = lab
+    with clone(server_url, template) as url:
+        before = _row_counts(url, schema)
+        alone = _probe(url, schema, 1, 2)
+        together = _probe(url, schema, 3, 2)
+        assert _row_counts(url, schema) == before
+    assert alone.counts()["kept"] == alone.counts()["total"] > 0, alone.render_text()
+    assert _outcomes(together) == _outcomes(alone)
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        "ALTER TABLE projects ALTER COLUMN title DROP NOT NULL",
+        "ALTER TABLE projects DROP CONSTRAINT projects_phase_check",
+    ],
+)
+def test_a_broken_promise_is_found_on_any_connection(
+    server_url: str, lab: tuple[str, Schema], mutation: str
+) -> None:
+    template, schema = lab
+    with clone(server_url, template) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(mutation.encode())
+        alone = _probe(url, schema, 1, 1)
+        together = _probe(url, schema, 2, 1)
+    broken = [o for o in _outcomes(together) if o[2] == "broken"]
+    assert len(broken) == 1, together.render_text()
+    assert _outcomes(together) == _outcomes(alone)
