@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
-from schemadoc.compare.access import grant_index, regrant_steps
+from schemadoc.compare.access import GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Step
 from schemadoc.compare.codes import (
     FUNCTION_BODY,
@@ -177,16 +177,16 @@ def _unqualified(definition: str) -> str | None:
 
 def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     for qname in sorted(set(expected.views) | set(actual.views)):
         e, a = expected.views.get(qname), actual.views.get(qname)
         if a is None:
             assert e is not None
-            out.append(CreateView(view=e, grants=on.get(("TABLE", qname), ()), span=spans.view(qname)))
+            out.append(CreateView(view=e, grants=on("TABLE", qname), span=spans.view(qname)))
         elif e is None:
             out.append(DropView(view=a))
         else:
-            out += diff_view(e, a, spans.view(qname), on.get(("TABLE", qname), ()))
+            out += diff_view(e, a, spans.view(qname), on("TABLE", qname))
     return out
 
 
@@ -325,17 +325,17 @@ def _attribute(fn: Function, label: str) -> str:
 
 def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     for sig in sorted(set(expected.functions) | set(actual.functions)):
         e, a = expected.functions.get(sig), actual.functions.get(sig)
         if a is None:
             assert e is not None
-            grants = on.get(("FUNCTION", sig), ())
+            grants = on("FUNCTION", sig)
             out.append(CreateFunction(function=e, grants=grants, span=spans.function(e)))
         elif e is None:
             out.append(DropFunction(function=a))
         else:
-            out += diff_function(e, a, spans.function(e), on.get(("FUNCTION", sig), ()))
+            out += diff_function(e, a, spans.function(e), on("FUNCTION", sig))
     return out
 
 

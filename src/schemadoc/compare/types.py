@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from schemadoc.compare.access import grant_index, regrant_steps
+from schemadoc.compare.access import GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Step
 from schemadoc.compare.codes import (
     DOMAIN_CHANGED,
@@ -100,9 +100,9 @@ class DropSchema(Change):
 
 
 def diff_schema_names(expected: Schema, actual: Schema) -> list[Change]:
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     out: list[Change] = [
-        CreateSchema(name=s, grants=on.get(("SCHEMA", s), ()), hint_text=f"CREATE SCHEMA {quote_ident(s)}")
+        CreateSchema(name=s, grants=on("SCHEMA", s), hint_text=f"CREATE SCHEMA {quote_ident(s)}")
         for s in sorted(set(expected.schemas) - set(actual.schemas))
     ]
     out += [DropSchema(name=s) for s in sorted(set(actual.schemas) - set(expected.schemas))]
@@ -295,12 +295,12 @@ class EnumOrderUnstated(Change):
 
 def diff_enums(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     for qname in sorted(set(expected.enums) | set(actual.enums)):
         e, a = expected.enums.get(qname), actual.enums.get(qname)
         if a is None:
             assert e is not None
-            out.append(AddEnum(enum=e, grants=on.get(("TYPE", qname), ()), span=spans.enum(qname)))
+            out.append(AddEnum(enum=e, grants=on("TYPE", qname), span=spans.enum(qname)))
         elif e is None:
             out.append(DropEnum(enum=a))
         else:
@@ -442,12 +442,12 @@ class ChangeDomain(Change):
 
 def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     for qname in sorted(set(expected.domains) | set(actual.domains)):
         e, a = expected.domains.get(qname), actual.domains.get(qname)
         if a is None:
             assert e is not None
-            out.append(AddDomain(domain=e, grants=on.get(("TYPE", qname), ()), span=spans.domain(qname)))
+            out.append(AddDomain(domain=e, grants=on("TYPE", qname), span=spans.domain(qname)))
         elif e is None:
             out.append(DropDomain(domain=a))
         elif e != a:
@@ -533,14 +533,12 @@ def _wider(new: str, old: str) -> bool:
 
 def diff_sequences(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     for qname in sorted(set(expected.sequences) | set(actual.sequences)):
         e, a = expected.sequences.get(qname), actual.sequences.get(qname)
         if a is None:
             assert e is not None
-            out.append(
-                AddSequence(sequence=e, grants=on.get(("SEQUENCE", qname), ()), span=spans.sequence(qname))
-            )
+            out.append(AddSequence(sequence=e, grants=on("SEQUENCE", qname), span=spans.sequence(qname)))
         elif e is None:
             out.append(DropSequence(sequence=a))
         elif e != a:
