@@ -514,10 +514,10 @@ class ChangeSequence(Change):
         out: list[Step] = []
         if s.data_type != a.data_type:
             fails = frozenset() if _wider(s.data_type, a.data_type) else frozenset({Hazard.CAN_FAIL_ON_DATA})
-            out.append(_step(sequence_type_statement(s).sql, lock=Lock.ACCESS_EXCLUSIVE, hazards=fails))
+            out.append(_step(sequence_type_statement(s).sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
         if s.owned_by != a.owned_by:
             owner = sequence_owner_statement(s) or sequence_unowned_statement(s)
-            out.append(_step(owner.sql, lock=Lock.ACCESS_EXCLUSIVE))
+            out.append(_step(owner.sql, lock=Lock.SHARE_ROW_EXCLUSIVE))
         return tuple(Step(st.sql, st.lock, s.qname, True, st.hazards) for st in out)
 
     def inverse(self) -> Change:
