@@ -53,16 +53,25 @@ def names(changes: list[Change]) -> list[str]:
 
 def converge(lab: Lab, old_sql: str, new_sql: str) -> list[Change]:
     """The changes from ``old_sql`` to ``new_sql``; asserts that running their steps on the old
-    database leaves no difference."""
+    database leaves no difference, and that running their inverses then gives the old schema
+    back."""
     with scratch_database(lab.server_url) as old_url, scratch_database(lab.server_url) as new_url:
         lab.run(old_url, old_sql)
         lab.run(new_url, new_sql)
-        expected = read(new_url)
-        changes = diff_changes(expected, read(old_url))
+        expected, before = read(new_url), read(old_url)
+        changes = diff_changes(expected, before)
         assert changes, "the two schemas should differ"
         apply_steps(old_url, changes)
         residue = diff_changes(expected, read(old_url))
         assert residue == [], [c.diagnostic().render() for c in residue]
+        # and back: the inverses, in reverse order, restore the old schema (where each change
+        # has an inverse that a statement can make)
+        pairs = [(c, c.inverse()) for c in reversed(changes)]
+        inverses = [i for _, i in pairs if i is not None]
+        if all(i is not None and (i.steps() or not c.steps()) for c, i in pairs):
+            apply_steps(old_url, inverses)
+            residue = diff_changes(before, read(old_url))
+            assert residue == [], ["back: " + c.diagnostic().render() for c in residue]
         return changes
 
 
