@@ -4,7 +4,7 @@ running it (read from pg_locks inside a transaction that is rolled back)."""
 from __future__ import annotations
 
 import psycopg
-from changes_support import Lab, lab, read
+from convergence_support import Lab, lab, read
 from psycopg import sql
 
 from schemadoc.compare.changes import Lock
