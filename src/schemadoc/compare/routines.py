@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from pglast import ast, parse_sql
@@ -195,17 +195,14 @@ def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change
         elif e is None:
             out.append(DropView(view=a, grants=was("TABLE", qname)))
         else:
-            out += diff_view(e, a, spans.view(qname), on("TABLE", qname), was("TABLE", qname))
+            found = diff_view(e, a, spans.view(qname))
+            if found:  # the grants to give again should it be dropped and made again
+                grants, current = on("TABLE", qname), was("TABLE", qname)
+                out += [replace(c, grants=grants, current_grants=current) for c in found]
     return out
 
 
-def diff_view(
-    expected: View,
-    actual: View,
-    span: Span | None,
-    grants: tuple[Grant, ...] = (),
-    current_grants: tuple[Grant, ...] = (),
-) -> list[Change]:
+def diff_view(expected: View, actual: View, span: Span | None) -> list[ReplaceView]:
     aspects: list[ViewAspect] = []
     if expected.materialized != actual.materialized:
         aspects.append("kind")
@@ -213,6 +210,8 @@ def diff_view(
         aspects.append("definition")
     elif expected.columns != actual.columns:
         aspects.append("columns")
+    if not aspects:
+        return []
     hint = f"CREATE OR REPLACE VIEW {quote_qualified(expected.qname)} AS ..."
     return [
         ReplaceView(
@@ -220,8 +219,6 @@ def diff_view(
             current=actual,
             aspect=aspect,
             repairs=number == 0,
-            grants=grants,
-            current_grants=current_grants,
             span=span,
             hint_text=hint if aspect == "definition" else None,
         )
@@ -334,6 +331,10 @@ class ReplaceFunctionBody(ReplaceFunction):
 _ATTRIBUTES = ("kind", "result type", "language", "volatility", "SECURITY DEFINER")
 
 
+def _attributes(fn: Function) -> tuple[object, ...]:
+    return (fn.kind, fn.returns, fn.language, fn.volatility, fn.security_definer)
+
+
 def _attribute(fn: Function, label: str) -> str:
     return {
         "kind": fn.kind,
@@ -356,30 +357,27 @@ def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Ch
         elif e is None:
             out.append(DropFunction(function=a, grants=was("FUNCTION", sig)))
         else:
-            out += diff_function(e, a, spans.function(e), on("FUNCTION", sig), was("FUNCTION", sig))
+            found = diff_function(e, a, spans.function(e))
+            if found:  # the grants to give again should it be dropped and made again
+                grants, current = on("FUNCTION", sig), was("FUNCTION", sig)
+                out += [replace(c, grants=grants, current_grants=current) for c in found]
     return out
 
 
-def diff_function(
-    expected: Function,
-    actual: Function,
-    span: Span | None,
-    grants: tuple[Grant, ...] = (),
-    current_grants: tuple[Grant, ...] = (),
-) -> list[Change]:
-    out: list[Change] = []
+def diff_function(expected: Function, actual: Function, span: Span | None) -> list[ReplaceFunction]:
+    out: list[ReplaceFunction] = []
     if normalize_sql(expected.body) != normalize_sql(actual.body):
         out.append(
             ReplaceFunctionBody(
                 function=expected,
                 current=actual,
                 aspect="body",
-                grants=grants,
-                current_grants=current_grants,
                 span=span,
                 hint_text="CREATE OR REPLACE it from the document",
             )
         )
+    if _attributes(expected) == _attributes(actual):
+        return out
     for label in _ATTRIBUTES:
         if _attribute(expected, label) != _attribute(actual, label):
             out.append(
@@ -388,8 +386,6 @@ def diff_function(
                     current=actual,
                     aspect=label,
                     repairs=not out,
-                    grants=grants,
-                    current_grants=current_grants,
                     span=span,
                 )
             )
