@@ -70,8 +70,9 @@ def called_stand_ins(
     a function of an extension the document uses (``current_tenant_id()``, built in the default
     schema). A function called in several places takes the return type of the first place that
     tells it."""
-    defined = {fn.qname for fn in functions.values()}
-    defined_names = {fn.name for fn in functions.values()}
+    # an aggregate the document creates is called like a function
+    defined = {fn.qname for fn in functions.values()} | {a.qname for a in r.facts.aggregates}
+    defined_names = {q.name for q in defined}
     found: dict[QName, list[Call]] = {}
     for site in sites(schema, functions):
         for call in calls(site, schema):
