@@ -88,9 +88,7 @@ def _rename_side(change: Change, renames: Sequence[Rename]) -> bool:
     return False
 
 
-def gate(
-    changes: Sequence[Change], renames: Sequence[Rename], allow: frozenset[Hazard]
-) -> Gated:
+def gate(changes: Sequence[Change], renames: Sequence[Rename], allow: frozenset[Hazard]) -> Gated:
     """Split ``changes`` into those planned and those left out. A change without steps is
     left for the user; one with a destructive hazard not in ``allow`` is left out; both sides of
     a probable rename are left out unless deleting data is allowed (then they run as written:

@@ -54,7 +54,10 @@ def _run_one(
         return PreCheckResult(planned.number, check, 0, error=_message(exc), skipped=True)
     except errors.QueryCanceled:
         return PreCheckResult(
-            planned.number, check, None, error=f"did not finish within the statement timeout ({timeout_ms} ms)"
+            planned.number,
+            check,
+            None,
+            error=f"did not finish within the statement timeout ({timeout_ms} ms)",
         )
     except psycopg.Error as exc:
         return PreCheckResult(planned.number, check, None, error=_message(exc))
