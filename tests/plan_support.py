@@ -378,8 +378,9 @@ def diff(
             drops.extend(
                 DropCheck(qname, c.name or "") for c in have.checks if c.expression not in want_checks
             )
-    for qname in sorted(set(expected.indexes) - set(actual.indexes)):
-        indexes.append(AddIndex(expected.indexes[qname]))
+    for qname in sorted(expected.indexes):
+        if actual.indexes.get(qname) != expected.indexes[qname]:  # missing, or not the same index
+            indexes.append(AddIndex(expected.indexes[qname]))
     for qname in sorted(set(actual.indexes) - set(expected.indexes)):
         drops.append(DropIndex(qname, actual.indexes[qname].table))
     for qname in sorted(set(expected.enums) & set(actual.enums)):

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from schemadoc.compare.changes import DESTRUCTIVE, Change, Hazard, Noted, Step
+from schemadoc.diagnostics import Diagnostic
+from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table, Unique
+from schemadoc.plan import number_steps, order_changes
+from schemadoc.plan.gate import find_renames, gate, wrong_database
+from schemadoc.plan.model import LeftOutReason
+from schemadoc.plan.order import Phase, phase_of
+
 from plan_support import (
     PHASES,
     AddColumn,
@@ -18,14 +26,6 @@ from plan_support import (
     NarrowType,
     SetNotNull,
 )
-
-from schemadoc.compare.changes import DESTRUCTIVE, Change, Hazard, Noted, Step
-from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table, Unique
-from schemadoc.plan import number_steps, order_changes
-from schemadoc.plan.gate import find_renames, gate, wrong_database
-from schemadoc.plan.model import LeftOutReason
-from schemadoc.plan.order import Phase, phase_of
 
 RUNS = QName("public", "runs")
 PLANS = QName("public", "plans")
