@@ -19,7 +19,7 @@ from schemadoc.cli import main
 from schemadoc.compare.changes import Change
 from schemadoc.pg.connect import connect
 from schemadoc.pg.introspect import introspect
-from schemadoc.plan import build, order
+from schemadoc.plan import build, phases
 
 from plan_support import PHASES, AddIndex, diff, document, injecting
 
@@ -52,7 +52,7 @@ def test_changes(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
         monkeypatch.setattr(build, "default_differ", lambda: differ)
 
     use(diff)
-    monkeypatch.setattr(order, "PHASES", PHASES)
+    monkeypatch.setattr(phases, "PHASES", PHASES)
     return use
 
 

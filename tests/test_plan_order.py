@@ -164,3 +164,34 @@ def test_a_database_that_shares_almost_nothing_with_the_document_is_the_wrong_on
     assert wrong_database(doc, two) is None  # a fifth of the document's tables is enough
     only_ours = Schema(tables={QName("public", "t0"): _table("t0", ("id", "bigint"))})
     assert wrong_database(doc, only_ours) is None  # nothing of its own: a database to build up
+
+
+def test_a_new_table_runs_after_the_new_tables_its_foreign_keys_reference() -> None:
+    from schemadoc.compare import tables
+
+    def new(name: str, *refs: str) -> tables.AddTable:
+        fks = tuple(ForeignKey((f"{r}_id",), QName("public", r), ("id",)) for r in refs)
+        cols = (Column("id", "bigint", False), *(Column(f"{r}_id", "bigint") for r in refs))
+        return tables.AddTable(Table("public", name, cols, foreign_keys=fks))
+
+    # a -> c -> b, listed by name; d has none; e and f reference each other (a cycle)
+    listed = [new("a", "c"), new("b"), new("c", "b"), new("d"), new("e", "f"), new("f", "e")]
+    ordered = [c.table.name for c in order_changes(listed)]
+    assert ordered == ["b", "c", "a", "d", "e", "f"]
+    assert [c.table.name for c in order_changes(listed)] == ordered
+
+
+def test_the_comparisons_change_classes_have_their_phases() -> None:
+    from schemadoc.compare import columns, foreign_keys, indexes, tables
+    from schemadoc.plan.phases import covered
+
+    fk = ForeignKey(("plan_id",), PLANS, ("id",))
+    assert phase_of(foreign_keys.AddForeignKey(RUNS, fk)) is Phase.FOREIGN_KEYS
+    assert phase_of(foreign_keys.ChangeForeignKeyOnUpdate(RUNS, fk, fk)) is Phase.FOREIGN_KEYS
+    assert phase_of(indexes.AddIndex(Index("public", "i", RUNS, ("a",)))) is Phase.INDEXES
+    assert phase_of(tables.DropTable(Table("public", "old"))) is Phase.DROP_TABLES
+    # a NOT NULL another change brings is neither planned nor left to the user
+    col = Column("id", "bigint", False)
+    gated = gate([columns.SetNotNull(RUNS, col, covered=True)], [], frozenset())
+    assert covered(columns.SetNotNull(RUNS, col, covered=True))
+    assert not gated.planned and not gated.left_out

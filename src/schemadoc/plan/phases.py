@@ -1,0 +1,73 @@
+"""The phase of each kind of change :mod:`schemadoc.compare` produces, and the changes whose
+steps another change of the same difference carries."""
+
+from __future__ import annotations
+
+from schemadoc.compare import columns, constraints, exclusions, foreign_keys, indexes, tables
+from schemadoc.compare.changes import Change
+from schemadoc.plan.order import Phase
+
+PHASES: dict[type[Change], Phase] = {
+    # tables
+    tables.AddTable: Phase.TABLES,
+    tables.DropTable: Phase.DROP_TABLES,
+    tables.ChangeRowSecurity: Phase.GRANTS,  # after the policies it puts to work
+    tables.ChangeRowSecurityForced: Phase.GRANTS,
+    # columns
+    columns.AddColumn: Phase.COLUMNS,
+    columns.AlterColumnType: Phase.COLUMNS,
+    columns.DropNotNull: Phase.COLUMNS,
+    columns.ChangeDefault: Phase.COLUMNS,
+    columns.ChangeIdentity: Phase.COLUMNS,
+    columns.ChangeGenerated: Phase.COLUMNS,
+    columns.ChangeCollation: Phase.COLUMNS,
+    columns.SetNotNull: Phase.KEYS,
+    columns.DropColumn: Phase.DROP_COLUMNS,
+    # keys and constraints
+    constraints.AddPrimaryKey: Phase.KEYS,
+    constraints.ChangePrimaryKey: Phase.KEYS,
+    constraints.AddUnique: Phase.KEYS,
+    constraints.ChangeUniqueNulls: Phase.KEYS,
+    constraints.AddCheck: Phase.KEYS,
+    constraints.ChangeCheck: Phase.KEYS,
+    constraints.DropPrimaryKey: Phase.DROP_CONSTRAINTS,
+    constraints.DropUnique: Phase.DROP_CONSTRAINTS,
+    constraints.DropCheck: Phase.DROP_CONSTRAINTS,
+    exclusions.AddExclusion: Phase.KEYS,
+    exclusions.ChangeExclusion: Phase.KEYS,
+    exclusions.DropExclusion: Phase.DROP_CONSTRAINTS,
+    # foreign keys (ChangeForeignKey's subclasses take its phase)
+    foreign_keys.AddForeignKey: Phase.FOREIGN_KEYS,
+    foreign_keys.ChangeForeignKey: Phase.FOREIGN_KEYS,
+    foreign_keys.DropForeignKey: Phase.DROP_FOREIGN_KEYS,
+    # indexes
+    indexes.AddIndex: Phase.INDEXES,
+    indexes.ReplaceIndex: Phase.INDEXES,
+    indexes.DropIndex: Phase.DROP_CONSTRAINTS,
+}
+
+
+def covered(change: Change) -> bool:
+    """Whether ``change`` has no steps because another change of the same difference carries
+    them (a NOT NULL a new primary key brings, a foreign key that differs in several ways):
+    it is neither planned nor left to the user."""
+    if isinstance(change, columns.SetNotNull):
+        return change.covered
+    if isinstance(change, foreign_keys.ChangeForeignKey):
+        return change.repeats
+    return False
+
+
+def needs(change: Change) -> frozenset[object]:
+    """What must exist before ``change`` runs, among what other changes of its phase make: the
+    tables a new table's foreign keys reference."""
+    if isinstance(change, tables.AddTable):
+        own = change.table.qname
+        return frozenset(fk.ref_table for fk in change.table.foreign_keys if fk.ref_table != own)
+    return frozenset()
+
+
+def makes(change: Change) -> frozenset[object]:
+    if isinstance(change, tables.AddTable):
+        return frozenset({change.table.qname})
+    return frozenset()
