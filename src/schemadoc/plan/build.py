@@ -3,9 +3,8 @@ proven steps."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
-from typing import Protocol, cast
+from typing import Protocol
 
 from schemadoc.compare.changes import Change, Hazard, Lock
 from schemadoc.model import Schema
@@ -30,8 +29,9 @@ class Differ(Protocol):
 
 def default_differ() -> Differ:
     """:func:`schemadoc.compare.diff.diff_changes`."""
-    module = importlib.import_module("schemadoc.compare.diff")
-    return cast(Differ, module.diff_changes)
+    from schemadoc.compare.diff import diff_changes
+
+    return diff_changes
 
 
 def number_steps(changes: Sequence[Change]) -> tuple[PlannedStep, ...]:

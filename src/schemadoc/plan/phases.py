@@ -3,11 +3,57 @@ steps another change of the same difference carries."""
 
 from __future__ import annotations
 
-from schemadoc.compare import columns, constraints, exclusions, foreign_keys, indexes, tables
+from schemadoc.compare import (
+    access,
+    columns,
+    comments,
+    constraints,
+    exclusions,
+    foreign_keys,
+    indexes,
+    routines,
+    tables,
+    types,
+)
 from schemadoc.compare.changes import Change
 from schemadoc.plan.order import Phase
 
 PHASES: dict[type[Change], Phase] = {
+    # schemas, extensions and types come first, and go last
+    types.CreateSchema: Phase.PREPARE,
+    types.AddExtension: Phase.PREPARE,
+    types.MoveExtension: Phase.PREPARE,
+    types.AddEnum: Phase.PREPARE,
+    types.AddEnumValue: Phase.PREPARE,
+    types.AddDomain: Phase.PREPARE,
+    types.ChangeDomain: Phase.PREPARE,
+    types.AddSequence: Phase.PREPARE,
+    types.ChangeSequence: Phase.PREPARE,
+    types.EnumValuesRemoved: Phase.DROP_TYPES,
+    types.EnumOrderChanged: Phase.DROP_TYPES,
+    types.DropSequence: Phase.DROP_TYPES,
+    types.DropDomain: Phase.DROP_TYPES,
+    types.DropEnum: Phase.DROP_TYPES,
+    types.DropExtension: Phase.DROP_TYPES,
+    types.DropSchema: Phase.DROP_TYPES,
+    # what depends on tables is dropped before the changes under it, and made again after them
+    routines.DropView: Phase.DROP_DEPENDENTS,
+    routines.DropTrigger: Phase.DROP_DEPENDENTS,
+    access.DropPolicy: Phase.DROP_DEPENDENTS,
+    access.RevokeGrant: Phase.DROP_DEPENDENTS,
+    routines.DropFunction: Phase.DROP_ROUTINES,
+    routines.CreateFunction: Phase.ROUTINES,
+    routines.ReplaceFunction: Phase.ROUTINES,
+    routines.CreateView: Phase.VIEWS,
+    routines.ReplaceView: Phase.VIEWS,
+    routines.AddTrigger: Phase.TRIGGERS,
+    routines.ReplaceTrigger: Phase.TRIGGERS,
+    access.AddPolicy: Phase.POLICIES,
+    access.ReplacePolicy: Phase.POLICIES,
+    access.AddGrant: Phase.GRANTS,
+    access.ChangeGrantOption: Phase.GRANTS,
+    comments.ChangeComment: Phase.COMMENTS,
+    comments.CommentsSummary: Phase.COMMENTS,
     # tables
     tables.AddTable: Phase.TABLES,
     tables.DropTable: Phase.DROP_TABLES,
@@ -49,12 +95,15 @@ PHASES: dict[type[Change], Phase] = {
 
 def covered(change: Change) -> bool:
     """Whether ``change`` has no steps because another change of the same difference carries
-    them (a NOT NULL a new primary key brings, a foreign key that differs in several ways):
+    them (a NOT NULL a new primary key brings, a foreign key, view or routine that differs in
+    several ways):
     it is neither planned nor left to the user."""
     if isinstance(change, columns.SetNotNull):
         return change.covered
     if isinstance(change, foreign_keys.ChangeForeignKey):
         return change.repeats
+    if isinstance(change, routines.ReplaceView | routines.ReplaceFunction):
+        return not change.repairs
     return False
 
 
