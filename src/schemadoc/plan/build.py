@@ -76,14 +76,15 @@ def make_plan(
         conn.read_only = True
         live = introspect(conn)
         live_version = server_version(conn)
+    # the wrong database is told from the document's own tables, before anything is built
+    wrong = wrong_database(doc, live)
+    if wrong is not None:
+        return Plan((), wrong_database=wrong, lock_timeout_ms=lock_timeout_ms)
     with shadow_database(maintenance_url, doc) as (shadow_url, _diags), connect(shadow_url) as conn:
         expected = introspect(conn)
         shadow_version = server_version(conn)
     versions = (shadow_version, live_version)
 
-    wrong = wrong_database(expected, live)
-    if wrong is not None:
-        return Plan((), wrong_database=wrong, lock_timeout_ms=lock_timeout_ms)
     changes = diff(expected, live, doc=doc, versions=versions)
     if not changes:
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)
