@@ -25,16 +25,23 @@ class Phase(IntEnum):
     DROP_ROUTINES = 22  # after the triggers that call them
     DROP_FOREIGN_KEYS = 25  # before the keys they reference
     DROP_CONSTRAINTS = 27  # uniques, checks, primary keys, indexes
+    EARLY_ROUTINES = 28  # routines whose bodies are not checked against tables (plpgsql...)
     TABLES = 30
-    COLUMNS = 40  # add, change type, defaults, drop NOT NULL
-    ROUTINES = 45  # functions: before the CHECKs, defaults and index expressions that call them
-    KEYS = 50  # NOT NULL, CHECK, UNIQUE, PRIMARY KEY
+    COLUMNS = 40  # new columns
+    COLUMN_IDENTITY = 41  # identity and generation: before defaults (an ex-identity takes one)
+    COLUMN_TYPES = 42  # types and collations: before defaults
+    COLUMN_DEFAULTS = 43
+    ROUTINES = 45  # SQL-language routines: their bodies are checked against tables and columns
+    NOT_NULL = 48
+    KEYS = 50  # PRIMARY KEY, UNIQUE
+    RELAX_NOT_NULL = 52  # DROP NOT NULL: after a column leaves the primary key
+    CHECKS = 54  # CHECK and exclusion constraints
+    INDEXES = 56  # before the foreign keys that reference a unique index
     FOREIGN_KEYS = 60  # after the keys they reference
-    INDEXES = 70
     VIEWS = 80
     TRIGGERS = 82
     POLICIES = 84
-    GRANTS = 86
+    GRANTS = 86  # grants, then row level security switched on (after its policies)
     COMMENTS = 88
     OTHER = 89  # a kind of change the dispatch table does not know
     DROP_COLUMNS = 90
@@ -52,6 +59,12 @@ def _table(phases: Mapping[type[Change], Phase] | None) -> Mapping[type[Change],
 
 def phase_of(change: Change, phases: Mapping[type[Change], Phase] | None = None) -> Phase:
     """The phase of ``change``'s class (or of its nearest base in the table)."""
+    if phases is None:
+        from schemadoc.plan.phases import phase_by_content
+
+        by_content = phase_by_content(change)
+        if by_content is not None:
+            return by_content
     table = _table(phases)
     for cls in type(change).__mro__:
         phase = table.get(cls)

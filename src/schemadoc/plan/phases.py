@@ -42,8 +42,6 @@ PHASES: dict[type[Change], Phase] = {
     access.DropPolicy: Phase.DROP_DEPENDENTS,
     access.RevokeGrant: Phase.DROP_DEPENDENTS,
     routines.DropFunction: Phase.DROP_ROUTINES,
-    routines.CreateFunction: Phase.ROUTINES,
-    routines.ReplaceFunction: Phase.ROUTINES,
     routines.CreateView: Phase.VIEWS,
     routines.ReplaceView: Phase.VIEWS,
     routines.AddTrigger: Phase.TRIGGERS,
@@ -61,26 +59,26 @@ PHASES: dict[type[Change], Phase] = {
     tables.ChangeRowSecurityForced: Phase.GRANTS,
     # columns
     columns.AddColumn: Phase.COLUMNS,
-    columns.AlterColumnType: Phase.COLUMNS,
-    columns.DropNotNull: Phase.COLUMNS,
-    columns.ChangeDefault: Phase.COLUMNS,
-    columns.ChangeIdentity: Phase.COLUMNS,
-    columns.ChangeGenerated: Phase.COLUMNS,
-    columns.ChangeCollation: Phase.COLUMNS,
-    columns.SetNotNull: Phase.KEYS,
+    columns.ChangeIdentity: Phase.COLUMN_IDENTITY,
+    columns.ChangeGenerated: Phase.COLUMN_IDENTITY,
+    columns.AlterColumnType: Phase.COLUMN_TYPES,
+    columns.ChangeCollation: Phase.COLUMN_TYPES,
+    columns.ChangeDefault: Phase.COLUMN_DEFAULTS,
+    columns.SetNotNull: Phase.NOT_NULL,
+    columns.DropNotNull: Phase.RELAX_NOT_NULL,
     columns.DropColumn: Phase.DROP_COLUMNS,
     # keys and constraints
     constraints.AddPrimaryKey: Phase.KEYS,
     constraints.ChangePrimaryKey: Phase.KEYS,
     constraints.AddUnique: Phase.KEYS,
     constraints.ChangeUniqueNulls: Phase.KEYS,
-    constraints.AddCheck: Phase.KEYS,
-    constraints.ChangeCheck: Phase.KEYS,
+    constraints.AddCheck: Phase.CHECKS,
+    constraints.ChangeCheck: Phase.CHECKS,
     constraints.DropPrimaryKey: Phase.DROP_CONSTRAINTS,
     constraints.DropUnique: Phase.DROP_CONSTRAINTS,
     constraints.DropCheck: Phase.DROP_CONSTRAINTS,
-    exclusions.AddExclusion: Phase.KEYS,
-    exclusions.ChangeExclusion: Phase.KEYS,
+    exclusions.AddExclusion: Phase.CHECKS,
+    exclusions.ChangeExclusion: Phase.CHECKS,
     exclusions.DropExclusion: Phase.DROP_CONSTRAINTS,
     # foreign keys (ChangeForeignKey's subclasses take its phase)
     foreign_keys.AddForeignKey: Phase.FOREIGN_KEYS,
@@ -91,6 +89,16 @@ PHASES: dict[type[Change], Phase] = {
     indexes.ReplaceIndex: Phase.INDEXES,
     indexes.DropIndex: Phase.DROP_CONSTRAINTS,
 }
+
+
+def phase_by_content(change: Change) -> Phase | None:
+    """The phase of a change whose kind alone does not say: a routine in SQL has its body
+    checked against the tables and columns it reads, so it comes after them; one in another
+    language (plpgsql) is not, and comes before the tables whose defaults and CHECKs call it."""
+    if isinstance(change, routines.CreateFunction | routines.ReplaceFunction):
+        sql_body = change.function.language.lower() == "sql"
+        return Phase.ROUTINES if sql_body else Phase.EARLY_ROUTINES
+    return None
 
 
 def covered(change: Change) -> bool:
