@@ -160,6 +160,11 @@ def test_each_destructive_kind_exits_3_and_changes_nothing_until_allowed(
     code, text, err = plan(capsys, fresh_database_url, doc)
     assert code == 3
     assert "SD580" in err and f"--allow {hazard}" in text and "not ready" in text
+    code, script, _ = plan(
+        capsys, fresh_database_url, doc, "--format", "sql", "--output", str(tmp_path / "m")
+    )
+    assert code == 3 and "-- NOT READY (exit 3)" in script
+    assert not (tmp_path / "m").exists()  # a plan something blocks is not written as a migration
     assert schema_of(fresh_database_url) == before
 
     code, script, _ = plan(capsys, fresh_database_url, doc, "--format", "sql", "--allow", hazard)

@@ -92,7 +92,7 @@ def run_plan(args: argparse.Namespace, out: Output, doc: Schema, url: str, maint
         prove=not args.no_prove,
     )
     written = None
-    if args.output and plan.steps:
+    if args.output and plan.steps and plan.ready:  # a plan something blocks is never written
         try:
             written = write_migration(plan, Path(args.output), _name(args))
         except OSError as exc:

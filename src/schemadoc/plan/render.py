@@ -117,6 +117,10 @@ def render_sql(plan: Plan) -> str:
     ]
     if not plan.steps:
         lines.append("-- " + NOTHING_TO_DO)
+    elif not plan.ready:
+        lines.append(
+            f"-- NOT READY (exit {plan.exit_code}): {_verdict(plan)}; do not run this script as it is"
+        )
     timeout = f"SET lock_timeout = '{int(plan.lock_timeout_ms)}ms';"
     for planned in plan.steps:
         step = planned.step
