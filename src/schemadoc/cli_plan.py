@@ -38,7 +38,7 @@ def plan_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
         metavar="DIR",
-        help=f"also write the SQL script as a numbered migration file in DIR ({MIGRATION_NAMING}; "
+        help=f"also write the SQL script, when nothing blocks the plan, as a numbered migration file in DIR ({MIGRATION_NAMING}; "
         "the script runs its own transactions: run it with executeInTransaction=false, or with psql)",
     )
     p.add_argument(
