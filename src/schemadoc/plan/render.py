@@ -115,12 +115,14 @@ def render_sql(plan: Plan) -> str:
         "-- schemadoc plan: run with psql -v ON_ERROR_STOP=1 -f FILE",
         "-- every step runs on its own; non-transactional steps run outside BEGIN/COMMIT",
     ]
-    if not plan.steps:
-        lines.append("-- " + NOTHING_TO_DO)
-    elif not plan.ready:
+    if not plan.ready:
         lines.append(
             f"-- NOT READY (exit {plan.exit_code}): {_verdict(plan)}; do not run this script as it is"
         )
+    elif plan.empty:
+        lines.append("-- " + NOTHING_TO_DO)
+    elif not plan.steps:
+        lines.append("-- no steps: what differs is left to you (see `schemadoc plan`)")
     timeout = f"SET lock_timeout = '{int(plan.lock_timeout_ms)}ms';"
     for planned in plan.steps:
         step = planned.step
