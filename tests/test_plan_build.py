@@ -191,3 +191,26 @@ def test_the_wrong_database_gets_one_summary(
     plan = plan_for(fresh_database_url, server_url, HARDENED, tmp_path)
     assert plan.exit_code == 3 and not plan.steps and not plan.left_out
     assert plan.wrong_database is not None and plan.wrong_database.own_tables == 8
+
+
+@pytest.mark.parametrize("rows", [0, 3])
+def test_a_precheck_on_what_the_plan_creates_first_blocks_only_a_table_with_rows(
+    fresh_database_url: str, server_url: str, tmp_path: Path, rows: int
+) -> None:
+    # the foreign key's orphans cannot be counted before its new parent table exists
+    setup(fresh_database_url, "CREATE TABLE runs (id bigint PRIMARY KEY, owner_id bigint);")
+    setup(fresh_database_url, f"INSERT INTO runs SELECT g, g FROM generate_series(1, {rows}) g;")
+    doc = read(
+        document(
+            tmp_path,
+            "CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE runs (id bigint PRIMARY KEY, owner_id bigint REFERENCES owners (id));",
+        )
+    )
+    plan = make_plan(fresh_database_url, doc, maintenance_url=server_url)
+    (result,) = [r for r in plan.prechecks if "owners" in r.check.what]
+    if rows:
+        assert plan.exit_code == 1 and result.blocks and result.rows is None
+        assert result.error and "has rows" in result.error
+    else:
+        assert plan.exit_code == 0 and plan.proved and not result.blocks and result.skipped

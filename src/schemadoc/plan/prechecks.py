@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from psycopg import errors
+from psycopg import errors, sql
 
 from schemadoc.model import QName
 from schemadoc.pg.connect import connect
@@ -50,8 +50,12 @@ def _run_one(
             cur.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", (f"{timeout_ms}ms",))
             row = execute_each(cur, [(check.count_sql, None)]).fetchone()
     except (errors.UndefinedTable, errors.UndefinedColumn, errors.UndefinedObject) as exc:
-        # it reads what an earlier step of the plan creates: nothing there yet to fail the step
-        return PreCheckResult(planned.number, check, 0, error=_message(exc), skipped=True)
+        # it reads what an earlier step of the plan creates, so it cannot count yet: an empty
+        # table has nothing to fail the step; rows in it may, and block the plan
+        if _empty(conn, planned.step.table):
+            return PreCheckResult(planned.number, check, 0, error=_message(exc), skipped=True)
+        why = f"it reads what an earlier step creates ({_message(exc)}), and {planned.step.table} has rows"
+        return PreCheckResult(planned.number, check, None, error=why)
     except errors.QueryCanceled:
         return PreCheckResult(
             planned.number,
@@ -63,6 +67,21 @@ def _run_one(
         return PreCheckResult(planned.number, check, None, error=_message(exc))
     count = int(row[0]) if row and row[0] is not None else 0
     return PreCheckResult(planned.number, check, count)
+
+
+def _empty(conn: psycopg.Connection[Any], table: QName | None) -> bool:
+    """Whether ``table`` holds no row (False when it cannot be read)."""
+    if table is None:
+        return False
+    try:
+        with conn.transaction(force_rollback=True):
+            query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {}.{})").format(
+                sql.Identifier(table.schema), sql.Identifier(table.name)
+            )
+            row = conn.execute(query).fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
 
 
 def _message(exc: psycopg.Error) -> str:
