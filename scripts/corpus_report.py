@@ -222,11 +222,11 @@ def compare_sets(label: str, doc: Schema, truth: Schema) -> None:
 
 
 def _drift_kinds() -> dict[str, str]:
-    from schemadoc.compare import diff
+    from schemadoc.compare import codes
 
     return {
         value: name.lower()
-        for name, value in vars(diff).items()
+        for name, value in vars(codes).items()
         if name.isupper() and isinstance(value, str) and re.fullmatch(r"SD\d{3}", value)
     }
 

@@ -1,32 +1,31 @@
-"""Shared helpers for the typed-change tests: build an old and a new schema on real PostgreSQL,
-take the changes from old to new, run their steps on the old database and compare again."""
+"""Shared helpers for the typed-change tests: build the document's schema and an old schema in
+two databases, compare them as typed changes, run the changes' steps on the old database, and
+compare again."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
-import pytest
-from psycopg import sql
 
-from schemadoc.compare.changes import Change
-from schemadoc.compare.diff import diff_changes
+from schemadoc.compare import exclusions, indexes, tables
+from schemadoc.compare.changes import Change, Step
+from schemadoc.compare.diff import diff_schemas
+from schemadoc.compare.spans import DocSpans
+from schemadoc.compare.table_order import table_change_rank
+from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.model import Schema
 from schemadoc.pg.introspect import introspect
 
 from conftest import scratch_database
 
 
-@dataclass(frozen=True)
-class Lab:
-    server_url: str
-    role: str
-
-    def run(self, url: str, text: str) -> None:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql.SQL(text).format(role=sql.Identifier(self.role)))  # type: ignore[arg-type]
+def run_sql(url: str, text: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(text)  # type: ignore[call-overload]
 
 
 def read(url: str) -> Schema:
@@ -34,54 +33,78 @@ def read(url: str) -> Schema:
         return introspect(conn)
 
 
-def apply_steps(url: str, changes: list[Change]) -> None:
-    """Each step as a plan runs it: a transactional one in its own transaction, the others
-    (ALTER TYPE ... ADD VALUE) outside any."""
+def changes_between(expected: Schema, actual: Schema) -> list[Change]:
+    """The typed changes of the kinds these modules cover, as diff_schemas finds them."""
+    expected, actual = equate_unique_indexes(expected, actual)
+    spans = DocSpans(None)
+    one_sided = (set(expected.tables) | set(expected.views)) ^ (set(actual.tables) | set(actual.views))
+    out = tables.diff_tables(expected, actual, spans)
+    out += indexes.diff_indexes(expected, actual, spans, one_sided)
+    for q in sorted((set(expected.tables) & set(actual.tables)) - one_sided):
+        out += exclusions.diff_exclusions(q, expected.tables[q].exclusions, actual.tables[q].exclusions, None)
+    return [c for c in out if c.code != "SD361"]  # comments are another module's
+
+
+def ordered(changes: Iterable[Change]) -> list[Change]:
+    return sorted(changes, key=table_change_rank)
+
+
+def run_steps(url: str, steps: Iterable[Step]) -> None:
+    """Each step as ``plan`` runs it: a transactional step in its own transaction, the others
+    (CONCURRENTLY) in autocommit."""
     with psycopg.connect(url, autocommit=True) as conn:
-        for change in changes:
-            for step in change.steps():
-                if step.transactional:
-                    with conn.transaction():
-                        conn.execute(step.sql)  # type: ignore[arg-type]
-                else:
-                    conn.execute(step.sql)  # type: ignore[arg-type]
+        for step in steps:
+            if step.transactional:
+                with conn.transaction():
+                    conn.execute(step.sql.encode())
+            else:
+                conn.execute(step.sql.encode())
 
 
-def names(changes: list[Change]) -> list[str]:
-    return [type(c).__name__ for c in changes]
+def apply(url: str, changes: Iterable[Change]) -> None:
+    run_steps(url, [s for c in ordered(changes) for s in c.steps()])
 
 
-def converge(lab: Lab, old_sql: str, new_sql: str) -> list[Change]:
-    """The changes from ``old_sql`` to ``new_sql``; asserts that running their steps on the old
-    database leaves no difference."""
-    with scratch_database(lab.server_url) as old_url, scratch_database(lab.server_url) as new_url:
-        lab.run(old_url, old_sql)
-        lab.run(new_url, new_sql)
-        expected = read(new_url)
-        changes = diff_changes(expected, read(old_url))
-        assert changes, "the two schemas should differ"
-        apply_steps(old_url, changes)
-        residue = diff_changes(expected, read(old_url))
-        assert residue == [], [c.diagnostic().render() for c in residue]
-        return changes
+def count(url: str, query: str) -> Any:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query.encode()).fetchone()
+        assert row is not None
+        return row[0]
 
 
-def changes_between(lab: Lab, old_sql: str, new_sql: str) -> list[Change]:
-    """The changes from ``old_sql`` to ``new_sql``, nothing run."""
-    with scratch_database(lab.server_url) as old_url, scratch_database(lab.server_url) as new_url:
-        lab.run(old_url, old_sql)
-        lab.run(new_url, new_sql)
-        return diff_changes(read(new_url), read(old_url))
+def listed(url: str, query: str) -> list[Any]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query.encode()).fetchall()
 
 
-@pytest.fixture(scope="module")
-def lab(server_url: str) -> Iterator[Lab]:
-    """A role for grants and policies, dropped with whatever it holds afterwards."""
-    role = f"sd_changes_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(role)))
-    try:
-        yield Lab(server_url, role)
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+@dataclass
+class Pair:
+    """The document's schema (``expected_url``) and an old one (``old_url``) on one server."""
+
+    expected_url: str
+    old_url: str
+
+    def changes(self) -> list[Change]:
+        return changes_between(read(self.expected_url), read(self.old_url))
+
+    def converge(self) -> list[Change]:
+        """Apply the changes to the old database; return them. Afterwards the changes are
+        none and structure drift is empty."""
+        found = self.changes()
+        apply(self.old_url, found)
+        expected, after = read(self.expected_url), read(self.old_url)
+        assert changes_between(expected, after) == []
+        assert [d.render() for d in diff_schemas(expected, after)] == []
+        return found
+
+
+@contextmanager
+def pair(server_url: str, document_sql: str, old_sql: str) -> Iterator[Pair]:
+    with scratch_database(server_url) as expected_url, scratch_database(server_url) as old_url:
+        run_sql(expected_url, document_sql)
+        run_sql(old_url, old_sql)
+        yield Pair(expected_url, old_url)
+
+
+def kinds(changes: Iterable[Change]) -> list[str]:
+    return sorted(type(c).__name__ for c in changes)

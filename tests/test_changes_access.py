@@ -5,7 +5,7 @@ old schema to the new one, and a second comparison finds nothing. The comment su
 from __future__ import annotations
 
 import pytest
-from changes_support import Lab, changes_between, converge, lab, names
+from convergence_support import Lab, changes_between, converge, lab, names
 
 from schemadoc.compare.access import AddGrant, ReplacePolicy
 from schemadoc.compare.comments import ChangeComment, CommentsSummary, summarise_comments

@@ -4,7 +4,7 @@ PostgreSQL, bring the old schema to the new one, and a second comparison finds n
 from __future__ import annotations
 
 import pytest
-from changes_support import Lab, changes_between, converge, lab, names
+from convergence_support import Lab, changes_between, converge, lab, names
 
 from schemadoc.compare.changes import Hazard
 from schemadoc.compare.types import AddEnumValue, ChangeDomain, ChangeSequence, EnumValuesRemoved

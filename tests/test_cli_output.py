@@ -111,6 +111,36 @@ def test_common_message_marks_where_messages_differ() -> None:
     assert common_message(diags) == "index ...: columns (...) inferred from the index name ..."
 
 
+def test_group_of_unlike_messages_shows_the_first_one() -> None:
+    from schemadoc.cli_output import Group
+    from schemadoc.model import Span
+
+    diags = [
+        Diagnostic(
+            "SD205",
+            "warning",
+            "public.papers.id has no type; typed uuid like the key it references",
+            Span("d.md", 3),
+        ),
+        Diagnostic(
+            "SD205",
+            "warning",
+            "public.papers.title has no type; typed text: text is the safe default",
+            Span("d.md", 4),
+        ),
+        Diagnostic(
+            "SD205", "warning", "public.runs.seq has no type; typed bigint: a counter", Span("d.md", 9)
+        ),
+    ]
+    shown = Group(tuple(diags)).render()
+    # a dotted name is one token: no "public....." runs of dots
+    assert "....." not in common_message(diags)
+    assert shown == (
+        "d.md:3:1: warning SD205 public.papers.id has no type; typed uuid like the key it references "
+        "(and 2 more, lines 3-9; -v lists them)"
+    )
+
+
 def test_two_alike_are_not_grouped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = write(tmp_path, INDEXED.replace("- `items_c_idx` - by c\n", ""))
     assert main(["check", str(doc)]) == 0

@@ -462,3 +462,70 @@ def test_document_with_tables_gets_no_thin_notes(tmp_path: Path) -> None:
     schema, diags = _read(tmp_path, THIN + "\n## items\n\n- `id` (bigint, PK)\n")
     assert list(schema.tables) == [QName("public", "items")]
     assert "users" not in " ".join(d.message for d in diags)
+
+
+def test_an_index_on_a_placeholder_expression_is_not_built(tmp_path: Path) -> None:
+    schema, diags = _read(
+        tmp_path,
+        "# Logs\n\n## logs\n\n| Column | Type |\n|---|---|\n| id | uuid |\n| details | text |\n\n"
+        "### Indexes\n\n- `logs_id_idx`: INDEX (id)\n- `logs_details_gin_idx`: INDEX (expression)\n",
+    )
+    assert [d.code for d in diags if d.level == "error"] == []
+    assert ("SD284", 13) in _codes(diags)
+    assert sorted(q.name for q in schema.indexes) == ["logs_id_idx"]
+
+
+TABLE_MAP = """# Delivery
+
+## Table Map
+
+### Telemetry
+
+| Table | Purpose | Key Relations |
+|---|---|---|
+| `rider_location_logs` | GPS breadcrumbs | rider_id → riders |
+| `riders` | Rider data | |
+"""
+
+
+def test_thin_report_leaves_out_headings_over_a_table_map(tmp_path: Path) -> None:
+    from schemadoc.diagnostics import SchemadocError
+
+    with pytest.raises(SchemadocError) as info:
+        _read(tmp_path, TABLE_MAP)
+    message = info.value.diagnostic.message
+    assert "it names 2 table(s): rider_location_logs, riders, but gives the columns of none" in message
+    assert "table Map" not in message and "table Telemetry" not in message
+
+
+def test_type_enum_with_listed_values_is_text_with_their_check(tmp_path: Path) -> None:
+    text = (
+        "# Support\n\n## tickets\n\n- `id` (UUID, Primary Key): identifier\n"
+        "- `status` (Enum): current state (OPEN, IN_PROGRESS, CLOSED)\n- `kind` (Enum): no values given\n"
+    )
+    for stub in (False, True):
+        path = tmp_path / "doc.md"
+        path.write_text(text)
+        schema, diags = read_documents([path], stub_missing=stub)
+        table = _table(schema, "tickets")
+        status = table.column("status")
+        assert status is not None and status.type == "text"
+        assert [c.expression for c in table.checks] == ["status IN ('OPEN', 'IN_PROGRESS', 'CLOSED')"]
+        assert ("SD285", 6) in _codes(diags)
+        # without values the word names nothing known: a stand-in (--stub-missing) or text with a warning
+        kind = table.column("kind")
+        assert kind is not None and kind.type == ("enum" if stub else "text")
+
+
+def test_a_table_list_that_names_a_view_gives_no_missing_table_warning(tmp_path: Path) -> None:
+    text = (
+        "# Blog\n\n## Tables\n\n| Name | Columns | Type |\n|---|---|---|\n"
+        "| [public.posts](posts.md) | 2 | BASE TABLE |\n| [public.recent](recent.md) | 1 | VIEW |\n"
+        "| [public.ghosts](ghosts.md) | 1 | BASE TABLE |\n\n"
+        "```sql\nCREATE TABLE posts (id bigint PRIMARY KEY, title text);\n"
+        "CREATE VIEW recent AS SELECT id FROM posts;\n```\n"
+    )
+    _, diags = _read(tmp_path, text)
+    assert [(d.code, d.message) for d in diags if d.code == "SD111"] == [
+        ("SD111", "table public.ghosts is listed in Tables but never defined")
+    ]

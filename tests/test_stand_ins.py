@@ -136,3 +136,136 @@ def test_check_json_lists_the_stand_ins_and_the_refusal_without_the_flag(
     out = json.loads(capsys.readouterr().out)
     assert out["stand_ins"] == []
     assert {d["code"] for d in out["diagnostics"] if d["level"] == "error"} == {"SD113", "SD264"}
+
+
+BODY_DOC = """# Shops
+
+```sql
+CREATE TABLE profiles (
+    id uuid PRIMARY KEY,
+    shop_id uuid NOT NULL
+);
+CREATE FUNCTION user_shop_id() RETURNS uuid LANGUAGE sql STABLE AS $$
+    SELECT shop_id FROM profiles WHERE id = auth.uid()
+$$;
+CREATE VIEW my_profile AS SELECT id, shop_id FROM profiles WHERE id = auth.uid();
+```
+"""
+
+
+def test_calls_in_sql_bodies_and_views_get_stand_ins_typed_from_their_tables(
+    tmp_path: Path, fresh_database_url: str, server_url: str
+) -> None:
+    path = _doc(tmp_path, BODY_DOC)
+    _, plain = read_documents([path])
+    assert [(d.code, d.span.line if d.span else 0) for d in plain if d.level == "error"] == [("SD264", 11)]
+    schema, diags = read_documents([path], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    uid = next(f for f in schema.functions.values() if f.qname == QName("auth", "uid"))
+    # typed from profiles.id, the column the call is compared with in the body's FROM table
+    assert (uid.stub, uid.returns) == (True, "uuid")
+    build(fresh_database_url, schema, maintenance_url=server_url)
+    with psycopg.connect(fresh_database_url) as conn:
+        assert conn.execute("SELECT public.user_shop_id()").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM public.my_profile").fetchone() == (0,)
+
+
+OSSP_DOC = """# Items
+
+```sql
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE TABLE items (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), name text);
+```
+"""
+
+
+def test_extension_functions_stand_in_where_the_server_lacks_the_extension(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    schema, _ = read_documents([_doc(tmp_path, OSSP_DOC)], stub_missing=True)
+    lacking = frozenset({"plpgsql"})
+    statements, diags = render_ddl(schema, available_extensions=lacking)
+    assert [d.code for d in diags] == ["SD260"] and "uuid_generate_v4()" in diags[0].message
+    text = ddl_text(statements)
+    assert "CREATE EXTENSION" not in text
+    assert "-- stand-in for public.uuid_generate_v4()" in text
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.sql.encode())
+        conn.execute("INSERT INTO items (name) VALUES ('a'), ('b')")
+        ids = conn.execute("SELECT count(DISTINCT id) FROM items WHERE id IS NOT NULL").fetchone()
+    assert ids == (2,)
+    # without --stub-missing the extension stays, and the build fails on such a server as PostgreSQL says
+    plain, _ = read_documents([_doc(tmp_path, OSSP_DOC)])
+    assert "CREATE EXTENSION" in ddl_text(render_ddl(plain, available_extensions=lacking)[0])
+
+
+TENANT_DOC = """# Tenants
+
+```sql
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE invoices (
+    id bigint PRIMARY KEY,
+    tenant_id uuid NOT NULL DEFAULT current_tenant_id(),
+    code text NOT NULL DEFAULT encode(gen_random_bytes(6), 'hex') CHECK (is_valid_code(code)),
+    total numeric NOT NULL DEFAULT round(0.0, 2),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON invoices USING (tenant_id = current_tenant_id());
+```
+"""
+
+
+def test_unqualified_calls_of_undefined_functions_get_stand_ins_and_builtins_do_not(
+    tmp_path: Path, fresh_database_url: str, server_url: str
+) -> None:
+    path = _doc(tmp_path, TENANT_DOC)
+    _, plain = read_documents([path])
+    errors = sorted((d.code, d.message) for d in plain if d.level == "error")
+    assert errors == [
+        ("SD264", "public.current_tenant_id() is called but the document never defines it"),
+        ("SD264", "public.is_valid_code() is called but the document never defines it"),
+    ]
+    schema, diags = read_documents([path], stub_missing=True)
+    assert [d for d in diags if d.level == "error"] == []
+    stubs = {f.name: f for f in schema.functions.values() if f.stub}
+    # now(), round(), encode() are PostgreSQL's own, gen_random_bytes() pgcrypto's: no stand-in for them
+    assert sorted(stubs) == ["current_tenant_id", "is_valid_code"]
+    assert (stubs["current_tenant_id"].arguments, stubs["current_tenant_id"].returns) == ("", "uuid")
+    assert (stubs["is_valid_code"].arguments, stubs["is_valid_code"].returns) == ("text", "boolean")
+    with psycopg.connect(fresh_database_url) as conn:
+        has_pgcrypto = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto'"
+        ).fetchone()
+    build(fresh_database_url, schema, maintenance_url=server_url)
+    with psycopg.connect(fresh_database_url) as conn:
+        found = conn.execute(
+            "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND NOT EXISTS "
+            "(SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') ORDER BY 1"
+        ).fetchall()
+    # on a server without pgcrypto, its gen_random_bytes() is a stand-in too
+    expected = (
+        ["current_tenant_id", "is_valid_code"]
+        if has_pgcrypto
+        else ["current_tenant_id", "gen_random_bytes", "is_valid_code"]
+    )
+    assert [r[0] for r in found] == expected
+    report = verify_behaviour(fresh_database_url, schema)
+    outcomes = {(r.promise.kind, r.promise.subject): (r.outcome, r.cause) for r in report.results}
+    # what calls a stand-in cannot be tried; the rest is, with a value of its own for tenant_id
+    assert outcomes[("default", "public.invoices.tenant_id")] == ("untestable", "design")
+    assert next(v for (kind, _), v in outcomes.items() if kind == "check") == ("untestable", "design")
+    assert outcomes[("not_null", "public.invoices.tenant_id")][0] == "kept"
+    assert outcomes[("default", "public.invoices.total")][0] == "kept"
+
+
+def test_a_function_the_document_defines_in_any_schema_is_not_stood_in(tmp_path: Path) -> None:
+    text = TENANT_DOC.replace(
+        "CREATE TABLE invoices",
+        "CREATE SCHEMA app;\nCREATE FUNCTION app.current_tenant_id() RETURNS uuid LANGUAGE sql AS "
+        "$$ SELECT NULL::uuid $$;\nCREATE FUNCTION is_valid_code(c text) RETURNS boolean LANGUAGE sql "
+        "AS $$ SELECT c <> '' $$;\nCREATE TABLE invoices",
+    )
+    _, diags = read_documents([_doc(tmp_path, text)])
+    assert [d.render() for d in diags if d.code == "SD264"] == []

@@ -516,7 +516,7 @@ def _docs(p: argparse.ArgumentParser, many: bool = True) -> None:
         "--stub-missing",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="build a stand-in table for each table the document references but never defines",
+        help="build a marked stand-in for each table, function or type the document uses but never defines",
     )
     p.add_argument(
         "--strict",

@@ -18,7 +18,10 @@ from schemadoc.diagnostics import Diagnostic
 GROUP_AT = 3
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# a dotted name (public.papers.id) is one token, so names that differ become one "..."
+_TOKEN = re.compile(r"\w+(?:\.\w+)*|\s+|[^\w\s]")
+# below this share of the first message's words in common, a group shows its first message instead
+_KEPT_WORDS = 0.5
 _GAP = "\x00"
 
 
@@ -42,13 +45,19 @@ class Group:
             place = f", lines {min(lines)}-{max(lines)}"
         elif len(files) > 1:
             place = f", in {len(files)} files"
-        text = (
-            f"{where}: {d.level} {d.code} {common_message(self.members)}"
-            f" ({len(self.members)} times{place}; -v lists them)"
-        )
+        common = common_message(self.members)
+        if _word_count(common) < _KEPT_WORDS * _word_count(d.message):
+            # the messages share too little for a template to say anything: show the first one
+            text = f"{where}: {d.level} {d.code} {d.message} (and {len(self.members) - 1} more{place}; -v lists them)"
+        else:
+            text = f"{where}: {d.level} {d.code} {common} ({len(self.members)} times{place}; -v lists them)"
         if d.hint:
             text += f"\n  hint: {d.hint}"
         return text
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for t in _TOKEN.findall(text) if t[0].isalnum() or t[0] == "_")
 
 
 def common_message(diags: Sequence[Diagnostic]) -> str:

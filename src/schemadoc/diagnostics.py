@@ -204,8 +204,9 @@ EXTENSION_TYPE = Code(
 UNDEFINED_CALL = Code(
     "SD264",
     "error",
-    "a default, check, policy or trigger condition calls a schema-qualified function (auth.uid()) the "
-    "document never defines; --stub-missing builds a stand-in",
+    "a default, check, policy, trigger condition, view or SQL function body calls a function the document "
+    "never defines: schema-qualified (auth.uid()), or unqualified and not PostgreSQL's own nor a function "
+    "of an extension the document uses (current_tenant_id()); --stub-missing builds a stand-in",
 )
 PSQL_FOOTER = Code(
     "SD280",
@@ -228,6 +229,18 @@ SQL_BULLETS = Code(
     "SD283",
     "warning",
     "an SQL fence holds column bullets (- name: type, ...) that belong to no table section; not read",
+)
+INDEX_EXPRESSION_PLACEHOLDER = Code(
+    "SD284",
+    "warning",
+    "an index's key list is a generator's placeholder, (expression), not the expression itself; the index "
+    "is not built",
+)
+ENUM_WORD_AS_TYPE = Code(
+    "SD285",
+    "note",
+    "a column's type is the word Enum and its values are listed beside it: built as text with a CHECK of the "
+    "values, since the document names no enum type",
 )
 LOCK_TABLE_TOO_SMALL = Code(
     "SD560",

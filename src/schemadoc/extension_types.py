@@ -32,6 +32,8 @@ HOW_TO_GET: dict[str, str] = {
     "citext": _CONTRIB,
     "hstore": _CONTRIB,
     "pg_trgm": _CONTRIB,
+    "uuid-ossp": _CONTRIB,
+    "pgcrypto": _CONTRIB,
     "vector": "install pgvector (the postgresql-NN-pgvector package, or build it from github.com/pgvector/pgvector)",
     "postgis": "install PostGIS (the postgresql-NN-postgis-3 package, or the postgis/postgis image)",
 }

@@ -377,7 +377,8 @@ class Sequence:
 class Extension:
     name: str
     schema: str | None = None
-    # --stub-missing: where the server lacks it, its types become stand-in domains over text
+    # --stub-missing: where the server lacks it, its types become stand-in domains over text (and the
+    # functions of uuid-ossp and pgcrypto a document calls, stand-in functions)
     stand_in: bool = field(default=False, compare=False)
     span: Span | None = field(default=None, compare=False)
 

@@ -158,15 +158,21 @@ def _grant_steps(grants: tuple[Grant, ...], procedure: bool, *, revoke: bool = F
     return tuple(out)
 
 
-GrantIndex = dict[tuple[str, QName | str], tuple[Grant, ...]]
+class GrantsOn:
+    """The grants of a schema by object, indexed on first use (most comparisons find nothing
+    that needs them)."""
 
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._index: dict[tuple[str, QName | str], tuple[Grant, ...]] | None = None
 
-def grant_index(schema: Schema) -> GrantIndex:
-    """The grants of ``schema`` by (object type, object name)."""
-    out: dict[tuple[str, QName | str], list[Grant]] = {}
-    for g in schema.grants:
-        out.setdefault((g.object_type, g.object_name), []).append(g)
-    return {key: tuple(found) for key, found in out.items()}
+    def __call__(self, object_type: str, name: QName | str) -> tuple[Grant, ...]:
+        if self._index is None:
+            found: dict[tuple[str, QName | str], list[Grant]] = {}
+            for g in self._schema.grants:
+                found.setdefault((g.object_type, g.object_name), []).append(g)
+            self._index = {key: tuple(grants) for key, grants in found.items()}
+        return self._index.get((object_type, name), ())
 
 
 def regrant_steps(grants: tuple[Grant, ...], *, procedure: bool = False) -> tuple[Step, ...]:

@@ -193,10 +193,13 @@ class DropNotNull(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeDefault(Change):
+    """``covered``: the column becomes an identity, whose steps drop the default first."""
+
     code: ClassVar[str] = codes.COLUMN_DEFAULT
     table: QName
     column: Column
     actual: Column
+    covered: bool = False
 
     def message(self) -> str:
         return (
@@ -205,7 +208,7 @@ class ChangeDefault(Change):
         )
 
     def steps(self) -> tuple[Step, ...]:
-        return (_short(self.table, alter.set_default(self.column)),)
+        return () if self.covered else (_short(self.table, alter.set_default(self.column)),)
 
     def inverse(self) -> Change:
         return ChangeDefault(self.table, self.actual, self.column)
@@ -213,10 +216,14 @@ class ChangeDefault(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeIdentity(Change):
+    """A new identity needs the column NOT NULL first: its steps do that online, unless
+    ``covered`` (a new PRIMARY KEY on the column does it)."""
+
     code: ClassVar[str] = codes.COLUMN_IDENTITY
     table: QName
     column: Column
     actual: Column
+    covered: bool = False
 
     def message(self) -> str:
         return (
@@ -231,14 +238,15 @@ class ChangeIdentity(Change):
             return (_short(self.table, action),)
         # a new identity: the column must be NOT NULL and lose its default first, and the new
         # sequence must start after the values the column already holds
-        steps = list(not_null_steps(self.table, (name,)) if self.actual.nullable else ())
+        needs_not_null = self.actual.nullable and not self.covered
+        steps = list(not_null_steps(self.table, (name,)) if needs_not_null else ())
         actions = [alter.alter_column(name, "DROP DEFAULT")] if self.actual.default is not None else []
         steps.append(_short(self.table, *actions, action))
         steps.append(Step(alter.identity_restart(self.table, name), Lock.ACCESS_SHARE, self.table))
         return tuple(steps)
 
     def inverse(self) -> Change:
-        return ChangeIdentity(self.table, self.actual, self.column)
+        return ChangeIdentity(self.table, self.actual, self.column, self.covered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +333,9 @@ def diff_column(
             if expected.default
             else f"{alter_hint} DROP DEFAULT"
         )
-        out.append(ChangeDefault(table, expected, actual, span=span, hint_text=hint))
+        becomes_identity = expected.identity is not None and actual.identity is None
+        covered = becomes_identity and expected.default is None
+        out.append(ChangeDefault(table, expected, actual, covered, span=span, hint_text=hint))
     if expected.identity != actual.identity:
         out.append(ChangeIdentity(table, expected, actual, span=span))
     if expected.generated != actual.generated:

@@ -136,14 +136,15 @@ def diff_comments(
     out: list[Change] = []
     for q in sorted(set(expected.tables) & set(actual.tables)):
         e, a = expected.tables[q], actual.tables[q]
-        subject = f"table {q}"
         if e.comment != a.comment:
-            out.append(_change(CommentTarget("TABLE", q), e.comment, a.comment, spans.table(q), subject))
+            out.append(_change(CommentTarget("TABLE", q), e.comment, a.comment, spans.table(q), f"table {q}"))
+        held = {c.name: c.comment for c in a.columns}
         for col in e.columns:
-            other = a.column(col.name)
-            if other is not None and col.comment != other.comment:
+            if col.name in held and col.comment != held[col.name]:
                 target = CommentTarget("COLUMN", q, col.name)
-                out.append(_change(target, col.comment, other.comment, spans.column(q, col.name), subject))
+                out.append(
+                    _change(target, col.comment, held[col.name], spans.column(q, col.name), f"table {q}")
+                )
     for ei, ai in index_pairs:
         if ei.comment != ai.comment:
             target = CommentTarget("INDEX", ei.qname)

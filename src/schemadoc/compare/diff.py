@@ -6,19 +6,20 @@ no SQL is re-parsed here. Objects whose names PostgreSQL makes up (CHECK, foreig
 key and unique constraints, indexes without a name in the document) are matched by
 what they mean, so a database built by hand from the document compares clean.
 
-:func:`diff_changes` runs the comparison of every object kind and returns typed changes
+:func:`diff_changes` runs the comparison of every object kind (one module per kind group:
+``types``, ``tables``, ``columns``, ``constraints``, ``foreign_keys``, ``indexes``,
+``routines``, ``access``, ``comments``, ``catalog_kinds``) and returns typed changes
 (:mod:`schemadoc.compare.changes`); :func:`diff_schemas` is the view ``verify --structure``
 shows: each change as one :class:`~schemadoc.diagnostics.Diagnostic` with a stable code
 (:mod:`schemadoc.compare.codes`) and, when the document model is given, the span of the
-document object it concerns. Each object kind is compared in its own module; :func:`as_changes`
-is where what still reports diagnostics (the catalog kinds) joins the typed changes.
+document object it concerns. :func:`as_changes` is where results that are not typed changes
+yet (the catalog kinds' diagnostics) join them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TypeVar
 
 from schemadoc.compare.access import diff_grants, diff_policies
 from schemadoc.compare.catalog_kinds import diff_catalog_kinds
@@ -28,9 +29,8 @@ from schemadoc.compare.comments import diff_comments, summarise_comments
 from schemadoc.compare.constraints import match_checks as match_checks
 from schemadoc.compare.constraints import match_uniques as match_uniques
 from schemadoc.compare.foreign_keys import match_foreign_keys as match_foreign_keys
-from schemadoc.compare.indexes import diff_indexes
+from schemadoc.compare.indexes import diff_indexes, match_indexes
 from schemadoc.compare.indexes import index_text as index_text
-from schemadoc.compare.indexes import match_indexes as match_indexes
 from schemadoc.compare.routines import diff_functions, diff_triggers, diff_views
 from schemadoc.compare.routines import same_view_definition as same_view_definition
 from schemadoc.compare.spans import DocSpans
@@ -44,9 +44,11 @@ from schemadoc.compare.types import (
 )
 from schemadoc.compare.unique_indexes import equate_unique_indexes
 from schemadoc.diagnostics import Diagnostic, sorted_diagnostics
-from schemadoc.model import Index, QName, Schema
-
-T = TypeVar("T")
+from schemadoc.model import (
+    Index,
+    QName,
+    Schema,
+)
 
 
 def diff_changes(
@@ -106,10 +108,11 @@ def diff_schemas(
 
 
 def as_changes(found: Iterable[Diagnostic | Change]) -> list[Change]:
-    """The one place where comparisons that still report diagnostics join the typed changes:
-    each diagnostic becomes a :class:`Noted` change (reported as it was found, no steps); a
-    change passes through. Comment differences are left out: :mod:`schemadoc.compare.comments`
-    finds those of every kind, tables, columns and indexes included."""
+    """The one place where comparison results join the typed changes: a diagnostic (the
+    catalog kinds still report those) becomes a :class:`Noted` change, reported as it was
+    found, with no steps; a change passes through. Comment differences are left out, whichever
+    form they come in: :mod:`schemadoc.compare.comments` finds those of every kind, tables,
+    columns and indexes included, as :class:`~schemadoc.compare.comments.ChangeComment`."""
     out: list[Change] = []
     for item in found:
         if isinstance(item, Diagnostic):
@@ -129,7 +132,10 @@ def _is_comment(change: Change) -> bool:
 def _index_pairs(
     expected: Schema, actual: Schema, spans: DocSpans, skip: set[QName]
 ) -> list[tuple[Index, Index]]:
-    """The indexes both sides have, paired as the index comparison pairs them."""
+    """The indexes both sides have, paired as the index comparison pairs them (none when no
+    index has a comment: then no pair can differ in one)."""
+    if not any(i.comment is not None for s in (expected, actual) for i in s.indexes.values()):
+        return []
     e_list = [i for i in expected.indexes.values() if i.table not in skip]
     a_list = [i for i in actual.indexes.values() if i.table not in skip]
     pairs, _, _ = match_indexes(e_list, a_list, lambda i: spans.index_inferred(i.qname))
@@ -148,6 +154,3 @@ def _within_version(schema: Schema, version: int) -> Schema:
 
 def _relations(schema: Schema) -> set[QName]:
     return set(schema.tables) | set(schema.views)
-
-
-# --- tables ----------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
-from schemadoc.compare.access import grant_index, regrant_steps
+from schemadoc.compare.access import GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Step
 from schemadoc.compare.codes import (
     FUNCTION_BODY,
@@ -70,13 +70,14 @@ class CreateView(Change):
         return _made(self.view, self.grants)
 
     def inverse(self) -> Change:
-        return DropView(view=self.view)
+        return DropView(view=self.view, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropView(Change):
     code: ClassVar[str] = VIEW_EXTRA
     view: View
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"{_view_kind(self.view)} {self.view.qname} is in the database but not in the document"
@@ -85,7 +86,7 @@ class DropView(Change):
         return (Step(drop_view_statement(self.view).sql, Lock.ACCESS_EXCLUSIVE, self.view.qname),)
 
     def inverse(self) -> Change:
-        return CreateView(view=self.view)
+        return CreateView(view=self.view, grants=self.grants)
 
 
 ViewAspect = Literal["kind", "definition", "columns"]
@@ -108,6 +109,7 @@ class ReplaceView(Change):
     aspect: ViewAspect
     repairs: bool = True
     grants: tuple[Grant, ...] = ()  # the document's grants on it, given again after a drop
+    current_grants: tuple[Grant, ...] = ()  # the database's (for the inverse)
 
     def message(self) -> str:
         e, a, q = self.view, self.current, self.view.qname
@@ -146,7 +148,14 @@ class ReplaceView(Change):
         return (drop, *_made(self.view, self.grants))
 
     def inverse(self) -> Change:
-        return ReplaceView(view=self.current, current=self.view, aspect=self.aspect, repairs=self.repairs)
+        return ReplaceView(
+            view=self.current,
+            current=self.view,
+            aspect=self.aspect,
+            repairs=self.repairs,
+            grants=self.current_grants,
+            current_grants=self.grants,
+        )
 
 
 def same_view_definition(expected: str, actual: str) -> bool:
@@ -177,22 +186,23 @@ def _unqualified(definition: str) -> str | None:
 
 def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on, was = GrantsOn(expected), GrantsOn(actual)
     for qname in sorted(set(expected.views) | set(actual.views)):
         e, a = expected.views.get(qname), actual.views.get(qname)
         if a is None:
             assert e is not None
-            out.append(CreateView(view=e, grants=on.get(("TABLE", qname), ()), span=spans.view(qname)))
+            out.append(CreateView(view=e, grants=on("TABLE", qname), span=spans.view(qname)))
         elif e is None:
-            out.append(DropView(view=a))
+            out.append(DropView(view=a, grants=was("TABLE", qname)))
         else:
-            out += diff_view(e, a, spans.view(qname), on.get(("TABLE", qname), ()))
+            found = diff_view(e, a, spans.view(qname))
+            if found:  # the grants to give again should it be dropped and made again
+                grants, current = on("TABLE", qname), was("TABLE", qname)
+                out += [replace(c, grants=grants, current_grants=current) for c in found]
     return out
 
 
-def diff_view(
-    expected: View, actual: View, span: Span | None, grants: tuple[Grant, ...] = ()
-) -> list[Change]:
+def diff_view(expected: View, actual: View, span: Span | None) -> list[ReplaceView]:
     aspects: list[ViewAspect] = []
     if expected.materialized != actual.materialized:
         aspects.append("kind")
@@ -200,6 +210,8 @@ def diff_view(
         aspects.append("definition")
     elif expected.columns != actual.columns:
         aspects.append("columns")
+    if not aspects:
+        return []
     hint = f"CREATE OR REPLACE VIEW {quote_qualified(expected.qname)} AS ..."
     return [
         ReplaceView(
@@ -207,7 +219,6 @@ def diff_view(
             current=actual,
             aspect=aspect,
             repairs=number == 0,
-            grants=grants,
             span=span,
             hint_text=hint if aspect == "definition" else None,
         )
@@ -244,13 +255,14 @@ class CreateFunction(Change):
         return _created(self.function, self.grants)
 
     def inverse(self) -> Change:
-        return DropFunction(function=self.function)
+        return DropFunction(function=self.function, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropFunction(Change):
     code: ClassVar[str] = FUNCTION_EXTRA
     function: Function
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"{self.function.kind} {self.function.signature} is in the database but not in the document"
@@ -259,7 +271,7 @@ class DropFunction(Change):
         return (Step(drop_function_statement(self.function).sql, Lock.NONE),)
 
     def inverse(self) -> Change:
-        return CreateFunction(function=self.function)
+        return CreateFunction(function=self.function, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +290,7 @@ class ReplaceFunction(Change):
     aspect: str
     repairs: bool = True
     grants: tuple[Grant, ...] = ()  # the document's grants on it, given again after a drop
+    current_grants: tuple[Grant, ...] = ()  # the database's (for the inverse)
 
     def message(self) -> str:
         e, a = self.function, self.current
@@ -296,7 +309,12 @@ class ReplaceFunction(Change):
 
     def inverse(self) -> Change:
         return type(self)(
-            function=self.current, current=self.function, aspect=self.aspect, repairs=self.repairs
+            function=self.current,
+            current=self.function,
+            aspect=self.aspect,
+            repairs=self.repairs,
+            grants=self.current_grants,
+            current_grants=self.grants,
         )
 
 
@@ -313,6 +331,10 @@ class ReplaceFunctionBody(ReplaceFunction):
 _ATTRIBUTES = ("kind", "result type", "language", "volatility", "SECURITY DEFINER")
 
 
+def _attributes(fn: Function) -> tuple[object, ...]:
+    return (fn.kind, fn.returns, fn.language, fn.volatility, fn.security_definer)
+
+
 def _attribute(fn: Function, label: str) -> str:
     return {
         "kind": fn.kind,
@@ -325,40 +347,46 @@ def _attribute(fn: Function, label: str) -> str:
 
 def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on, was = GrantsOn(expected), GrantsOn(actual)
     for sig in sorted(set(expected.functions) | set(actual.functions)):
         e, a = expected.functions.get(sig), actual.functions.get(sig)
         if a is None:
             assert e is not None
-            grants = on.get(("FUNCTION", sig), ())
+            grants = on("FUNCTION", sig)
             out.append(CreateFunction(function=e, grants=grants, span=spans.function(e)))
         elif e is None:
-            out.append(DropFunction(function=a))
+            out.append(DropFunction(function=a, grants=was("FUNCTION", sig)))
         else:
-            out += diff_function(e, a, spans.function(e), on.get(("FUNCTION", sig), ()))
+            found = diff_function(e, a, spans.function(e))
+            if found:  # the grants to give again should it be dropped and made again
+                grants, current = on("FUNCTION", sig), was("FUNCTION", sig)
+                out += [replace(c, grants=grants, current_grants=current) for c in found]
     return out
 
 
-def diff_function(
-    expected: Function, actual: Function, span: Span | None, grants: tuple[Grant, ...] = ()
-) -> list[Change]:
-    out: list[Change] = []
+def diff_function(expected: Function, actual: Function, span: Span | None) -> list[ReplaceFunction]:
+    out: list[ReplaceFunction] = []
     if normalize_sql(expected.body) != normalize_sql(actual.body):
         out.append(
             ReplaceFunctionBody(
                 function=expected,
                 current=actual,
                 aspect="body",
-                grants=grants,
                 span=span,
                 hint_text="CREATE OR REPLACE it from the document",
             )
         )
+    if _attributes(expected) == _attributes(actual):
+        return out
     for label in _ATTRIBUTES:
         if _attribute(expected, label) != _attribute(actual, label):
             out.append(
                 ReplaceFunction(
-                    function=expected, current=actual, aspect=label, repairs=not out, grants=grants, span=span
+                    function=expected,
+                    current=actual,
+                    aspect=label,
+                    repairs=not out,
+                    span=span,
                 )
             )
     return out

@@ -48,21 +48,35 @@ class AddTable(Change):
         return f"table {self.table.qname} is missing from the database"
 
     def steps(self) -> tuple[Step, ...]:
+        return self.create_steps() + self.foreign_key_steps()
+
+    def create_steps(self) -> tuple[Step, ...]:
+        """The table, its indexes, row level security and comments: everything but its
+        foreign keys, which may reference a table created after this one."""
         t = self.table
         q = t.qname
-        # a new partition locks its parent; a new table locks nothing that exists
-        lock, on = (Lock.ACCESS_EXCLUSIVE, t.partition_of) if t.partition_of else (Lock.NONE, q)
+        # a new partition locks its parent, a child table its first parent; a new table
+        # locks nothing that exists
+        lock, on = Lock.NONE, q
+        if t.partition_of:
+            lock, on = Lock.ACCESS_EXCLUSIVE, t.partition_of
+        elif t.inherits:
+            lock, on = Lock.SHARE_UPDATE_EXCLUSIVE, t.inherits[0]
         steps = [Step(table_statement(t, self.parent).sql, lock, on)]
         steps += [Step(index_statement(i).sql, Lock.SHARE, q) for i in self.indexes]
-        # a foreign key locks the table it references (SHARE ROW EXCLUSIVE) for a moment
-        steps += [
-            Step(s.sql, Lock.SHARE_ROW_EXCLUSIVE, fk.ref_table)
-            for fk, s in zip(_own_fks(t, self.parent), foreign_key_statements(t, self.parent), strict=True)
-        ]
         steps += [Step(s.sql, Lock.ACCESS_EXCLUSIVE, q) for s in rls_statements([t])]
         described = Schema(tables={q: t}, indexes={i.qname: i for i in self.indexes})
         steps += [Step(s.sql, Lock.NONE, q) for s in comment_statements(described)]
         return tuple(steps)
+
+    def foreign_key_steps(self) -> tuple[Step, ...]:
+        """The table's foreign keys: each locks the table it references (SHARE ROW EXCLUSIVE)
+        for a moment; the new table is empty, so there is nothing to validate."""
+        t = self.table
+        return tuple(
+            Step(s.sql, Lock.SHARE_ROW_EXCLUSIVE, fk.ref_table)
+            for fk, s in zip(_own_fks(t, self.parent), foreign_key_statements(t, self.parent), strict=True)
+        )
 
     def inverse(self) -> Change:
         return DropTable(self.table)
@@ -207,18 +221,27 @@ def diff_table(expected: Table, actual: Table, spans: DocSpans) -> list[Change]:
 
 def _covered(changes: list[Change]) -> list[Change]:
     """A column that a new PRIMARY KEY or a new identity makes NOT NULL in its own steps
-    keeps its SetNotNull change (it is still a difference to report), without steps."""
-    by_others: set[str] = set()
+    keeps its SetNotNull change (it is still a difference to report), without steps; a new
+    identity on a column a new PRIMARY KEY covers leaves NOT NULL to the key."""
+    by_key: set[str] = set()
     for c in changes:
         if isinstance(c, AddPrimaryKey | ChangePrimaryKey):
-            by_others.update(c.nullable)
-    for c in changes:
-        adds_identity = isinstance(c, ChangeIdentity) and c.actual.identity is None and c.column.identity
-        if adds_identity and isinstance(c, ChangeIdentity) and c.actual.nullable:
-            by_others.add(c.column.name)
-    if not by_others:
-        return changes
-    return [
-        replace(c, covered=True) if isinstance(c, SetNotNull) and c.column.name in by_others else c
+            by_key.update(c.nullable)
+    by_identity = {
+        c.column.name
         for c in changes
-    ]
+        if isinstance(c, ChangeIdentity)
+        and c.actual.identity is None
+        and c.column.identity
+        and c.actual.nullable
+    }
+    if not (by_key or by_identity):
+        return changes
+    out: list[Change] = []
+    for c in changes:
+        if (isinstance(c, SetNotNull) and c.column.name in by_key | by_identity) or (
+            isinstance(c, ChangeIdentity) and c.column.name in by_key
+        ):
+            c = replace(c, covered=True)
+        out.append(c)
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from schemadoc.compare.access import grant_index, regrant_steps
+from schemadoc.compare.access import GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Step
 from schemadoc.compare.codes import (
     DOMAIN_CHANGED,
@@ -81,13 +81,14 @@ class CreateSchema(Change):
         return (_step(schema_statement(self.name, if_not_exists=False).sql), *regrant_steps(self.grants))
 
     def inverse(self) -> Change:
-        return DropSchema(name=self.name)
+        return DropSchema(name=self.name, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropSchema(Change):
     code: ClassVar[str] = SCHEMA_EXTRA
     name: str
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"schema {self.name} is in the database but not in the document"
@@ -96,16 +97,20 @@ class DropSchema(Change):
         return (_step(drop_schema_statement(self.name).sql, hazards=_DROPS),)
 
     def inverse(self) -> Change:
-        return CreateSchema(name=self.name)
+        return CreateSchema(name=self.name, grants=self.grants)
 
 
 def diff_schema_names(expected: Schema, actual: Schema) -> list[Change]:
-    on = grant_index(expected)
+    on = GrantsOn(expected)
     out: list[Change] = [
-        CreateSchema(name=s, grants=on.get(("SCHEMA", s), ()), hint_text=f"CREATE SCHEMA {quote_ident(s)}")
+        CreateSchema(name=s, grants=on("SCHEMA", s), hint_text=f"CREATE SCHEMA {quote_ident(s)}")
         for s in sorted(set(expected.schemas) - set(actual.schemas))
     ]
-    out += [DropSchema(name=s) for s in sorted(set(actual.schemas) - set(expected.schemas))]
+    was = GrantsOn(actual)
+    out += [
+        DropSchema(name=s, grants=was("SCHEMA", s))
+        for s in sorted(set(actual.schemas) - set(expected.schemas))
+    ]
     return out
 
 
@@ -204,13 +209,14 @@ class AddEnum(Change):
         return (_step(enum_statement(self.enum).sql), *regrant_steps(self.grants))
 
     def inverse(self) -> Change:
-        return DropEnum(enum=self.enum)
+        return DropEnum(enum=self.enum, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropEnum(Change):
     code: ClassVar[str] = ENUM_EXTRA
     enum: Enum
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"enum {self.enum.qname} is in the database but not in the document"
@@ -219,7 +225,7 @@ class DropEnum(Change):
         return (_step(drop_type_statement(self.enum.qname).sql, hazards=_DROPS),)
 
     def inverse(self) -> Change:
-        return AddEnum(enum=self.enum)
+        return AddEnum(enum=self.enum, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,14 +301,14 @@ class EnumOrderUnstated(Change):
 
 def diff_enums(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on, was = GrantsOn(expected), GrantsOn(actual)
     for qname in sorted(set(expected.enums) | set(actual.enums)):
         e, a = expected.enums.get(qname), actual.enums.get(qname)
         if a is None:
             assert e is not None
-            out.append(AddEnum(enum=e, grants=on.get(("TYPE", qname), ()), span=spans.enum(qname)))
+            out.append(AddEnum(enum=e, grants=on("TYPE", qname), span=spans.enum(qname)))
         elif e is None:
-            out.append(DropEnum(enum=a))
+            out.append(DropEnum(enum=a, grants=was("TYPE", qname)))
         else:
             written = spans.enum_labels(qname)
             out += diff_enum_labels(e, a, spans.enum(qname), order_stated=not _sorted_listing(written))
@@ -380,13 +386,14 @@ class AddDomain(Change):
         return (_step(domain_statement(self.domain).sql), *regrant_steps(self.grants))
 
     def inverse(self) -> Change:
-        return DropDomain(domain=self.domain)
+        return DropDomain(domain=self.domain, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropDomain(Change):
     code: ClassVar[str] = DOMAIN_EXTRA
     domain: Domain
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"domain {self.domain.qname} is in the database but not in the document"
@@ -395,7 +402,7 @@ class DropDomain(Change):
         return (_step(drop_domain_statement(self.domain.qname).sql, hazards=_DROPS),)
 
     def inverse(self) -> Change:
-        return AddDomain(domain=self.domain)
+        return AddDomain(domain=self.domain, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,14 +449,14 @@ class ChangeDomain(Change):
 
 def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on, was = GrantsOn(expected), GrantsOn(actual)
     for qname in sorted(set(expected.domains) | set(actual.domains)):
         e, a = expected.domains.get(qname), actual.domains.get(qname)
         if a is None:
             assert e is not None
-            out.append(AddDomain(domain=e, grants=on.get(("TYPE", qname), ()), span=spans.domain(qname)))
+            out.append(AddDomain(domain=e, grants=on("TYPE", qname), span=spans.domain(qname)))
         elif e is None:
-            out.append(DropDomain(domain=a))
+            out.append(DropDomain(domain=a, grants=was("TYPE", qname)))
         elif e != a:
             out.append(ChangeDomain(domain=e, current=a, span=spans.domain(qname)))
     return out
@@ -475,13 +482,14 @@ class AddSequence(Change):
         return (*out, *regrant_steps(self.grants))
 
     def inverse(self) -> Change:
-        return DropSequence(sequence=self.sequence)
+        return DropSequence(sequence=self.sequence, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
 class DropSequence(Change):
     code: ClassVar[str] = SEQUENCE_EXTRA
     sequence: SequenceDef
+    grants: tuple[Grant, ...] = ()  # the database's grants on it, given again by the inverse
 
     def message(self) -> str:
         return f"sequence {self.sequence.qname} is in the database but not in the document"
@@ -490,7 +498,7 @@ class DropSequence(Change):
         return (_step(drop_sequence_statement(self.sequence).sql, hazards=_DROPS),)
 
     def inverse(self) -> Change:
-        return AddSequence(sequence=self.sequence)
+        return AddSequence(sequence=self.sequence, grants=self.grants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,10 +522,10 @@ class ChangeSequence(Change):
         out: list[Step] = []
         if s.data_type != a.data_type:
             fails = frozenset() if _wider(s.data_type, a.data_type) else frozenset({Hazard.CAN_FAIL_ON_DATA})
-            out.append(_step(sequence_type_statement(s).sql, lock=Lock.ACCESS_EXCLUSIVE, hazards=fails))
+            out.append(_step(sequence_type_statement(s).sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
         if s.owned_by != a.owned_by:
             owner = sequence_owner_statement(s) or sequence_unowned_statement(s)
-            out.append(_step(owner.sql, lock=Lock.ACCESS_EXCLUSIVE))
+            out.append(_step(owner.sql, lock=Lock.SHARE_ROW_EXCLUSIVE))
         return tuple(Step(st.sql, st.lock, s.qname, True, st.hazards) for st in out)
 
     def inverse(self) -> Change:
@@ -533,16 +541,14 @@ def _wider(new: str, old: str) -> bool:
 
 def diff_sequences(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
-    on = grant_index(expected)
+    on, was = GrantsOn(expected), GrantsOn(actual)
     for qname in sorted(set(expected.sequences) | set(actual.sequences)):
         e, a = expected.sequences.get(qname), actual.sequences.get(qname)
         if a is None:
             assert e is not None
-            out.append(
-                AddSequence(sequence=e, grants=on.get(("SEQUENCE", qname), ()), span=spans.sequence(qname))
-            )
+            out.append(AddSequence(sequence=e, grants=on("SEQUENCE", qname), span=spans.sequence(qname)))
         elif e is None:
-            out.append(DropSequence(sequence=a))
+            out.append(DropSequence(sequence=a, grants=was("SEQUENCE", qname)))
         elif e != a:
             out.append(ChangeSequence(sequence=e, current=a, span=spans.sequence(qname)))
     return out

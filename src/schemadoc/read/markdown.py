@@ -277,7 +277,7 @@ class _Walker:
                 tokens[spent] = _SPENT
             i = after
         if not self.out.tables:
-            self.out.thin.extend(self.thin.notes())
+            self.out.thin.extend(self.thin.notes({str(m.name).lower() for m in self.out.mentions}))
         return self.out
 
     def step(self, i: int) -> int:

@@ -752,6 +752,15 @@ class Resolver:
             return replace(col, type=_quoted_type(enum.schema, enum.name) + arr)
         guess = closest_type(bare)
         fallback = normalize_type(guess) if guess else None
+        if bare.lower() == "enum" and any(col.name in c.columns for c in table.checks):
+            # "Enum" names no type: the column is one of the values listed, which its CHECK holds
+            self.note(
+                "SD285",
+                f"{table.qname}.{col.name}: type 'Enum' with its values listed; built as text with a CHECK of them",
+                col.span,
+                "name the enum type (CREATE TYPE ... AS ENUM) to have it built",
+            )
+            return replace(col, type="text")
         if self.stub_missing and fallback is None and type_extension(col.type) is None:
             dims = col.type.count("[]")
             domain = type_stand_in(self, col.type.replace("[]", ""), col.span, f"{table.qname}.{col.name}")
@@ -968,6 +977,15 @@ class Resolver:
                 ix.span,
                 "write the index definition to be exact",
             )
+        if [k.casefold() for k in keys] == ["expression"] and self.find_column(table, "expression") is None:
+            self.warn(
+                "SD284",
+                f"index {ix.name or ''} on {table.qname} is on an expression the document does not give "
+                "(its key reads 'expression'): not built",
+                ix.span,
+                "write the index's expression, e.g. CREATE INDEX ... USING gin (to_tsvector('simple', details))",
+            )
+            return None
         for key in keys:
             bare = key.split()[0]
             if _MAYBE_QUOTED_WORD.fullmatch(bare) and self.find_column(table, bare.strip('"')) is None:
@@ -1232,9 +1250,10 @@ class Resolver:
     # -- mentions -------------------------------------------------------------------------------------
     def check_mentions(self) -> None:
         seen: set[str] = set()
+        views = {_key(v.name) for v in self.facts.views}  # a generator's table list names views too
         for m in self.facts.mentions:
             key = _key(m.name)
-            if key in self.by_key or key in seen:
+            if key in self.by_key or key in seen or key in views:
                 continue
             seen.add(key)
             self.warn(

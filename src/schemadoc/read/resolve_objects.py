@@ -73,7 +73,7 @@ def finish(r: Resolver, schema: Schema) -> Schema:
             if role.lower() not in _BUILTIN_ROLES and role not in roles:
                 roles[role] = Role(role, created_by_document=False, span=pol.span)
     so_far = replace(schema, tables=tables, policies=policies, triggers=triggers, views=views)
-    called_stand_ins(r, so_far, functions)
+    called_stand_ins(r, so_far, functions, extensions)
     cast_domains, cast_composites = cast_stand_ins(r, so_far)
     schemas = sorted(
         {s for s in r.facts.schemas if s != DEFAULT_SCHEMA}

@@ -9,7 +9,8 @@ Each is marked ``stub`` in the model and warned about (SD260) with the line that
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,14 +26,13 @@ from schemadoc.model import (
     QName,
     Schema,
     Span,
-    Table,
 )
+from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, sites
 from schemadoc.types import normalize_type
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver
 
-_SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 
 TRIGGER_STAND_IN_BODY = (
     "\nBEGIN\n"
@@ -61,136 +61,80 @@ def trigger_stand_in(name: QName, trigger: str, span: Span | None, r: Resolver) 
     return Function(name.schema, name.name, "", "trigger", "plpgsql", TRIGGER_STAND_IN_BODY, stub=True, span=span)
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
-    name: QName
-    arg_types: tuple[str, ...]
-    returns: str
-
-
-def _const_type(node: dict[str, Any]) -> str:
-    for key, type_ in (("sval", "text"), ("ival", "integer"), ("fval", "numeric"), ("boolval", "boolean")):
-        if key in node:
-            return type_
-    return "text"
-
-
-def _column_type(node: Any, table: Table | None) -> str | None:
-    if table is None or not isinstance(node, dict) or "ColumnRef" not in node:
-        return None
-    fields = node["ColumnRef"].get("fields") or []
-    last = fields[-1].get("String", {}).get("sval") if fields and isinstance(fields[-1], dict) else None
-    col = table.column(last) if isinstance(last, str) else None
-    return col.type if col is not None else None
-
-
-def _calls(expr: str, table: Table | None, whole_type: str | None) -> list[_Call]:
-    """The calls of schema-qualified functions outside the system schemas in ``expr``."""
-    try:
-        tree = orjson.loads(parse_sql_json(f"SELECT {expr}"))
-    except ParseError:
-        return []
-    stmts = tree.get("stmts") or []
-    if len(stmts) != 1:
-        return []
-    out: list[_Call] = []
-    top = stmts[0].get("stmt", {}).get("SelectStmt", {}).get("targetList") or []
-    top_call = None
-    if len(top) == 1:
-        val = top[0].get("ResTarget", {}).get("val")
-        top_call = val.get("FuncCall") if isinstance(val, dict) else None
-    # (node, the type its place needs)
-    stack: list[tuple[Any, str | None]] = [(tree, None)]
-    while stack:
-        node, needed = stack.pop()
-        if isinstance(node, list):
-            stack.extend((n, None) for n in node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        expr_node = node.get("A_Expr")
-        if isinstance(expr_node, dict):
-            left, right = expr_node.get("lexpr"), expr_node.get("rexpr")
-            stack.append((left, _column_type(right, table)))
-            stack.append((right, _column_type(left, table)))
-            continue
-        call = node.get("FuncCall")
-        if isinstance(call, dict):
-            parts = [p.get("String", {}).get("sval", "") for p in call.get("funcname") or []]
-            args = call.get("args") or []
-            if len(parts) == 2 and parts[0] not in _SYSTEM_SCHEMAS:
-                arg_types = tuple(
-                    _const_type(a["A_Const"]) if isinstance(a, dict) and "A_Const" in a
-                    else (_column_type(a, table) or "text")
-                    for a in args
-                )  # fmt: skip
-                returns = needed or (whole_type if call is top_call else None) or "text"
-                out.append(_Call(QName(parts[0], parts[1]), arg_types, returns))
-            stack.extend((a, None) for a in args)
-            continue
-        stack.extend((v, None) for v in node.values())
-    return out
-
-
-def _sites(schema: Schema) -> list[tuple[str, Table | None, str | None, Span | None]]:
-    """(SQL text, its table, the type the whole expression has, span) for each place that may call."""
-    out: list[tuple[str, Table | None, str | None, Span | None]] = []
-    for table in schema.tables.values():
-        for col in table.columns:
-            if col.default:
-                out.append((col.default, table, col.type, col.span))
-            if col.generated:
-                out.append((col.generated, table, col.type, col.span))
-        out.extend((c.expression, table, "boolean", c.span or table.span) for c in table.checks)
-    for policy in schema.policies.values():
-        on = schema.tables.get(policy.table)
-        out.extend((t, on, "boolean", policy.span) for t in (policy.using, policy.with_check) if t)
-    for trig in schema.triggers.values():
-        if trig.when:
-            out.append((trig.when, schema.tables.get(trig.table), "boolean", trig.span))
-    return out
-
-
-def called_stand_ins(r: Resolver, schema: Schema, functions: dict[str, Function]) -> None:
-    """Stand-ins for the schema-qualified functions that defaults, checks, policies and trigger
-    conditions call but the document never defines (``auth.uid()``), added to ``functions``."""
+def called_stand_ins(
+    r: Resolver, schema: Schema, functions: dict[str, Function], extensions: Collection[str] = ()
+) -> None:
+    """Stand-ins for the functions that defaults, checks, policies, trigger conditions, views and
+    SQL function bodies call but the document never defines, added to ``functions``: a
+    schema-qualified call (``auth.uid()``), or an unqualified one that is not PostgreSQL's own nor
+    a function of an extension the document uses (``current_tenant_id()``, built in the default
+    schema). A function called in several places takes the return type of the first place that
+    tells it."""
     defined = {fn.qname for fn in functions.values()}
-    made: dict[QName, Function] = {}
-    for text, table, whole, span in _sites(schema):
-        for call in _calls(text, table, whole):
-            if call.name in defined or call.name in made:
-                continue
-            if not r.stub_missing:
-                r.error(
-                    "SD264",
-                    f"{call.name}() is called but the document never defines it",
-                    span,
-                    "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it",
-                )
-                made[call.name] = Function(call.name.schema, call.name.name, "", "text", "sql", "")
-                continue
-            arguments = ", ".join(call.arg_types)
-            fn = Function(
-                call.name.schema,
-                call.name.name,
-                arguments,
-                call.returns,
-                "sql",
-                f"SELECT NULL::{call.returns}",
-                stub=True,
-                span=span,
+    defined_names = {fn.name for fn in functions.values()}
+    found: dict[QName, list[Call]] = {}
+    for site in sites(schema, functions):
+        for call in calls(site, schema):
+            name = call.name if call.name.schema else _unqualified(call.name.name, defined_names, extensions)
+            if name is not None and name not in defined:
+                found.setdefault(name, []).append(call)
+    for name, seen in found.items():
+        first = seen[0]
+        if not r.stub_missing:
+            r.error(
+                "SD264",
+                f"{name}() is called but the document never defines it",
+                first.span,
+                _undefined_hint(name.name),
             )
-            made[call.name] = fn
-            functions[fn.signature] = fn
-            if fn.schema != DEFAULT_SCHEMA and fn.schema not in r.extra_schemas:
-                r.extra_schemas.append(fn.schema)
-            r.warn(
-                "SD260",
-                f"{call.name}() is called but the document never defines it; built a stand-in returning "
-                f"NULL::{call.returns}",
-                span,
-                "add the function's CREATE FUNCTION to check what depends on it",
-            )
+            continue
+        returns = next((c.returns for c in seen if c.returns), "text")
+        fn = Function(
+            name.schema,
+            name.name,
+            ", ".join(first.arg_types),
+            returns,
+            "sql",
+            f"SELECT NULL::{returns}",
+            stub=True,
+            span=first.span,
+        )
+        functions[fn.signature] = fn
+        if fn.schema != DEFAULT_SCHEMA and fn.schema not in r.extra_schemas:
+            r.extra_schemas.append(fn.schema)
+        r.warn(
+            "SD260",
+            f"{name}() is called but the document never defines it; built a stand-in returning NULL::{returns}",
+            first.span,
+            "add the function's CREATE FUNCTION to check what depends on it",
+        )
+
+
+def _unqualified(name: str, defined_names: set[str], extensions: Collection[str]) -> QName | None:
+    """Where the stand-in for an unqualified call of ``name`` goes, or None when the call is of a
+    function the document defines, PostgreSQL's own, or one an extension the document uses may
+    provide (every unqualified call, for an extension whose functions are not known)."""
+    from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS, EXTENSION_FUNCTIONS  # 2,800 names
+
+    if name in defined_names or name in BUILTIN_FUNCTIONS:
+        return None
+    for ext in extensions:
+        known = EXTENSION_FUNCTIONS.get(ext)
+        if known is None or name in known:
+            return None
+    return QName(DEFAULT_SCHEMA, name)
+
+
+def _undefined_hint(name: str) -> str:
+    from schemadoc.read.builtin_functions import EXTENSION_FUNCTIONS
+
+    providers = sorted(ext for ext, names in EXTENSION_FUNCTIONS.items() if name in names)
+    if providers:
+        return (
+            f"{name}() comes from the {' or '.join(providers)} extension: add "
+            f'CREATE EXTENSION IF NOT EXISTS "{providers[0]}" to the document'
+        )
+    return "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it"
 
 
 def extension_types(
@@ -278,7 +222,7 @@ def _cast_targets(expr: str, *, query: bool) -> list[tuple[QName, int | None]]:
             fields = len(row.get("args") or []) if isinstance(row, dict) else None
             if len(names) == 1 and normalize_type(names[0]) is None and names[0] not in _MORE_BUILTIN_TYPES:
                 out.append((QName(DEFAULT_SCHEMA, names[0]), fields))
-            elif len(names) == 2 and names[0] not in _SYSTEM_SCHEMAS:
+            elif len(names) == 2 and names[0] not in SYSTEM_SCHEMAS:
                 out.append((QName(names[0], names[1]), fields))
         stack.extend(node.values())
     return out
@@ -295,9 +239,8 @@ def cast_stand_ins(r: Resolver, schema: Schema) -> tuple[dict[QName, Domain], di
     known = {*schema.enums, *schema.tables, *schema.views, *schema.composites, *schema.ranges, *schema.domains}
     known |= {d.qname for d in r.facts.domains} | {c.qname for c in r.facts.composites}
     known |= {t.qname for t in r.facts.ranges} | set(r.stand_in_types)
-    sites = [(text, False, span) for text, _, _, span in _sites(schema)]
-    sites += [(v.definition, True, v.span) for v in schema.views.values()]
-    for text, query, span in sites:
+    for site in sites(schema, {}):
+        text, query, span = site.text, site.query, site.span
         for qname, fields in _cast_targets(text, query=query):
             if qname in known or qname in domains or qname in composites or type_extension(qname.name):
                 continue

@@ -10,6 +10,7 @@ document that gives tables gets none of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from schemadoc.model import Span
@@ -50,11 +51,15 @@ class ThinReport:
     def skipped_block(self, span: Span, why: str) -> None:
         self.skipped.append((span, why))
 
-    def notes(self) -> list[tuple[Span, str]]:
+    def notes(self, named: Collection[str] = ()) -> list[tuple[Span, str]]:
         """What the error for a document that gave no table lists: "table x: what it lacks" for
-        each table named, then "```lang skipped: why" for each code block passed over."""
+        each table named, then "```lang skipped: why" for each code block passed over. ``named``:
+        the tables the document lists elsewhere (a table map); a heading with nothing under it
+        that is not one of them only titles a section ("## Table Map") and is left out."""
         out: list[tuple[Span, str]] = []
         for cand in self.candidates.values():
+            if named and not cand.items and str(cand.name).lower() not in named:
+                continue
             if cand.fields:
                 shown = ", ".join(cand.fields[:_SHOWN]) + (", ..." if len(cand.fields) > _SHOWN else "")
                 lacks = f"lists {len(cand.fields)} field(s) ({shown}) without types"

@@ -157,6 +157,7 @@ def _table_promises(schema: Schema, table: Table, indexes: list[Index]) -> list[
                 table=q,
                 check=check,
                 expected_sqlstate="23514",
+                stand_in=_stand_in_called(schema, check.expression),
             )
         )
     for key in unique_keys(schema, table, indexes):

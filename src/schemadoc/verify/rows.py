@@ -295,6 +295,7 @@ class RowFactory:
     def __init__(self, conn: psycopg.Connection[Any], schema: Schema) -> None:
         self.conn = conn
         self.schema = schema
+        self._stub_names = sorted({f.name for f in schema.functions.values() if f.stub})
         self._info: dict[QName, TableInfo] = {}
         self._indexes: dict[QName, list[Index]] | None = None
         self._cursor = psycopg.ClientCursor(conn)
@@ -774,7 +775,11 @@ class RowFactory:
                 continue
             needs = not col.nullable or name in non_null
             if name not in mentioned:
-                if col.default is not None and not needs_fresh_default(col, unique):
+                if (
+                    col.default is not None
+                    and not needs_fresh_default(col, unique)
+                    and not (needs and self._stand_in_default(col.default))
+                ):
                     continue
                 if _is_serial(col) and not fixed.get(name):
                     continue
@@ -1103,6 +1108,11 @@ class RowFactory:
         if ctid is None:
             return None
         return sql.SQL("ctid = CAST({} AS tid)").format(sql.Placeholder()), [ctid]
+
+    def _stand_in_default(self, default: str) -> bool:
+        """Whether ``default`` calls a stand-in (--stub-missing), which gives NULL: a NOT NULL column
+        with such a default gets a value of its own."""
+        return any(re.search(r"(?<![\w$])" + re.escape(name) + r"\s*\(", default) for name in self._stub_names)
 
     def fresh_value(self, qname: QName, column: str) -> str | None:
         """A new value of ``column``'s type, unlikely to exist anywhere."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.extension_types import HOW_TO_GET, bare_type, opclass_extension, type_extension
-from schemadoc.model import Extension, Index, QName, Schema, Span, Table
+from schemadoc.model import DEFAULT_SCHEMA, Extension, Function, Index, QName, Schema, Span, Table
 from schemadoc.sqlnames import quote_ident, quote_literal
 from schemadoc.write.statement import Statement
 
@@ -165,6 +165,7 @@ def extension_stand_ins(
     error (SD261) naming it and how to get it; under ``--stub-missing`` (the extension is marked
     ``stand_in``) its types are built as the stand-in domains over text the reader made instead,
     and the indexes that need the real type (GiST, GIN, an operator class of it) are left out."""
+    schema, called_notes = _called_function_stand_ins(schema, available)
     uses = {e: _first_use(schema, e) for e in schema.extensions if e in HOW_TO_GET}
     # an extension no type or operator class of the schema needs is created as written (its error is
     # PostgreSQL's)
@@ -196,6 +197,7 @@ def extension_stand_ins(
                 hint=HOW_TO_GET[ext],
             )
         )  # fmt: skip
+    diagnostics = called_notes + diagnostics
     if diagnostics and any(d.level == "error" for d in diagnostics):
         return schema, diagnostics
     if not missing:
@@ -216,6 +218,64 @@ def extension_stand_ins(
             continue
         indexes[q] = index
     return replace(schema, domains=domains, extensions=extensions, tables=tables, indexes=indexes), diagnostics
+
+
+# Stand-ins for an extension's functions, by name: (arguments, return type, body). A body does the
+# same with PostgreSQL's own where it can (a random uuid, random bytes), else gives NULL of the type.
+_STAND_IN_BODIES: dict[str, tuple[str, str, str]] = {
+    "uuid_generate_v1": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_generate_v1mc": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_generate_v4": ("", "uuid", "SELECT gen_random_uuid()"),
+    "uuid_nil": ("", "uuid", "SELECT '00000000-0000-0000-0000-000000000000'::uuid"),
+    "gen_random_bytes": (
+        "integer",
+        "bytea",
+        "SELECT substring(decode(md5(random()::text) || md5(random()::text), 'hex') FROM 1 FOR $1)",
+    ),
+    "digest": ("text, text", "bytea", "SELECT NULL::bytea"),
+    "hmac": ("text, text, text", "bytea", "SELECT NULL::bytea"),
+    "crypt": ("text, text", "text", "SELECT NULL::text"),
+    "gen_salt": ("text", "text", "SELECT NULL::text"),
+}
+
+
+def _called_function_stand_ins(
+    schema: Schema, available: frozenset[str] | None
+) -> tuple[Schema, list[Diagnostic]]:
+    """Under ``--stub-missing`` (the extension is marked ``stand_in``), an extension the server lacks
+    whose functions the schema calls (``uuid_generate_v4()``) is left out, and each function called
+    gets a marked stand-in in the extension's schema: the same from PostgreSQL's own where there is
+    one (a random uuid), else NULL of the function's type. Where the schema calls a function of it
+    that has no stand-in here, the extension stays (and the server says it lacks it)."""
+    if available is None:
+        return schema, []
+    functions = dict(schema.functions)
+    extensions = dict(schema.extensions)
+    diagnostics: list[Diagnostic] = []
+    texts = schema_sql_texts(schema)
+    for name, ext in schema.extensions.items():
+        known = _SUPERSEDED.get(name.lower())
+        if known is None or not ext.stand_in or name in available or _first_use(schema, name) is not None:
+            continue
+        used = sorted(fn for fn in _called(texts, known[0]) if fn not in known[1])
+        if not used or any(fn not in _STAND_IN_BODIES for fn in used):
+            continue
+        del extensions[name]
+        for fn_name in used:
+            arguments, returns, body = _STAND_IN_BODIES[fn_name]
+            fn = Function(ext.schema or DEFAULT_SCHEMA, fn_name, arguments, returns, "sql", body, stub=True, span=ext.span)
+            functions.setdefault(fn.signature, fn)
+        diagnostics.append(
+            Diagnostic(
+                "SD260", "warning",
+                f"the {name} extension is not available on this server; built stand-ins for the functions "
+                f"the document calls: {', '.join(f + '()' for f in used)}",
+                ext.span, hint=HOW_TO_GET.get(name, f"install {name} on the server"),
+            )
+        )  # fmt: skip
+    if not diagnostics:
+        return schema, []
+    return replace(schema, functions=functions, extensions=extensions), diagnostics
 
 
 def _stand_in_columns(table: Table, standing_in: dict[str, QName]) -> Table:

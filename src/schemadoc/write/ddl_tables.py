@@ -71,14 +71,6 @@ def sequence_statement(seq: SequenceDef) -> Statement:
     return Statement(text, seq.span, "sequence")
 
 
-def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
-    if not seq.owned_by:
-        return None
-    table, column = seq.owned_by
-    owner = f"{quote_qualified(table)}.{quote_ident(column)}"
-    return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY {owner}", seq.span, "sequence")
-
-
 def drop_sequence_statement(seq: SequenceDef) -> Statement:
     return Statement(f"DROP SEQUENCE {quote_qualified(seq.qname)}", seq.span, "sequence")
 
@@ -90,6 +82,14 @@ def sequence_type_statement(seq: SequenceDef) -> Statement:
 
 def sequence_unowned_statement(seq: SequenceDef) -> Statement:
     return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY NONE", seq.span, "sequence")
+
+
+def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
+    if not seq.owned_by:
+        return None
+    table, column = seq.owned_by
+    owner = f"{quote_qualified(table)}.{quote_ident(column)}"
+    return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY {owner}", seq.span, "sequence")
 
 
 def column_definition(col: Column) -> str:
