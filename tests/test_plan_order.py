@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from schemadoc.compare.changes import DESTRUCTIVE, Change, Hazard, Noted, Step
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table, Unique
+from schemadoc.model import Column, ForeignKey, Index, PrimaryKey, QName, Schema, Table, Unique
 from schemadoc.plan import number_steps, order_changes
 from schemadoc.plan.gate import find_renames, gate, wrong_database
 from schemadoc.plan.model import LeftOutReason
@@ -171,19 +171,24 @@ def test_a_database_that_shares_almost_nothing_with_the_document_is_the_wrong_on
     assert wrong_database(doc, only_ours) is None  # nothing of its own: a database to build up
 
 
-def test_a_new_table_runs_after_the_new_tables_its_foreign_keys_reference() -> None:
+def test_new_tables_are_all_created_before_their_foreign_keys() -> None:
     from schemadoc.compare import tables
+    from schemadoc.plan import order_steps
 
     def new(name: str, *refs: str) -> tables.AddTable:
         fks = tuple(ForeignKey((f"{r}_id",), QName("public", r), ("id",)) for r in refs)
         cols = (Column("id", "bigint", False), *(Column(f"{r}_id", "bigint") for r in refs))
-        return tables.AddTable(Table("public", name, cols, foreign_keys=fks))
+        return tables.AddTable(Table("public", name, cols, PrimaryKey(("id",)), foreign_keys=fks))
 
-    # a -> c -> b, listed by name; d has none; e and f reference each other (a cycle)
-    listed = [new("a", "c"), new("b"), new("c", "b"), new("d"), new("e", "f"), new("f", "e")]
-    ordered = [c.table.name for c in order_changes(listed)]
-    assert ordered == ["b", "c", "a", "d", "e", "f"]
-    assert [c.table.name for c in order_changes(listed)] == ordered
+    # a -> c -> b, and e and f reference each other
+    listed = [new("a", "c"), new("b"), new("c", "b"), new("e", "f"), new("f", "e")]
+    steps = order_steps(listed)
+    creates = [s for s in steps if s.step.sql.startswith("CREATE TABLE")]
+    keys = [s for s in steps if "FOREIGN KEY" in s.step.sql]
+    assert len(creates) == 5 and len(keys) == 4
+    assert max(s.number for s in creates) < min(s.number for s in keys)
+    assert [s.number for s in steps] == list(range(1, len(steps) + 1))
+    assert order_steps(listed) == steps
 
 
 def test_the_comparisons_change_classes_have_their_phases() -> None:

@@ -5,6 +5,7 @@ checked first, and what the document does not hold is kept unless dropping it is
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pglast
@@ -119,3 +120,22 @@ def test_what_the_document_does_not_hold_is_kept_until_dropping_is_allowed(
     assert code == 0
     run(fresh_database_url, script)
     assert plan(capsys, fresh_database_url)[:2] == (0, "nothing to do: the database matches the document\n")
+
+
+def test_new_tables_that_reference_each_other_are_planned_and_converge(
+    fresh_database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = tmp_path / "cycle.md"
+    doc.write_text(
+        "# Cycle\n\n```sql\n"
+        "CREATE TABLE orgs (id bigint PRIMARY KEY, owner_id bigint REFERENCES users (id));\n"
+        "CREATE TABLE users (id bigint PRIMARY KEY, org_id bigint REFERENCES orgs (id));\n"
+        "```\n",
+        encoding="utf-8",
+    )
+    code = main(["plan", str(doc), "--database-url", fresh_database_url, "--format", "sql"])
+    script = capsys.readouterr().out
+    assert code == 0
+    run(fresh_database_url, script)
+    assert main(["plan", str(doc), "--database-url", fresh_database_url]) == 0
+    assert capsys.readouterr().out == "nothing to do: the database matches the document\n"

@@ -13,7 +13,7 @@ from schemadoc.plan.model import (
     TableSize,
     WrongDatabase,
 )
-from schemadoc.plan.order import Phase, order_changes
+from schemadoc.plan.order import Phase, order_changes, order_steps
 from schemadoc.plan.prechecks import run_prechecks
 
 __all__ = [
@@ -31,5 +31,6 @@ __all__ = [
     "make_plan",
     "number_steps",
     "order_changes",
+    "order_steps",
     "run_prechecks",
 ]

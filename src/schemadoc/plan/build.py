@@ -10,7 +10,7 @@ from schemadoc.compare.changes import Change, Hazard, Lock
 from schemadoc.model import Schema
 from schemadoc.plan.gate import find_renames, gate, wrong_database
 from schemadoc.plan.model import Plan, PlannedStep
-from schemadoc.plan.order import Phase, order_changes
+from schemadoc.plan.order import Phase, order_steps
 from schemadoc.plan.prechecks import DEFAULT_PRECHECK_TIMEOUT_MS, run_prechecks
 
 
@@ -90,7 +90,7 @@ def make_plan(
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)
 
     gated = gate(changes, find_renames(expected, live), allow)
-    steps = number_steps(order_changes(gated.planned, phases))
+    steps = order_steps(gated.planned, phases)
     locked = {s.step.table for s in steps if s.step.table is not None and s.step.lock is not Lock.NONE}
     with connect(database_url) as conn:
         conn.read_only = True

@@ -3,18 +3,19 @@
 Each kind of change belongs to a :class:`Phase`; changes run phase by phase, and within a phase
 in the order the comparison listed them (which is sorted, so the whole order is deterministic).
 A change's own steps stay together and in their order (``ADD ... NOT VALID`` before its
-``VALIDATE``). The phase of a change is looked up by its class in a dispatch table; a class
+``VALIDATE``), except where :func:`schemadoc.plan.phases.parts` splits them (a new table's
+foreign keys). The phase of a change is looked up by its class in a dispatch table; a class
 the table does not know runs with the other objects at the end, or, when destructive, with the
 drops. The table itself is in :mod:`schemadoc.plan.phases`.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
 
-from schemadoc.compare.changes import Change
+from schemadoc.compare.changes import Change, Step
+from schemadoc.plan.model import PlannedStep
 
 
 class Phase(IntEnum):
@@ -76,51 +77,28 @@ def phase_of(change: Change, phases: Mapping[type[Change], Phase] | None = None)
 def order_changes(
     changes: Sequence[Change], phases: Mapping[type[Change], Phase] | None = None
 ) -> list[Change]:
-    """``changes`` in the order their steps run: by phase, then in the order given, except that
-    a change runs after the changes of its phase that make what it needs (a new table after
-    the new tables its foreign keys reference)."""
+    """``changes`` in the order they run: by phase, then in the order given."""
     table = _table(phases)
-    by_phase: dict[Phase, list[Change]] = {}
-    for change in changes:
-        by_phase.setdefault(phase_of(change, table), []).append(change)
-    out: list[Change] = []
-    for phase in sorted(by_phase):
-        out.extend(_dependencies_first(by_phase[phase]))
-    return out
+    ranked = sorted(enumerate(changes), key=lambda item: (phase_of(item[1], table), item[0]))
+    return [change for _, change in ranked]
 
 
-def _dependencies_first(items: list[Change]) -> list[Change]:
-    """``items`` in their order, each moved after the items that make what it needs; a cycle
-    is broken at its earliest item."""
-    from schemadoc.plan.phases import makes, needs
+def order_steps(
+    changes: Sequence[Change], phases: Mapping[type[Change], Phase] | None = None
+) -> tuple[PlannedStep, ...]:
+    """The steps of ``changes`` in the order they run, numbered from 1. A change runs in one
+    piece, in its phase, except one whose steps :func:`schemadoc.plan.phases.parts` splits: a
+    new table's foreign keys wait for the foreign-key phase, after every new table exists (so
+    new tables may reference each other)."""
+    from schemadoc.plan.phases import parts
 
-    maker: dict[object, int] = {}
-    for i, change in enumerate(items):
-        for thing in makes(change):
-            maker.setdefault(thing, i)
-    waits_for: list[set[int]] = []
-    for i, change in enumerate(items):
-        waits_for.append({maker[t] for t in needs(change) if t in maker and maker[t] != i})
-    if not any(waits_for):
-        return list(items)
-    unblocks: dict[int, list[int]] = {}
-    for i, before in enumerate(waits_for):
-        for j in before:
-            unblocks.setdefault(j, []).append(i)
-    ready = [i for i, before in enumerate(waits_for) if not before]
-    heapq.heapify(ready)
-    done: set[int] = set()
-    out: list[Change] = []
-    while len(out) < len(items):
-        if not ready:  # a cycle: the earliest item left goes first
-            heapq.heappush(ready, min(i for i in range(len(items)) if i not in done))
-        i = heapq.heappop(ready)
-        if i in done:
-            continue
-        done.add(i)
-        out.append(items[i])
-        for j in unblocks.get(i, ()):
-            waits_for[j].discard(i)
-            if not waits_for[j] and j not in done:
-                heapq.heappush(ready, j)
-    return out
+    table = _table(phases)
+    pieces: list[tuple[Phase, int, int, Change, tuple[Step, ...]]] = []
+    for position, change in enumerate(order_changes(changes, table)):
+        for number, (phase, steps) in enumerate(parts(change, phase_of(change, table))):
+            pieces.append((phase, position, number, change, steps))
+    pieces.sort(key=lambda piece: piece[:3])
+    out: list[PlannedStep] = []
+    for _, _, _, change, steps in pieces:
+        out.extend(PlannedStep(len(out) + 1 + i, step, change) for i, step in enumerate(steps))
+    return tuple(out)

@@ -15,7 +15,7 @@ from schemadoc.compare import (
     tables,
     types,
 )
-from schemadoc.compare.changes import Change
+from schemadoc.compare.changes import Change, Step
 from schemadoc.plan.order import Phase
 
 PHASES: dict[type[Change], Phase] = {
@@ -115,16 +115,10 @@ def covered(change: Change) -> bool:
     return False
 
 
-def needs(change: Change) -> frozenset[object]:
-    """What must exist before ``change`` runs, among what other changes of its phase make: the
-    tables a new table's foreign keys reference."""
+def parts(change: Change, phase: Phase) -> tuple[tuple[Phase, tuple[Step, ...]], ...]:
+    """``change``'s steps with the phase each part runs in (``phase`` is the change's own). A
+    new table's foreign keys wait for the foreign-key phase: every new table exists by then,
+    and the keys they reference too."""
     if isinstance(change, tables.AddTable):
-        own = change.table.qname
-        return frozenset(fk.ref_table for fk in change.table.foreign_keys if fk.ref_table != own)
-    return frozenset()
-
-
-def makes(change: Change) -> frozenset[object]:
-    if isinstance(change, tables.AddTable):
-        return frozenset({change.table.qname})
-    return frozenset()
+        return ((phase, change.create_steps()), (Phase.FOREIGN_KEYS, change.foreign_key_steps()))
+    return ((phase, change.steps()),)
