@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # the parser is built for every command: what planning needs 
     from schemadoc.model import Schema
     from schemadoc.plan.model import Plan
 
+# How many of the differences a proof left the SD585 message names.
+_SHOWN_RESIDUE = 5
 MIGRATION_NAMING = "Flyway's versioned naming, V<n>__<slug>.sql, n one past the highest V<n> in DIR"
 
 
@@ -198,7 +200,9 @@ def plan_diagnostics(plan: Plan) -> list[Diagnostic]:
         if failure.number is not None:
             text = f"step {failure.number} failed on a scratch copy of the live schema: {failure.error}"
         else:
-            residue = "; ".join(c.message() for c in failure.residue)
+            residue = "; ".join(c.message() for c in failure.residue[:_SHOWN_RESIDUE])
+            if len(failure.residue) > _SHOWN_RESIDUE:
+                residue += f"; and {len(failure.residue) - _SHOWN_RESIDUE} more (--format json lists them)"
             text = f"after the plan, a scratch copy of the live schema still differs: {residue}"
         out.append(
             Diagnostic(
