@@ -100,5 +100,6 @@ def order_steps(
     pieces.sort(key=lambda piece: piece[:3])
     out: list[PlannedStep] = []
     for _, _, _, change, steps in pieces:
-        out.extend(PlannedStep(len(out) + 1 + i, step, change) for i, step in enumerate(steps))
+        for step in steps:
+            out.append(PlannedStep(len(out) + 1, step, change))
     return tuple(out)
