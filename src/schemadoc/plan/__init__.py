@@ -1,0 +1,1 @@
+"""Bring a live database to the document: plan the steps, run them online."""
