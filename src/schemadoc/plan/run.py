@@ -111,34 +111,11 @@ def run_steps(
     total = len(steps)
     retried = 0
     with connect(database_url, autocommit=True, application_name="schemadoc apply") as conn:
+        run = _Run(database_url, conn, total, lock_timeout_ms, statement_timeout_ms, progress)
         for number, step in enumerate(steps, start=1):
-            attempt = 0
-            while True:
-                attempt += 1
-                if progress is not None:
-                    again = f" (attempt {attempt} of {retries + 1})" if attempt > 1 else ""
-                    progress(number, total, f"{describe(step)}{again}")
-                watcher = _Watcher(database_url, conn, number, total, step, progress)
-                error = _attempt(conn, step, lock_timeout_ms, statement_timeout_ms, watcher)
-                if error is None:
-                    break
-                left = _clean_up_build(conn, step, lock_timeout_ms) if _builds_concurrently(step) else None
-                reason = _reason(error, statement_timeout_ms is not None and _timed(step))
-                if reason is Reason.LOCK and attempt <= retries and left is None:
-                    retried += 1
-                    pause = _backoff(attempt, backoff_ms, max_backoff_ms)
-                    if progress is not None:
-                        progress(
-                            number,
-                            total,
-                            f"{describe(step)}: lock not granted within {lock_timeout_ms} ms; "
-                            f"retry {attempt} of {retries} in {pause:.1f} s",
-                        )
-                    time.sleep(pause)
-                    continue
-                failure = StepFailure(
-                    number, step, reason, error.sqlstate, _server_message(error), attempt, left
-                )
+            failure, step_retries = run.step(number, step, retries, backoff_ms, max_backoff_ms)
+            retried += step_retries
+            if failure is not None:
                 return RunResult(total, number - 1, retried, failure)
     return RunResult(total, total, retried)
 
@@ -147,6 +124,62 @@ def describe(step: Step) -> str:
     """One line saying what ``step`` does: its SQL on one line, shortened."""
     text = " ".join(step.sql.split())
     return text if len(text) <= _SHOWN_SQL else text[: _SHOWN_SQL - 3] + "..."
+
+
+class _Run:
+    """The connection and settings of one run."""
+
+    def __init__(
+        self,
+        url: str,
+        conn: psycopg.Connection[Any],
+        total: int,
+        lock_timeout_ms: int,
+        statement_timeout_ms: int | None,
+        progress: Progress | None,
+    ) -> None:
+        self.url, self.conn, self.total = url, conn, total
+        self.lock_timeout_ms, self.statement_timeout_ms = lock_timeout_ms, statement_timeout_ms
+        self.progress = progress
+
+    def say(self, number: int, text: str) -> None:
+        if self.progress is not None:
+            self.progress(number, self.total, text)
+
+    def step(
+        self, number: int, step: Step, retries: int, backoff_ms: int, max_backoff_ms: int
+    ) -> tuple[StepFailure | None, int]:
+        """Run ``step`` until it is applied or cannot be; (its failure or None, retries made)."""
+        left: QName | None = None  # the INVALID index an earlier attempt of this step left
+        attempt = 0
+        while True:
+            attempt += 1
+            self.say(
+                number, describe(step) + (f" (attempt {attempt} of {retries + 1})" if attempt > 1 else "")
+            )
+            error = _drop_index(self.conn, left, self.lock_timeout_ms) if left is not None else None
+            if error is None:
+                left = None
+                watcher = _Watcher(self.url, self.conn, number, self.total, step, self.progress)
+                error = _attempt(self.conn, step, self.lock_timeout_ms, self.statement_timeout_ms, watcher)
+            if error is None:
+                return None, attempt - 1
+            if left is None and _builds_concurrently(step):
+                left = _left_invalid(self.conn, step)
+            reason = _reason(error, self.statement_timeout_ms is not None and _timed(step))
+            if reason is Reason.LOCK and attempt <= retries:
+                pause = _backoff(attempt, backoff_ms, max_backoff_ms)
+                self.say(
+                    number,
+                    f"{describe(step)}: lock not granted within {self.lock_timeout_ms} ms; "
+                    f"retry {attempt} of {retries} in {pause:.1f} s",
+                )
+                time.sleep(pause)
+                continue
+            if left is not None and _drop_index(self.conn, left, self.lock_timeout_ms) is None:
+                left = None
+            failure = StepFailure(number, step, reason, error.sqlstate, _server_message(error), attempt, left)
+            return failure, attempt - 1
 
 
 # -- one attempt -------------------------------------------------------------------------------------
@@ -200,7 +233,9 @@ def _reason(error: psycopg.Error, had_statement_timeout: bool) -> Reason:
         return Reason.DATA
     if state == QUERY_CANCELED:
         primary = (error.diag.message_primary or "").lower()
-        return Reason.TIMEOUT if had_statement_timeout and "statement timeout" in primary else Reason.CANCELLED
+        return (
+            Reason.TIMEOUT if had_statement_timeout and "statement timeout" in primary else Reason.CANCELLED
+        )
     return Reason.ERROR
 
 
@@ -241,14 +276,12 @@ def _builds_concurrently(step: Step) -> bool:
     return not step.transactional and built_index(step) is not None
 
 
-def _clean_up_build(conn: psycopg.Connection[Any], step: Step, lock_timeout_ms: int) -> QName | None:
-    """Drop the INVALID index a failed CONCURRENTLY build of ``step`` left; the index when it is
-    still there afterwards (the connection was lost, or its drop could not get its lock)."""
+def _left_invalid(conn: psycopg.Connection[Any], step: Step) -> QName | None:
+    """The INVALID index a failed CONCURRENTLY build of ``step`` left, if any (when the connection
+    is lost, the index it may have left: the next run drops it before it plans)."""
     index = built_index(step)
-    if index is None:
-        return None
-    if conn.broken:
-        return index  # perhaps left behind; the next run drops it before it plans
+    if index is None or conn.broken:
+        return index
     try:
         row = conn.execute(
             "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i"
@@ -257,18 +290,23 @@ def _clean_up_build(conn: psycopg.Connection[Any], step: Step, lock_timeout_ms: 
             " WHERE n.nspname = %s AND c.relname = %s",
             (index.schema, index.name),
         ).fetchone()
-        if row is None or not row[0]:
-            return None
-        with conn.cursor() as cur:
-            execute_each(
-                cur,
-                [
-                    *_session_settings(lock_timeout_ms, 0),
-                    (sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(*index)), None),
-                ],
-            )
     except psycopg.Error:
         return index
+    return index if row is not None and row[0] else None
+
+
+def _drop_index(conn: psycopg.Connection[Any], index: QName, lock_timeout_ms: int) -> psycopg.Error | None:
+    """DROP INDEX CONCURRENTLY ``index`` with the run's lock timeout; the error, if it failed."""
+    if conn.broken:
+        return psycopg.OperationalError("the connection to the server was lost")
+    drop = sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(*index))
+    try:
+        with conn.cursor() as cur:
+            execute_each(cur, _session_settings(lock_timeout_ms, 0))
+            # a statement of its own: CONCURRENTLY refuses to share an implicit transaction
+            execute_each(cur, [(drop, None)])
+    except psycopg.Error as exc:
+        return exc
     return None
 
 
