@@ -315,7 +315,9 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
     if target.embedded:
         lines.append("the embedded server keeps running (`schemadoc server stop` stops it)")
     if result.roles_created:
-        lines.append(f"created roles (server-wide; DROP ROLE removes them): {', '.join(result.roles_created)}")
+        lines.append(
+            f"created roles (server-wide; DROP ROLE removes them): {', '.join(result.roles_created)}"
+        )
     if report is not None:
         # quiet: the count line only (broken promises are errors above)
         report_lines = report.render_text().splitlines()
@@ -383,6 +385,20 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
         lines.append(report.render_text().splitlines()[0] if out.quiet else report.render_text())
     _finish(out, lines)
     return code
+
+
+def cmd_plan(args: argparse.Namespace, out: _Out) -> int:
+    from schemadoc.cli_plan import run_plan
+    from schemadoc.servers import shadow_server
+
+    schema, _diags, code = _read_or_report(args, out)
+    if code != EXIT_OK:
+        return code
+    with (
+        _target(args, keep=True) as target,
+        shadow_server(None, args.data_dir, target_url=target.url) as shadow,
+    ):
+        return run_plan(args, out, schema, target.url, shadow.url)
 
 
 def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
@@ -531,6 +547,8 @@ def _trust(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from schemadoc.cli_plan import plan_arguments
+
     parser = _Parser(
         prog="schemadoc",
         description="Make a PostgreSQL schema document executable: read it, build it, prove it, check drift.",
@@ -585,6 +603,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="list every description that differs from its comment (default: one line per table)",
     )
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "plan",
+        help="print the ordered online steps that bring a live database to the document (proven first)",
+    )
+    _docs(p)
+    _db(p)
+    _trust(p)
+    plan_arguments(p)
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")
     p.add_argument(

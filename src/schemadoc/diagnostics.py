@@ -245,9 +245,62 @@ DOCS_STALE = Code(
     "error",
     "`docs --check`: the document on disk is not what the database gives (or does not exist)",
 )
+PLAN_DESTRUCTIVE = Code(
+    "SD580",
+    "error",
+    "`plan` left out a change with a destructive hazard (drops data, narrows a type, drops an enum value); "
+    "`--allow-destructive` or `--allow HAZARD` allows it; exit 3",
+)
+PLAN_RENAME = Code(
+    "SD581",
+    "error",
+    "`plan`: a table or column disappears while one of the same shape appears; reported as a probable "
+    "rename, never planned as a drop and an add unless deletes-data is allowed; exit 3",
+)
+PLAN_WRONG_DATABASE = Code(
+    "SD582",
+    "error",
+    "`plan`: the database shares almost none of the document's tables and holds tables of its own; "
+    "probably the wrong database, so nothing is planned; exit 3",
+)
+PLAN_PRECHECK_ROWS = Code(
+    "SD583",
+    "error",
+    "`plan`: existing rows would make a step fail (orphans, duplicates, NULLs, CHECK violations); the "
+    "message gives the query that lists them; exit 1, and apply refuses",
+)
+PLAN_PRECHECK_FAILED = Code(
+    "SD584",
+    "error",
+    "`plan`: a data pre-check could not be run (statement timeout or an error); exit 1",
+)
+PLAN_RESIDUE = Code(
+    "SD585",
+    "error",
+    "`plan`: applied to a scratch copy of the live schema, the plan does not reach the document (or one of "
+    "its steps fails there); a schemadoc bug, exit 70",
+)
+PLAN_UNPLANNED = Code(
+    "SD586",
+    "warning",
+    "`plan`: a difference no statement repairs without a person deciding; listed, left to the user",
+)
+PLAN_OUTPUT = Code(
+    "SD587",
+    "error",
+    "`plan --output DIR`: the directory cannot be written",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
+        PLAN_DESTRUCTIVE,
+        PLAN_RENAME,
+        PLAN_WRONG_DATABASE,
+        PLAN_PRECHECK_ROWS,
+        PLAN_PRECHECK_FAILED,
+        PLAN_RESIDUE,
+        PLAN_UNPLANNED,
+        PLAN_OUTPUT,
         DOCS_NO_DATABASE,
         DOCS_STALE,
         NOT_BUILT,
