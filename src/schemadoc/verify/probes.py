@@ -16,7 +16,7 @@ row can be built for the table).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -88,11 +88,13 @@ def verify_promises(
     progress: Callable[[int, int], None] | None = None,
     lock_timeout_ms: int = 2000,
     statement_timeout_ms: int = 5000,
+    tables: Collection[QName] | None = None,
 ) -> VerifyReport:
-    """Probe every promise of ``schema`` on ``conn``; the database's data is left as it was."""
+    """Probe every promise of ``schema`` on ``conn`` (only those of ``tables``, when given); the
+    database's data is left as it was."""
     if conn.info.transaction_status != TransactionStatus.IDLE:
         raise fail("SD703", "verify needs a connection with no open transaction")
-    promises = build_promises(schema)
+    promises = [p for p in build_promises(schema) if tables is None or p.table in tables]
     prober = _Prober(conn, schema, lock_timeout_ms, statement_timeout_ms)
     groups: dict[QName | None, list[int]] = {}  # None: promises probed without a table's row
     for i, p in enumerate(promises):
@@ -249,7 +251,9 @@ class _Prober:
         self.rows.log = []
         outcome = _untestable("no probe for this promise")
         if p.stand_in is not None:
-            reason = f"depends on the stand-in {p.stand_in}, which the document never defines (--stub-missing)"
+            reason = (
+                f"depends on the stand-in {p.stand_in}, which the document never defines (--stub-missing)"
+            )
             return PromiseResult(p, "untestable", "", p.expected_sqlstate, None, reason, "design")
         try:
             with self.rows.savepoint():
