@@ -1,0 +1,219 @@
+"""`schemadoc apply` on real PostgreSQL: it asks before it changes anything, refuses what the
+plan refuses, finishes what an interrupted run left, and a writer working beside it sees no
+error."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import psycopg
+import pytest
+from apply_support import EXAMPLE, EXAMPLE_V0, cli, cli_process, codes, load_v0, shape
+
+from conftest import ROOT
+
+
+@pytest.fixture
+def v0(fresh_database_url: str) -> str:
+    load_v0(fresh_database_url, EXAMPLE_V0)
+    return fresh_database_url
+
+
+def test_without_yes_and_without_a_terminal_nothing_is_changed(
+    v0: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    before = shape(v0)
+    code, payload = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0)
+    assert code == 3
+    assert codes(payload) == ["SD575"]
+    assert "no terminal to ask on; nothing was changed" in payload["diagnostics"][0]["message"]
+    assert shape(v0) == before
+
+
+def test_a_no_on_the_terminal_changes_nothing(v0: str) -> None:
+    before = shape(v0)
+    leader, follower = pty.openpty()
+    os.write(leader, b"n\n")
+    try:
+        done = subprocess.run(
+            _command("apply", str(EXAMPLE), "--database-url", v0),
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=_env(),
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 3, done.stderr
+    assert "apply " in done.stderr and "to the database" in done.stderr and "[y/N]" in done.stderr
+    assert "not confirmed; nothing was changed" in done.stderr
+    assert "VALIDATE CONSTRAINT" in done.stdout  # the plan was shown before the question
+    assert shape(v0) == before
+
+
+def test_orphans_block_apply_and_nothing_is_changed(v0: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with psycopg.connect(v0, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO runs (id, plan_id, paper_id) VALUES (gen_random_uuid(), gen_random_uuid(), md5('pa1')::uuid)"
+        )
+    before = shape(v0)
+    code, payload = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+    assert code == 1
+    assert "SD583" in codes(payload)
+    assert payload["run"] is None
+    assert shape(v0) == before
+
+
+def test_a_destructive_change_is_left_out_and_apply_exits_3_changing_nothing(
+    v0: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with psycopg.connect(v0, autocommit=True) as conn:
+        conn.execute("ALTER TABLE papers ADD COLUMN legacy_code text")
+    before = shape(v0)
+    code, payload = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+    assert code == 3
+    assert "SD580" in codes(payload)
+    assert shape(v0) == before
+
+
+# -- an interrupted apply -------------------------------------------------------------------------------
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "schemadoc", *args]
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+
+
+def _waiting_build(url: str, deadline_s: float = 240) -> int:
+    """The backend of `apply` while it waits in a CREATE INDEX CONCURRENTLY."""
+    end = time.monotonic() + deadline_s
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < end:
+            row = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'schemadoc apply'"
+                " AND query LIKE 'CREATE INDEX CONCURRENTLY%%' AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            time.sleep(0.2)
+    raise AssertionError("apply never reached a concurrent index build")
+
+
+def test_an_apply_cancelled_during_a_concurrent_build_is_finished_by_the_next(
+    v0: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A session holding an old snapshot keeps the concurrent build waiting before it marks the
+    # index valid; the build is cancelled there, as an operator (or a dying session) would.
+    with psycopg.connect(v0) as holder:
+        holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        holder.execute("SELECT 1")
+        process = cli_process(
+            "apply",
+            str(EXAMPLE),
+            "--database-url",
+            v0,
+            "--yes",
+            "--lock-timeout",
+            "600000",
+            "--format",
+            "json",
+        )
+        try:
+            pid = _waiting_build(v0)
+            with psycopg.connect(v0, autocommit=True) as admin:
+                admin.execute("SELECT pg_cancel_backend(%s)", (pid,))
+            out, err = process.communicate(timeout=240)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        holder.rollback()
+    assert process.returncode == 1, err
+    payload = json.loads(out)
+    assert "SD572" in codes(payload)
+    assert payload["run"]["failure"]["reason"] == "cancelled"
+    invalid = [name for name, valid in shape(v0)["indexes"] if not valid]
+    assert len(invalid) == 1
+
+    code, again = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+    assert code == 0, again
+    assert again["dropped_invalid_indexes"] == [f"public.{invalid[0]}"]
+    assert "SD574" in codes(again)
+    assert again["residue"] == []
+    held = shape(v0)
+    assert all(valid for _, valid in held["indexes"])
+    assert invalid[0] in {name for name, _ in held["indexes"]}
+    assert all(valid for _, kind, valid in held["constraints"] if kind == "f")
+    code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", v0)
+    assert code == 0 and plan["steps"] == []
+
+
+# -- a writer beside it -----------------------------------------------------------------------------------
+
+
+class _Writer(threading.Thread):
+    """Inserts a run and one of its events, again and again, as the application would."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.errors: list[str] = []
+        self.inserted = 0
+        self.started_writing = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                run = uuid.uuid4()
+                try:
+                    conn.execute(
+                        "INSERT INTO runs (id, plan_id, paper_id)"
+                        " VALUES (%s, md5('pl' || %s)::uuid, md5('pa' || %s)::uuid)",
+                        (run, 1 + n % 50, 1 + (n % 50) % 20),
+                    )
+                    conn.execute(
+                        "INSERT INTO run_events (id, run_id, seq, payload) VALUES (%s, %s, 0, '{}')",
+                        (uuid.uuid4(), run),
+                    )
+                    self.inserted += 1
+                except psycopg.Error as exc:
+                    self.errors.append(str(exc).splitlines()[0])
+                if n == 5:
+                    self.started_writing.set()
+                time.sleep(0.002)
+
+
+def test_a_writer_sees_no_error_while_apply_runs(v0: str, capsys: pytest.CaptureFixture[str]) -> None:
+    writer = _Writer(v0)
+    writer.start()
+    try:
+        assert writer.started_writing.wait(60)
+        before = writer.inserted
+        code, payload = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+        during = writer.inserted - before
+    finally:
+        writer.stop.set()
+        writer.join(60)
+    assert code == 0, payload
+    assert writer.errors == []
+    assert during > 0
+    code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", v0)
+    assert code == 0 and plan["steps"] == []
