@@ -74,7 +74,7 @@ class TableSize:
     bytes: int
 
     def text(self) -> str:
-        rows = "rows unknown (never analyzed)" if self.rows is None else f"~{self.rows:,} rows"
+        rows = "rows unknown (never analyzed)" if self.rows is None else f"~{self.rows:,} row(s)"
         return f"{rows}, {_size(self.bytes)}"
 
 
