@@ -89,8 +89,14 @@ def cli_process(*args: str, stdin: int | None = subprocess.DEVNULL) -> subproces
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+        env=process_env(),
     )
+
+
+def process_env() -> dict[str, str]:
+    """The environment of a schemadoc process: this checkout's sources first."""
+    paths = [str(ROOT / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
 def codes(payload: dict[str, Any]) -> list[str]:

@@ -13,12 +13,13 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
-from apply_support import EXAMPLE, EXAMPLE_V0, cli, cli_process, codes, load_v0, shape
-
-from conftest import ROOT
+from apply_support import EXAMPLE, EXAMPLE_V0, cli, cli_process, codes, load_v0, process_env, shape
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_no_on_the_terminal_changes_nothing(v0: str) -> None:
             text=True,
             timeout=300,
             check=False,
-            env=_env(),
+            env=process_env(),
         )
     finally:
         os.close(follower)
@@ -95,10 +96,6 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "schemadoc", *args]
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-
-
 def _waiting_build(url: str, deadline_s: float = 240) -> int:
     """The backend of `apply` while it waits in a CREATE INDEX CONCURRENTLY."""
     end = time.monotonic() + deadline_s
@@ -114,19 +111,19 @@ def _waiting_build(url: str, deadline_s: float = 240) -> int:
     raise AssertionError("apply never reached a concurrent index build")
 
 
-def test_an_apply_cancelled_during_a_concurrent_build_is_finished_by_the_next(
-    v0: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # A session holding an old snapshot keeps the concurrent build waiting before it marks the
-    # index valid; the build is cancelled there, as an operator (or a dying session) would.
-    with psycopg.connect(v0) as holder:
+@contextmanager
+def _apply_waiting_in_a_build(url: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`apply` as a process, held inside a CREATE INDEX CONCURRENTLY: a session with an old
+    snapshot keeps the build waiting before it marks the index valid. Yields the process and
+    the pid of its backend; the snapshot is released when the block ends."""
+    with psycopg.connect(url) as holder:
         holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         holder.execute("SELECT 1")
         process = cli_process(
             "apply",
             str(EXAMPLE),
             "--database-url",
-            v0,
+            url,
             "--yes",
             "--lock-timeout",
             "600000",
@@ -134,33 +131,73 @@ def test_an_apply_cancelled_during_a_concurrent_build_is_finished_by_the_next(
             "json",
         )
         try:
-            pid = _waiting_build(v0)
-            with psycopg.connect(v0, autocommit=True) as admin:
-                admin.execute("SELECT pg_cancel_backend(%s)", (pid,))
-            out, err = process.communicate(timeout=240)
+            yield process, _waiting_build(url)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        holder.rollback()
+            holder.rollback()
+
+
+def _gone(url: str, pid: int, deadline_s: float = 60) -> None:
+    end = time.monotonic() + deadline_s
+    with psycopg.connect(url, autocommit=True) as conn:
+        while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone() is not None:
+            assert time.monotonic() < end, f"backend {pid} is still there"
+            time.sleep(0.1)
+
+
+def _finished_by_a_rerun(capsys: pytest.CaptureFixture[str], url: str) -> dict[str, Any]:
+    code, again = cli(capsys, "apply", str(EXAMPLE), "--database-url", url, "--yes")
+    assert code == 0, again
+    assert again["residue"] == []
+    held = shape(url)
+    assert all(valid for _, valid in held["indexes"])
+    assert {name for name, _ in held["indexes"]} >= {
+        "plans_paper_id_idx",
+        "runs_plan_id_idx",
+        "runs_paper_id_idx",
+        "run_events_run_seq_idx",
+    }
+    assert all(valid for _, kind, valid in held["constraints"] if kind == "f")
+    code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", url)
+    assert code == 0 and plan["steps"] == []
+    return again
+
+
+def test_an_apply_whose_build_is_cancelled_stops_cleanly_and_the_next_finishes(
+    v0: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _apply_waiting_in_a_build(v0) as (process, pid):
+        with psycopg.connect(v0, autocommit=True) as admin:
+            admin.execute("SELECT pg_cancel_backend(%s)", (pid,))
+        out, err = process.communicate(timeout=240)
     assert process.returncode == 1, err
     payload = json.loads(out)
     assert "SD572" in codes(payload)
-    assert payload["run"]["failure"]["reason"] == "cancelled"
+    failure = payload["run"]["failure"]
+    assert failure["reason"] == "cancelled" and failure["left_invalid"] is None
+    assert all(valid for _, valid in shape(v0)["indexes"])  # what the cancelled build left was dropped
+    again = _finished_by_a_rerun(capsys, v0)
+    assert again["dropped_invalid_indexes"] == []
+
+
+def test_an_apply_killed_during_a_concurrent_build_is_finished_by_the_next(
+    v0: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _apply_waiting_in_a_build(v0) as (process, pid):
+        process.kill()
+        process.wait()
+        # its session goes too (as when the server notices the client is gone), mid-build
+        with psycopg.connect(v0, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        _gone(v0, pid)
     invalid = [name for name, valid in shape(v0)["indexes"] if not valid]
     assert len(invalid) == 1
-
-    code, again = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
-    assert code == 0, again
+    again = _finished_by_a_rerun(capsys, v0)
     assert again["dropped_invalid_indexes"] == [f"public.{invalid[0]}"]
     assert "SD574" in codes(again)
-    assert again["residue"] == []
-    held = shape(v0)
-    assert all(valid for _, valid in held["indexes"])
-    assert invalid[0] in {name for name, _ in held["indexes"]}
-    assert all(valid for _, kind, valid in held["constraints"] if kind == "f")
-    code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", v0)
-    assert code == 0 and plan["steps"] == []
+    assert invalid[0] in {name for name, _ in shape(v0)["indexes"]}
 
 
 # -- a writer beside it -----------------------------------------------------------------------------------
