@@ -9,15 +9,18 @@ the model read from the document, when it is given.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import TypeVar
 
+from schemadoc.compare.exclusions import (  # noqa: F401  (the exclusion codes are read from here too)
+    EXCLUSION_CHANGED,
+    EXCLUSION_EXTRA,
+    EXCLUSION_MISSING,
+    diff_exclusions,
+)
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.diagnostics import Diagnostic, Level
-from schemadoc.model import ColumnGrant, CompositeType, Exclusion, QName, RangeType, Schema, Span
+from schemadoc.model import ColumnGrant, CompositeType, QName, RangeType, Schema, Span
 from schemadoc.sqlnames import quote_ident, quote_qualified
-from schemadoc.write.ddl_tables import exclusion_body
 
 # Stable diagnostic codes. "missing": the document has it, the database does not;
 # "extra": the database has it, the document does not.
@@ -27,9 +30,6 @@ COMPOSITE_CHANGED = "SD382"
 RANGE_MISSING = "SD383"
 RANGE_EXTRA = "SD384"
 RANGE_CHANGED = "SD385"
-EXCLUSION_MISSING = "SD386"
-EXCLUSION_EXTRA = "SD387"
-EXCLUSION_CHANGED = "SD388"
 INHERITANCE = "SD389"
 COLUMN_GRANT_MISSING = "SD390"
 COLUMN_GRANT_EXTRA = "SD391"
@@ -38,7 +38,6 @@ COLUMN_GRANT_OPTION = "SD392"
 DRIFT: Level = "error"
 
 T = TypeVar("T")
-_SPACE = re.compile(r"\s+")
 
 
 def diff_catalog_kinds(
@@ -50,7 +49,12 @@ def diff_catalog_kinds(
     out += diff_ranges(expected, actual, doc)
     common = sorted((set(expected.tables) & set(actual.tables)) - skip)
     for qname in common:
-        out += diff_exclusions(qname, expected.tables[qname].exclusions, actual.tables[qname].exclusions, doc)
+        out += [
+            c.diagnostic()
+            for c in diff_exclusions(
+                qname, expected.tables[qname].exclusions, actual.tables[qname].exclusions, doc
+            )
+        ]
         out += diff_inheritance(qname, expected.tables[qname].inherits, actual.tables[qname].inherits, doc)
     out += diff_column_grants(expected, actual, doc, skip)
     return out
@@ -147,91 +151,6 @@ def diff_ranges(expected: Schema, actual: Schema, doc: Schema | None) -> list[Di
                     span,
                 )
             )
-    return out
-
-
-# --- exclusion constraints --------------------------------------------------------
-
-
-def _norm(text: str | None) -> str | None:
-    return None if text is None else _SPACE.sub(" ", text).strip()
-
-
-def exclusion_meaning(x: Exclusion) -> tuple[object, ...]:
-    """What an exclusion constraint promises, whatever it is called."""
-    return (
-        tuple(_norm(e) for e in x.elements),
-        x.method.lower(),
-        _norm(x.where),
-        x.include,
-        x.deferrable,
-        x.initially_deferred,
-    )
-
-
-def match_exclusions(
-    expected: Sequence[Exclusion], actual: Sequence[Exclusion]
-) -> tuple[
-    list[tuple[Exclusion, Exclusion]], list[tuple[Exclusion, Exclusion]], list[Exclusion], list[Exclusion]
-]:
-    """Pair exclusion constraints by meaning; of those left, by constraint name (a constraint
-    that changed). Returns (same, changed, missing, extra)."""
-    same, missing, extra = match_by_key(expected, actual, exclusion_meaning)
-    named_e = [x for x in missing if x.name]
-    named_a = [x for x in extra if x.name]
-    changed, _, _ = match_by_key(named_e, named_a, lambda x: x.name)
-    taken = {id(x) for pair in changed for x in pair}
-    return (
-        same,
-        changed,
-        [x for x in missing if id(x) not in taken],
-        [x for x in extra if id(x) not in taken],
-    )
-
-
-def _exclusion_span(doc: Schema | None, qname: QName, x: Exclusion) -> Span | None:
-    table = doc.tables.get(qname) if doc else None
-    if table is None:
-        return None
-    found = next((d for d in table.exclusions if x.name and d.name == x.name), None) or next(
-        (d for d in table.exclusions if exclusion_meaning(d) == exclusion_meaning(x)), None
-    )
-    if found is None and len(table.exclusions) == 1:
-        found = table.exclusions[0]
-    return (found.span if found else None) or table.span
-
-
-def diff_exclusions(
-    qname: QName, expected: Sequence[Exclusion], actual: Sequence[Exclusion], doc: Schema | None
-) -> list[Diagnostic]:
-    _, changed, missing, extra = match_exclusions(expected, actual)
-    out = [
-        _d(
-            EXCLUSION_MISSING,
-            f"table {qname}: {exclusion_body(x)} is missing from the database",
-            _exclusion_span(doc, qname, x),
-            f"ALTER TABLE {quote_qualified(qname)} ADD {exclusion_body(x)}",
-        )
-        for x in missing
-    ]
-    out += [
-        _d(
-            EXCLUSION_EXTRA,
-            f"table {qname}: the database has {exclusion_body(x)}"
-            f"{f' (named {x.name})' if x.name else ''}, which the document does not",
-            _table_span(doc, qname),
-        )
-        for x in extra
-    ]
-    out += [
-        _d(
-            EXCLUSION_CHANGED,
-            f"table {qname}: exclusion constraint {e.name} is {exclusion_body(a)} in the database, "
-            f"the document says {exclusion_body(e)}",
-            _exclusion_span(doc, qname, e),
-        )
-        for e, a in changed
-    ]
     return out
 
 

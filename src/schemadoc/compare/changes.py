@@ -35,13 +35,18 @@ class Hazard(StrEnum):
     DELETES_DATA = "deletes-data"  # drops a table, a column, or rows; destructive
     NARROWS_TYPE = "narrows-type"  # a type change that can lose or refuse values; destructive
     DROPS_ENUM_VALUE = "drops-enum-value"  # destructive
+    DROPS_CONSTRAINT = (
+        "drops-constraint"  # drops a constraint, NOT NULL or index: a promise lost; destructive
+    )
     REWRITES_TABLE = "rewrites-table"  # rewrites every row under ACCESS EXCLUSIVE
     BLOCKS_WRITES = "blocks-writes"  # holds a lock that blocks writes while it scans the table
     CAN_FAIL_ON_DATA = "can-fail-on-data"  # existing rows can make it fail: a pre-check runs first
     DROPS_DEPENDENTS = "drops-dependents"  # views or routines are dropped and created again around it
 
 
-DESTRUCTIVE = frozenset({Hazard.DELETES_DATA, Hazard.NARROWS_TYPE, Hazard.DROPS_ENUM_VALUE})
+DESTRUCTIVE = frozenset(
+    {Hazard.DELETES_DATA, Hazard.NARROWS_TYPE, Hazard.DROPS_ENUM_VALUE, Hazard.DROPS_CONSTRAINT}
+)
 
 
 class Lock(StrEnum):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from schemadoc.compare.codes import DRIFT
+from schemadoc.compare.codes import COMMENT_CHANGED, COMMENT_LEVEL, DRIFT
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import ForeignKey, Grant, QName, Span
 from schemadoc.sqlnames import quote_ident
@@ -53,3 +53,18 @@ def fk_key(fk: ForeignKey) -> tuple[tuple[str, ...], QName, tuple[str, ...]]:
 def grant_key(g: Grant) -> tuple[str, QName | str, str, str]:
     """What pairs two grants: object, grantee and privilege."""
     return (g.object_type, g.object_name, g.grantee, g.privilege)
+
+
+def comment_diag(
+    what: str, expected: str | None, actual: str | None, span: Span | None, subject: str
+) -> Diagnostic:
+    """A description that differs from the database's comment. ``subject``: the table (or
+    view, function...) the comment belongs to, for summing up."""
+    return Diagnostic(
+        COMMENT_CHANGED,
+        COMMENT_LEVEL,
+        f"{what}: comment is {show(repr(actual) if actual is not None else None)} in the database, "
+        f"the document says {show(repr(expected) if expected is not None else None)}",
+        span,
+        subject=subject,
+    )

@@ -31,7 +31,7 @@ def column_list(columns: tuple[str, ...]) -> str:
     return ", ".join(quote_ident(c) for c in columns)
 
 
-def _collation(name: str) -> str:
+def collation_name(name: str) -> str:
     """A collation as the document or the catalog wrote it: ``"C"``, ``de_DE``, ``pg_catalog."C"``."""
     if name.startswith('"') or '"' in name:
         return name
@@ -82,7 +82,7 @@ def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
 def column_definition(col: Column) -> str:
     parts = [quote_ident(col.name), col.type]
     if col.collation:
-        parts.append(f"COLLATE {_collation(col.collation)}")
+        parts.append(f"COLLATE {collation_name(col.collation)}")
     if col.identity:
         parts.append(f"GENERATED {col.identity} AS IDENTITY")
     elif col.generated is not None:
@@ -237,8 +237,12 @@ def foreign_key_statements(
     return out
 
 
-def index_statement(index: Index) -> Statement:
-    parts = ["CREATE UNIQUE INDEX" if index.unique else "CREATE INDEX", quote_ident(index.name)]
+def index_statement(index: Index, *, concurrently: bool = False) -> Statement:
+    """CREATE INDEX; ``concurrently``: built without blocking writes (outside a transaction block)."""
+    parts = ["CREATE UNIQUE INDEX" if index.unique else "CREATE INDEX"]
+    if concurrently:
+        parts.append("CONCURRENTLY")
+    parts.append(quote_ident(index.name))
     parts.append(f"ON {quote_qualified(index.table)}")
     if index.method and index.method.lower() != "btree":
         parts.append(f"USING {quote_ident(index.method.lower())}")
