@@ -106,6 +106,16 @@ def _on_key_constraint(schema: Schema, fk: ForeignKey) -> bool:
     return any(set(u.columns) == wanted for u in ref.uniques)
 
 
+def schema_statement(name: str, *, if_not_exists: bool = True) -> Statement:
+    guard = " IF NOT EXISTS" if if_not_exists else ""
+    return Statement(f"CREATE SCHEMA{guard} {quote_ident(name)}", None, "schema")
+
+
+def drop_schema_statement(name: str) -> Statement:
+    """DROP SCHEMA without CASCADE: it fails while the schema holds anything."""
+    return Statement(f"DROP SCHEMA {quote_ident(name)}", None, "schema")
+
+
 def render_ddl(
     schema: Schema,
     *,
@@ -123,8 +133,7 @@ def render_ddl(
     schema, stand_in_notes = extension_stand_ins(schema, available_extensions)
     out: list[Statement] = []
     implicit, implicit_notes = undeclared_sequences(schema)
-    for name in _schema_names(schema, implicit):
-        out.append(Statement(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}", None, "schema"))
+    out.extend(schema_statement(name) for name in _schema_names(schema, implicit))
     ext_statements, diagnostics = extension_statements(schema, server_version, available_extensions)
     diagnostics = stand_in_notes + diagnostics
     out.extend(ext_statements)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from schemadoc.model import ColumnGrant, Grant, Policy, QName, Role, Schema, Table
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
@@ -48,18 +48,59 @@ def _privilege_rank(privilege: str) -> tuple[int, str]:
     return rank, privilege
 
 
-def _object_sql(grant: Grant, schema: Schema) -> str:
+def is_procedure(grant: Grant, schema: Schema) -> bool:
+    """Whether the routine a grant is on is a procedure (GRANT says PROCEDURE for those)."""
+    if grant.object_type != "FUNCTION" or not isinstance(grant.object_name, str):
+        return False
+    fn = schema.functions.get(grant.object_name)
+    if fn is None:
+        target = signature_sql(grant.object_name)
+        fn = next((f for f in schema.functions.values() if function_signature_sql(f) == target), None)
+    return fn is not None and fn.kind == "procedure"
+
+
+def grant_object_sql(grant: Grant, *, procedure: bool = False) -> str:
+    """The object of a grant as GRANT and REVOKE name it: ``TABLE s.t``, ``SCHEMA s``,
+    ``FUNCTION s.f(integer)`` (``PROCEDURE`` when ``procedure``)."""
     kind, name = grant.object_type, grant.object_name
     if isinstance(name, QName):
         return f"{kind} {quote_qualified(name)}"
     if kind == "SCHEMA":
         return f"SCHEMA {quote_ident(name)}"
-    target = signature_sql(name)
-    fn = schema.functions.get(name)
-    if fn is None:
-        fn = next((f for f in schema.functions.values() if function_signature_sql(f) == target), None)
-    word = "PROCEDURE" if fn is not None and fn.kind == "procedure" else "FUNCTION"
-    return f"{word} {target}"
+    return f"{'PROCEDURE' if procedure else 'FUNCTION'} {signature_sql(name)}"
+
+
+def _privilege_list(grants: Sequence[Grant]) -> str:
+    privileges = sorted({g.privilege.upper() for g in grants}, key=_privilege_rank)
+    return "ALL" if "ALL" in privileges else ", ".join(privileges)
+
+
+def grant_statement(grants: Sequence[Grant], *, procedure: bool = False) -> Statement:
+    """One GRANT of the privileges ``grants`` give (all on one object, to one grantee, with the
+    grant option of the first)."""
+    first = grants[0]
+    text = (
+        f"GRANT {_privilege_list(grants)} ON {grant_object_sql(first, procedure=procedure)}"
+        f" TO {role_spec(first.grantee)}"
+    )
+    if first.with_grant_option:
+        text += " WITH GRANT OPTION"
+    spans = sorted(g.span for g in grants if g.span)
+    return Statement(text, spans[0] if spans else None, "grant")
+
+
+def revoke_statement(
+    grants: Sequence[Grant], *, procedure: bool = False, option_only: bool = False
+) -> Statement:
+    """REVOKE the privileges ``grants`` give (all on one object, from one grantee);
+    ``option_only``: only the right to grant them on (REVOKE GRANT OPTION FOR)."""
+    first = grants[0]
+    head = "REVOKE GRANT OPTION FOR" if option_only else "REVOKE"
+    text = (
+        f"{head} {_privilege_list(grants)} ON {grant_object_sql(first, procedure=procedure)}"
+        f" FROM {role_spec(first.grantee)}"
+    )
+    return Statement(text, None, "grant")
 
 
 def grant_statements(schema: Schema) -> list[Statement]:
@@ -69,18 +110,9 @@ def grant_statements(schema: Schema) -> list[Statement]:
     for grant in schema.grants:
         key = (grant.object_type, grant.object_name, grant.grantee, grant.with_grant_option)
         groups.setdefault(key, []).append(grant)
-    out: list[Statement] = []
-    for key in sorted(groups):
-        grants = groups[key]
-        privileges = sorted({g.privilege.upper() for g in grants}, key=_privilege_rank)
-        if "ALL" in privileges:
-            privileges = ["ALL"]
-        text = f"GRANT {', '.join(privileges)} ON {_object_sql(grants[0], schema)} TO {role_spec(key[2])}"
-        if key[3]:
-            text += " WITH GRANT OPTION"
-        spans = sorted(g.span for g in grants if g.span)
-        out.append(Statement(text, spans[0] if spans else None, "grant"))
-    return out
+    return [
+        grant_statement(groups[key], procedure=is_procedure(groups[key][0], schema)) for key in sorted(groups)
+    ]
 
 
 def column_grant_statements(schema: Schema) -> list[Statement]:
@@ -123,6 +155,24 @@ def policy_statement(policy: Policy) -> Statement:
     roles = [r for r in policy.roles if r]
     if roles and [r.lower() for r in roles] != ["public"]:
         text += " TO " + ", ".join(role_spec(r) for r in roles)
+    if policy.using:
+        text += f" USING ({policy.using})"
+    if policy.with_check:
+        text += f" WITH CHECK ({policy.with_check})"
+    return Statement(text, policy.span, "policy")
+
+
+def drop_policy_statement(policy: Policy) -> Statement:
+    text = f"DROP POLICY {quote_ident(policy.name)} ON {quote_qualified(policy.table)}"
+    return Statement(text, policy.span, "policy")
+
+
+def alter_policy_statement(policy: Policy) -> Statement:
+    """ALTER POLICY setting its roles and both expressions: it cannot change the command or
+    PERMISSIVE/RESTRICTIVE, nor take an expression away."""
+    text = f"ALTER POLICY {quote_ident(policy.name)} ON {quote_qualified(policy.table)}"
+    roles = [r for r in policy.roles if r] or ["public"]
+    text += " TO " + ", ".join(role_spec(r) for r in roles)
     if policy.using:
         text += f" USING ({policy.using})"
     if policy.with_check:

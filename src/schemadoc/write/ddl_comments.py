@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from schemadoc.model import Schema
+from dataclasses import dataclass
+from typing import Literal
+
+from schemadoc.model import QName, Schema
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
-from schemadoc.write.ddl_routines import function_signature_sql
+from schemadoc.write.ddl_routines import function_signature_sql, identity_arguments
 from schemadoc.write.ddl_tables import ordered_tables
 from schemadoc.write.statement import Statement
+
+CommentKind = Literal[
+    "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", "INDEX", "FUNCTION", "PROCEDURE", "TYPE"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentTarget:
+    """What one COMMENT ON is about: a relation, a column of it (``column``), a type, or a
+    routine (``arguments``: its argument list as SQL)."""
+
+    kind: CommentKind
+    name: QName
+    column: str | None = None
+    arguments: str = ""
+
+    def sql(self) -> str:
+        if self.kind == "COLUMN":
+            return f"COLUMN {quote_qualified(self.name)}.{quote_ident(self.column or '')}"
+        if self.kind in ("FUNCTION", "PROCEDURE"):
+            return f"{self.kind} {quote_qualified(self.name)}({identity_arguments(self.arguments)})"
+        return f"{self.kind} {quote_qualified(self.name)}"
+
+
+def comment_on_statement(target: CommentTarget, text: str | None) -> Statement:
+    """COMMENT ON ``target`` IS ``text`` (IS NULL removes the comment)."""
+    value = "NULL" if text is None else quote_literal(text)
+    return Statement(f"COMMENT ON {target.sql()} IS {value}", None, "comment")
 
 
 def comment_statements(schema: Schema) -> list[Statement]:

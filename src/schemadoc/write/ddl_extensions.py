@@ -70,6 +70,16 @@ def extension_statement(ext: Extension) -> Statement:
     return Statement(text, ext.span, "extension")
 
 
+def drop_extension_statement(name: str) -> Statement:
+    return Statement(f"DROP EXTENSION {quote_ident(name)}", None, "extension")
+
+
+def extension_schema_statement(name: str, schema: str) -> Statement:
+    return Statement(
+        f"ALTER EXTENSION {quote_ident(name)} SET SCHEMA {quote_ident(schema)}", None, "extension"
+    )
+
+
 def guarded_extension_statement(ext: Extension) -> Statement:
     """CREATE EXTENSION only where the server has it: for a schema that uses none of the extension's
     functions, or only ones PostgreSQL builds in, the DDL then applies on any server."""

@@ -69,16 +69,32 @@ def function_statement(fn: Function) -> Statement:
     return Statement(text, fn.span, "function")
 
 
-def view_statement(view: View) -> Statement:
-    head = "CREATE MATERIALIZED VIEW" if view.materialized else "CREATE VIEW"
+def view_statement(view: View, *, or_replace: bool = False) -> Statement:
+    """CREATE VIEW; ``or_replace``: CREATE OR REPLACE VIEW (a plain view only)."""
+    if view.materialized:
+        head = "CREATE MATERIALIZED VIEW"
+    else:
+        head = "CREATE OR REPLACE VIEW" if or_replace else "CREATE VIEW"
     definition = view.definition.strip().rstrip(";").rstrip()
     return Statement(f"{head} {quote_qualified(view.qname)} AS {definition}", view.span, "view")
 
 
-def trigger_statement(trigger: Trigger) -> Statement:
+def drop_view_statement(view: View) -> Statement:
+    """DROP VIEW without CASCADE: it fails while another view or routine depends on it."""
+    word = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+    return Statement(f"DROP {word} {quote_qualified(view.qname)}", view.span, "view")
+
+
+def drop_function_statement(fn: Function) -> Statement:
+    word = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
+    return Statement(f"DROP {word} {function_signature_sql(fn)}", fn.span, "function")
+
+
+def trigger_statement(trigger: Trigger, *, or_replace: bool = False) -> Statement:
+    """CREATE TRIGGER; ``or_replace``: CREATE OR REPLACE TRIGGER (PostgreSQL 14 and later)."""
     events = " OR ".join(trigger.events)
     text = (
-        f"CREATE TRIGGER {quote_ident(trigger.name)} {trigger.timing} {events}"
+        f"CREATE {'OR REPLACE ' if or_replace else ''}TRIGGER {quote_ident(trigger.name)} {trigger.timing} {events}"
         f" ON {quote_qualified(trigger.table)}"
         f" FOR EACH {'ROW' if trigger.for_each_row else 'STATEMENT'}"
     )
@@ -86,6 +102,11 @@ def trigger_statement(trigger: Trigger) -> Statement:
         text += f" WHEN ({trigger.when})"
     args = ", ".join(quote_literal(a) for a in trigger.function_args)
     text += f" EXECUTE FUNCTION {quote_qualified(trigger.function)}({args})"
+    return Statement(text, trigger.span, "trigger")
+
+
+def drop_trigger_statement(trigger: Trigger) -> Statement:
+    text = f"DROP TRIGGER {quote_ident(trigger.name)} ON {quote_qualified(trigger.table)}"
     return Statement(text, trigger.span, "trigger")
 
 

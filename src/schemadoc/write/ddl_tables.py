@@ -79,6 +79,19 @@ def sequence_owner_statement(seq: SequenceDef) -> Statement | None:
     return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY {owner}", seq.span, "sequence")
 
 
+def drop_sequence_statement(seq: SequenceDef) -> Statement:
+    return Statement(f"DROP SEQUENCE {quote_qualified(seq.qname)}", seq.span, "sequence")
+
+
+def sequence_type_statement(seq: SequenceDef) -> Statement:
+    """ALTER SEQUENCE ... AS: the data type (and with it the default bounds)."""
+    return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} AS {seq.data_type}", seq.span, "sequence")
+
+
+def sequence_unowned_statement(seq: SequenceDef) -> Statement:
+    return Statement(f"ALTER SEQUENCE {quote_qualified(seq.qname)} OWNED BY NONE", seq.span, "sequence")
+
+
 def column_definition(col: Column) -> str:
     parts = [quote_ident(col.name), col.type]
     if col.collation:

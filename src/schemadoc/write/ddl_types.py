@@ -8,7 +8,7 @@ import orjson
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.model import DEFAULT_SCHEMA, CompositeType, Domain, Enum, QName, RangeType, Schema
-from schemadoc.sqlnames import quote_ident, quote_qualified
+from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_tables import domain_statement, enum_statement, stub_name
 from schemadoc.write.order import topo_sort
 from schemadoc.write.statement import Statement
@@ -37,6 +37,44 @@ def range_statement(t: RangeType) -> Statement:
     return Statement(
         f"CREATE TYPE {quote_qualified(t.qname)} AS RANGE ({', '.join(options)})", t.span, "type"
     )
+
+
+def add_enum_value_statement(
+    enum: QName, label: str, *, before: str | None = None, after: str | None = None
+) -> Statement:
+    """ALTER TYPE ... ADD VALUE, placed BEFORE or AFTER a label the type already has. IF NOT
+    EXISTS makes it safe to run again."""
+    text = f"ALTER TYPE {quote_qualified(enum)} ADD VALUE IF NOT EXISTS {quote_literal(label)}"
+    if before is not None:
+        text += f" BEFORE {quote_literal(before)}"
+    elif after is not None:
+        text += f" AFTER {quote_literal(after)}"
+    return Statement(text, None, "type")
+
+
+def drop_type_statement(qname: QName) -> Statement:
+    """DROP TYPE without CASCADE: it fails while a column or another object uses the type."""
+    return Statement(f"DROP TYPE {quote_qualified(qname)}", None, "type")
+
+
+def drop_domain_statement(qname: QName) -> Statement:
+    return Statement(f"DROP DOMAIN {quote_qualified(qname)}", None, "type")
+
+
+def domain_default_statement(domain: Domain) -> Statement:
+    name = quote_qualified(domain.qname)
+    if domain.default is None:
+        return Statement(f"ALTER DOMAIN {name} DROP DEFAULT", domain.span, "type")
+    return Statement(f"ALTER DOMAIN {name} SET DEFAULT {domain.default}", domain.span, "type")
+
+
+def domain_not_null_statement(domain: Domain) -> Statement:
+    state = "DROP NOT NULL" if domain.nullable else "SET NOT NULL"
+    return Statement(f"ALTER DOMAIN {quote_qualified(domain.qname)} {state}", domain.span, "type")
+
+
+def domain_check_statement(domain: Domain, check: str) -> Statement:
+    return Statement(f"ALTER DOMAIN {quote_qualified(domain.qname)} ADD CHECK ({check})", domain.span, "type")
 
 
 def _type_texts(t: TypeDef) -> list[str]:
