@@ -241,9 +241,8 @@ class Writer:
                 time.sleep(max(0.0, due - time.perf_counter()))
                 due = max(due, time.perf_counter() - WRITER_EVERY_S)
 
-    def during(self, start: float, end: float) -> list[float]:
-        """Latencies (ms) of the inserts that started while the migration ran."""
-        return [ms * 1000 for at, ms in self.samples if start <= at <= end]
+
+Markers = list[tuple[float, str]]  # (perf_counter time, what the migration started doing)
 
 
 @dataclass(frozen=True)
@@ -254,51 +253,60 @@ class Stall:
     max_ms: float
     p99_ms: float
     errors: int
+    worst: list[tuple[float, float, str]]  # (latency ms, seconds into the migration, what it was doing)
 
 
-def measure(label: str, url: str, sizes: Sizes, migrate: Callable[[], None]) -> Stall:
+def measure(label: str, url: str, sizes: Sizes, migrate: Callable[[Markers], None]) -> Stall:
+    markers: Markers = []
     with Writer(url, sizes) as writer:
         time.sleep(1.0)  # the writer settles first
         start = time.perf_counter()
-        migrate()
+        markers.append((start, "start"))
+        migrate(markers)
         end = time.perf_counter()
         time.sleep(0.5)
-    latencies = writer.during(start, end)
-    if not latencies:
-        latencies = [0.0]
-    p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) >= 2 else latencies[0]
-    return Stall(label, end - start, len(latencies), max(latencies), p99, len(writer.errors))
+    timed = [(ms * 1000, at) for at, ms in writer.samples if start <= at <= end] or [(0.0, start)]
+    latencies = [ms for ms, _ in timed]
+    p99 = (
+        statistics.quantiles(latencies, n=100, method="inclusive")[98]
+        if len(latencies) >= 2
+        else latencies[0]
+    )
+    worst = []
+    for ms, at in sorted(timed, reverse=True)[:3]:
+        doing = [text for when, text in markers if when <= at]
+        worst.append((ms, at - start, doing[-1] if doing else "start"))
+    return Stall(label, end - start, len(latencies), max(latencies), p99, len(writer.errors), worst)
 
 
-def run_sketch(url: str, statements: list[str]) -> None:
+def run_sketch(url: str, statements: list[str], markers: Markers) -> None:
     with psycopg.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
         for statement in statements:
+            markers.append((time.perf_counter(), " ".join(statement.split())[:90]))
             execute_each(cur, [(statement, None)])
+        markers.append((time.perf_counter(), "COMMIT"))
 
 
-def run_schemadoc(url: str, document: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "schemadoc",
-            "apply",
-            str(document),
-            "--database-url",
-            url,
-            "--yes",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
+def run_schemadoc(url: str, document: Path, markers: Markers) -> None:
+    """`schemadoc apply --yes` as a process; its progress lines (stderr) become markers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "schemadoc", "apply", str(document), "--database-url", url, "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
         env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
     )
-    if done.returncode != 0:
+    assert process.stderr is not None and process.stdout is not None
+    errors: list[str] = []
+    for line in process.stderr:
+        markers.append((time.perf_counter(), line.strip()[:90]))
+        errors.append(line)
+    output = process.stdout.read()
+    if process.wait() != 0:
         raise SystemExit(
-            f"schemadoc apply exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+            f"schemadoc apply exited {process.returncode}:\n{output[-4000:]}\n{''.join(errors)[-4000:]}"
         )
+    markers.append((time.perf_counter(), "planning again, probing promises"))
 
 
 def stall_bench(maintenance: str, sizes: Sizes, keep: bool) -> None:
@@ -323,9 +331,9 @@ def stall_bench(maintenance: str, sizes: Sizes, keep: bool) -> None:
         copy_b = stack.enter_context(database(maintenance, name_b, template=f"bench_v0_{tag}", keep=keep))
         print(f"  two copies made in {time.perf_counter() - started:.0f} s", flush=True)
         print(f"(a) {source}, in one transaction")
-        a = measure("sketch", copy_a, sizes, lambda: run_sketch(copy_a, statements))
+        a = measure("sketch", copy_a, sizes, lambda marks: run_sketch(copy_a, statements, marks))
         print(f"(b) schemadoc apply {doc_source}")
-        b = measure("schemadoc", copy_b, sizes, lambda: run_schemadoc(copy_b, document))
+        b = measure("schemadoc", copy_b, sizes, lambda marks: run_schemadoc(copy_b, document, marks))
     print()
     print(f"{'':12}{'took':>9}{'inserts':>9}{'max stall':>12}{'p99':>10}{'errors':>8}")
     for s in (a, b):
@@ -337,6 +345,10 @@ def stall_bench(maintenance: str, sizes: Sizes, keep: bool) -> None:
         f"target <= {TARGET_STALL_MS:.0f} ms: {verdict}"
     )
     print(f"p99: sketch {a.p99_ms:.1f} ms, schemadoc {b.p99_ms:.1f} ms")
+    for s in (a, b):
+        print(f"worst stalls, {s.label}:")
+        for ms, offset, doing in s.worst:
+            print(f"  {ms:8.1f} ms at {offset:6.2f} s, during: {doing}")
 
 
 # -- plan time on a large matching database -------------------------------------------------------------
