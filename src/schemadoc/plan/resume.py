@@ -6,6 +6,10 @@ document would find the index present and plan nothing for it. Before ``apply`` 
 such indexes on the document's tables are dropped (CONCURRENTLY, through the same online
 runner), so that the plan builds them afresh. An index that another session is building at
 this moment is INVALID too, and left alone.
+
+A run stopped between a constraint's ``NOT VALID`` step and its ``VALIDATE`` step leaves the
+constraint unvalidated; the comparison does not tell the two apart, so ``apply`` validates such
+constraints on the document's tables after the plan's steps (those the plan kept).
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from typing import Any
 
 import psycopg
 
-from schemadoc.compare.changes import Lock, Step
+from schemadoc.compare.changes import Hazard, Lock, Step
 from schemadoc.model import QName
-from schemadoc.sqlnames import quote_qualified
+from schemadoc.sqlnames import quote_ident, quote_qualified
 
-__all__ = ["drop_index_steps", "invalid_indexes"]
+__all__ = ["drop_index_steps", "invalid_indexes", "unvalidated_constraints", "validate_steps"]
 
 _INVALID_QUERY = """
 SELECT n.nspname, c.relname, tn.nspname, t.relname
@@ -59,4 +63,40 @@ def drop_index_steps(indexes: Sequence[QName]) -> list[Step]:
             transactional=False,
         )
         for index in indexes
+    ]
+
+
+_NOT_VALID_QUERY = """
+SELECT n.nspname, t.relname, c.conname
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+WHERE NOT c.convalidated AND c.contype IN ('f', 'c')
+ORDER BY 1, 2, 3
+"""
+
+
+def unvalidated_constraints(
+    conn: psycopg.Connection[Any], tables: Collection[QName] | None = None
+) -> list[tuple[QName, str]]:
+    """Foreign keys and CHECKs added NOT VALID and never validated (on ``tables`` only, when
+    given), as (table, constraint name), sorted. A run stopped between a constraint's NOT VALID
+    step and its VALIDATE step leaves one; the comparison does not tell a validated constraint
+    from one that is not, so ``apply`` validates those the plan keeps."""
+    rows = conn.execute(_NOT_VALID_QUERY).fetchall()
+    found = [(QName(str(schema), str(table)), str(name)) for schema, table, name in rows]
+    return [(table, name) for table, name in found if tables is None or table in tables]
+
+
+def validate_steps(constraints: Sequence[tuple[QName, str]]) -> list[Step]:
+    """One ``VALIDATE CONSTRAINT`` step for each of ``constraints``: it scans the table under a
+    SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on."""
+    return [
+        Step(
+            f"ALTER TABLE {quote_qualified(table)} VALIDATE CONSTRAINT {quote_ident(name)}",
+            lock=Lock.SHARE_UPDATE_EXCLUSIVE,
+            table=table,
+            hazards=frozenset({Hazard.CAN_FAIL_ON_DATA}),
+        )
+        for table, name in constraints
     ]
