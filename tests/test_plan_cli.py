@@ -19,7 +19,7 @@ from schemadoc.cli import main
 from schemadoc.compare.changes import Change
 from schemadoc.pg.connect import connect
 from schemadoc.pg.introspect import introspect
-from schemadoc.plan import build, order
+from schemadoc.plan import build, phases
 
 from plan_support import PHASES, AddIndex, diff, document, injecting
 
@@ -52,7 +52,7 @@ def test_changes(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
         monkeypatch.setattr(build, "default_differ", lambda: differ)
 
     use(diff)
-    monkeypatch.setattr(order, "PHASES", PHASES)
+    monkeypatch.setattr(phases, "PHASES", PHASES)
     return use
 
 
@@ -80,7 +80,9 @@ def test_text_json_and_sql_describe_the_same_plan_and_the_script_converges(
     doc = document(tmp_path, DOC)
     code, text, _ = plan(capsys, fresh_database_url, doc)
     assert code == 0
-    assert "1/3  foreign key public.runs(plan_id) -> public.plans is missing" in text
+    assert "1/3  index public.runs_plan_id_idx is missing" in text
+    assert "2/3  foreign key public.runs(plan_id) -> public.plans is missing" in text
+    assert "3/3  (continued)" in text
     assert "lock: SHARE UPDATE EXCLUSIVE on public.runs (" in text and "outside a transaction" in text
     assert "ready: 3 step(s), proven on a scratch copy of the live schema" in text
 
@@ -88,9 +90,9 @@ def test_text_json_and_sql_describe_the_same_plan_and_the_script_converges(
     data = json.loads(out)
     assert code == 0 and data["ok"] and data["proved"] and data["exit_code"] == 0
     assert [s["number"] for s in data["steps"]] == [1, 2, 3]
-    assert [s["transactional"] for s in data["steps"]] == [True, True, False]
-    assert data["steps"][1]["precheck"]["rows"] == 0 and data["steps"][1]["hazards"] == ["can-fail-on-data"]
-    assert data["steps"][0]["table"] == "public.runs" and data["steps"][0]["bytes"] > 0
+    assert [s["transactional"] for s in data["steps"]] == [False, True, True]
+    assert data["steps"][2]["precheck"]["rows"] == 0 and data["steps"][2]["hazards"] == ["can-fail-on-data"]
+    assert data["steps"][1]["table"] == "public.runs" and data["steps"][1]["bytes"] > 0
 
     code, script, _ = plan(capsys, fresh_database_url, doc, "--format", "sql", "--lock-timeout", "250")
     assert code == 0
@@ -99,9 +101,8 @@ def test_text_json_and_sql_describe_the_same_plan_and_the_script_converges(
     assert len(timeouts) == 3
     # every step's statement right after its SET; the CONCURRENTLY build outside BEGIN/COMMIT
     assert all(statements[i + 1] not in ("BEGIN", "COMMIT") for i in timeouts)
-    assert statements[timeouts[2] - 1] == "COMMIT" and statements[timeouts[2] + 1].startswith(
-        "CREATE INDEX CONCURRENTLY"
-    )
+    assert timeouts[0] == 0 and statements[1].startswith("CREATE INDEX CONCURRENTLY")
+    assert statements[timeouts[1] - 1] == "BEGIN" and statements[timeouts[1] + 2] == "COMMIT"
     setup(fresh_database_url, script)
 
     code, text, _ = plan(capsys, fresh_database_url, doc)
@@ -159,6 +160,11 @@ def test_each_destructive_kind_exits_3_and_changes_nothing_until_allowed(
     code, text, err = plan(capsys, fresh_database_url, doc)
     assert code == 3
     assert "SD580" in err and f"--allow {hazard}" in text and "not ready" in text
+    code, script, _ = plan(
+        capsys, fresh_database_url, doc, "--format", "sql", "--output", str(tmp_path / "m")
+    )
+    assert code == 3 and "-- NOT READY (exit 3)" in script
+    assert not (tmp_path / "m").exists()  # a plan something blocks is not written as a migration
     assert schema_of(fresh_database_url) == before
 
     code, script, _ = plan(capsys, fresh_database_url, doc, "--format", "sql", "--allow", hazard)

@@ -33,6 +33,7 @@ PLANS = QName("public", "plans")
 
 def _changes() -> list[Change]:
     return [
+        AddColumn(RUNS, Column("extra", "integer")),
         DropTable(QName("public", "legacy")),
         AddIndex(Index("public", "runs_plan_idx", RUNS, ("plan_id",))),
         AddForeignKey(RUNS, ForeignKey(("plan_id",), PLANS, ("id",)), "runs_plan_id_fkey"),
@@ -52,17 +53,21 @@ def test_changes_run_in_dependency_order_whatever_order_they_come_in() -> None:
         DropIndex,  # constraint and index drops come before the changes under them
         AddTable,
         AddColumn,
-        AddUnique,  # keys, in the order they were listed
+        AddColumn,
         SetNotNull,
+        AddUnique,  # keys
+        AddIndex,  # indexes, before the foreign keys that may reference a unique one
         AddForeignKey,  # after the keys they reference
-        AddIndex,
         DropColumn,  # drops of columns, then tables, last
         DropTable,
     ]
     # the same input gives the same order; within a phase the comparison's order is kept
     assert order_changes(_changes(), PHASES) == ordered
-    backwards = [type(c) for c in order_changes(list(reversed(_changes())), PHASES)]
-    assert backwards == [DropIndex, AddTable, AddColumn, SetNotNull, AddUnique, *kinds[5:]]
+    backwards = order_changes(list(reversed(_changes())), PHASES)
+    assert [type(c) for c in backwards] == kinds
+    columns = [c.column.name for c in ordered if isinstance(c, AddColumn)]
+    assert columns == ["extra", "note"]
+    assert [c.column.name for c in backwards if isinstance(c, AddColumn)] == ["note", "extra"]
 
 
 def test_a_changes_own_steps_stay_together_and_in_order() -> None:
@@ -164,3 +169,47 @@ def test_a_database_that_shares_almost_nothing_with_the_document_is_the_wrong_on
     assert wrong_database(doc, two) is None  # a fifth of the document's tables is enough
     only_ours = Schema(tables={QName("public", "t0"): _table("t0", ("id", "bigint"))})
     assert wrong_database(doc, only_ours) is None  # nothing of its own: a database to build up
+
+
+def test_a_new_table_runs_after_the_new_tables_its_foreign_keys_reference() -> None:
+    from schemadoc.compare import tables
+
+    def new(name: str, *refs: str) -> tables.AddTable:
+        fks = tuple(ForeignKey((f"{r}_id",), QName("public", r), ("id",)) for r in refs)
+        cols = (Column("id", "bigint", False), *(Column(f"{r}_id", "bigint") for r in refs))
+        return tables.AddTable(Table("public", name, cols, foreign_keys=fks))
+
+    # a -> c -> b, listed by name; d has none; e and f reference each other (a cycle)
+    listed = [new("a", "c"), new("b"), new("c", "b"), new("d"), new("e", "f"), new("f", "e")]
+    ordered = [c.table.name for c in order_changes(listed)]
+    assert ordered == ["b", "c", "a", "d", "e", "f"]
+    assert [c.table.name for c in order_changes(listed)] == ordered
+
+
+def test_the_comparisons_change_classes_have_their_phases() -> None:
+    from schemadoc.compare import columns, foreign_keys, indexes, tables
+    from schemadoc.plan.phases import covered
+
+    fk = ForeignKey(("plan_id",), PLANS, ("id",))
+    assert phase_of(foreign_keys.AddForeignKey(RUNS, fk)) is Phase.FOREIGN_KEYS
+    assert phase_of(columns.DropNotNull(RUNS, Column("a", "int"))) is Phase.RELAX_NOT_NULL
+    assert phase_of(foreign_keys.ChangeForeignKeyOnUpdate(RUNS, fk, fk)) is Phase.FOREIGN_KEYS
+    assert phase_of(indexes.AddIndex(Index("public", "i", RUNS, ("a",)))) is Phase.INDEXES
+    assert phase_of(tables.DropTable(Table("public", "old"))) is Phase.DROP_TABLES
+    # a NOT NULL another change brings is neither planned nor left to the user
+    col = Column("id", "bigint", False)
+    gated = gate([columns.SetNotNull(RUNS, col, covered=True)], [], frozenset())
+    assert covered(columns.SetNotNull(RUNS, col, covered=True))
+    assert not gated.planned and not gated.left_out
+
+
+def test_a_routine_in_sql_runs_after_the_tables_and_one_in_plpgsql_before() -> None:
+    from schemadoc.compare import routines
+    from schemadoc.model import Function
+
+    def fn(language: str) -> routines.CreateFunction:
+        return routines.CreateFunction(Function("public", "f", "", "integer", language, "SELECT 1"))
+
+    assert phase_of(fn("sql")) is Phase.ROUTINES
+    assert phase_of(fn("plpgsql")) is Phase.EARLY_ROUTINES
+    assert Phase.EARLY_ROUTINES < Phase.TABLES < Phase.COLUMN_DEFAULTS < Phase.ROUTINES < Phase.CHECKS

@@ -6,24 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schemadoc.compare.changes import DESTRUCTIVE, Hazard
-from schemadoc.diagnostics import (
-    PLAN_DESTRUCTIVE,
-    PLAN_OUTPUT,
-    PLAN_PRECHECK_FAILED,
-    PLAN_PRECHECK_ROWS,
-    PLAN_RENAME,
-    PLAN_RESIDUE,
-    PLAN_UNPLANNED,
-    PLAN_WRONG_DATABASE,
-    Diagnostic,
-    fail,
-)
-from schemadoc.plan.model import LeftOutReason, Plan
+from schemadoc.diagnostics import Diagnostic, fail
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parser is built for every command: what planning needs loads when it plans
     from schemadoc.cli_output import Output
+    from schemadoc.compare.changes import Hazard
     from schemadoc.model import Schema
+    from schemadoc.plan.model import Plan
 
 MIGRATION_NAMING = "Flyway's versioned naming, V<n>__<slug>.sql, n one past the highest V<n> in DIR"
 
@@ -38,7 +27,7 @@ def plan_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
         metavar="DIR",
-        help=f"also write the SQL script as a numbered migration file in DIR ({MIGRATION_NAMING}; "
+        help=f"also write the SQL script, when nothing blocks the plan, as a numbered migration file in DIR ({MIGRATION_NAMING}; "
         "the script runs its own transactions: run it with executeInTransaction=false, or with psql)",
     )
     p.add_argument(
@@ -51,10 +40,10 @@ def plan_arguments(p: argparse.ArgumentParser) -> None:
         "--allow",
         action="append",
         metavar="HAZARD",
-        choices=sorted(h.value for h in DESTRUCTIVE),
+        type=destructive_hazard,
         default=[],
-        help="plan the changes with this destructive hazard (repeatable): "
-        + ", ".join(sorted(h.value for h in DESTRUCTIVE)),
+        help="plan the changes with this destructive hazard (repeatable): deletes-data, "
+        "drops-constraint, drops-enum-value, narrows-type",
     )
     p.add_argument(
         "--lock-timeout",
@@ -70,14 +59,29 @@ def plan_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def destructive_hazard(value: str) -> Hazard:
+    """``value`` as a destructive :class:`Hazard` (argparse reports anything else)."""
+    from schemadoc.compare.changes import DESTRUCTIVE
+
+    names = {h.value: h for h in DESTRUCTIVE}
+    if value not in names:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {value!r} (choose from {', '.join(sorted(names))})"
+        )
+    return names[value]
+
+
 def allowed(args: argparse.Namespace) -> frozenset[Hazard]:
+    from schemadoc.compare.changes import DESTRUCTIVE
+
     if args.allow_destructive:
         return DESTRUCTIVE
-    return frozenset(Hazard(value) for value in args.allow)
+    return frozenset(args.allow)
 
 
 def run_plan(args: argparse.Namespace, out: Output, doc: Schema, url: str, maintenance_url: str) -> int:
     """Plan, show the plan in the asked format, write the migration file; the exit code."""
+    from schemadoc.diagnostics import PLAN_OUTPUT
     from schemadoc.plan.build import make_plan
     from schemadoc.plan.render import plan_json, render_sql, render_text, write_migration
 
@@ -92,7 +96,7 @@ def run_plan(args: argparse.Namespace, out: Output, doc: Schema, url: str, maint
         prove=not args.no_prove,
     )
     written = None
-    if args.output and plan.steps:
+    if args.output and plan.steps and plan.ready:  # a plan something blocks is never written
         try:
             written = write_migration(plan, Path(args.output), _name(args))
         except OSError as exc:
@@ -118,6 +122,17 @@ def _name(args: argparse.Namespace) -> str:
 
 def plan_diagnostics(plan: Plan) -> list[Diagnostic]:
     """One diagnostic per thing that keeps the plan from being ready (and per unplanned difference)."""
+    from schemadoc.diagnostics import (
+        PLAN_DESTRUCTIVE,
+        PLAN_PRECHECK_FAILED,
+        PLAN_PRECHECK_ROWS,
+        PLAN_RENAME,
+        PLAN_RESIDUE,
+        PLAN_UNPLANNED,
+        PLAN_WRONG_DATABASE,
+    )
+    from schemadoc.plan.model import LeftOutReason
+
     out: list[Diagnostic] = []
     if plan.wrong_database is not None:
         out.append(

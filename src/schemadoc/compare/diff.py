@@ -10,8 +10,8 @@ what they mean, so a database built by hand from the document compares clean.
 (:mod:`schemadoc.compare.changes`); :func:`diff_schemas` is the view ``verify --structure``
 shows: each change as one :class:`~schemadoc.diagnostics.Diagnostic` with a stable code
 (:mod:`schemadoc.compare.codes`) and, when the document model is given, the span of the
-document object it concerns. Each kind is compared in a module of its own; where a comparison
-still reports diagnostics, :func:`as_changes` is where they join the typed changes.
+document object it concerns. Each object kind is compared in its own module; :func:`as_changes`
+is where what still reports diagnostics (the catalog kinds) joins the typed changes.
 """
 
 from __future__ import annotations
@@ -148,3 +148,6 @@ def _within_version(schema: Schema, version: int) -> Schema:
 
 def _relations(schema: Schema) -> set[QName]:
     return set(schema.tables) | set(schema.views)
+
+
+# --- tables ----------------------------------------------------------------------

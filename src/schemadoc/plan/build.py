@@ -3,9 +3,8 @@ proven steps."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
-from typing import Protocol, cast
+from typing import Protocol
 
 from schemadoc.compare.changes import Change, Hazard, Lock
 from schemadoc.model import Schema
@@ -30,8 +29,9 @@ class Differ(Protocol):
 
 def default_differ() -> Differ:
     """:func:`schemadoc.compare.diff.diff_changes`."""
-    module = importlib.import_module("schemadoc.compare.diff")
-    return cast(Differ, module.diff_changes)
+    from schemadoc.compare.diff import diff_changes
+
+    return diff_changes
 
 
 def number_steps(changes: Sequence[Change]) -> tuple[PlannedStep, ...]:
@@ -76,14 +76,15 @@ def make_plan(
         conn.read_only = True
         live = introspect(conn)
         live_version = server_version(conn)
+    # the wrong database is told from the document's own tables, before anything is built
+    wrong = wrong_database(doc, live)
+    if wrong is not None:
+        return Plan((), wrong_database=wrong, lock_timeout_ms=lock_timeout_ms)
     with shadow_database(maintenance_url, doc) as (shadow_url, _diags), connect(shadow_url) as conn:
         expected = introspect(conn)
         shadow_version = server_version(conn)
     versions = (shadow_version, live_version)
 
-    wrong = wrong_database(expected, live)
-    if wrong is not None:
-        return Plan((), wrong_database=wrong, lock_timeout_ms=lock_timeout_ms)
     changes = diff(expected, live, doc=doc, versions=versions)
     if not changes:
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)

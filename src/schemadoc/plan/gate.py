@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from schemadoc.compare.changes import DESTRUCTIVE, Change, Hazard
 from schemadoc.model import Column, QName, Schema, Table
 from schemadoc.plan.model import LeftOut, LeftOutReason, Rename, WrongDatabase
+from schemadoc.plan.phases import covered
 
 # Below this share of the document's tables present (and with tables of its own) a database is
 # taken for the wrong one.
@@ -89,16 +90,16 @@ def _rename_side(change: Change, renames: Sequence[Rename]) -> bool:
 
 
 def gate(changes: Sequence[Change], renames: Sequence[Rename], allow: frozenset[Hazard]) -> Gated:
-    """Split ``changes`` into those planned and those left out. A change without steps is
-    left for the user; one with a destructive hazard not in ``allow`` is left out; both sides of
-    a probable rename are left out unless deleting data is allowed (then they run as written:
-    a drop and an add)."""
+    """Split ``changes`` into those planned and those left out. A change whose steps another
+    change carries is dropped; both sides of a probable rename are left out unless deleting data
+    is allowed (then they run as written: a drop and an add); one with a destructive hazard not
+    in ``allow`` is left out (even without steps: an enum value PostgreSQL cannot drop); any
+    other change without steps is left for the user."""
     blocking = [] if Hazard.DELETES_DATA in allow else list(renames)
     planned: list[Change] = []
     left: list[LeftOut] = []
     for change in changes:
-        if not change.steps():
-            left.append(LeftOut(change, LeftOutReason.UNPLANNABLE))
+        if covered(change):
             continue
         if blocking and _rename_side(change, blocking):
             left.append(LeftOut(change, LeftOutReason.RENAME, change.hazards & DESTRUCTIVE))
@@ -106,6 +107,9 @@ def gate(changes: Sequence[Change], renames: Sequence[Rename], allow: frozenset[
         refused = (change.hazards & DESTRUCTIVE) - allow
         if refused:
             left.append(LeftOut(change, LeftOutReason.DESTRUCTIVE, frozenset(refused)))
+            continue
+        if not change.steps():
+            left.append(LeftOut(change, LeftOutReason.UNPLANNABLE))
             continue
         planned.append(change)
     return Gated(tuple(planned), tuple(left), tuple(blocking))

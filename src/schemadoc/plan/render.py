@@ -52,11 +52,15 @@ def render_text(plan: Plan) -> str:
     total = len(plan.steps)
     if total:
         lines.append(f"{total} step(s), each with lock_timeout {plan.lock_timeout_ms} ms:")
+    previous: Change | None = None
     for planned in plan.steps:
         step = planned.step
         where = "" if step.transactional else ", outside a transaction"
         lines.append("")
-        lines.append(f"{planned.number}/{total}  {planned.change.message()}")
+        # the steps of one change: its message once, then "(continued)"
+        same = previous is not None and planned.change is previous
+        lines.append(f"{planned.number}/{total}  {'(continued)' if same else planned.change.message()}")
+        previous = planned.change
         lines.append(f"    {_lock_text(plan, planned)}{where}")
         if step.hazards:
             lines.append(f"    hazards: {', '.join(sorted(h.value for h in step.hazards))}")
@@ -111,8 +115,14 @@ def render_sql(plan: Plan) -> str:
         "-- schemadoc plan: run with psql -v ON_ERROR_STOP=1 -f FILE",
         "-- every step runs on its own; non-transactional steps run outside BEGIN/COMMIT",
     ]
-    if not plan.steps:
+    if not plan.ready:
+        lines.append(
+            f"-- NOT READY (exit {plan.exit_code}): {_verdict(plan)}; do not run this script as it is"
+        )
+    elif plan.empty:
         lines.append("-- " + NOTHING_TO_DO)
+    elif not plan.steps:
+        lines.append("-- no steps: what differs is left to you (see `schemadoc plan`)")
     timeout = f"SET lock_timeout = '{int(plan.lock_timeout_ms)}ms';"
     for planned in plan.steps:
         step = planned.step
