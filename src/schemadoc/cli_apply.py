@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from schemadoc.compare.changes import DESTRUCTIVE, Lock
 from schemadoc.diagnostics import (
     APPLY_BLOCKED_DATA,
     APPLY_BLOCKED_LOCK,
@@ -29,7 +28,7 @@ from schemadoc.diagnostics import (
     fail,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parser is built for every command: what applying needs loads when it applies
     from schemadoc.cli_output import Output
     from schemadoc.compare.changes import Step
     from schemadoc.model import QName, Schema
@@ -40,6 +39,8 @@ EXIT_DONE, EXIT_BLOCKED, EXIT_REFUSED, EXIT_BUG = 0, 1, 3, 70
 
 
 def apply_arguments(p: argparse.ArgumentParser) -> None:
+    from schemadoc.cli_plan import destructive_hazard
+
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("-y", "--yes", action="store_true", help="apply without asking (for scripts and CI)")
     p.add_argument(
@@ -52,10 +53,10 @@ def apply_arguments(p: argparse.ArgumentParser) -> None:
         "--allow",
         action="append",
         metavar="HAZARD",
-        choices=sorted(h.value for h in DESTRUCTIVE),
+        type=destructive_hazard,
         default=[],
-        help="apply the changes with this destructive hazard (repeatable): "
-        + ", ".join(sorted(h.value for h in DESTRUCTIVE)),
+        help="apply the changes with this destructive hazard (repeatable): deletes-data, "
+        "drops-constraint, drops-enum-value, narrows-type",
     )
     p.add_argument(
         "--lock-timeout",
@@ -302,6 +303,7 @@ def _progress(out: Output) -> Progress | None:
 
 
 def _failure_diagnostic(failure: StepFailure, total: int) -> Diagnostic:
+    from schemadoc.compare.changes import Lock
     from schemadoc.plan.run import Reason, describe
 
     step = failure.step
