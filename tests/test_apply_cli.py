@@ -289,3 +289,28 @@ def test_only_unvalidated_constraints_left_are_validated_even_when_the_plan_is_e
     assert applied["validated_constraints"] == ["public.runs.runs_paper_id_fkey"]
     assert applied["run"]["total"] == 1
     assert ("runs_paper_id_fkey", "f", True) in shape(v0)["constraints"]
+
+
+def test_progress_in_a_log_has_a_line_per_step_and_retry_but_not_per_percent() -> None:
+    from schemadoc.cli_apply import _progress
+    from schemadoc.cli_output import Output
+
+    err = io.StringIO()
+    show = _progress(Output("text", stream=io.StringIO(), err=err))
+    assert show is not None
+    show(1, 3, "ALTER TABLE t VALIDATE CONSTRAINT fk1")
+    show(2, 3, "ALTER TABLE t VALIDATE CONSTRAINT fk2")
+    show(3, 3, "CREATE INDEX CONCURRENTLY i ON t (a)")
+    show(3, 3, "CREATE INDEX CONCURRENTLY i ON t (a), building index: scanning table 10%")
+    show(3, 3, "CREATE INDEX CONCURRENTLY i ON t (a), building index: scanning table 70%")
+    show(3, 3, "CREATE INDEX CONCURRENTLY i ON t (a): lock not granted within 1000 ms; retry 1 of 5 in 0.2 s")
+    show(3, 3, "CREATE INDEX CONCURRENTLY i ON t (a): lock not granted within 1000 ms; retry 2 of 5 in 0.3 s")
+    assert err.getvalue().splitlines() == [
+        "step 1 of 3: ALTER TABLE t VALIDATE CONSTRAINT fk1",
+        "step 2 of 3: ALTER TABLE t VALIDATE CONSTRAINT fk2",
+        "step 3 of 3: CREATE INDEX CONCURRENTLY i ON t (a)",
+        "step 3 of 3: CREATE INDEX CONCURRENTLY i ON t (a), building index: scanning table 10%",
+        "step 3 of 3: CREATE INDEX CONCURRENTLY i ON t (a): lock not granted within 1000 ms; retry 1 of 5 in 0.2 s",
+        "step 3 of 3: CREATE INDEX CONCURRENTLY i ON t (a): lock not granted within 1000 ms; retry 2 of 5 in 0.3 s",
+    ]
+    assert _progress(Output("json", stream=io.StringIO(), err=io.StringIO())) is None

@@ -277,12 +277,12 @@ def _dbname(url: str) -> str:
 
 # -- while it runs ------------------------------------------------------------------------------------
 
-_DIGITS = re.compile(r"\d+")
+_PERCENT = re.compile(r"\d+%")
 
 
 def _progress(out: Output) -> Progress | None:
     """Progress on stderr: redrawn in place on a terminal; otherwise one line per new kind of
-    message (a build's percentage does not add a line each time it moves)."""
+    message (a build's percentage does not add a line each time it moves; a retry does)."""
     if out.fmt != "text" or out.quiet:
         return None
     last = [""]
@@ -292,7 +292,7 @@ def _progress(out: Output) -> Progress | None:
         if out.tty:
             out.err.write("\r\033[K" + line)
         else:
-            shape = _DIGITS.sub("#", line)
+            shape = f"{number}:{_PERCENT.sub('%', text)}"
             if shape == last[0]:
                 return
             last[0] = shape
