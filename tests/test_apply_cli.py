@@ -88,6 +88,13 @@ def test_a_destructive_change_is_left_out_and_apply_exits_3_changing_nothing(
     assert "SD580" in codes(payload)
     assert shape(v0) == before
 
+    code, payload = cli(
+        capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes", "--allow", "deletes-data"
+    )
+    assert code == 0, payload
+    assert ("papers", "legacy_code", "text", False) not in shape(v0)["columns"]
+    assert payload["residue"] == []
+
 
 # -- an interrupted apply -------------------------------------------------------------------------------
 
