@@ -90,7 +90,8 @@ class _Outcome:
     plan: Plan
     run: RunResult | None = None
     seconds: float = 0.0
-    validated: list[str] = field(default_factory=list)  # constraints an interrupted run left NOT VALID
+    # constraints an interrupted run left NOT VALID, validated after the plan: (table, name)
+    validated: list[tuple[QName, str]] = field(default_factory=list)
     residue: list[str] | None = None  # None: the re-plan did not run
     report: Any = None  # the promises probed afterwards (a VerifyReport)
 
@@ -157,6 +158,7 @@ def run_apply(args: argparse.Namespace, out: Output, doc: Schema, url: str, main
     from schemadoc.actions import verify_behaviour
 
     touched = {p.step.table for p in plan.steps if p.step.table is not None}
+    touched |= {table for table, _ in outcome.validated}
     outcome.report = verify_behaviour(url, doc, out.progress("verifying promises"), tables=touched)
     report_diags = outcome.report.diagnostics()
     code = EXIT_BLOCKED if any(d.level == "error" for d in report_diags) else EXIT_DONE
@@ -189,7 +191,7 @@ def _run_all(
     left = _unvalidated(url, doc)
     if not left:
         return first
-    outcome.validated = [f"{table}.{name}" for table, name in left]
+    outcome.validated = left
     second = run(validate_steps(left))
     failure = second.failure
     if failure is not None:
@@ -374,7 +376,7 @@ def _finish(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) 
         + (f" ({run.retries} lock timeout(s) retried)" if run.retries else "")
     ]
     if outcome.validated:
-        lines.append(f"validated what an interrupted run left NOT VALID: {', '.join(outcome.validated)}")
+        lines.append(f"validated what an interrupted run left NOT VALID: {', '.join(_validated(outcome))}")
     if outcome.residue is not None and not outcome.residue:
         lines.append("planned again: nothing to do, the database matches the document")
     if outcome.report is not None:
@@ -386,6 +388,10 @@ def _finish(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) 
     return code
 
 
+def _validated(outcome: _Outcome) -> list[str]:
+    return [f"{table}.{name}" for table, name in outcome.validated]
+
+
 def _json(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) -> dict[str, Any]:
     from schemadoc.plan.render import plan_json
 
@@ -394,7 +400,7 @@ def _json(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) ->
     return {
         "plan": plan_json(outcome.plan),
         "dropped_invalid_indexes": [str(q) for q in outcome.dropped_invalid],
-        "validated_constraints": outcome.validated,
+        "validated_constraints": _validated(outcome),
         "run": None
         if run is None
         else {
