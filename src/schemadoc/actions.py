@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from schemadoc.diagnostics import SCRATCH_KEPT, SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
-from schemadoc.model import Schema
+from schemadoc.model import QName, Schema
 
 
 @dataclass
@@ -346,12 +346,19 @@ def _build_into(
     )
 
 
-def verify_behaviour(target_url: str, doc: Schema, progress: Callable[[int, int], None] | None = None) -> Any:
+def verify_behaviour(
+    target_url: str,
+    doc: Schema,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    tables: Collection[QName] | None = None,
+) -> Any:
+    """Probe the document's promises on the database (only those of ``tables``, when given)."""
     from schemadoc.pg.connect import connect
     from schemadoc.verify.probes import verify_promises
 
     with connect(target_url) as conn:
-        return verify_promises(conn, _as_built_on(doc, conn), progress=progress)
+        return verify_promises(conn, _as_built_on(doc, conn), progress=progress, tables=tables)
 
 
 def _as_built_on(schema: Schema, conn: Any) -> Schema:

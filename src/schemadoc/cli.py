@@ -29,7 +29,7 @@ _INPUT_ERRORS = {"SD001", "SD104", "SD106", "SD107", "SD110"}
 
 
 # Refusals to drop something: exit 3, "a destructive step that was not allowed".
-_REFUSALS = {"SD602", "SD603"}
+_REFUSALS = {"SD575", "SD602", "SD603"}
 USAGE_CODE = "SD606"
 # Documents at least this big get a "reading ..." line on a terminal.
 _BIG_DOCUMENT = 512 * 1024
@@ -417,6 +417,20 @@ def cmd_plan(args: argparse.Namespace, out: _Out) -> int:
         return run_plan(args, out, schema, target.url, shadow.url)
 
 
+def cmd_apply(args: argparse.Namespace, out: _Out) -> int:
+    from schemadoc.cli_apply import run_apply
+    from schemadoc.servers import shadow_server
+
+    schema, _diags, code = _read_or_report(args, out)
+    if code != EXIT_OK:
+        return code
+    with (
+        _target(args, keep=True) as target,
+        shadow_server(None, args.data_dir, target_url=target.url) as shadow,
+    ):
+        return run_apply(args, out, schema, target.url, shadow.url)
+
+
 def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
     from pathlib import Path
 
@@ -611,6 +625,7 @@ def _cache(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from schemadoc.cli_apply import apply_arguments
     from schemadoc.cli_plan import plan_arguments
 
     parser = _Parser(
@@ -679,6 +694,17 @@ def build_parser() -> argparse.ArgumentParser:
     _trust(p)
     plan_arguments(p)
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser(
+        "apply",
+        help="bring a live database to the document online: plan, ask, run each step with a short lock "
+        "timeout and retries, plan again (must be empty), probe the promises touched",
+    )
+    _docs(p)
+    _db(p)
+    _trust(p)
+    apply_arguments(p)
+    p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")
     p.add_argument(

@@ -342,9 +342,49 @@ PLAN_OUTPUT = Code(
     "error",
     "`plan --output DIR`: the directory cannot be written",
 )
+APPLY_BLOCKED_LOCK = Code(
+    "SD570",
+    "error",
+    "`apply`: a step could not get its lock within the lock timeout on any of its attempts; the steps "
+    "before it are applied, nothing of it; exit 1 (run apply again later: it re-plans from the database)",
+)
+APPLY_BLOCKED_DATA = Code(
+    "SD571",
+    "error",
+    "`apply`: existing rows made a step fail (a VALIDATE, a unique build); nothing of that step is "
+    "applied; exit 1",
+)
+APPLY_STEP_FAILED = Code(
+    "SD572",
+    "error",
+    "`apply`: a step failed on the live database (cancelled, statement timeout, or another server "
+    "error); nothing of that step is applied; exit 1",
+)
+APPLY_RESIDUE = Code(
+    "SD573",
+    "error",
+    "`apply`: after the last step, planning again still finds differences; a schemadoc bug, exit 70",
+)
+APPLY_INVALID_INDEX = Code(
+    "SD574",
+    "note",
+    "`apply`: an INVALID index left by an interrupted CONCURRENTLY build on a table of the document was "
+    "dropped, so that the plan builds it again",
+)
+APPLY_NOT_CONFIRMED = Code(
+    "SD575",
+    "error",
+    "`apply` changes a live database only after a \"y\" on a terminal or --yes; exit 3, nothing changed",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
+        APPLY_BLOCKED_LOCK,
+        APPLY_BLOCKED_DATA,
+        APPLY_STEP_FAILED,
+        APPLY_RESIDUE,
+        APPLY_INVALID_INDEX,
+        APPLY_NOT_CONFIRMED,
         PLAN_DESTRUCTIVE,
         PLAN_RENAME,
         PLAN_WRONG_DATABASE,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import queue
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -92,8 +92,10 @@ def verify_promises(
     statement_timeout_ms: int = 5000,
     more_connections: Sequence[psycopg.Connection[Any]] = (),
     tables_per_transaction: int = _TABLES_PER_TRANSACTION,
+    tables: Collection[QName] | None = None,
 ) -> VerifyReport:
-    """Probe every promise of ``schema`` on ``conn``; the database's data is left as it was.
+    """Probe every promise of ``schema`` on ``conn`` (only those of ``tables``, when given); the
+    database's data is left as it was.
 
     ``more_connections`` (to the same database, idle) probe other tables at the same time:
     the probe transactions of a run are independent (each builds its own parent rows, every
@@ -102,7 +104,7 @@ def verify_promises(
     for c in conns:
         if c.info.transaction_status != TransactionStatus.IDLE:
             raise fail("SD703", "verify needs a connection with no open transaction")
-    promises = build_promises(schema)
+    promises = [p for p in build_promises(schema) if tables is None or p.table in tables]
     groups: dict[QName | None, list[int]] = {}  # None: promises probed without a table's row
     for i, p in enumerate(promises):
         key = p.table if p.table is not None and p.table in schema.tables and p.kind != "view" else None
@@ -296,7 +298,9 @@ class _Prober:
         self.rows.log = []
         outcome = _untestable("no probe for this promise")
         if p.stand_in is not None:
-            reason = f"depends on the stand-in {p.stand_in}, which the document never defines (--stub-missing)"
+            reason = (
+                f"depends on the stand-in {p.stand_in}, which the document never defines (--stub-missing)"
+            )
             return PromiseResult(p, "untestable", "", p.expected_sqlstate, None, reason, "design")
         try:
             with self.rows.savepoint():
