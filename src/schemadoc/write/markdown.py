@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
 from schemadoc.sqlnames import parse_qualified
+from schemadoc.write.array_casts import keep_array_casts_in_schema
 from schemadoc.write.ddl import ddl_text, render_ddl
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
@@ -119,7 +120,7 @@ def render_markdown(schema: Schema, *, title: str = "Database reference") -> str
     """The reference document of ``schema``."""
     from schemadoc.write.markdown_diagram import er_diagram
 
-    schema = _explicit_multiranges(schema)
+    schema = keep_array_casts_in_schema(_explicit_multiranges(schema))
     lines = [f"# {title}", ""]
     by_schema: dict[str, list[Table]] = {}
     for qname in sorted(schema.tables):
