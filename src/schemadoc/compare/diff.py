@@ -70,7 +70,8 @@ def diff_changes(
     if versions is not None and min(versions) != max(versions):
         expected, actual = (_within_version(s, min(versions)) for s in (expected, actual))
     # a table or view only one side has is reported once, not with its indexes,
-    # triggers, policies and grants
+    # triggers, policies and grants: a new table's change (AddTable) carries those and
+    # makes them, a new view's its grants
     one_sided = _relations(expected) ^ _relations(actual)
     out: list[Change] = []
     out += diff_schema_names(expected, actual)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
+from schemadoc.compare.access import AddPolicy, GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Noted, Step
 from schemadoc.compare.columns import ChangeIdentity, SetNotNull, diff_columns
 from schemadoc.compare.constraints import (
@@ -17,12 +18,13 @@ from schemadoc.compare.constraints import (
     diff_uniques,
 )
 from schemadoc.compare.foreign_keys import diff_foreign_keys
+from schemadoc.compare.routines import AddTrigger
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import comment_diag, show
-from schemadoc.model import ForeignKey, Index, QName, Schema, Table
+from schemadoc.model import ColumnGrant, ForeignKey, Grant, Index, Policy, QName, Schema, Table, Trigger
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
-from schemadoc.write.ddl_access import rls_statements
+from schemadoc.write.ddl_access import column_grant_statements, rls_statements
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_tables import (
     foreign_key_statements,
@@ -34,21 +36,38 @@ from schemadoc.write.ddl_tables import (
 
 @dataclass(frozen=True, slots=True)
 class AddTable(Change):
-    """A table the database lacks, with what its CREATE brings: its keys, UNIQUE, CHECK and
-    exclusion constraints, its own indexes (built plainly: the table is new and empty), its
-    foreign keys, row level security and comments. ``parent``: the table a partition belongs
-    to (its cloned constraints are not written again)."""
+    """A table the database lacks, with everything the document puts on it: its keys, UNIQUE,
+    CHECK and exclusion constraints, its own indexes (built plainly: the table is new and
+    empty), its foreign keys, row level security and comments, and its triggers, policies and
+    grants (table and column grants). It is reported as one difference; the objects on it are
+    not reported again. ``parent``: the table a partition belongs to (its cloned constraints
+    are not written again).
+
+    The steps come in parts that run at different times (:func:`schemadoc.plan.phases.parts`):
+    the table, then its foreign keys once every new table exists, its triggers once the
+    routines they call exist, its policies once the routines and views they read exist, and
+    its grants."""
 
     code: ClassVar[str] = codes.TABLE_MISSING
     table: Table
     indexes: tuple[Index, ...] = ()
     parent: Table | None = None
+    triggers: tuple[Trigger, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    column_grants: tuple[ColumnGrant, ...] = ()
 
     def message(self) -> str:
         return f"table {self.table.qname} is missing from the database"
 
     def steps(self) -> tuple[Step, ...]:
-        return self.create_steps() + self.foreign_key_steps()
+        return (
+            self.create_steps()
+            + self.foreign_key_steps()
+            + self.trigger_steps()
+            + self.policy_steps()
+            + self.grant_steps()
+        )
 
     def create_steps(self) -> tuple[Step, ...]:
         """The table, its indexes, row level security and comments: everything but its
@@ -77,6 +96,21 @@ class AddTable(Change):
             Step(s.sql, Lock.SHARE_ROW_EXCLUSIVE, fk.ref_table)
             for fk, s in zip(_own_fks(t, self.parent), foreign_key_statements(t, self.parent), strict=True)
         )
+
+    def trigger_steps(self) -> tuple[Step, ...]:
+        """CREATE TRIGGER for each trigger on the table, as a trigger the database lacks is made."""
+        return tuple(step for t in self.triggers for step in AddTrigger(trigger=t).steps())
+
+    def policy_steps(self) -> tuple[Step, ...]:
+        """CREATE POLICY for each policy on the table, as a policy the database lacks is made."""
+        return tuple(step for p in self.policies for step in AddPolicy(policy=p).steps())
+
+    def grant_steps(self) -> tuple[Step, ...]:
+        """The privileges the document grants on the table, then on its columns (catalog only:
+        GRANT waits for no table lock)."""
+        steps = regrant_steps(self.grants)
+        on_columns = Schema(column_grants=self.column_grants)
+        return steps + tuple(Step(s.sql, Lock.NONE) for s in column_grant_statements(on_columns))
 
     def inverse(self) -> Change:
         return DropTable(self.table)
@@ -173,15 +207,55 @@ class ChangePartitioning(Change):
         )
 
 
+class _OnTables:
+    """What a schema puts on each of its tables (indexes, triggers, policies, table and column
+    grants), grouped on first use: only a new table needs them."""
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._grants = GrantsOn(schema)
+        self._grouped = False
+        self._indexes: dict[QName, list[Index]] = {}
+        self._triggers: dict[QName, list[Trigger]] = {}
+        self._policies: dict[QName, list[Policy]] = {}
+        self._column_grants: dict[QName, list[ColumnGrant]] = {}
+
+    def _group(self) -> None:
+        s = self._schema
+        for index in sorted(s.indexes.values(), key=lambda i: i.name):
+            self._indexes.setdefault(index.table, []).append(index)
+        for key in sorted(s.triggers):
+            self._triggers.setdefault(key[0], []).append(s.triggers[key])
+        for key in sorted(s.policies):
+            self._policies.setdefault(key[0], []).append(s.policies[key])
+        for g in s.column_grants:
+            self._column_grants.setdefault(g.table, []).append(g)
+        self._grouped = True
+
+    def add_table(self, table: Table, spans: DocSpans) -> AddTable:
+        if not self._grouped:
+            self._group()
+        q = table.qname
+        return AddTable(
+            table,
+            tuple(self._indexes.get(q, ())),
+            self._schema.tables.get(table.partition_of) if table.partition_of else None,
+            triggers=tuple(self._triggers.get(q, ())),
+            policies=tuple(self._policies.get(q, ())),
+            grants=self._grants("TABLE", q),
+            column_grants=tuple(self._column_grants.get(q, ())),
+            span=spans.table(q),
+        )
+
+
 def diff_tables(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
+    on_tables = _OnTables(expected)
     for qname in sorted(set(expected.tables) | set(actual.tables)):
         e, a = expected.tables.get(qname), actual.tables.get(qname)
         if a is None:
             assert e is not None
-            parent = expected.tables.get(e.partition_of) if e.partition_of else None
-            indexes = tuple(expected.indexes_on(qname))
-            out.append(AddTable(e, indexes, parent, span=spans.table(qname)))
+            out.append(on_tables.add_table(e, spans))
         elif e is None:
             out.append(DropTable(a))
         else:

@@ -67,21 +67,21 @@ def make_plan(
     dispatch table (for tests)."""
     from schemadoc.actions import shadow_database
     from schemadoc.pg.connect import connect, server_version
-    from schemadoc.pg.introspect import introspect
+    from schemadoc.plan.catalog import read_schema
     from schemadoc.plan.prove import prove as prove_plan
     from schemadoc.plan.sizes import table_sizes
 
     diff = differ or default_differ()
     with connect(database_url) as conn:
         conn.read_only = True
-        live = introspect(conn)
+        live = read_schema(conn)
         live_version = server_version(conn)
     # the wrong database is told from the document's own tables, before anything is built
     wrong = wrong_database(doc, live)
     if wrong is not None:
         return Plan((), wrong_database=wrong, lock_timeout_ms=lock_timeout_ms)
     with shadow_database(maintenance_url, doc) as (shadow_url, _diags), connect(shadow_url) as conn:
-        expected = introspect(conn)
+        expected = read_schema(conn)
         shadow_version = server_version(conn)
     versions = (shadow_version, live_version)
 

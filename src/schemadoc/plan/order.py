@@ -78,8 +78,7 @@ def order_changes(
     changes: Sequence[Change], phases: Mapping[type[Change], Phase] | None = None
 ) -> list[Change]:
     """``changes`` in the order they run: by phase, then in the order given."""
-    table = _table(phases)
-    ranked = sorted(enumerate(changes), key=lambda item: (phase_of(item[1], table), item[0]))
+    ranked = sorted(enumerate(changes), key=lambda item: (phase_of(item[1], phases), item[0]))
     return [change for _, change in ranked]
 
 
@@ -92,10 +91,9 @@ def order_steps(
     new tables may reference each other)."""
     from schemadoc.plan.phases import parts
 
-    table = _table(phases)
     pieces: list[tuple[Phase, int, int, Change, tuple[Step, ...]]] = []
-    for position, change in enumerate(order_changes(changes, table)):
-        for number, (phase, steps) in enumerate(parts(change, phase_of(change, table))):
+    for position, change in enumerate(order_changes(changes, phases)):
+        for number, (phase, steps) in enumerate(parts(change, phase_of(change, phases))):
             pieces.append((phase, position, number, change, steps))
     pieces.sort(key=lambda piece: piece[:3])
     out: list[PlannedStep] = []

@@ -117,8 +117,16 @@ def covered(change: Change) -> bool:
 
 def parts(change: Change, phase: Phase) -> tuple[tuple[Phase, tuple[Step, ...]], ...]:
     """``change``'s steps with the phase each part runs in (``phase`` is the change's own). A
-    new table's foreign keys wait for the foreign-key phase: every new table exists by then,
-    and the keys they reference too."""
+    new table's foreign keys wait for the foreign-key phase (every new table exists by then,
+    and the keys they reference too); its triggers, policies and grants wait for their own
+    phases, after the routines and views they call or read (a trigger's function, a policy
+    that calls a SQL function or reads a view)."""
     if isinstance(change, tables.AddTable):
-        return ((phase, change.create_steps()), (Phase.FOREIGN_KEYS, change.foreign_key_steps()))
+        return (
+            (phase, change.create_steps()),
+            (Phase.FOREIGN_KEYS, change.foreign_key_steps()),
+            (Phase.TRIGGERS, change.trigger_steps()),
+            (Phase.POLICIES, change.policy_steps()),
+            (Phase.GRANTS, change.grant_steps()),
+        )
     return ((phase, change.steps()),)

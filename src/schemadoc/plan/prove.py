@@ -12,8 +12,8 @@ import psycopg
 from schemadoc.compare.changes import Change
 from schemadoc.model import Schema
 from schemadoc.pg.connect import connect
-from schemadoc.pg.introspect import introspect
 from schemadoc.pg.single import execute_each
+from schemadoc.plan.catalog import read_schema
 from schemadoc.plan.model import PlannedStep, ProofFailure
 
 # what proving needs of the comparison: the changes from ``actual`` to ``expected``
@@ -38,7 +38,7 @@ def prove(
         failed = run_steps(conn, steps)
         if failed is not None:
             return failed
-        proven = introspect(conn)
+        proven = read_schema(conn)
     residue = [c for c in compare(expected, proven) if c not in left_out]
     return ProofFailure(None, None, tuple(residue)) if residue else None
 
