@@ -136,9 +136,7 @@ def hand_changes(url: str) -> dict[str, str]:
         (t, c)
         for t in tables
         for c in t.columns
-        if not c.nullable
-        and not c.identity
-        and not (t.primary_key and c.name in t.primary_key.columns)
+        if not c.nullable and not c.identity and not (t.primary_key and c.name in t.primary_key.columns)
     ]
     if not_null:
         t, c = not_null[0]
