@@ -17,10 +17,11 @@ from schemadoc.compare.codes import (
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import grant_key
-from schemadoc.model import Grant, Policy, QName, Schema
+from schemadoc.model import ColumnGrant, Grant, Policy, QName, Schema
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
     alter_policy_statement,
+    column_grant_statements,
     drop_policy_statement,
     grant_statement,
     is_procedure,
@@ -184,6 +185,13 @@ def regrant_steps(grants: tuple[Grant, ...], *, procedure: bool = False) -> tupl
     return tuple(
         step for grantee in sorted(by_grantee) for step in _grant_steps(tuple(by_grantee[grantee]), procedure)
     )
+
+
+def column_grant_steps(grants: tuple[ColumnGrant, ...]) -> tuple[Step, ...]:
+    """The GRANTs that give a table or view made (again) the column privileges ``grants``
+    list (catalog only: GRANT waits for no table lock)."""
+    statements = column_grant_statements(Schema(column_grants=grants))
+    return tuple(Step(s.sql, Lock.NONE) for s in statements)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
-from schemadoc.compare.access import GrantsOn, regrant_steps
+from schemadoc.compare.access import GrantsOn, column_grant_steps, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Step
 from schemadoc.compare.codes import (
     FUNCTION_BODY,
@@ -25,9 +25,9 @@ from schemadoc.compare.codes import (
 )
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
-from schemadoc.model import Function, Grant, QName, Schema, Span, Trigger, View
+from schemadoc.model import ColumnGrant, Function, Grant, Index, QName, Schema, Span, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_qualified
-from schemadoc.write.ddl_comments import CommentTarget, comment_on_statement
+from schemadoc.write.ddl_comments import CommentTarget, comment_on_statement, comment_statements
 from schemadoc.write.ddl_routines import (
     drop_function_statement,
     drop_trigger_statement,
@@ -36,6 +36,7 @@ from schemadoc.write.ddl_routines import (
     trigger_statement,
     view_statement,
 )
+from schemadoc.write.ddl_tables import index_statement
 
 # --- views -------------------------------------------------------------------------------------
 
@@ -44,30 +45,62 @@ def _view_kind(view: View) -> str:
     return "materialized view" if view.materialized else "view"
 
 
-def _made(view: View, grants: tuple[Grant, ...]) -> tuple[Step, ...]:
-    """CREATE (MATERIALIZED) VIEW, its comment and its grants: what a view made anew needs."""
+@dataclass(frozen=True, slots=True)
+class OnView:
+    """What the document puts on a view besides its grants, made with it: the indexes of a
+    materialized view, its triggers (INSTEAD OF...) and its column grants."""
+
+    indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    column_grants: tuple[ColumnGrant, ...] = ()
+
+    @staticmethod
+    def of(schema: Schema, qname: QName, *, held_by: Schema | None = None) -> OnView:
+        """What ``schema`` puts on view ``qname``; with ``held_by``, only what that schema holds
+        as it is (a view dropped and made again makes those again; the others are changes of
+        their own)."""
+        indexes = schema.indexes_on(qname)
+        triggers = schema.triggers_on(qname)
+        grants = [g for g in schema.column_grants if g.table == qname]
+        if held_by is not None:
+            indexes = [i for i in indexes if held_by.indexes.get(i.qname) == i]
+            triggers = [t for t in triggers if held_by.triggers.get(t.key) == t]
+            grants = [g for g in grants if g in held_by.column_grants]
+        return OnView(tuple(indexes), tuple(triggers), tuple(grants))
+
+
+def _made(view: View, grants: tuple[Grant, ...], on: OnView) -> tuple[Step, ...]:
+    """CREATE (MATERIALIZED) VIEW, its comment, its indexes and triggers, and its grants: what a
+    view made anew needs."""
     # a materialized view is filled as it is made: it reads its tables
     lock = Lock.ACCESS_SHARE if view.materialized else Lock.NONE
     out = [Step(view_statement(view).sql, lock, None)]
     if view.comment is not None:
         target = CommentTarget("MATERIALIZED VIEW" if view.materialized else "VIEW", view.qname)
         out.append(Step(comment_on_statement(target, view.comment).sql, Lock.NONE))
-    return (*out, *regrant_steps(grants))
+    # the view is new: its indexes are built plainly
+    out += [Step(index_statement(i).sql, Lock.SHARE, view.qname) for i in on.indexes]
+    described = Schema(indexes={i.qname: i for i in on.indexes})
+    out += [Step(s.sql, Lock.NONE, view.qname) for s in comment_statements(described)]
+    out += [step for t in on.triggers for step in AddTrigger(trigger=t).steps()]
+    return (*out, *regrant_steps(grants), *column_grant_steps(on.column_grants))
 
 
 @dataclass(frozen=True, slots=True)
 class CreateView(Change):
-    """A view the database lacks; ``grants``: the privileges the document gives on it."""
+    """A view the database lacks; ``grants``: the privileges the document gives on it; ``on``:
+    its indexes, triggers and column grants (reported with the view, not one by one)."""
 
     code: ClassVar[str] = VIEW_MISSING
     view: View
     grants: tuple[Grant, ...] = ()
+    on: OnView = OnView()
 
     def message(self) -> str:
         return f"{_view_kind(self.view)} {self.view.qname} is missing from the database"
 
     def steps(self) -> tuple[Step, ...]:
-        return _made(self.view, self.grants)
+        return _made(self.view, self.grants, self.on)
 
     def inverse(self) -> Change:
         return DropView(view=self.view, grants=self.grants)
@@ -110,6 +143,8 @@ class ReplaceView(Change):
     repairs: bool = True
     grants: tuple[Grant, ...] = ()  # the document's grants on it, given again after a drop
     current_grants: tuple[Grant, ...] = ()  # the database's (for the inverse)
+    on: OnView = OnView()  # the document's indexes, triggers and column grants on it, made again after a drop
+    current_on: OnView = OnView()  # the database's (for the inverse)
 
     def message(self) -> str:
         e, a, q = self.view, self.current, self.view.qname
@@ -145,7 +180,7 @@ class ReplaceView(Change):
             q,
             hazards=frozenset({Hazard.DROPS_DEPENDENTS}),
         )
-        return (drop, *_made(self.view, self.grants))
+        return (drop, *_made(self.view, self.grants, self.on))
 
     def inverse(self) -> Change:
         return ReplaceView(
@@ -155,6 +190,8 @@ class ReplaceView(Change):
             repairs=self.repairs,
             grants=self.current_grants,
             current_grants=self.grants,
+            on=self.current_on,
+            current_on=self.on,
         )
 
 
@@ -191,14 +228,23 @@ def diff_views(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change
         e, a = expected.views.get(qname), actual.views.get(qname)
         if a is None:
             assert e is not None
-            out.append(CreateView(view=e, grants=on("TABLE", qname), span=spans.view(qname)))
+            made = CreateView(view=e, grants=on("TABLE", qname), on=OnView.of(expected, qname))
+            out.append(replace(made, span=spans.view(qname)))
         elif e is None:
             out.append(DropView(view=a, grants=was("TABLE", qname)))
         else:
             found = diff_view(e, a, spans.view(qname))
-            if found:  # the grants to give again should it be dropped and made again
-                grants, current = on("TABLE", qname), was("TABLE", qname)
-                out += [replace(c, grants=grants, current_grants=current) for c in found]
+            if found:  # what to make again should it be dropped and made again
+                out += [
+                    replace(
+                        c,
+                        grants=on("TABLE", qname),
+                        current_grants=was("TABLE", qname),
+                        on=OnView.of(expected, qname, held_by=actual),
+                        current_on=OnView.of(actual, qname, held_by=expected),
+                    )
+                    for c in found
+                ]
     return out
 
 

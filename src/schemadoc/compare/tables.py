@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
-from schemadoc.compare.access import AddPolicy, GrantsOn, regrant_steps
+from schemadoc.compare.access import AddPolicy, GrantsOn, column_grant_steps, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, Noted, Step
 from schemadoc.compare.columns import ChangeIdentity, SetNotNull, diff_columns
 from schemadoc.compare.constraints import (
@@ -24,7 +24,7 @@ from schemadoc.compare.text import comment_diag, show
 from schemadoc.model import ColumnGrant, ForeignKey, Grant, Index, Policy, QName, Schema, Table, Trigger
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
-from schemadoc.write.ddl_access import column_grant_statements, rls_statements
+from schemadoc.write.ddl_access import rls_statements
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_tables import (
     foreign_key_statements,
@@ -108,9 +108,7 @@ class AddTable(Change):
     def grant_steps(self) -> tuple[Step, ...]:
         """The privileges the document grants on the table, then on its columns (catalog only:
         GRANT waits for no table lock)."""
-        steps = regrant_steps(self.grants)
-        on_columns = Schema(column_grants=self.column_grants)
-        return steps + tuple(Step(s.sql, Lock.NONE) for s in column_grant_statements(on_columns))
+        return regrant_steps(self.grants) + column_grant_steps(self.column_grants)
 
     def inverse(self) -> Change:
         return DropTable(self.table)
