@@ -11,7 +11,7 @@ would build. Objects are sorted by qualified name: the same schema always gives 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
 from schemadoc.sqlnames import parse_qualified
@@ -21,7 +21,7 @@ from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
 from schemadoc.write.statement import Statement
 
-__all__ = ["render_markdown"]
+__all__ = ["Part", "document_parts", "marker", "part_text", "render_markdown"]
 
 # statement kinds that belong to a table's own fence
 _TABLE_KINDS = frozenset({"table", "constraint", "index", "trigger", "grant", "rls", "policy", "comment"})
@@ -116,45 +116,88 @@ def _explicit_multiranges(schema: Schema) -> Schema:
     return replace(schema, ranges=ranges)
 
 
-def render_markdown(schema: Schema, *, title: str = "Database reference") -> str:
-    """The reference document of ``schema``."""
-    from schemadoc.write.markdown_diagram import er_diagram
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One generated part of the document: what ``docs --update`` rewrites between its markers.
+
+    ``key`` names the object (``table public.books``, ``schema public``, ``section views``);
+    ``lines`` are the part's lines, without markers and without a trailing blank line."""
+
+    key: str
+    lines: tuple[str, ...]
+
+
+def _part(key: str, lines: list[str]) -> Part:
+    while lines and lines[-1] == "":
+        lines.pop()
+    return Part(key, tuple(lines))
+
+
+def document_parts(schema: Schema, *, max_diagram_tables: int = 40) -> list[Part]:
+    """The generated parts of ``schema``'s reference document, in document order."""
+    from schemadoc.write.markdown_clusters import schema_diagrams
 
     schema = keep_array_casts_in_schema(_explicit_multiranges(schema))
-    lines = [f"# {title}", ""]
+    parts: list[Part] = []
     by_schema: dict[str, list[Table]] = {}
     for qname in sorted(schema.tables):
         by_schema.setdefault(qname.schema, []).append(schema.tables[qname])
     for name in sorted(by_schema):
-        lines += [f"## Schema {name}", ""]
-        lines += er_diagram(schema, by_schema[name])
+        lines = [f"## Schema {name}", ""]
+        lines += schema_diagrams(schema, by_schema[name], max_diagram_tables)
+        parts.append(_part(f"schema {name}", lines))
         for table in by_schema[name]:
-            lines += [f"### {_title(table.qname)}", ""]
+            lines = [f"### {_title(table.qname)}", ""]
             lines += _prose(table.comment)
             lines += _fence(_table_statements(schema, table))
+            parts.append(_part(f"table {table.qname}", lines))
     rest = _rest(schema)
     statements, _ = render_ddl(replace(rest, views={}, functions={}, triggers={}, indexes={}))
     for heading, kinds in _SECTIONS:
         chosen = [s for s in statements if s.kind in kinds]
         if chosen:
-            lines += [f"## {heading}", ""]
-            lines += _fence(chosen)
+            parts.append(_part(f"section {heading.lower()}", [f"## {heading}", "", *_fence(chosen)]))
     type_comments = [s for s in statements if s.kind == "comment"]
     grants = [s for s in statements if s.kind == "grant"]
     if type_comments or grants:
-        lines += ["## Grants and comments", ""]
-        lines += _fence([*grants, *type_comments])
+        parts.append(_part("section grants", ["## Grants and comments", "", *_fence([*grants, *type_comments])]))
     if rest.views:
-        lines += ["## Views", ""]
+        parts.append(_part("section views", ["## Views"]))
         for qname in sorted(rest.views):
-            lines += [f"### {_title(qname)}", ""]
+            lines = [f"### {_title(qname)}", ""]
             lines += _prose(rest.views[qname].comment)
             lines += _fence(_view_statements(rest, rest.views[qname]))
+            parts.append(_part(f"view {qname}", lines))
     if rest.functions:
-        lines += ["## Routines", ""]
+        parts.append(_part("section routines", ["## Routines"]))
         for signature in sorted(rest.functions):
             fn = rest.functions[signature]
-            lines += [f"### {_title(fn.qname)}", ""]
+            lines = [f"### {_title(fn.qname)}", ""]
             lines += _prose(fn.comment)
             lines += _fence(_function_statements(signature, fn))
-    return "\n".join(lines).rstrip("\n") + "\n"
+            parts.append(_part(f"routine {signature}", lines))
+    return parts
+
+
+def marker(edge: str, key: str) -> str:
+    """The HTML comment that opens (``edge`` "begin") or closes ("end") a generated part; a
+    ``--`` in a key (a quoted name) is written ``-%2D`` so that it cannot close the comment."""
+    escaped = key.replace("%", "%25").replace("--", "-%2D").replace("\n", "%0A")
+    return f"<!-- schemadoc:{edge} {escaped} -->"
+
+
+def part_text(part: Part) -> str:
+    return "\n".join((marker("begin", part.key), *part.lines, marker("end", part.key))) + "\n"
+
+
+HEAD_NOTE = (
+    "<!-- Written by `schemadoc docs`. `schemadoc docs --update` rewrites what lies between a "
+    "schemadoc:begin and its schemadoc:end line and keeps everything else. -->"
+)
+
+
+def render_markdown(schema: Schema, *, title: str = "Database reference", max_diagram_tables: int = 40) -> str:
+    """The reference document of ``schema``."""
+    parts = document_parts(schema, max_diagram_tables=max_diagram_tables)
+    head = f"# {title}\n\n{HEAD_NOTE}\n"
+    return head + "".join("\n" + part_text(p) for p in parts)
