@@ -245,11 +245,24 @@ DOCS_STALE = Code(
     "error",
     "`docs --check`: the document on disk is not what the database gives (or does not exist)",
 )
+DOCS_PART_GONE = Code(
+    "SD822",
+    "warning",
+    "`docs --update`: an object of the document is no longer in the database; its generated part is removed, "
+    "the text written after it is kept",
+)
+DOCS_UNMARKED = Code(
+    "SD823",
+    "error",
+    "`docs --update`: the document has no generated parts, or its schemadoc:begin/end markers do not pair",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
         DOCS_NO_DATABASE,
         DOCS_STALE,
+        DOCS_PART_GONE,
+        DOCS_UNMARKED,
         NOT_BUILT,
         BUILT_AS_MEANT,
         OUTSIDE_REFUSED,

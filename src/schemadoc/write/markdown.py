@@ -21,7 +21,7 @@ from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
 from schemadoc.write.statement import Statement
 
-__all__ = ["Part", "document_parts", "marker", "part_text", "render_markdown"]
+__all__ = ["Part", "document_head", "document_parts", "join_parts", "marker", "part_text", "render_markdown"]
 
 # statement kinds that belong to a table's own fence
 _TABLE_KINDS = frozenset({"table", "constraint", "index", "trigger", "grant", "rls", "policy", "comment"})
@@ -160,7 +160,9 @@ def document_parts(schema: Schema, *, max_diagram_tables: int = 40) -> list[Part
     type_comments = [s for s in statements if s.kind == "comment"]
     grants = [s for s in statements if s.kind == "grant"]
     if type_comments or grants:
-        parts.append(_part("section grants", ["## Grants and comments", "", *_fence([*grants, *type_comments])]))
+        parts.append(
+            _part("section grants", ["## Grants and comments", "", *_fence([*grants, *type_comments])])
+        )
     if rest.views:
         parts.append(_part("section views", ["## Views"]))
         for qname in sorted(rest.views):
@@ -196,8 +198,17 @@ HEAD_NOTE = (
 )
 
 
-def render_markdown(schema: Schema, *, title: str = "Database reference", max_diagram_tables: int = 40) -> str:
-    """The reference document of ``schema``."""
-    parts = document_parts(schema, max_diagram_tables=max_diagram_tables)
-    head = f"# {title}\n\n{HEAD_NOTE}\n"
+def document_head(title: str = "Database reference") -> str:
+    return f"# {title}\n\n{HEAD_NOTE}\n"
+
+
+def join_parts(head: str, parts: list[Part]) -> str:
+    """A new document: ``head``, then each part after a blank line."""
     return head + "".join("\n" + part_text(p) for p in parts)
+
+
+def render_markdown(
+    schema: Schema, *, title: str = "Database reference", max_diagram_tables: int = 40
+) -> str:
+    """The reference document of ``schema``."""
+    return join_parts(document_head(title), document_parts(schema, max_diagram_tables=max_diagram_tables))
