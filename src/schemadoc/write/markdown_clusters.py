@@ -3,10 +3,10 @@
 A schema of at most ``limit`` tables gets one ``erDiagram``. A bigger one is cut along its
 foreign keys: each connected component of the schema's tables is a cluster; a component bigger
 than ``limit`` is cut around its hubs (the table with the most links, then its neighbours and
-theirs until the cluster is full, then the next hub among the tables left). Small clusters
-are packed together, in order, up to ``limit`` tables per diagram. A link to a table of another
-diagram is still drawn, to a box without columns, so each diagram shows where it leads.
-A table of contents lists the diagrams and the tables each holds.
+theirs until the cluster is full, then the next hub among the tables left). Clusters of less
+than half a diagram are packed together, in order, up to ``limit`` tables per diagram. A link to
+a table of another diagram is still drawn, to a box without columns, so each diagram shows where
+it leads. A table of contents lists the diagrams and the tables each holds.
 """
 
 from __future__ import annotations
@@ -76,12 +76,16 @@ def clusters(tables: list[Table], limit: int) -> list[list[QName]]:
     pieces: list[list[QName]] = []
     for component in sorted(_components(links), key=lambda c: (-len(c), c[0])):
         pieces += [component] if len(component) <= limit else _around_hubs(component, links, limit)
+    # a cluster of at least half a diagram stands alone; smaller ones share diagrams
     packed: list[list[QName]] = []
+    shared = False
     for piece in pieces:
-        if packed and len(packed[-1]) + len(piece) <= limit and len(piece) < limit:
+        small = 2 * len(piece) < limit
+        if packed and shared and small and len(packed[-1]) + len(piece) <= limit:
             packed[-1] += piece
         else:
             packed.append(list(piece))
+            shared = small
     return packed
 
 

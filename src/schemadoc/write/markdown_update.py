@@ -121,7 +121,7 @@ def update_document(text: str, path: str, parts: list[Part]) -> tuple[str, list[
         )
         if not kept_text:
             continue
-        moved = _gone_note(old) + old.after
+        moved = _blank_line_after(_gone_note(old) + old.after)
         if last_kept is None:
             head = _joined(head, moved)
         else:
@@ -137,8 +137,12 @@ def update_document(text: str, path: str, parts: list[Part]) -> tuple[str, list[
     return "".join(out), diags
 
 
-def _joined(text: str, more: str) -> str:
-    """``more`` after ``text``, on a line of its own."""
-    if text and not text.endswith("\n"):
+def _blank_line_after(text: str) -> str:
+    if not text.endswith("\n"):
         text += "\n"
-    return text + more
+    return text if text.endswith("\n\n") else text + "\n"
+
+
+def _joined(text: str, more: str) -> str:
+    """``more`` after ``text``, a blank line between them."""
+    return (_blank_line_after(text) if text.strip() else text) + more
