@@ -593,7 +593,14 @@ class Resolver:
                     f"using {va}",
                     a.span or b.span,
                 )
-        return replace(out, name=a.name or b.name)
+        # a diagram's edge cannot say DEFERRABLE or MATCH FULL: what one block states, the key has
+        return replace(
+            out,
+            name=a.name or b.name,
+            deferrable=a.deferrable or b.deferrable,
+            initially_deferred=a.initially_deferred or b.initially_deferred,
+            match_full=a.match_full or b.match_full,
+        )
 
     def _fk(self, table: Table, cols: list[str], ref: RefFact, span: Span) -> ForeignKey | None:
         target = self.lookup(ref.table)
