@@ -10,10 +10,23 @@ would build. Objects are sorted by qualified name: the same schema always gives 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    ColumnGrant,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    QName,
+    Schema,
+    Table,
+    Trigger,
+    View,
+)
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.write.array_casts import keep_array_casts_in_schema
 from schemadoc.write.ddl import ddl_text, render_ddl
@@ -39,22 +52,43 @@ def _on_table(grant: Grant, tables: Iterable[QName]) -> bool:
     return grant.object_type == "TABLE" and grant.object_name in set(tables)
 
 
-def _table_part(schema: Schema, table: Table) -> Schema:
-    """The objects that belong to ``table``'s fence, as a schema of their own."""
-    q = table.qname
-    return Schema(
-        tables={q: table},
-        indexes={k: i for k, i in schema.indexes.items() if i.table == q},
-        triggers={k: t for k, t in schema.triggers.items() if t.table == q},
-        policies={k: p for k, p in schema.policies.items() if p.table == q},
-        grants=tuple(g for g in schema.grants if _on_table(g, (q,))),
-        column_grants=tuple(g for g in schema.column_grants if g.table == q),
-        # the types a table's columns use stay with the table only for lookups, never written here
-    )
+class _TableParts:
+    """The objects that belong to each table's fence, grouped once (not searched per table)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.indexes: dict[QName, dict[QName, Index]] = defaultdict(dict)
+        for k, i in schema.indexes.items():
+            self.indexes[i.table][k] = i
+        self.triggers: dict[QName, dict[tuple[QName, str], Trigger]] = defaultdict(dict)
+        for tk, t in schema.triggers.items():
+            self.triggers[t.table][tk] = t
+        self.policies: dict[QName, dict[tuple[QName, str], Policy]] = defaultdict(dict)
+        for pk, p in schema.policies.items():
+            self.policies[p.table][pk] = p
+        self.grants: dict[QName, list[Grant]] = defaultdict(list)
+        for g in schema.grants:
+            if g.object_type == "TABLE" and isinstance(g.object_name, QName):
+                self.grants[g.object_name].append(g)
+        self.column_grants: dict[QName, list[ColumnGrant]] = defaultdict(list)
+        for cg in schema.column_grants:
+            self.column_grants[cg.table].append(cg)
+
+    def part(self, table: Table) -> Schema:
+        """The objects that belong to ``table``'s fence, as a schema of their own."""
+        q = table.qname
+        return Schema(
+            tables={q: table},
+            indexes=self.indexes.get(q, {}),
+            triggers=self.triggers.get(q, {}),
+            policies=self.policies.get(q, {}),
+            grants=tuple(self.grants.get(q, ())),
+            column_grants=tuple(self.column_grants.get(q, ())),
+            # the types a table's columns use stay with the table only for lookups, never written here
+        )
 
 
-def _table_statements(schema: Schema, table: Table) -> list[Statement]:
-    statements, _ = render_ddl(_table_part(schema, table))
+def _table_statements(parts: _TableParts, table: Table) -> list[Statement]:
+    statements, _ = render_ddl(parts.part(table))
     return [s for s in statements if s.kind in _TABLE_KINDS]
 
 
@@ -139,6 +173,7 @@ def document_parts(schema: Schema, *, max_diagram_tables: int = 40) -> list[Part
 
     schema = keep_array_casts_in_schema(_explicit_multiranges(schema))
     parts: list[Part] = []
+    table_parts = _TableParts(schema)
     by_schema: dict[str, list[Table]] = {}
     for qname in sorted(schema.tables):
         by_schema.setdefault(qname.schema, []).append(schema.tables[qname])
@@ -149,7 +184,7 @@ def document_parts(schema: Schema, *, max_diagram_tables: int = 40) -> list[Part
         for table in by_schema[name]:
             lines = [f"### {_title(table.qname)}", ""]
             lines += _prose(table.comment)
-            lines += _fence(_table_statements(schema, table))
+            lines += _fence(_table_statements(table_parts, table))
             parts.append(_part(f"table {table.qname}", lines))
     rest = _rest(schema)
     statements, _ = render_ddl(replace(rest, views={}, functions={}, triggers={}, indexes={}))

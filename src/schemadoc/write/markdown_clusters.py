@@ -53,17 +53,21 @@ def _around_hubs(component: list[QName], links: dict[QName, set[QName]], limit: 
     """A component too big for one diagram, cut into the neighbourhoods of its hubs: from the
     table with the most links among those left, its neighbours, then theirs, until it is full."""
     left = set(component)
+    degree = {q: len(links[q]) for q in component}  # links to tables still left
     out: list[list[QName]] = []
     while left:
-        hub = min(left, key=lambda q: (-len(links[q] & left), q))
+        hub = min(left, key=lambda q: (-degree[q], q))
         cluster, taken, i = [hub], {hub}, 0
         while i < len(cluster) and len(cluster) < limit:
-            near = sorted((links[cluster[i]] & left) - taken, key=lambda q: (-len(links[q] & left), q))
+            near = sorted((links[cluster[i]] & left) - taken, key=lambda q: (-degree[q], q))
             for q in near[: limit - len(cluster)]:
                 cluster.append(q)
                 taken.add(q)
             i += 1
         left -= taken
+        for q in taken:
+            for n in links[q] & left:
+                degree[n] -= 1
         out.append(cluster)
     return out
 
