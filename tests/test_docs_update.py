@@ -293,3 +293,10 @@ def test_a_big_schema_gets_one_diagram_per_cluster(fresh_database_url: str, tmp_
     doc.write_text(text, encoding="utf-8")
     _, diags = read_documents([str(doc)])
     assert [d for d in diags if d.level in ("error", "warning")] == []
+    # the command line sets the size; the default of 40 keeps 15 tables in one diagram
+    url = fresh_database_url
+    assert main(["docs", "--database-url", url, "--diagram-tables", "7", "-o", str(doc)]) == EXIT_OK
+    assert doc.read_text(encoding="utf-8") == render_markdown(schema, max_diagram_tables=7)
+    assert main(["docs", "--database-url", url, "-o", str(doc)]) == EXIT_OK
+    assert doc.read_text(encoding="utf-8").count("```mermaid\n") == 1
+    assert main(["docs", "--database-url", url, "--diagram-tables", "1", "-o", str(doc)]) == EXIT_USAGE

@@ -402,6 +402,8 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
         raise _usage("--split writes a folder", hint="name it with -o DIR (or --update DIR, --check DIR)")
     if sum(bool(x) for x in (args.output, args.check, args.update)) > 1:
         raise _usage("give one of -o, --check and --update")
+    if args.diagram_tables < 2:
+        raise _usage("--diagram-tables must be 2 or more")
     with connect(url) as conn:
         schema = introspect(conn)
     target = args.check or args.update or args.output
@@ -411,6 +413,7 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
         split=args.split,
         keep_prose=bool(args.check or args.update),
         must_exist=bool(args.update) and not args.split,
+        diagram_tables=args.diagram_tables,
     )
     if args.check:
         stale = [name for name, f in files.items() if not f.same]
@@ -631,6 +634,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--split", action="store_true", help="one file per table plus README.md, in the folder PATH"
+    )
+    p.add_argument(
+        "--diagram-tables",
+        type=int,
+        default=40,
+        metavar="N",
+        help="a schema of more than N tables gets one diagram per cluster of related tables (default 40)",
     )
     p.set_defaults(func=cmd_docs)
 

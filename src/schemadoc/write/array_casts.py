@@ -99,7 +99,9 @@ def _table(table: Table) -> Table:
         c if (e := keep_array_casts(c.expression)) == c.expression else replace(c, expression=e)
         for c in table.checks
     )
-    exclusions = tuple(x if (w := _opt(x.where)) == x.where else replace(x, where=w) for x in table.exclusions)
+    exclusions = tuple(
+        x if (w := _opt(x.where)) == x.where else replace(x, where=w) for x in table.exclusions
+    )
     if columns == table.columns and checks == table.checks and exclusions == table.exclusions:
         return table
     return replace(table, columns=columns, checks=checks, exclusions=exclusions)

@@ -82,20 +82,32 @@ def _left_over(folder: Path, names: set[str]) -> tuple[dict[str, DocFile], list[
 
 
 def docs_files(
-    schema: Schema, target: str | None, *, split: bool, keep_prose: bool, must_exist: bool = False
+    schema: Schema,
+    target: str | None,
+    *,
+    split: bool,
+    keep_prose: bool,
+    must_exist: bool = False,
+    diagram_tables: int = 40,
 ) -> tuple[dict[str, DocFile], list[Diagnostic]]:
     """Display name -> file, and what an update reports. ``target`` None: one document to stdout
     (name ""). ``keep_prose``: update existing files (--update, --check); ``must_exist``: the
     single document must exist and have parts (--update)."""
     if not split:
         path = Path(target) if target else None
-        one, diags = _one(path, document_head(), document_parts(schema), keep_prose, must_exist)
+        one, diags = _one(
+            path,
+            document_head(),
+            document_parts(schema, max_diagram_tables=diagram_tables),
+            keep_prose,
+            must_exist,
+        )
         return {target or "": one}, diags
     assert target is not None
     folder = Path(target)
     files: dict[str, DocFile] = {}
     reported: list[Diagnostic] = []
-    planned = split_parts(schema)
+    planned = split_parts(schema, max_diagram_tables=diagram_tables)
     for name, (head, parts) in planned.items():
         one, found = _one(folder / name, head, parts, keep_prose, False)
         files[str(folder / name)] = one
