@@ -4,7 +4,7 @@ Usage: python bench/docs.py [--sizes 500,1000,2000] [--database-url URL] [--runs
 
 For each size N, builds the generated N-table schema (bench/schema_gen.py: each table with a
 primary key, two foreign keys, two indexes, a CHECK and comments) in a scratch database, then
-times, best of --runs, both as the commands a person runs (a new process each):
+times, best of --runs (taking turns), as the commands a person runs (a new process each):
 
 - the baseline, `pg_dump --schema-only -f FILE`;
 - `schemadoc docs -o FILE` (the document with its diagrams: one per cluster of related tables);
@@ -41,12 +41,19 @@ from schema_gen import table_sql
 
 
 def best(fn: Callable[[], object], runs: int) -> float:
-    times = []
+    return min(interleaved([fn], runs)[0])
+
+
+def interleaved(fns: list[Callable[[], object]], runs: int) -> list[list[float]]:
+    """Each function's times, the functions taking turns, so that a busy spell of the machine
+    falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return times
 
 
 def run(cmd: list[str]) -> None:
@@ -65,9 +72,17 @@ def measure(url: str, n: int, runs: int, tmp: Path) -> None:
     pg_dump = str(find_binaries() / "pg_dump")
     dump_file, doc, folder = tmp / f"dump{n}.sql", tmp / f"docs{n}.md", tmp / f"split{n}"
     docs = [sys.executable, "-m", "schemadoc", "docs", "--database-url", url]
-    baseline = best(lambda: run([pg_dump, "--schema-only", "-d", url, "-f", str(dump_file)]), runs)
-    one = best(lambda: run([*docs, "-o", str(doc)]), runs)
-    split = best(lambda: run([*docs, "--split", "-o", str(folder)]), runs)
+    baseline, one, split = (
+        min(t)
+        for t in interleaved(
+            [
+                lambda: run([pg_dump, "--schema-only", "-d", url, "-f", str(dump_file)]),
+                lambda: run([*docs, "-o", str(doc)]),
+                lambda: run([*docs, "--split", "-o", str(folder)]),
+            ],
+            runs,
+        )
+    )
 
     schema_box: list[object] = []
 
@@ -99,7 +114,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--sizes", default="500,1000,2000")
     ap.add_argument("--database-url")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with ExitStack() as stack:

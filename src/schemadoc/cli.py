@@ -386,6 +386,8 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
+    import gc
+
     from schemadoc.diagnostics import DOCS_NO_DATABASE, DOCS_STALE, fail
     from schemadoc.pg.connect import connect, redact
     from schemadoc.pg.introspect import introspect
@@ -404,17 +406,25 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
         raise _usage("give one of -o, --check and --update")
     if args.diagram_tables < 2:
         raise _usage("--diagram-tables must be 2 or more")
-    with connect(url) as conn:
-        schema = introspect(conn)
     target = args.check or args.update or args.output
-    files, diags = docs_files(
-        schema,
-        target,
-        split=args.split,
-        keep_prose=bool(args.check or args.update),
-        must_exist=bool(args.update) and not args.split,
-        diagram_tables=args.diagram_tables,
-    )
+    # the catalog of a big database is many small objects and no cycles: collecting while they are
+    # made only walks them again and again (a third of the time for 2,000 tables)
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        with connect(url) as conn:
+            schema = introspect(conn)
+        files, diags = docs_files(
+            schema,
+            target,
+            split=args.split,
+            keep_prose=bool(args.check or args.update),
+            must_exist=bool(args.update) and not args.split,
+            diagram_tables=args.diagram_tables,
+        )
+    finally:
+        if gc_was_on:
+            gc.enable()
     if args.check:
         stale = [name for name, f in files.items() if not f.same]
         if out.fmt == "json":
