@@ -15,8 +15,8 @@ from schemadoc.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, main
 from schemadoc.pg.connect import connect, with_database
 from schemadoc.pg.introspect import introspect
 from schemadoc.read import read_documents
-from schemadoc.write.markdown import render_markdown
-from schemadoc.write.markdown_update import parse_marked
+from schemadoc.write.markdown import Part, join_parts, render_markdown
+from schemadoc.write.markdown_update import parse_marked, update_document
 
 START = (
     "CREATE TABLE authors (id integer PRIMARY KEY, name text NOT NULL)",
@@ -300,3 +300,21 @@ def test_a_big_schema_gets_one_diagram_per_cluster(fresh_database_url: str, tmp_
     assert main(["docs", "--database-url", url, "-o", str(doc)]) == EXIT_OK
     assert doc.read_text(encoding="utf-8").count("```mermaid\n") == 1
     assert main(["docs", "--database-url", url, "--diagram-tables", "1", "-o", str(doc)]) == EXIT_USAGE
+
+
+def test_update_edges_without_a_head_or_a_final_newline() -> None:
+    parts = [Part("table public.a", ("### a",)), Part("table public.b", ("### b",))]
+    bare = join_parts("", parts)
+    assert update_document(bare, "x.md", parts) == (bare, [])
+    team = (
+        "intro, no blank line\n<!-- schemadoc:begin table public.a -->\n### old a\n"
+        "<!-- schemadoc:end table public.a -->\nlast words, no newline"
+    )
+    once, diags = update_document(team, "x.md", parts)
+    assert diags == []
+    assert once.startswith("intro, no blank line\n<!-- schemadoc:begin table public.a -->\n### a\n")
+    assert (
+        "<!-- schemadoc:end table public.a -->\nlast words, no newline\n<!-- schemadoc:begin table public.b"
+        in once
+    )
+    assert update_document(once, "x.md", parts) == (once, [])

@@ -131,7 +131,7 @@ def update_document(text: str, path: str, parts: list[Part]) -> tuple[str, list[
         rest = after.get(_escaped(part.key), "")
         if rest == "" and number < len(parts) - 1:
             rest = "\n"  # a blank line before the next part
-        if not out[-1].endswith("\n"):
+        if out[-1] and not out[-1].endswith("\n"):  # the marker starts a line of its own
             out.append("\n")
         out += [part_text(part), rest]
     return "".join(out), diags
