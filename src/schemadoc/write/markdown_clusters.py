@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.model import QName, Schema, Table
-from schemadoc.write.markdown_diagram import er_diagram
+from schemadoc.write.markdown_diagram import ambiguous_tables, er_diagram
 
 __all__ = ["clusters", "schema_diagrams"]
 
@@ -105,6 +105,7 @@ def schema_diagrams(schema: Schema, tables: list[Table], limit: int) -> list[str
         return er_diagram(schema, tables)
     by_name = {t.qname: t for t in tables}
     links = _links(tables)
+    ambiguous = ambiguous_tables(schema)
     toc: list[str] = [f"{len(tables)} tables, in {len(groups)} diagrams of related tables:", ""]
     body: list[str] = []
     for number, group in enumerate(groups, 1):
@@ -114,5 +115,5 @@ def schema_diagrams(schema: Schema, tables: list[Table], limit: int) -> list[str
         names = ", ".join(q.name for q in sorted(group))
         toc.append(f"{number}. [{heading}](#{_anchor(heading)}): {names}")
         body += [f"#### {heading}", ""]
-        body += er_diagram(schema, [by_name[q] for q in sorted(group)])
+        body += er_diagram(schema, [by_name[q] for q in sorted(group)], ambiguous)
     return [*toc, "", *body]

@@ -24,8 +24,20 @@ _TYPE_WORD = re.compile(r"[^A-Za-z0-9]+")
 def _folded_twice(names: Iterable[str]) -> set[str]:
     """The names that fold (as an unquoted identifier does) to the same word as another: the
     diagram cannot quote, so it cannot tell them apart."""
-    seen = Counter(n.lower() for n in names)
-    return {n for n in names if seen[n.lower()] > 1}
+    listed = list(names)
+    folded = [n.lower() for n in listed]
+    if len(set(folded)) == len(folded):
+        return set()
+    seen = Counter(folded)
+    return {n for n in listed if seen[n.lower()] > 1}
+
+
+def ambiguous_tables(schema: Schema) -> set[QName]:
+    """Tables whose names fold to the same word as another table's of the same schema."""
+    by_folded = Counter((q.schema.lower(), q.name.lower()) for q in schema.tables)
+    if len(by_folded) == len(schema.tables):
+        return set()
+    return {q for q in schema.tables if by_folded[(q.schema.lower(), q.name.lower())] > 1}
 
 
 def _entity(qname: QName, ambiguous: AbstractSet[QName] = frozenset()) -> str | None:
@@ -59,12 +71,13 @@ def _keys(table: Table, column: str) -> str:
     return ", ".join(marks)
 
 
-def er_diagram(schema: Schema, tables: list[Table]) -> list[str]:
-    """The diagram's fenced lines (an empty list when no table can be drawn)."""
+def er_diagram(schema: Schema, tables: list[Table], ambiguous: AbstractSet[QName] | None = None) -> list[str]:
+    """The diagram's fenced lines (an empty list when no table can be drawn). ``ambiguous`` is
+    :func:`ambiguous_tables` of ``schema``, when the caller draws several diagrams of it."""
     body: list[str] = []
     edges: list[str] = []
-    by_folded = Counter((q.schema.lower(), q.name.lower()) for q in schema.tables)
-    ambiguous = {q for q in schema.tables if by_folded[(q.schema.lower(), q.name.lower())] > 1}
+    if ambiguous is None:
+        ambiguous = ambiguous_tables(schema)
     for table in tables:
         name = _entity(table.qname, ambiguous)
         if name is None:
