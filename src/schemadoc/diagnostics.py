@@ -376,6 +376,17 @@ APPLY_NOT_CONFIRMED = Code(
     "error",
     "`apply` changes a live database only after a \"y\" on a terminal or --yes; exit 3, nothing changed",
 )
+DOCS_PART_GONE = Code(
+    "SD822",
+    "warning",
+    "`docs --update`: an object of the document is no longer in the database; its generated part is removed, "
+    "the text written after it is kept",
+)
+DOCS_UNMARKED = Code(
+    "SD823",
+    "error",
+    "`docs --update`: the document has no generated parts, or its schemadoc:begin/end markers do not pair",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -393,8 +404,12 @@ CODES: dict[str, Code] = {
         PLAN_RESIDUE,
         PLAN_UNPLANNED,
         PLAN_OUTPUT,
+        INDEX_EXPRESSION_PLACEHOLDER,
+        ENUM_WORD_AS_TYPE,
         DOCS_NO_DATABASE,
         DOCS_STALE,
+        DOCS_PART_GONE,
+        DOCS_UNMARKED,
         NOT_BUILT,
         BUILT_AS_MEANT,
         OUTSIDE_REFUSED,
