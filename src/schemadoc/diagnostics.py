@@ -281,6 +281,13 @@ LOCK_TABLE_TOO_SMALL = Code(
     "the document is too large to build in one transaction in an existing database with the server's "
     "max_locks_per_transaction; nothing was applied",
 )
+CONSTRAINT_NOT_VALIDATED = Code(
+    "SD367",
+    "error",
+    "drift: a CHECK or foreign key of the document is in the database, but NOT VALID: the rows it had "
+    "when it was added were never checked against it; `plan` validates it (VALIDATE CONSTRAINT, which "
+    "lets writes go on)",
+)
 SCRATCH_KEPT = Code(
     "SD371",
     "note",
@@ -445,6 +452,7 @@ CODES: dict[str, Code] = {
         CELL_ROLE,
         SQL_BULLETS,
         LOCK_TABLE_TOO_SMALL,
+        CONSTRAINT_NOT_VALIDATED,
         SCRATCH_KEPT,
     )
 }
