@@ -133,6 +133,10 @@ RICH_DATABASE = (
     "ALTER TABLE app.child ENABLE ROW LEVEL SECURITY",
     "CREATE POLICY child_read ON app.child FOR SELECT USING (id > 0)",
     "CREATE TABLE public.plain (id serial PRIMARY KEY, at timestamptz DEFAULT now())",
+    "CREATE TABLE public.later (id int PRIMARY KEY, plain_id int REFERENCES public.plain (id)"
+    " DEFERRABLE INITIALLY DEFERRED, a int, b int)",
+    "CREATE TABLE public.pairs (a int, b int, PRIMARY KEY (a, b))",
+    "ALTER TABLE public.later ADD FOREIGN KEY (a, b) REFERENCES public.pairs (a, b) MATCH FULL",
 )
 
 
@@ -140,8 +144,9 @@ def test_docs_round_trip_of_every_kind_of_object(
     fresh_database_url: str, server_url: str, new_database_name: str, tmp_path: Path
 ) -> None:
     """Types of every kind in a schema of their own (a range's multirange type included), a
-    quoted table name, a materialized view with an index, a routine, a trigger, a policy, grants
-    and comments: built again from the document, nothing differs."""
+    quoted table name, a materialized view with an index, a routine, a trigger, a policy, grants,
+    comments, and foreign keys DEFERRABLE or MATCH FULL (which the diagram's edges cannot say):
+    built again from the document, nothing differs."""
     a = fresh_database_url
     with psycopg.connect(a, autocommit=True) as conn:
         for statement in RICH_DATABASE:
@@ -156,6 +161,14 @@ def test_docs_round_trip_of_every_kind_of_object(
     assert set(built_b.ranges) == set(built_a.ranges) == {QName("app", "floatrange")}
     assert set(built_b.views) == set(built_a.views)
     assert set(built_b.functions) == set(built_a.functions)
+    later = QName("public", "later")
+    assert built_b.tables[later].foreign_keys == built_a.tables[later].foreign_keys
+    assert {
+        (fk.deferrable, fk.initially_deferred, fk.match_full) for fk in built_b.tables[later].foreign_keys
+    } == {
+        (True, True, False),
+        (False, False, True),
+    }
     assert main(["verify", "--structure", "-q", str(written), "--database-url", a]) == EXIT_OK
 
 

@@ -94,16 +94,22 @@ def _column(column: Column) -> Column:
 
 
 def _table(table: Table) -> Table:
-    return replace(
-        table,
-        columns=tuple(_column(c) for c in table.columns),
-        checks=tuple(replace(c, expression=keep_array_casts(c.expression)) for c in table.checks),
-        exclusions=tuple(replace(x, where=_opt(x.where)) for x in table.exclusions),
+    columns = tuple(_column(c) for c in table.columns)
+    checks = tuple(
+        c if (e := keep_array_casts(c.expression)) == c.expression else replace(c, expression=e)
+        for c in table.checks
     )
+    exclusions = tuple(
+        x if (w := _opt(x.where)) == x.where else replace(x, where=w) for x in table.exclusions
+    )
+    if columns == table.columns and checks == table.checks and exclusions == table.exclusions:
+        return table
+    return replace(table, columns=columns, checks=checks, exclusions=exclusions)
 
 
 def _index(index: Index) -> Index:
-    return replace(index, keys=tuple(keep_array_casts(k) for k in index.keys), where=_opt(index.where))
+    keys, where = tuple(keep_array_casts(k) for k in index.keys), _opt(index.where)
+    return index if keys == index.keys and where == index.where else replace(index, keys=keys, where=where)
 
 
 def _view(view: View) -> View:
