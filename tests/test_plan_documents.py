@@ -7,6 +7,7 @@ trigger dropped), is brought back by ``apply``."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -20,7 +21,7 @@ from schemadoc.plan.run import run_steps
 from schemadoc.read import read_documents
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
-from conftest import EXAMPLES, seed_file
+from conftest import EXAMPLES, scratch_database, seed_file
 
 EXAMPLE_DOCUMENTS = sorted(EXAMPLES.glob("*.md"))
 
@@ -205,3 +206,87 @@ def test_a_varchar_in_list_check_the_plan_does_not_touch_stays_as_it_is(
     assert [s["sql"].split(" ON ")[0] for s in plan["steps"]] == [
         "CREATE INDEX CONCURRENTLY data_records_project_type_idx"
     ]
+
+
+# --- what a new or remade relation carries, and roles ---------------------------------------------
+
+
+def _server_roles(server_url: str, names: list[str]) -> set[str]:
+    with psycopg.connect(server_url) as conn:
+        rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (names,)).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_the_roles_a_document_grants_to_are_made_by_the_plan_and_only_when_it_runs(
+    tmp_path: Path, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Roles belong to the server: on one that lacks them, the plan makes the role the document
+    defines (with LOGIN) and those it only grants to or names in a policy (without), before
+    the grants; proving the plan leaves no role behind."""
+    tag = uuid.uuid4().hex[:8]
+    reader, writer, owner = f"sdp_reader_{tag}", f"sdp_writer_{tag}", f"sdp_owner_{tag}"
+    doc = tmp_path / "roles.md"
+    doc.write_text(
+        "# Roles\n\n```sql\n"
+        f"CREATE ROLE {reader} LOGIN;\n"
+        "CREATE TABLE notes (id bigint PRIMARY KEY, owner text);\n"
+        f"GRANT SELECT ON notes TO {reader};\n"
+        f"GRANT INSERT ON notes TO {writer};\n"
+        "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n"
+        f"CREATE POLICY mine ON notes TO {owner} USING (owner = current_user);\n"
+        "```\n",
+        encoding="utf-8",
+    )
+    names = [reader, writer, owner]
+    try:
+        with scratch_database(server_url) as url:
+            code, out = _cli(capsys, "plan", str(doc), "--database-url", url, "--format", "json")
+            plan = json.loads(out)
+            assert code == 0 and plan["proved"], plan["proof_failure"]
+            made = [s["sql"] for s in plan["steps"] if "CREATE ROLE" in s["sql"]]
+            assert [next(n for n in names if n in sql) for sql in made] == sorted(names)
+            assert [f"{reader} LOGIN" in sql for sql in made] == [n == reader for n in sorted(names)]
+            assert _server_roles(server_url, names) == set()  # the proof made them for a while only
+            code, applied = _apply_json(capsys, doc, url)
+            assert code == 0 and applied["ok"], applied
+            assert _server_roles(server_url, names) == set(names)
+            code, out = _cli(capsys, "plan", str(doc), "--database-url", url)
+            assert (code, out) == (0, NOTHING_TO_DO)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f"DROP ROLE IF EXISTS {quote_ident(name)}")  # type: ignore[arg-type]
+
+
+VIEWS = """
+CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE MATERIALIZED VIEW item_names AS SELECT id, name FROM items;
+CREATE UNIQUE INDEX item_names_id ON item_names (id);
+CREATE VIEW item_entry AS SELECT id, name FROM items;
+CREATE FUNCTION item_entry_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO items (id, name) VALUES (NEW.id, NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER item_entry_insert INSTEAD OF INSERT ON item_entry
+  FOR EACH ROW EXECUTE FUNCTION item_entry_insert();
+GRANT SELECT ON item_entry TO PUBLIC;
+GRANT UPDATE (name) ON item_entry TO PUBLIC;
+"""
+
+
+def test_a_view_made_or_made_again_comes_with_its_indexes_triggers_and_grants(
+    tmp_path: Path, fresh_database_url: str, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new materialized view gets its index, a new view its INSTEAD OF trigger and column
+    grant; and a view whose query changed, dropped and made again, gets them again."""
+    doc = tmp_path / "views.md"
+    doc.write_text(f"# Views\n\n```sql\n{VIEWS.strip()}\n```\n", encoding="utf-8")
+    _converges_from_empty(doc, False, fresh_database_url, server_url, capsys)
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("DROP MATERIALIZED VIEW item_names")
+        conn.execute("CREATE MATERIALIZED VIEW item_names AS SELECT id, name, 1 AS extra FROM items")
+        conn.execute("CREATE UNIQUE INDEX item_names_id ON item_names (id)")
+        conn.execute("COMMENT ON INDEX item_names_id IS 'by hand'")
+        conn.execute("CREATE OR REPLACE VIEW item_entry AS SELECT id, name, 2 AS extra FROM items")
+    code, applied = _apply_json(capsys, doc, fresh_database_url)
+    assert code == 0 and applied["ok"], applied["diagnostics"]
+    code, out = _cli(capsys, "verify", str(doc), "--structure", "--database-url", fresh_database_url)
+    assert code == 0 and "no drift" in out, out

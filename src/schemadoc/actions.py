@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -72,6 +72,16 @@ def shadow_database(maintenance_url: str, schema: Schema) -> Iterator[tuple[str,
             # command running beside this one may have made and used the same role meanwhile).
             for role in sorted((set(schema.roles) & _role_names(admin)) - roles_before):
                 _drop_unused_role(admin, role)
+
+
+def drop_roles_made(maintenance_url: str, names: Iterable[str], before: set[str]) -> None:
+    """Drop each role of ``names`` the server did not have ``before`` and nothing uses (the
+    roles a scratch build made for a while)."""
+    from schemadoc.pg.connect import connect
+
+    with connect(maintenance_url, autocommit=True) as admin:
+        for role in sorted((set(names) & _role_names(admin)) - before):
+            _drop_unused_role(admin, role)
 
 
 def _role_names(conn: Any) -> set[str]:

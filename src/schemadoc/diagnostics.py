@@ -288,6 +288,12 @@ CONSTRAINT_NOT_VALIDATED = Code(
     "when it was added were never checked against it; `plan` validates it (VALIDATE CONSTRAINT, which "
     "lets writes go on)",
 )
+ROLE_MISSING = Code(
+    "SD368",
+    "error",
+    "`plan`: a role the document grants to or names in a policy does not exist on the server; the plan "
+    "creates it first (roles belong to the whole server), as `up` would",
+)
 SCRATCH_KEPT = Code(
     "SD371",
     "note",
@@ -453,6 +459,7 @@ CODES: dict[str, Code] = {
         SQL_BULLETS,
         LOCK_TABLE_TOO_SMALL,
         CONSTRAINT_NOT_VALIDATED,
+        ROLE_MISSING,
         SCRATCH_KEPT,
     )
 }

@@ -13,11 +13,12 @@ from schemadoc.compare.codes import (
     POLICY_CHANGED,
     POLICY_EXTRA,
     POLICY_MISSING,
+    ROLE_ABSENT,
 )
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import grant_key
-from schemadoc.model import ColumnGrant, Grant, Policy, QName, Schema
+from schemadoc.model import ColumnGrant, Grant, Policy, QName, Role, Schema
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
     alter_policy_statement,
@@ -25,8 +26,10 @@ from schemadoc.write.ddl_access import (
     drop_policy_statement,
     grant_statement,
     is_procedure,
+    is_role_keyword,
     policy_statement,
     revoke_statement,
+    role_statement,
 )
 
 # --- policies ----------------------------------------------------------------------------------
@@ -340,3 +343,37 @@ def grant_objects(schema: Schema) -> set[tuple[str, QName | str]]:
     objects |= {("SCHEMA", s) for s in (*schema.schemas, "public")}
     objects |= {("TYPE", q) for q in (*schema.enums, *schema.domains)}
     return objects
+
+
+# --- roles -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRole(Change):
+    """A role the document grants to or names in a policy that the server lacks. Roles belong
+    to the whole server, not to a database, so no comparison of two databases finds this:
+    ``plan`` asks the server (:func:`missing_roles`). The role is made as ``up`` makes it: as the
+    document defines it, or without LOGIN when the document only names it."""
+
+    code: ClassVar[str] = ROLE_ABSENT
+    role: Role
+
+    def message(self) -> str:
+        return f"role {self.role.name} does not exist on the server"
+
+    def steps(self) -> tuple[Step, ...]:
+        # guarded by an existence check (another session may make it first); catalog only
+        return (Step(role_statement(self.role).sql, Lock.NONE),)
+
+
+def missing_roles(doc: Schema, expected: Schema, existing: set[str]) -> list[Change]:
+    """The roles that what the document builds (``expected``) grants to or names in a policy
+    and that are not among ``existing`` (the server's roles), each as the document defines it
+    (``doc``)."""
+    out: list[Change] = []
+    for name in sorted(expected.roles):
+        if name in existing or is_role_keyword(name):
+            continue
+        role = doc.roles.get(name) or Role(name, created_by_document=False)
+        out.append(CreateRole(role=role, span=role.span))
+    return out

@@ -63,10 +63,15 @@ class OnView:
         triggers = schema.triggers_on(qname)
         grants = [g for g in schema.column_grants if g.table == qname]
         if held_by is not None:
-            indexes = [i for i in indexes if held_by.indexes.get(i.qname) == i]
+            # an index's comment is a change of its own, made after the view
+            indexes = [i for i in indexes if _same_index(held_by.indexes.get(i.qname), i)]
             triggers = [t for t in triggers if held_by.triggers.get(t.key) == t]
             grants = [g for g in grants if g in held_by.column_grants]
         return OnView(tuple(indexes), tuple(triggers), tuple(grants))
+
+
+def _same_index(held: Index | None, index: Index) -> bool:
+    return held is not None and replace(held, comment=index.comment) == index
 
 
 def _made(view: View, grants: tuple[Grant, ...], on: OnView) -> tuple[Step, ...]:

@@ -66,8 +66,9 @@ def make_plan(
     reach the document. ``differ`` and ``phases`` replace the comparison and the order's
     dispatch table (for tests)."""
     from schemadoc.actions import shadow_database
+    from schemadoc.compare.access import missing_roles
     from schemadoc.pg.connect import connect, server_version
-    from schemadoc.plan.catalog import read_schema
+    from schemadoc.plan.catalog import read_schema, server_roles
     from schemadoc.plan.prove import prove as prove_plan
     from schemadoc.plan.sizes import table_sizes
 
@@ -76,6 +77,8 @@ def make_plan(
         conn.read_only = True
         live = read_schema(conn)
         live_version = server_version(conn)
+        # before the document's build, which makes the roles it needs (for a while)
+        roles = server_roles(conn)
     # the wrong database is told from the document's own tables, before anything is built
     wrong = wrong_database(doc, live)
     if wrong is not None:
@@ -85,7 +88,8 @@ def make_plan(
         shadow_version = server_version(conn)
     versions = (shadow_version, live_version)
 
-    changes = diff(expected, live, doc=doc, versions=versions)
+    # roles belong to the server: no comparison of two databases sees one missing
+    changes = missing_roles(doc, expected, roles) + diff(expected, live, doc=doc, versions=versions)
     if not changes:
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)
 

@@ -25,3 +25,8 @@ from schemadoc.write.array_casts import keep_array_casts_in_schema
 def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     """The schema of ``conn``'s database, its expressions written to read back the same."""
     return keep_array_casts_in_schema(introspect(conn))
+
+
+def server_roles(conn: psycopg.Connection[Any]) -> set[str]:
+    """The names of the roles of ``conn``'s server."""
+    return {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles").fetchall()}

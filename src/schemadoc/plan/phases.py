@@ -22,6 +22,7 @@ PHASES: dict[type[Change], Phase] = {
     # schemas, extensions and types come first, and go last
     types.CreateSchema: Phase.PREPARE,
     types.AddExtension: Phase.PREPARE,
+    access.CreateRole: Phase.PREPARE,
     types.MoveExtension: Phase.PREPARE,
     types.AddEnum: Phase.PREPARE,
     types.AddEnumValue: Phase.PREPARE,
