@@ -189,6 +189,27 @@ def test_an_example_database_changed_by_hand_is_brought_back(
     assert code == 0 and "no drift" in out, out
 
 
+def test_a_trigger_function_dropped_with_its_trigger_is_made_before_the_trigger(
+    fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DROP FUNCTION ... CASCADE takes the trigger with it: the plan makes the function (plpgsql:
+    before the tables) and then the trigger."""
+    path = EXAMPLES / "paper_runs.md"
+    code, first = _apply_json(capsys, path, fresh_database_url)
+    assert code == 0 and first["ok"], first
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("DROP FUNCTION public.touch_updated_at() CASCADE")
+    code, out = _cli(capsys, "plan", str(path), "--database-url", fresh_database_url, "--format", "json")
+    plan = json.loads(out)
+    assert code == 0 and plan["proved"], plan["proof_failure"]
+    assert [s["sql"].split(" ")[:3] for s in plan["steps"]] == [
+        ["CREATE", "OR", "REPLACE"],
+        ["CREATE", "TRIGGER", "papers_touch_updated_at"],
+    ]
+    code, again = _apply_json(capsys, path, fresh_database_url)
+    assert code == 0 and again["ok"], again["diagnostics"]
+
+
 def test_a_varchar_in_list_check_the_plan_does_not_touch_stays_as_it_is(
     fresh_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
