@@ -114,6 +114,25 @@ def test_a_new_tables_triggers_policies_and_grants_are_made_by_the_plan(
     assert [(g.column, g.privilege) for g in live.column_grants] == [("state", "UPDATE")]
 
 
+def test_routines_come_before_the_tables_that_call_them_and_after_those_they_name(
+    tmp_path: Path, fresh_database_url: str, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A routine in SQL that a column default calls is made before the table; routines in
+    plpgsql whose signature names a table's row type are made after it."""
+    doc = tmp_path / "routines.md"
+    doc.write_text(
+        "# Routines\n\n```sql\n"
+        "CREATE FUNCTION next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' || 1 $$;\n"
+        "CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL DEFAULT next_code());\n"
+        "CREATE FUNCTION all_items() RETURNS SETOF items LANGUAGE plpgsql AS $$\n"
+        "BEGIN RETURN QUERY SELECT * FROM items; END $$;\n"
+        "CREATE FUNCTION item_code(i items) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN i.code; END $$;\n"
+        "```\n",
+        encoding="utf-8",
+    )
+    _converges_from_empty(doc, False, fresh_database_url, server_url, capsys)
+
+
 # --- an example's database changed by hand -----------------------------------------------------
 
 

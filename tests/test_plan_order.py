@@ -209,13 +209,16 @@ def test_the_comparisons_change_classes_have_their_phases() -> None:
     assert not gated.planned and not gated.left_out
 
 
-def test_a_routine_in_sql_runs_after_the_tables_and_one_in_plpgsql_before() -> None:
+def test_a_routine_a_table_calls_runs_before_the_tables_and_any_other_after() -> None:
     from schemadoc.compare import routines
     from schemadoc.model import Function
 
-    def fn(language: str) -> routines.CreateFunction:
-        return routines.CreateFunction(Function("public", "f", "", "integer", language, "SELECT 1"))
+    def fn(language: str, before_tables: bool) -> routines.CreateFunction:
+        f = Function("public", "f", "", "integer", language, "SELECT 1")
+        return routines.CreateFunction(f, before_tables=before_tables)
 
-    assert phase_of(fn("sql")) is Phase.ROUTINES
-    assert phase_of(fn("plpgsql")) is Phase.EARLY_ROUTINES
+    assert phase_of(fn("sql", False)) is Phase.ROUTINES
+    assert phase_of(fn("plpgsql", False)) is Phase.ROUTINES
+    assert phase_of(fn("sql", True)) is Phase.EARLY_ROUTINES
+    assert phase_of(fn("plpgsql", True)) is Phase.EARLY_ROUTINES
     assert Phase.EARLY_ROUTINES < Phase.TABLES < Phase.COLUMN_DEFAULTS < Phase.ROUTINES < Phase.CHECKS

@@ -32,6 +32,7 @@ from schemadoc.write.ddl_routines import (
     drop_function_statement,
     drop_trigger_statement,
     drop_view_statement,
+    early_functions,
     function_statement,
     trigger_statement,
     view_statement,
@@ -298,6 +299,7 @@ class CreateFunction(Change):
     code: ClassVar[str] = FUNCTION_MISSING
     function: Function
     grants: tuple[Grant, ...] = ()
+    before_tables: bool = False  # a table, domain or index calls it: it is made before them
 
     def message(self) -> str:
         return f"{self.function.kind} {self.function.signature} is missing from the database"
@@ -342,6 +344,7 @@ class ReplaceFunction(Change):
     repairs: bool = True
     grants: tuple[Grant, ...] = ()  # the document's grants on it, given again after a drop
     current_grants: tuple[Grant, ...] = ()  # the database's (for the inverse)
+    before_tables: bool = False  # a table, domain or index calls it: it is made before them
 
     def message(self) -> str:
         e, a = self.function, self.current
@@ -399,19 +402,31 @@ def _attribute(fn: Function, label: str) -> str:
 def diff_functions(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
     out: list[Change] = []
     on, was = GrantsOn(expected), GrantsOn(actual)
+    early: set[str] | None = None
+
+    def before_tables(sig: str) -> bool:
+        """Whether a table, domain or index of the document calls the routine (directly or
+        through another): found once, when a routine is to be made."""
+        nonlocal early
+        if early is None:
+            early = early_functions(expected)
+        return sig in early
+
     for sig in sorted(set(expected.functions) | set(actual.functions)):
         e, a = expected.functions.get(sig), actual.functions.get(sig)
         if a is None:
             assert e is not None
             grants = on("FUNCTION", sig)
-            out.append(CreateFunction(function=e, grants=grants, span=spans.function(e)))
+            made = CreateFunction(function=e, grants=grants, before_tables=before_tables(sig))
+            out.append(replace(made, span=spans.function(e)))
         elif e is None:
             out.append(DropFunction(function=a, grants=was("FUNCTION", sig)))
         else:
             found = diff_function(e, a, spans.function(e))
             if found:  # the grants to give again should it be dropped and made again
                 grants, current = on("FUNCTION", sig), was("FUNCTION", sig)
-                out += [replace(c, grants=grants, current_grants=current) for c in found]
+                first = before_tables(sig)
+                out += [replace(c, grants=grants, current_grants=current, before_tables=first) for c in found]
     return out
 
 

@@ -26,13 +26,13 @@ class Phase(IntEnum):
     DROP_ROUTINES = 22  # after the triggers that call them
     DROP_FOREIGN_KEYS = 25  # before the keys they reference
     DROP_CONSTRAINTS = 27  # uniques, checks, primary keys, indexes
-    EARLY_ROUTINES = 28  # routines whose bodies are not checked against tables (plpgsql...)
+    EARLY_ROUTINES = 28  # routines that tables, domains or indexes call (defaults, CHECKs)
     TABLES = 30
     COLUMNS = 40  # new columns
     COLUMN_IDENTITY = 41  # identity and generation: before defaults (an ex-identity takes one)
     COLUMN_TYPES = 42  # types and collations: before defaults
     COLUMN_DEFAULTS = 43
-    ROUTINES = 45  # SQL-language routines: their bodies are checked against tables and columns
+    ROUTINES = 45  # other routines: their signatures and bodies may name tables and columns
     NOT_NULL = 48
     KEYS = 50  # PRIMARY KEY, UNIQUE
     RELAX_NOT_NULL = 52  # DROP NOT NULL: after a column leaves the primary key

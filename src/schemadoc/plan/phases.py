@@ -95,12 +95,12 @@ PHASES: dict[type[Change], Phase] = {
 
 
 def phase_by_content(change: Change) -> Phase | None:
-    """The phase of a change whose kind alone does not say: a routine in SQL has its body
-    checked against the tables and columns it reads, so it comes after them; one in another
-    language (plpgsql) is not, and comes before the tables whose defaults and CHECKs call it."""
+    """The phase of a change whose kind alone does not say: a routine that a table, domain or
+    index calls (in a default, a CHECK, an index expression) comes before the tables, as ``up``
+    builds it; any other comes after the tables and columns, which its signature may name (a
+    row type) and its body read (a body in SQL is checked against them)."""
     if isinstance(change, routines.CreateFunction | routines.ReplaceFunction):
-        sql_body = change.function.language.lower() == "sql"
-        return Phase.ROUTINES if sql_body else Phase.EARLY_ROUTINES
+        return Phase.EARLY_ROUTINES if change.before_tables else Phase.ROUTINES
     return None
 
 
