@@ -29,6 +29,7 @@ from psycopg.pq import TransactionStatus
 
 from schemadoc.diagnostics import fail
 from schemadoc.model import ForeignKey, QName, Schema
+from schemadoc.pg.wire import pipeline_mode
 from schemadoc.read import reader_errors_raise
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
@@ -203,10 +204,11 @@ class _Prober:
         ]
         with conn.transaction(force_rollback=True):
             try:
-                with conn.pipeline() as pipeline:
-                    self.rows.begin(setup, pipeline)
+                with pipeline_mode(conn):
+                    self.rows.begin(setup, wire=True)
                     try:
                         yield
+                        self.rows.channel.flush()
                     finally:
                         self.rows.begin()
             finally:

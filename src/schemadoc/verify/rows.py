@@ -42,8 +42,8 @@ from pglast import ast
 from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
-from schemadoc.pg.single import Query, execute_each
 from schemadoc.sqlnames import parse_qualified
+from schemadoc.verify.channel import Channel, Queued, Reply
 from schemadoc.verify.checkexpr import (
     ExprInfo,
     Hint,
@@ -298,7 +298,8 @@ class RowFactory:
         self._stub_names = sorted({f.name for f in schema.functions.values() if f.stub})
         self._info: dict[QName, TableInfo] = {}
         self._indexes: dict[QName, list[Index]] | None = None
-        self._cursor = psycopg.ClientCursor(conn)
+        self.channel = Channel(conn)
+        self._cursor = self.channel.cursor
         self._sp_added: list[list[QName]] = []
         self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
         self._insert_sql: dict[tuple[QName, tuple[str, ...]], bytes] = {}
@@ -321,14 +322,15 @@ class RowFactory:
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self, setup: Sequence[bytes] = (), pipeline: psycopg.Pipeline | None = None) -> None:
+    def begin(self, setup: Sequence[bytes] = (), *, wire: bool = False) -> None:
         """Start afresh for a new transaction; ``setup`` statements go out before its first one.
 
-        Whatever was still queued for the previous transaction is dropped: it ended in a
-        rollback, which makes it moot. ``pipeline`` is a pipeline of the connection that
-        stays open for the transaction; without one, each call opens its own.
+        Whatever was still pending or queued for the previous transaction is dropped: it
+        ended in a rollback, which makes it moot. With ``wire`` the connection is in
+        pipeline mode for the transaction and statements can be queued (see
+        :class:`~schemadoc.verify.channel.Channel`).
         """
-        self._pipeline = pipeline
+        self.channel.begin(setup, wire=wire)
         self._parents: dict[QName, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[QName, dict[str, str | None]] = {}
@@ -339,8 +341,6 @@ class RowFactory:
         # what PostgreSQL said in this transaction, and the candidates it was asked about
         self._candidate_lists: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
-        # statements without results (savepoint commands, session settings) not sent yet
-        self._pending: list[bytes] = list(setup)
         # depth of the savepoint that is the newest one and untouched since it was set or
         # rolled back to (nothing ran after it), if any
         self._settled: int | None = None
@@ -350,25 +350,24 @@ class RowFactory:
         query: sql.Composable | bytes,
         params: Sequence[Any] | None = None,
         then: tuple[sql.Composable | bytes, Sequence[Any] | None] | None = None,
-    ) -> psycopg.ClientCursor[Any]:
-        """Run one statement of the transaction, preceded by the queued ones, in one round trip.
+    ) -> Reply:
+        """Run one statement of the transaction, preceded by the pending ones, in one round trip.
 
-        Savepoint commands have no results to wait for, so they are queued and travel
+        Savepoint commands have no results to wait for, so they are held back and travel
         in the same round trip as the next statement, each as a command of its own with
         the extended query protocol: the server refuses any text that holds a second
         statement, and stops at the first error. ``then`` runs after the statement, in the
-        same round trip, only when it succeeded; the cursor then holds its result. Values
-        are still passed as parameters: psycopg binds them on the client side, and every
-        one of them sits inside a CAST to its type. The returned cursor is shared: read
-        its results before the next statement.
+        same round trip, only when it succeeded; the reply is then its result. Values
+        are bound on the client side, and every one of them sits inside a CAST to its type.
         """
-        steps: list[tuple[Query, Sequence[Any] | None]] = [(q, None) for q in self._pending]
-        steps.append((query if isinstance(query, bytes) else query.as_bytes(self.conn), params))
-        if then is not None:
-            steps.append((then[0] if isinstance(then[0], bytes) else then[0].as_bytes(self.conn), then[1]))
-        self._pending.clear()
         self._settled = None
-        return execute_each(self._cursor, steps, self._pipeline)
+        return self.channel.execute(query, params, then)
+
+    def queue(self, statements: Sequence[bytes]) -> Queued:
+        """Queue statements whose results can wait (see :meth:`Channel.queue
+        <schemadoc.verify.channel.Channel.queue>`); something must run after them."""
+        self._settled = None
+        return self.channel.queue(statements)
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
@@ -401,7 +400,7 @@ class RowFactory:
         depth = len(self._sp_added) + 1
         create, release, rollback = self._savepoint_sql(depth)
         if self._settled != depth:
-            self._pending.append(create)
+            self.channel.pending.append(create)
             self._settled = depth
         self._sp_added.append([])
         try:
@@ -411,10 +410,10 @@ class RowFactory:
             raise
         added = self._sp_added.pop()
         if keep:
-            if self._settled == depth and self._pending and self._pending[-1] == create:
-                self._pending.pop()  # nothing ran inside: SAVEPOINT s; RELEASE s does nothing
+            if self._settled == depth and self.channel.pending and self.channel.pending[-1] == create:
+                self.channel.pending.pop()  # nothing ran inside: SAVEPOINT s; RELEASE s does nothing
             else:
-                self._pending.append(release)
+                self.channel.pending.append(release)
             self._settled = None
             if self._sp_added:
                 self._sp_added[-1].extend(added)
@@ -427,7 +426,7 @@ class RowFactory:
         for key in added:
             self._parents.pop(key, None)
         if self._settled != depth:  # else nothing ran since the savepoint was set
-            self._pending.append(rollback)
+            self.channel.pending.append(rollback)
             self._settled = depth
 
     def _remember_parent(self, table: QName, row: Row) -> None:
