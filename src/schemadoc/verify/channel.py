@@ -129,4 +129,3 @@ class Channel:
         self.pending = []
         handle.count = len(statements)
         self._segments.append(([*lead, *statements], handle))
-

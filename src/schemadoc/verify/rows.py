@@ -239,6 +239,10 @@ class TableInfo:
     unique_columns: set[str]
     fresh_fks: set[int]  # foreign keys whose columns take part in a unique key
     hints: dict[str, list[Hint]] = field(default_factory=dict)
+    column_names: list[str] = field(default_factory=list)  # in model order
+
+    def __post_init__(self) -> None:
+        self.column_names = [c.name for c in self.table.columns]
 
 
 def _type_base(ctype: str) -> tuple[str, int | None, bool]:
@@ -373,7 +377,7 @@ class RowFactory:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
         return self._cursor.mogrify(query, params).encode(self.conn.info.encoding)
 
-    def _savepoint_sql(self, depth: int) -> tuple[bytes, bytes, bytes]:
+    def savepoint_commands(self, depth: int) -> tuple[bytes, bytes, bytes]:
         """SAVEPOINT, RELEASE and ROLLBACK TO for the savepoint at nesting ``depth``.
 
         Savepoints are strictly nested, so one name per depth suffices: PostgreSQL
@@ -389,6 +393,11 @@ class RowFactory:
             )
         return self._sp_sql[depth - 1]
 
+    @property
+    def depth(self) -> int:
+        """How many savepoints are open (see :meth:`savepoint`)."""
+        return len(self._sp_added)
+
     @contextmanager
     def savepoint(self, *, keep: bool = False) -> Iterator[None]:
         """A savepoint; rolled back on error, and also on success unless ``keep``.
@@ -398,7 +407,7 @@ class RowFactory:
         SAVEPOINT s`` leaves the transaction just as ``ROLLBACK TO s`` does.
         """
         depth = len(self._sp_added) + 1
-        create, release, rollback = self._savepoint_sql(depth)
+        create, release, rollback = self.savepoint_commands(depth)
         if self._settled != depth:
             self.channel.pending.append(create)
             self._settled = depth
@@ -1018,17 +1027,25 @@ class RowFactory:
 
     def insert(self, qname: QName, values: Row) -> Row:
         """INSERT one row; returns every column of the stored row as text."""
+        q, params = self.insert_statement(qname, values)
+        self.note(q, params)
+        r = self.execute(q, params).fetchone()
+        assert r is not None
+        self.last_ctid = r[0]
+        return self.stored(qname, r)
+
+    def insert_statement(self, qname: QName, values: Row) -> tuple[bytes, tuple[str | None, ...]]:
+        """The INSERT of :meth:`insert` and its values, to be sent later."""
         info = self.info(qname)
         cols = tuple(c for c in values if info.table.column(c) is not None)
         q = self._insert_sql.get((qname, cols))
         if q is None:
             q = self._insert_sql[(qname, cols)] = self._compose_insert(info, cols)
-        params = tuple(values[c] for c in cols)
-        self.note(q, params)
-        r = self.execute(q, params).fetchone()
-        assert r is not None
-        self.last_ctid = r[0]
-        return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
+        return q, tuple(values[c] for c in cols)
+
+    def stored(self, qname: QName, r: tuple[Any, ...]) -> Row:
+        """A row as read by ``SELECT`` :meth:`returning` (the ctid first), by column name."""
+        return dict(zip(self.info(qname).column_names, r[1:], strict=True))
 
     def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> bytes:
         qname = info.table.qname
@@ -1065,10 +1082,12 @@ class RowFactory:
         if self.log is not None:
             self.log.append((query, tuple(params)))
 
-    def tried(self, last: int = 3) -> str:
-        """The last statements noted, values inlined, for people."""
+    def tried(
+        self, last: int = 3, log: Sequence[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
+    ) -> str:
+        """The last statements noted (or of ``log``), values inlined, for people."""
         texts: list[str] = []
-        for query, params in (self.log or [])[-last:]:
+        for query, params in list(self.log or [] if log is None else log)[-last:]:
             try:
                 text = self._cursor.mogrify(query, params)
             except Exception:
@@ -1111,7 +1130,9 @@ class RowFactory:
     def _stand_in_default(self, default: str) -> bool:
         """Whether ``default`` calls a stand-in (--stub-missing), which gives NULL: a NOT NULL column
         with such a default gets a value of its own."""
-        return any(re.search(r"(?<![\w$])" + re.escape(name) + r"\s*\(", default) for name in self._stub_names)
+        return any(
+            re.search(r"(?<![\w$])" + re.escape(name) + r"\s*\(", default) for name in self._stub_names
+        )
 
     def fresh_value(self, qname: QName, column: str) -> str | None:
         """A new value of ``column``'s type, unlikely to exist anywhere."""
