@@ -30,7 +30,7 @@ from psycopg.pq import TransactionStatus
 
 from schemadoc.diagnostics import fail
 from schemadoc.model import Column, ForeignKey, QName, Schema
-from schemadoc.pg.wire import pipeline_mode
+from schemadoc.pg.wire import Pipe
 from schemadoc.read import reader_errors_raise
 from schemadoc.verify.channel import Queued, Reply
 from schemadoc.verify.checkexpr import parse_expression
@@ -188,8 +188,8 @@ class _Prober:
         ]
         with conn.transaction(force_rollback=True):
             try:
-                with pipeline_mode(conn):
-                    self.rows.begin(setup, wire=True)
+                with Pipe(conn) as pipe:
+                    self.rows.begin(setup, pipe)
                     try:
                         yield
                         self.rows.channel.flush()

@@ -42,6 +42,7 @@ from pglast import ast
 from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
+from schemadoc.pg.wire import Pipe
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.verify.channel import Channel, Queued, Reply
 from schemadoc.verify.checkexpr import (
@@ -326,7 +327,7 @@ class RowFactory:
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self, setup: Sequence[bytes] = (), *, wire: bool = False) -> None:
+    def begin(self, setup: Sequence[bytes] = (), pipe: Pipe | None = None) -> None:
         """Start afresh for a new transaction; ``setup`` statements go out before its first one.
 
         Whatever was still pending or queued for the previous transaction is dropped: it
@@ -334,7 +335,7 @@ class RowFactory:
         pipeline mode for the transaction and statements can be queued (see
         :class:`~schemadoc.verify.channel.Channel`).
         """
-        self.channel.begin(setup, wire=wire)
+        self.channel.begin(setup, pipe)
         self._parents: dict[QName, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[QName, dict[str, str | None]] = {}
