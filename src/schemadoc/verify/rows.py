@@ -420,11 +420,11 @@ class RowFactory:
             raise
         added = self._sp_added.pop()
         if keep:
-            if self._settled == depth and self.channel.pending and self.channel.pending[-1] == create:
-                self.channel.pending.pop()  # nothing ran inside: SAVEPOINT s; RELEASE s does nothing
-            else:
+            if self._settled != depth:
                 self.channel.pending.append(release)
-            self._settled = None
+                self._settled = None
+            # else nothing ran inside: the savepoint stays as it was set (or rolled back to),
+            # untouched, and serves as the next one at its depth
             if self._sp_added:
                 self._sp_added[-1].extend(added)
         else:
