@@ -41,6 +41,7 @@ from schemadoc.verify.rows import (
     Row,
     RowError,
     RowFactory,
+    UniqueKey,
     _raw,
     error_text,
     is_volatile_default,
@@ -483,7 +484,10 @@ class _Prober:
         if not key.columns:
             raise untestable("the key's columns are not known")
         info = self.rows.info(table)
-        if not self._ahead or any(_server_picks(info.table.column(c)) for c in key.columns):
+        picks = any(_server_picks(info.table.column(c)) for c in key.columns)
+        if self._ahead and picks and not key.where:
+            return self._plan_duplicate(p)
+        if not self._ahead or picks:
             self._probe_unique_now(p)
             return None
         inside = [(key.where, "true")] if key.where else []
@@ -535,14 +539,7 @@ class _Prober:
                 raise Fallback  # the duplicate must repeat the key as stored
             if lacking is not None:
                 raise untestable(str(lacking), lacking.sqlstate)
-            exc = r.error(at)
-            if exc is None:
-                raise broken(f"a second row with the same {', '.join(key.columns)} was accepted")
-            if exc.sqlstate != "23505":
-                raise untestable(f"the duplicate failed for another reason: {self._state(exc)}", exc.sqlstate)
-            hit = exc.diag.constraint_name
-            if key.name and hit and hit != key.name:
-                raise untestable(f"the duplicate hit {hit}, not {key.name}", exc.sqlstate)
+            self._duplicate(key, r.error(at))
             if not key.where:
                 raise kept(actual="23505")
             if third is None:
@@ -557,6 +554,37 @@ class _Prober:
             self._outside_duplicate(key.where, r.error(at + 3))
 
         return Plan(segments, judge)
+
+    def _plan_duplicate(self, p: Promise) -> Plan:
+        """A key the server fills in (not partial): the first row is inserted now, and the
+        duplicate of its stored key is planned."""
+        assert p.table and p.key
+        table, key = p.table, p.key
+        first = self.rows.row(table, non_null=key.columns)
+        row1, exc = self._insert(table, first)
+        if exc is not None:
+            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
+        assert row1 is not None
+        same = {c: row1.get(c) for c in key.columns}
+        if any(v is None for v in same.values()):
+            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+        second = self.rows.row(table, fixed=same)
+
+        def judge(r: Replies) -> None:
+            self._duplicate(key, r.error(0))
+            raise kept(actual="23505")
+
+        return Plan([[Step(*self.rows.insert_statement(table, second))]], judge)
+
+    def _duplicate(self, key: UniqueKey, exc: psycopg.Error | None) -> None:
+        """Judge the duplicate of a stored key: it must fail with 23505 on this key."""
+        if exc is None:
+            raise broken(f"a second row with the same {', '.join(key.columns)} was accepted")
+        if exc.sqlstate != "23505":
+            raise untestable(f"the duplicate failed for another reason: {self._state(exc)}", exc.sqlstate)
+        hit = exc.diag.constraint_name
+        if key.name and hit and hit != key.name:
+            raise untestable(f"the duplicate hit {hit}, not {key.name}", exc.sqlstate)
 
     def _probe_unique_now(self, p: Promise) -> None:
         """The unique probe a statement at a time, each reading what the last one stored."""
@@ -573,13 +601,7 @@ class _Prober:
             raise untestable("the stored key has a NULL, so a duplicate cannot be made")
         second = self.rows.row(p.table, fixed=same, conditions=inside)  # type: ignore[arg-type]
         _, exc = self._insert(p.table, second, recover=bool(key.where))
-        if exc is None:
-            raise broken(f"a second row with the same {', '.join(key.columns)} was accepted")
-        if exc.sqlstate != "23505":
-            raise untestable(f"the duplicate failed for another reason: {self._state(exc)}", exc.sqlstate)
-        hit = exc.diag.constraint_name
-        if key.name and hit and hit != key.name:
-            raise untestable(f"the duplicate hit {hit}, not {key.name}", exc.sqlstate)
+        self._duplicate(key, exc)
         if not key.where:
             raise kept(actual="23505")
         # outside the predicate duplicates are allowed
