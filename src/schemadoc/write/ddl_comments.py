@@ -69,7 +69,9 @@ def _table_comments(table: Table) -> list[Statement]:
     out: list[Statement] = []
     name = quote_qualified(table.qname)
     if table.comment is not None:
-        out.append(Statement(f"COMMENT ON TABLE {name} IS {quote_literal(table.comment)}", table.span, "comment"))
+        out.append(
+            Statement(f"COMMENT ON TABLE {name} IS {quote_literal(table.comment)}", table.span, "comment")
+        )
     for col in table.columns:
         if col.comment is not None:
             text = f"COMMENT ON COLUMN {name}.{quote_ident(col.name)} IS {quote_literal(col.comment)}"
