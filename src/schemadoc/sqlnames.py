@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _NEEDS_QUOTES = _words_needing_quotes()
 
 
+@lru_cache(maxsize=65536)  # a catalog names the same columns and schemas many times over
 def quote_ident(name: str) -> str:
     """``name`` as an SQL identifier, quoted only when it must be."""
     if _PLAIN.match(name) and name not in _NEEDS_QUOTES:

@@ -42,6 +42,8 @@ def _rewrite(text: str) -> str:
 
 def keep_array_casts(expression: str) -> str:
     """An expression as PostgreSQL printed it, written so that it reads back the same."""
+    if "[" not in expression:  # no ARRAY[...]: nothing to write differently
+        return expression
     written = _rewrite(_PREFIX + expression)
     return written[len(_PREFIX) :] if written.startswith(_PREFIX) else expression
 
