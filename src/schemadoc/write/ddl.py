@@ -219,23 +219,28 @@ def table_statements(
 
     Alone, a partition has no parent: it is written with every constraint of its own."""
     out = [table_statement(table, None)]
+    qname = table.qname
 
     def on_key(fk: ForeignKey) -> bool:
-        if fk.ref_table != table.qname:
+        if fk.ref_table != qname:
             return True  # another table: not in the schema, so taken as keyed
         wanted = set(fk.ref_columns)
         if table.primary_key is not None and set(table.primary_key.columns) == wanted:
             return True
         return any(set(u.columns) == wanted for u in table.uniques)
 
-    out.extend(foreign_key_statements(table, None, on_key))
+    if table.foreign_keys:
+        out.extend(foreign_key_statements(table, None, on_key))
     out.extend(index_statement(indexes[k]) for k in sorted(indexes))
-    out.extend(foreign_key_statements(table, None, lambda fk: not on_key(fk)))
+    if any(fk.ref_table == qname for fk in table.foreign_keys):  # only those can need a unique index
+        out.extend(foreign_key_statements(table, None, lambda fk: not on_key(fk)))
     out.extend(trigger_statement(triggers[k]) for k in sorted(triggers))
-    part = Schema(grants=tuple(grants), column_grants=tuple(column_grants))
-    out.extend(grant_statements(part))
-    out.extend(column_grant_statements(part))
-    out.extend(rls_statements([table]))
+    if grants or column_grants:
+        part = Schema(grants=tuple(grants), column_grants=tuple(column_grants))
+        out.extend(grant_statements(part))
+        out.extend(column_grant_statements(part))
+    if table.rls_enabled or table.rls_forced:
+        out.extend(rls_statements([table]))
     out.extend(policy_statement(policies[k]) for k in sorted(policies))
     out.extend(table_comment_statements(table, indexes))
     return out
