@@ -491,6 +491,7 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
             diagram_tables=args.diagram_tables,
         )
     finally:
+        writer.join()  # also when reading failed: no import is left running at exit
         if gc_was_on:
             gc.enable()
     if args.check:
