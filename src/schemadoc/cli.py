@@ -19,6 +19,8 @@ from schemadoc.cli_output import Output
 from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics, strict
 
 if TYPE_CHECKING:  # each command imports what it uses, when it runs
+    import threading
+
     from schemadoc.model import Schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -431,13 +433,29 @@ def cmd_apply(args: argparse.Namespace, out: _Out) -> int:
         return run_apply(args, out, schema, target.url, shadow.url)
 
 
+def _load_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a thread of their own while this one waits on the server (the
+    catalog queries of a big database): loading them then costs no time of its own. A module
+    that fails to load is imported again where it is used, and fails there."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        with suppress(Exception):
+            for name in modules:
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="schemadoc-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
     import gc
 
     from schemadoc.diagnostics import DOCS_NO_DATABASE, DOCS_STALE, fail
     from schemadoc.pg.connect import connect, redact
     from schemadoc.pg.introspect import introspect
-    from schemadoc.write.markdown_files import docs_files, write_docs_files
 
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
@@ -457,9 +475,13 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
     # made only walks them again and again (a third of the time for 2,000 tables)
     gc_was_on = gc.isenabled()
     gc.disable()
+    writer = _load_in_background("schemadoc.write.markdown_files", "schemadoc.write.markdown_clusters")
     try:
         with connect(url) as conn:
             schema = introspect(conn)
+        writer.join()
+        from schemadoc.write.markdown_files import docs_files, write_docs_files
+
         files, diags = docs_files(
             schema,
             target,
@@ -469,6 +491,7 @@ def cmd_docs(args: argparse.Namespace, out: _Out) -> int:
             diagram_tables=args.diagram_tables,
         )
     finally:
+        writer.join()  # also when reading failed: no import is left running at exit
         if gc_was_on:
             gc.enable()
     if args.check:

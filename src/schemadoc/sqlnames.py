@@ -8,18 +8,51 @@ needs it, so the output reads like hand-written SQL.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
-
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 if TYPE_CHECKING:
     from schemadoc.model import QName
 
+
+def _keyword_module() -> ModuleType:
+    """pglast's list of PostgreSQL's keywords. Imported through its package it would load the
+    whole parser first, which quoting a name never needs (and which takes longer than many a
+    command's own work): the list is read on its own unless the package is already loaded."""
+    loaded = sys.modules.get("pglast.keywords")
+    if loaded is not None:
+        return loaded
+    package = importlib.util.find_spec("pglast")
+    places = package.submodule_search_locations if package is not None else None
+    if places:
+        path = Path(next(iter(places))) / "keywords.py"
+        spec = importlib.util.spec_from_file_location("schemadoc._pglast_keywords", path)
+        if spec is not None and spec.loader is not None and path.is_file():
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    import pglast.keywords
+
+    return pglast.keywords
+
+
+def _words_needing_quotes() -> frozenset[str]:
+    keywords = _keyword_module()
+    return frozenset(
+        {*keywords.RESERVED_KEYWORDS, *keywords.TYPE_FUNC_NAME_KEYWORDS, *keywords.COL_NAME_KEYWORDS}
+    )
+
+
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_NEEDS_QUOTES = set(RESERVED_KEYWORDS) | set(TYPE_FUNC_NAME_KEYWORDS) | set(COL_NAME_KEYWORDS)
+_NEEDS_QUOTES = _words_needing_quotes()
 
 
+@lru_cache(maxsize=65536)  # a catalog names the same columns and schemas many times over
 def quote_ident(name: str) -> str:
     """``name`` as an SQL identifier, quoted only when it must be."""
     if _PLAIN.match(name) and name not in _NEEDS_QUOTES:

@@ -18,6 +18,7 @@ from schemadoc.compare import codes
 from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.recipes import (
+    is_not_null_leftover,
     not_null_steps,
     not_valid_then_validate,
     precheck,
@@ -313,12 +314,28 @@ class DropCheck(Change):
     check: Check
 
     def message(self) -> str:
+        left = " (left by a stopped NOT NULL step of schemadoc apply)" if self.leftover else ""
         return (
             f"table {self.table}: the database has CHECK ({self.check.expression}) "
-            f"{named(self.check.name)}which the document does not"
+            f"{named(self.check.name)}which the document does not{left}"
         )
 
+    @property
+    def leftover(self) -> bool:
+        return is_not_null_leftover(self.table, self.check)
+
     def steps(self) -> tuple[Step, ...]:
+        if self.leftover:
+            # schemadoc's own stand-in, not a promise of anyone's: dropped without a flag, and
+            # IF EXISTS because the NOT NULL recipe that finishes the column drops it too
+            name = _check_name(self.table, self.check)
+            return (
+                Step(
+                    alter.alter_table(self.table, alter.drop_constraint(name, if_exists=True)),
+                    Lock.ACCESS_EXCLUSIVE,
+                    self.table,
+                ),
+            )
         return (drop_step(self.table, _check_name(self.table, self.check)),)
 
     def inverse(self) -> Change:

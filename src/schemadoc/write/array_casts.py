@@ -17,10 +17,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pglast import ast, parse_sql, visitors
-from pglast.parser import ParseError
-from pglast.stream import RawStream
-
 from schemadoc.model import Column, Domain, Index, Policy, Schema, Table, Trigger, View
 
 __all__ = ["keep_array_casts", "keep_array_casts_in_schema"]
@@ -28,49 +24,17 @@ __all__ = ["keep_array_casts", "keep_array_casts_in_schema"]
 _PREFIX = "SELECT "
 
 
-def _type_text(node: ast.TypeName | None) -> str:
-    return "" if node is None else str(RawStream()(node))
-
-
-def _is_array_type(node: ast.TypeName | None) -> bool:
-    return node is not None and bool(node.arrayBounds)
-
-
-class _Casts(visitors.Visitor):
-    """Collects (offset of the outer ``::``, element array type) for each cast to insert."""
-
-    def __init__(self) -> None:
-        self.inserts: list[tuple[int, str]] = []
-
-    def visit_TypeCast(self, ancestors: object, node: ast.TypeCast) -> None:
-        array = node.arg
-        if not isinstance(array, ast.A_ArrayExpr) or not array.elements or not _is_array_type(node.typeName):
-            return
-        if not all(isinstance(e, ast.TypeCast) and not _is_array_type(e.typeName) for e in array.elements):
-            return
-        element_types = {_type_text(e.typeName) for e in array.elements}
-        if len(element_types) != 1:
-            return
-        element = element_types.pop()
-        if f"{element}[]" == _type_text(node.typeName) or node.location is None or node.location < 0:
-            return
-        self.inserts.append((node.location, f"::{element}[]"))
-
-
 def _rewrite(text: str) -> str:
     """``text`` (a whole statement) with the element array type written before each cast of an
     ``ARRAY[...]`` of casts; unchanged when it does not parse or holds no such cast."""
     if "ARRAY[" not in text.upper():
         return text
-    try:
-        tree = parse_sql(text)
-    except ParseError:
+    from schemadoc.write.array_casts_tree import array_cast_inserts  # the parser, only when needed
+
+    inserts = array_cast_inserts(text)
+    if not inserts:
         return text
-    casts = _Casts()
-    casts(tree)
-    if not casts.inserts:
-        return text
-    for offset, insert in sorted(casts.inserts, reverse=True):  # offsets count characters
+    for offset, insert in sorted(inserts, reverse=True):  # offsets count characters
         if text[offset : offset + 2] == "::":  # CAST(... AS ...) is left as written
             text = text[:offset] + insert + text[offset:]
     return text
@@ -78,6 +42,8 @@ def _rewrite(text: str) -> str:
 
 def keep_array_casts(expression: str) -> str:
     """An expression as PostgreSQL printed it, written so that it reads back the same."""
+    if "[" not in expression:  # no ARRAY[...]: nothing to write differently
+        return expression
     written = _rewrite(_PREFIX + expression)
     return written[len(_PREFIX) :] if written.startswith(_PREFIX) else expression
 

@@ -14,7 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import DEFAULT_SCHEMA, Aggregate, ForeignKey, Function, QName, Role, Schema, View
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    Aggregate,
+    ColumnGrant,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    QName,
+    Role,
+    Schema,
+    Table,
+    Trigger,
+    View,
+)
 from schemadoc.model import Sequence as SequenceDef
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
@@ -25,7 +40,7 @@ from schemadoc.write.ddl_access import (
     rls_statements,
     role_statement,
 )
-from schemadoc.write.ddl_comments import comment_statements
+from schemadoc.write.ddl_comments import comment_statements, table_comment_statements
 from schemadoc.write.ddl_extensions import extension_stand_ins, extension_statements
 from schemadoc.write.ddl_kinds import aggregate_statement, collation_statement
 from schemadoc.write.ddl_routines import (
@@ -48,7 +63,7 @@ from schemadoc.write.ddl_types import type_statements
 from schemadoc.write.implicit import undeclared_sequences
 from schemadoc.write.statement import Statement
 
-__all__ = ["Statement", "ddl_text", "render_ddl"]
+__all__ = ["Statement", "ddl_text", "render_ddl", "table_statements"]
 
 _BUILTIN_SCHEMAS = frozenset({DEFAULT_SCHEMA, "pg_catalog", "information_schema"})
 
@@ -187,6 +202,48 @@ def render_ddl(
     out.extend(policy_statement(schema.policies[k]) for k in sorted(schema.policies))
     out.extend(comment_statements(schema))
     return out, diagnostics
+
+
+def table_statements(
+    table: Table,
+    indexes: dict[QName, Index],
+    triggers: dict[tuple[QName, str], Trigger],
+    policies: dict[tuple[QName, str], Policy],
+    grants: Sequence[Grant],
+    column_grants: Sequence[ColumnGrant],
+) -> list[Statement]:
+    """What :func:`render_ddl` gives, in the same order, for a schema holding only ``table`` and
+    the objects on it (all on ``table``), leaving out the schemas, roles and sequences such a
+    schema also gets: the statements of one table's fence in a document, without building the
+    whole schema's setup again for each table.
+
+    Alone, a partition has no parent: it is written with every constraint of its own."""
+    out = [table_statement(table, None)]
+    qname = table.qname
+
+    def on_key(fk: ForeignKey) -> bool:
+        if fk.ref_table != qname:
+            return True  # another table: not in the schema, so taken as keyed
+        wanted = set(fk.ref_columns)
+        if table.primary_key is not None and set(table.primary_key.columns) == wanted:
+            return True
+        return any(set(u.columns) == wanted for u in table.uniques)
+
+    if table.foreign_keys:
+        out.extend(foreign_key_statements(table, None, on_key))
+    out.extend(index_statement(indexes[k]) for k in sorted(indexes))
+    if any(fk.ref_table == qname for fk in table.foreign_keys):  # only those can need a unique index
+        out.extend(foreign_key_statements(table, None, lambda fk: not on_key(fk)))
+    out.extend(trigger_statement(triggers[k]) for k in sorted(triggers))
+    if grants or column_grants:
+        part = Schema(grants=tuple(grants), column_grants=tuple(column_grants))
+        out.extend(grant_statements(part))
+        out.extend(column_grant_statements(part))
+    if table.rls_enabled or table.rls_forced:
+        out.extend(rls_statements([table]))
+    out.extend(policy_statement(policies[k]) for k in sorted(policies))
+    out.extend(table_comment_statements(table, indexes))
+    return out
 
 
 def _routine_or_view_statement(obj: Function | View | Aggregate) -> Statement:

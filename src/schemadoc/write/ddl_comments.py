@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from schemadoc.model import QName, Schema
+from schemadoc.model import Index, QName, Schema, Table
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_routines import function_signature_sql, identity_arguments
 from schemadoc.write.ddl_tables import ordered_tables
@@ -48,26 +48,14 @@ def comment_statements(schema: Schema) -> list[Statement]:
             text = f"COMMENT ON TYPE {quote_qualified(enum.qname)} IS {quote_literal(enum.comment)}"
             out.append(Statement(text, enum.span, "comment"))
     for table in ordered_tables(schema):
-        name = quote_qualified(table.qname)
-        if table.comment is not None:
-            out.append(
-                Statement(f"COMMENT ON TABLE {name} IS {quote_literal(table.comment)}", table.span, "comment")
-            )
-        for col in table.columns:
-            if col.comment is not None:
-                text = f"COMMENT ON COLUMN {name}.{quote_ident(col.name)} IS {quote_literal(col.comment)}"
-                out.append(Statement(text, col.span or table.span, "comment"))
+        out.extend(_table_comments(table))
     for key in sorted(schema.views):
         view = schema.views[key]
         if view.comment is not None:
             word = "MATERIALIZED VIEW" if view.materialized else "VIEW"
             text = f"COMMENT ON {word} {quote_qualified(view.qname)} IS {quote_literal(view.comment)}"
             out.append(Statement(text, view.span, "comment"))
-    for key in sorted(schema.indexes):
-        index = schema.indexes[key]
-        if index.comment is not None:
-            text = f"COMMENT ON INDEX {quote_qualified(index.qname)} IS {quote_literal(index.comment)}"
-            out.append(Statement(text, index.span, "comment"))
+    out.extend(_index_comments(schema.indexes))
     for signature in sorted(schema.functions):
         fn = schema.functions[signature]
         if fn.comment is not None:
@@ -75,3 +63,33 @@ def comment_statements(schema: Schema) -> list[Statement]:
             text = f"COMMENT ON {word} {function_signature_sql(fn)} IS {quote_literal(fn.comment)}"
             out.append(Statement(text, fn.span, "comment"))
     return out
+
+
+def _table_comments(table: Table) -> list[Statement]:
+    out: list[Statement] = []
+    name = quote_qualified(table.qname)
+    if table.comment is not None:
+        out.append(
+            Statement(f"COMMENT ON TABLE {name} IS {quote_literal(table.comment)}", table.span, "comment")
+        )
+    for col in table.columns:
+        if col.comment is not None:
+            text = f"COMMENT ON COLUMN {name}.{quote_ident(col.name)} IS {quote_literal(col.comment)}"
+            out.append(Statement(text, col.span or table.span, "comment"))
+    return out
+
+
+def _index_comments(indexes: dict[QName, Index]) -> list[Statement]:
+    out: list[Statement] = []
+    for key in sorted(indexes):
+        index = indexes[key]
+        if index.comment is not None:
+            text = f"COMMENT ON INDEX {quote_qualified(index.qname)} IS {quote_literal(index.comment)}"
+            out.append(Statement(text, index.span, "comment"))
+    return out
+
+
+def table_comment_statements(table: Table, indexes: dict[QName, Index]) -> list[Statement]:
+    """The comments of one table, its columns and ``indexes`` (its own), as
+    :func:`comment_statements` orders them."""
+    return [*_table_comments(table), *_index_comments(indexes)]

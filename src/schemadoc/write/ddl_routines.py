@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import re
 
-from pglast import ast, parse_sql
-from pglast.enums import FunctionParameterMode
-from pglast.parser import ParseError
-from pglast.stream import RawStream
-
 from schemadoc.model import Aggregate, Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
 from schemadoc.write.ddl_tables import stub_name
 from schemadoc.write.order import mentions, query_references, topo_sort
 from schemadoc.write.statement import Statement, dollar_quote
-
-_MODES = {
-    FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
-    FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
-}
-
 
 _SQL_STANDARD_BODY = re.compile(r"(?is)\s*(begin\s+atomic\b|return\b)")
 
@@ -30,6 +19,9 @@ def _standard_body(body: str) -> bool:
     that ends a CREATE FUNCTION as exactly one statement whose body it is."""
     if not _SQL_STANDARD_BODY.match(body):
         return False
+    from pglast import ast, parse_sql  # the parser is slow to load: only when a routine needs it
+    from pglast.parser import ParseError
+
     try:
         stmts = parse_sql(f"CREATE FUNCTION f() RETURNS void LANGUAGE sql {body}")
     except ParseError:
@@ -46,6 +38,15 @@ def identity_arguments(arguments: str) -> str:
     as COMMENT ON and GRANT want them. Text pglast cannot read is returned as written."""
     if not arguments.strip():
         return ""
+    from pglast import ast, parse_sql  # the parser is slow to load: only when a routine needs it
+    from pglast.enums import FunctionParameterMode
+    from pglast.parser import ParseError
+    from pglast.stream import RawStream
+
+    modes = {
+        FunctionParameterMode.FUNC_PARAM_INOUT: "INOUT ",
+        FunctionParameterMode.FUNC_PARAM_VARIADIC: "VARIADIC ",
+    }
     try:
         stmt = parse_sql(f"CREATE FUNCTION f({arguments}) RETURNS void LANGUAGE sql AS ''")[0].stmt
     except ParseError:
@@ -56,7 +57,7 @@ def identity_arguments(arguments: str) -> str:
     for param in stmt.parameters or ():
         if param.mode in (FunctionParameterMode.FUNC_PARAM_OUT, FunctionParameterMode.FUNC_PARAM_TABLE):
             continue
-        types.append(_MODES.get(param.mode, "") + RawStream()(param.argType))
+        types.append(modes.get(param.mode, "") + RawStream()(param.argType))
     return ", ".join(types)
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import orjson
-from pglast.parser import ParseError, parse_sql_json
-
 from schemadoc.model import DEFAULT_SCHEMA, CompositeType, Domain, Enum, QName, RangeType, Schema
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_tables import domain_statement, enum_statement, stub_name
@@ -91,6 +88,9 @@ def _type_texts(t: TypeDef) -> list[str]:
 def _named_types(text: str) -> frozenset[QName]:
     """The qualified name of the type ``text`` spells (a built-in type is in ``pg_catalog``);
     nothing when it does not parse as a type."""
+    import orjson  # with the parser, slow to load: only when a type is looked into
+    from pglast.parser import ParseError, parse_sql_json
+
     try:
         tree = orjson.loads(parse_sql_json(f"SELECT NULL::{text}"))
     except ParseError:

@@ -29,15 +29,12 @@ from schemadoc.model import (
 )
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.write.array_casts import keep_array_casts_in_schema
-from schemadoc.write.ddl import ddl_text, render_ddl
+from schemadoc.write.ddl import ddl_text, render_ddl, table_statements
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
 from schemadoc.write.statement import Statement
 
 __all__ = ["Part", "document_head", "document_parts", "join_parts", "marker", "part_text", "render_markdown"]
-
-# statement kinds that belong to a table's own fence
-_TABLE_KINDS = frozenset({"table", "constraint", "index", "trigger", "grant", "rls", "policy", "comment"})
 
 # the sections after the tables: title and the statement kinds they hold, in this order
 _SECTIONS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -73,23 +70,17 @@ class _TableParts:
         for cg in schema.column_grants:
             self.column_grants[cg.table].append(cg)
 
-    def part(self, table: Table) -> Schema:
-        """The objects that belong to ``table``'s fence, as a schema of their own."""
-        q = table.qname
-        return Schema(
-            tables={q: table},
-            indexes=self.indexes.get(q, {}),
-            triggers=self.triggers.get(q, {}),
-            policies=self.policies.get(q, {}),
-            grants=tuple(self.grants.get(q, ())),
-            column_grants=tuple(self.column_grants.get(q, ())),
-            # the types a table's columns use stay with the table only for lookups, never written here
-        )
-
 
 def _table_statements(parts: _TableParts, table: Table) -> list[Statement]:
-    statements, _ = render_ddl(parts.part(table))
-    return [s for s in statements if s.kind in _TABLE_KINDS]
+    q = table.qname
+    return table_statements(
+        table,
+        parts.indexes.get(q, {}),
+        parts.triggers.get(q, {}),
+        parts.policies.get(q, {}),
+        parts.grants.get(q, ()),
+        parts.column_grants.get(q, ()),
+    )
 
 
 def _rest(schema: Schema) -> Schema:

@@ -20,13 +20,17 @@ __all__ = ["clusters", "schema_diagrams"]
 
 
 def _links(tables: list[Table]) -> dict[QName, set[QName]]:
-    names = {t.qname for t in tables}
-    links: dict[QName, set[QName]] = {q: set() for q in names}
+    links: dict[QName, set[QName]] = {t.qname: set() for t in tables}
     for table in tables:
+        if not table.foreign_keys:
+            continue
+        qname = table.qname
+        own = links[qname]
         for fk in table.foreign_keys:
-            if fk.ref_table in names and fk.ref_table != table.qname:
-                links[table.qname].add(fk.ref_table)
-                links[fk.ref_table].add(table.qname)
+            ref = fk.ref_table
+            if ref != qname and ref in links:
+                own.add(ref)
+                links[ref].add(qname)
     return links
 
 
@@ -72,11 +76,15 @@ def _around_hubs(component: list[QName], links: dict[QName, set[QName]], limit: 
     return out
 
 
-def clusters(tables: list[Table], limit: int) -> list[list[QName]]:
-    """The tables of each diagram, in document order; one list when they fit in one."""
+def clusters(
+    tables: list[Table], limit: int, links: dict[QName, set[QName]] | None = None
+) -> list[list[QName]]:
+    """The tables of each diagram, in document order; one list when they fit in one. ``links``:
+    the tables' links, when the caller has them."""
     if len(tables) <= limit:
         return [sorted(t.qname for t in tables)]
-    links = _links(tables)
+    if links is None:
+        links = _links(tables)
     pieces: list[list[QName]] = []
     for component in sorted(_components(links), key=lambda c: (-len(c), c[0])):
         pieces += [component] if len(component) <= limit else _around_hubs(component, links, limit)
@@ -100,11 +108,13 @@ def _anchor(heading: str) -> str:
 
 def schema_diagrams(schema: Schema, tables: list[Table], limit: int) -> list[str]:
     """The lines of a schema's diagram(s), with a table of contents when there are several."""
-    groups = clusters(tables, limit)
+    if len(tables) <= limit:
+        return er_diagram(schema, tables)
+    links = _links(tables)
+    groups = clusters(tables, limit, links)
     if len(groups) == 1:
         return er_diagram(schema, tables)
     by_name = {t.qname: t for t in tables}
-    links = _links(tables)
     ambiguous = ambiguous_tables(schema)
     toc: list[str] = [f"{len(tables)} tables, in {len(groups)} diagrams of related tables:", ""]
     body: list[str] = []

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Table
 
@@ -48,6 +49,7 @@ def _entity(qname: QName, ambiguous: AbstractSet[QName] = frozenset()) -> str | 
     return f"{qname.schema}.{qname.name}" if _PLAIN.fullmatch(qname.schema) else None
 
 
+@lru_cache(maxsize=4096)  # a catalog uses few types, many times over
 def _type_word(written: str) -> str:
     """``numeric(10,2)`` -> ``numeric_10_2_``; ``integer[]`` -> ``integer__``."""
     dims = 0
@@ -60,15 +62,16 @@ def _type_word(written: str) -> str:
     return base + "__" * dims
 
 
-def _keys(table: Table, column: str) -> str:
-    marks = []
-    if table.primary_key is not None and column in table.primary_key.columns:
-        marks.append("PK")
-    if any(u.columns == (column,) for u in table.uniques):
-        marks.append("UK")
-    if any(column in fk.columns for fk in table.foreign_keys):
-        marks.append("FK")
-    return ", ".join(marks)
+def _key_marks(table: Table) -> dict[str, str]:
+    """Each key column's marks (``PK, FK``); a column of no key is not listed."""
+    pk = set(table.primary_key.columns) if table.primary_key is not None else set()
+    uk = {u.columns[0] for u in table.uniques if len(u.columns) == 1}
+    fk = {c for f in table.foreign_keys for c in f.columns}
+    marks: dict[str, str] = {}
+    for column in pk | uk | fk:
+        words = [w for w, cols in (("PK", pk), ("UK", uk), ("FK", fk)) if column in cols]
+        marks[column] = ", ".join(words)
+    return marks
 
 
 def er_diagram(schema: Schema, tables: list[Table], ambiguous: AbstractSet[QName] | None = None) -> list[str]:
@@ -78,25 +81,31 @@ def er_diagram(schema: Schema, tables: list[Table], ambiguous: AbstractSet[QName
     edges: list[str] = []
     if ambiguous is None:
         ambiguous = ambiguous_tables(schema)
+    folded_twice: dict[QName, set[str]] = {}  # by table, for the tables referenced
+
+    def columns_folded_twice(qname: QName) -> set[str]:
+        found = folded_twice.get(qname)
+        if found is None:
+            table = schema.tables.get(qname)
+            found = folded_twice[qname] = _folded_twice([c.name for c in table.columns]) if table else set()
+        return found
+
     for table in tables:
         name = _entity(table.qname, ambiguous)
         if name is None:
             continue
         body.append(f"    {name} {{")
         twice = _folded_twice([c.name for c in table.columns])
+        marks = _key_marks(table)
         for col in table.columns:
             if not _PLAIN.fullmatch(col.name) or col.name in twice:
                 continue
-            keys = _keys(table, col.name)
+            keys = marks.get(col.name, "")
             body.append(f"        {_type_word(col.type)} {col.name}{' ' + keys if keys else ''}".rstrip())
         body.append("    }")
         for fk in sorted(table.foreign_keys, key=lambda f: (f.ref_table, f.columns)):
             parent = _entity(fk.ref_table, ambiguous)
-            parent_twice = (
-                _folded_twice([c.name for c in schema.tables[fk.ref_table].columns])
-                if fk.ref_table in schema.tables
-                else set()
-            )
+            parent_twice = columns_folded_twice(fk.ref_table)
             if (
                 parent is None
                 or not all(_PLAIN.fullmatch(c) and c not in twice for c in fk.columns)

@@ -6,11 +6,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from pglast import parse_sql
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
-
-from schemadoc.model import DEFAULT_SCHEMA, QName
+from schemadoc.model import QName
 
 K = TypeVar("K", bound=Hashable)
 
@@ -54,37 +50,15 @@ def _order_key(key: Any) -> Any:
     return key
 
 
-class _References(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.relations: set[QName] = set()
-        self.functions: set[QName] = set()
-
-    def visit_RangeVar(self, ancestors: object, node: object) -> None:
-        schema = getattr(node, "schemaname", None) or DEFAULT_SCHEMA
-        self.relations.add(QName(schema, getattr(node, "relname", "")))
-
-    def visit_FuncCall(self, ancestors: object, node: object) -> None:
-        parts = [getattr(p, "sval", "") for p in getattr(node, "funcname", ()) or ()]
-        if len(parts) == 1:
-            self.functions.add(QName(DEFAULT_SCHEMA, parts[0]))
-        elif len(parts) >= 2:
-            self.functions.add(QName(parts[-2], parts[-1]))
-
-
 def query_references(query: str) -> tuple[frozenset[QName], frozenset[QName]]:
     """Relations and functions (qualified names) that an SQL query mentions.
 
     Unqualified names are taken to live in the default schema. A query pglast cannot
     parse mentions nothing (PostgreSQL will report the problem when it is applied).
     """
-    try:
-        tree = parse_sql(query)
-    except ParseError:
-        return frozenset(), frozenset()
-    refs = _References()
-    refs(tree)
-    return frozenset(refs.relations), frozenset(refs.functions)
+    from schemadoc.write.query_refs import parsed_references  # the parser, only when needed
+
+    return parsed_references(query)
 
 
 def mentions(text: str, names: Mapping[K, str], *, calls: bool = False) -> set[K]:
