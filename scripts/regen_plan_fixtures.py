@@ -5,9 +5,9 @@ Usage: python scripts/regen_plan_fixtures.py --database-url URL [KIND ...]
 URL names a maintenance database (``postgres``) of a server where databases may be created
 (``SCHEMADOC_TEST_DATABASE_URL`` when the option is left out). For each kind a fresh database
 gets ``old.sql``, and ``expected.sql`` becomes what ``schemadoc plan --format sql`` prints for
-``doc.md`` against it (with the hazards ``expect.toml`` allows). Run it on purpose, after a
+``doc.md`` against it (with the hazards ``expect.json`` allows). Run it on purpose, after a
 change meant to alter the plans, and read the diff before committing it. A kind whose exit code
-is not the one its ``expect.toml`` implies is reported and left alone.
+is not the one its ``expect.json`` implies is reported and left alone.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]  # this checkout's code,
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from plan_kinds_support import Kind, kinds, load_old, plan_sql  # noqa: E402
 from schemadoc.pg.connect import with_database  # noqa: E402
+
+from plan_kinds_support import Kind, kinds, load_old, plan_sql  # noqa: E402
 
 
 def _regen(server_url: str, kind: Kind) -> str | None:

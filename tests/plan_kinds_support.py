@@ -3,19 +3,19 @@
 A folder holds ``old.sql`` (the database before), ``doc.md`` (the document), ``expected.sql``
 (what ``schemadoc plan --format sql`` prints for them: a golden file, rewritten only by
 ``scripts/regen_plan_fixtures.py``) and, for a kind that is destructive or that existing rows
-block, ``expect.toml``:
+block, ``expect.json``:
 
-- ``allow = ["deletes-data", ...]``: the hazards the plan needs allowed; without them ``plan``
+- ``"allow": ["deletes-data", ...]``: the hazards the plan needs allowed; without them ``plan``
   and ``apply`` exit 3 and change nothing. ``expected.sql`` is the plan with them allowed.
-- ``blocked = true``: rows of ``old.sql`` make a step fail; ``plan`` and ``apply`` exit 1 and
+- ``"blocked": true``: rows of ``old.sql`` make a step fail; ``plan`` and ``apply`` exit 1 and
   change nothing. ``expected.sql`` is the plan that is not ready.
-- ``xfail = "why"``: a known planner bug another change fixes; the test must fail until then.
+- ``"xfail": "why"``: a known planner bug another change fixes; the test must fail until then.
 """
 
 from __future__ import annotations
 
 import io
-import tomllib
+import json
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +60,11 @@ def kinds() -> list[Kind]:
     out = []
     for path in sorted(p for p in KINDS.iterdir() if p.is_dir()):
         expect: dict[str, Any] = {}
-        if (path / "expect.toml").exists():
-            expect = tomllib.loads((path / "expect.toml").read_text(encoding="utf-8"))
+        if (path / "expect.json").exists():
+            expect = json.loads((path / "expect.json").read_text(encoding="utf-8"))
         unknown = set(expect) - {"allow", "blocked", "xfail"}
         if unknown:
-            raise ValueError(f"{path / 'expect.toml'}: unknown keys {sorted(unknown)}")
+            raise ValueError(f"{path / 'expect.json'}: unknown keys {sorted(unknown)}")
         out.append(
             Kind(
                 path.name,
