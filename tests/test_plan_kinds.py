@@ -94,3 +94,21 @@ def test_plan_apply_converges(kind: Kind, old_database: str) -> None:
     assert (code, text) == (0, NOTHING_TO_DO), err
     code, text, err = run("verify", str(kind.doc), "--database-url", url, "--structure")
     assert code == 0 and "structure: no drift" in text, text + err
+
+
+def test_a_step_on_a_view_or_sequence_is_not_said_to_be_on_a_new_table() -> None:
+    from dataclasses import replace
+
+    from schemadoc.compare.changes import Lock, Step
+    from schemadoc.model import QName
+    from schemadoc.plan.model import Plan, PlannedStep
+    from schemadoc.plan.render import render_text
+
+    from plan_support import DropTable
+
+    view = QName("public", "long_books")
+    step = Step("DROP VIEW public.long_books", Lock.ACCESS_EXCLUSIVE, view)
+    plan = Plan((PlannedStep(1, step, DropTable(view)),), proved=True)
+    assert "    lock: ACCESS EXCLUSIVE on public.long_books\n" in render_text(plan)
+    created = render_text(replace(plan, new_tables=frozenset({view})))
+    assert "    lock: ACCESS EXCLUSIVE on public.long_books (created by this plan)\n" in created

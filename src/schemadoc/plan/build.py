@@ -106,6 +106,7 @@ def make_plan(
         sizes=sizes,
         prechecks=prechecks,
         lock_timeout_ms=lock_timeout_ms,
+        new_tables=new_tables,
     )
     if not prove or plan.refused or not steps:
         return plan
@@ -126,4 +127,5 @@ def make_plan(
         proved=failure is None,
         proof_failure=failure,
         lock_timeout_ms=lock_timeout_ms,
+        new_tables=new_tables,
     )
