@@ -7,7 +7,8 @@ URL names a maintenance database (``postgres``) of a server where databases may 
 gets ``old.sql``, and ``expected.sql`` becomes what ``schemadoc plan --format sql`` prints for
 ``doc.md`` against it (with the hazards ``expect.json`` allows). Run it on purpose, after a
 change meant to alter the plans, and read the diff before committing it. A kind whose exit code
-is not the one its ``expect.json`` implies is reported and left alone.
+is not the one its ``expect.json`` implies is reported and left alone; so is a kind marked as
+a known bug (``xfail``) unless it is named.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def main(argv: list[str]) -> int:
         return 2
     status = 0
     for kind in chosen:
+        if kind.xfail and kind.name not in args.kinds:
+            print(f"{kind.name}: left alone, a known bug (name it to rewrite it): {kind.xfail}")
+            continue
         script = _regen(args.database_url, kind)
         if script is None:
             status = 1

@@ -54,7 +54,8 @@ def _codes(payload: dict[str, object]) -> list[str]:
 def test_kinds_are_there() -> None:
     names = {k.name for k in kinds()}
     assert len(names) >= 30
-    assert all(k.expected.exists() for k in kinds()), "run scripts/regen_plan_fixtures.py"
+    missing = [k.name for k in kinds() if not k.xfail and not k.expected.exists()]
+    assert missing == [], "run scripts/regen_plan_fixtures.py"
 
 
 @pytest.mark.parametrize("kind", _params())
@@ -72,9 +73,11 @@ def test_plan_apply_converges(kind: Kind, old_database: str) -> None:
     if kind.blocked:
         before = catalog_snapshot(url)
     code, script, err = plan_sql(url, kind)
-    assert script == kind.expected.read_text(encoding="utf-8"), (
-        f"the plan differs from {kind.expected} (scripts/regen_plan_fixtures.py rewrites it): {err}"
-    )
+    # a known bug's kind has no golden file until the fix (the regen script writes it then)
+    if kind.expected.exists() or not kind.xfail:
+        assert script == kind.expected.read_text(encoding="utf-8"), (
+            f"the plan differs from {kind.expected} (scripts/regen_plan_fixtures.py rewrites it): {err}"
+        )
     if kind.blocked:
         assert code == 1 and "SD583" in err, err
         code, payload = _apply(url, kind)
