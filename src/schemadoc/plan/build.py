@@ -66,6 +66,7 @@ def make_plan(
     reach the document. ``differ`` and ``phases`` replace the comparison and the order's
     dispatch table (for tests)."""
     from schemadoc.actions import shadow_database
+    from schemadoc.compare.routines import around_type_changes
     from schemadoc.pg.connect import connect, server_version
     from schemadoc.pg.introspect import introspect
     from schemadoc.plan.prove import prove as prove_plan
@@ -85,7 +86,7 @@ def make_plan(
         shadow_version = server_version(conn)
     versions = (shadow_version, live_version)
 
-    changes = diff(expected, live, doc=doc, versions=versions)
+    changes = around_type_changes(diff(expected, live, doc=doc, versions=versions), expected, live)
     if not changes:
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)
 
