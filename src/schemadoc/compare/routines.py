@@ -510,7 +510,7 @@ def around_type_changes(changes: list[Change], expected: Schema, actual: Schema)
     that read those) dropped before the change and made again after it. A view another change
     drops is left to it; one the document replaces is made as the document has it instead."""
     from schemadoc.compare.columns import AlterColumnType, ChangeCollation
-    from schemadoc.write.order import query_references
+    from schemadoc.write.order import query_references, topo_sort
 
     tables = {c.table for c in changes if isinstance(c, AlterColumnType | ChangeCollation)}
     if not tables or not actual.views:
@@ -523,12 +523,18 @@ def around_type_changes(changes: list[Change], expected: Schema, actual: Schema)
         found.update(step)
         frontier = step
     dropped = {c.view.qname for c in changes if isinstance(c, DropView)}
-    views = sorted(q for q in found if q in expected.views and q not in dropped)
+    # made again in dependency order, dropped in the reverse one
+    views = topo_sort(
+        sorted(q for q in found if q in expected.views and q not in dropped),
+        lambda q: query_references(expected.views[q].definition)[0],
+    )
     if not views:
         return changes
     on, was = GrantsOn(expected), GrantsOn(actual)
     out = [c for c in changes if not (isinstance(c, ReplaceView) and c.view.qname in views)]
-    for q in views:
-        out.append(DropDependentView(view=actual.views[q], grants=was("TABLE", q), table=found[q]))
-        out.append(RemakeDependentView(view=expected.views[q], grants=on("TABLE", q), table=found[q]))
+    out += [
+        DropDependentView(view=actual.views[q], grants=was("TABLE", q), table=found[q])
+        for q in reversed(views)
+    ]
+    out += [RemakeDependentView(view=expected.views[q], grants=on("TABLE", q), table=found[q]) for q in views]
     return out
