@@ -50,8 +50,9 @@ def seed_doc() -> Path:
 def count_statements(url: str, schema: Schema) -> tuple[int, int]:
     """(statements, round trips) of one verify run, read from libpq's trace of the protocol.
 
-    Each request ends with one ReadyForQuery; each statement run ends with CommandComplete
-    or ErrorResponse (statements after an error in the same message are not run).
+    Each statement run ends with CommandComplete or ErrorResponse (statements after an
+    error in the same segment are not run). A round trip is a run of messages to the
+    server followed by the server's answers: the client waits once per run.
     """
     with tempfile.TemporaryFile("w+") as trace, psycopg.connect(url) as conn:
         conn.pgconn.trace(trace.fileno())
@@ -59,8 +60,18 @@ def count_statements(url: str, schema: Schema) -> tuple[int, int]:
         verify_promises(conn, schema)
         conn.pgconn.untrace()
         trace.seek(0)
-        kinds = Counter(line.split("\t")[2].strip() for line in trace if line.startswith("B\t"))
-    return kinds["CommandComplete"] + kinds["ErrorResponse"], kinds["ReadyForQuery"]
+        kinds: Counter[str] = Counter()
+        trips = 0
+        last = ""
+        for line in trace:
+            side = line[:1]
+            if side == "B":
+                kinds[line.split("\t")[2].strip()] += 1
+            elif side == "F" and last != "F":
+                trips += 1
+            if side in ("B", "F"):
+                last = side
+    return kinds["CommandComplete"] + kinds["ErrorResponse"], trips
 
 
 def bench(

@@ -21,6 +21,8 @@ import psycopg
 import pytest
 from apply_support import EXAMPLE, EXAMPLE_V0, cli, cli_process, codes, load_v0, process_env, shape
 
+from schemadoc.cli import main
+
 
 @pytest.fixture
 def v0(fresh_database_url: str) -> str:
@@ -263,6 +265,11 @@ def test_a_writer_sees_no_error_while_apply_runs(v0: str, capsys: pytest.Capture
     assert code == 0 and plan["steps"] == []
 
 
+def _validations(plan: dict[str, Any]) -> list[str]:
+    """The SQL of the steps that validate what the database has NOT VALID (SD367)."""
+    return [s["sql"] for s in plan["steps"] if s["change"]["code"] == "SD367"]
+
+
 def test_a_run_stopped_between_not_valid_and_validate_is_finished_by_the_next(
     v0: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -273,16 +280,18 @@ def test_a_run_stopped_between_not_valid_and_validate_is_finished_by_the_next(
         )
     code, applied = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
     assert code == 0, applied
-    assert applied["validated_constraints"] == ["public.runs.runs_plan_id_fkey"]
+    # the plan itself validates it, once, and adds nothing for it again
+    assert _validations(applied["plan"]) == ["ALTER TABLE public.runs VALIDATE CONSTRAINT runs_plan_id_fkey"]
+    assert not [s for s in applied["plan"]["steps"] if "ADD CONSTRAINT runs_plan_id_fkey" in s["sql"]]
     assert ("runs_plan_id_fkey", "f", True) in shape(v0)["constraints"]
     assert all(valid for _, kind, valid in shape(v0)["constraints"] if kind == "f")
 
 
-def test_only_unvalidated_constraints_left_are_validated_even_when_the_plan_is_empty(
+def test_a_constraint_left_not_valid_is_planned_and_validated_when_nothing_else_differs(
     v0: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, applied = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
-    assert code == 0 and applied["validated_constraints"] == []
+    assert code == 0 and _validations(applied["plan"]) == []
     with psycopg.connect(v0, autocommit=True) as conn:
         conn.execute("ALTER TABLE runs DROP CONSTRAINT runs_paper_id_fkey")
         conn.execute(
@@ -290,12 +299,45 @@ def test_only_unvalidated_constraints_left_are_validated_even_when_the_plan_is_e
             " NOT VALID"
         )
     code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", v0)
-    assert code == 0 and plan["steps"] == []  # the comparison alone does not see it
+    assert code == 0
+    [step] = plan["steps"]
+    assert step["sql"] == "ALTER TABLE public.runs VALIDATE CONSTRAINT runs_paper_id_fkey"
+    assert step["lock"] == "SHARE UPDATE EXCLUSIVE" and step["hazards"] == ["can-fail-on-data"]
+    assert step["precheck"]["rows"] == 0
     code, applied = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
     assert code == 0, applied
-    assert applied["validated_constraints"] == ["public.runs.runs_paper_id_fkey"]
-    assert applied["run"]["total"] == 1
+    assert applied["run"]["total"] == 1 and applied["residue"] == []
     assert ("runs_paper_id_fkey", "f", True) in shape(v0)["constraints"]
+    code, plan = cli(capsys, "plan", str(EXAMPLE), "--database-url", v0)
+    assert code == 0 and plan["steps"] == []
+
+
+def test_rows_a_not_valid_foreign_key_never_saw_block_its_validation(
+    v0: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, applied = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+    assert code == 0, applied
+    with psycopg.connect(v0, autocommit=True) as conn:
+        conn.execute("ALTER TABLE runs DROP CONSTRAINT runs_paper_id_fkey")
+        conn.execute(
+            "INSERT INTO runs (id, plan_id, paper_id) SELECT gen_random_uuid(), plan_id, gen_random_uuid()"
+            " FROM runs LIMIT 1"
+        )
+        conn.execute(
+            "ALTER TABLE runs ADD CONSTRAINT runs_paper_id_fkey FOREIGN KEY (paper_id) REFERENCES papers (id)"
+            " NOT VALID"
+        )
+    before = shape(v0)
+    code = main(["plan", str(EXAMPLE), "--database-url", v0])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert "1/1  table public.runs: FOREIGN KEY (paper_id) -> public.papers(id)" in text
+    assert "is NOT VALID in the database: the rows it had when it was added were never checked" in text
+    assert "has no row in public.papers: 1 row(s); list them with: SELECT" in text
+    assert "ALTER TABLE public.runs VALIDATE CONSTRAINT runs_paper_id_fkey;" in text
+    code, applied = cli(capsys, "apply", str(EXAMPLE), "--database-url", v0, "--yes")
+    assert code == 1 and "SD583" in codes(applied) and applied["run"] is None
+    assert shape(v0) == before
 
 
 def test_progress_in_a_log_has_a_line_per_step_and_retry_but_not_per_percent() -> None:

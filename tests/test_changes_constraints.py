@@ -17,8 +17,14 @@ from schemadoc.compare.constraints import (
     DropCheck,
     DropPrimaryKey,
     DropUnique,
+    ValidateCheck,
 )
-from schemadoc.compare.foreign_keys import AddForeignKey, ChangeForeignKey, DropForeignKey
+from schemadoc.compare.foreign_keys import (
+    AddForeignKey,
+    ChangeForeignKey,
+    DropForeignKey,
+    ValidateForeignKey,
+)
 from schemadoc.compare.indexes import AddIndex, DropIndex, ReplaceIndex
 from schemadoc.model import Check, ForeignKey, Index, PrimaryKey, QName, Unique
 
@@ -225,3 +231,84 @@ def test_the_other_way_converges(server_url: str) -> None:
     # a column leaves the primary key before it becomes nullable
     with pair(server_url, CHANGED_OLD, CHANGED_DOCUMENT) as p:
         assert "DropNotNull" in kinds(p.converge())
+
+
+NOT_VALID_DOCUMENT = """
+CREATE TABLE parent (id integer PRIMARY KEY);
+CREATE TABLE child (
+    id integer PRIMARY KEY,
+    parent_id integer REFERENCES parent (id),
+    other_id integer REFERENCES parent (id) ON DELETE CASCADE,
+    qty integer CHECK (qty > 0)
+);
+"""
+
+# what a run stopped between each constraint's NOT VALID step and its VALIDATE step leaves,
+# under names of its own; ``rows`` go in before the constraints, which therefore never saw them
+NOT_VALID_OLD = """
+CREATE TABLE parent (id integer PRIMARY KEY);
+CREATE TABLE child (id integer PRIMARY KEY, parent_id integer, other_id integer, qty integer);
+INSERT INTO parent SELECT generate_series(1, 5);
+INSERT INTO child SELECT g, 1 + g % 5, 1, g FROM generate_series(1, 20) AS g;
+{rows}
+ALTER TABLE child ADD CONSTRAINT legacy_parent FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;
+ALTER TABLE child ADD CONSTRAINT legacy_other FOREIGN KEY (other_id) REFERENCES parent (id) NOT VALID;
+ALTER TABLE child ADD CONSTRAINT legacy_qty CHECK (qty > 0) NOT VALID;
+"""
+
+
+def test_constraints_left_not_valid_are_validated_under_their_own_names(server_url: str) -> None:
+    with pair(server_url, NOT_VALID_DOCUMENT, NOT_VALID_OLD.format(rows="")) as p:
+        changes = p.changes()
+        # the foreign key whose ON DELETE differs is added again (and validated) anyway
+        assert kinds(changes) == ["ChangeForeignKey", "ValidateCheck", "ValidateForeignKey"]
+        check, fk = _one(changes, ValidateCheck), _one(changes, ValidateForeignKey)
+        assert (check.code, check.level, fk.code) == ("SD367", "error", "SD367")
+        assert check.message() == (
+            "table public.child: CHECK (qty > 0) (named legacy_qty) is NOT VALID in the database: "
+            "the rows it had when it was added were never checked"
+        )
+        assert (
+            "FOREIGN KEY (parent_id) -> public.parent(id) (named legacy_parent) is NOT VALID" in fk.message()
+        )
+        for change, name in ((check, "legacy_qty"), (fk, "legacy_parent")):
+            [step] = change.steps()
+            assert step.sql == f"ALTER TABLE public.child VALIDATE CONSTRAINT {name}"
+            assert step.lock is Lock.SHARE_UPDATE_EXCLUSIVE and step.transactional
+            assert step.hazards == {Hazard.CAN_FAIL_ON_DATA} and not change.destructive
+            assert step.precheck is not None and count(p.old_url, step.precheck.count_sql) == 0
+            assert change.inverse() is None
+        p.converge()
+        validated = listed(
+            p.old_url,
+            "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'child'::regclass"
+            " AND contype IN ('c', 'f') ORDER BY 1",
+        )
+        assert validated == [
+            ("child_other_id_fkey", True),
+            ("legacy_parent", True),
+            ("legacy_qty", True),
+        ]
+
+
+def test_rows_a_not_valid_constraint_never_saw_are_counted_before_it_is_validated(server_url: str) -> None:
+    rows = "INSERT INTO child VALUES (101, 99, 1, 1), (102, 1, 1, 0), (103, 1, 1, -1);"
+    with pair(server_url, NOT_VALID_DOCUMENT, NOT_VALID_OLD.format(rows=rows)) as p:
+        changes = p.changes()
+        for kind, bad in ((ValidateCheck, [(102,), (103,)]), (ValidateForeignKey, [(101,)])):
+            [step] = _one(changes, kind).steps()
+            assert step.precheck is not None
+            assert count(p.old_url, step.precheck.count_sql) == len(bad)
+            assert sorted((r[0],) for r in listed(p.old_url, step.precheck.list_sql)) == bad
+
+
+def test_a_constraint_the_document_leaves_not_valid_too_is_not_reported(server_url: str) -> None:
+    document = NOT_VALID_OLD.format(rows="").replace("ON DELETE CASCADE", "")
+    with pair(server_url, document, NOT_VALID_OLD.format(rows="")) as p:
+        assert p.changes() == []
+    # a database that validated what the document leaves NOT VALID keeps more than was promised
+    validated = NOT_VALID_OLD.format(rows="ALTER TABLE child ADD CHECK (qty > 0);").replace(
+        "ALTER TABLE child ADD CONSTRAINT legacy_qty CHECK (qty > 0) NOT VALID;", ""
+    )
+    with pair(server_url, document, validated) as p:
+        assert p.changes() == []

@@ -53,3 +53,15 @@ def test_check_loads_the_readers_and_nothing_that_talks_to_a_server(tmp_path: Pa
         under(modules, "psycopg", "schemadoc.pg", "schemadoc.write", "schemadoc.verify", "schemadoc.compare")
         == []
     )
+    # readers of blocks the document does not have wait for one that has them
+    assert under(modules, "schemadoc.read.mermaid", "pglast.visitors", "pglast.printers") == []
+
+
+def test_an_er_diagram_and_a_check_in_prose_load_their_readers(tmp_path: Path) -> None:
+    doc = tmp_path / "two.md"
+    doc.write_text(
+        "# Shop\n\n```mermaid\nerDiagram\n  customers {\n    bigint id PK\n    integer age\n  }\n```\n\n"
+        "## customers\n\n### Constraints\n\n- `CHECK (age >= 0)`\n"
+    )
+    modules = loaded_modules("check", str(doc))
+    assert "schemadoc.read.mermaid" in modules and "pglast.visitors" in modules

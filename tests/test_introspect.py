@@ -175,6 +175,7 @@ def test_keys_and_constraints(schema: Schema) -> None:
     assert orders.checks == (Check("total >= 0::numeric"), Check("char_length(note) < 500"))
     assert orders.checks[0].columns == ("total",)
     assert orders.checks[1].name == "orders_note_len"  # NOT VALID suffix stripped from the expression
+    assert [c.validated for c in orders.checks] == [True, False]  # added NOT VALID, never validated
     assert orders.foreign_keys == (
         ForeignKey(
             ("customer_id",), QName("app", "customers"), ("id",), on_delete="CASCADE", on_update="RESTRICT"
@@ -190,6 +191,24 @@ def test_keys_and_constraints(schema: Schema) -> None:
         initially_deferred=True,
     )
     assert fk.name == "order_lines_order_fk"
+    assert fk.validated and orders.foreign_keys[0].validated
+
+
+def test_a_foreign_key_added_not_valid_is_read_as_not_validated_and_equal(fresh_database_url: str) -> None:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE p (id integer PRIMARY KEY);"
+            "CREATE TABLE c (p_id integer, q integer);"
+            "ALTER TABLE c ADD CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID;"
+            "ALTER TABLE c ADD CONSTRAINT c_q_check CHECK (q > 0) NOT VALID"
+        )
+        before = introspect(conn).tables[QName("public", "c")]
+        conn.execute("ALTER TABLE c VALIDATE CONSTRAINT c_p_fk")
+        after = introspect(conn).tables[QName("public", "c")]
+    assert [fk.validated for fk in before.foreign_keys] == [False]
+    assert [fk.validated for fk in after.foreign_keys] == [True]
+    assert [c.validated for c in after.checks] == [False]  # validating one leaves the other
+    assert before.foreign_keys == after.foreign_keys  # the same reference, validated or not
 
 
 def test_indexes_not_backing_constraints(schema: Schema) -> None:

@@ -137,8 +137,8 @@ def test_new_database_is_built_in_batches(
 def test_failure_in_the_last_batch_leaves_no_database(
     stock_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # the server, not the reader, rejects the last statement: a function that does not exist
-    last = "CREATE TABLE zz_last (id int PRIMARY KEY, v int DEFAULT no_such_function());\n"
+    # the server, not the reader, rejects the last statement: a function with no such argument types
+    last = "CREATE TABLE zz_last (id int PRIMARY KEY, v text DEFAULT upper(1));\n"
     doc = tmp_path / "broken.md"
     # a role in the first batch: it is committed with that batch, and goes with the database
     first = "CREATE ROLE lock_budget_reader;\n"
@@ -149,7 +149,7 @@ def test_failure_in_the_last_batch_leaves_no_database(
     code, failed = run(capsys, "up", str(doc), "--structure", "--database-url", target)
     assert code != 0 and "SD520" in codes(failed)
     diags = failed["diagnostics"]
-    assert isinstance(diags, list) and "no_such_function" in diags[0]["message"]
+    assert isinstance(diags, list) and "upper(integer)" in diags[0]["message"]
     assert not database_exists(stock_server, name)
     with psycopg.connect(stock_server) as conn:
         row = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'lock_budget_reader'").fetchone()

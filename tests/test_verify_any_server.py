@@ -262,3 +262,50 @@ def test_privileges_newer_than_one_side_are_not_drift() -> None:
     assert diff_schemas(doc_side, old_side, versions=(180000, 150000)) == []
     # on one version, a missing MAINTAIN is real drift
     assert [d.code for d in diff_schemas(doc_side, old_side, versions=(180000, 180000))] == ["SD348"]
+
+
+NOT_VALID = """# Orders
+
+```sql
+CREATE TABLE customers (id bigint PRIMARY KEY);
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    qty integer NOT NULL CHECK (qty > 0)
+);
+```
+"""
+
+
+def test_a_constraint_the_database_has_not_valid_is_drift_until_validated(
+    fresh_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "orders.md"
+    doc.write_text(NOT_VALID)
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE customers (id bigint PRIMARY KEY)")
+        conn.execute(
+            "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, qty integer NOT NULL)"
+        )
+        conn.execute(
+            "ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id)"
+            " REFERENCES customers (id) NOT VALID"
+        )
+        conn.execute("ALTER TABLE orders ADD CONSTRAINT orders_qty_check CHECK (qty > 0) NOT VALID")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
+    assert code == 1
+    found = [d for d in payload["diagnostics"] if d["level"] == "error"]
+    assert [(d["code"], d["line"]) for d in found] == [
+        ("SD367", 7),
+        ("SD367", 8),
+    ]  # where the document says it
+    assert all("is NOT VALID in the database" in d["message"] for d in found)
+    assert [d["hint"] for d in found] == [
+        "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_customer_id_fkey",
+        "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_qty_check",
+    ]
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey")
+        conn.execute("ALTER TABLE orders VALIDATE CONSTRAINT orders_qty_check")
+    code, payload = _verify_json(doc, fresh_database_url, capsys, "--structure")
+    assert (code, _errors(payload)) == (0, [])

@@ -13,7 +13,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schemadoc.diagnostics import (
@@ -30,7 +30,6 @@ from schemadoc.diagnostics import (
 
 if TYPE_CHECKING:  # the parser is built for every command: what applying needs loads when it applies
     from schemadoc.cli_output import Output
-    from schemadoc.compare.changes import Step
     from schemadoc.model import QName, Schema
     from schemadoc.plan.model import Plan
     from schemadoc.plan.run import Progress, RunResult, StepFailure
@@ -90,8 +89,6 @@ class _Outcome:
     plan: Plan
     run: RunResult | None = None
     seconds: float = 0.0
-    # constraints an interrupted run left NOT VALID, validated after the plan: (table, name)
-    validated: list[tuple[QName, str]] = field(default_factory=list)
     residue: list[str] | None = None  # None: the re-plan did not run
     report: Any = None  # the promises probed afterwards (a VerifyReport)
 
@@ -118,27 +115,17 @@ def run_apply(args: argparse.Namespace, out: Output, doc: Schema, url: str, main
     plan = plan_now(True)
     outcome = _Outcome(dropped, plan)
     diags = _dropped_notes(dropped) + plan_diagnostics(plan)
-    pending = _unvalidated(url, doc)
-    if not plan.ready or not (plan.steps or pending):
+    if not plan.ready or not plan.steps:
         return _finish(out, outcome, diags, plan.exit_code)
     if out.fmt == "text":
         from schemadoc.plan.render import render_text
 
-        if plan.steps:
-            out.stream.write(render_text(plan))
-        if pending:
-            names = ", ".join(f"{table}.{name}" for table, name in pending)
-            out.stream.write(
-                f"then: validate what an interrupted run left NOT VALID ({names}), if the plan keeps it\n"
-            )
+        out.stream.write(render_text(plan))
         out.stream.flush()
-    what = f"apply {len(plan.steps)} step(s)" + (
-        f" and validate {len(pending)} constraint(s)" if pending else ""
-    )
-    _confirm(args, out, f"{what} to the database {_dbname(url)}")
+    _confirm(args, out, f"apply {len(plan.steps)} step(s) to the database {_dbname(url)}")
 
     started = time.monotonic()
-    outcome.run = _run_all(args, out, url, doc, plan, outcome)
+    outcome.run = _run_all(args, out, url, plan)
     outcome.seconds = time.monotonic() - started
     if outcome.run.failure is not None:
         return _finish(out, outcome, [*diags, _failure_diagnostic(outcome.run.failure, outcome.run.total)], 1)
@@ -158,55 +145,23 @@ def run_apply(args: argparse.Namespace, out: Output, doc: Schema, url: str, main
     from schemadoc.actions import verify_behaviour
 
     touched = {p.step.table for p in plan.steps if p.step.table is not None}
-    touched |= {table for table, _ in outcome.validated}
     outcome.report = verify_behaviour(url, doc, out.progress("verifying promises"), tables=touched)
     report_diags = outcome.report.diagnostics()
     code = EXIT_BLOCKED if any(d.level == "error" for d in report_diags) else EXIT_DONE
     return _finish(out, outcome, [*diags, *report_diags], code)
 
 
-def _run_all(
-    args: argparse.Namespace, out: Output, url: str, doc: Schema, plan: Plan, outcome: _Outcome
-) -> RunResult:
-    """The plan's steps, then a VALIDATE for each constraint on the document's tables still NOT
-    VALID (an interrupted run's, which the plan kept): one result, steps numbered on."""
-    from dataclasses import replace
+def _run_all(args: argparse.Namespace, out: Output, url: str, plan: Plan) -> RunResult:
+    from schemadoc.plan.run import run_steps
 
-    from schemadoc.plan.resume import validate_steps
-    from schemadoc.plan.run import RunResult, run_steps
-
-    def run(steps: Sequence[Step]) -> RunResult:
-        return run_steps(
-            url,
-            steps,
-            lock_timeout_ms=args.lock_timeout,
-            retries=args.retries,
-            statement_timeout_ms=args.statement_timeout,
-            progress=_progress(out),
-        )
-
-    first = run([p.step for p in plan.steps])
-    if first.failure is not None:
-        return first
-    left = _unvalidated(url, doc)
-    if not left:
-        return first
-    outcome.validated = left
-    second = run(validate_steps(left))
-    failure = second.failure
-    if failure is not None:
-        failure = replace(failure, number=failure.number + first.total)
-    return RunResult(
-        first.total + second.total, first.done + second.done, first.retries + second.retries, failure
+    return run_steps(
+        url,
+        [p.step for p in plan.steps],
+        lock_timeout_ms=args.lock_timeout,
+        retries=args.retries,
+        statement_timeout_ms=args.statement_timeout,
+        progress=_progress(out),
     )
-
-
-def _unvalidated(url: str, doc: Schema) -> list[tuple[QName, str]]:
-    from schemadoc.pg.connect import connect
-    from schemadoc.plan.resume import unvalidated_constraints
-
-    with connect(url) as conn:
-        return unvalidated_constraints(conn, set(doc.tables))
 
 
 # -- before planning: what an interrupted run left ------------------------------------------------
@@ -375,8 +330,6 @@ def _finish(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) 
         f"applied {run.done} of {run.total} step(s) in {outcome.seconds:.1f} s"
         + (f" ({run.retries} lock timeout(s) retried)" if run.retries else "")
     ]
-    if outcome.validated:
-        lines.append(f"validated what an interrupted run left NOT VALID: {', '.join(_validated(outcome))}")
     if outcome.residue is not None and not outcome.residue:
         lines.append("planned again: nothing to do, the database matches the document")
     if outcome.report is not None:
@@ -388,10 +341,6 @@ def _finish(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) 
     return code
 
 
-def _validated(outcome: _Outcome) -> list[str]:
-    return [f"{table}.{name}" for table, name in outcome.validated]
-
-
 def _json(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) -> dict[str, Any]:
     from schemadoc.plan.render import plan_json
 
@@ -400,7 +349,6 @@ def _json(out: Output, outcome: _Outcome, diags: list[Diagnostic], code: int) ->
     return {
         "plan": plan_json(outcome.plan),
         "dropped_invalid_indexes": [str(q) for q in outcome.dropped_invalid],
-        "validated_constraints": _validated(outcome),
         "run": None
         if run is None
         else {

@@ -281,6 +281,13 @@ LOCK_TABLE_TOO_SMALL = Code(
     "the document is too large to build in one transaction in an existing database with the server's "
     "max_locks_per_transaction; nothing was applied",
 )
+CONSTRAINT_NOT_VALIDATED = Code(
+    "SD367",
+    "error",
+    "drift: a CHECK or foreign key of the document is in the database, but NOT VALID: the rows it had "
+    "when it was added were never checked against it; `plan` validates it (VALIDATE CONSTRAINT, which "
+    "lets writes go on)",
+)
 SCRATCH_KEPT = Code(
     "SD371",
     "note",
@@ -376,6 +383,17 @@ APPLY_NOT_CONFIRMED = Code(
     "error",
     "`apply` changes a live database only after a \"y\" on a terminal or --yes; exit 3, nothing changed",
 )
+DOCS_PART_GONE = Code(
+    "SD822",
+    "warning",
+    "`docs --update`: an object of the document is no longer in the database; its generated part is removed, "
+    "the text written after it is kept",
+)
+DOCS_UNMARKED = Code(
+    "SD823",
+    "error",
+    "`docs --update`: the document has no generated parts, or its schemadoc:begin/end markers do not pair",
+)
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
@@ -393,8 +411,12 @@ CODES: dict[str, Code] = {
         PLAN_RESIDUE,
         PLAN_UNPLANNED,
         PLAN_OUTPUT,
+        INDEX_EXPRESSION_PLACEHOLDER,
+        ENUM_WORD_AS_TYPE,
         DOCS_NO_DATABASE,
         DOCS_STALE,
+        DOCS_PART_GONE,
+        DOCS_UNMARKED,
         NOT_BUILT,
         BUILT_AS_MEANT,
         OUTSIDE_REFUSED,
@@ -430,6 +452,7 @@ CODES: dict[str, Code] = {
         CELL_ROLE,
         SQL_BULLETS,
         LOCK_TABLE_TOO_SMALL,
+        CONSTRAINT_NOT_VALIDATED,
         SCRATCH_KEPT,
     )
 }

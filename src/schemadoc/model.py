@@ -136,6 +136,9 @@ class Check:
     name: str | None = field(default=None, compare=False)
     columns: tuple[str, ...] = field(default=(), compare=False)  # columns the expression mentions
     span: Span | None = field(default=None, compare=False)
+    # False: added NOT VALID and never validated (pg_constraint.convalidated); the rows that were
+    # there before it are not known to keep it. Not part of equality: the same rule either way.
+    validated: bool = field(default=True, compare=False)
 
 
 @_quick_init
@@ -151,6 +154,8 @@ class ForeignKey:
     initially_deferred: bool = False
     name: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
+    # False: added NOT VALID and never validated, as for :class:`Check`
+    validated: bool = field(default=True, compare=False)
 
 
 @_quick_init

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemadoc.diagnostics import Level
+from schemadoc.diagnostics import CONSTRAINT_NOT_VALIDATED, Level
 
 # Stable diagnostic codes. "missing": the document has it, the database does not;
 # "extra": the database has it, the document does not.
@@ -72,6 +72,7 @@ GRANT_OPTION = "SD363"
 COMMENTS_SUMMARY = "SD364"
 INDEX_INFERRED = "SD365"
 ENUM_ORDER_UNSTATED = "SD366"
+NOT_VALIDATED = CONSTRAINT_NOT_VALIDATED.code  # SD367, declared with its meaning in diagnostics
 
 DRIFT: Level = "error"
 COMMENT_LEVEL: Level = "warning"  # a missing comment does not change behaviour

@@ -2,6 +2,8 @@
 
 Constraints are added online: a UNIQUE or PRIMARY KEY through a unique index built
 concurrently and then attached, a CHECK added NOT VALID and validated as a separate step.
+A CHECK the database has NOT VALID (a run stopped between those two steps, or one added by
+hand) keeps no promise about the rows it found: it is reported, and validated.
 Names are the ones PostgreSQL gave on the document's side (it is built in a scratch
 database), so that planning again after applying finds nothing.
 """
@@ -13,13 +15,20 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
-from schemadoc.compare.changes import Change, Hazard, Lock, Step
+from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
 from schemadoc.compare.pairing import match_by_key
-from schemadoc.compare.recipes import not_null_steps, not_valid_then_validate, precheck, unique_index_steps
+from schemadoc.compare.recipes import (
+    is_not_null_leftover,
+    not_null_steps,
+    not_valid_then_validate,
+    precheck,
+    unique_index_steps,
+    validate,
+)
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
 from schemadoc.model import Check, PrimaryKey, QName, Unique
-from schemadoc.sqlnames import quote_qualified
+from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
 from schemadoc.write.ddl_tables import check_clause
@@ -32,6 +41,10 @@ def named(name: str | None) -> str:
 def constraint_name(given: str | None, table: QName, columns: Sequence[str], suffix: str) -> str:
     """``given``, or the name PostgreSQL would make up: ``table_col1_col2_suffix``."""
     return given or alter.fitted_name("_".join([table.name, *columns]), suffix)
+
+
+def validate_hint(table: QName, name: str) -> str:
+    return f"ALTER TABLE {quote_qualified(table)} VALIDATE CONSTRAINT {quote_ident(name)}"
 
 
 def drop_step(table: QName, name: str) -> Step:
@@ -255,14 +268,27 @@ def _check_name(table: QName, c: Check) -> str:
     return constraint_name(c.name, table, c.columns[:1], "check")
 
 
-def _check_steps(table: QName, check: Check, drop_first: str | None = None) -> tuple[Step, ...]:
-    name = _check_name(table, check)
-    refused = precheck(
+def _refused(table: QName, check: Check) -> PreCheck:
+    """The rows of ``table`` that ``check`` refuses: what would make its VALIDATE fail."""
+    return precheck(
         f"rows of {table} that CHECK ({check.expression}) refuses",
         prechecks.check_refused(table, check.expression),
     )
+
+
+def _check_steps(table: QName, check: Check, drop_first: str | None = None) -> tuple[Step, ...]:
+    name = _check_name(table, check)
     clause = check_clause(replace(check, name=name))
-    return not_valid_then_validate(table, name, clause, Lock.ACCESS_EXCLUSIVE, refused, drop_first=drop_first)
+    return not_valid_then_validate(
+        table, name, clause, Lock.ACCESS_EXCLUSIVE, _refused(table, check), drop_first=drop_first
+    )
+
+
+def never_checked(what: str) -> str:
+    """The message of a constraint the database has NOT VALID."""
+    return (
+        f"{what.rstrip()} is NOT VALID in the database: the rows it had when it was added were never checked"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,12 +314,28 @@ class DropCheck(Change):
     check: Check
 
     def message(self) -> str:
+        left = " (left by a stopped NOT NULL step of schemadoc apply)" if self.leftover else ""
         return (
             f"table {self.table}: the database has CHECK ({self.check.expression}) "
-            f"{named(self.check.name)}which the document does not"
+            f"{named(self.check.name)}which the document does not{left}"
         )
 
+    @property
+    def leftover(self) -> bool:
+        return is_not_null_leftover(self.table, self.check)
+
     def steps(self) -> tuple[Step, ...]:
+        if self.leftover:
+            # schemadoc's own stand-in, not a promise of anyone's: dropped without a flag, and
+            # IF EXISTS because the NOT NULL recipe that finishes the column drops it too
+            name = _check_name(self.table, self.check)
+            return (
+                Step(
+                    alter.alter_table(self.table, alter.drop_constraint(name, if_exists=True)),
+                    Lock.ACCESS_EXCLUSIVE,
+                    self.table,
+                ),
+            )
         return (drop_step(self.table, _check_name(self.table, self.check)),)
 
     def inverse(self) -> Change:
@@ -323,6 +365,26 @@ class ChangeCheck(Change):
         return ChangeCheck(self.table, self.actual, self.expected)
 
 
+@dataclass(frozen=True, slots=True)
+class ValidateCheck(Change):
+    """The document's CHECK is in the database, added NOT VALID and never validated: one VALIDATE
+    (SHARE UPDATE EXCLUSIVE, writes go on), after counting the rows it refuses. ``actual`` is
+    the database's constraint (its name is the one validated)."""
+
+    code: ClassVar[str] = codes.NOT_VALIDATED
+    table: QName
+    check: Check
+    actual: Check
+
+    def message(self) -> str:
+        return never_checked(f"table {self.table}: CHECK ({self.check.expression}) {named(self.actual.name)}")
+
+    def steps(self) -> tuple[Step, ...]:
+        return (
+            validate(self.table, _check_name(self.table, self.actual), _refused(self.table, self.actual)),
+        )
+
+
 def match_checks(
     expected: Sequence[Check], actual: Sequence[Check]
 ) -> tuple[list[tuple[Check, Check]], list[tuple[Check, Check]], list[Check], list[Check]]:
@@ -348,10 +410,21 @@ def match_checks(
 def diff_checks(
     table: QName, expected: Sequence[Check], actual: Sequence[Check], spans: DocSpans
 ) -> list[Change]:
-    _, changed, missing, extra = match_checks(expected, actual)
+    same, changed, missing, extra = match_checks(expected, actual)
     position = {id(c): i for i, c in enumerate(expected)}
     out: list[Change] = [
         ChangeCheck(table, e, a, span=spans.check(table, e, position[id(e)])) for e, a in changed
+    ]
+    out += [
+        ValidateCheck(
+            table,
+            e,
+            a,
+            span=spans.check(table, e, position[id(e)]),
+            hint_text=validate_hint(table, _check_name(table, a)),
+        )
+        for e, a in same
+        if e.validated and not a.validated
     ]
     out += [
         AddCheck(

@@ -1,6 +1,7 @@
 """Foreign keys of a table both sides have. A foreign key is added NOT VALID (a short lock on
 both tables, no scan), then validated as a separate step that lets writes go on; rows with
-no parent are counted first."""
+no parent are counted first. A foreign key the database has NOT VALID (a run stopped between
+those two steps, or one added by hand) is reported, and validated."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
-from schemadoc.compare.changes import Change, Lock, Step
-from schemadoc.compare.constraints import constraint_name, drop_step, named
+from schemadoc.compare.changes import Change, Lock, PreCheck, Step
+from schemadoc.compare.constraints import constraint_name, drop_step, named, never_checked, validate_hint
 from schemadoc.compare.pairing import match_by_key
-from schemadoc.compare.recipes import not_valid_then_validate, precheck
+from schemadoc.compare.recipes import not_valid_then_validate, precheck, validate
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, fk_key
 from schemadoc.model import ForeignKey, QName, Span
@@ -28,15 +29,19 @@ def _name(table: QName, fk: ForeignKey) -> str:
     return constraint_name(fk.name, table, fk.columns, "fkey")
 
 
-def _add_steps(table: QName, fk: ForeignKey, drop_first: str | None = None) -> tuple[Step, ...]:
-    name = _name(table, fk)
-    orphans = precheck(
+def _orphans(table: QName, fk: ForeignKey) -> PreCheck:
+    """The rows of ``table`` with no parent: what would make the foreign key's VALIDATE fail."""
+    return precheck(
         f"rows of {table} whose ({', '.join(fk.columns)}) has no row in {fk.ref_table}",
         prechecks.orphans(table, fk),
     )
+
+
+def _add_steps(table: QName, fk: ForeignKey, drop_first: str | None = None) -> tuple[Step, ...]:
+    name = _name(table, fk)
     clause = foreign_key_clause(replace(fk, name=name))
     return not_valid_then_validate(
-        table, name, clause, Lock.SHARE_ROW_EXCLUSIVE, orphans, drop_first=drop_first
+        table, name, clause, Lock.SHARE_ROW_EXCLUSIVE, _orphans(table, fk), drop_first=drop_first
     )
 
 
@@ -140,6 +145,25 @@ class ChangeForeignKeyOption(ChangeForeignKey):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ValidateForeignKey(Change):
+    """The document's foreign key is in the database, added NOT VALID and never validated: one
+    VALIDATE (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one; writes go
+    on), after counting the rows with no parent. ``actual`` is the database's constraint (its
+    name is the one validated)."""
+
+    code: ClassVar[str] = codes.NOT_VALIDATED
+    table: QName
+    fk: ForeignKey
+    actual: ForeignKey
+
+    def message(self) -> str:
+        return never_checked(f"table {self.table}: FOREIGN KEY {fk_text(self.fk)} {named(self.actual.name)}")
+
+    def steps(self) -> tuple[Step, ...]:
+        return (validate(self.table, _name(self.table, self.actual), _orphans(self.table, self.actual)),)
+
+
 def match_foreign_keys(
     expected: Sequence[ForeignKey], actual: Sequence[ForeignKey]
 ) -> tuple[list[tuple[ForeignKey, ForeignKey]], list[ForeignKey], list[ForeignKey]]:
@@ -155,7 +179,13 @@ def diff_foreign_keys(
     out: list[Change] = [AddForeignKey(table, fk, span=spans.foreign_key(table, fk)) for fk in missing]
     out += [DropForeignKey(table, fk, span=spans.table(table)) for fk in extra]
     for e, a in pairs:
-        out += diff_foreign_key(table, e, a, spans.foreign_key(table, e))
+        span = spans.foreign_key(table, e)
+        differs = diff_foreign_key(table, e, a, span)
+        out += differs
+        # a foreign key that differs otherwise is added again, and validated, anyway
+        if not differs and e.validated and not a.validated:
+            hint = validate_hint(table, _name(table, a))
+            out.append(ValidateForeignKey(table, e, a, span=span, hint_text=hint))
     return out
 
 

@@ -11,6 +11,7 @@ to a live table without holding a lock that blocks writes while the table is sca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from schemadoc.compare.changes import Hazard, Lock, PreCheck, Step
@@ -41,6 +42,19 @@ def not_null_name(table: QName, column: str) -> str:
     return alter.fitted_name(f"{table.name}_{column}", "not_null_check")
 
 
+_NOT_NULL_CHECK = re.compile(r'^\(*(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*)) IS NOT NULL\)*$')
+
+
+def is_not_null_leftover(table: QName, check: Check) -> bool:
+    """Whether ``check`` is the stand-in CHECK of :func:`not_null_steps` that a stopped run left
+    behind: its name and its ``col IS NOT NULL`` expression are the recipe's own."""
+    match = _NOT_NULL_CHECK.match(check.expression.strip())
+    if match is None or check.name is None:
+        return False
+    column = match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2)
+    return check.name == not_null_name(table, column)
+
+
 def not_null_steps(table: QName, columns: Sequence[str]) -> tuple[Step, ...]:
     """SET NOT NULL on ``columns`` without a scan under ACCESS EXCLUSIVE: a CHECK (col IS NOT
     NULL) added NOT VALID and validated, SET NOT NULL (which uses the validated CHECK instead
@@ -52,10 +66,14 @@ def not_null_steps(table: QName, columns: Sequence[str]) -> tuple[Step, ...]:
     nulls = precheck(
         f"rows of {table} with a NULL in {', '.join(columns)}", prechecks.null_rows(table, columns)
     )
+    # a run stopped after the first step left the stand-in CHECK behind: the next one replaces it
+    replace_leftover = [alter.drop_constraint(n, if_exists=True) for n in names]
     steps = [
         Step(
             alter.alter_table(
-                table, *(alter.add_constraint(check_clause(c), not_valid=True) for c in checks)
+                table,
+                *replace_leftover,
+                *(alter.add_constraint(check_clause(c), not_valid=True) for c in checks),
             ),
             Lock.ACCESS_EXCLUSIVE,
             table,
@@ -71,7 +89,9 @@ def not_null_steps(table: QName, columns: Sequence[str]) -> tuple[Step, ...]:
     )
     steps.append(
         Step(
-            alter.alter_table(table, *(alter.drop_constraint(n) for n in names)), Lock.ACCESS_EXCLUSIVE, table
+            alter.alter_table(table, *(alter.drop_constraint(n, if_exists=True) for n in names)),
+            Lock.ACCESS_EXCLUSIVE,
+            table,
         )
     )
     return tuple(steps)

@@ -318,6 +318,7 @@ class _Catalog:
             match_type,
             deferrable,
             deferred,
+            validated,
         ) in rows:
             cols = self.names(relid, conkey)
             if kind == "p":
@@ -325,7 +326,7 @@ class _Catalog:
             elif kind == "u":
                 uniques.append(Unique(cols, name, bool(nulls_not_distinct)))
             elif kind == "c":
-                checks.append(Check(check_expression(definition), name, cols))
+                checks.append(Check(check_expression(definition), name, cols, None, validated))
             elif kind == "x":
                 exclusions.append(exclusion(definition, name, deferrable, deferred))
             else:
@@ -340,6 +341,8 @@ class _Catalog:
                         deferrable,
                         deferred,
                         name,
+                        None,
+                        validated,
                     )
                 )
         return pk, uniques, checks, fks, exclusions

@@ -74,6 +74,7 @@ PHASES: dict[type[Change], Phase] = {
     constraints.ChangeUniqueNulls: Phase.KEYS,
     constraints.AddCheck: Phase.CHECKS,
     constraints.ChangeCheck: Phase.CHECKS,
+    constraints.ValidateCheck: Phase.CHECKS,
     constraints.DropPrimaryKey: Phase.DROP_CONSTRAINTS,
     constraints.DropUnique: Phase.DROP_CONSTRAINTS,
     constraints.DropCheck: Phase.DROP_CONSTRAINTS,
@@ -83,6 +84,7 @@ PHASES: dict[type[Change], Phase] = {
     # foreign keys (ChangeForeignKey's subclasses take its phase)
     foreign_keys.AddForeignKey: Phase.FOREIGN_KEYS,
     foreign_keys.ChangeForeignKey: Phase.FOREIGN_KEYS,
+    foreign_keys.ValidateForeignKey: Phase.FOREIGN_KEYS,
     foreign_keys.DropForeignKey: Phase.DROP_FOREIGN_KEYS,
     # indexes
     indexes.AddIndex: Phase.INDEXES,

@@ -7,9 +7,10 @@ such indexes on the document's tables are dropped (CONCURRENTLY, through the sam
 runner), so that the plan builds them afresh. An index that another session is building at
 this moment is INVALID too, and left alone.
 
-A run stopped between a constraint's ``NOT VALID`` step and its ``VALIDATE`` step leaves the
-constraint unvalidated; the comparison does not tell the two apart, so ``apply`` validates such
-constraints on the document's tables after the plan's steps (those the plan kept).
+A run stopped between a constraint's ``NOT VALID`` step and its ``VALIDATE`` step needs nothing
+here: the comparison reads ``convalidated``, and planning again validates the constraint
+(:class:`~schemadoc.compare.constraints.ValidateCheck`,
+:class:`~schemadoc.compare.foreign_keys.ValidateForeignKey`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from typing import Any
 
 import psycopg
 
-from schemadoc.compare.changes import Hazard, Lock, Step
+from schemadoc.compare.changes import Lock, Step
 from schemadoc.model import QName
-from schemadoc.sqlnames import quote_ident, quote_qualified
+from schemadoc.sqlnames import quote_qualified
 
-__all__ = ["drop_index_steps", "invalid_indexes", "unvalidated_constraints", "validate_steps"]
+__all__ = ["drop_index_steps", "invalid_indexes"]
 
 _INVALID_QUERY = """
 SELECT n.nspname, c.relname, tn.nspname, t.relname
@@ -63,40 +64,4 @@ def drop_index_steps(indexes: Sequence[QName]) -> list[Step]:
             transactional=False,
         )
         for index in indexes
-    ]
-
-
-_NOT_VALID_QUERY = """
-SELECT n.nspname, t.relname, c.conname
-FROM pg_catalog.pg_constraint c
-JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
-WHERE NOT c.convalidated AND c.contype IN ('f', 'c')
-ORDER BY 1, 2, 3
-"""
-
-
-def unvalidated_constraints(
-    conn: psycopg.Connection[Any], tables: Collection[QName] | None = None
-) -> list[tuple[QName, str]]:
-    """Foreign keys and CHECKs added NOT VALID and never validated (on ``tables`` only, when
-    given), as (table, constraint name), sorted. A run stopped between a constraint's NOT VALID
-    step and its VALIDATE step leaves one; the comparison does not tell a validated constraint
-    from one that is not, so ``apply`` validates those the plan keeps."""
-    rows = conn.execute(_NOT_VALID_QUERY).fetchall()
-    found = [(QName(str(schema), str(table)), str(name)) for schema, table, name in rows]
-    return [(table, name) for table, name in found if tables is None or table in tables]
-
-
-def validate_steps(constraints: Sequence[tuple[QName, str]]) -> list[Step]:
-    """One ``VALIDATE CONSTRAINT`` step for each of ``constraints``: it scans the table under a
-    SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on."""
-    return [
-        Step(
-            f"ALTER TABLE {quote_qualified(table)} VALIDATE CONSTRAINT {quote_ident(name)}",
-            lock=Lock.SHARE_UPDATE_EXCLUSIVE,
-            table=table,
-            hazards=frozenset({Hazard.CAN_FAIL_ON_DATA}),
-        )
-        for table, name in constraints
     ]

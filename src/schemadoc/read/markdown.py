@@ -50,7 +50,6 @@ from schemadoc.read.mdtext import (
     strip_emphasis,
     unwrap,
 )
-from schemadoc.read.mermaid import read_mermaid
 from schemadoc.read.psql_describe import (
     bare_labels,
     is_footer_list,
@@ -1026,8 +1025,17 @@ _TABLE_READERS: dict[colreader.TableKind, Callable[[_Walker, Row, list[Row]], No
     "overview": _Walker.overview_table,
     "enums": _Walker.enum_table,
 }
+
+
+def _read_mermaid(text: str, *, file: str, line: int) -> DocFacts:
+    """An erDiagram block (its reader is loaded by the first document that has one)."""
+    from schemadoc.read.mermaid import read_mermaid
+
+    return read_mermaid(text, file=file, line=line)
+
+
 _TEXT_READERS: dict[FenceKind, TextReader] = {
-    "mermaid": read_mermaid,
+    "mermaid": _read_mermaid,
     "enums": read_enum_block,
     "relations": read_relations,
 }

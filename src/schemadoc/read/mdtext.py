@@ -15,9 +15,12 @@ _HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 _EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 
-IDENT_RE = re.compile(
-    r"^[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*(?:\.[A-Za-z_\u00c0-\uffff][\w$\-\u00c0-\uffff]*){0,2}$"
-)
+# U+00C0 to U+FFFF, spelled as what it leaves out: a class with a range that wide takes the
+# regular expression compiler longer than a one-table document takes to read.
+_WIDE = r"[^\x00-\xbf\U00010000-\U0010ffff]"
+_IDENT_START = rf"(?:[A-Za-z_]|{_WIDE})"
+_IDENT_REST = rf"(?:[\w$\-]|{_WIDE})"
+IDENT_RE = re.compile(rf"^{_IDENT_START}{_IDENT_REST}*(?:\.{_IDENT_START}{_IDENT_REST}*){{0,2}}$")
 
 
 def code_spans(text: str) -> list[str]:

@@ -7,12 +7,13 @@ markdown, code spans intact) and returns True when it understood it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pglast
-from pglast.visitors import Visitor
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import Check, Extension, FkAction, Span
@@ -62,18 +63,33 @@ TableGetter = Callable[[], TableFact]
 # --- CHECK expressions ---------------------------------------------------------------------
 
 
-class _ColumnRefs(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[str] = []
+def _column_refs(tree: object) -> list[str]:
+    """The names of the columns ``tree`` refers to, in order of appearance."""
+    names: list[str] = []
+    _refs_visitor()(names)(tree)
+    return names
 
-    def visit_ColumnRef(self, parent: object, node: object) -> None:
-        fields = getattr(node, "fields", ())
-        if fields:
-            last = fields[-1]
-            name = getattr(last, "sval", None)
-            if isinstance(name, str) and name not in self.names:
-                self.names.append(name)
+
+@functools.cache
+def _refs_visitor() -> Callable[[list[str]], Any]:
+    """The visitor class, made on first use: pglast's visitors load its printers too, which only
+    documents with a CHECK written in prose need."""
+    from pglast.visitors import Visitor
+
+    class ColumnRefs(Visitor):
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
+
+        def visit_ColumnRef(self, parent: object, node: object) -> None:
+            fields = getattr(node, "fields", ())
+            if fields:
+                last = fields[-1]
+                name = getattr(last, "sval", None)
+                if isinstance(name, str) and name not in self.names:
+                    self.names.append(name)
+
+    return ColumnRefs
 
 
 def strip_outer_parens(expr: str) -> str:
@@ -99,9 +115,7 @@ def parse_check(expr: str, span: Span, *, name: str | None = None) -> tuple[Chec
         offset = max(0, index - len(_PREFIX))
         at = Span(span.file, span.line, span.col + offset)
         return None, Diagnostic("SD013", "error", f"CHECK expression does not parse: {message}", at)
-    refs = _ColumnRefs()
-    refs(tree)
-    return Check(expression=expr, name=name, columns=tuple(refs.names), span=span), None
+    return Check(expression=expr, name=name, columns=tuple(_column_refs(tree)), span=span), None
 
 
 def pseudo_check(expr: str, prose: str, span: Span) -> tuple[Check, Diagnostic]:

@@ -593,7 +593,14 @@ class Resolver:
                     f"using {va}",
                     a.span or b.span,
                 )
-        return replace(out, name=a.name or b.name)
+        # a diagram's edge cannot say DEFERRABLE or MATCH FULL: what one block states, the key has
+        return replace(
+            out,
+            name=a.name or b.name,
+            deferrable=a.deferrable or b.deferrable,
+            initially_deferred=a.initially_deferred or b.initially_deferred,
+            match_full=a.match_full or b.match_full,
+        )
 
     def _fk(self, table: Table, cols: list[str], ref: RefFact, span: Span) -> ForeignKey | None:
         target = self.lookup(ref.table)
@@ -987,8 +994,10 @@ class Resolver:
             )
             return None
         for key in keys:
-            bare = key.split()[0]
-            if _MAYBE_QUOTED_WORD.fullmatch(bare) and self.find_column(table, bare.strip('"')) is None:
+            quoted = _QUOTED_KEY.match(key)  # a quoted name may hold spaces: "a 0" DESC
+            bare = quoted.group(1) if quoted else key.split()[0]
+            column = bare[1:-1].replace('""', '"') if quoted else bare.strip('"')
+            if (quoted or _MAYBE_QUOTED_WORD.fullmatch(bare)) and self.find_column(table, column) is None:
                 self.error(
                     "SD110",
                     f"index {ix.name or ''} on {table.qname} names column {bare}, which is not a column",
@@ -1301,6 +1310,7 @@ class Resolver:
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _XOR_CHECK = re.compile(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", re.I)
 _MAYBE_QUOTED_WORD = re.compile(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
+_QUOTED_KEY = re.compile(r'\s*("(?:[^"]|"")+")(?=\s|$)')
 _WORD_LIST = re.compile(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
 
 

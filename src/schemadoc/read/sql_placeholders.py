@@ -27,7 +27,8 @@ class Placeholder:
 
 _VARIABLE_NAMES = frozenset({"IDENT", "SCONST"})
 # What could start a marker: a colon before a name, a quote or a brace (not a :: cast), or {{ {% {#.
-_CANDIDATE = re.compile(r"""(?<!:):[A-Za-z_'"{\x80-\U0010ffff]|\{[{%#]""")
+# (non-ASCII as a negated class: the range \x80-\U0010ffff written out is slow to compile)
+_CANDIDATE = re.compile(r"""(?<!:):(?:[A-Za-z_'"{]|[^\x00-\x7f])|\{[{%#]""")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 

@@ -20,23 +20,28 @@ import secrets
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from schemadoc.diagnostics import fail
-from schemadoc.model import ForeignKey, QName, Schema
+from schemadoc.model import Column, ForeignKey, QName, Schema
+from schemadoc.pg.wire import Pipe
 from schemadoc.read import reader_errors_raise
+from schemadoc.verify.channel import Queued, Reply
 from schemadoc.verify.checkexpr import parse_expression
+from schemadoc.verify.plans import Fallback, Plan, ProbeEnd, Replies, Step, broken, cause_of, kept, untestable
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
-from schemadoc.verify.report import Cause, Outcome, PromiseResult, VerifyReport, failure_state
+from schemadoc.verify.report import PromiseResult, VerifyReport
 from schemadoc.verify.rows import (
     Row,
     RowError,
     RowFactory,
+    UniqueKey,
     _raw,
     error_text,
     is_volatile_default,
@@ -51,36 +56,6 @@ _TABLES_PER_TRANSACTION = 200
 ENDED_CODE = "SD704"  # error: a probe transaction was no longer open when it was to be rolled back
 _OLD_TIMESTAMP = "2001-02-03 04:05:06"
 _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "random")
-
-
-class _Outcome(Exception):
-    """Raised inside a probe to end it with a result."""
-
-    def __init__(
-        self, outcome: Outcome, reason: str = "", actual: str | None = None, cause: Cause | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.outcome = outcome
-        self.reason = reason
-        self.actual = actual
-        self.cause = cause
-
-
-def _broken(reason: str, actual: str | None = None) -> _Outcome:
-    return _Outcome("broken", reason, actual)
-
-
-def _untestable(reason: str, actual: str | None = None, *, failed: bool = False) -> _Outcome:
-    """Untestable: by design, unless ``failed`` or the error's SQLSTATE says the attempt failed."""
-    return _Outcome("untestable", reason, actual, _cause(actual, failed))
-
-
-def _cause(sqlstate: str | None, failed: bool = False) -> Cause:
-    return "failure" if failed or failure_state(sqlstate) else "design"
-
-
-def _kept(reason: str = "", actual: str | None = None) -> _Outcome:
-    return _Outcome("kept", reason, actual)
 
 
 def verify_promises(
@@ -173,6 +148,16 @@ def _run_batches(
                 future.cancel()
 
 
+@dataclass(slots=True)
+class _Waiting:
+    """A probe whose statements are queued: its plan, what it noted before them, their replies."""
+
+    promise: Promise
+    plan: Plan
+    log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]]
+    queued: list[Queued]
+
+
 class _Prober:
     def __init__(self, conn: psycopg.Connection[Any], schema: Schema, lock_ms: int, stmt_ms: int) -> None:
         self.conn = conn
@@ -180,6 +165,7 @@ class _Prober:
         self.lock_ms = lock_ms
         self.stmt_ms = stmt_ms
         self.rows = RowFactory(conn, schema)
+        self._ahead = True  # probes may plan their statements ahead (see verify.plans)
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -203,10 +189,11 @@ class _Prober:
         ]
         with conn.transaction(force_rollback=True):
             try:
-                with conn.pipeline() as pipeline:
-                    self.rows.begin(setup, pipeline)
+                with Pipe(conn) as pipe:
+                    self.rows.begin(setup, pipe)
                     try:
                         yield
+                        self.rows.channel.flush()
                     finally:
                         self.rows.begin()
             finally:
@@ -233,13 +220,16 @@ class _Prober:
 
         The parent rows built for one table stay for the next ones (every probe's own
         rows are rolled back to its savepoint), so a long chain of foreign keys is built
-        once per transaction rather than once per table.
+        once per transaction rather than once per table. The statements of probes that
+        plan them ahead travel together; their judges read the replies at the end.
         """
         out: list[list[PromiseResult]] = []
         try:
             with self._transaction():
-                for table, promises in batch:
-                    out.append(self._run_group(table, promises))
+                waiting = [self._run_group(table, promises) for table, promises in batch]
+                self.rows.channel.flush()
+                for group in waiting:
+                    out.append([r if isinstance(r, PromiseResult) else self._judge(r) for r in group])
         except psycopg.Error as exc:
             reason = f"the probe transaction failed: {error_text(exc)}"
             for _, promises in batch[len(out) :]:
@@ -253,11 +243,11 @@ class _Prober:
                 )
         return out
 
-    def _run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult]:
+    def _run_group(self, table: QName | None, promises: list[Promise]) -> list[PromiseResult | _Waiting]:
         failure: RowError | None = None
         if table:
             failure = self._prepare(table)
-        out: list[PromiseResult] = []
+        out: list[PromiseResult | _Waiting] = []
         for p in promises:
             if failure is not None:
                 trigger_fault = p.kind == "trigger" and failure.in_trigger
@@ -266,7 +256,7 @@ class _Prober:
                         PromiseResult(p, "broken", "", p.expected_sqlstate, failure.sqlstate, str(failure))
                     )
                     continue
-                cause = _cause(failure.sqlstate)
+                cause = cause_of(failure.sqlstate)
                 out.append(
                     PromiseResult(
                         p, "untestable", "", p.expected_sqlstate, failure.sqlstate, str(failure), cause
@@ -294,30 +284,76 @@ class _Prober:
             )
         return None
 
-    def _probe(self, p: Promise) -> PromiseResult:
+    def _probe(self, p: Promise, *, ahead: bool = True) -> PromiseResult | _Waiting:
+        """Probe ``p`` in a savepoint of its own; a probe that plans its statements (unless not
+        ``ahead``) leaves them queued and is judged later."""
         self.rows.log = []
-        outcome = _untestable("no probe for this promise")
+        outcome = untestable("no probe for this promise")
         if p.stand_in is not None:
             reason = (
                 f"depends on the stand-in {p.stand_in}, which the document never defines (--stub-missing)"
             )
             return PromiseResult(p, "untestable", "", p.expected_sqlstate, None, reason, "design")
+        self._ahead = ahead
         try:
             with self.rows.savepoint():
-                _PROBES[p.kind](self, p)
-        except _Outcome as o:
+                plan = _PROBES[p.kind](self, p)
+                if plan is not None:
+                    waiting = _Waiting(p, plan, self.rows.log, [])
+                    for segment in plan.segments:
+                        rendered = [self.rows.channel.render(step.query, step.params) for step in segment]
+                        waiting.queued.append(self.rows.queue(rendered))
+                    self.rows.log = None
+                    return waiting
+        except ProbeEnd as o:
             outcome = o
         except RowError as exc:
-            outcome = _untestable(str(exc), exc.sqlstate)
+            outcome = untestable(str(exc), exc.sqlstate)
         except psycopg.Error as exc:
-            outcome = _untestable(f"unexpected error: {error_text(exc)}", exc.sqlstate, failed=True)
+            outcome = untestable(f"unexpected error: {error_text(exc)}", exc.sqlstate, failed=True)
         except Exception as exc:  # a probe must never end a user's run; under tests it must fail them
             if reader_errors_raise():
                 raise
-            outcome = _untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
+            outcome = untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
         tried = self.rows.tried(3)
         self.rows.log = None
-        cause = (outcome.cause or _cause(outcome.actual)) if outcome.outcome == "untestable" else None
+        return self._result(p, outcome, tried)
+
+    def _judge(self, waiting: _Waiting) -> PromiseResult:
+        """The result of a planned probe, from the replies to its statements."""
+        p, plan = waiting.promise, waiting.plan
+        if any(q.replies is None for q in waiting.queued):
+            self.rows.channel.flush()
+        replies: list[Reply] = []
+        for q in waiting.queued:
+            assert q.replies is not None
+            if q.error is not None:
+                return self._result(
+                    p,
+                    untestable(f"unexpected error: {error_text(q.error)}", q.error.sqlstate, failed=True),
+                    "",
+                )
+            replies.extend(q.replies)
+        got = Replies(replies, self._fetched)
+        outcome = untestable("no probe for this promise")
+        try:
+            plan.judge(got)
+        except ProbeEnd as o:
+            outcome = o
+        except Fallback:
+            again = self._probe(p, ahead=False)
+            assert isinstance(again, PromiseResult)
+            return again
+        except Exception as exc:
+            if reader_errors_raise():
+                raise
+            outcome = untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
+        noted = [(s.query, tuple(s.params or ())) for s in plan.steps[: got.reached + 1] if s.noted]
+        return self._result(p, outcome, self.rows.tried(3, [*waiting.log, *noted]))
+
+    @staticmethod
+    def _result(p: Promise, outcome: ProbeEnd, tried: str) -> PromiseResult:
+        cause = (outcome.cause or cause_of(outcome.actual)) if outcome.outcome == "untestable" else None
         return PromiseResult(
             p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason, cause
         )
@@ -361,7 +397,7 @@ class _Prober:
     def _where(self, table: QName, row: Row) -> tuple[sql.Composed, list[Any]]:
         loc = self.rows.locator(table, row) or self.rows.ctid_locator(self.rows.last_ctid)
         if loc is None:
-            raise _untestable(f"no key to find the inserted row of {table} again")
+            raise untestable(f"no key to find the inserted row of {table} again")
         return loc
 
     def _fetch(self, table: QName, where: tuple[sql.Composed, list[Any]]) -> Row | None:
@@ -388,104 +424,229 @@ class _Prober:
 
     # -- probes ------------------------------------------------------------------------------
 
-    def _probe_not_null(self, p: Promise) -> None:
+    def _probe_not_null(self, p: Promise) -> Plan:
         assert p.table and p.column
-        col = self.rows.info(p.table).table.column(p.column)
+        table, column = p.table, p.column
+        col = self.rows.info(table).table.column(column)
         if col is not None and col.generated is not None:
-            raise _untestable("a generated column cannot be written")
-        values = self.rows.row(p.table)
-        values[p.column] = None
-        row, exc = self._insert(p.table, values)
-        if exc is not None:
-            if exc.sqlstate == "23502":
-                raise _kept(actual="23502")
-            raise _untestable(
-                f"the row with NULL failed for another reason: {self._state(exc)}", exc.sqlstate
-            )
-        assert row is not None
-        if row.get(p.column) is None:
-            raise _broken(f"a row with {p.column} NULL was accepted")
-        raise _kept(f"NULL was replaced by {row[p.column]!r} (a trigger or rule)")
+            raise untestable("a generated column cannot be written")
+        values = self.rows.row(table)
+        values[column] = None
 
-    def _probe_check(self, p: Promise) -> None:
+        def judge(r: Replies) -> None:
+            row, exc = r.inserted(0, table)
+            if exc is not None:
+                if exc.sqlstate == "23502":
+                    raise kept(actual="23502")
+                raise untestable(
+                    f"the row with NULL failed for another reason: {self._state(exc)}", exc.sqlstate
+                )
+            assert row is not None
+            if row.get(column) is None:
+                raise broken(f"a row with {column} NULL was accepted")
+            raise kept(f"NULL was replaced by {row[column]!r} (a trigger or rule)")
+
+        return Plan([[Step(*self.rows.insert_statement(table, values))]], judge)
+
+    def _probe_check(self, p: Promise) -> Plan:
         assert p.table and p.check
-        expr = p.check.expression
-        values = self.rows.row(p.table, conditions=[(expr, "true")])
-        _, exc = self._insert(p.table, values)
-        if exc is not None:
-            raise _broken(f"a row satisfying the check was rejected: {self._state(exc)}", exc.sqlstate)
+        table, expr = p.table, p.check.expression
+        steps = [Step(*self.rows.insert_statement(table, self.rows.row(table, conditions=[(expr, "true")])))]
+        failed: RowError | None = None
         try:
-            bad = self.rows.row(p.table, violate=expr)
+            steps.append(Step(*self.rows.insert_statement(table, self.rows.row(table, violate=expr))))
         except RowError as err:
-            raise _untestable(f"found no row that violates this check alone ({err.reason})") from err
-        _, exc = self._insert(p.table, bad)
-        if exc is None:
-            raise _broken("a row violating the check was accepted")
-        if exc.sqlstate == "23514":
-            name = exc.diag.constraint_name
-            raise _kept(f"rejected by {name}" if name else "", "23514")
-        raise _untestable(f"the violating row failed for another reason: {self._state(exc)}", exc.sqlstate)
+            failed = err
 
-    def _probe_unique(self, p: Promise) -> None:
+        def judge(r: Replies) -> None:
+            exc = r.error(0)
+            if exc is not None:
+                raise broken(f"a row satisfying the check was rejected: {self._state(exc)}", exc.sqlstate)
+            if failed is not None:
+                raise untestable(f"found no row that violates this check alone ({failed.reason})")
+            exc = r.error(1)
+            if exc is None:
+                raise broken("a row violating the check was accepted")
+            if exc.sqlstate == "23514":
+                name = exc.diag.constraint_name
+                raise kept(f"rejected by {name}" if name else "", "23514")
+            raise untestable(f"the violating row failed for another reason: {self._state(exc)}", exc.sqlstate)
+
+        return Plan([steps], judge)
+
+    def _probe_unique(self, p: Promise) -> Plan | None:
+        """Two rows with the same key; for a partial key, two more outside its predicate.
+
+        Planned ahead when every key column gets its value from the probe (a value the
+        server picks, from an identity or a sequence, is known only once stored)."""
+        assert p.table and p.key
+        table, key = p.table, p.key
+        if not key.columns:
+            raise untestable("the key's columns are not known")
+        info = self.rows.info(table)
+        picks = any(_server_picks(info.table.column(c)) for c in key.columns)
+        if self._ahead and picks and not key.where:
+            return self._plan_duplicate(p)
+        if not self._ahead or picks:
+            self._probe_unique_now(p)
+            return None
+        inside = [(key.where, "true")] if key.where else []
+        first = self.rows.row(table, non_null=key.columns, conditions=inside)  # type: ignore[arg-type]
+        same = {c: first.get(c) for c in key.columns}
+        if any(v is None for v in same.values()):
+            self._probe_unique_now(p)
+            return None
+        segment = [Step(*self.rows.insert_statement(table, first))]
+        lacking: RowError | None = None  # the second row cannot be built
+        try:
+            second = self.rows.row(table, fixed=same, conditions=inside)  # type: ignore[arg-type]
+        except RowError as err:
+            lacking = err
+        else:
+            if key.where:  # the duplicate is tried in a savepoint of its own, to go on after it
+                segment.append(Step(self.rows.savepoint_commands(self.rows.depth + 1)[0], None, noted=False))
+            segment.append(Step(*self.rows.insert_statement(table, second)))
+        segments = [segment]
+        at = len(segment) - 1  # the duplicate's statement
+        outside = [(key.where, "false")]
+        third: Row | None = None
+        fourth_lacking: RowError | None = None
+        if key.where and lacking is None:
+            try:
+                third = self.rows.row(table, non_null=key.columns, conditions=outside)  # type: ignore[arg-type]
+            except RowError:
+                third = None
+            if third is not None:
+                rollback = self.rows.savepoint_commands(self.rows.depth + 1)[2]
+                later = [Step(rollback, None, noted=False), Step(*self.rows.insert_statement(table, third))]
+                try:
+                    fixed3 = {c: third.get(c) for c in key.columns}
+                    fourth = self.rows.row(table, fixed=fixed3, conditions=outside)  # type: ignore[arg-type]
+                    later.append(Step(*self.rows.insert_statement(table, fourth)))
+                except RowError as err:
+                    fourth_lacking = err
+                segments.append(later)
+
+        def judge(r: Replies) -> None:
+            row1, exc = r.inserted(0, table)
+            if exc is not None:
+                raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
+            assert row1 is not None
+            stored = {c: row1.get(c) for c in key.columns}
+            if any(v is None for v in stored.values()):
+                raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+            if stored != same:
+                raise Fallback  # the duplicate must repeat the key as stored
+            if lacking is not None:
+                raise untestable(str(lacking), lacking.sqlstate)
+            self._duplicate(key, r.error(at))
+            if not key.where:
+                raise kept(actual="23505")
+            if third is None:
+                raise kept("no row outside the index predicate exists to test", "23505")
+            row3, exc = r.inserted(at + 2, table)
+            if exc is not None or row3 is None:
+                raise kept("a row outside the predicate could not be inserted", "23505")
+            if {c: row3.get(c) for c in key.columns} != {c: third.get(c) for c in key.columns}:
+                raise Fallback
+            if fourth_lacking is not None:
+                raise untestable(str(fourth_lacking), fourth_lacking.sqlstate)
+            self._outside_duplicate(key.where, r.error(at + 3))
+
+        return Plan(segments, judge)
+
+    def _plan_duplicate(self, p: Promise) -> Plan:
+        """A key the server fills in (not partial): the first row is inserted now, and the
+        duplicate of its stored key is planned."""
+        assert p.table and p.key
+        table, key = p.table, p.key
+        first = self.rows.row(table, non_null=key.columns)
+        row1, exc = self._insert(table, first)
+        if exc is not None:
+            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
+        assert row1 is not None
+        same = {c: row1.get(c) for c in key.columns}
+        if any(v is None for v in same.values()):
+            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+        second = self.rows.row(table, fixed=same)
+
+        def judge(r: Replies) -> None:
+            self._duplicate(key, r.error(0))
+            raise kept(actual="23505")
+
+        return Plan([[Step(*self.rows.insert_statement(table, second))]], judge)
+
+    def _duplicate(self, key: UniqueKey, exc: psycopg.Error | None) -> None:
+        """Judge the duplicate of a stored key: it must fail with 23505 on this key."""
+        if exc is None:
+            raise broken(f"a second row with the same {', '.join(key.columns)} was accepted")
+        if exc.sqlstate != "23505":
+            raise untestable(f"the duplicate failed for another reason: {self._state(exc)}", exc.sqlstate)
+        hit = exc.diag.constraint_name
+        if key.name and hit and hit != key.name:
+            raise untestable(f"the duplicate hit {hit}, not {key.name}", exc.sqlstate)
+
+    def _probe_unique_now(self, p: Promise) -> None:
+        """The unique probe a statement at a time, each reading what the last one stored."""
         assert p.table and p.key
         key = p.key
-        if not key.columns:
-            raise _untestable("the key's columns are not known")
         inside = [(key.where, "true")] if key.where else []
         first = self.rows.row(p.table, non_null=key.columns, conditions=inside)  # type: ignore[arg-type]
         row1, exc = self._insert(p.table, first)
         if exc is not None:
-            raise _untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
+            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
         assert row1 is not None
         same = {c: row1.get(c) for c in key.columns}
         if any(v is None for v in same.values()):
-            raise _untestable("the stored key has a NULL, so a duplicate cannot be made")
+            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
         second = self.rows.row(p.table, fixed=same, conditions=inside)  # type: ignore[arg-type]
         _, exc = self._insert(p.table, second, recover=bool(key.where))
-        if exc is None:
-            raise _broken(f"a second row with the same {', '.join(key.columns)} was accepted")
-        if exc.sqlstate != "23505":
-            raise _untestable(f"the duplicate failed for another reason: {self._state(exc)}", exc.sqlstate)
-        hit = exc.diag.constraint_name
-        if key.name and hit and hit != key.name:
-            raise _untestable(f"the duplicate hit {hit}, not {key.name}", exc.sqlstate)
+        self._duplicate(key, exc)
         if not key.where:
-            raise _kept(actual="23505")
+            raise kept(actual="23505")
         # outside the predicate duplicates are allowed
         outside = [(key.where, "false")]
         try:
             third = self.rows.row(p.table, non_null=key.columns, conditions=outside)  # type: ignore[arg-type]
         except RowError:
-            raise _kept("no row outside the index predicate exists to test", "23505") from None
+            raise kept("no row outside the index predicate exists to test", "23505") from None
         row3, exc = self._insert(p.table, third)
         if exc is not None or row3 is None:
-            raise _kept("a row outside the predicate could not be inserted", "23505")
+            raise kept("a row outside the predicate could not be inserted", "23505")
         same3 = {c: row3.get(c) for c in key.columns}
         fourth = self.rows.row(p.table, fixed=same3, conditions=outside)  # type: ignore[arg-type]
         _, exc = self._insert(p.table, fourth)
+        self._outside_duplicate(key.where, exc)
+
+    def _outside_duplicate(self, where: str, exc: psycopg.Error | None) -> NoReturn:
+        """Judge the duplicate of a row outside a partial key's predicate (it must be accepted)."""
         if exc is not None and exc.sqlstate == "23505":
-            raise _broken(
-                f"a duplicate outside WHERE {key.where} was rejected ({exc.diag.constraint_name})", "23505"
+            raise broken(
+                f"a duplicate outside WHERE {where} was rejected ({exc.diag.constraint_name})", "23505"
             )
         if exc is not None:
-            raise _kept(
+            raise kept(
                 f"duplicate outside the predicate failed for another reason: {self._state(exc)}", "23505"
             )
-        raise _kept(actual="23505")
+        raise kept(actual="23505")
 
-    def _probe_foreign_key(self, p: Promise) -> None:
+    def _probe_foreign_key(self, p: Promise) -> Plan:
         assert p.table and p.foreign_key
         fk = p.foreign_key
         # the key gets values no row has: a parent row for it would go unused
         values = self.rows.row(p.table, non_null=fk.columns, no_parent=fk)
         for c in fk.columns:
             values[c] = self.rows.fresh_value(p.table, c)
-        _, exc = self._insert(p.table, values)
-        if exc is None:
-            raise _broken(f"a row pointing at no {fk.ref_table} row was accepted")
-        if exc.sqlstate == "23503":
-            raise _kept(actual="23503")
-        raise _untestable(f"the orphan row failed for another reason: {self._state(exc)}", exc.sqlstate)
+
+        def judge(r: Replies) -> None:
+            exc = r.error(0)
+            if exc is None:
+                raise broken(f"a row pointing at no {fk.ref_table} row was accepted")
+            if exc.sqlstate == "23503":
+                raise kept(actual="23503")
+            raise untestable(f"the orphan row failed for another reason: {self._state(exc)}", exc.sqlstate)
+
+        return Plan([[Step(*self.rows.insert_statement(p.table, values))]], judge)
 
     def _family(self, p: Promise) -> tuple[ForeignKey, Row, Row, tuple[sql.Composed, list[Any]]]:
         """A fresh parent and one child pointing at it."""
@@ -494,14 +655,14 @@ class _Prober:
         parent = self.rows.parent(fk.ref_table, fk.ref_columns, fresh=True)
         fixed = {c: parent.get(r) for c, r in zip(fk.columns, fk.ref_columns, strict=False)}
         if any(v is None for v in fixed.values()):
-            raise _untestable(f"the parent row in {fk.ref_table} has a NULL key")
+            raise untestable(f"the parent row in {fk.ref_table} has a NULL key")
         child_values = self.rows.row(p.table, fixed=fixed)
         child, exc = self._insert(p.table, child_values)
         if exc is not None or child is None:
-            raise _untestable(f"the child row was rejected: {self._state(exc)}" if exc else "no child row")
+            raise untestable(f"the child row was rejected: {self._state(exc)}" if exc else "no child row")
         loc = self.rows.locator(p.table, child)
         if loc is None:
-            raise _untestable(f"{p.table} has no key to find the child row again")
+            raise untestable(f"{p.table} has no key to find the child row again")
         return fk, parent, child, loc
 
     def _parent_where(self, fk: ForeignKey, parent: Row) -> tuple[sql.Composed, list[Any]]:
@@ -532,21 +693,21 @@ class _Prober:
         fk = p.foreign_key
         if action in ("NO ACTION", "RESTRICT"):
             if exc is None:
-                raise _broken(f"the {event} of the referenced row was allowed while a child row existed")
+                raise broken(f"the {event} of the referenced row was allowed while a child row existed")
             if exc.sqlstate == "23503":
-                raise _kept(actual="23503")
-            raise _untestable(f"the {event} failed for another reason: {self._state(exc)}", exc.sqlstate)
+                raise kept(actual="23503")
+            raise untestable(f"the {event} failed for another reason: {self._state(exc)}", exc.sqlstate)
         if exc is not None:
-            raise _broken(f"the {event} of the referenced row failed: {self._state(exc)}", exc.sqlstate)
+            raise broken(f"the {event} of the referenced row failed: {self._state(exc)}", exc.sqlstate)
         if not self._reads_child(p, action, child):
-            raise _untestable("the child's key contains the foreign key columns")
+            raise untestable("the child's key contains the foreign key columns")
         after = read_back[0] if read_back is not None else self._fetch(p.table, loc)
         if action == "CASCADE" and event == "delete":
             if after is None:
-                raise _kept()
-            raise _broken("the child row still exists after its parent was deleted")
+                raise kept()
+            raise broken("the child row still exists after its parent was deleted")
         if after is None:
-            raise _broken(f"the child row was deleted, not updated ({action})")
+            raise broken(f"the child row was deleted, not updated ({action})")
         if action == "CASCADE":
             expected: dict[str, str | None] = new_values
         elif action == "SET NULL":
@@ -556,8 +717,8 @@ class _Prober:
             expected = {c: defaults.get(c) for c in fk.columns}
         got = {c: after.get(c) for c in fk.columns}
         if got == expected:
-            raise _kept()
-        raise _broken(f"after the {event} the child has {got}, expected {expected} ({action})")
+            raise kept()
+        raise broken(f"after the {event} the child has {got}, expected {expected} ({action})")
 
     def _reads_child(self, p: Promise, action: str, child: Row) -> bool:
         """Whether the child row is read back after the action (found by its key)."""
@@ -567,19 +728,30 @@ class _Prober:
         keyed = {c for c in child if loc_uses(self, p.table, c)}
         return not (set(p.foreign_key.columns) & keyed) or action == "CASCADE"
 
-    def _probe_on_delete(self, p: Promise) -> None:
+    def _probe_on_delete(self, p: Promise) -> Plan:
         assert p.table
+        table = p.table
         fk, parent, child, loc = self._family(p)
         where = self._parent_where(fk, parent)
         q = sql.SQL("DELETE FROM {} WHERE {}").format(table_ident(fk.ref_table), where[0])
-        if not self._reads_child(p, fk.on_delete, child):
-            _, exc = self._run(q, where[1])
-            self._after_action(p, fk.on_delete, "delete", child, loc, exc, {})
-            return
-        # the child row is read back in the same round trip, right after the DELETE
-        rows, exc = self._run(q, where[1], then=self._fetch_query(p.table, loc))
-        after = self._fetched(p.table, rows[0] if rows else None)
-        self._after_action(p, fk.on_delete, "delete", child, loc, exc, {}, [after])
+        action = fk.on_delete
+        if not self._reads_child(p, action, child):
+
+            def judge_alone(r: Replies) -> None:
+                self._after_action(p, action, "delete", child, loc, r.error(0), {})
+
+            return Plan([[Step(q, where[1])]], judge_alone)
+        if action == "SET DEFAULT":
+            self.rows.defaults(table)  # what the judge compares with, evaluated now
+        # the child row is read back right after the DELETE, when it succeeded
+        fetch, fetch_params = self._fetch_query(table, loc)
+
+        def judge(r: Replies) -> None:
+            exc = r.error(0)
+            after = None if exc is not None else self._fetched(table, r.reply(1).fetchone())
+            self._after_action(p, action, "delete", child, loc, exc, {}, [after])
+
+        return Plan([[Step(q, where[1]), Step(fetch, fetch_params, noted=False)]], judge)
 
     def _probe_on_update(self, p: Promise) -> None:
         fk, parent, child, loc = self._family(p)
@@ -598,7 +770,7 @@ class _Prober:
             and fk.on_update not in ("NO ACTION", "RESTRICT")
             and exc.sqlstate in ("428C9", "23514")
         ):
-            raise _untestable(f"the referenced key cannot be changed: {self._state(exc)}", exc.sqlstate)
+            raise untestable(f"the referenced key cannot be changed: {self._state(exc)}", exc.sqlstate)
         if fk.on_update == "CASCADE":
             # read the parent's new key back as PostgreSQL prints it
             r = (
@@ -624,38 +796,57 @@ class _Prober:
                 new_child = dict(zip(fk.columns, r, strict=False))
         self._after_action(p, fk.on_update, "update", child, loc, exc, new_child)
 
-    def _probe_default(self, p: Promise) -> None:
+    def _probe_default(self, p: Promise) -> Plan:
         assert p.table and p.column
-        info = self.rows.info(p.table)
-        col = info.table.column(p.column)
+        table, column = p.table, p.column
+        info = self.rows.info(table)
+        col = info.table.column(column)
         assert col is not None and col.default is not None
-        values = self.rows.row(p.table, omit=[p.column])
-        values.pop(p.column, None)
-        row, exc = self._insert(p.table, values)
-        if exc is not None or row is None:
-            raise _untestable(f"a row relying on the default was rejected: {self._state(exc)}" if exc else "")
-        got = row.get(p.column)
-        if is_volatile_default(col.default):
-            if got is None:
-                raise _broken("the column was NULL, not the default")
-            lowered = col.default.lower()
-            if any(f in lowered for f in _DIFFERENT_EACH_ROW):
-                values2 = self.rows.row(p.table, omit=[p.column])
-                values2.pop(p.column, None)
-                row2, exc = self._insert(p.table, values2)
-                if row2 is not None and row2.get(p.column) == got:
-                    raise _broken(f"two rows got the same value {got!r}")
-            raise _kept()
-        q = sql.SQL("SELECT CAST(({}) AS {})::text").format(_raw(col.default), _raw(info.types[p.column]))
-        rows, exc = self._run(q, [])
-        if exc is not None or not rows:
-            raise _untestable(
-                f"the default expression cannot be evaluated: {self._state(exc)}" if exc else ""
-            )
-        expected = rows[0][0]
-        if got == expected:
-            raise _kept()
-        raise _broken(f"an omitted {p.column} became {got!r}; the document's default gives {expected!r}")
+        values = self.rows.row(table, omit=[column])
+        values.pop(column, None)
+        steps = [Step(*self.rows.insert_statement(table, values))]
+        volatile = is_volatile_default(col.default)
+        twice = volatile and any(f in col.default.lower() for f in _DIFFERENT_EACH_ROW)
+        lacking: RowError | None = None  # no second row could be built
+        if twice:
+            try:
+                values2 = self.rows.row(table, omit=[column])
+                values2.pop(column, None)
+                steps.append(Step(*self.rows.insert_statement(table, values2)))
+            except RowError as err:
+                lacking = err
+        elif not volatile:
+            q = sql.SQL("SELECT CAST(({}) AS {})::text").format(_raw(col.default), _raw(info.types[column]))
+            steps.append(Step(q, []))
+
+        def judge(r: Replies) -> None:
+            row, exc = r.inserted(0, table)
+            if exc is not None or row is None:
+                raise untestable(
+                    f"a row relying on the default was rejected: {self._state(exc)}" if exc else ""
+                )
+            got = row.get(column)
+            if volatile:
+                if got is None:
+                    raise broken("the column was NULL, not the default")
+                if twice:
+                    if lacking is not None:
+                        raise untestable(str(lacking), lacking.sqlstate)
+                    row2, _ = r.inserted(1, table)
+                    if row2 is not None and row2.get(column) == got:
+                        raise broken(f"two rows got the same value {got!r}")
+                raise kept()
+            rows, exc = r.run(1)
+            if exc is not None or not rows:
+                raise untestable(
+                    f"the default expression cannot be evaluated: {self._state(exc)}" if exc else ""
+                )
+            expected = rows[0][0]
+            if got == expected:
+                raise kept()
+            raise broken(f"an omitted {column} became {got!r}; the document's default gives {expected!r}")
+
+        return Plan([steps], judge)
 
     def _probe_enum(self, p: Promise) -> None:
         assert p.enum
@@ -665,15 +856,15 @@ class _Prober:
             q = sql.SQL("SELECT CAST({} AS {})::text").format(sql.Placeholder(), ident)
             _, exc = self._run(q, [label])
             if exc is not None:
-                raise _broken(f"the label {label!r} is not accepted: {self._state(exc)}", exc.sqlstate)
+                raise broken(f"the label {label!r} is not accepted: {self._state(exc)}", exc.sqlstate)
         outsider = f"sd_not_a_label_{secrets.token_hex(4)}"
         q = sql.SQL("SELECT CAST({} AS {})").format(sql.Placeholder(), ident)
         _, exc = self._run(q, [outsider])
         if exc is None:
-            raise _broken(f"the value {outsider!r} was accepted")
+            raise broken(f"the value {outsider!r} was accepted")
         if exc.sqlstate == "22P02":
-            raise _kept(actual="22P02")
-        raise _untestable(f"the outside value failed for another reason: {self._state(exc)}", exc.sqlstate)
+            raise kept(actual="22P02")
+        raise untestable(f"the outside value failed for another reason: {self._state(exc)}", exc.sqlstate)
 
     def _probe_view(self, p: Promise) -> None:
         assert p.view
@@ -683,11 +874,11 @@ class _Prober:
         try:
             cur = self.rows.execute(q)
         except psycopg.Error as exc:
-            raise _broken(f"selecting from the view failed: {self._state(exc)}", exc.sqlstate) from None
+            raise broken(f"selecting from the view failed: {self._state(exc)}", exc.sqlstate) from None
         got = [d.name for d in cur.description or ()]
         expected = list(view.columns) or view_columns(view.definition)
         if not expected:
-            raise _kept(f"returns {', '.join(got)}")
+            raise kept(f"returns {', '.join(got)}")
         missing = [c for c in expected if c not in got]
         extra = [c for c in got if c not in expected]
         if missing or extra:
@@ -696,14 +887,14 @@ class _Prober:
                 parts.append(f"missing {', '.join(missing)}")
             if extra:
                 parts.append(f"unexpected {', '.join(extra)}")
-            raise _broken("the view's columns differ: " + "; ".join(parts))
-        raise _kept()
+            raise broken("the view's columns differ: " + "; ".join(parts))
+        raise kept()
 
     def _probe_trigger(self, p: Promise) -> None:
         assert p.trigger
         trig = p.trigger
         if p.table not in self.schema.tables:
-            raise _untestable("triggers on views are not probed")
+            raise untestable("triggers on views are not probed")
         if p.pattern == "updated_at":
             self._trigger_updated_at(p)
         elif p.pattern == "duration":
@@ -711,7 +902,7 @@ class _Prober:
         events = [e.split()[0].upper() for e in trig.events]
         for event in events:
             self._fire(p, event)
-        raise _kept()
+        raise kept()
 
     def _fire(self, p: Promise, event: str) -> None:
         assert p.table and p.trigger
@@ -722,8 +913,8 @@ class _Prober:
         row, exc = self._insert(table, values)
         if exc is not None or row is None:
             if event == "INSERT" and exc is not None:
-                raise _broken(f"INSERT failed: {self._state(exc)}", exc.sqlstate)
-            raise _untestable(f"no row to fire the trigger on: {self._state(exc)}" if exc else "no row")
+                raise broken(f"INSERT failed: {self._state(exc)}", exc.sqlstate)
+            raise untestable(f"no row to fire the trigger on: {self._state(exc)}" if exc else "no row")
         where = self._where(table, row)
         if event == "UPDATE":
             col = self._some_column(table, p)
@@ -736,7 +927,7 @@ class _Prober:
             return
         _, exc = self._run(q, where[1])
         if exc is not None:
-            raise _broken(f"{event} failed: {self._state(exc)}", exc.sqlstate)
+            raise broken(f"{event} failed: {self._state(exc)}", exc.sqlstate)
 
     def _some_column(self, table: QName, p: Promise) -> str:
         assert p.trigger
@@ -752,7 +943,7 @@ class _Prober:
         for c in info.table.columns:
             if c.generated is None and c.identity is None:
                 return c.name
-        raise _untestable("the table has no column an UPDATE could set")
+        raise untestable("the table has no column an UPDATE could set")
 
     def _trigger_updated_at(self, p: Promise) -> None:
         assert p.table
@@ -760,7 +951,7 @@ class _Prober:
         values = self.rows.row(p.table, fixed={col: _OLD_TIMESTAMP})
         row, exc = self._insert(p.table, values)
         if exc is not None or row is None:
-            raise _untestable(f"a row with an old {col} was rejected: {self._state(exc)}" if exc else "")
+            raise untestable(f"a row with an old {col} was rejected: {self._state(exc)}" if exc else "")
         old = row.get(col)
         where = self._where(p.table, row)
         other = self._some_column(p.table, p)
@@ -769,12 +960,12 @@ class _Prober:
         )
         rows, exc = self._run(q, where[1])
         if exc is not None:
-            raise _broken(f"the UPDATE failed: {self._state(exc)}", exc.sqlstate)
+            raise broken(f"the UPDATE failed: {self._state(exc)}", exc.sqlstate)
         if not rows:
-            raise _untestable("the UPDATE found no row")
+            raise untestable("the UPDATE found no row")
         new = rows[0][0]
         if new is None or new == old:
-            raise _broken(f"after an UPDATE of {other}, {col} stayed {new!r}")
+            raise broken(f"after an UPDATE of {other}, {col} stayed {new!r}")
 
     def _trigger_duration(self, p: Promise) -> None:
         assert p.table and p.trigger
@@ -794,12 +985,12 @@ class _Prober:
             values = self.rows.row(p.table, fixed={start: t1, end: t2})
             row, exc = self._insert(p.table, values)
             if exc is not None or row is None:
-                raise _broken(
+                raise broken(
                     f"inserting a finished row failed: {self._state(exc)}" if exc else "",
                     getattr(exc, "sqlstate", None),
                 )
             if not _same_duration(row.get(duration), expected):
-                raise _broken(
+                raise broken(
                     f"on INSERT with {start} and {end} 90 s apart, {duration} became {row.get(duration)!r}"
                 )
         if "UPDATE" in events:
@@ -809,7 +1000,7 @@ class _Prober:
             values = self.rows.row(p.table, fixed={start: None, end: None})
             row, exc = self._insert(p.table, values)
             if exc is not None or row is None:
-                raise _untestable(
+                raise untestable(
                     f"a row without {start}/{end} was rejected: {self._state(exc)}" if exc else ""
                 )
             where = self._where(p.table, row)
@@ -828,10 +1019,10 @@ class _Prober:
             )
             rows, exc = self._run(q, [t1, t2, *where[1]])
             if exc is not None:
-                raise _broken(f"the UPDATE failed: {self._state(exc)}", exc.sqlstate)
+                raise broken(f"the UPDATE failed: {self._state(exc)}", exc.sqlstate)
             got = rows[0][0] if rows else None
             if not _same_duration(got, expected):
-                raise _broken(f"on UPDATE with {start} and {end} 90 s apart, {duration} became {got!r}")
+                raise broken(f"on UPDATE with {start} and {end} 90 s apart, {duration} became {got!r}")
 
 
 def loc_uses(prober: _Prober, table: QName, column: str) -> bool:
@@ -865,8 +1056,25 @@ def _same_duration(got: str | None, expected: str) -> bool:
         return False
 
 
-# One probe per kind of promise.
-_PROBES: dict[PromiseKind, Callable[[_Prober, Promise], None]] = {
+def _server_picks(col: Column | None) -> bool:
+    """Whether the value of ``col`` in a new row is left to the server (identity, sequence,
+    generated or volatile default): known only once the row is stored."""
+    if col is None:
+        return True
+    serial = col.type.strip().lower() in (
+        "serial",
+        "serial4",
+        "bigserial",
+        "serial8",
+        "smallserial",
+        "serial2",
+    )
+    return col.identity is not None or col.generated is not None or serial or is_volatile_default(col.default)
+
+
+# One probe per kind of promise: it ends by raising its outcome, or returns the plan of the
+# statements it will judge once they have run (see verify.plans).
+_PROBES: dict[PromiseKind, Callable[[_Prober, Promise], Plan | None]] = {
     "not_null": _Prober._probe_not_null,
     "check": _Prober._probe_check,
     "unique": _Prober._probe_unique,

@@ -42,8 +42,9 @@ from pglast import ast
 from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
-from schemadoc.pg.single import Query, execute_each
+from schemadoc.pg.wire import Pipe
 from schemadoc.sqlnames import parse_qualified
+from schemadoc.verify.channel import Channel, Queued, Reply
 from schemadoc.verify.checkexpr import (
     ExprInfo,
     Hint,
@@ -239,6 +240,10 @@ class TableInfo:
     unique_columns: set[str]
     fresh_fks: set[int]  # foreign keys whose columns take part in a unique key
     hints: dict[str, list[Hint]] = field(default_factory=dict)
+    column_names: list[str] = field(default_factory=list)  # in model order
+
+    def __post_init__(self) -> None:
+        self.column_names = [c.name for c in self.table.columns]
 
 
 def _type_base(ctype: str) -> tuple[str, int | None, bool]:
@@ -298,7 +303,8 @@ class RowFactory:
         self._stub_names = sorted({f.name for f in schema.functions.values() if f.stub})
         self._info: dict[QName, TableInfo] = {}
         self._indexes: dict[QName, list[Index]] | None = None
-        self._cursor = psycopg.ClientCursor(conn)
+        self.channel = Channel(conn)
+        self._cursor = self.channel.cursor
         self._sp_added: list[list[QName]] = []
         self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
         self._insert_sql: dict[tuple[QName, tuple[str, ...]], bytes] = {}
@@ -321,14 +327,15 @@ class RowFactory:
 
     # -- transaction state -------------------------------------------------------------------
 
-    def begin(self, setup: Sequence[bytes] = (), pipeline: psycopg.Pipeline | None = None) -> None:
+    def begin(self, setup: Sequence[bytes] = (), pipe: Pipe | None = None) -> None:
         """Start afresh for a new transaction; ``setup`` statements go out before its first one.
 
-        Whatever was still queued for the previous transaction is dropped: it ended in a
-        rollback, which makes it moot. ``pipeline`` is a pipeline of the connection that
-        stays open for the transaction; without one, each call opens its own.
+        Whatever was still pending or queued for the previous transaction is dropped: it
+        ended in a rollback, which makes it moot. With ``wire`` the connection is in
+        pipeline mode for the transaction and statements can be queued (see
+        :class:`~schemadoc.verify.channel.Channel`).
         """
-        self._pipeline = pipeline
+        self.channel.begin(setup, pipe)
         self._parents: dict[QName, Row] = {}
         self._plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
         self._defaults: dict[QName, dict[str, str | None]] = {}
@@ -339,8 +346,6 @@ class RowFactory:
         # what PostgreSQL said in this transaction, and the candidates it was asked about
         self._candidate_lists: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
         self._searched: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
-        # statements without results (savepoint commands, session settings) not sent yet
-        self._pending: list[bytes] = list(setup)
         # depth of the savepoint that is the newest one and untouched since it was set or
         # rolled back to (nothing ran after it), if any
         self._settled: int | None = None
@@ -350,31 +355,30 @@ class RowFactory:
         query: sql.Composable | bytes,
         params: Sequence[Any] | None = None,
         then: tuple[sql.Composable | bytes, Sequence[Any] | None] | None = None,
-    ) -> psycopg.ClientCursor[Any]:
-        """Run one statement of the transaction, preceded by the queued ones, in one round trip.
+    ) -> Reply:
+        """Run one statement of the transaction, preceded by the pending ones, in one round trip.
 
-        Savepoint commands have no results to wait for, so they are queued and travel
+        Savepoint commands have no results to wait for, so they are held back and travel
         in the same round trip as the next statement, each as a command of its own with
         the extended query protocol: the server refuses any text that holds a second
         statement, and stops at the first error. ``then`` runs after the statement, in the
-        same round trip, only when it succeeded; the cursor then holds its result. Values
-        are still passed as parameters: psycopg binds them on the client side, and every
-        one of them sits inside a CAST to its type. The returned cursor is shared: read
-        its results before the next statement.
+        same round trip, only when it succeeded; the reply is then its result. Values
+        are bound on the client side, and every one of them sits inside a CAST to its type.
         """
-        steps: list[tuple[Query, Sequence[Any] | None]] = [(q, None) for q in self._pending]
-        steps.append((query if isinstance(query, bytes) else query.as_bytes(self.conn), params))
-        if then is not None:
-            steps.append((then[0] if isinstance(then[0], bytes) else then[0].as_bytes(self.conn), then[1]))
-        self._pending.clear()
         self._settled = None
-        return execute_each(self._cursor, steps, self._pipeline)
+        return self.channel.execute(query, params, then)
+
+    def queue(self, statements: Sequence[bytes]) -> Queued:
+        """Queue statements whose results can wait (see :meth:`Channel.queue
+        <schemadoc.verify.channel.Channel.queue>`); something must run after them."""
+        self._settled = None
+        return self.channel.queue(statements)
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
         return self._cursor.mogrify(query, params).encode(self.conn.info.encoding)
 
-    def _savepoint_sql(self, depth: int) -> tuple[bytes, bytes, bytes]:
+    def savepoint_commands(self, depth: int) -> tuple[bytes, bytes, bytes]:
         """SAVEPOINT, RELEASE and ROLLBACK TO for the savepoint at nesting ``depth``.
 
         Savepoints are strictly nested, so one name per depth suffices: PostgreSQL
@@ -390,6 +394,11 @@ class RowFactory:
             )
         return self._sp_sql[depth - 1]
 
+    @property
+    def depth(self) -> int:
+        """How many savepoints are open (see :meth:`savepoint`)."""
+        return len(self._sp_added)
+
     @contextmanager
     def savepoint(self, *, keep: bool = False) -> Iterator[None]:
         """A savepoint; rolled back on error, and also on success unless ``keep``.
@@ -399,9 +408,9 @@ class RowFactory:
         SAVEPOINT s`` leaves the transaction just as ``ROLLBACK TO s`` does.
         """
         depth = len(self._sp_added) + 1
-        create, release, rollback = self._savepoint_sql(depth)
+        create, release, rollback = self.savepoint_commands(depth)
         if self._settled != depth:
-            self._pending.append(create)
+            self.channel.pending.append(create)
             self._settled = depth
         self._sp_added.append([])
         try:
@@ -411,11 +420,11 @@ class RowFactory:
             raise
         added = self._sp_added.pop()
         if keep:
-            if self._settled == depth and self._pending and self._pending[-1] == create:
-                self._pending.pop()  # nothing ran inside: SAVEPOINT s; RELEASE s does nothing
-            else:
-                self._pending.append(release)
-            self._settled = None
+            if self._settled != depth:
+                self.channel.pending.append(release)
+                self._settled = None
+            # else nothing ran inside: the savepoint stays as it was set (or rolled back to),
+            # untouched, and serves as the next one at its depth
             if self._sp_added:
                 self._sp_added[-1].extend(added)
         else:
@@ -427,7 +436,7 @@ class RowFactory:
         for key in added:
             self._parents.pop(key, None)
         if self._settled != depth:  # else nothing ran since the savepoint was set
-            self._pending.append(rollback)
+            self.channel.pending.append(rollback)
             self._settled = depth
 
     def _remember_parent(self, table: QName, row: Row) -> None:
@@ -1019,17 +1028,25 @@ class RowFactory:
 
     def insert(self, qname: QName, values: Row) -> Row:
         """INSERT one row; returns every column of the stored row as text."""
+        q, params = self.insert_statement(qname, values)
+        self.note(q, params)
+        r = self.execute(q, params).fetchone()
+        assert r is not None
+        self.last_ctid = r[0]
+        return self.stored(qname, r)
+
+    def insert_statement(self, qname: QName, values: Row) -> tuple[bytes, tuple[str | None, ...]]:
+        """The INSERT of :meth:`insert` and its values, to be sent later."""
         info = self.info(qname)
         cols = tuple(c for c in values if info.table.column(c) is not None)
         q = self._insert_sql.get((qname, cols))
         if q is None:
             q = self._insert_sql[(qname, cols)] = self._compose_insert(info, cols)
-        params = tuple(values[c] for c in cols)
-        self.note(q, params)
-        r = self.execute(q, params).fetchone()
-        assert r is not None
-        self.last_ctid = r[0]
-        return dict(zip([c.name for c in info.table.columns], r[1:], strict=True))
+        return q, tuple(values[c] for c in cols)
+
+    def stored(self, qname: QName, r: tuple[Any, ...]) -> Row:
+        """A row as read by ``SELECT`` :meth:`returning` (the ctid first), by column name."""
+        return dict(zip(self.info(qname).column_names, r[1:], strict=True))
 
     def _compose_insert(self, info: TableInfo, cols: tuple[str, ...]) -> bytes:
         qname = info.table.qname
@@ -1066,10 +1083,12 @@ class RowFactory:
         if self.log is not None:
             self.log.append((query, tuple(params)))
 
-    def tried(self, last: int = 3) -> str:
-        """The last statements noted, values inlined, for people."""
+    def tried(
+        self, last: int = 3, log: Sequence[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
+    ) -> str:
+        """The last statements noted (or of ``log``), values inlined, for people."""
         texts: list[str] = []
-        for query, params in (self.log or [])[-last:]:
+        for query, params in list(self.log or [] if log is None else log)[-last:]:
             try:
                 text = self._cursor.mogrify(query, params)
             except Exception:
@@ -1112,7 +1131,9 @@ class RowFactory:
     def _stand_in_default(self, default: str) -> bool:
         """Whether ``default`` calls a stand-in (--stub-missing), which gives NULL: a NOT NULL column
         with such a default gets a value of its own."""
-        return any(re.search(r"(?<![\w$])" + re.escape(name) + r"\s*\(", default) for name in self._stub_names)
+        return any(
+            re.search(r"(?<![\w$])" + re.escape(name) + r"\s*\(", default) for name in self._stub_names
+        )
 
     def fresh_value(self, qname: QName, column: str) -> str | None:
         """A new value of ``column``'s type, unlikely to exist anywhere."""

@@ -96,8 +96,8 @@ def validate_constraint(name: str) -> str:
     return f"VALIDATE CONSTRAINT {quote_ident(name)}"
 
 
-def drop_constraint(name: str) -> str:
-    return f"DROP CONSTRAINT {quote_ident(name)}"
+def drop_constraint(name: str, *, if_exists: bool = False) -> str:
+    return f"DROP CONSTRAINT {'IF EXISTS ' if if_exists else ''}{quote_ident(name)}"
 
 
 def not_null_check(column: str) -> str:

@@ -10,17 +10,31 @@ would build. Objects are sorted by qualified name: the same schema always gives 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from schemadoc.model import DEFAULT_SCHEMA, Function, Grant, QName, Schema, Table, View
+from schemadoc.model import (
+    DEFAULT_SCHEMA,
+    ColumnGrant,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    QName,
+    Schema,
+    Table,
+    Trigger,
+    View,
+)
 from schemadoc.sqlnames import parse_qualified
+from schemadoc.write.array_casts import keep_array_casts_in_schema
 from schemadoc.write.ddl import ddl_text, render_ddl
 from schemadoc.write.ddl_comments import comment_statements
 from schemadoc.write.ddl_routines import function_statement, view_statement
 from schemadoc.write.statement import Statement
 
-__all__ = ["render_markdown"]
+__all__ = ["Part", "document_head", "document_parts", "join_parts", "marker", "part_text", "render_markdown"]
 
 # statement kinds that belong to a table's own fence
 _TABLE_KINDS = frozenset({"table", "constraint", "index", "trigger", "grant", "rls", "policy", "comment"})
@@ -38,22 +52,43 @@ def _on_table(grant: Grant, tables: Iterable[QName]) -> bool:
     return grant.object_type == "TABLE" and grant.object_name in set(tables)
 
 
-def _table_part(schema: Schema, table: Table) -> Schema:
-    """The objects that belong to ``table``'s fence, as a schema of their own."""
-    q = table.qname
-    return Schema(
-        tables={q: table},
-        indexes={k: i for k, i in schema.indexes.items() if i.table == q},
-        triggers={k: t for k, t in schema.triggers.items() if t.table == q},
-        policies={k: p for k, p in schema.policies.items() if p.table == q},
-        grants=tuple(g for g in schema.grants if _on_table(g, (q,))),
-        column_grants=tuple(g for g in schema.column_grants if g.table == q),
-        # the types a table's columns use stay with the table only for lookups, never written here
-    )
+class _TableParts:
+    """The objects that belong to each table's fence, grouped once (not searched per table)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.indexes: dict[QName, dict[QName, Index]] = defaultdict(dict)
+        for k, i in schema.indexes.items():
+            self.indexes[i.table][k] = i
+        self.triggers: dict[QName, dict[tuple[QName, str], Trigger]] = defaultdict(dict)
+        for tk, t in schema.triggers.items():
+            self.triggers[t.table][tk] = t
+        self.policies: dict[QName, dict[tuple[QName, str], Policy]] = defaultdict(dict)
+        for pk, p in schema.policies.items():
+            self.policies[p.table][pk] = p
+        self.grants: dict[QName, list[Grant]] = defaultdict(list)
+        for g in schema.grants:
+            if g.object_type == "TABLE" and isinstance(g.object_name, QName):
+                self.grants[g.object_name].append(g)
+        self.column_grants: dict[QName, list[ColumnGrant]] = defaultdict(list)
+        for cg in schema.column_grants:
+            self.column_grants[cg.table].append(cg)
+
+    def part(self, table: Table) -> Schema:
+        """The objects that belong to ``table``'s fence, as a schema of their own."""
+        q = table.qname
+        return Schema(
+            tables={q: table},
+            indexes=self.indexes.get(q, {}),
+            triggers=self.triggers.get(q, {}),
+            policies=self.policies.get(q, {}),
+            grants=tuple(self.grants.get(q, ())),
+            column_grants=tuple(self.column_grants.get(q, ())),
+            # the types a table's columns use stay with the table only for lookups, never written here
+        )
 
 
-def _table_statements(schema: Schema, table: Table) -> list[Statement]:
-    statements, _ = render_ddl(_table_part(schema, table))
+def _table_statements(parts: _TableParts, table: Table) -> list[Statement]:
+    statements, _ = render_ddl(parts.part(table))
     return [s for s in statements if s.kind in _TABLE_KINDS]
 
 
@@ -115,45 +150,100 @@ def _explicit_multiranges(schema: Schema) -> Schema:
     return replace(schema, ranges=ranges)
 
 
-def render_markdown(schema: Schema, *, title: str = "Database reference") -> str:
-    """The reference document of ``schema``."""
-    from schemadoc.write.markdown_diagram import er_diagram
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One generated part of the document: what ``docs --update`` rewrites between its markers.
 
-    schema = _explicit_multiranges(schema)
-    lines = [f"# {title}", ""]
+    ``key`` names the object (``table public.books``, ``schema public``, ``section views``);
+    ``lines`` are the part's lines, without markers and without a trailing blank line."""
+
+    key: str
+    lines: tuple[str, ...]
+
+
+def _part(key: str, lines: list[str]) -> Part:
+    while lines and lines[-1] == "":
+        lines.pop()
+    return Part(key, tuple(lines))
+
+
+def document_parts(schema: Schema, *, max_diagram_tables: int = 40) -> list[Part]:
+    """The generated parts of ``schema``'s reference document, in document order."""
+    from schemadoc.write.markdown_clusters import schema_diagrams
+
+    schema = keep_array_casts_in_schema(_explicit_multiranges(schema))
+    parts: list[Part] = []
+    table_parts = _TableParts(schema)
     by_schema: dict[str, list[Table]] = {}
     for qname in sorted(schema.tables):
         by_schema.setdefault(qname.schema, []).append(schema.tables[qname])
     for name in sorted(by_schema):
-        lines += [f"## Schema {name}", ""]
-        lines += er_diagram(schema, by_schema[name])
+        lines = [f"## Schema {name}", ""]
+        lines += schema_diagrams(schema, by_schema[name], max_diagram_tables)
+        parts.append(_part(f"schema {name}", lines))
         for table in by_schema[name]:
-            lines += [f"### {_title(table.qname)}", ""]
+            lines = [f"### {_title(table.qname)}", ""]
             lines += _prose(table.comment)
-            lines += _fence(_table_statements(schema, table))
+            lines += _fence(_table_statements(table_parts, table))
+            parts.append(_part(f"table {table.qname}", lines))
     rest = _rest(schema)
     statements, _ = render_ddl(replace(rest, views={}, functions={}, triggers={}, indexes={}))
     for heading, kinds in _SECTIONS:
         chosen = [s for s in statements if s.kind in kinds]
         if chosen:
-            lines += [f"## {heading}", ""]
-            lines += _fence(chosen)
+            parts.append(_part(f"section {heading.lower()}", [f"## {heading}", "", *_fence(chosen)]))
     type_comments = [s for s in statements if s.kind == "comment"]
     grants = [s for s in statements if s.kind == "grant"]
     if type_comments or grants:
-        lines += ["## Grants and comments", ""]
-        lines += _fence([*grants, *type_comments])
+        parts.append(
+            _part("section grants", ["## Grants and comments", "", *_fence([*grants, *type_comments])])
+        )
     if rest.views:
-        lines += ["## Views", ""]
+        parts.append(_part("section views", ["## Views"]))
         for qname in sorted(rest.views):
-            lines += [f"### {_title(qname)}", ""]
+            lines = [f"### {_title(qname)}", ""]
             lines += _prose(rest.views[qname].comment)
             lines += _fence(_view_statements(rest, rest.views[qname]))
+            parts.append(_part(f"view {qname}", lines))
     if rest.functions:
-        lines += ["## Routines", ""]
+        parts.append(_part("section routines", ["## Routines"]))
         for signature in sorted(rest.functions):
             fn = rest.functions[signature]
-            lines += [f"### {_title(fn.qname)}", ""]
+            lines = [f"### {_title(fn.qname)}", ""]
             lines += _prose(fn.comment)
             lines += _fence(_function_statements(signature, fn))
-    return "\n".join(lines).rstrip("\n") + "\n"
+            parts.append(_part(f"routine {signature}", lines))
+    return parts
+
+
+def marker(edge: str, key: str) -> str:
+    """The HTML comment that opens (``edge`` "begin") or closes ("end") a generated part; a
+    ``--`` in a key (a quoted name) is written ``-%2D`` so that it cannot close the comment."""
+    escaped = key.replace("%", "%25").replace("--", "-%2D").replace("\n", "%0A")
+    return f"<!-- schemadoc:{edge} {escaped} -->"
+
+
+def part_text(part: Part) -> str:
+    return "\n".join((marker("begin", part.key), *part.lines, marker("end", part.key))) + "\n"
+
+
+HEAD_NOTE = (
+    "<!-- Written by `schemadoc docs`. `schemadoc docs --update` rewrites what lies between a "
+    "schemadoc:begin and its schemadoc:end line and keeps everything else. -->"
+)
+
+
+def document_head(title: str = "Database reference") -> str:
+    return f"# {title}\n\n{HEAD_NOTE}\n"
+
+
+def join_parts(head: str, parts: list[Part]) -> str:
+    """A new document: ``head``, then each part after a blank line."""
+    return head + "".join("\n" + part_text(p) for p in parts)
+
+
+def render_markdown(
+    schema: Schema, *, title: str = "Database reference", max_diagram_tables: int = 40
+) -> str:
+    """The reference document of ``schema``."""
+    return join_parts(document_head(title), document_parts(schema, max_diagram_tables=max_diagram_tables))

@@ -4,12 +4,16 @@ Types are written the way tbls writes them (``character varying(20)`` as
 ``character_varying_20_``, ``text[]`` as ``text__``), and each relationship carries a
 ``FOREIGN KEY (...) REFERENCES t(...)`` label, so reading the diagram back gives the same columns,
 keys and references as the SQL beside it. A table or column whose name the diagram cannot spell
-(anything but letters, digits and ``_``) is left out of the diagram; the SQL still holds it.
+(anything but letters, digits and ``_``), or that folds to the same word as another (``a`` and
+``"A"``: the diagram cannot quote), is left out of the diagram; the SQL still holds it.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Table
 
@@ -17,8 +21,27 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TYPE_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
-def _entity(qname: QName) -> str | None:
-    if not _PLAIN.fullmatch(qname.name):
+def _folded_twice(names: Iterable[str]) -> set[str]:
+    """The names that fold (as an unquoted identifier does) to the same word as another: the
+    diagram cannot quote, so it cannot tell them apart."""
+    listed = list(names)
+    folded = [n.lower() for n in listed]
+    if len(set(folded)) == len(folded):
+        return set()
+    seen = Counter(folded)
+    return {n for n in listed if seen[n.lower()] > 1}
+
+
+def ambiguous_tables(schema: Schema) -> set[QName]:
+    """Tables whose names fold to the same word as another table's of the same schema."""
+    by_folded = Counter((q.schema.lower(), q.name.lower()) for q in schema.tables)
+    if len(by_folded) == len(schema.tables):
+        return set()
+    return {q for q in schema.tables if by_folded[(q.schema.lower(), q.name.lower())] > 1}
+
+
+def _entity(qname: QName, ambiguous: AbstractSet[QName] = frozenset()) -> str | None:
+    if not _PLAIN.fullmatch(qname.name) or qname in ambiguous:
         return None
     if qname.schema == DEFAULT_SCHEMA:
         return qname.name
@@ -48,24 +71,37 @@ def _keys(table: Table, column: str) -> str:
     return ", ".join(marks)
 
 
-def er_diagram(schema: Schema, tables: list[Table]) -> list[str]:
-    """The diagram's fenced lines (an empty list when no table can be drawn)."""
+def er_diagram(schema: Schema, tables: list[Table], ambiguous: AbstractSet[QName] | None = None) -> list[str]:
+    """The diagram's fenced lines (an empty list when no table can be drawn). ``ambiguous`` is
+    :func:`ambiguous_tables` of ``schema``, when the caller draws several diagrams of it."""
     body: list[str] = []
     edges: list[str] = []
+    if ambiguous is None:
+        ambiguous = ambiguous_tables(schema)
     for table in tables:
-        name = _entity(table.qname)
+        name = _entity(table.qname, ambiguous)
         if name is None:
             continue
         body.append(f"    {name} {{")
+        twice = _folded_twice([c.name for c in table.columns])
         for col in table.columns:
-            if not _PLAIN.fullmatch(col.name):
+            if not _PLAIN.fullmatch(col.name) or col.name in twice:
                 continue
             keys = _keys(table, col.name)
             body.append(f"        {_type_word(col.type)} {col.name}{' ' + keys if keys else ''}".rstrip())
         body.append("    }")
         for fk in sorted(table.foreign_keys, key=lambda f: (f.ref_table, f.columns)):
-            parent = _entity(fk.ref_table)
-            if parent is None or not all(_PLAIN.fullmatch(c) for c in (*fk.columns, *fk.ref_columns)):
+            parent = _entity(fk.ref_table, ambiguous)
+            parent_twice = (
+                _folded_twice([c.name for c in schema.tables[fk.ref_table].columns])
+                if fk.ref_table in schema.tables
+                else set()
+            )
+            if (
+                parent is None
+                or not all(_PLAIN.fullmatch(c) and c not in twice for c in fk.columns)
+                or not all(_PLAIN.fullmatch(c) and c not in parent_twice for c in fk.ref_columns)
+            ):
                 continue
             label = f"FOREIGN KEY ({', '.join(fk.columns)}) REFERENCES {parent}({', '.join(fk.ref_columns)})"
             edges.append(f'    {parent} ||--o{{ {name} : "{label}"')

@@ -3,7 +3,8 @@
 -- pg_constraint; column numbers are turned into names by the caller from the columns
 -- query, and only a foreign key to a table outside the schemas read brings its
 -- referenced column names along. Constraints of relations that are not tables (foreign
--- tables) are dropped by the caller.
+-- tables) are dropped by the caller. ``validated`` is false for a CHECK or foreign key
+-- added NOT VALID and never validated.
 SELECT k.conrelid AS relid,
        k.conname AS name,
        k.contype AS type,
@@ -25,7 +26,8 @@ SELECT k.conrelid AS relid,
        k.confupdtype AS on_update,
        k.confmatchtype AS match_type,
        k.condeferrable AS deferrable,
-       k.condeferred AS initially_deferred
+       k.condeferred AS initially_deferred,
+       k.convalidated AS validated
 FROM pg_catalog.pg_constraint k
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = k.confrelid
 LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
