@@ -544,3 +544,63 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
         elif e != a:
             out.append(ReplaceTrigger(trigger=e, current=a, span=spans.trigger(e)))
     return out
+
+
+# --- views around a column type change ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DropDependentView(DropView):
+    """A view of the database that reads a table whose column changes type (PostgreSQL refuses
+    to alter a column a view uses): dropped before the change, made again after it by
+    :class:`RemakeDependentView`."""
+
+    table: QName | None = None
+
+    def message(self) -> str:
+        return f"view {self.view.qname} reads {self.table}, whose column type changes: dropped before it"
+
+
+@dataclass(frozen=True, slots=True)
+class RemakeDependentView(CreateView):
+    """The view :class:`DropDependentView` dropped, made again as the document has it."""
+
+    table: QName | None = None
+
+    def message(self) -> str:
+        return f"view {self.view.qname} reads {self.table}, whose column type changes: made again after it"
+
+
+def around_type_changes(changes: list[Change], expected: Schema, actual: Schema) -> list[Change]:
+    """``changes`` with the views that read a table whose column changes type (and the views
+    that read those) dropped before the change and made again after it. A view another change
+    drops is left to it; one the document replaces is made as the document has it instead."""
+    from schemadoc.compare.columns import AlterColumnType, ChangeCollation
+    from schemadoc.write.order import query_references, topo_sort
+
+    tables = {c.table for c in changes if isinstance(c, AlterColumnType | ChangeCollation)}
+    if not tables or not actual.views:
+        return changes
+    reads = {q: query_references(v.definition)[0] for q, v in actual.views.items()}
+    found: dict[QName, QName] = {}  # view -> the changed table it reads (through other views)
+    frontier = {t: t for t in tables}
+    while frontier:
+        step = {q: t for q, refs in reads.items() if q not in found for r, t in frontier.items() if r in refs}
+        found.update(step)
+        frontier = step
+    dropped = {c.view.qname for c in changes if isinstance(c, DropView)}
+    # made again in dependency order, dropped in the reverse one
+    views = topo_sort(
+        sorted(q for q in found if q in expected.views and q not in dropped),
+        lambda q: query_references(expected.views[q].definition)[0],
+    )
+    if not views:
+        return changes
+    on, was = GrantsOn(expected), GrantsOn(actual)
+    out = [c for c in changes if not (isinstance(c, ReplaceView) and c.view.qname in views)]
+    out += [
+        DropDependentView(view=actual.views[q], grants=was("TABLE", q), table=found[q])
+        for q in reversed(views)
+    ]
+    out += [RemakeDependentView(view=expected.views[q], grants=on("TABLE", q), table=found[q]) for q in views]
+    return out

@@ -3,11 +3,11 @@ that finds them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from schemadoc.compare.access import GrantsOn, regrant_steps
-from schemadoc.compare.changes import Change, Hazard, Lock, Step
+from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
 from schemadoc.compare.codes import (
     DOMAIN_CHANGED,
     DOMAIN_EXTRA,
@@ -32,7 +32,8 @@ from schemadoc.compare.text import show
 from schemadoc.diagnostics import Level
 from schemadoc.model import Domain, Enum, Extension, Grant, QName, Schema, Span
 from schemadoc.model import Sequence as SequenceDef
-from schemadoc.sqlnames import quote_ident, quote_qualified
+from schemadoc.sqlnames import parse_qualified, quote_ident, quote_qualified
+from schemadoc.write import prechecks
 from schemadoc.write.ddl import drop_schema_statement, schema_statement
 from schemadoc.write.ddl_extensions import (
     drop_extension_statement,
@@ -414,6 +415,9 @@ class ChangeDomain(Change):
     code: ClassVar[str] = DOMAIN_CHANGED
     domain: Domain  # the document's
     current: Domain  # the database's
+    # the database's columns of this type, (table, column): what a new CHECK or NOT NULL is
+    # checked against (their pre-checks count the values that would make the step fail)
+    columns: tuple[tuple[QName, str], ...] = field(default=(), compare=False)
 
     def message(self) -> str:
         return (
@@ -431,20 +435,42 @@ class ChangeDomain(Change):
         if d.nullable != a.nullable:
             # SET NOT NULL checks every column of the type: existing NULLs make it fail
             fails = frozenset() if d.nullable else frozenset({Hazard.CAN_FAIL_ON_DATA})
-            out.append(_step(domain_not_null_statement(d).sql, lock=Lock.SHARE, hazards=fails))
-        out += [
-            _step(
-                domain_check_statement(d, check).sql,
-                lock=Lock.SHARE,
-                hazards=frozenset({Hazard.CAN_FAIL_ON_DATA}),
-            )
-            for check in d.checks
-            if check not in a.checks
-        ]
+            nulls = None
+            if not d.nullable and self.columns:
+                nulls = PreCheck(
+                    f"values of type {d.qname} that are NULL", *prechecks.domain_nulls(self.columns)
+                )
+            out.append(_domain_step(domain_not_null_statement(d).sql, fails, nulls))
+        for check in d.checks:
+            if check in a.checks:
+                continue
+            refused = None
+            if self.columns:
+                refused = PreCheck(
+                    f"values of type {d.qname} that CHECK ({check}) refuses",
+                    *prechecks.domain_check_refused(self.columns, check),
+                )
+            fails = frozenset({Hazard.CAN_FAIL_ON_DATA})
+            out.append(_domain_step(domain_check_statement(d, check).sql, fails, refused))
         return tuple(out)
 
     def inverse(self) -> Change:
-        return ChangeDomain(domain=self.current, current=self.domain)
+        return ChangeDomain(domain=self.current, current=self.domain, columns=self.columns)
+
+
+def _domain_step(sql: str, hazards: frozenset[Hazard], check: PreCheck | None) -> Step:
+    """ALTER DOMAIN that checks the values of every column of the type, under a SHARE lock."""
+    return Step(sql, Lock.SHARE, None, True, hazards, check)
+
+
+def domain_columns(schema: Schema, domain: QName) -> tuple[tuple[QName, str], ...]:
+    """The columns of ``schema``'s tables whose type is ``domain`` itself (not an array of it)."""
+    return tuple(
+        (table.qname, column.name)
+        for table in sorted(schema.tables.values(), key=lambda t: t.qname)
+        for column in table.columns
+        if parse_qualified(column.type) == domain
+    )
 
 
 def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Change]:
@@ -458,7 +484,8 @@ def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Chan
         elif e is None:
             out.append(DropDomain(domain=a, grants=was("TYPE", qname)))
         elif e != a:
-            out.append(ChangeDomain(domain=e, current=a, span=spans.domain(qname)))
+            columns = domain_columns(actual, qname)
+            out.append(ChangeDomain(domain=e, current=a, columns=columns, span=spans.domain(qname)))
     return out
 
 

@@ -67,6 +67,7 @@ def make_plan(
     dispatch table (for tests)."""
     from schemadoc.actions import shadow_database
     from schemadoc.compare.access import missing_roles
+    from schemadoc.compare.routines import around_type_changes
     from schemadoc.pg.connect import connect, server_version
     from schemadoc.plan.catalog import read_schema, server_roles
     from schemadoc.plan.prove import prove as prove_plan
@@ -89,7 +90,9 @@ def make_plan(
     versions = (shadow_version, live_version)
 
     # roles belong to the server: no comparison of two databases sees one missing
-    changes = missing_roles(doc, expected, roles) + diff(expected, live, doc=doc, versions=versions)
+    changes = missing_roles(doc, expected, roles) + around_type_changes(
+        diff(expected, live, doc=doc, versions=versions), expected, live
+    )
     if not changes:
         return Plan((), proved=True, lock_timeout_ms=lock_timeout_ms)
 
@@ -110,6 +113,7 @@ def make_plan(
         sizes=sizes,
         prechecks=prechecks,
         lock_timeout_ms=lock_timeout_ms,
+        new_tables=new_tables,
     )
     if not prove or plan.refused or not steps:
         return plan
@@ -130,4 +134,5 @@ def make_plan(
         proved=failure is None,
         proof_failure=failure,
         lock_timeout_ms=lock_timeout_ms,
+        new_tables=new_tables,
     )

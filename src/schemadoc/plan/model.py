@@ -124,6 +124,9 @@ class Plan:
     proved: bool = False  # applied to a scratch copy of the live schema and found to reach the document
     proof_failure: ProofFailure | None = None
     lock_timeout_ms: int = 1000
+    # the tables the plan creates (a step's table with no size is one of them, or not a table:
+    # a view, a sequence)
+    new_tables: frozenset[QName] = frozenset()
 
     @property
     def empty(self) -> bool:

@@ -26,7 +26,7 @@ def _lock_text(plan: Plan, planned: PlannedStep) -> str:
         size = plan.size_of(step.table)
         if size is not None:
             text += f" ({size.text()})"
-        else:
+        elif step.table in plan.new_tables:
             text += " (created by this plan)"
     return text
 

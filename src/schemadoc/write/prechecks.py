@@ -6,7 +6,7 @@ are PostgreSQL's own text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemadoc.model import ForeignKey, QName
 from schemadoc.sqlnames import quote_ident, quote_qualified
@@ -86,3 +86,37 @@ def conflicts(table: QName, elements: Sequence[tuple[str, str]]) -> tuple[str, s
         f"SELECT count(*) FROM {name} AS a WHERE {condition}",
         f"SELECT a.* FROM {name} AS a WHERE {condition} LIMIT {LIST_LIMIT}",
     )
+
+
+def _union_of_columns(
+    columns: Sequence[tuple[QName, str]], condition: Callable[[str], str]
+) -> tuple[str, str]:
+    """Values in any of ``columns`` (table, column) for which ``condition`` (given the column,
+    of the row aliased ``t``) is true. The listing names each row by its table and ctid."""
+    counts: list[str] = []
+    lists: list[str] = []
+    for table, column in columns:
+        col = f"t.{quote_ident(column)}"
+        where = condition(col)
+        name = quote_qualified(table)
+        counts.append(f"(SELECT count(*) FROM {name} AS t WHERE {where})")
+        lists.append(
+            f"(SELECT t.tableoid::pg_catalog.regclass AS table_name, t.ctid, {col}::text AS value"
+            f" FROM {name} AS t WHERE {where} LIMIT {LIST_LIMIT})"
+        )
+    union = " UNION ALL ".join(lists)
+    return f"SELECT {' + '.join(counts)}", f"SELECT * FROM ({union}) AS found LIMIT {LIST_LIMIT}"
+
+
+def domain_check_refused(columns: Sequence[tuple[QName, str]], check: str) -> tuple[str, str]:
+    """Values of the columns of a domain's type that a new CHECK of the domain refuses:
+    ``check`` (PostgreSQL's text, over ``VALUE``) is false for them. ``VALUE`` is the column
+    of a one-row subquery, so the expression is used as PostgreSQL printed it."""
+    return _union_of_columns(
+        columns, lambda col: f"(SELECT ({check}) FROM (SELECT {col} AS value) AS v) IS FALSE"
+    )
+
+
+def domain_nulls(columns: Sequence[tuple[QName, str]]) -> tuple[str, str]:
+    """NULLs in the columns of a domain's type (SET NOT NULL on the domain refuses them)."""
+    return _union_of_columns(columns, lambda col: f"{col} IS NULL")
