@@ -19,7 +19,8 @@ from schemadoc.compare.exclusions import (  # noqa: F401  (the exclusion codes a
     diff_exclusions,
 )
 from schemadoc.compare.pairing import match_by_key
-from schemadoc.diagnostics import Diagnostic, Level
+from schemadoc.compare.text import drift
+from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import ColumnGrant, CompositeType, QName, RangeType, Schema, Span
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
@@ -35,8 +36,6 @@ INHERITANCE = "SD389"
 COLUMN_GRANT_MISSING = "SD390"
 COLUMN_GRANT_EXTRA = "SD391"
 COLUMN_GRANT_OPTION = "SD392"
-
-DRIFT: Level = "error"
 
 T = TypeVar("T")
 
@@ -62,10 +61,6 @@ def diff_catalog_kinds(
     return out
 
 
-def _d(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, DRIFT, message, span, hint)
-
-
 def _table_span(doc: Schema | None, qname: QName) -> Span | None:
     table = doc.tables.get(qname) if doc else None
     return table.span if table else None
@@ -86,7 +81,7 @@ def diff_composites(expected: Schema, actual: Schema, doc: Schema | None) -> lis
         span = found.span if found else None
         if a is None and e is not None:
             out.append(
-                _d(
+                drift(
                     COMPOSITE_MISSING,
                     f"composite type {qname} is missing from the database",
                     span,
@@ -95,7 +90,7 @@ def diff_composites(expected: Schema, actual: Schema, doc: Schema | None) -> lis
             )
         elif e is None and a is not None:
             out.append(
-                _d(
+                drift(
                     COMPOSITE_EXTRA,
                     f"composite type {qname} is in the database but not in the document",
                     None,
@@ -103,7 +98,7 @@ def diff_composites(expected: Schema, actual: Schema, doc: Schema | None) -> lis
             )
         elif e is not None and a is not None and e != a:
             out.append(
-                _d(
+                drift(
                     COMPOSITE_CHANGED,
                     f"composite type {qname} differs: database has {composite_text(a)}; "
                     f"document says {composite_text(e)}",
@@ -134,7 +129,7 @@ def diff_ranges(expected: Schema, actual: Schema, doc: Schema | None) -> list[Di
         span = found.span if found else None
         if a is None and e is not None:
             out.append(
-                _d(
+                drift(
                     RANGE_MISSING,
                     f"range type {qname} is missing from the database",
                     span,
@@ -143,11 +138,11 @@ def diff_ranges(expected: Schema, actual: Schema, doc: Schema | None) -> list[Di
             )
         elif e is None and a is not None:
             out.append(
-                _d(RANGE_EXTRA, f"range type {qname} is in the database but not in the document", None)
+                drift(RANGE_EXTRA, f"range type {qname} is in the database but not in the document", None)
             )
         elif e is not None and a is not None and e != a:
             out.append(
-                _d(
+                drift(
                     RANGE_CHANGED,
                     f"range type {qname} differs: database has {range_text(a)}; document says {range_text(e)}",
                     span,
@@ -169,7 +164,7 @@ def diff_inheritance(
         return f"INHERITS ({', '.join(str(p) for p in parents)})" if parents else "no INHERITS"
 
     return [
-        _d(
+        drift(
             INHERITANCE,
             f"table {qname}: {shown(actual)} in the database, the document says {shown(expected)}",
             _table_span(doc, qname),
@@ -211,7 +206,7 @@ def diff_column_grants(
         _grant_key,
     )
     out = [
-        _d(
+        drift(
             COLUMN_GRANT_MISSING,
             f"grant {_grant_text(g)} is missing from the database",
             _grant_span(doc, g),
@@ -221,7 +216,7 @@ def diff_column_grants(
         for g in missing
     ]
     out += [
-        _d(
+        drift(
             COLUMN_GRANT_EXTRA,
             f"the database grants {_grant_text(g)}, the document does not",
             _grant_span(doc, g),
@@ -231,7 +226,7 @@ def diff_column_grants(
     for e, a in pairs:
         if e.with_grant_option != a.with_grant_option:
             out.append(
-                _d(
+                drift(
                     COLUMN_GRANT_OPTION,
                     f"grant {_grant_text(e)} is {'' if a.with_grant_option else 'not '}WITH GRANT OPTION in "
                     f"the database, the document says {'' if e.with_grant_option else 'not '}WITH GRANT OPTION",
