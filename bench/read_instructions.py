@@ -23,17 +23,23 @@ _READS = """
 import sys, tempfile
 from pathlib import Path
 sys.path.insert(0, {bench!r})
-from schema_gen import generated_markdown
+from schema_gen import {shape}
 from schemadoc.read import read_documents
 path = Path(tempfile.mkdtemp()) / "generated.md"
-path.write_text(generated_markdown({tables}))
+path.write_text({shape}({tables}))
 for _ in range({reads}):
     read_documents([path])
 """
 
 
-def instructions(tables: int, reads: int) -> int:
-    script = _READS.format(bench=str(Path(__file__).resolve().parent), tables=tables, reads=reads)
+SHAPES = {"fence-per-table": "generated_markdown", "one-fence": "one_fence_markdown"}
+
+
+def instructions(tables: int, reads: int, shape: str = "fence-per-table") -> int:
+    """Instructions of a process that generates a document of ``shape`` and reads it ``reads`` times."""
+    script = _READS.format(
+        bench=str(Path(__file__).resolve().parent), tables=tables, reads=reads, shape=SHAPES[shape]
+    )
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", script],
         capture_output=True,
@@ -47,15 +53,21 @@ def instructions(tables: int, reads: int) -> int:
     return int(found.group(1))
 
 
+def read_cost(tables: int, shape: str = "fence-per-table") -> float:
+    """Millions of instructions one read takes: a process that reads twice, less one that reads
+    once (imports, generating the document and what the first read loads are in both)."""
+    return (instructions(tables, 2, shape) - instructions(tables, 1, shape)) / 1e6
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=300)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="fence-per-table")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed; nothing measured", file=sys.stderr)
         return 2
-    one, two = instructions(args.tables, 1), instructions(args.tables, 2)
-    print(f"one read of {args.tables} generated tables: {(two - one) / 1e6:,.0f} M instructions")
+    print(f"one read of {args.tables} generated tables ({args.shape}): {read_cost(args.tables, args.shape):,.0f} M instructions")
     return 0
 
 

@@ -7,7 +7,10 @@ embedded server when that variable is unset.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +24,11 @@ from psycopg import sql
 # A reader's internal failure fails the test that hit it: the walker's guard re-raises instead of
 # turning the exception into a "block could not be read" diagnostic.
 os.environ["SCHEMADOC_RAISE_READER_ERRORS"] = "1"
+# Kept readings of documents (schemadoc.read_cache) go to a directory of this test run's own,
+# never to the user's cache.
+_CACHE_DIR = tempfile.mkdtemp(prefix="schemadoc-test-cache-")
+os.environ["SCHEMADOC_CACHE_DIR"] = _CACHE_DIR
+atexit.register(shutil.rmtree, _CACHE_DIR, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -269,3 +269,37 @@ def test_a_function_the_document_defines_in_any_schema_is_not_stood_in(tmp_path:
     )
     _, diags = read_documents([_doc(tmp_path, text)])
     assert [d.render() for d in diags if d.code == "SD264"] == []
+
+
+# The shortcut that skips parsing an expression must never skip one with a call that needs a
+# stand-in: whenever it says "nothing unknown", the parse finds only PostgreSQL's own functions.
+SHORTCUT_CASES = [
+    ("status IN ('new', 'open')", False),
+    ("char_length(btrim(name)) > 0", False),
+    ("amount::numeric(12, 2) >= 0", False),
+    ("coalesce(a, b) = nullif(c, '')", False),
+    ("extract(year FROM starts_at) > 2000 AND position('x' in name) = 0", False),
+    ("EXISTS (SELECT 1) OR x = ANY (ARRAY[1, 2])", False),
+    ("current_tenant() = tenant_id", True),
+    ("auth.uid() = owner", True),
+    ("auth . uid () = owner", True),
+    ('"Lower"(name) = name', True),
+    ("lower /* a comment */ (name) = name", True),
+    ("my_check(x) AND lower(y) = y", True),
+    ("collation for (name) = 'C'", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHORTCUT_CASES)
+def test_call_shortcut_never_skips_an_unknown_call(text: str, expected: bool) -> None:
+    from schemadoc.model import Schema
+    from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS
+    from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Site, calls, may_call_unknown
+
+    assert may_call_unknown(text, BUILTIN_FUNCTIONS) is expected
+    found = calls(Site(text, (), "boolean", None), Schema())
+    unknown = [
+        c.name for c in found if c.name.schema not in SYSTEM_SCHEMAS and c.name.name not in BUILTIN_FUNCTIONS
+    ]
+    if not expected:
+        assert unknown == []

@@ -64,7 +64,17 @@ def _read(args: argparse.Namespace, out: Output | None = None) -> tuple[Schema, 
     trust = getattr(args, "trust_document", None)  # None: a command that builds nothing
     clear = _reading_status(args.documents, out) if out is not None else None
     try:
-        schema, diags = read_documents(args.documents, stub_missing=args.stub_missing, trust=bool(trust))
+        if getattr(args, "cache", False) is False:  # a command without --cache, or --no-cache
+            schema, diags = read_documents(args.documents, stub_missing=args.stub_missing, trust=bool(trust))
+        else:
+            from schemadoc.read_cache import cached_read
+
+            options = {"stub_missing": bool(args.stub_missing), "trust": bool(trust)}
+            (schema, diags), _kept = cached_read(
+                args.documents,
+                options,
+                lambda: read_documents(args.documents, stub_missing=args.stub_missing, trust=bool(trust)),
+            )
     finally:
         if clear is not None:
             clear()
@@ -574,7 +584,8 @@ def cmd_server(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _server_clean(args: argparse.Namespace, out: _Out) -> int:
-    """Drop the scratch databases verify kept: on the embedded server, or on --database-url."""
+    """Drop the scratch databases verify kept: on the embedded server, or on --database-url; and
+    the kept readings of documents (this machine's)."""
     from schemadoc.pg.connect import redact, with_database
     from schemadoc.scratch_cache import clean_templates
     from schemadoc.servers import data_dir_path
@@ -592,11 +603,18 @@ def _server_clean(args: argparse.Namespace, out: _Out) -> int:
             cleaned = clean_templates(srv.url("postgres"))
     dropped = cleaned.dropped if cleaned else []
     in_use = cleaned.in_use if cleaned else []
+    from schemadoc.read_cache import clear
+
+    readings = clear()
     if out.fmt == "json":
-        out.json({"server": where, "dropped": dropped, "in_use": in_use, "ok": True})
+        out.json(
+            {"server": where, "dropped": dropped, "in_use": in_use, "kept_readings_removed": readings, "ok": True}
+        )
         return EXIT_OK
     lines = [f"dropped {len(dropped)} kept scratch database(s) on {where}"]
     lines += [f"kept {name}: another command is reading it" for name in in_use]
+    if readings:
+        lines.insert(0, f"removed {readings} kept reading(s) of documents")
     _finish(out, lines)
     return EXIT_OK
 
@@ -671,13 +689,14 @@ def _cache(p: argparse.ArgumentParser) -> None:
         action="store_true",
         default=None,
         help="keep the scratch database on its server and reuse it while the document, the server and "
-        "schemadoc are unchanged (default: only on the embedded server)",
+        "schemadoc are unchanged (default: only on the embedded server); the reading of an unchanged "
+        "document is reused unless --no-cache",
     )
     g.add_argument(
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="build a scratch database and drop it afterwards",
+        help="build a scratch database and drop it afterwards, and read the document afresh",
     )
 
 

@@ -10,7 +10,8 @@ tells, text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,35 @@ def _from_tables(tree: Any, schema: Schema) -> tuple[Table, ...]:
             if table is not None and table not in found:
                 found.append(table)
     return tuple(found)
+
+
+# A word followed by an opening parenthesis, and what comes before it: ``.`` (a qualified call) or
+# ``::`` (a type with a modifier, not a call).
+_CALL_LIKE = re.compile(r"(\.\s*|::\s*)?\b([^\W\d][\w$]*)\s*\(")
+# words PostgreSQL's grammar puts before a parenthesis that are not function calls, or that the
+# grammar turns into its own nodes or into pg_catalog calls
+_NOT_CALLS = frozenset(
+    ["all", "and", "any", "array", "as", "at", "between", "by", "case", "cast", "check", "coalesce", "distinct", "else", "escape", "exists", "extract", "filter", "from", "greatest", "group", "ilike", "in", "interval", "is", "least", "like", "not", "nullif", "on", "operator", "or", "order", "overlay", "over", "partition", "position", "row", "select", "similar", "some", "substring", "then", "to", "trim", "using", "values", "when", "where", "with", "within", "zone"]
+)
+
+
+def may_call_unknown(text: str, known: Container[str]) -> bool:
+    """False when every call ``text`` could hold is of a function in ``known`` (lower-case
+    names), so that parsing it to find the calls would find none that matters. A quoted name, a
+    comment, a qualified call or a name outside ``known`` makes it True: the text is then parsed.
+    Finding a call in a string literal only costs that parse."""
+    if "(" not in text:
+        return False
+    if '"' in text or "/*" in text:
+        return True
+    for m in _CALL_LIKE.finditer(text):
+        before, word = m.group(1), m.group(2).lower()
+        if before is None:
+            if word not in known and word not in _NOT_CALLS:
+                return True
+        elif before[0] == ".":
+            return True
+    return False
 
 
 def calls(site: Site, schema: Schema) -> list[Call]:

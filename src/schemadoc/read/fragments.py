@@ -20,7 +20,7 @@ change what runs. :func:`fragment_problem` takes no chances with that:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
@@ -310,12 +310,15 @@ def fragment_problem(text: str, slot: Slot) -> str | None:
     return None
 
 
-def fragment_diagnostic(text: str, slot: Slot, span: Span, what: str) -> Diagnostic | None:
-    """An error for ``what`` (e.g. "default of users.name") when ``text`` does not fit ``slot``."""
+def fragment_diagnostic(
+    text: str, slot: Slot, span: Span, what: str | Callable[[], str]
+) -> Diagnostic | None:
+    """An error for ``what`` (e.g. "default of users.name"; a callable is asked only when there is
+    an error) when ``text`` does not fit ``slot``."""
     problem = fragment_problem(text, slot)
     if problem is None:
         return None
-    return _error(text, problem, span, what)
+    return _error(text, problem, span, what if isinstance(what, str) else what())
 
 
 def statement_diagnostic(

@@ -11,10 +11,22 @@ function, trigger, policy or grant that needs the bad text is left out whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
-from schemadoc.model import Column, CompositeType, Domain, Function, QName, RangeType, Schema, Span, Table
+from schemadoc.model import (
+    Column,
+    CompositeType,
+    Domain,
+    Function,
+    Index,
+    QName,
+    RangeType,
+    Schema,
+    Span,
+    Table,
+)
 from schemadoc.read.fragments import FRAGMENT_CODE, Slot, fragment_diagnostic, reaches_outside
 
 __all__ = ["OUTSIDE_ROUTINE_CODE", "screen_schema"]
@@ -41,7 +53,9 @@ class _Screen:
         self.trust = trust
         self.diags: list[Diagnostic] = []
 
-    def ok(self, text: str | None, slot: Slot, span: Span | None, what: str) -> bool:
+    def ok(self, text: str | None, slot: Slot, span: Span | None, what: str | Callable[[], str]) -> bool:
+        """Whether ``text`` fits ``slot``; ``what`` names it in the error (a callable is asked
+        only when there is one)."""
         if text is None:
             return True
         diag = fragment_diagnostic(text, slot, span or Span("<document>", 1), what)
@@ -54,20 +68,22 @@ class _Screen:
         self.diags.append(Diagnostic(code, "error", message, span or Span("<document>", 1), hint))
 
     def column(self, table: Table, col: Column) -> Column:
-        what = f"{table.qname}.{col.name}"
+        def what() -> str:
+            return f"{table.qname}.{col.name}"
+
         changes: dict[str, str | None] = {}
-        if not self.ok(col.type, "type", col.span, f"type of {what}"):
+        if not self.ok(col.type, "type", col.span, lambda: f"type of {what()}"):
             changes["type"] = "text"
-        if not self.ok(col.default, "default", col.span, f"default of {what}"):
+        if not self.ok(col.default, "default", col.span, lambda: f"default of {what()}"):
             changes["default"] = None
-        if not self.ok(col.generated, "expression", col.span, f"generated expression of {what}"):
+        if not self.ok(col.generated, "expression", col.span, lambda: f"generated expression of {what()}"):
             changes["generated"] = None
         if (
             col.collation is not None
             and col.collation.startswith('"')
             and not _QUOTED_NAME.fullmatch(col.collation)
         ):
-            self.bad(col.span, f"collation of {what} `{col.collation}` is not used: it is not one name")
+            self.bad(col.span, f"collation of {what()} `{col.collation}` is not used: it is not one name")
             changes["collation"] = None
         return replace(col, **changes) if changes else col  # type: ignore[arg-type]
 
@@ -76,7 +92,7 @@ class _Screen:
         checks = tuple(
             c
             for c in table.checks
-            if self.ok(c.expression, "expression", c.span or table.span, f"CHECK on {table.qname}")
+            if self.ok(c.expression, "expression", c.span or table.span, lambda: f"CHECK on {table.qname}")
         )
         changes: dict[str, object] = {}
         if any(new is not old for new, old in zip(cols, table.columns, strict=True)):
@@ -148,6 +164,15 @@ class _Screen:
         return domain
 
 
+def _index_ok(s: _Screen, index: Index) -> bool:
+    def what(part: str) -> Callable[[], str]:
+        return lambda: f"{part} of index {index.qname}"
+
+    return all(s.ok(key, "index_key", index.span, what("key")) for key in index.keys) and s.ok(
+        index.where, "predicate", index.span, what("WHERE")
+    )
+
+
 def _exclusion_where_ok(s: _Screen, where: str | None, span: Span | None, what: str) -> bool:
     """An exclusion constraint's WHERE, checked as a predicate."""
     return s.ok(where, "predicate", span, f"WHERE of {what}")
@@ -159,12 +184,7 @@ def screen_schema(schema: Schema, *, trust: bool = False) -> tuple[Schema, list[
     too, unless ``trust``."""
     s = _Screen(trust)
     tables = {k: s.table(t) for k, t in schema.tables.items()}
-    indexes = {
-        k: i
-        for k, i in schema.indexes.items()
-        if all(s.ok(key, "index_key", i.span, f"key of index {i.qname}") for key in i.keys)
-        and s.ok(i.where, "predicate", i.span, f"WHERE of index {i.qname}")
-    }
+    indexes = {k: i for k, i in schema.indexes.items() if _index_ok(s, i)}
     views = {
         k: v
         for k, v in schema.views.items()

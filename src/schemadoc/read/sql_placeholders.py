@@ -27,8 +27,11 @@ class Placeholder:
 
 _VARIABLE_NAMES = frozenset({"IDENT", "SCONST"})
 # What could start a marker: a colon before a name, a quote or a brace (not a :: cast), or {{ {% {#.
-# (non-ASCII as a negated class: the range \x80-\U0010ffff written out is slow to compile)
-_CANDIDATE = re.compile(r"""(?<!:):(?:[A-Za-z_'"{]|[^\x00-\x7f])|\{[{%#]""")
+# (non-ASCII as a negated class: the range \x80-\U0010ffff written out is slow to compile). Each
+# pattern starts with a literal character, which the regex engine finds fast; a lookbehind for
+# the cast's first colon would make it try every position of a long block.
+_COLON_CANDIDATE = re.compile(r""":(?:[A-Za-z_'"{]|[^\x00-\x7f])""")
+_BRACE_CANDIDATE = re.compile(r"\{[{%#]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -38,11 +41,17 @@ def _blank(chars: list[str], start: int, stop: int) -> None:
             chars[i] = " "
 
 
+def _has_candidate(text: str) -> bool:
+    if _BRACE_CANDIDATE.search(text) is not None:
+        return True
+    return any(m.start() == 0 or text[m.start() - 1] != ":" for m in _COLON_CANDIDATE.finditer(text))
+
+
 def blank_placeholders(text: str) -> tuple[str, list[Placeholder]]:
     """``text`` with template tags blanked and every statement that uses a psql variable or a
     template expression blanked whole (line and character positions kept). Returns the new
     text and the first marker of each statement left out or tag removed."""
-    if _CANDIDATE.search(text) is None:
+    if not _has_candidate(text):
         return text, []
     try:
         # PostgreSQL's scanner reads every non-ASCII character as a letter of an identifier; the

@@ -27,7 +27,7 @@ from schemadoc.model import (
     Schema,
     Span,
 )
-from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, sites
+from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, may_call_unknown, sites
 from schemadoc.types import normalize_type
 
 if TYPE_CHECKING:
@@ -74,7 +74,12 @@ def called_stand_ins(
     defined = {fn.qname for fn in functions.values()} | {a.qname for a in r.facts.aggregates}
     defined_names = {q.name for q in defined}
     found: dict[QName, list[Call]] = {}
+    from schemadoc.read.builtin_functions import BUILTIN_FUNCTIONS
+
+    known = _KnownNames(defined_names, BUILTIN_FUNCTIONS)
     for site in sites(schema, functions):
+        if not site.query and not may_call_unknown(site.text, known):
+            continue  # every call it could hold is of a function that needs no stand-in
         for call in calls(site, schema):
             name = call.name if call.name.schema else _unqualified(call.name.name, defined_names, extensions)
             if name is not None and name not in defined:
@@ -109,6 +114,17 @@ def called_stand_ins(
             first.span,
             "add the function's CREATE FUNCTION to check what depends on it",
         )
+
+
+class _KnownNames:
+    """Names a call can have without needing a stand-in: the document's own functions and
+    PostgreSQL's."""
+
+    def __init__(self, defined: set[str], builtin: frozenset[str]) -> None:
+        self.defined, self.builtin = defined, builtin
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.defined or name in self.builtin
 
 
 def _unqualified(name: str, defined_names: set[str], extensions: Collection[str]) -> QName | None:
