@@ -126,6 +126,7 @@ def test_verify_reuses_the_reading_until_the_document_changes(
     path = _doc(tmp_path, DOC.split("\n| Column")[0])
     url = fresh_database_url
     assert main(["up", "--structure", "--database-url", url, str(path)]) == EXIT_OK
+    assert len(list(cache_dir.glob("*.reading"))) == 1 and len(list(cache_dir.glob("*.ddl"))) == 1
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("the document was read again")
@@ -141,3 +142,25 @@ def test_verify_reuses_the_reading_until_the_document_changes(
     monkeypatch.setenv("SCHEMADOC_CACHE_DIR", str(cache_dir.parent))
     assert main(["server", "clean", "--database-url", url]) == EXIT_OK
     assert list(cache_dir.glob("*.reading")) == []
+
+
+def test_the_ddl_of_a_kept_reading_is_kept_per_server(tmp_path: Path, cache_dir: Path) -> None:
+    from schemadoc.write.ddl import render_ddl
+
+    path = _doc(tmp_path)
+    (schema, _), _ = _read(path)
+    rendered = render_ddl(schema, server_version=150000)
+    assert read_cache.kept_ddl(schema, (150000, [])) is None
+    read_cache.keep_ddl(schema, (150000, []), rendered)
+    assert read_cache.kept_ddl(schema, (150000, [])) == rendered
+    assert read_cache.kept_ddl(schema, (180000, [])) is None  # another server: rendered again
+    # the next process loads the reading, and with it finds the same DDL
+    read_cache._KEYS.clear()
+    (again, _), kept = _read(path)
+    assert kept and read_cache.kept_ddl(again, (150000, [])) == rendered
+    # a schema no kept reading gave (read afresh, or changed since) has none
+    assert read_cache.kept_ddl(read_documents([path])[0], (150000, [])) is None
+    (ddl_file,) = cache_dir.glob("*.ddl")
+    ddl_file.write_bytes(b"damaged")
+    assert read_cache.kept_ddl(again, (150000, [])) is None
+    assert read_cache.clear() == 1 and list(cache_dir.iterdir()) == []

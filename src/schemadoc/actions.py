@@ -31,13 +31,19 @@ class BuildResult:
 
 def _render(schema: Schema, conn: Any) -> tuple[list[Any], list[Diagnostic]]:
     from schemadoc.pg.connect import server_version
+    from schemadoc.read_cache import keep_ddl, kept_ddl
     from schemadoc.write.ddl import render_ddl
 
     rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
     available = frozenset(r[0] for r in rows)
-    statements, diags = render_ddl(
-        schema, server_version=server_version(conn), available_extensions=available
-    )
+    version = server_version(conn)
+    inputs = (version, sorted(available))
+    kept = kept_ddl(schema, inputs)  # rendered from the same kept reading for the same server
+    if kept is not None:
+        statements, diags = kept
+    else:
+        statements, diags = render_ddl(schema, server_version=version, available_extensions=available)
+        keep_ddl(schema, inputs, (statements, diags))
     missing = [d for d in diags if d.code == "SD261"]
     if missing:
         # one clear error before anything is built, instead of PostgreSQL's "type does not exist"

@@ -15,6 +15,9 @@ that does not load is a miss. Standard input is never kept.
 The files live in ``$SCHEMADOC_CACHE_DIR``, or ``schemadoc/read`` under ``$XDG_CACHE_HOME`` (by
 default ``~/.cache``), in a directory only the user can open; at most :data:`KEEP` are kept.
 ``--no-cache`` neither loads nor writes one, and ``schemadoc server clean`` removes them all.
+
+Beside a reading, the DDL rendered from it for a given server (its version and the extensions it
+offers) is kept too: what the kept scratch database's name is made from, without rendering it.
 """
 
 from __future__ import annotations
@@ -38,8 +41,12 @@ from schemadoc.model import Schema
 FORMAT = 1  # bumped when what is kept changes shape
 KEEP = 8  # readings kept; the least recently used go first
 _SUFFIX = ".reading"
+_DDL_SUFFIX = ".ddl"
 
 Reading = tuple[Schema, list[Diagnostic]]
+# The schema each reading of this process gave, by its key: the DDL rendered from that very
+# object can be kept beside the reading (see :func:`kept_ddl`).
+_KEYS: list[tuple[Schema, str]] = []
 
 
 def cache_dir() -> Path:
@@ -155,13 +162,17 @@ def _trim(directory: Path) -> None:
     for _, path in kept[KEEP:]:
         with suppress(OSError):
             path.unlink()
+        for ddl in directory.glob(path.name.removesuffix(_SUFFIX) + "-*" + _DDL_SUFFIX):
+            with suppress(OSError):
+                ddl.unlink()
 
 
 def clear() -> int:
     """Remove every kept reading; how many were removed."""
     directory = cache_dir()
     removed = 0
-    for path in list(directory.glob("*" + _SUFFIX)) + list(directory.glob("*.tmp")):
+    found = [directory.glob(f"*{suffix}") for suffix in (_SUFFIX, _DDL_SUFFIX, ".tmp")]
+    for path in [p for paths in found for p in paths]:
         with suppress(OSError):
             path.unlink()
             removed += path.suffix == _SUFFIX
@@ -177,8 +188,57 @@ def cached_read(
     if key is not None:
         kept = load(key)
         if kept is not None:
+            _KEYS.append((kept[0], key))
             return kept, True
     reading = read()
     if key is not None:
         store(key, reading)
+        _KEYS.append((reading[0], key))
     return reading, False
+
+
+def _ddl_path(schema: Schema, inputs: object) -> Path | None:
+    """Where the DDL rendered from ``schema`` with ``inputs`` is kept: beside the reading that
+    gave this very object, or None for a schema that no kept reading gave."""
+    key = next((k for s, k in _KEYS if s is schema), None)
+    if key is None:
+        return None
+    directory = _private_dir(create=False)
+    if directory is None:
+        return None
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
+    return directory / f"{key}-{digest}{_DDL_SUFFIX}"
+
+
+def kept_ddl(schema: Schema, inputs: object) -> Any | None:
+    """What :func:`keep_ddl` kept for ``schema`` (which a kept or keepable reading gave) and
+    ``inputs`` (everything else the rendering took: the server's version, its extensions)."""
+    path = _ddl_path(schema, inputs)
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as f:
+            kept = pickle.load(f)
+    except Exception:  # missing, damaged or foreign: rendered again
+        return None
+    if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == FORMAT and kept[1] == repr(inputs)):
+        return None
+    return kept[2]
+
+
+def keep_ddl(schema: Schema, inputs: object, rendered: Any) -> None:
+    """Keep ``rendered``, the DDL of ``schema`` rendered with ``inputs``, beside its reading."""
+    path = _ddl_path(schema, inputs)
+    if path is None:
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((FORMAT, repr(inputs), rendered), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:
+        with suppress(OSError):
+            os.unlink(tmp)
