@@ -816,7 +816,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("server", help="manage the embedded PostgreSQL server")
+    p = sub.add_parser(
+        "server",
+        help="manage the embedded PostgreSQL server",
+        description="start, stop, status and url manage the embedded server; clean drops the scratch "
+        "databases verify and up kept (on the embedded server, or on --database-url) and removes the "
+        "readings of documents kept on this machine",
+    )
     p.add_argument("action", choices=("start", "stop", "status", "url", "clean"))
     p.add_argument(
         "document", nargs="?", metavar="DOC", help="for `url`: the URL of this document's database"

@@ -188,13 +188,18 @@ def cached_read(
     if key is not None:
         kept = load(key)
         if kept is not None:
-            _KEYS.append((kept[0], key))
+            _remember(kept[0], key)
             return kept, True
     reading = read()
     if key is not None:
         store(key, reading)
-        _KEYS.append((reading[0], key))
+        _remember(reading[0], key)
     return reading, False
+
+
+def _remember(schema: Schema, key: str) -> None:
+    _KEYS.append((schema, key))
+    del _KEYS[:-4]  # a long-lived process (a test run) does not keep every schema it read
 
 
 def _ddl_path(schema: Schema, inputs: object) -> Path | None:
