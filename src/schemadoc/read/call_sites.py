@@ -90,8 +90,14 @@ _CALL_LIKE = re.compile(r"(\.\s*|::\s*)?\b([^\W\d][\w$]*)\s*\(")
 # words PostgreSQL's grammar puts before a parenthesis that are not function calls, or that the
 # grammar turns into its own nodes or into pg_catalog calls
 _NOT_CALLS = frozenset(
-    ["all", "and", "any", "array", "as", "at", "between", "by", "case", "cast", "check", "coalesce", "distinct", "else", "escape", "exists", "extract", "filter", "from", "greatest", "group", "ilike", "in", "interval", "is", "least", "like", "not", "nullif", "on", "operator", "or", "order", "overlay", "over", "partition", "position", "row", "select", "similar", "some", "substring", "then", "to", "trim", "using", "values", "when", "where", "with", "within", "zone"]
-)
+    {
+        "all", "and", "any", "array", "as", "at", "between", "by", "case", "cast", "check", "coalesce",
+        "distinct", "else", "escape", "exists", "extract", "filter", "from", "greatest", "group", "ilike",
+        "in", "interval", "is", "least", "like", "not", "nullif", "on", "operator", "or", "order", "overlay",
+        "over", "partition", "position", "row", "select", "similar", "some", "substring", "then", "to", "trim",
+        "using", "values", "when", "where", "with", "within", "zone",
+    }
+)  # fmt: skip
 
 
 def may_call_unknown(text: str, known: Container[str]) -> bool:

@@ -55,6 +55,8 @@ _PASSED_OVER = {"referenced by", "access method", "options", "disabled user trig
 def looks_like_psql_describe(text: str) -> bool:
     """Whether a block holds at least one ``\\d`` table: a ``Table "..."`` title over a
     ``Column | Type`` header and a ``---+---`` separator."""
+    if "|" not in text:  # no header without a bar: most SQL blocks are passed over here
+        return False
     lines = text.splitlines()
     return any(_is_header(line) and _SEPARATOR.match(lines[i + 1]) for i, line in enumerate(lines[:-1]))
 

@@ -39,9 +39,15 @@ _DEFAULT_COLON = re.compile(r"^\s*DEFAULT\s*:\s*", re.IGNORECASE)
 
 def looks_like_sql_bullets(text: str) -> bool:
     """Every line is a ``- name: type ...`` bullet, a table line or a comment, with one bullet at least."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not _COMMENT.match(ln)]
-    bullets = sum(1 for ln in lines if _BULLET.match(ln))
-    return bullets > 0 and all(_BULLET.match(ln) or _TABLE_LINE.match(ln) for ln in lines)
+    bullets = 0
+    for ln in text.splitlines():  # stops at the first other line: a long SQL block at its second
+        if not ln.strip() or _COMMENT.match(ln):
+            continue
+        if _BULLET.match(ln):
+            bullets += 1
+        elif not _TABLE_LINE.match(ln):
+            return False
+    return bullets > 0
 
 
 def read_sql_bullets(text: str, *, file: str, line: int, table: Name | None = None) -> DocFacts:
