@@ -184,3 +184,36 @@ def test_each_part_of_a_create_table_maps_back_to_its_line(tmp_path: Path) -> No
     assert statement.span_at(1) == statement.span == Span(doc, 4, 1)  # "CREATE": the table's own line
     assert statement.span_at(statement.sql.index("name text") + 1) == Span(doc, 6, 5)
     assert statement.span_at(len(statement.sql)) == statement.span  # the closing parenthesis
+
+
+def _many_tables_one_bad(bad: int, tables: int = 90) -> str:
+    """A document of ``tables`` tables sent in several pipelined segments; table ``bad`` has a
+    default PostgreSQL rejects. Returns the text; the bad column is on line 4 + 6 * bad."""
+    parts = ["# Many\n\n```sql\n"]
+    for i in range(tables):
+        default = "'abc'" if i == bad else "0"
+        parts.append(
+            f"CREATE TABLE t{i:03d} (\n  id integer PRIMARY KEY,\n  n integer DEFAULT {default},\n"
+            f"  note text\n);\nCOMMENT ON TABLE t{i:03d} IS 'table {i}';\n"
+        )
+    parts.append("```\n")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new database", "existing database"])
+def test_a_failure_deep_in_a_long_build_names_its_own_statement(
+    tmp_path: Path, server_url: str, new_database_name: str, existing: bool
+) -> None:
+    # the statements travel in segments of many; the error is the failing statement's, not the
+    # first of its segment nor one of those the server skipped after it
+    bad = 71
+    schema = _read(tmp_path, _many_tables_one_bad(bad))
+    if existing:
+        assert create_database(server_url, new_database_name)
+    diag = _failed_build(server_url, new_database_name, schema)
+    assert diag.code == "SD520" and 'invalid input syntax for type integer: "abc"' in diag.message
+    assert diag.span is not None and diag.span.line == 4 + 6 * bad + 2  # `n integer DEFAULT 'abc'`
+    assert _exists(server_url, new_database_name) is existing
+    if existing:  # all or nothing: none of the 71 tables before it is left
+        with psycopg.connect(with_database(server_url, new_database_name)) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 't0%'").fetchone() == (0,)

@@ -10,7 +10,6 @@ import psycopg
 
 from schemadoc.diagnostics import fail
 from schemadoc.model import Span
-from schemadoc.pg.single import execute_each
 
 __all__ = ["Statement", "apply_statements", "database_objects"]
 
@@ -101,18 +100,39 @@ def _apply_batch(
     progress: Callable[[int, int], None] | None,
     undone: str,
 ) -> None:
-    """Run ``statements`` (numbers ``offset`` + 1 ... of ``total``) in one transaction."""
+    """Run ``statements`` (numbers ``offset`` + 1 ... of ``total``) in one transaction.
+
+    They go out in segments of :data:`_SEGMENT` statements through libpq's pipeline mode
+    (:class:`~schemadoc.pg.wire.Pipe`), each statement its own extended-protocol command, with
+    one more segment sent before the replies to the last are read: the server runs DDL while the
+    client sends the next, instead of one round trip per statement. The replies say which
+    statement failed first; whatever the server skipped after it is rolled back with the rest."""
+    from schemadoc.pg.wire import Pipe
+
     failed: tuple[int, Statement, psycopg.Error] | None = None
+    encoding = conn.info.encoding
+    segments = [statements[i : i + _SEGMENT] for i in range(0, len(statements), _SEGMENT)]
     try:
-        with conn.transaction(), conn.cursor() as cur:
-            for number, statement in enumerate(statements, start=offset + 1):
-                try:
-                    execute_each(cur, [(statement.sql, None)])
-                except psycopg.Error as exc:
-                    failed = (number, statement, exc)
-                    raise
-                if progress is not None:
-                    progress(number, total)
+        with conn.transaction():
+            with Pipe(conn) as pipe:
+                sent = 0  # segments sent
+                for index, segment in enumerate(segments):
+                    while sent < len(segments) and sent <= index + _AHEAD:
+                        pipe.send([s.sql.encode(encoding) for s in segments[sent]])
+                        sent += 1
+                    replies = pipe.receive()
+                    first = index * _SEGMENT
+                    bad = next((i for i, r in enumerate(replies) if r.error is not None), None)
+                    if bad is not None:
+                        error = replies[bad].error
+                        assert error is not None
+                        failed = (offset + first + bad + 1, segment[bad], error)
+                        break
+                    if progress is not None:
+                        for number in range(offset + first + 1, offset + first + len(segment) + 1):
+                            progress(number, total)
+            if failed is not None:
+                raise failed[2]
     except psycopg.Error as exc:
         if failed is None:  # the COMMIT itself failed (e.g. a deferred constraint)
             raise fail(
@@ -128,6 +148,11 @@ def _apply_batch(
         hints = [h for h in (diag.message_detail, diag.message_hint) if h]
         hints.append(undone)
         raise fail("SD520", message, span=span, hint="; ".join(hints)) from None
+
+
+# Statements sent in one segment (one Sync), and segments sent ahead of the replies being read.
+_SEGMENT = 32
+_AHEAD = 1
 
 
 def _server_message(exc: psycopg.Error) -> str:
