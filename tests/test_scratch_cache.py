@@ -17,11 +17,15 @@ import pytest
 from psycopg import sql
 
 from schemadoc.built_databases import check_ours
-from schemadoc.cli import main
+from schemadoc.cli import EXIT_INTERNAL, main
 from schemadoc.diagnostics import SchemadocError
 from schemadoc.scratch_cache import TEMPLATE_PREFIX, kept_templates
 
 from conftest import ROOT
+
+# Kept scratch databases belong to the whole server, `server clean` drops every one and one test
+# looks for any unfinished one: the tests of this file must not run beside each other
+# (pytest-xdist's --dist loadfile, as .ci/run runs them, keeps a file in one process).
 
 DOC = """# Kept {tag}
 
@@ -50,7 +54,10 @@ EDITED_COLUMN = "  total numeric(12,2) NOT NULL CHECK (total >= 0),\n  note text
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
     capsys.readouterr()
     code = main([*argv, "--format", "json"])
-    return code, json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    if code == EXIT_INTERNAL:  # a schemadoc bug: show it, not only its exit code
+        pytest.fail(f"schemadoc {' '.join(argv)} failed inside: {captured.out}{captured.err}")
+    return code, json.loads(captured.out)
 
 
 def _templates_of(server_url: str, doc: Path) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psycopg import sql
+from psycopg import errors, sql
 
 from schemadoc.diagnostics import fail
 
@@ -138,6 +138,24 @@ def drop_marked_roles(conn: Any, dbname: str) -> Dropped:
         if used:
             result.kept_roles.append(role)
             continue
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-        result.roles.append(role)
+        if _drop_role(conn, role):
+            result.roles.append(role)
+        else:
+            result.kept_roles.append(role)  # taken into use since the check: it stays
     return result
+
+
+def _drop_role(conn: Any, role: str) -> bool:
+    """DROP ROLE IF EXISTS; False when something took the role into use meanwhile. A catalog row
+    that another session changed at the same moment ("tuple concurrently deleted": a command
+    beside this one dropping a database or role) makes the server refuse once: tried again."""
+    for attempt in (1, 2):
+        try:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            return True
+        except (errors.DependentObjectsStillExist, errors.ObjectInUse):
+            return False
+        except errors.InternalError_ as exc:
+            if attempt == 2 or "concurrently" not in (exc.diag.message_primary or ""):
+                raise
+    return False
