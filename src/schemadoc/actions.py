@@ -97,7 +97,7 @@ def _role_names(conn: Any) -> set[str]:
 def _drop_unused_role(conn: Any, role: str) -> None:
     """DROP ROLE, unless some object in any database depends on it or it is a member of, or
     has members in, another role (PostgreSQL refuses the first; the check spares the attempt)."""
-    from psycopg import errors
+    from schemadoc.built_databases import drop_role
 
     used = conn.execute(
         "SELECT EXISTS (SELECT FROM pg_catalog.pg_shdepend d JOIN pg_catalog.pg_roles r"
@@ -108,9 +108,7 @@ def _drop_unused_role(conn: Any, role: str) -> None:
     ).fetchone()
     if used and used[0]:
         return
-    # taken into use between the check and the drop: it stays
-    with contextlib.suppress(errors.DependentObjectsStillExist, errors.ObjectInUse):
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    drop_role(conn, role)  # False: taken into use between the check and the drop, so it stays
 
 
 def _named_roles(doc: Schema) -> set[str]:

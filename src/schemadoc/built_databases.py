@@ -138,14 +138,14 @@ def drop_marked_roles(conn: Any, dbname: str) -> Dropped:
         if used:
             result.kept_roles.append(role)
             continue
-        if _drop_role(conn, role):
+        if drop_role(conn, role):
             result.roles.append(role)
         else:
             result.kept_roles.append(role)  # taken into use since the check: it stays
     return result
 
 
-def _drop_role(conn: Any, role: str) -> bool:
+def drop_role(conn: Any, role: str) -> bool:
     """DROP ROLE IF EXISTS; False when something took the role into use meanwhile. A catalog row
     that another session changed at the same moment ("tuple concurrently deleted": a command
     beside this one dropping a database or role) makes the server refuse once: tried again."""
