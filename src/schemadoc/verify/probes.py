@@ -528,13 +528,7 @@ class _Prober:
                 segments.append(later)
 
         def judge(r: Replies) -> None:
-            row1, exc = r.inserted(0, table)
-            if exc is not None:
-                raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
-            assert row1 is not None
-            stored = {c: row1.get(c) for c in key.columns}
-            if any(v is None for v in stored.values()):
-                raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+            stored = self._stored_key(key, *r.inserted(0, table))
             if stored != same:
                 raise Fallback  # the duplicate must repeat the key as stored
             if lacking is not None:
@@ -561,13 +555,7 @@ class _Prober:
         assert p.table and p.key
         table, key = p.table, p.key
         first = self.rows.row(table, non_null=key.columns)
-        row1, exc = self._insert(table, first)
-        if exc is not None:
-            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
-        assert row1 is not None
-        same = {c: row1.get(c) for c in key.columns}
-        if any(v is None for v in same.values()):
-            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+        same = self._stored_key(key, *self._insert(table, first))
         second = self.rows.row(table, fixed=same)
 
         def judge(r: Replies) -> None:
@@ -575,6 +563,16 @@ class _Prober:
             raise kept(actual="23505")
 
         return Plan([[Step(*self.rows.insert_statement(table, second))]], judge)
+
+    def _stored_key(self, key: UniqueKey, row: Row | None, exc: psycopg.Error | None) -> Row:
+        """The key columns of the first row as the server stored it: what a duplicate repeats."""
+        if exc is not None:
+            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
+        assert row is not None
+        stored = {c: row.get(c) for c in key.columns}
+        if any(v is None for v in stored.values()):
+            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+        return stored
 
     def _duplicate(self, key: UniqueKey, exc: psycopg.Error | None) -> None:
         """Judge the duplicate of a stored key: it must fail with 23505 on this key."""
@@ -592,13 +590,7 @@ class _Prober:
         key = p.key
         inside = [(key.where, "true")] if key.where else []
         first = self.rows.row(p.table, non_null=key.columns, conditions=inside)  # type: ignore[arg-type]
-        row1, exc = self._insert(p.table, first)
-        if exc is not None:
-            raise untestable(f"the first row was rejected: {self._state(exc)}", exc.sqlstate)
-        assert row1 is not None
-        same = {c: row1.get(c) for c in key.columns}
-        if any(v is None for v in same.values()):
-            raise untestable("the stored key has a NULL, so a duplicate cannot be made")
+        same = self._stored_key(key, *self._insert(p.table, first))
         second = self.rows.row(p.table, fixed=same, conditions=inside)  # type: ignore[arg-type]
         _, exc = self._insert(p.table, second, recover=bool(key.where))
         self._duplicate(key, exc)
