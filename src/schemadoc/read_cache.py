@@ -108,49 +108,61 @@ def _private_dir(create: bool) -> Path | None:
     return directory
 
 
-def load(key: str) -> Reading | None:
-    """The reading kept under ``key``, or None."""
-    directory = _private_dir(create=False)
-    if directory is None:
-        return None
-    path = directory / (key + _SUFFIX)
+def _load_kept(path: Path) -> tuple[Any, Any] | None:
+    """The two values :func:`_write_kept` wrote to ``path``; None when the file is missing,
+    damaged, foreign or of another format."""
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of objects, none of them garbage
     try:
         with path.open("rb") as f:
             kept = pickle.load(f)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a damaged or foreign file is a miss; it is replaced below
+    except Exception:
         return None
     finally:
         if collecting:
             gc.enable()
     if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == FORMAT):
         return None
+    return kept[1], kept[2]
+
+
+def _write_kept(path: Path, first: Any, second: Any) -> bool:
+    """Write two values to ``path`` whole (under a temporary name, then renamed); False when
+    the directory cannot be written."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((FORMAT, first, second), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:
+        with suppress(OSError):
+            os.unlink(tmp)
+        return False
+    return True
+
+
+def load(key: str) -> Reading | None:
+    """The reading kept under ``key``, or None."""
+    directory = _private_dir(create=False)
+    if directory is None:
+        return None
+    path = directory / (key + _SUFFIX)
+    kept = _load_kept(path)
+    if kept is None:
+        return None
     with suppress(OSError):
         os.utime(path)  # most recently used
-    return kept[1], kept[2]
+    return kept
 
 
 def store(key: str, reading: Reading) -> None:
     """Keep ``reading`` under ``key``; silently nothing when the directory cannot be written."""
     directory = _private_dir(create=True)
-    if directory is None:
-        return
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump((FORMAT, reading[0], reading[1]), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / (key + _SUFFIX))
-    except Exception:
-        with suppress(OSError):
-            os.unlink(tmp)
-        return
-    _trim(directory)
+    if directory is not None and _write_kept(directory / (key + _SUFFIX), reading[0], reading[1]):
+        _trim(directory)
 
 
 def _trim(directory: Path) -> None:
@@ -219,31 +231,14 @@ def kept_ddl(schema: Schema, inputs: object) -> Any | None:
     """What :func:`keep_ddl` kept for ``schema`` (which a kept or keepable reading gave) and
     ``inputs`` (everything else the rendering took: the server's version, its extensions)."""
     path = _ddl_path(schema, inputs)
-    if path is None:
+    kept = _load_kept(path) if path is not None else None
+    if kept is None or kept[0] != repr(inputs):
         return None
-    try:
-        with path.open("rb") as f:
-            kept = pickle.load(f)
-    except Exception:  # missing, damaged or foreign: rendered again
-        return None
-    if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == FORMAT and kept[1] == repr(inputs)):
-        return None
-    return kept[2]
+    return kept[1]
 
 
 def keep_ddl(schema: Schema, inputs: object, rendered: Any) -> None:
     """Keep ``rendered``, the DDL of ``schema`` rendered with ``inputs``, beside its reading."""
     path = _ddl_path(schema, inputs)
-    if path is None:
-        return
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump((FORMAT, repr(inputs), rendered), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except Exception:
-        with suppress(OSError):
-            os.unlink(tmp)
+    if path is not None:
+        _write_kept(path, repr(inputs), rendered)
