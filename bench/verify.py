@@ -7,8 +7,8 @@ time and promises per second. As a baseline measured in the same run it prints t
 building the same DDL (one transaction) on the same server, and the ratio to it.
 With --count-statements, a second (untimed) verify run is traced at the protocol level to count
 the statements the server ran and the round trips they took, per promise.
-With --connections, the generated schema is probed once per number given, on that many
-connections at once (1 is the default single connection).
+The generated schema is probed once per number given to --connections (default: 1, then the
+commands' default, 2), on up to that many connections at once, as `verify --jobs N` does.
 Targets: seed 000 under 2 s; the 2,000-table schema under 25 s (1,000 promises/s).
 """
 
@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -33,7 +34,7 @@ from schemadoc.pg.connect import with_database
 from schemadoc.pg.lock_budget import lock_table
 from schemadoc.pg.server import EmbeddedServer
 from schemadoc.read import read_documents
-from schemadoc.verify.probes import verify_promises
+from schemadoc.verify.probes import DEFAULT_JOBS, verify_promises
 from schemadoc.write.ddl import render_ddl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -97,14 +98,11 @@ def bench(
         print(f"{label}: {len(schema.tables)} tables")
         print(f"  build DDL (baseline): {build:.2f} s")
         for n in connections:
-            conns = [psycopg.connect(url) for _ in range(n)]
-            try:
+            with psycopg.connect(url) as conn:
+                # as the commands do: more connections opened for the run, up to n
                 start = time.perf_counter()
-                report = verify_promises(conns[0], schema, more_connections=conns[1:])
+                report = verify_promises(conn, schema, jobs=n, open_connection=partial(psycopg.connect, url))
                 took = time.perf_counter() - start
-            finally:
-                for conn in conns:
-                    conn.close()
             counts = report.counts()
             total = counts["total"]
             print(f"  promises: {total} {counts}")
@@ -129,7 +127,13 @@ def main() -> int:
     ap.add_argument("--tables", type=int, default=2000)
     ap.add_argument("--database-url")
     ap.add_argument("--count-statements", action="store_true")
-    ap.add_argument("--connections", type=int, nargs="+", default=[1], help="probe on this many connections")
+    ap.add_argument(
+        "--connections",
+        type=int,
+        nargs="+",
+        default=sorted({1, DEFAULT_JOBS}),
+        help="probe on up to this many connections (verify --jobs)",
+    )
     args = ap.parse_args()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))

@@ -4,11 +4,13 @@ probe transaction still rolled back, a broken promise still found."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from schemadoc.diagnostics import fail
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
 from schemadoc.verify.probes import verify_promises
@@ -80,3 +82,40 @@ def test_a_broken_promise_is_found_on_any_connection(
     broken = [o for o in _outcomes(together) if o[2] == "broken"]
     assert len(broken) == 1, together.render_text()
     assert _outcomes(together) == _outcomes(alone)
+
+
+def test_jobs_open_connections_only_while_probing(server_url: str, lab: tuple[str, Schema]) -> None:
+    """With ``jobs``, connections are opened up to that number (not more than there are probe
+    transactions), closed at the end; a refused one leaves the run to those it has."""
+    template, schema = lab
+    with clone(server_url, template) as url:
+        opened: list[psycopg.Connection[Any]] = []
+
+        def open_connection() -> psycopg.Connection[Any]:
+            opened.append(psycopg.connect(url))
+            return opened[-1]
+
+        def refuse_after_one() -> psycopg.Connection[Any]:
+            if opened:
+                raise fail("SD513", "too many clients")
+            return open_connection()
+
+        with psycopg.connect(url) as conn:
+            alone = verify_promises(conn, schema, tables_per_transaction=2)
+            three = verify_promises(
+                conn, schema, tables_per_transaction=2, jobs=3, open_connection=open_connection
+            )
+            assert len(opened) == 2 and all(c.closed for c in opened)
+            opened.clear()
+            refused = verify_promises(
+                conn, schema, tables_per_transaction=2, jobs=4, open_connection=refuse_after_one
+            )
+            assert len(opened) == 1 and opened[0].closed
+            opened.clear()
+            one_batch = verify_promises(
+                conn, schema, tables_per_transaction=1000, jobs=4, open_connection=open_connection
+            )
+            assert opened == []
+    assert alone.counts()["kept"] == alone.counts()["total"] > 0, alone.render_text()
+    for report in (three, refused, one_batch):
+        assert _outcomes(report) == _outcomes(alone)

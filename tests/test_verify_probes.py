@@ -312,3 +312,17 @@ def test_bad_input_is_reported_never_crashes(server_url: str, tmp_path: Path) ->
     assert {r.outcome for r in loud if r.promise.kind != "trigger"} == {"untestable"}
     warnings = [d for d in report.diagnostics() if d.level == "warning"]
     assert len(warnings) == report.counts()["untestable"]
+
+
+def test_the_statement_tried_is_shown_as_sent(server_url: str, lab: tuple[str, Schema, Path]) -> None:
+    """The report shows the very statement that broke the promise, with its values inlined."""
+    template, schema, _ = lab
+    with clone(server_url, template) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE projects ALTER COLUMN title DROP NOT NULL")
+        report = _verify(url, schema)
+    (result,) = report.by_outcome("broken")
+    assert result.promise.kind == "not_null"
+    assert result.sql.startswith('INSERT INTO "public"."projects" ("title", '), result.sql
+    assert "VALUES (CAST(NULL AS text), " in result.sql
+    assert "%s" not in result.sql and "RETURNING ctid::text" in result.sql

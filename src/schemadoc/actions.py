@@ -366,13 +366,22 @@ def verify_behaviour(
     progress: Callable[[int, int], None] | None = None,
     *,
     tables: Collection[QName] | None = None,
+    jobs: int | None = None,
 ) -> Any:
-    """Probe the document's promises on the database (only those of ``tables``, when given)."""
+    """Probe the document's promises on the database (only those of ``tables``, when given), on
+    up to ``jobs`` connections at once (default: the probes' own)."""
     from schemadoc.pg.connect import connect
-    from schemadoc.verify.probes import verify_promises
+    from schemadoc.verify.probes import DEFAULT_JOBS, verify_promises
 
     with connect(target_url) as conn:
-        return verify_promises(conn, _as_built_on(doc, conn), progress=progress, tables=tables)
+        return verify_promises(
+            conn,
+            _as_built_on(doc, conn),
+            progress=progress,
+            tables=tables,
+            jobs=DEFAULT_JOBS if jobs is None else jobs,
+            open_connection=lambda: connect(target_url),
+        )
 
 
 def _as_built_on(schema: Schema, conn: Any) -> Schema:

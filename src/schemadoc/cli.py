@@ -295,7 +295,7 @@ def cmd_up(args: argparse.Namespace, out: _Out) -> int:
         )
         report = None
         if not args.structure:
-            report = verify_behaviour(target.url, schema, out.progress("verifying promises"))
+            report = verify_behaviour(target.url, schema, out.progress("verifying promises"), jobs=args.jobs)
         shown_url = redact(target.url)
     all_diags = sorted_diagnostics(diags + result.diagnostics + (report.diagnostics() if report else []))
     code = _exit_for(all_diags)
@@ -379,7 +379,7 @@ def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
             shadow_place = "target" if shadow.on_target else ("given" if args.shadow_url else "embedded")
         report = None
         if not args.structure:
-            report = verify_behaviour(url, schema, out.progress("verifying promises"))
+            report = verify_behaviour(url, schema, out.progress("verifying promises"), jobs=args.jobs)
     all_diags = sorted_diagnostics(diags + drift + (report.diagnostics() if report else []))
     code = _exit_for(all_diags)
     if out.fmt == "json":
@@ -681,6 +681,27 @@ def _trust(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="probe promises on up to N connections at once (default: 2; 1 keeps to one connection)",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _cache(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument(
@@ -733,6 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _trust(p)
     p.add_argument("--structure", action="store_true", help="verify structure only, not behaviour")
+    _jobs(p)
     p.add_argument(
         "--recreate",
         action="store_true",
@@ -748,6 +770,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _trust(p)
     p.add_argument("--structure", action="store_true", help="only compare structure; do not probe promises")
+    _jobs(p)
     p.add_argument(
         "--shadow-url",
         help="server for the scratch database the document is built in "
@@ -780,6 +803,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     _trust(p)
     apply_arguments(p)
+    _jobs(p)
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")

@@ -145,7 +145,9 @@ def run_apply(args: argparse.Namespace, out: Output, doc: Schema, url: str, main
     from schemadoc.actions import verify_behaviour
 
     touched = {p.step.table for p in plan.steps if p.step.table is not None}
-    outcome.report = verify_behaviour(url, doc, out.progress("verifying promises"), tables=touched)
+    outcome.report = verify_behaviour(
+        url, doc, out.progress("verifying promises"), tables=touched, jobs=args.jobs
+    )
     report_diags = outcome.report.diagnostics()
     code = EXIT_BLOCKED if any(d.level == "error" for d in report_diags) else EXIT_DONE
     return _finish(out, outcome, [*diags, *report_diags], code)

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from schemadoc.pg.bind import Binder
 from schemadoc.pg.single import execute_each
 from schemadoc.pg.wire import Column, Pipe, Reply
 
@@ -56,6 +57,7 @@ class Channel:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
         self.cursor = psycopg.ClientCursor(conn)
+        self._binder = Binder(conn)
         self.begin()
 
     def begin(self, setup: Sequence[bytes] = (), pipe: Pipe | None = None) -> None:
@@ -64,14 +66,11 @@ class Channel:
         self.pipe = pipe
         self.pending: list[bytes] = list(setup)
         self._sent: deque[Queued] = deque()  # segments whose replies were not read yet
-        self._encoding = self.conn.info.encoding
 
     def render(self, query: Statement, params: Sequence[Any] | None) -> bytes:
         """The statement as sent: values bound, ``%`` placeholders resolved (when there are values)."""
-        if params is None:
-            return query if isinstance(query, bytes) else query.as_bytes(self.conn)
-        assert isinstance(query, bytes | sql.SQL | sql.Composed)
-        return self.cursor.mogrify(query, params).encode(self._encoding)
+        text = query if isinstance(query, bytes) else query.as_bytes(self.conn)
+        return text if params is None else self._binder.bind(text, params)
 
     def execute(
         self,

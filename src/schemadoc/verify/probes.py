@@ -15,6 +15,7 @@ row can be built for the table).
 
 from __future__ import annotations
 
+import gc
 import queue
 import secrets
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -28,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from schemadoc.diagnostics import fail
+from schemadoc.diagnostics import SchemadocError, fail
 from schemadoc.model import Column, ForeignKey, QName, Schema
 from schemadoc.pg.wire import Pipe
 from schemadoc.read import reader_errors_raise
@@ -38,6 +39,7 @@ from schemadoc.verify.plans import Fallback, Plan, ProbeEnd, Replies, Step, brok
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
 from schemadoc.verify.report import PromiseResult, VerifyReport
 from schemadoc.verify.rows import (
+    Noted,
     Row,
     RowError,
     RowFactory,
@@ -52,7 +54,10 @@ from schemadoc.verify.rows import (
 # Tables whose promises share one probe transaction (and the parent rows built in it): enough
 # that deep foreign key chains are not rebuilt for every table, few enough that locks are not
 # held for the whole run.
-_TABLES_PER_TRANSACTION = 200
+_TABLES_PER_TRANSACTION = 100
+# Probe transactions run side by side on this many connections unless told otherwise: while
+# one connection waits for its server process, schemadoc prepares the next probes for the other
+DEFAULT_JOBS = 2
 ENDED_CODE = "SD704"  # error: a probe transaction was no longer open when it was to be rolled back
 _OLD_TIMESTAMP = "2001-02-03 04:05:06"
 _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "random")
@@ -68,14 +73,20 @@ def verify_promises(
     more_connections: Sequence[psycopg.Connection[Any]] = (),
     tables_per_transaction: int = _TABLES_PER_TRANSACTION,
     tables: Collection[QName] | None = None,
+    jobs: int = 1,
+    open_connection: Callable[[], psycopg.Connection[Any]] | None = None,
 ) -> VerifyReport:
     """Probe every promise of ``schema`` on ``conn`` (only those of ``tables``, when given); the
     database's data is left as it was.
 
     ``more_connections`` (to the same database, idle) probe other tables at the same time:
     the probe transactions of a run are independent (each builds its own parent rows, every
-    probe in its own savepoint, all rolled back), so each connection takes the next one."""
+    probe in its own savepoint, all rolled back), so each connection takes the next one.
+    With ``open_connection``, connections are opened (and closed at the end) until there are
+    ``jobs``, or one per probe transaction when there are fewer; a connection the server
+    refuses (too many clients, say) leaves the run to those it has."""
     conns = [conn, *more_connections]
+    opened: list[psycopg.Connection[Any]] = []
     for c in conns:
         if c.info.transaction_status != TransactionStatus.IDLE:
             raise fail("SD703", "verify needs a connection with no open transaction")
@@ -94,7 +105,13 @@ def verify_promises(
     ]
     if len(batches) < 2:
         conns = conns[:1]
+    elif open_connection is not None:
+        opened = _open_more(open_connection, min(jobs, len(batches)) - len(conns))
+        conns += opened
     saved = [(c.autocommit, c.prepare_threshold) for c in conns]
+    # what exists now (the schema, the promises) lives through the run: the collector need not
+    # walk it again and again while the probes make their short-lived objects
+    gc.freeze()
     for c in conns:
         c.autocommit = True  # each probe transaction is opened (and rolled back) by conn.transaction()
         c.prepare_threshold = None  # nothing is prepared server-side: no bookkeeping for it
@@ -107,11 +124,27 @@ def verify_promises(
                     if progress is not None:
                         progress(done, total)
     finally:
+        gc.unfreeze()
         for c, (autocommit, prepare_threshold) in zip(conns, saved, strict=True):
             c.prepare_threshold = prepare_threshold
             if not c.closed and c.info.transaction_status == TransactionStatus.IDLE:
                 c.autocommit = autocommit
+        for c in opened:
+            c.close()
     return VerifyReport([results[i] for i in range(total)])
+
+
+def _open_more(
+    open_connection: Callable[[], psycopg.Connection[Any]], count: int
+) -> list[psycopg.Connection[Any]]:
+    """Up to ``count`` more connections; the first one refused ends the opening."""
+    out: list[psycopg.Connection[Any]] = []
+    for _ in range(count):
+        try:
+            out.append(open_connection())
+        except (SchemadocError, psycopg.Error):
+            break
+    return out
 
 
 _Batch = list[tuple[QName | None, list[Promise]]]
@@ -154,8 +187,9 @@ class _Waiting:
 
     promise: Promise
     plan: Plan
-    log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]]
+    log: list[Noted]
     queued: list[Queued]
+    sent: list[bytes]  # the plan's statements as sent, in order
 
 
 class _Prober:
@@ -299,9 +333,10 @@ class _Prober:
             with self.rows.savepoint():
                 plan = _PROBES[p.kind](self, p)
                 if plan is not None:
-                    waiting = _Waiting(p, plan, self.rows.log, [])
+                    waiting = _Waiting(p, plan, self.rows.log, [], [])
                     for segment in plan.segments:
                         rendered = [self.rows.channel.render(step.query, step.params) for step in segment]
+                        waiting.sent.extend(rendered)
                         waiting.queued.append(self.rows.queue(rendered))
                     self.rows.log = None
                     return waiting
@@ -348,7 +383,11 @@ class _Prober:
             if reader_errors_raise():
                 raise
             outcome = untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
-        noted = [(s.query, tuple(s.params or ())) for s in plan.steps[: got.reached + 1] if s.noted]
+        noted: list[Noted] = [
+            (sent, None)
+            for s, sent in zip(plan.steps[: got.reached + 1], waiting.sent, strict=False)
+            if s.noted
+        ]
         return self._result(p, outcome, self.rows.tried(3, [*waiting.log, *noted]))
 
     @staticmethod
@@ -387,9 +426,10 @@ class _Prober:
         ``then`` is a query that reads what the statement did: it goes in the same
         message, runs only if the statement succeeded, and its rows are returned.
         """
-        self.rows.note(query, params)
+        statement = self.rows.channel.render(query, params)
+        self.rows.note(statement)
         try:
-            cur = self.rows.execute(query, params, then)
+            cur = self.rows.execute(statement, None, then)
             return (cur.fetchall() if cur.description else []), None
         except psycopg.Error as exc:
             return None, exc

@@ -60,6 +60,8 @@ from schemadoc.verify.checkexpr import (
 Row = dict[str, str | None]
 Mode = Literal["not_false", "true", "false"]
 Condition = tuple[str, Mode]  # (boolean SQL expression over the table's columns, what it must be)
+# a statement noted for the report: as sent (bytes, None), or a query and the values to bind
+Noted = tuple[sql.Composed | bytes, tuple[Any, ...] | None]
 # Steps that build a row: each parent row they need is asked for by yielding (table, referenced
 # columns, fresh) and sent back once built; they return the row (see RowFactory._drive).
 _Steps = Generator[tuple[QName, tuple[str, ...], bool], "Row | None", Row]
@@ -312,7 +314,7 @@ class RowFactory:
         self._casts: dict[str, bytes] = {}
         self._table_sql: dict[QName, tuple[bytes, bytes, dict[str, bytes]]] = {}
         self._numbers: list[bytes] = []
-        self.log: list[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
+        self.log: list[Noted] | None = None
         self.last_ctid: str | None = None
         # what holds from one transaction to the next: the values of constant defaults,
         # candidate lists that read neither the clock nor a default evaluated in a
@@ -1028,9 +1030,9 @@ class RowFactory:
 
     def insert(self, qname: QName, values: Row) -> Row:
         """INSERT one row; returns every column of the stored row as text."""
-        q, params = self.insert_statement(qname, values)
-        self.note(q, params)
-        r = self.execute(q, params).fetchone()
+        statement = self.channel.render(*self.insert_statement(qname, values))
+        self.note(statement)
+        r = self.execute(statement).fetchone()
         assert r is not None
         self.last_ctid = r[0]
         return self.stored(qname, r)
@@ -1078,21 +1080,23 @@ class RowFactory:
             ]
         )
 
-    def note(self, query: sql.Composed | bytes, params: Sequence[Any] = ()) -> None:
-        """Remember a statement for the report (rendered only when asked for, see :meth:`tried`)."""
+    def note(self, query: sql.Composed | bytes, params: Sequence[Any] | None = None) -> None:
+        """Remember a statement for the report: as sent (``query`` bytes with no ``params``),
+        or to be rendered only when asked for (see :meth:`tried`)."""
         if self.log is not None:
-            self.log.append((query, tuple(params)))
+            self.log.append((query, None if params is None else tuple(params)))
 
-    def tried(
-        self, last: int = 3, log: Sequence[tuple[sql.Composed | bytes, tuple[Any, ...]]] | None = None
-    ) -> str:
+    def tried(self, last: int = 3, log: Sequence[Noted] | None = None) -> str:
         """The last statements noted (or of ``log``), values inlined, for people."""
         texts: list[str] = []
         for query, params in list(self.log or [] if log is None else log)[-last:]:
-            try:
-                text = self._cursor.mogrify(query, params)
-            except Exception:
-                text = query.decode() if isinstance(query, bytes) else query.as_string(self.conn)
+            if params is None and isinstance(query, bytes):
+                text = query.decode(self.conn.info.encoding, "replace")
+            else:
+                try:
+                    text = self._cursor.mogrify(query, params)
+                except Exception:
+                    text = query.decode() if isinstance(query, bytes) else query.as_string(self.conn)
             texts.append(" ".join(text.split()))
         return "; ".join(texts)
 
