@@ -60,6 +60,7 @@ _TABLES_PER_TRANSACTION = 100
 DEFAULT_JOBS = 2
 ENDED_CODE = "SD704"  # error: a probe transaction was no longer open when it was to be rolled back
 _OLD_TIMESTAMP = "2001-02-03 04:05:06"
+_ORPHAN_DRAWS = 5  # keys drawn for an orphan row before the foreign key probe gives up
 _DIFFERENT_EACH_ROW = ("gen_random_uuid", "uuid_generate", "uuidv", "nextval", "random")
 
 
@@ -377,8 +378,7 @@ class _Prober:
             outcome = o
         except Fallback:
             again = self._probe(p, ahead=False)
-            assert isinstance(again, PromiseResult)
-            return again
+            return again if isinstance(again, PromiseResult) else self._judge(again)
         except Exception as exc:
             if reader_errors_raise():
                 raise
@@ -667,18 +667,47 @@ class _Prober:
         fk = p.foreign_key
         # the key gets values no row has: a parent row for it would go unused
         values = self.rows.row(p.table, non_null=fk.columns, no_parent=fk)
-        for c in fk.columns:
-            values[c] = self.rows.fresh_value(p.table, c)
+        ahead = self._ahead
+        for attempt in range(_ORPHAN_DRAWS):
+            for c in fk.columns:
+                values[c] = self.rows.fresh_value(p.table, c)
+            if ahead:
+                break
+            # a statement at a time: the drawn key is first looked for among the parent's rows
+            (taken,) = self.rows.execute(*self._parent_row_exists(fk, values)).fetchone() or (False,)
+            if not taken:
+                break
+            if attempt == _ORPHAN_DRAWS - 1:
+                raise untestable(f"every key drawn for an orphan row is taken by a row of {fk.ref_table}")
 
         def judge(r: Replies) -> None:
             exc = r.error(0)
             if exc is None:
+                # the second statement runs only when the row was accepted: the drawn key may
+                # belong to a row the parent table already has (its data, or a parent built by
+                # an earlier probe), and then it is drawn again, a statement at a time
+                found, _ = r.run(1) if ahead else (None, None)
+                if found and found[0][0]:
+                    raise Fallback
                 raise broken(f"a row pointing at no {fk.ref_table} row was accepted")
             if exc.sqlstate == "23503":
                 raise kept(actual="23503")
             raise untestable(f"the orphan row failed for another reason: {self._state(exc)}", exc.sqlstate)
 
-        return Plan([[Step(*self.rows.insert_statement(p.table, values))]], judge)
+        insert = Step(*self.rows.insert_statement(p.table, values))
+        if not ahead:
+            return Plan([[insert]], judge)
+        return Plan([[insert, Step(*self._parent_row_exists(fk, values), noted=False)]], judge)
+
+    def _parent_row_exists(self, fk: ForeignKey, values: Row) -> tuple[sql.Composed, list[Any]]:
+        """Whether a row of the referenced table has the key ``values`` give the foreign key."""
+        types = self.rows.info(fk.ref_table).types
+        match = sql.SQL(" AND ").join(
+            sql.SQL("{} = CAST({} AS {})").format(sql.Identifier(ref), sql.Placeholder(), _raw(types[ref]))
+            for ref in fk.ref_columns
+        )
+        query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(table_ident(fk.ref_table), match)
+        return query, [values[c] for c in fk.columns]
 
     def _family(self, p: Promise) -> tuple[ForeignKey, Row, Row, tuple[sql.Composed, list[Any]]]:
         """A fresh parent and one child pointing at it."""
