@@ -2,8 +2,9 @@
 
 Usage: python bench/verify.py [--tables N] [--database-url URL] [--count-statements] [--connections 1 2 ...]
 
-For each document: build it in a scratch database, then time `verify_promises` and print the
-time and promises per second. As a baseline measured in the same run it prints the time of
+For each document: build it in a scratch database, then time `verify_promises` on a fresh copy
+of it (CREATE DATABASE ... TEMPLATE) for each number of connections, and print the time and
+promises per second. As a baseline measured in the same run it prints the time of
 building the same DDL (one transaction) on the same server, and the ratio to it.
 With --count-statements, a second (untimed) verify run is traced at the protocol level to count
 the statements the server ran and the round trips they took, per promise.
@@ -20,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from functools import partial
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from schemadoc.verify.probes import DEFAULT_JOBS, verify_promises
 from schemadoc.write.ddl import render_ddl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import Measured
 from schema_gen import generated_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,17 +100,38 @@ def bench(
         print(f"{label}: {len(schema.tables)} tables")
         print(f"  build DDL (baseline): {build:.2f} s")
         for n in connections:
-            with psycopg.connect(url) as conn:
-                # as the commands do: more connections opened for the run, up to n
-                start = time.perf_counter()
-                report = verify_promises(conn, schema, jobs=n, open_connection=partial(psycopg.connect, url))
-                took = time.perf_counter() - start
+            # each run probes a copy of the database as built: the rows an earlier run rolled
+            # back (dead tuples, advanced sequences) do not slow the next one
+            copy = f"{name}_{n}"
+            with psycopg.connect(maintenance, autocommit=True) as conn:
+                # a file copy and a checkpoint now, rather than the copy's WAL flushed during the run
+                strategy = sql.SQL(" STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else "")
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+                        sql.Identifier(copy), sql.Identifier(name), strategy
+                    )
+                )
+                with suppress(psycopg.Error):
+                    conn.execute("CHECKPOINT")
+            try:
+                copy_url = with_database(maintenance, copy)
+                with psycopg.connect(copy_url) as conn, Measured() as measured:
+                    # as the commands do: more connections opened for the run, up to n
+                    report = verify_promises(
+                        conn, schema, jobs=n, open_connection=partial(psycopg.connect, copy_url)
+                    )
+                took = measured.wall
+            finally:
+                with psycopg.connect(maintenance, autocommit=True) as conn:
+                    conn.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
+                    )
             counts = report.counts()
             total = counts["total"]
             print(f"  promises: {total} {counts}")
             print(
                 f"  verify, {n} connection(s): {took:.2f} s, {total / took:.0f} promises/s,"
-                f" ratio to build {took / build:.1f}x"
+                f" ratio to build {took / build:.1f}x ({measured.describe()})"
             )
             print(f"  target under {target:.0f} s: {'met' if took < target else 'NOT met'}")
         if count:
