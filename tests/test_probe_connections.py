@@ -4,6 +4,7 @@ probe transaction still rolled back, a broken promise still found."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -119,3 +120,46 @@ def test_jobs_open_connections_only_while_probing(server_url: str, lab: tuple[st
     assert alone.counts()["kept"] == alone.counts()["total"] > 0, alone.render_text()
     for report in (three, refused, one_batch):
         assert _outcomes(report) == _outcomes(alone)
+
+
+def test_probe_transactions_that_wait_for_each_other_are_run_again_alone(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    """Two probe transactions side by side both build a parent row in ``kinds``, whose unique
+    name allows two values: the second waits for the first past the lock timeout. The batch that
+    waited runs again alone, and the results are those of one connection."""
+    ddl = "CREATE TABLE kinds (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    ddl += " name text NOT NULL UNIQUE CHECK (name IN ('a', 'b')));\n"
+    for i in range(1, 13):
+        ddl += f"CREATE TABLE t{i} (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        ddl += " kind_id int NOT NULL REFERENCES kinds (id), note text);\n"
+    doc = tmp_path / "kinds.md"
+    doc.write_text("# Kinds\n\n```sql\n" + ddl + "```\n")
+    schema, _ = read_documents([doc])
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(ddl.encode())
+        # not in the document: every insert takes a while, so the transactions overlap
+        conn.execute(
+            b"CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
+            b" $$BEGIN PERFORM pg_sleep(0.01); RETURN NEW; END$$"
+        )
+        for i in range(1, 13):
+            conn.execute(
+                f"CREATE TRIGGER slow BEFORE INSERT ON t{i} FOR EACH ROW EXECUTE FUNCTION slow()".encode()
+            )
+
+    def probe(jobs: int) -> VerifyReport:
+        with psycopg.connect(fresh_database_url) as conn:
+            return verify_promises(
+                conn,
+                schema,
+                tables_per_transaction=3,
+                lock_timeout_ms=50,
+                jobs=jobs,
+                open_connection=lambda: psycopg.connect(fresh_database_url),
+            )
+
+    alone, together = probe(1), probe(2)
+    assert not [r for r in alone.results if r.actual_sqlstate == "55P03"], alone.render_text()
+    assert alone.counts()["broken"] == 0 and alone.counts()["kept"] > 0, alone.render_text()
+    assert _outcomes(together) == _outcomes(alone), together.render_text()
