@@ -11,6 +11,10 @@ import psycopg
 import pytest
 
 from schemadoc.cli import main
+from schemadoc.read import read_documents
+from schemadoc.verify.plans import broken
+from schemadoc.verify.probes import _Prober, verify_promises
+from schemadoc.verify.promises import build_promises
 
 DOC = """# Shop
 
@@ -90,3 +94,43 @@ def test_a_cycle_of_not_null_foreign_keys_is_untestable_by_design_and_does_not_f
     assert promises["counts"]["untestable_failure"] == 0
     assert not [d for d in out["diagnostics"] if d["code"] == "SD705"]
     assert code == 0
+
+
+KINDS = """# Kinds
+
+```sql
+CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL UNIQUE CHECK (name IN ('a', 'b')));
+```
+"""
+
+
+def test_a_row_held_by_another_session_makes_its_promises_untestable_by_failure(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    """Another session has inserted the name the probes use first and not committed: they wait
+    past the lock timeout, and their promises are untestable because something failed."""
+    doc = tmp_path / "kinds.md"
+    doc.write_text(KINDS)
+    assert main(["up", str(doc), "--database-url", fresh_database_url, "--structure"]) == 0
+    schema, _ = read_documents([doc])
+    with psycopg.connect(fresh_database_url) as holder:
+        holder.execute("INSERT INTO kinds VALUES (-1, 'a')")
+        with psycopg.connect(fresh_database_url) as conn:
+            report = verify_promises(conn, schema, lock_timeout_ms=50)
+    timed_out = [r for r in report.results if r.actual_sqlstate == "55P03"]
+    assert timed_out, report.render_text()
+    assert all(r.outcome == "untestable" and r.cause == "failure" for r in timed_out), report.render_text()
+    assert report.counts()["broken"] == 0, report.render_text()
+
+
+@pytest.mark.parametrize("sqlstate", ["55P03", "40P01", "57014", "08006"])
+def test_a_verdict_resting_on_a_failed_attempt_is_never_broken(tmp_path: Path, sqlstate: str) -> None:
+    """A probe that ends as broken on an error saying the attempt failed (a lock or statement
+    timeout, a deadlock, a lost connection) is untestable by failure: no evidence either way."""
+    doc = tmp_path / "kinds.md"
+    doc.write_text(KINDS)
+    promise = build_promises(read_documents([doc])[0])[0]
+    result = _Prober._result(promise, broken("a row satisfying the check was rejected", sqlstate), "")
+    assert (result.outcome, result.cause, result.actual_sqlstate) == ("untestable", "failure", sqlstate)
+    real = _Prober._result(promise, broken("a row violating the check was accepted", "23514"), "")
+    assert (real.outcome, real.cause) == ("broken", None)

@@ -37,7 +37,7 @@ from schemadoc.verify.channel import Queued, Reply
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.plans import Fallback, Plan, ProbeEnd, Replies, Step, broken, cause_of, kept, untestable
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
-from schemadoc.verify.report import PromiseResult, VerifyReport
+from schemadoc.verify.report import PromiseResult, VerifyReport, failure_state
 from schemadoc.verify.rows import (
     Noted,
     Row,
@@ -408,10 +408,13 @@ class _Prober:
 
     @staticmethod
     def _result(p: Promise, outcome: ProbeEnd, tried: str) -> PromiseResult:
-        cause = (outcome.cause or cause_of(outcome.actual)) if outcome.outcome == "untestable" else None
-        return PromiseResult(
-            p, outcome.outcome, tried, p.expected_sqlstate, outcome.actual, outcome.reason, cause
-        )
+        verdict = outcome.outcome
+        if verdict == "broken" and failure_state(outcome.actual):
+            # an error that says the attempt failed (a lock or statement timeout, a lost
+            # connection) is no evidence against the promise, whatever the probe expected
+            verdict = "untestable"
+        cause = (outcome.cause or cause_of(outcome.actual)) if verdict == "untestable" else None
+        return PromiseResult(p, verdict, tried, p.expected_sqlstate, outcome.actual, outcome.reason, cause)
 
     # -- helpers -----------------------------------------------------------------------------
 
