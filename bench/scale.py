@@ -42,6 +42,7 @@ from schemadoc.pg.connect import with_database
 from schemadoc.pg.server import EmbeddedServer, find_binaries
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import Measured
 from schema_gen import one_fence_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,7 +158,10 @@ def main() -> int:
             srv = Server(server.url("postgres"), find_binaries())
         stack.callback(srv.drop_all)
         for n in args.tables:
-            measure(srv, tmp, n, args.repeat, args.probes)
+            with Measured() as measured:
+                measure(srv, tmp, n, args.repeat, args.probes)
+            if measured.steal is not None:
+                print(f"  (CPU stolen by the host while measuring {n} tables: {measured.steal:.0%})")
     return 0
 
 
