@@ -353,3 +353,14 @@ def test_reading_a_big_document_shows_a_line_on_a_terminal(tmp_path: Path) -> No
     assert code == 0 and f"reading {doc} (" in shown
     proc = cli("check", str(doc))
     assert proc.returncode == 0 and f"reading {doc} (" not in proc.stderr and "\r" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["up", "verify", "apply"])
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_whole_number_of_at_least_one(
+    command: str, jobs: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "x.md", "--format", "json", "--jobs", jobs]) == 2
+    payload = json.loads(capsys.readouterr().out)
+    (diag,) = payload["diagnostics"]
+    assert diag["code"] == "SD606" and "--jobs" in diag["message"] and repr(jobs) in diag["message"]
