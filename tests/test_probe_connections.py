@@ -4,6 +4,7 @@ probe transaction still rolled back, a broken promise still found."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from psycopg import sql
 from schemadoc.diagnostics import fail
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
-from schemadoc.verify.probes import verify_promises
-from schemadoc.verify.report import VerifyReport
+from schemadoc.verify.probes import _Prober, verify_promises
+from schemadoc.verify.report import PromiseResult, VerifyReport
 
 from verify_support import built_lab, clone, lab_document
 
@@ -163,3 +164,31 @@ def test_probe_transactions_that_wait_for_each_other_are_run_again_alone(
     assert not [r for r in alone.results if r.actual_sqlstate == "55P03"], alone.render_text()
     assert alone.counts()["broken"] == 0 and alone.counts()["kept"] > 0, alone.render_text()
     assert _outcomes(together) == _outcomes(alone), together.render_text()
+
+
+@pytest.mark.parametrize("sqlstate", ["55P03", "40P01", "53200"])
+def test_a_batch_that_met_another_transaction_is_run_again_alone(
+    server_url: str, lab: tuple[str, Schema], sqlstate: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run of one batch reports every promise as failed with a state that two
+    transactions side by side can cause (lock timeout, deadlock, a full lock table): that batch
+    runs again once, alone, and the report is that of one connection."""
+    template, schema = lab
+    real = _Prober.run_batch
+    runs: list[tuple[str, ...]] = []
+
+    def first_run_fails(self: _Prober, batch: Any) -> list[list[PromiseResult]]:
+        found = real(self, batch)
+        names = tuple(str(table) for table, _ in batch)
+        runs.append(names)
+        if "public.trials" in names and runs.count(names) == 1:
+            return [[replace(r, outcome="untestable", actual_sqlstate=sqlstate) for r in g] for g in found]
+        return found
+
+    with clone(server_url, template) as url:
+        alone = _probe(url, schema, 1, 2)
+        monkeypatch.setattr(_Prober, "run_batch", first_run_fails)
+        together = _probe(url, schema, 2, 2)
+    ran_twice = {names for names in runs if runs.count(names) > 1}
+    assert ran_twice == {runs[-1]} and "public.trials" in runs[-1] and runs.count(runs[-1]) == 2, runs
+    assert _outcomes(together) == _outcomes(alone)
