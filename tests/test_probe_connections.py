@@ -15,7 +15,7 @@ from psycopg import sql
 from schemadoc.diagnostics import fail
 from schemadoc.model import Schema
 from schemadoc.read import read_documents
-from schemadoc.verify.probes import _Prober, verify_promises
+from schemadoc.verify.probes import _batch_size, _Prober, verify_promises
 from schemadoc.verify.report import PromiseResult, VerifyReport
 
 from verify_support import built_lab, clone, lab_document
@@ -192,3 +192,25 @@ def test_a_batch_that_met_another_transaction_is_run_again_alone(
     ran_twice = {names for names in runs if runs.count(names) > 1}
     assert ran_twice == {runs[-1]} and "public.trials" in runs[-1] and runs.count(runs[-1]) == 2, runs
     assert _outcomes(together) == _outcomes(alone)
+
+
+@pytest.mark.parametrize(
+    ("tables", "lanes", "sizes"),
+    [
+        (150, 2, [75, 75]),
+        (250, 2, [63, 63, 63, 61]),
+        (2000, 2, [100] * 20),
+        (101, 2, [51, 50]),
+        (150, 1, [100, 50]),
+        (80, 2, [80]),
+        (300, 3, [100, 100, 100]),
+        (301, 3, [51] * 5 + [46]),
+    ],
+)
+def test_probe_transactions_are_as_even_as_the_connections_allow(
+    tables: int, lanes: int, sizes: list[int]
+) -> None:
+    """At most 100 tables a transaction; with several connections, even transactions in a
+    multiple of their number, so that no connection is left with the long one at the end."""
+    size = _batch_size(tables, 100, lanes)
+    assert [min(size, tables - start) for start in range(0, tables, size)] == sizes

@@ -103,9 +103,11 @@ def verify_promises(
     done = 0
     total = len(promises)
     keys = sorted(groups, key=lambda k: k or QName("", ""))
+    lanes = max(jobs if open_connection is not None else 1, len(conns))
+    size = _batch_size(len(keys), tables_per_transaction, lanes)
     batches = [
-        [(key, [promises[i] for i in groups[key]]) for key in keys[start : start + tables_per_transaction]]
-        for start in range(0, len(keys), tables_per_transaction)
+        [(key, [promises[i] for i in groups[key]]) for key in keys[start : start + size]]
+        for start in range(0, len(keys), size)
     ]
     if len(batches) < 2:
         conns = conns[:1]
@@ -136,6 +138,17 @@ def verify_promises(
         for c in opened:
             c.close()
     return VerifyReport([results[i] for i in range(total)])
+
+
+def _batch_size(tables: int, most: int, lanes: int) -> int:
+    """Tables per probe transaction: at most ``most``; when there are more tables than that and
+    several connections (``lanes``), the transactions are made as even as their number, rounded
+    up to a multiple of the connections, allows (150 tables on two: 75 and 75, not 100 and 50)."""
+    if lanes < 2 or tables <= most:
+        return max(most, 1)
+    count = -(-tables // most)
+    count = -(-count // lanes) * lanes
+    return -(-tables // count)
 
 
 def _open_more(
