@@ -39,7 +39,6 @@ from schemadoc.verify.plans import Fallback, Plan, ProbeEnd, Replies, Step, brok
 from schemadoc.verify.promises import Promise, PromiseKind, build_promises, view_columns
 from schemadoc.verify.report import PromiseResult, VerifyReport, failure_state
 from schemadoc.verify.rows import (
-    Noted,
     Row,
     RowError,
     RowFactory,
@@ -220,7 +219,7 @@ class _Waiting:
 
     promise: Promise
     plan: Plan
-    log: list[Noted]
+    log: list[bytes]
     queued: list[Queued]
     sent: list[bytes]  # the plan's statements as sent, in order
 
@@ -415,10 +414,8 @@ class _Prober:
             if reader_errors_raise():
                 raise
             outcome = untestable(f"internal error while probing: {type(exc).__name__}: {exc}", failed=True)
-        noted: list[Noted] = [
-            (sent, None)
-            for s, sent in zip(plan.steps[: got.reached + 1], waiting.sent, strict=False)
-            if s.noted
+        noted = [
+            sent for s, sent in zip(plan.steps[: got.reached + 1], waiting.sent, strict=False) if s.noted
         ]
         return self._result(p, outcome, self.rows.tried(3, [*waiting.log, *noted]))
 
@@ -736,13 +733,11 @@ class _Prober:
 
     def _parent_row_exists(self, fk: ForeignKey, values: Row) -> tuple[sql.Composed, list[Any]]:
         """Whether a row of the referenced table has the key ``values`` give the foreign key."""
-        types = self.rows.info(fk.ref_table).types
-        match = sql.SQL(" AND ").join(
-            sql.SQL("{} = CAST({} AS {})").format(sql.Identifier(ref), sql.Placeholder(), _raw(types[ref]))
-            for ref in fk.ref_columns
+        match, params = self._parent_where(
+            fk, {r: values[c] for c, r in zip(fk.columns, fk.ref_columns, strict=False)}
         )
         query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(table_ident(fk.ref_table), match)
-        return query, [values[c] for c in fk.columns]
+        return query, params
 
     def _family(self, p: Promise) -> tuple[ForeignKey, Row, Row, tuple[sql.Composed, list[Any]]]:
         """A fresh parent and one child pointing at it."""
@@ -966,9 +961,10 @@ class _Prober:
         assert p.view
         view = p.view
         q = sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(view.schema, view.name))
-        self.rows.note(q)
+        statement = self.rows.channel.render(q, None)
+        self.rows.note(statement)
         try:
-            cur = self.rows.execute(q)
+            cur = self.rows.execute(statement)
         except psycopg.Error as exc:
             raise broken(f"selecting from the view failed: {self._state(exc)}", exc.sqlstate) from None
         got = [d.name for d in cur.description or ()]

@@ -60,8 +60,6 @@ from schemadoc.verify.checkexpr import (
 Row = dict[str, str | None]
 Mode = Literal["not_false", "true", "false"]
 Condition = tuple[str, Mode]  # (boolean SQL expression over the table's columns, what it must be)
-# a statement noted for the report: as sent (bytes, None), or a query and the values to bind
-Noted = tuple[sql.Composed | bytes, tuple[Any, ...] | None]
 # Steps that build a row: each parent row they need is asked for by yielding (table, referenced
 # columns, fresh) and sent back once built; they return the row (see RowFactory._drive).
 _Steps = Generator[tuple[QName, tuple[str, ...], bool], "Row | None", Row]
@@ -306,7 +304,6 @@ class RowFactory:
         self._info: dict[QName, TableInfo] = {}
         self._indexes: dict[QName, list[Index]] | None = None
         self.channel = Channel(conn)
-        self._cursor = self.channel.cursor
         self._sp_added: list[list[QName]] = []
         self._sp_sql: list[tuple[bytes, bytes, bytes]] = []
         self._insert_sql: dict[tuple[QName, tuple[str, ...]], bytes] = {}
@@ -314,7 +311,7 @@ class RowFactory:
         self._casts: dict[str, bytes] = {}
         self._table_sql: dict[QName, tuple[bytes, bytes, dict[str, bytes]]] = {}
         self._numbers: list[bytes] = []
-        self.log: list[Noted] | None = None
+        self.log: list[bytes] | None = None  # the statements a probe tried, as sent
         self.last_ctid: str | None = None
         # what holds from one transaction to the next: the values of constant defaults,
         # candidate lists that read neither the clock nor a default evaluated in a
@@ -378,7 +375,7 @@ class RowFactory:
 
     def bind(self, query: sql.Composed | sql.SQL, params: Sequence[Any]) -> bytes:
         """``query`` with its values bound, for :meth:`begin`'s setup statements."""
-        return self._cursor.mogrify(query, params).encode(self.conn.info.encoding)
+        return self.channel.render(query, params)
 
     def savepoint_commands(self, depth: int) -> tuple[bytes, bytes, bytes]:
         """SAVEPOINT, RELEASE and ROLLBACK TO for the savepoint at nesting ``depth``.
@@ -1080,25 +1077,16 @@ class RowFactory:
             ]
         )
 
-    def note(self, query: sql.Composed | bytes, params: Sequence[Any] | None = None) -> None:
-        """Remember a statement for the report: as sent (``query`` bytes with no ``params``),
-        or to be rendered only when asked for (see :meth:`tried`)."""
+    def note(self, statement: bytes) -> None:
+        """Remember a statement, as sent, for the report (see :meth:`tried`)."""
         if self.log is not None:
-            self.log.append((query, None if params is None else tuple(params)))
+            self.log.append(statement)
 
-    def tried(self, last: int = 3, log: Sequence[Noted] | None = None) -> str:
-        """The last statements noted (or of ``log``), values inlined, for people."""
-        texts: list[str] = []
-        for query, params in list(self.log or [] if log is None else log)[-last:]:
-            if params is None and isinstance(query, bytes):
-                text = query.decode(self.conn.info.encoding, "replace")
-            else:
-                try:
-                    text = self._cursor.mogrify(query, params)
-                except Exception:
-                    text = query.decode() if isinstance(query, bytes) else query.as_string(self.conn)
-            texts.append(" ".join(text.split()))
-        return "; ".join(texts)
+    def tried(self, last: int = 3, log: Sequence[bytes] | None = None) -> str:
+        """The last statements noted (or of ``log``), as sent, for people."""
+        encoding = self.conn.info.encoding
+        shown = list(self.log or [] if log is None else log)[-last:]
+        return "; ".join(" ".join(s.decode(encoding, "replace").split()) for s in shown)
 
     def returning(self, qname: QName) -> sql.Composable:
         """``col::text, ...`` for every column of the table, in model order."""
