@@ -608,7 +608,13 @@ def _server_clean(args: argparse.Namespace, out: _Out) -> int:
     readings = clear()
     if out.fmt == "json":
         out.json(
-            {"server": where, "dropped": dropped, "in_use": in_use, "kept_readings_removed": readings, "ok": True}
+            {
+                "server": where,
+                "dropped": dropped,
+                "in_use": in_use,
+                "kept_readings_removed": readings,
+                "ok": True,
+            }
         )
         return EXIT_OK
     lines = [f"dropped {len(dropped)} kept scratch database(s) on {where}"]

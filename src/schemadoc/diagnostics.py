@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
+
+from schemadoc.records import record
 
 if TYPE_CHECKING:  # the model is not loaded for commands that read no document
     from schemadoc.model import Span
@@ -14,7 +16,7 @@ Level = Literal["error", "warning", "note"]
 _LEVEL_RANK = {"error": 0, "warning": 1, "note": 2}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     code: str  # stable, e.g. "SD101"
     level: Level
@@ -90,7 +92,7 @@ def fail(code: str, message: str, *, span: Span | None = None, hint: str | None 
 # -- declared codes -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Code:
     """A diagnostic code with its level and a one-line meaning (the docs list comes from these)."""
 
@@ -387,7 +389,7 @@ APPLY_INVALID_INDEX = Code(
 APPLY_NOT_CONFIRMED = Code(
     "SD575",
     "error",
-    "`apply` changes a live database only after a \"y\" on a terminal or --yes; exit 3, nothing changed",
+    '`apply` changes a live database only after a "y" on a terminal or --yes; exit 3, nothing changed',
 )
 DOCS_PART_GONE = Code(
     "SD822",

@@ -16,53 +16,12 @@ of ``format_type`` where a reader can tell (``integer``, ``text``,
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields, replace
-from operator import attrgetter
-from typing import Any, Literal, NamedTuple, TypeVar
+from dataclasses import field, replace
+from typing import Literal, NamedTuple
+
+from schemadoc.records import record
 
 DEFAULT_SCHEMA = "public"
-
-_T = TypeVar("_T")
-
-
-def _quick_init(cls: type[_T]) -> type[_T]:
-    """Replace a frozen, slotted dataclass's ``__init__`` with one that stores each field through
-    its slot's descriptor. The generated one goes through ``object.__setattr__`` for every field,
-    which costs about twice as much, and a large document makes hundreds of thousands of these
-    objects. Instances stay frozen: assigning to a field still raises."""
-    env: dict[str, Any] = {}
-    params: list[str] = []
-    body: list[str] = []
-    if hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: __post_init__ is not supported")
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.default_factory is not MISSING or not f.init:
-            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields and defaults are supported")
-        env[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
-        if f.default is MISSING:
-            params.append(f.name)
-        else:
-            env[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        body.append(f"    _set_{f.name}(self, {f.name})")
-    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
-    exec(source, env)  # the source is made above from the class's own field names only
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = dict(cls.__init__.__annotations__)
-    setattr(cls, "__init__", init)  # noqa: B010 - assigning the method directly upsets mypy
-    # Pickled as a call of that __init__ with the fields in order: a kept reading of a large
-    # document (see schemadoc.read_cache) loads several times faster than through the generic
-    # __setstate__ of slotted dataclasses, which looks the fields up again for every object.
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    values = attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
-
-    def __reduce__(self: Any) -> tuple[type[Any], tuple[Any, ...]]:
-        return (cls, values(self))
-
-    setattr(cls, "__reduce__", __reduce__)  # noqa: B010
-    return cls
-
 
 FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 FK_ACTIONS: tuple[FkAction, ...] = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
@@ -76,8 +35,7 @@ FK_ACTION_CODES: dict[str, FkAction] = {
 }
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Span:
     """Where a fact was read: 1-based line and column in a document."""
 
@@ -108,8 +66,7 @@ def qualify(name: str, schema: str | None = None) -> QName:
     return QName(schema or DEFAULT_SCHEMA, name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Column:
     name: str
     type: str
@@ -123,16 +80,14 @@ class Column:
     type_inferred: bool = field(default=False, compare=False)  # type was not written, we derived it
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Unique:
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
@@ -140,8 +95,7 @@ class Unique:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Check:
     expression: str  # without the CHECK keyword and outer parentheses
     name: str | None = field(default=None, compare=False)
@@ -152,8 +106,7 @@ class Check:
     validated: bool = field(default=True, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class ForeignKey:
     columns: tuple[str, ...]
     ref_table: QName
@@ -169,8 +122,7 @@ class ForeignKey:
     validated: bool = field(default=True, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Exclusion:
     """``EXCLUDE USING method (element WITH operator, ...) [INCLUDE (...)] [WHERE (...)]``."""
 
@@ -184,8 +136,7 @@ class Exclusion:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Table:
     schema: str
     name: str
@@ -223,8 +174,7 @@ class Table:
         return replace(self, columns=tuple(column if c.name == column.name else c for c in self.columns))
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Index:
     schema: str
     name: str
@@ -244,8 +194,7 @@ class Index:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class View:
     schema: str
     name: str
@@ -263,8 +212,7 @@ class View:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Function:
     schema: str
     name: str
@@ -291,8 +239,7 @@ class Function:
         return f"{self.qname}({self.arguments})"
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Trigger:
     name: str
     table: QName
@@ -310,8 +257,7 @@ class Trigger:
         return (self.table, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Enum:
     schema: str
     name: str
@@ -324,8 +270,7 @@ class Enum:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Domain:
     schema: str
     name: str
@@ -343,8 +288,7 @@ class Domain:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class CompositeType:
     """``CREATE TYPE name AS (attribute type, ...)``."""
 
@@ -359,8 +303,7 @@ class CompositeType:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class RangeType:
     """``CREATE TYPE name AS RANGE (subtype = ..., ...)``. Options left out take PostgreSQL's
     defaults; ``multirange`` is None when the document leaves the name to PostgreSQL."""
@@ -379,8 +322,7 @@ class RangeType:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Sequence:
     schema: str
     name: str
@@ -393,8 +335,7 @@ class Sequence:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Extension:
     name: str
     schema: str | None = None
@@ -404,8 +345,7 @@ class Extension:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Role:
     name: str
     login: bool = False
@@ -416,8 +356,7 @@ class Role:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Grant:
     """One privilege on one object for one grantee (grants are stored expanded)."""
 
@@ -430,8 +369,7 @@ class Grant:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class ColumnGrant:
     """One privilege on one column of a table or view for one grantee (``GRANT SELECT (a) ON t``)."""
 
@@ -443,8 +381,7 @@ class ColumnGrant:
     span: Span | None = field(default=None, compare=False)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     name: str
     table: QName
@@ -460,8 +397,7 @@ class Policy:
         return (self.table, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Collation:
     """CREATE COLLATION. ``from_collation`` is set for ``FROM existing`` (then the locale fields
     are what the copied collation has, unknown to the document)."""
@@ -480,8 +416,7 @@ class Collation:
         return QName(self.schema, self.name)
 
 
-@_quick_init
-@dataclass(frozen=True, slots=True)
+@record
 class Aggregate:
     """CREATE AGGREGATE with its state function and type (ordinary aggregates: no moving-state or
     ordered-set options). Function and type names are SQL as written (introspection qualifies them)."""
@@ -506,7 +441,7 @@ class Aggregate:
         return f"{self.qname}({self.arguments})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Schema:
     """A whole database schema. Mappings are keyed by qualified name (or ``table.name`` for
     triggers and policies); grants are a sorted tuple."""

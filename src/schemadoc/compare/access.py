@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from schemadoc.compare.changes import Change, Lock, Step
@@ -19,6 +18,7 @@ from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import grant_key
 from schemadoc.model import ColumnGrant, Grant, Policy, QName, Role, Schema
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 from schemadoc.write.ddl_access import (
     alter_policy_statement,
@@ -49,7 +49,7 @@ def _on_table(sql: str, table: QName) -> Step:
     return Step(sql, Lock.ACCESS_EXCLUSIVE, table)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddPolicy(Change):
     code: ClassVar[str] = POLICY_MISSING
     policy: Policy
@@ -65,7 +65,7 @@ class AddPolicy(Change):
         return DropPolicy(policy=self.policy)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropPolicy(Change):
     code: ClassVar[str] = POLICY_EXTRA
     policy: Policy
@@ -81,7 +81,7 @@ class DropPolicy(Change):
         return AddPolicy(policy=self.policy)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplacePolicy(Change):
     """ALTER POLICY sets the roles and expressions; another command, PERMISSIVE/RESTRICTIVE, or
     an expression taken away needs DROP POLICY then CREATE POLICY (run them in one transaction:
@@ -197,7 +197,7 @@ def column_grant_steps(grants: tuple[ColumnGrant, ...]) -> tuple[Step, ...]:
     return tuple(Step(s.sql, Lock.NONE) for s in statements)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddGrant(Change):
     """Privileges the document grants and the database does not: one, or every privilege the
     grantee had on one object (reported as one lost grant). All share object and grantee."""
@@ -227,7 +227,7 @@ class AddGrant(Change):
         return RevokeGrant(grants=self.grants, procedure=self.procedure)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RevokeGrant(Change):
     """Privileges the database grants and the document does not (revoking them loses no data)."""
 
@@ -249,7 +249,7 @@ class RevokeGrant(Change):
         return AddGrant(grants=self.grants, procedure=self.procedure)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeGrantOption(Change):
     """The same privilege with or without WITH GRANT OPTION."""
 
@@ -348,7 +348,7 @@ def grant_objects(schema: Schema) -> set[tuple[str, QName | str]]:
 # --- roles -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CreateRole(Change):
     """A role the document grants to or names in a policy that the server lacks. Roles belong
     to the whole server, not to a database, so no comparison of two databases finds this:

@@ -20,12 +20,13 @@ scheme, a renamed enum label) has no steps; ``plan`` lists it and leaves it to t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import ClassVar
 
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import QName, Span
+from schemadoc.records import record
 
 
 class Hazard(StrEnum):
@@ -61,7 +62,7 @@ class Lock(StrEnum):
     ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"  # most ALTER TABLE forms; blocks reads too
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreCheck:
     """Rows that would make a step fail: ``count_sql`` returns one number, ``list_sql`` lists
     the rows (for the user to look at). Both are single SELECT statements built with quoted
@@ -72,7 +73,7 @@ class PreCheck:
     list_sql: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One statement of a migration."""
 
@@ -88,7 +89,7 @@ class Step:
         return bool(self.hazards & DESTRUCTIVE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """One difference between the document and the database. Subclasses are small frozen
     dataclasses holding the objects involved (from the document's build and from the
@@ -131,7 +132,7 @@ class Change:
         return bool(self.hazards & DESTRUCTIVE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Noted(Change):
     """A difference reported as it was found, with no steps: kinds the planner does not repair
     (comments summed up per table, catalog kinds without a writer). ``code`` and ``level`` are

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -19,6 +19,7 @@ from schemadoc.compare.type_changes import (
     truncating_cast,
 )
 from schemadoc.model import Column, QName, Span, Table
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
@@ -37,7 +38,7 @@ def _short(table: QName, *actions: str, hazards: frozenset[Hazard] = frozenset()
     return Step(_alter(table, *actions), Lock.ACCESS_EXCLUSIVE, table, hazards=hazards)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddColumn(Change):
     code: ClassVar[str] = codes.COLUMN_MISSING
     table: QName
@@ -72,7 +73,7 @@ class AddColumn(Change):
         return DropColumn(self.table, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropColumn(Change):
     code: ClassVar[str] = codes.COLUMN_EXTRA
     table: QName
@@ -93,7 +94,7 @@ class DropColumn(Change):
         return AddColumn(self.table, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AlterColumnType(Change):
     """``column``: as the document builds it; ``actual``: as the database has it."""
 
@@ -152,7 +153,7 @@ class AlterColumnType(Change):
         return AlterColumnType(self.table, self.actual, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SetNotNull(Change):
     """``covered``: another change on the table (a new PRIMARY KEY, a new identity) brings
     the column to NOT NULL in its own steps, so this one has none."""
@@ -172,7 +173,7 @@ class SetNotNull(Change):
         return DropNotNull(self.table, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropNotNull(Change):
     code: ClassVar[str] = codes.COLUMN_NULLABLE
     table: QName
@@ -191,7 +192,7 @@ class DropNotNull(Change):
         return SetNotNull(self.table, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeDefault(Change):
     """``covered``: the column becomes an identity, whose steps drop the default first."""
 
@@ -214,7 +215,7 @@ class ChangeDefault(Change):
         return ChangeDefault(self.table, self.actual, self.column)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeIdentity(Change):
     """A new identity needs the column NOT NULL first: its steps do that online, unless
     ``covered`` (a new PRIMARY KEY on the column does it)."""
@@ -249,7 +250,7 @@ class ChangeIdentity(Change):
         return ChangeIdentity(self.table, self.actual, self.column, self.covered)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeGenerated(Change):
     """Only a generated column that should become a plain one has a step (DROP EXPRESSION);
     a new or changed generation expression is left to the user."""
@@ -271,7 +272,7 @@ class ChangeGenerated(Change):
         return ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeCollation(Change):
     code: ClassVar[str] = codes.COLUMN_COLLATION
     table: QName

@@ -4,7 +4,6 @@ the comparison that finds them, and their summary per table."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from schemadoc.compare.changes import Change, Lock, Step
@@ -13,6 +12,7 @@ from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import show
 from schemadoc.diagnostics import Diagnostic, Level
 from schemadoc.model import Index, QName, Schema, Span
+from schemadoc.records import record
 from schemadoc.write.ddl_comments import CommentTarget, comment_on_statement
 
 
@@ -27,7 +27,7 @@ def describe(target: CommentTarget) -> str:
     return f"{target.kind.lower()} {target.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeComment(Change):
     """A description that differs from the database's comment (None: no comment). ``subject``
     is the table (or view, routine) it belongs to, for the summary."""
@@ -62,7 +62,7 @@ class ChangeComment(Change):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommentsSummary(Change):
     """The comment changes of one table (or view, routine) as one line. A database that holds
     no comment at all was not documented with COMMENT ON: its missing comments are a note, not

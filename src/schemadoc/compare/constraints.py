@@ -11,7 +11,7 @@ database), so that planning again after applying finds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -28,6 +28,7 @@ from schemadoc.compare.recipes import (
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
 from schemadoc.model import Check, PrimaryKey, QName, Unique
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
@@ -64,7 +65,7 @@ def _pk_name(table: QName, pk: PrimaryKey) -> str:
     return pk.name or alter.fitted_name(table.name, "pkey")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddPrimaryKey(Change):
     """``nullable``: key columns the database has nullable; they are made NOT NULL online
     first (their :class:`~schemadoc.compare.columns.SetNotNull` changes have no steps)."""
@@ -87,7 +88,7 @@ class AddPrimaryKey(Change):
         return DropPrimaryKey(self.table, self.pk)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropPrimaryKey(Change):
     code: ClassVar[str] = codes.PK_EXTRA
     table: QName
@@ -105,7 +106,7 @@ class DropPrimaryKey(Change):
         return AddPrimaryKey(self.table, self.pk)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangePrimaryKey(Change):
     """The new key's index is built concurrently under a temporary name; one statement then
     drops the old key and attaches the new one."""
@@ -162,7 +163,7 @@ def _unique_name(table: QName, u: Unique) -> str:
     return constraint_name(u.name, table, u.columns, "key")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddUnique(Change):
     code: ClassVar[str] = codes.UNIQUE_MISSING
     table: QName
@@ -181,7 +182,7 @@ class AddUnique(Change):
         return DropUnique(self.table, self.unique)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropUnique(Change):
     code: ClassVar[str] = codes.UNIQUE_EXTRA
     table: QName
@@ -200,7 +201,7 @@ class DropUnique(Change):
         return AddUnique(self.table, self.unique)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeUniqueNulls(Change):
     """NULLS [NOT] DISTINCT differs: a new index is built concurrently, then swapped in."""
 
@@ -291,7 +292,7 @@ def never_checked(what: str) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddCheck(Change):
     code: ClassVar[str] = codes.CHECK_MISSING
     table: QName
@@ -307,7 +308,7 @@ class AddCheck(Change):
         return DropCheck(self.table, self.check)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropCheck(Change):
     code: ClassVar[str] = codes.CHECK_EXTRA
     table: QName
@@ -342,7 +343,7 @@ class DropCheck(Change):
         return AddCheck(self.table, self.check)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeCheck(Change):
     """One statement drops the database's CHECK and adds the document's NOT VALID; it is
     validated as a separate step."""
@@ -365,7 +366,7 @@ class ChangeCheck(Change):
         return ChangeCheck(self.table, self.actual, self.expected)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValidateCheck(Change):
     """The document's CHECK is in the database, added NOT VALID and never validated: one VALIDATE
     (SHARE UPDATE EXCLUSIVE, writes go on), after counting the rows it refuses. ``actual`` is

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
@@ -16,6 +16,7 @@ from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.recipes import precheck
 from schemadoc.compare.text import normalize_sql
 from schemadoc.model import Exclusion, QName, Schema, Span
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
@@ -67,7 +68,7 @@ def _add_steps(table: QName, x: Exclusion, drop_first: str | None = None) -> tup
     return (step,)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddExclusion(Change):
     code: ClassVar[str] = EXCLUSION_MISSING
     table: QName
@@ -83,7 +84,7 @@ class AddExclusion(Change):
         return DropExclusion(self.table, self.exclusion)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropExclusion(Change):
     code: ClassVar[str] = EXCLUSION_EXTRA
     table: QName
@@ -103,7 +104,7 @@ class DropExclusion(Change):
         return AddExclusion(self.table, self.exclusion)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeExclusion(Change):
     code: ClassVar[str] = EXCLUSION_CHANGED
     table: QName

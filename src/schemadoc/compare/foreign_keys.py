@@ -6,7 +6,7 @@ those two steps, or one added by hand) is reported, and validated."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -17,6 +17,7 @@ from schemadoc.compare.recipes import not_valid_then_validate, precheck, validat
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, fk_key
 from schemadoc.model import ForeignKey, QName, Span
+from schemadoc.records import record
 from schemadoc.write import prechecks
 from schemadoc.write.ddl_tables import foreign_key_clause
 
@@ -45,7 +46,7 @@ def _add_steps(table: QName, fk: ForeignKey, drop_first: str | None = None) -> t
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddForeignKey(Change):
     code: ClassVar[str] = codes.FK_MISSING
     table: QName
@@ -61,7 +62,7 @@ class AddForeignKey(Change):
         return DropForeignKey(self.table, self.fk)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropForeignKey(Change):
     code: ClassVar[str] = codes.FK_EXTRA
     table: QName
@@ -80,7 +81,7 @@ class DropForeignKey(Change):
         return AddForeignKey(self.table, self.fk)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeForeignKey(Change):
     """The same reference with other actions or options: one statement drops the database's
     foreign key and adds the document's NOT VALID, then it is validated. This class reports a
@@ -112,7 +113,7 @@ class ChangeForeignKey(Change):
         return replace(self, expected=self.actual, actual=self.expected)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeForeignKeyOnUpdate(ChangeForeignKey):
     code: ClassVar[str] = codes.FK_ON_UPDATE
 
@@ -123,7 +124,7 @@ class ChangeForeignKeyOnUpdate(ChangeForeignKey):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeForeignKeyOption(ChangeForeignKey):
     """``option``: MATCH FULL, DEFERRABLE or INITIALLY DEFERRED."""
 
@@ -145,7 +146,7 @@ class ChangeForeignKeyOption(ChangeForeignKey):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ValidateForeignKey(Change):
     """The document's foreign key is in the database, added NOT VALID and never validated: one
     VALIDATE (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one; writes go

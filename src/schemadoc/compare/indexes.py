@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from pglast import ast, parse_sql
@@ -20,6 +20,7 @@ from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, comment_diag, norm_keys, normalize_sql
 from schemadoc.diagnostics import Level
 from schemadoc.model import Index, QName, Schema
+from schemadoc.records import record
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
 from schemadoc.write.ddl_tables import index_statement
@@ -94,7 +95,7 @@ def _drop(index: Index, hazards: frozenset[Hazard]) -> Step:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddIndex(Change):
     code: ClassVar[str] = codes.INDEX_MISSING
     index: Index
@@ -113,7 +114,7 @@ class AddIndex(Change):
         return DropIndex(self.index)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropIndex(Change):
     code: ClassVar[str] = codes.INDEX_EXTRA
     index: Index
@@ -135,7 +136,7 @@ def temporary_name(index: Index) -> str:
     return alter.fitted_name(index.name, "new")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceIndex(Change):
     """The document's index is built concurrently under a temporary name, the database's is
     dropped concurrently, and the new one renamed to the document's name."""
@@ -160,7 +161,7 @@ class ReplaceIndex(Change):
         return ReplaceIndex(self.actual, self.expected)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InferredIndexDiffers(Change):
     """An index the document names without its definition (columns taken from the name) is
     not what the database has. A warning, not drift: there is nothing to apply."""

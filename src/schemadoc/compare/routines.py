@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar, Literal
 
 from pglast import ast, parse_sql
@@ -26,6 +26,7 @@ from schemadoc.compare.codes import (
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
 from schemadoc.model import ColumnGrant, Function, Grant, Index, QName, Schema, Span, Trigger, View
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write.ddl_comments import CommentTarget, comment_on_statement, comment_statements
 from schemadoc.write.ddl_routines import (
@@ -46,7 +47,7 @@ def _view_kind(view: View) -> str:
     return "materialized view" if view.materialized else "view"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OnView:
     """What the document puts on a view besides its grants, made with it: the indexes of a
     materialized view, its triggers (INSTEAD OF...) and its column grants."""
@@ -92,7 +93,7 @@ def _made(view: View, grants: tuple[Grant, ...], on: OnView) -> tuple[Step, ...]
     return (*out, *regrant_steps(grants), *column_grant_steps(on.column_grants))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CreateView(Change):
     """A view the database lacks; ``grants``: the privileges the document gives on it; ``on``:
     its indexes, triggers and column grants (reported with the view, not one by one)."""
@@ -112,7 +113,7 @@ class CreateView(Change):
         return DropView(view=self.view, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropView(Change):
     code: ClassVar[str] = VIEW_EXTRA
     view: View
@@ -131,7 +132,7 @@ class DropView(Change):
 ViewAspect = Literal["kind", "definition", "columns"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceView(Change):
     """A view both sides have, defined otherwise. ``aspect`` is what the report says differs
     (a view can differ in its kind and its query at once: one change each). Only the change
@@ -292,7 +293,7 @@ def _created(fn: Function, grants: tuple[Grant, ...]) -> tuple[Step, ...]:
     return (*out, *regrant_steps(grants, procedure=fn.kind == "procedure"))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CreateFunction(Change):
     """A routine the database lacks; ``grants``: the privileges the document gives on it."""
 
@@ -311,7 +312,7 @@ class CreateFunction(Change):
         return DropFunction(function=self.function, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropFunction(Change):
     code: ClassVar[str] = FUNCTION_EXTRA
     function: Function
@@ -327,7 +328,7 @@ class DropFunction(Change):
         return CreateFunction(function=self.function, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceFunction(Change):
     """A routine both sides have with another attribute: ``aspect`` names it as the report does
     ("result type", "language", "volatility", "SECURITY DEFINER", "kind"), or it is "body"
@@ -372,7 +373,7 @@ class ReplaceFunction(Change):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceFunctionBody(ReplaceFunction):
     """The routine's body differs (aspect "body")."""
 
@@ -472,7 +473,7 @@ def trigger_text(t: Trigger) -> str:
     return text + f" EXECUTE FUNCTION {t.function}({args})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddTrigger(Change):
     code: ClassVar[str] = TRIGGER_MISSING
     trigger: Trigger
@@ -489,7 +490,7 @@ class AddTrigger(Change):
         return DropTrigger(trigger=self.trigger)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropTrigger(Change):
     code: ClassVar[str] = TRIGGER_EXTRA
     trigger: Trigger
@@ -506,7 +507,7 @@ class DropTrigger(Change):
         return AddTrigger(trigger=self.trigger)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplaceTrigger(Change):
     """CREATE OR REPLACE TRIGGER (PostgreSQL 14 and later): one statement, no moment without it."""
 
@@ -549,7 +550,7 @@ def diff_triggers(expected: Schema, actual: Schema, spans: DocSpans, skip: set[Q
 # --- views around a column type change ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropDependentView(DropView):
     """A view of the database that reads a table whose column changes type (PostgreSQL refuses
     to alter a column a view uses): dropped before the change, made again after it by
@@ -561,7 +562,7 @@ class DropDependentView(DropView):
         return f"view {self.view.qname} reads {self.table}, whose column type changes: dropped before it"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RemakeDependentView(CreateView):
     """The view :class:`DropDependentView` dropped, made again as the document has it."""
 

@@ -3,7 +3,7 @@ constraints, row level security and partitioning, each compared by its own modul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -22,6 +22,7 @@ from schemadoc.compare.routines import AddTrigger
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import comment_diag, show
 from schemadoc.model import ColumnGrant, ForeignKey, Grant, Index, Policy, QName, Schema, Table, Trigger
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write.ddl_access import rls_statements
@@ -34,7 +35,7 @@ from schemadoc.write.ddl_tables import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddTable(Change):
     """A table the database lacks, with everything the document puts on it: its keys, UNIQUE,
     CHECK and exclusion constraints, its own indexes (built plainly: the table is new and
@@ -119,7 +120,7 @@ def _own_fks(table: Table, parent: Table | None) -> list[ForeignKey]:
     return [fk for fk in sorted_foreign_keys(table) if not (parent and fk in parent.foreign_keys)]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropTable(Change):
     code: ClassVar[str] = codes.TABLE_EXTRA
     table: Table
@@ -137,7 +138,7 @@ class DropTable(Change):
         return AddTable(self.table)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeRowSecurity(Change):
     """``enabled``: what the document says (the database has the other)."""
 
@@ -165,7 +166,7 @@ class ChangeRowSecurity(Change):
         return ChangeRowSecurity(self.table, not self.enabled)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeRowSecurityForced(Change):
     """``forced``: what the document says (the database has the other)."""
 
@@ -187,7 +188,7 @@ class ChangeRowSecurityForced(Change):
         return ChangeRowSecurityForced(self.table, not self.forced)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangePartitioning(Change):
     """PARTITION BY, PARTITION OF or a partition bound differs. No steps: repartitioning a
     table moves its rows, which is for a person to plan."""

@@ -12,11 +12,12 @@ case: a rewrite, a narrowing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pglast import parse_sql
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
+
+from schemadoc.records import record
 
 _TYPE = re.compile(
     r"^(?P<base>[a-z][a-z ]*?)(?:\((?P<mods>[0-9, ]+)\))?(?P<zone> with(?:out)? time zone)?(?P<array>(?:\[\])*)$"
@@ -34,7 +35,7 @@ _TIMES = {
 INTEGER_BOUNDS = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedType:
     name: str  # without modifiers: "character varying", "timestamp with time zone"
     mods: tuple[int, ...]  # (20,), (10, 2), ()

@@ -3,7 +3,7 @@ that finds them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
 from schemadoc.compare.access import GrantsOn, regrant_steps
@@ -32,6 +32,7 @@ from schemadoc.compare.text import show
 from schemadoc.diagnostics import Level
 from schemadoc.model import Domain, Enum, Extension, Grant, QName, Schema, Span
 from schemadoc.model import Sequence as SequenceDef
+from schemadoc.records import record
 from schemadoc.sqlnames import parse_qualified, quote_ident, quote_qualified
 from schemadoc.write import prechecks
 from schemadoc.write.ddl import drop_schema_statement, schema_statement
@@ -69,7 +70,7 @@ def _step(sql: str, *, lock: Lock = Lock.NONE, hazards: frozenset[Hazard] = froz
 # --- schema names ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CreateSchema(Change):
     code: ClassVar[str] = SCHEMA_MISSING
     name: str
@@ -85,7 +86,7 @@ class CreateSchema(Change):
         return DropSchema(name=self.name, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropSchema(Change):
     code: ClassVar[str] = SCHEMA_EXTRA
     name: str
@@ -118,7 +119,7 @@ def diff_schema_names(expected: Schema, actual: Schema) -> list[Change]:
 # --- extensions --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddExtension(Change):
     code: ClassVar[str] = EXTENSION_MISSING
     extension: Extension
@@ -133,7 +134,7 @@ class AddExtension(Change):
         return DropExtension(extension=self.extension)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropExtension(Change):
     code: ClassVar[str] = EXTENSION_EXTRA
     extension: Extension
@@ -148,7 +149,7 @@ class DropExtension(Change):
         return AddExtension(extension=self.extension)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MoveExtension(Change):
     """The extension is installed in another schema than the document puts it in."""
 
@@ -197,7 +198,7 @@ def diff_extensions(expected: Schema, actual: Schema, spans: DocSpans) -> list[C
 # --- enums -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddEnum(Change):
     code: ClassVar[str] = ENUM_MISSING
     enum: Enum
@@ -213,7 +214,7 @@ class AddEnum(Change):
         return DropEnum(enum=self.enum, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropEnum(Change):
     code: ClassVar[str] = ENUM_EXTRA
     enum: Enum
@@ -229,7 +230,7 @@ class DropEnum(Change):
         return AddEnum(enum=self.enum, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddEnumValue(Change):
     """A label the document has and the database's enum lacks. ``after`` (or, for a label that
     comes first, ``before``) is the neighbour that keeps the document's order; both None when
@@ -251,7 +252,7 @@ class AddEnumValue(Change):
         return (Step(sql, Lock.NONE, None, False),)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumValuesRemoved(Change):
     """A label the database's enum has and the document does not. PostgreSQL cannot drop an
     enum value: no step; the change is destructive by nature."""
@@ -268,7 +269,7 @@ class EnumValuesRemoved(Change):
         return frozenset({Hazard.DROPS_ENUM_VALUE})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumOrderChanged(Change):
     """The labels both sides have are in another order. No statement reorders enum values."""
 
@@ -284,7 +285,7 @@ class EnumOrderChanged(Change):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumOrderUnstated(Change):
     """The document lists the labels sorted, so their order is not held against the database."""
 
@@ -374,7 +375,7 @@ def domain_text(d: Domain) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddDomain(Change):
     code: ClassVar[str] = DOMAIN_MISSING
     domain: Domain
@@ -390,7 +391,7 @@ class AddDomain(Change):
         return DropDomain(domain=self.domain, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropDomain(Change):
     code: ClassVar[str] = DOMAIN_EXTRA
     domain: Domain
@@ -406,7 +407,7 @@ class DropDomain(Change):
         return AddDomain(domain=self.domain, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeDomain(Change):
     """A domain both sides have, defined otherwise. ALTER DOMAIN sets the default and NOT NULL
     and adds CHECKs; a CHECK to take away (the catalogs do not say which constraint name the
@@ -492,7 +493,7 @@ def diff_domains(expected: Schema, actual: Schema, spans: DocSpans) -> list[Chan
 # --- sequences ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddSequence(Change):
     code: ClassVar[str] = SEQUENCE_MISSING
     sequence: SequenceDef
@@ -512,7 +513,7 @@ class AddSequence(Change):
         return DropSequence(sequence=self.sequence, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DropSequence(Change):
     code: ClassVar[str] = SEQUENCE_EXTRA
     sequence: SequenceDef
@@ -528,7 +529,7 @@ class DropSequence(Change):
         return AddSequence(sequence=self.sequence, grants=self.grants)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeSequence(Change):
     """Another data type (ALTER SEQUENCE ... AS, which fails when the sequence is already past
     the new type's bound) or another owning column (OWNED BY)."""

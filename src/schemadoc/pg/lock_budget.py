@@ -13,10 +13,10 @@ in one transaction, so the build checks beforehand that the document fits.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from schemadoc.diagnostics import LOCK_TABLE_TOO_SMALL, fail
+from schemadoc.records import record
 
 __all__ = ["LockTable", "estimated_locks", "lock_batches", "lock_table", "require_one_transaction"]
 
@@ -49,7 +49,7 @@ _BATCH_SHARE = 2  # one half
 S = TypeVar("S")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LockTable:
     """The server's shared lock table: ``per_transaction`` (max_locks_per_transaction) slots for
     each of ``holders`` (max_connections + max_prepared_transactions) sessions."""

@@ -49,7 +49,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -57,6 +56,7 @@ import psycopg
 from psycopg import sql
 
 from schemadoc.diagnostics import SchemadocError, fail
+from schemadoc.records import record
 
 __all__ = ["DEFAULT_DATA_DIR", "EmbeddedServer", "embedded", "find_binaries"]
 
@@ -99,7 +99,7 @@ host all all ::1/128 scram-sha-256
 # --------------------------------------------------------------------------- binaries
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Install:
     major: int
     minor: int
@@ -185,7 +185,7 @@ def find_binaries(major: int | None = None) -> Path:
 # --------------------------------------------------------------------------- accounts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Account:
     """The unprivileged account that runs the server when we are root."""
 
@@ -260,7 +260,7 @@ def _clean_env() -> dict[str, str]:
 # --------------------------------------------------------------------------- postmaster.pid
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Postmaster:
     pid: int
     port: int

@@ -4,19 +4,19 @@ and everything when the database is not the document's at all."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from schemadoc.compare.changes import DESTRUCTIVE, Change, Hazard
 from schemadoc.model import Column, QName, Schema, Table
 from schemadoc.plan.model import LeftOut, LeftOutReason, Rename, WrongDatabase
 from schemadoc.plan.phases import covered
+from schemadoc.records import record
 
 # Below this share of the document's tables present (and with tables of its own) a database is
 # taken for the wrong one.
 WRONG_DATABASE_SHARE = 0.2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gated:
     planned: tuple[Change, ...]
     left_out: tuple[LeftOut, ...]

@@ -3,16 +3,16 @@ left out and why, the sizes of the tables the steps lock, the data pre-checks an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from schemadoc.compare.changes import Change, Hazard, PreCheck, Step
 from schemadoc.model import QName
+from schemadoc.records import record
 
 EXIT_READY, EXIT_ROWS, EXIT_REFUSED, EXIT_BUG = 0, 1, 3, 70
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlannedStep:
     """Step ``number`` (1-based, in the order it runs) and the change it comes from."""
 
@@ -27,14 +27,14 @@ class LeftOutReason(StrEnum):
     RENAME = "probable-rename"  # one side of a probable rename
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LeftOut:
     change: Change
     reason: LeftOutReason
     hazards: frozenset[Hazard] = frozenset()  # the destructive hazards that were not allowed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rename:
     """A table (``column`` is None) or a column of ``table`` that disappears while one of the
     same shape appears: probably renamed, from ``old`` to ``new``."""
@@ -49,7 +49,7 @@ class Rename:
         return f"column {self.new}.{self.column[0]} -> {self.column[1]}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WrongDatabase:
     """The database shares almost nothing with the document."""
 
@@ -64,7 +64,7 @@ class WrongDatabase:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TableSize:
     """Catalog figures of a table a step locks: ``rows`` is pg_class.reltuples (an estimate; None
     when the table was never analyzed), ``bytes`` pg_total_relation_size."""
@@ -87,7 +87,7 @@ def _size(n: int) -> str:
     return f"{value:.1f} TB"  # pragma: no cover - the loop returns at GB
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreCheckResult:
     """What the pre-check of step ``number`` found on the live database: ``rows`` (None when it
     could not run: ``error`` says why; ``skipped`` when the step's table does not exist yet)."""
@@ -103,7 +103,7 @@ class PreCheckResult:
         return not self.skipped and (self.rows is None or self.rows > 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProofFailure:
     """The plan, applied to a scratch copy of the live schema, failed at step ``number`` (None: it ran
     through but left ``residue``, the differences still found afterwards)."""
@@ -113,7 +113,7 @@ class ProofFailure:
     residue: tuple[Change, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     steps: tuple[PlannedStep, ...]
     left_out: tuple[LeftOut, ...] = ()

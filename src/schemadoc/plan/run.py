@@ -22,7 +22,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +31,7 @@ from psycopg import sql
 from schemadoc.compare.changes import Lock, Step
 from schemadoc.model import QName
 from schemadoc.pg.single import execute_each
+from schemadoc.records import record
 
 __all__ = ["Progress", "Reason", "RunResult", "StepFailure", "run_steps"]
 
@@ -60,7 +60,7 @@ class Reason(StrEnum):
         return self in (Reason.LOCK, Reason.DATA)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepFailure:
     """The step a run stopped at (``number`` counts from 1); nothing of it is applied."""
 
@@ -73,7 +73,7 @@ class StepFailure:
     left_invalid: QName | None = None  # an INVALID index the failed build left and could not drop
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunResult:
     total: int
     done: int  # steps applied, in order: steps 1..done

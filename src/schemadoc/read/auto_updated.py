@@ -9,17 +9,18 @@ A column whose type cannot hold a time is not built that way: a "not built" warn
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from schemadoc.diagnostics import BUILT_AS_MEANT, Diagnostic, not_built
 from schemadoc.model import Function, QName, Schema, Span, Trigger
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 
 _TIME_TYPE = re.compile(r"^(timestamp|date|time)\b", re.IGNORECASE)
 _MAX_IDENT = 63
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AutoColumn:
     """``table`` ``column`` is stated as refreshed on update, at ``span``."""
 

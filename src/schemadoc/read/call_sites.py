@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.model import DEFAULT_SCHEMA, Function, QName, Schema, Span, Table
+from schemadoc.records import record
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     name: QName  # schema "" when the call does not qualify the name
     arg_types: tuple[str, ...]
@@ -31,7 +31,7 @@ class Call:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     text: str
     tables: tuple[Table, ...]  # whose columns the text may name

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -30,6 +29,7 @@ from pglast.parser import ParseError, parse_sql_json, scan
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.model import Span
+from schemadoc.records import record
 
 __all__ = [
     "FRAGMENT_CODE",
@@ -58,7 +58,7 @@ Slot = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Template:
     text: str  # with one ``{}`` where the fragment goes
     placeholder: str  # a fragment known to fit

@@ -8,13 +8,14 @@ string and before a ``%%`` comment, not at the first ``}`` of the line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from schemadoc.records import record
 
 TokenKind = Literal["word", "string", "close", "comment"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BodyToken:
     kind: TokenKind
     text: str

@@ -117,10 +117,14 @@ class Resolver:
         self.tables: dict[QName, Table] = {}
         self.by_key: dict[str, QName] = {}  # entity key -> qualified name
         self.enums: dict[QName, Enum] = {}
-        self.values: dict[QName, dict[str, list[str]]] = defaultdict(dict)  # table -> column -> allowed values
+        self.values: dict[QName, dict[str, list[str]]] = defaultdict(
+            dict
+        )  # table -> column -> allowed values
         self.extra_schemas: list[str] = []  # schemas that only stand-in tables use
         self.stand_in_types: dict[QName, Domain] = {}
-        self._folded_names: dict[str, tuple[str, str, Span]] = {}  # file -> the first name folded there  # --stub-missing: types named but never defined
+        self._folded_names: dict[
+            str, tuple[str, str, Span]
+        ] = {}  # file -> the first name folded there  # --stub-missing: types named but never defined
         self.explicit_delete: set[tuple[QName, tuple[str, ...]]] = (
             set()
         )  # FKs whose ON DELETE the document states

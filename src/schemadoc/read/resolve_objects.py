@@ -94,7 +94,9 @@ def finish(r: Resolver, schema: Schema) -> Schema:
             sorted(set(grants), key=lambda g: (g.object_type, g.object_name, g.grantee, g.privilege))
         ),
         schemas=tuple(schemas),
-        domains=_with_stand_ins(_by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types, cast_domains),
+        domains=_with_stand_ins(
+            _by_qname(r, "domain", r.facts.domains), stand_in_domains, r.stand_in_types, cast_domains
+        ),
         composites=_with_stand_ins(_by_qname(r, "composite type", r.facts.composites), cast_composites),
         ranges=_by_qname(r, "range type", r.facts.ranges),
         collations={c.qname: c for c in sorted(r.facts.collations, key=lambda c: c.qname)},

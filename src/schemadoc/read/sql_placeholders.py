@@ -10,15 +10,16 @@ dollar-quoted body or a comment is taken for one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pglast.parser import ParseError, scan
 
+from schemadoc.records import record
+
 Kind = Literal["psql variable", "template"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Placeholder:
     kind: Kind
     offset: int  # character offset in the block

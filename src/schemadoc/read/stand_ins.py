@@ -58,7 +58,9 @@ def trigger_stand_in(name: QName, trigger: str, span: Span | None, r: Resolver) 
     )
     if name.schema != DEFAULT_SCHEMA and name.schema not in r.extra_schemas:
         r.extra_schemas.append(name.schema)
-    return Function(name.schema, name.name, "", "trigger", "plpgsql", TRIGGER_STAND_IN_BODY, stub=True, span=span)
+    return Function(
+        name.schema, name.name, "", "trigger", "plpgsql", TRIGGER_STAND_IN_BODY, stub=True, span=span
+    )
 
 
 def called_stand_ins(
@@ -154,9 +156,7 @@ def _undefined_hint(name: str) -> str:
     return "add the function's CREATE FUNCTION, or pass --stub-missing to build a stand-in for it"
 
 
-def extension_types(
-    r: Resolver, schema: Schema, extensions: dict[str, Extension]
-) -> dict[QName, Domain]:
+def extension_types(r: Resolver, schema: Schema, extensions: dict[str, Extension]) -> dict[QName, Domain]:
     """Each extension whose type a column uses, or whose operator class an index names, is added to
     ``extensions`` (note SD263). With ``--stub-missing``, each such type also gets a stand-in
     domain over text, which the DDL builds instead of the extension on a server without it."""
@@ -181,12 +181,16 @@ def extension_types(
             needs(ext, f"{table.qname}.{col.name} has type {col.type}, which", col.span)
             qname = QName(extensions[ext].schema or DEFAULT_SCHEMA, type_name)
             if r.stub_missing and qname not in domains:
-                domains[qname] = Domain(qname.schema, qname.name, "text", stub=True, extension=ext, span=col.span)
+                domains[qname] = Domain(
+                    qname.schema, qname.name, "text", stub=True, extension=ext, span=col.span
+                )
     for index in schema.indexes.values():
         for key in index.keys:
             found_op = opclass_extension(key)
             if found_op is not None:
-                needs(found_op[1], f"index {index.qname} uses operator class {found_op[0]}, which", index.span)
+                needs(
+                    found_op[1], f"index {index.qname} uses operator class {found_op[0]}, which", index.span
+                )
     return domains
 
 
@@ -233,7 +237,9 @@ def _cast_targets(expr: str, *, query: bool) -> list[tuple[QName, int | None]]:
             continue
         cast = node.get("TypeCast")
         if isinstance(cast, dict):
-            names = [p.get("String", {}).get("sval", "") for p in (cast.get("typeName") or {}).get("names") or []]
+            names = [
+                p.get("String", {}).get("sval", "") for p in (cast.get("typeName") or {}).get("names") or []
+            ]
             arg = cast.get("arg")
             row = arg.get("RowExpr") if isinstance(arg, dict) else None
             fields = len(row.get("args") or []) if isinstance(row, dict) else None
@@ -253,7 +259,14 @@ def cast_stand_ins(r: Resolver, schema: Schema) -> tuple[dict[QName, Domain], di
     composites: dict[QName, CompositeType] = {}
     if not r.stub_missing:
         return domains, composites
-    known = {*schema.enums, *schema.tables, *schema.views, *schema.composites, *schema.ranges, *schema.domains}
+    known = {
+        *schema.enums,
+        *schema.tables,
+        *schema.views,
+        *schema.composites,
+        *schema.ranges,
+        *schema.domains,
+    }
     known |= {d.qname for d in r.facts.domains} | {c.qname for c in r.facts.composites}
     known |= {t.qname for t in r.facts.ranges} | set(r.stand_in_types)
     for site in sites(schema, {}):

@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from schemadoc.model import QName
+from schemadoc.records import record
 from schemadoc.verify.channel import Reply
 from schemadoc.verify.report import Cause, Outcome, failure_state
 from schemadoc.verify.rows import Row
@@ -62,7 +63,7 @@ def kept(reason: str = "", actual: str | None = None) -> ProbeEnd:
     return ProbeEnd("kept", reason, actual)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One statement of a plan; ``noted`` ones are shown as tried (savepoint commands are not)."""
 

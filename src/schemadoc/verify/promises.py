@@ -10,12 +10,13 @@ the document line that made it, so a broken promise points at its words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 from pglast import ast, parse_sql
 
 from schemadoc.model import Check, Column, Enum, ForeignKey, Index, QName, Schema, Span, Table, Trigger, View
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 from schemadoc.verify.checkexpr import column_name
 from schemadoc.verify.rows import UniqueKey, indexes_by_table, unique_keys
@@ -48,7 +49,7 @@ _EPOCH_DIFF = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Promise:
     """One thing the document promises; the fields after ``span`` say what to probe."""
 
@@ -104,7 +105,9 @@ def build_promises(schema: Schema) -> list[Promise]:
         cols = view.columns or tuple(view_columns(view.definition))
         what = f"columns {', '.join(cols)}" if cols else "rows"
         out.append(
-            Promise("view", str(qname), f"view {qname} can be selected and returns {what}", view.span, view=view)
+            Promise(
+                "view", str(qname), f"view {qname} can be selected and returns {what}", view.span, view=view
+            )
         )
     return out
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from schemadoc.diagnostics import PROBE_FAILED, Diagnostic
+from schemadoc.records import record
 from schemadoc.verify.promises import Promise
 
 Outcome = Literal["kept", "broken", "untestable"]
@@ -32,7 +33,7 @@ def failure_state(sqlstate: str | None) -> bool:
     return sqlstate in _FAILURE_STATES or sqlstate.startswith(_FAILURE_CLASSES)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PromiseResult:
     promise: Promise
     outcome: Outcome

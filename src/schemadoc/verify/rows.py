@@ -43,6 +43,7 @@ from psycopg import sql
 
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
 from schemadoc.pg.wire import Pipe
+from schemadoc.records import record
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.verify.channel import Channel, Queued, Reply
 from schemadoc.verify.checkexpr import (
@@ -99,7 +100,7 @@ class RowError(Exception):
         self.in_trigger = in_trigger
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UniqueKey:
     """A primary key, unique constraint or unique index, seen the same way."""
 
@@ -222,7 +223,7 @@ class _Cand:
         return self.regen() if self.regen is not None else self.value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Shape:
     """A search query in rendered pieces: ``head`` + rows of ``casts`` + ``tail``."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from schemadoc.model import Index, QName, Schema, Table
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_routines import function_signature_sql, identity_arguments
 from schemadoc.write.ddl_tables import ordered_tables
@@ -16,7 +16,7 @@ CommentKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CommentTarget:
     """What one COMMENT ON is about: a relation, a column of it (``column``), a type, or a
     routine (``arguments``: its argument list as SQL)."""

@@ -156,9 +156,7 @@ def _first_use(schema: Schema, ext: str) -> tuple[str, Span | None] | None:
     return None
 
 
-def extension_stand_ins(
-    schema: Schema, available: frozenset[str] | None
-) -> tuple[Schema, list[Diagnostic]]:
+def extension_stand_ins(schema: Schema, available: frozenset[str] | None) -> tuple[Schema, list[Diagnostic]]:
     """The schema to build on a server with ``available`` extensions (None: not known, assume all).
 
     An extension whose types or operator classes the schema uses and the server lacks is one
@@ -190,7 +188,9 @@ def extension_stand_ins(
         del extensions[ext]
         types = sorted(d.name for d in domains.values() if d.extension == ext)
         standing_in.update((d.name, d.qname) for d in domains.values() if d.extension == ext)
-        built = f"built its types ({', '.join(types)}) as stand-in domains over text" if types else "left it out"
+        built = (
+            f"built its types ({', '.join(types)}) as stand-in domains over text" if types else "left it out"
+        )
         diagnostics.append(
             Diagnostic(
                 "SD260", "warning", f"the {ext} extension is not available on this server; {built}", span,
@@ -217,7 +217,9 @@ def extension_stand_ins(
             )  # fmt: skip
             continue
         indexes[q] = index
-    return replace(schema, domains=domains, extensions=extensions, tables=tables, indexes=indexes), diagnostics
+    return replace(
+        schema, domains=domains, extensions=extensions, tables=tables, indexes=indexes
+    ), diagnostics
 
 
 # Stand-ins for an extension's functions, by name: (arguments, return type, body). A body does the
@@ -263,7 +265,16 @@ def _called_function_stand_ins(
         del extensions[name]
         for fn_name in used:
             arguments, returns, body = _STAND_IN_BODIES[fn_name]
-            fn = Function(ext.schema or DEFAULT_SCHEMA, fn_name, arguments, returns, "sql", body, stub=True, span=ext.span)
+            fn = Function(
+                ext.schema or DEFAULT_SCHEMA,
+                fn_name,
+                arguments,
+                returns,
+                "sql",
+                body,
+                stub=True,
+                span=ext.span,
+            )
             functions.setdefault(fn.signature, fn)
         diagnostics.append(
             Diagnostic(

@@ -55,7 +55,9 @@ def domain_statement(domain: Domain) -> Statement:
     if domain.extension is not None:
         text = f"-- stand-in for the {domain.extension} extension's type {stub_name(domain.qname)}\n" + text
     elif domain.stub:
-        text = f"-- stand-in for {stub_name(domain.qname)}: the document uses it but never defines it\n" + text
+        text = (
+            f"-- stand-in for {stub_name(domain.qname)}: the document uses it but never defines it\n" + text
+        )
     return Statement(text, domain.span, "type")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from schemadoc.model import (
     DEFAULT_SCHEMA,
@@ -27,6 +27,7 @@ from schemadoc.model import (
     Trigger,
     View,
 )
+from schemadoc.records import record
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.write.array_casts import keep_array_casts_in_schema
 from schemadoc.write.ddl import ddl_text, render_ddl, table_statements
@@ -141,7 +142,7 @@ def _explicit_multiranges(schema: Schema) -> Schema:
     return replace(schema, ranges=ranges)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Part:
     """One generated part of the document: what ``docs --update`` rewrites between its markers.
 

@@ -8,11 +8,11 @@ compared with a new document. In a folder, a table file whose table is gone is k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from schemadoc.diagnostics import DOCS_PART_GONE, DOCS_UNMARKED, Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema, Span
+from schemadoc.records import record
 from schemadoc.write.markdown import Part, document_head, document_parts, join_parts
 from schemadoc.write.markdown_split import split_parts
 from schemadoc.write.markdown_update import parse_marked, update_document
@@ -20,7 +20,7 @@ from schemadoc.write.markdown_update import parse_marked, update_document
 __all__ = ["DocFile", "docs_files", "write_docs_files"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocFile:
     path: Path | None  # None: standard output
     text: str  # what the file should hold

@@ -17,10 +17,10 @@ a document that ``docs`` has just written changes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from schemadoc.diagnostics import DOCS_PART_GONE, DOCS_UNMARKED, Diagnostic, fail
 from schemadoc.model import Span
+from schemadoc.records import record
 from schemadoc.write.markdown import Part, marker, part_text
 
 __all__ = ["Marked", "parse_marked", "update_document"]
@@ -28,14 +28,14 @@ __all__ = ["Marked", "parse_marked", "update_document"]
 _MARKER = re.compile(r"<!-- schemadoc:(begin|end) (.+) -->[ \t]*\r?\n?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _OldPart:
     key: str  # as written in the marker (escaped)
     line: int  # of its begin marker
     after: str  # the text between its end marker and the next begin marker
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Marked:
     """An existing document cut at its markers."""
 

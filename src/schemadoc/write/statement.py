@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from schemadoc.model import Span
+from schemadoc.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Part:
     """A piece of a statement's SQL (a column definition, a table constraint...) and where the
     document wrote it: ``sql[start:end]`` is the piece."""
@@ -17,7 +18,7 @@ class Part:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     """An SQL statement without its trailing semicolon.
 

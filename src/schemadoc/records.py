@@ -1,0 +1,230 @@
+"""Frozen, slotted record classes that are cheap to define and to make.
+
+``@record`` makes what ``@dataclass(frozen=True, slots=True)`` makes, and the standard library's
+helpers (``fields``, ``replace``, ``asdict``) work on it as on any dataclass. It differs in cost:
+
+- Defining one. ``dataclass`` compiles a separate function for each method (``__init__``,
+  ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``, four more with
+  ``order``) and renders a signature for the class's docstring; the command line defines well
+  over a hundred such classes before it reads a document, and that was a fifth of ``schemadoc
+  check``'s whole run. Here only ``__init__`` is compiled; the other methods are closures over
+  the field names.
+- Making one. The generated ``__init__`` stores each field through its slot's descriptor, not
+  through ``object.__setattr__`` (which the frozen ``__setattr__`` forces on ``dataclass``):
+  about half the cost, and a large document makes hundreds of thousands of these objects.
+- Pickling one: a call of the class with the fields in order, several times quicker to load
+  than the generic state of a slotted dataclass (see :mod:`schemadoc.read_cache`).
+
+Equality, hashing, ordering and ``repr`` follow the fields' ``compare``, ``hash`` and ``repr``
+flags as ``dataclass`` does; a method the class body defines itself is kept. Assigning to or
+deleting a field raises :class:`dataclasses.FrozenInstanceError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+_T = TypeVar("_T")
+_F = TypeVar("_F")
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # only type checkers read it, and Python 3.10's typing has not got it
+
+    def dataclass_transform(**_options: object) -> Callable[[_F], _F]:
+        return lambda decorated: decorated
+
+
+__all__ = ["field", "record"]
+
+
+def _frozen_setattr(self: object, name: str, value: object) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _frozen_delattr(self: object, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving an object's values of ``names`` as a tuple (also for one or none)."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        only = attrgetter(names[0])
+        return lambda obj: (only(obj),)
+    return lambda obj: ()
+
+
+def _in_call_order(declared: tuple[Field[Any], ...]) -> list[Field[Any]]:
+    """The fields as ``__init__`` takes them: positional ones in order, then keyword-only ones."""
+    return [f for f in declared if not f.kw_only] + [f for f in declared if f.kw_only]
+
+
+def _restore(cls: type[_T], values: tuple[Any, ...]) -> _T:
+    """Unpickle a record whose ``__init__`` takes keyword-only fields: ``values`` in field order."""
+    made: _T = cls.__new__(cls)
+    for f, value in zip(fields(cls), values, strict=True):  # type: ignore[arg-type]
+        object.__setattr__(made, f.name, value)
+    return made
+
+
+def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """``__init__`` taking the fields in order (keyword-only ones last, after ``*``), each stored
+    straight into its slot. The source is made from the class's own field names only."""
+    env: dict[str, Any] = {"_MISSING": MISSING}
+    params: list[str] = []
+    body: list[str] = []
+    for f in _in_call_order(declared):
+        name = f.name
+        if f.kw_only and "*" not in params:
+            params.append("*")
+        # the slot is the class's own, or a base record's for an inherited field
+        slot = next(klass.__dict__[name] for klass in cls.__mro__ if name in klass.__dict__)
+        env[f"_set_{name}"] = slot.__set__
+        if f.default_factory is not MISSING:
+            env[f"_make_{name}"] = f.default_factory
+            params.append(f"{name}=_MISSING")
+            body.append(f"    _set_{name}(self, _make_{name}() if {name} is _MISSING else {name})")
+            continue
+        if f.default is MISSING:
+            params.append(name)
+        else:
+            env[f"_default_{name}"] = f.default
+            params.append(f"{name}=_default_{name}")
+        body.append(f"    _set_{name}(self, {name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(source, env)
+    init: Callable[..., None] = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+def _methods(cls: type[Any], declared: tuple[Field[Any], ...], order: bool) -> dict[str, Any]:
+    compared = _getter([f.name for f in declared if f.compare])
+    hashed = _getter([f.name for f in declared if (f.compare if f.hash is None else f.hash)])
+    every = _getter([f.name for f in declared])
+    in_call_order = _getter([f.name for f in _in_call_order(declared)])
+    positional = not any(f.kw_only for f in declared)
+    shown = [f.name for f in declared if f.repr]
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(compared(self) == compared(other))
+        return NotImplemented
+
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
+
+    def __repr__(self: Any) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+        return f"{self.__class__.__qualname__}({inner})"
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+        if positional:
+            return (cls, in_call_order(self))
+        return (_restore, (cls, every(self)))
+
+    methods: dict[str, Any] = {
+        "__init__": _init(cls, declared),
+        "__eq__": __eq__,
+        "__hash__": __hash__,
+        "__repr__": __repr__,
+        "__reduce__": __reduce__,
+    }
+    if order:
+
+        def __lt__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return bool(compared(self) < compared(other))
+            return NotImplemented
+
+        def __le__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return bool(compared(self) <= compared(other))
+            return NotImplemented
+
+        def __gt__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return bool(compared(self) > compared(other))
+            return NotImplemented
+
+        def __ge__(self: Any, other: Any) -> bool:
+            if other.__class__ is self.__class__:
+                return bool(compared(self) >= compared(other))
+            return NotImplemented
+
+        methods.update(__lt__=__lt__, __le__=__le__, __gt__=__gt__, __ge__=__ge__)
+    return methods
+
+
+def _slotted_dataclass(cls: type[_T]) -> type[_T]:
+    """``cls`` as a slotted dataclass with none of the methods made yet.
+
+    A record says it is frozen (so that a plain frozen dataclass may extend it), and dataclass
+    refuses to make a class that is not from one that is. Made non-frozen, the class is spared
+    the two methods dataclass would compile for a frozen one (a record sets its own), so record
+    bases say they are not frozen for that moment. A plain dataclass among the bases is left to
+    dataclass's own checks, with the class made frozen."""
+    bases = [b for b in cls.__mro__[1:] if "__dataclass_fields__" in b.__dict__]
+    if any(b.__dict__.get("__setattr__") is not _frozen_setattr for b in bases):
+        return dataclass(init=False, repr=False, eq=False, frozen=True, slots=True)(cls)
+    for base in bases:
+        base.__dataclass_params__.frozen = False  # type: ignore[attr-defined]
+    try:
+        return dataclass(init=False, repr=False, eq=False, slots=True)(cls)
+    finally:
+        for base in bases:
+            base.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
+
+
+def _make(cls: type[_T], order: bool) -> type[_T]:
+    own = cls.__dict__
+    for name in ("__setattr__", "__delattr__"):
+        if name in own:
+            raise TypeError(f"{cls.__name__}: a record is frozen and cannot define {name}")
+    if not own.get("__doc__"):
+        cls.__doc__ = cls.__name__  # else dataclass renders a signature for it, a costly step
+    made = _slotted_dataclass(cls)
+    declared = fields(made)  # type: ignore[arg-type]
+    if any(not f.init for f in declared):
+        raise TypeError(f"{cls.__name__}: every field of a record is set by __init__")
+    # Python sets __hash__ to None in a body that defines __eq__: that is not a hash of its own.
+    own_hash = own.get("__hash__", MISSING) is not MISSING and not (
+        own["__hash__"] is None and "__eq__" in own
+    )
+    for name, method in _methods(made, declared, order).items():
+        if name in own and (name != "__hash__" or own_hash):
+            if name in ("__lt__", "__le__", "__gt__", "__ge__"):
+                raise TypeError(f"{cls.__name__}: order=True and its own {name}")
+            continue
+        method.__qualname__ = f"{made.__qualname__}.{name}"
+        setattr(made, name, method)
+    # What a plain dataclass that extends this one reads: the record is frozen, and has the methods.
+    params = made.__dataclass_params__  # type: ignore[attr-defined]
+    params.init = params.repr = params.eq = params.frozen = True
+    params.order = order
+    setattr(made, "__setattr__", _frozen_setattr)  # noqa: B010 - mypy refuses assigning a method
+    setattr(made, "__delattr__", _frozen_delattr)  # noqa: B010
+    setattr(made, "__match_args__", tuple(f.name for f in declared if not f.kw_only))  # noqa: B010
+    return made
+
+
+@overload
+def record(cls: type[_T], /) -> type[_T]: ...
+@overload
+def record(*, order: bool = False) -> Callable[[type[_T]], type[_T]]: ...
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
+def record(cls: type[_T] | None = None, /, *, order: bool = False) -> Any:
+    """Make ``cls`` a frozen, slotted dataclass; ``order=True`` adds ``<``, ``<=``, ``>``, ``>=``
+    over the compared fields in order."""
+    if cls is None:
+        return lambda c: _make(c, order)
+    return _make(cls, order)
