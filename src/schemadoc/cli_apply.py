@@ -9,7 +9,6 @@ promises of the tables the steps touched.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from schemadoc.diagnostics import (
     SchemadocError,
     fail,
 )
+from schemadoc.lazy_regex import lazy_regex
 
 if TYPE_CHECKING:  # the parser is built for every command: what applying needs loads when it applies
     from schemadoc.cli_output import Output
@@ -236,7 +236,7 @@ def _dbname(url: str) -> str:
 
 # -- while it runs ------------------------------------------------------------------------------------
 
-_PERCENT = re.compile(r"\d+%")
+_PERCENT = lazy_regex(r"\d+%")
 
 
 def _progress(out: Output) -> Progress | None:

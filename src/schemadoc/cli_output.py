@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 
 # A code and hint seen this many times (or more) is shown as one group in text output.
 GROUP_AT = 3
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 # a dotted name (public.papers.id) is one token, so names that differ become one "..."
-_TOKEN = re.compile(r"\w+(?:\.\w+)*|\s+|[^\w\s]")
+_TOKEN = lazy_regex(r"\w+(?:\.\w+)*|\s+|[^\w\s]")
 # below this share of the first message's words in common, a group shows its first message instead
 _KEPT_WORDS = 0.5
 _GAP = "\x00"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from schemadoc.lazy_regex import lazy_regex
+
 # type name -> the extension that provides it
 EXTENSION_TYPES: dict[str, str] = {
     "ltree": "ltree",
@@ -39,11 +41,11 @@ HOW_TO_GET: dict[str, str] = {
 }
 
 # a type as a column gives it: maybe schema-qualified, maybe with modifiers, maybe an array
-_TYPE = re.compile(
+_TYPE = lazy_regex(
     r'^\s*(?:"?(?P<schema>[A-Za-z_][\w$]*)"?\s*\.\s*)?"?(?P<name>[A-Za-z_][\w$]*)"?'
     r"\s*(?P<mods>\([^()]*\))?\s*(?P<dims>(?:\[\s*\d*\s*\]\s*)*)$"
 )
-_OPCLASS = re.compile(r"(?<![\w$])(" + "|".join(EXTENSION_OPCLASSES) + r")(?![\w$])", re.IGNORECASE)
+_OPCLASS = lazy_regex(r"(?<![\w$])(" + "|".join(EXTENSION_OPCLASSES) + r")(?![\w$])", re.IGNORECASE)
 
 
 def type_extension(type_text: str) -> tuple[str, str] | None:

@@ -9,12 +9,13 @@ needs it, so the output reads like hand-written SQL.
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from schemadoc.lazy_regex import lazy_regex
 
 if TYPE_CHECKING:
     from schemadoc.model import QName
@@ -48,7 +49,7 @@ def _words_needing_quotes() -> frozenset[str]:
     )
 
 
-_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_PLAIN = lazy_regex(r"^[a-z_][a-z0-9_$]*$")
 _NEEDS_QUOTES = _words_needing_quotes()
 
 
@@ -65,7 +66,7 @@ def quote_qualified(qname: QName) -> str:
     return f"{quote_ident(qname.schema)}.{quote_ident(qname.name)}"
 
 
-_NAME_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*')
+_NAME_PART = lazy_regex(r'\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*')
 
 
 def parse_qualified(text: str, default_schema: str = "public") -> QName | None:

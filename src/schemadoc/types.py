@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from schemadoc.lazy_regex import lazy_regex
+
 # Written name (lower case, single spaces) -> PostgreSQL's spelling.
 _ALIASES: dict[str, str] = {
     # integers
@@ -113,7 +115,7 @@ _TAKES_MODIFIER = {
     "interval",
 }
 
-_TYPE_RE = re.compile(
+_TYPE_RE = lazy_regex(
     r"""^\s*(?P<base>[a-z_][a-z0-9_ ]*?)\s*
         (?:\((?P<mod>[^)]*)\))?\s*
         (?P<tz>with(?:out)?\s+time\s+zone)?\s*

@@ -15,6 +15,7 @@ from schemadoc.compare.constraints import constraint_name, drop_step
 from schemadoc.compare.pairing import match_by_key
 from schemadoc.compare.recipes import precheck
 from schemadoc.compare.text import normalize_sql
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Exclusion, QName, Schema, Span
 from schemadoc.records import record
 from schemadoc.sqlnames import quote_qualified
@@ -26,7 +27,7 @@ EXCLUSION_MISSING = "SD386"
 EXCLUSION_EXTRA = "SD387"
 EXCLUSION_CHANGED = "SD388"
 
-_PLAIN_COLUMN = re.compile(r'^(?:([a-z_][a-z0-9_$]*)|"((?:[^"]|"")+)")$')
+_PLAIN_COLUMN = lazy_regex(r'^(?:([a-z_][a-z0-9_$]*)|"((?:[^"]|"")+)")$')
 
 
 def _name(table: QName, x: Exclusion) -> str:

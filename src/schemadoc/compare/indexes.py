@@ -19,6 +19,7 @@ from schemadoc.compare.recipes import precheck
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, comment_diag, norm_keys, normalize_sql
 from schemadoc.diagnostics import Level
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Index, QName, Schema
 from schemadoc.records import record
 from schemadoc.write import ddl_alter as alter
@@ -38,7 +39,7 @@ def index_text(i: Index) -> str:
     return text
 
 
-_KEY_ORDER = re.compile(r"\s+(?:ASC|DESC)\b.*$|\s+NULLS\s+(?:FIRST|LAST)\s*$", re.IGNORECASE)
+_KEY_ORDER = lazy_regex(r"\s+(?:ASC|DESC)\b.*$|\s+NULLS\s+(?:FIRST|LAST)\s*$", re.IGNORECASE)
 
 
 def _key_column(key: str) -> str:

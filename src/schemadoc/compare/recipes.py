@@ -11,10 +11,10 @@ to a live table without holding a lock that blocks writes while the table is sca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from schemadoc.compare.changes import Hazard, Lock, PreCheck, Step
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Check, QName
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
@@ -42,7 +42,7 @@ def not_null_name(table: QName, column: str) -> str:
     return alter.fitted_name(f"{table.name}_{column}", "not_null_check")
 
 
-_NOT_NULL_CHECK = re.compile(r'^\(*(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*)) IS NOT NULL\)*$')
+_NOT_NULL_CHECK = lazy_regex(r'^\(*(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*)) IS NOT NULL\)*$')
 
 
 def is_not_null_leftover(table: QName, check: Check) -> bool:

@@ -3,11 +3,11 @@ shows them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from schemadoc.compare.codes import COMMENT_CHANGED, COMMENT_LEVEL, DRIFT
 from schemadoc.diagnostics import Diagnostic, Level
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import ForeignKey, Grant, QName, Span
 from schemadoc.sqlnames import quote_ident
 
@@ -18,7 +18,7 @@ def drift(
     return Diagnostic(code, level, message, span, hint)
 
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy_regex(r"\s+")
 
 
 def normalize_sql(text: str | None) -> str | None:

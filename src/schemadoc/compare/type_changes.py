@@ -11,15 +11,14 @@ case: a rewrite, a narrowing.
 
 from __future__ import annotations
 
-import re
-
 from pglast import parse_sql
 from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.records import record
 
-_TYPE = re.compile(
+_TYPE = lazy_regex(
     r"^(?P<base>[a-z][a-z ]*?)(?:\((?P<mods>[0-9, ]+)\))?(?P<zone> with(?:out)? time zone)?(?P<array>(?:\[\])*)$"
 )
 

@@ -19,9 +19,11 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Transformer
 
+from schemadoc.lazy_regex import lazy_regex
+
 __all__ = ["Binder"]
 
-_MARK = re.compile(rb"%(.?)", re.DOTALL)
+_MARK = lazy_regex(rb"%(.?)", re.DOTALL)
 
 
 class Binder:

@@ -19,6 +19,7 @@ from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemadoc.diagnostics import SchemadocError, fail
+from schemadoc.lazy_regex import lazy_regex
 
 __all__ = [
     "MIN_SERVER_VERSION",
@@ -44,12 +45,12 @@ _MASK = "***"
 # Shorter strings are left alone in messages (they would garble paths and names, and libpq never
 # echoes a password outside the connection-string parse errors, whose fragments are hidden whole).
 _MIN_SCRUBBED = 4
-_URL_RE = re.compile(r"^(postgres(?:ql)?://)(.*)$", re.IGNORECASE | re.DOTALL)
+_URL_RE = lazy_regex(r"^(postgres(?:ql)?://)(.*)$", re.IGNORECASE | re.DOTALL)
 # Anything written like a URL, whatever its scheme (a mistyped one too), as far as hiding passwords goes.
-_ANY_URL_RE = re.compile(r"^([a-z][a-z0-9+.\-]*:/+)(.*)$", re.IGNORECASE | re.DOTALL)
-_ANY_URL_IN_TEXT_RE = re.compile(r"\b[a-z][a-z0-9+.\-]*:/+[^\s\"']+", re.IGNORECASE)
-_QUERY_PASSWORD_RE = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
-_CONNINFO_PASSWORD_RE = re.compile(r"(?<![\w.])(password\s*=\s*)('(?:\\.|[^\\'])*'?|(?:\\.|[^\s\\])+)")
+_ANY_URL_RE = lazy_regex(r"^([a-z][a-z0-9+.\-]*:/+)(.*)$", re.IGNORECASE | re.DOTALL)
+_ANY_URL_IN_TEXT_RE = lazy_regex(r"\b[a-z][a-z0-9+.\-]*:/+[^\s\"']+", re.IGNORECASE)
+_QUERY_PASSWORD_RE = lazy_regex(r"([?&]password=)([^&#]*)", re.IGNORECASE)
+_CONNINFO_PASSWORD_RE = lazy_regex(r"(?<![\w.])(password\s*=\s*)('(?:\\.|[^\\'])*'?|(?:\\.|[^\s\\])+)")
 
 
 class _NoticeConnection(psycopg.Connection[Any]):

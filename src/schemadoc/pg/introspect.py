@@ -15,7 +15,6 @@ already fetched are turned into model objects.
 from __future__ import annotations
 
 import gc
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Sequence as Seq
@@ -30,6 +29,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 
 from schemadoc.diagnostics import fail
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     FK_ACTION_CODES,
@@ -505,7 +505,7 @@ def split_list(text: str) -> list[str]:
     return parts
 
 
-_CALL_START = re.compile(r'^(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*\(')
+_CALL_START = lazy_regex(r'^(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*\(')
 
 
 def index_expression(expr: str) -> str:

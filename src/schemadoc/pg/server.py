@@ -40,7 +40,6 @@ import functools
 import importlib.util
 import os
 import pwd
-import re
 import secrets
 import shlex
 import shutil
@@ -56,6 +55,7 @@ import psycopg
 from psycopg import sql
 
 from schemadoc.diagnostics import SchemadocError, fail
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.records import record
 
 __all__ = ["DEFAULT_DATA_DIR", "EmbeddedServer", "embedded", "find_binaries"]
@@ -85,7 +85,7 @@ _SERVER_SETTINGS = (
     "max_locks_per_transaction=1024",
 )
 _TRAVERSE_HINT = "pass --data-dir with a directory under a path every user can traverse, such as /tmp"
-_VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+_VERSION_RE = lazy_regex(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 # Rewritten on every start: the socket (in a directory only the server's account may enter) is
 # trusted; TCP, opened only on request, asks for the password.
 _HBA_RULES = """\

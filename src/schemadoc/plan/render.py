@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from schemadoc.compare.changes import Change, Lock
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.plan.model import LeftOut, LeftOutReason, Plan, PlannedStep
 
 NOTHING_TO_DO = "nothing to do: the database matches the document"
@@ -222,7 +223,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 # -- migration files ----------------------------------------------------------------------------------
 
 # Flyway's versioned migrations: V<version>__<description>.sql
-_FLYWAY = re.compile(r"^V(\d+)__.*\.sql$")
+_FLYWAY = lazy_regex(r"^V(\d+)__.*\.sql$")
 
 
 def slug(text: str) -> str:

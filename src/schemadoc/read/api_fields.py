@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import API_FIELD_RULE, Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.read.columns import ColumnTable, parse_ref, set_type
 from schemadoc.read.facts import ColumnFact
@@ -28,12 +29,12 @@ from schemadoc.read.fragments import fragment_diagnostic
 from schemadoc.read.mdtext import Row, unwrap
 from schemadoc.sqlnames import quote_ident, quote_literal
 
-_BREAK = re.compile(r"<br\s*/?>|\n", re.IGNORECASE)
+_BREAK = lazy_regex(r"<br\s*/?>|\n", re.IGNORECASE)
 _NAME_HEADS = {"name", "field", "field name", "property", "parameter"}
 _FORMAT_HEADS = {"format", "type / format", "schema"}
-_RULE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]*?)\s*:\s*(?P<value>.+)$")
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-_WORDS = re.compile(r"^[A-Za-z][\w ]*$")
+_RULE = lazy_regex(r"^(?P<key>[A-Za-z][A-Za-z ]*?)\s*:\s*(?P<value>.+)$")
+_NUMBER = lazy_regex(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_WORDS = lazy_regex(r"^[A-Za-z][\w ]*$")
 
 
 def _heads(header: list[str]) -> list[str]:

@@ -12,11 +12,12 @@ import re
 from dataclasses import replace
 
 from schemadoc.diagnostics import BUILT_AS_MEANT, Diagnostic, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Function, QName, Schema, Span, Trigger
 from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 
-_TIME_TYPE = re.compile(r"^(timestamp|date|time)\b", re.IGNORECASE)
+_TIME_TYPE = lazy_regex(r"^(timestamp|date|time)\b", re.IGNORECASE)
 _MAX_IDENT = 63
 
 

@@ -10,13 +10,13 @@ tells, text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterator, Sequence
 from typing import Any
 
 import orjson
 from pglast.parser import ParseError, parse_sql_json
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Function, QName, Schema, Span, Table
 from schemadoc.records import record
 
@@ -86,7 +86,7 @@ def _from_tables(tree: Any, schema: Schema) -> tuple[Table, ...]:
 
 # A word followed by an opening parenthesis, and what comes before it: ``.`` (a qualified call) or
 # ``::`` (a type with a modifier, not a call).
-_CALL_LIKE = re.compile(r"(\.\s*|::\s*)?\b([^\W\d][\w$]*)\s*\(")
+_CALL_LIKE = lazy_regex(r"(\.\s*|::\s*)?\b([^\W\d][\w$]*)\s*\(")
 # words PostgreSQL's grammar puts before a parenthesis that are not function calls, or that the
 # grammar turns into its own nodes or into pg_catalog calls
 _NOT_CALLS = frozenset(

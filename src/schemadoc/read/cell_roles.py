@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import CELL_ROLE, Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 
-_CONSTRAINT_PHRASE = re.compile(
+_CONSTRAINT_PHRASE = lazy_regex(
     r"^\s*(?:PK|FK|UK|PRIMARY\s+KEY|FOREIGN\s+KEY|REFERENCES|UNIQUE|NOT\s+NULL|INDEXED|"
     r"(?:→|->)\s*\w)(?:\b|\s|$)",
     re.IGNORECASE,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.cell_roles import constraint_in_default, misplaced
 from schemadoc.read.facts import ColumnFact, Name, RefFact
@@ -102,7 +103,7 @@ TableKind = Literal["columns", "transposed", "definitions", "overview", "enums",
 
 _TABLE_KIND_WORDS = {"base table", "view", "materialized view", "foreign table", "table", "partitioned table"}
 _ROUTINE_KIND_WORDS = {"function", "procedure", "aggregate", "window", "trigger"}
-_SQL_START = re.compile(r"^\s*(CREATE|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE|CHECK|EXCLUDE)\b", re.IGNORECASE)
+_SQL_START = lazy_regex(r"^\s*(CREATE|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE|CHECK|EXCLUDE)\b", re.IGNORECASE)
 
 
 def header_roles(cells: list[str]) -> dict[Role, int]:
@@ -159,13 +160,13 @@ def _looks_transposed(header: list[str], row: Row) -> bool:
 
 # --- constraint phrases -----------------------------------------------------------------
 
-_ACTION_RE = re.compile(
+_ACTION_RE = lazy_regex(
     r"ON\s+(DELETE|UPDATE)\s+(CASCADE|SET\s+NULL|SET\s+DEFAULT|RESTRICT|NO\s+ACTION)", re.IGNORECASE
 )
-_TARGET_RE = re.compile(
+_TARGET_RE = lazy_regex(
     r"\s*(?:→|->|=>|to\b|:)?\s*`?(?P<table>[A-Za-z_][\w$.\-]*)`?\s*(?:\(\s*(?P<cols>[^)]*)\))?",
 )
-_STOP_AFTER_DEFAULT = re.compile(
+_STOP_AFTER_DEFAULT = lazy_regex(
     r"\s+(?:NOT\s+NULL|NULL|UNIQUE|PRIMARY\s+KEY|REFERENCES|CHECK|PK|FK)\b", re.IGNORECASE
 )
 
@@ -268,7 +269,7 @@ def _apply_unique(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> i
     return m.end()
 
 
-_AFTER_REF = re.compile(
+_AFTER_REF = lazy_regex(
     r"\s*(?:$|[,;]|(?:NOT\s+NULL|NULL|UNIQUE|PRIMARY\s+KEY|DEFAULT|CHECK|PK)\b)", re.IGNORECASE
 )
 
@@ -366,21 +367,21 @@ def _apply_index(m: re.Match[str], text: str, col: ColumnFact, span: Span) -> in
 
 
 _PHRASES: list[tuple[re.Pattern[str], Apply]] = [
-    (re.compile(r"(?:PRIMARY\s+KEY|PK)\b|主キー", re.IGNORECASE), _apply_pk),
-    (re.compile(r"NOT\s+NULL\b|required\b|必須", re.IGNORECASE), _apply_not_null),
-    (re.compile(r"(?:NULLABLE|NULL|optional)\b", re.IGNORECASE), _apply_null),
-    (re.compile(r"(?:UNIQUE|UK)\b|一意制約", re.IGNORECASE), _apply_unique),
-    (re.compile(r"(?:FK|FOREIGN\s+KEY)(?=\s|$|→|-)(?:\s*(?:REFERENCES)\b)?", re.IGNORECASE), _apply_fk),
-    (re.compile(r"REFERENCES\b", re.IGNORECASE), _apply_fk),
-    (re.compile(r"(?:→|->)(?=\s*`?[A-Za-z_])"), _apply_fk),
-    (re.compile(r"DEFAULT\b\s*(?:[:=]\s*)?", re.IGNORECASE), _apply_default),
-    (re.compile(r"CHECK\s*\(", re.IGNORECASE), _apply_check),
-    (re.compile(r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", re.IGNORECASE), _apply_identity),
-    (re.compile(r"GENERATED\s+ALWAYS\s+AS\s*\(", re.IGNORECASE), _apply_generated),
-    (re.compile(r"AUTO[_ ]?INCREMENT\b", re.IGNORECASE), _apply_increment),
-    (re.compile(r"(?:AUTO(?:[-_ ]?UPDATED?)?|@updatedAt)(?!\w)", re.IGNORECASE), _apply_auto),
+    (lazy_regex(r"(?:PRIMARY\s+KEY|PK)\b|主キー", re.IGNORECASE), _apply_pk),
+    (lazy_regex(r"NOT\s+NULL\b|required\b|必須", re.IGNORECASE), _apply_not_null),
+    (lazy_regex(r"(?:NULLABLE|NULL|optional)\b", re.IGNORECASE), _apply_null),
+    (lazy_regex(r"(?:UNIQUE|UK)\b|一意制約", re.IGNORECASE), _apply_unique),
+    (lazy_regex(r"(?:FK|FOREIGN\s+KEY)(?=\s|$|→|-)(?:\s*(?:REFERENCES)\b)?", re.IGNORECASE), _apply_fk),
+    (lazy_regex(r"REFERENCES\b", re.IGNORECASE), _apply_fk),
+    (lazy_regex(r"(?:→|->)(?=\s*`?[A-Za-z_])"), _apply_fk),
+    (lazy_regex(r"DEFAULT\b\s*(?:[:=]\s*)?", re.IGNORECASE), _apply_default),
+    (lazy_regex(r"CHECK\s*\(", re.IGNORECASE), _apply_check),
+    (lazy_regex(r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", re.IGNORECASE), _apply_identity),
+    (lazy_regex(r"GENERATED\s+ALWAYS\s+AS\s*\(", re.IGNORECASE), _apply_generated),
+    (lazy_regex(r"AUTO[_ ]?INCREMENT\b", re.IGNORECASE), _apply_increment),
+    (lazy_regex(r"(?:AUTO(?:[-_ ]?UPDATED?)?|@updatedAt)(?!\w)", re.IGNORECASE), _apply_auto),
     (_ACTION_RE, _apply_action),
-    (re.compile(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_index),
+    (lazy_regex(r"INDEX(?:ED)?\b", re.IGNORECASE), _apply_index),
 ]
 
 
@@ -410,12 +411,12 @@ def apply_constraints(text: str, col: ColumnFact, span: Span) -> str:
 # --- values, descriptions, types ---------------------------------------------------------
 
 _TOKEN = r"(?:`[^`]+`|'[^']*'|\"[^\"]*\"|[A-Za-z_][\w\-]*)"
-_PIPE_LIST = re.compile(rf"^{_TOKEN}(?:\s*\|\s*{_TOKEN})+$")
-_OR_LIST = re.compile(rf"^{_TOKEN}(?:\s*,\s*{_TOKEN})*(?:\s*,)?\s+or\s+{_TOKEN}$")
-_ENUM_PREFIX = re.compile(
+_PIPE_LIST = lazy_regex(rf"^{_TOKEN}(?:\s*\|\s*{_TOKEN})+$")
+_OR_LIST = lazy_regex(rf"^{_TOKEN}(?:\s*,\s*{_TOKEN})*(?:\s*,)?\s+or\s+{_TOKEN}$")
+_ENUM_PREFIX = lazy_regex(
     r"(?:^|[\s(])(?:enum|values?|one of|allowed(?: values)?)\s*:\s*(.+)$", re.IGNORECASE
 )
-_PAREN_LIST = re.compile(r"\(([^()]*)\)")
+_PAREN_LIST = lazy_regex(r"\(([^()]*)\)")
 
 
 def _token_value(tok: str) -> str:
@@ -458,7 +459,7 @@ def cell_values(text: str, *, upper_paren: bool = False) -> list[str] | None:
     return None
 
 
-_MATCHES_RE = re.compile(
+_MATCHES_RE = lazy_regex(
     r"\b(?:matches|references|refers to|fk to|foreign key to|same as)\s+`([A-Za-z_][\w.]*)`", re.IGNORECASE
 )
 
@@ -490,7 +491,7 @@ def unwrap_keep_code(text: str) -> str:
     return strip_emphasis(text)
 
 
-_MARKER_RE = re.compile(r"\[(PK|FK|UK|U|NN)\]|\((PK|FK|UK)\)|🔑", re.IGNORECASE)
+_MARKER_RE = lazy_regex(r"\[(PK|FK|UK|U|NN)\]|\((PK|FK|UK)\)|🔑", re.IGNORECASE)
 
 
 def _strip_markers(text: str) -> tuple[str, list[str]]:
@@ -513,7 +514,7 @@ def _apply_markers(markers: list[str], col: ColumnFact) -> None:
             col.nullable = False
 
 
-_TYPE_STOP = re.compile(
+_TYPE_STOP = lazy_regex(
     r"\s(?=(?:NOT\s+NULL|NULL|UNIQUE|PRIMARY\s+KEY|DEFAULT|REFERENCES|CHECK|PK|FK)\b)", re.IGNORECASE
 )
 
@@ -768,7 +769,7 @@ def read_transposed(header: Row, row: Row, *, file: str) -> list[ColumnFact]:
 
 # --- bullet column lists -----------------------------------------------------------------
 
-_BULLET_NAMES = re.compile(r"^\s*((?:`[^`]+`\s*(?:,|/|and)\s*)*`[^`]+`)\s*(?=\()")
+_BULLET_NAMES = lazy_regex(r"^\s*((?:`[^`]+`\s*(?:,|/|and)\s*)*`[^`]+`)\s*(?=\()")
 
 
 def parse_column_bullet(text: str, span: Span) -> list[ColumnFact] | None:

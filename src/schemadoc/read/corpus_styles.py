@@ -12,29 +12,30 @@ from __future__ import annotations
 
 import re
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.facts import Name, RefFact
 
 _IDENT = r"[A-Za-z_][\w$]*"
 _CODE_LIST = r"`[^`]+`(?:\s*(?:,|and|,\s*and)\s*`[^`]+`)*"
-_SENTENCE_RE = re.compile(
+_SENTENCE_RE = lazy_regex(
     rf"""^(?:it\s+has\s+an?\s+)?foreign\s+key\s+(?:on|for)\s+(?:the\s+)?(?:columns?\s+)?
         (?P<cols>{_CODE_LIST})(?:\s+columns?)?\s*,?\s*
         (?:that\s+|which\s+)?references?\s+(?P<target>.+?)\s*\.?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ACTION_RE = re.compile(
+_ACTION_RE = lazy_regex(
     r"\s*,?\s*\bON\s+(?P<event>DELETE|UPDATE)\s+(?P<action>NO\s+ACTION|RESTRICT|CASCADE|SET\s+NULL|SET\s+DEFAULT)\b",
     re.IGNORECASE,
 )
 # "the `id` of (the) `Users` table" / "the `id` column of the users table"
-_COLUMN_OF_RE = re.compile(
+_COLUMN_OF_RE = lazy_regex(
     rf"""^(?:the\s+)?(?P<refcols>{_CODE_LIST})(?:\s+columns?)?\s+of\s+(?:the\s+)?
         `?(?P<table>{_IDENT}(?:\.{_IDENT})?)`?(?:\s+table)?$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # after dropping backticks: "users(id)", "users (id)", "users.id", "the users table"
-_TABLE_COLS_RE = re.compile(
+_TABLE_COLS_RE = lazy_regex(
     rf"""^(?:the\s+)?(?P<table>{_IDENT}(?:\.{_IDENT})?)(?P<word>\s+table)?
         (?:\s*\(\s*(?P<refcols>[^)]*)\))?$""",
     re.IGNORECASE | re.VERBOSE,

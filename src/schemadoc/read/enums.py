@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Enum, Span
 from schemadoc.read.facts import DocFacts
 from schemadoc.types import normalize_type
@@ -28,20 +29,20 @@ from schemadoc.types import normalize_type
 CODE_UNREADABLE_MEMBER = "SD148"
 
 _IDENT = r"[A-Za-z_$][\w$]*"
-_ENUM_RE = re.compile(
+_ENUM_RE = lazy_regex(
     rf"(?<![\w$.])(?:export\s+)?(?:declare\s+)?(?:const\s+)?enum\s+(?P<name>{_IDENT})\s*\{{(?P<body>[^{{}}]*)\}}"
 )
-_PGENUM_RE = re.compile(r"""\bpgEnum\s*\(\s*(?P<q>['"`])(?P<name>[^'"`]+)(?P=q)\s*,\s*\[(?P<body>[^\]]*)\]""")
+_PGENUM_RE = lazy_regex(r"""\bpgEnum\s*\(\s*(?P<q>['"`])(?P<name>[^'"`]+)(?P=q)\s*,\s*\[(?P<body>[^\]]*)\]""")
 _STRING = r"""(?:"(?P<dq>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<sq>[^'\\]*(?:\\.[^'\\]*)*)'|`(?P<bq>[^`]*)`)"""
-_STRING_RE = re.compile(_STRING)
-_MEMBER_RE = re.compile(
+_STRING_RE = lazy_regex(_STRING)
+_MEMBER_RE = lazy_regex(
     rf"""^(?:(?P<ident>{_IDENT})|{_STRING})
         (?:\s*=\s*(?P<value>.+?)
          |\s+@map\(\s*(?P<map>"[^"]*"|'[^']*')\s*\))?
         \s*$""",
     re.VERBOSE,
 )
-_BLOCK_ATTR_RE = re.compile(r"""^@@(?P<attr>map|schema)\(\s*(?:name:\s*)?["'](?P<value>[^"']*)["']\s*\)$""")
+_BLOCK_ATTR_RE = lazy_regex(r"""^@@(?P<attr>map|schema)\(\s*(?:name:\s*)?["'](?P<value>[^"']*)["']\s*\)$""")
 
 
 def _blank_comments(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -164,21 +165,21 @@ def _member_label(member: re.Match[str]) -> str:
 
 # --- value lists in prose -------------------------------------------------------------------
 
-_OPEN_LIST_RE = re.compile(
+_OPEN_LIST_RE = lazy_regex(
     r"\betc\b|\.\.\.|…|\be\.g\.|\bsuch as\b|\bfor example\b|\bincluding\b|\blike\b|\band (?:so on|more)\b",
     re.IGNORECASE,
 )
-_PREFIX_RE = re.compile(
+_PREFIX_RE = lazy_regex(
     r"^(?:(?:[A-Za-z][\w-]*\s+){0,3}[A-Za-z][\w-]*\s*:\s*|(?:must be\s+|is\s+)?one of\s*:?\s*)",
     re.IGNORECASE,
 )
-_LITERAL_RE = re.compile(r"""`(?P<code>[^`]+)`|"(?P<dq>[^"]+)"|'(?P<sq>[^']+)'""")
-_SEPARATOR_RE = re.compile(
+_LITERAL_RE = lazy_regex(r"""`(?P<code>[^`]+)`|"(?P<dq>[^"]+)"|'(?P<sq>[^']+)'""")
+_SEPARATOR_RE = lazy_regex(
     r"^(?:\s*(?:,|\||/|;)\s*(?:(?:or|and)\b)?\s*|\s+(?:or|and)\s+|\s*,?\s*)$", re.IGNORECASE
 )
 _CAPS_WORD = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"
-_CAPS_LIST_RE = re.compile(rf"^{_CAPS_WORD}(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+){_CAPS_WORD})+$")
-_PIPE_ITEM_RE = re.compile(r"^[\w.+-]+$")
+_CAPS_LIST_RE = lazy_regex(rf"^{_CAPS_WORD}(?:\s*(?:,\s*(?:or\s+|and\s+)?|\s+or\s+){_CAPS_WORD})+$")
+_PIPE_ITEM_RE = lazy_regex(r"^[\w.+-]+$")
 _TYPE_WORDS = {"number", "string", "object", "any", "array"}
 
 

@@ -19,7 +19,6 @@ change what runs. :func:`fragment_problem` takes no chances with that:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any, Literal
@@ -28,6 +27,7 @@ import orjson
 from pglast.parser import ParseError, parse_sql_json, scan
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.records import record
 
@@ -236,7 +236,7 @@ def reaches_outside(text: str, tokens: Sequence[Any] | None = None) -> str | Non
 # Positions differ between a template around the fragment and around its placeholder; they
 # are dropped from the JSON text before it is decoded (a '"' inside a JSON string is always escaped,
 # so the pattern cannot match inside one).
-_POSITIONS = re.compile(r',"(?:\w*location|stmt_len)":-?\d+|"(?:\w*location|stmt_len)":-?\d+,?')
+_POSITIONS = lazy_regex(r',"(?:\w*location|stmt_len)":-?\d+|"(?:\w*location|stmt_len)":-?\d+,?')
 
 
 def _cut(tree: Any, paths: tuple[tuple[str | int, ...], ...]) -> bool:

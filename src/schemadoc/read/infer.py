@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Table
 from schemadoc.read.names import singular
 
 _SUFFIXES = ("idx", "index", "uniq", "unique", "key", "ix", "fk", "fkey")
-_DESC_WORDS = re.compile(r"\b(desc|descending|latest|newest|largest|most recent)\b", re.I)
-_PARTIAL = re.compile(r"\bpartial\b", re.I)
-_NON_VALUE = re.compile(r"\bnon[- ]([a-z0-9_]+)\b", re.I)
+_DESC_WORDS = lazy_regex(r"\b(desc|descending|latest|newest|largest|most recent)\b", re.I)
+_PARTIAL = lazy_regex(r"\bpartial\b", re.I)
+_NON_VALUE = lazy_regex(r"\bnon[- ]([a-z0-9_]+)\b", re.I)
 
 
 @dataclass
@@ -139,14 +140,14 @@ def index_from_name(
 
 
 _TYPE_BY_NAME: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(_at|_on|^ts|_ts|timestamp)$"), "timestamp with time zone"),
-    (re.compile(r"(_date|^date)$"), "date"),
-    (re.compile(r"^(is|has|can|should)_"), "boolean"),
+    (lazy_regex(r"(_at|_on|^ts|_ts|timestamp)$"), "timestamp with time zone"),
+    (lazy_regex(r"(_date|^date)$"), "date"),
+    (lazy_regex(r"^(is|has|can|should)_"), "boolean"),
     (
-        re.compile(r"(_count|_minutes|_seconds|_sec|_ms|^seq|^step|^attempts|^budget.*|^version_num)$"),
+        lazy_regex(r"(_count|_minutes|_seconds|_sec|_ms|^seq|^step|^attempts|^budget.*|^version_num)$"),
         "integer",
     ),
-    (re.compile(r"(_json|^payload|^metadata|^json|^config)$"), "jsonb"),
+    (lazy_regex(r"(_json|^payload|^metadata|^json|^config)$"), "jsonb"),
 ]
 
 

@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from schemadoc.diagnostics import Diagnostic, SchemadocError, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Enum, QName, Span
 from schemadoc.read import columns as colreader
 from schemadoc.read import prose, reader_errors_raise, sql_replay
@@ -66,15 +67,15 @@ from schemadoc.sqlnames import quote_ident, quote_qualified
 RowReader = Callable[..., colreader.ColumnTable]  # reader(header, body, *, file) -> ColumnTable
 EntityKind = Literal["table", "view", "function", "enum", "column"]
 
-_SKIP_RE = re.compile(
+_SKIP_RE = lazy_regex(
     r"\b(future|roadmap|examples?|patterns?|tips|backups?|restore|deploy(?:ment|ing)?|workflows?|"
     r"optimi[sz]ation|todo|wishlist)\b",
     re.IGNORECASE,
 )
-_LABEL_SKIP_RE = re.compile(
+_LABEL_SKIP_RE = lazy_regex(
     r"\b(usage|examples?|e\.g|patterns?|future|sample|planned|proposed)\b", re.IGNORECASE
 )
-_FUTURE_ITEM_RE = re.compile(r"^\s*(?:\*\*|__)?\s*(future|planned|todo|later)\s*:?\s*(?:\*\*|__)?\s*:?", re.I)
+_FUTURE_ITEM_RE = lazy_regex(r"^\s*(?:\*\*|__)?\s*(future|planned|todo|later)\s*:?\s*(?:\*\*|__)?\s*:?", re.I)
 
 _LABEL_HEADINGS: dict[str, str] = {
     "columns": "columns",
@@ -115,7 +116,7 @@ _COLUMN_LABELS = {
     "カラム一覧",
     "カラム",
 }
-_VALUE_LABEL_RE = re.compile(
+_VALUE_LABEL_RE = lazy_regex(
     r"^([a-z_][\w ]*?)\s+(values|lifecycle|states|enum|enum values|options|allowed values)$", re.IGNORECASE
 )
 _STOP_NAMES = {
@@ -141,13 +142,13 @@ _ENUM_INFOS = {
     "rust",
     "go",
 }
-_TABLE_NAME_PARA = re.compile(r"^\s*(?:テーブル名|table name|table)\s*[:：]\s*`([^`]+)`\s*$", re.IGNORECASE)
-_LINK_PARA = re.compile(
+_TABLE_NAME_PARA = lazy_regex(r"^\s*(?:テーブル名|table name|table)\s*[:：]\s*`([^`]+)`\s*$", re.IGNORECASE)
+_LINK_PARA = lazy_regex(
     r"(?:links? to|references|linked to|tied to)\s+(?:supabase\s+|the\s+)?`([\w.]+)`[^.]*?\bforeign key",
     re.IGNORECASE,
 )
-_LABEL_PARA = re.compile(r"^\s*(?:\*\*|__)(?P<label>[^*_]+?)(?:\*\*|__)\s*(?P<rest>.*)$", re.DOTALL)
-_PLAIN_LABEL = re.compile(r"^\s*(?P<label>[^:`*]{1,40}?)\s*[:：]\s*$")
+_LABEL_PARA = lazy_regex(r"^\s*(?:\*\*|__)(?P<label>[^*_]+?)(?:\*\*|__)\s*(?P<rest>.*)$", re.DOTALL)
+_PLAIN_LABEL = lazy_regex(r"^\s*(?P<label>[^:`*]{1,40}?)\s*[:：]\s*$")
 
 
 @dataclass
@@ -181,8 +182,8 @@ class ListItem:
     blocks: list[tuple[Token, int]] = field(default_factory=list)  # fences / tables, with token index
 
 
-_FK_WORDS = re.compile(r"\bforeign\s+key\b", re.IGNORECASE)
-_TABLE_ITEM_RE = re.compile(r"^\s*`([A-Za-z_][\w.]*)`\s+table\b")
+_FK_WORDS = lazy_regex(r"\bforeign\s+key\b", re.IGNORECASE)
+_TABLE_ITEM_RE = lazy_regex(r"^\s*`([A-Za-z_][\w.]*)`\s+table\b")
 
 
 def read_markdown(text: str, *, file: str) -> DocFacts:
@@ -997,7 +998,7 @@ _ALTER_TABLE = frozenset({"AlterTableStmt"})
 TextReader = Callable[..., DocFacts]  # reader(text, *, file, line) -> DocFacts
 FenceKind = Literal["sql", "mermaid", "enums", "relations", "psql_describe", "sql_bullets"]
 _PLAIN_INFOS = frozenset({"", "text", "txt", "plain"})
-_ENUM_DECL = re.compile(r"\benum\s+\w+\s*\{")
+_ENUM_DECL = lazy_regex(r"\benum\s+\w+\s*\{")
 
 # The first label word found decides (a "foreign key constraints" list is read as constraints).
 _LABELLED_ITEMS: tuple[
@@ -1066,21 +1067,21 @@ def fence_kind(info: str, content: str) -> FenceKind | None:
 
 # --- headings and labels ---------------------------------------------------------------------
 
-_HEADING_PREFIX = re.compile(
+_HEADING_PREFIX = lazy_regex(
     r"^\s*(?:\d+(?:\.\d+)*[.)]?\s+)?"
     r"(?:(?P<kind>table|view|materialized view|function|procedure|enum|type|model)\s*[:：]?\s+)?",
     re.IGNORECASE,
 )
 
 
-_TABLE_TAIL = re.compile(r"\btable\s+(?:`(?P<name>[^`]+)`)\s*$", re.IGNORECASE)
-_DOTTED_NAME = re.compile(r"[\w$-]+(?:\.[\w$-]+)+")
-_CANDIDATE_END = re.compile(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}")
-_CALL_ARGS = re.compile(r"\s*\(.*\)$")
-_COLUMN_PARENT = re.compile(r"appendix|enum|status|values|columns?\b")
-_VIEWS_PARENT = re.compile(r"\bviews?\b")
-_FUNCTIONS_PARENT = re.compile(r"\b(functions?|procedures?|routines?)\b")
-_ENUMS_PARENT = re.compile(r"\b(enums?|types)\b")
+_TABLE_TAIL = lazy_regex(r"\btable\s+(?:`(?P<name>[^`]+)`)\s*$", re.IGNORECASE)
+_DOTTED_NAME = lazy_regex(r"[\w$-]+(?:\.[\w$-]+)+")
+_CANDIDATE_END = lazy_regex(r"\s+[-–—:|]\s+|\s*\(|\s+[^\w\s.\-]|\s{2,}")
+_CALL_ARGS = lazy_regex(r"\s*\(.*\)$")
+_COLUMN_PARENT = lazy_regex(r"appendix|enum|status|values|columns?\b")
+_VIEWS_PARENT = lazy_regex(r"\bviews?\b")
+_FUNCTIONS_PARENT = lazy_regex(r"\b(functions?|procedures?|routines?)\b")
+_ENUMS_PARENT = lazy_regex(r"\b(enums?|types)\b")
 
 
 def heading_entity(content: str, parents: list[str]) -> Entity | None:

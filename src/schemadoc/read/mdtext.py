@@ -9,18 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CODE_RE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_HTML_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
-_EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+from schemadoc.lazy_regex import lazy_regex
+
+_CODE_RE = lazy_regex(r"(`+)(.+?)\1", re.DOTALL)
+_LINK_RE = lazy_regex(r"!?\[([^\]]*)\]\([^)]*\)")
+_HTML_BREAK_RE = lazy_regex(r"<br\s*/?>", re.IGNORECASE)
+_HTML_TAG_RE = lazy_regex(r"</?[a-zA-Z][^>]*>")
+_EMPHASIS_RE = lazy_regex(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 
 # U+00C0 to U+FFFF, spelled as what it leaves out: a class with a range that wide takes the
 # regular expression compiler longer than a one-table document takes to read.
 _WIDE = r"[^\x00-\xbf\U00010000-\U0010ffff]"
 _IDENT_START = rf"(?:[A-Za-z_]|{_WIDE})"
 _IDENT_REST = rf"(?:[\w$\-]|{_WIDE})"
-IDENT_RE = re.compile(rf"^{_IDENT_START}{_IDENT_REST}*(?:\.{_IDENT_START}{_IDENT_REST}*){{0,2}}$")
+IDENT_RE = lazy_regex(rf"^{_IDENT_START}{_IDENT_REST}*(?:\.{_IDENT_START}{_IDENT_REST}*){{0,2}}$")
 
 
 def code_spans(text: str) -> list[str]:
@@ -33,7 +35,7 @@ def code_span_matches(text: str) -> list[re.Match[str]]:
 
 
 # Characters without which a fragment holds no code span, link, HTML tag, emphasis or escape.
-_MARKUP_RE = re.compile(r"[`\[<*\\]|__")
+_MARKUP_RE = lazy_regex(r"[`\[<*\\]|__")
 
 
 def unwrap(text: str) -> str:

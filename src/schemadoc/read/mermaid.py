@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.read.facts import (
     ColumnFact,
@@ -85,7 +86,7 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_REL_SYMBOL_RE = re.compile(
+_REL_SYMBOL_RE = lazy_regex(
     rf"""^(?P<a>{_NAME})\s*
         (?P<ca>{_alternation(list(_LEFT_MARKS))})
         (?:--|\.\.)
@@ -94,7 +95,7 @@ _REL_SYMBOL_RE = re.compile(
         (?::\s*(?P<label>.*?))?\s*$""",
     re.VERBOSE,
 )
-_REL_WORD_RE = re.compile(
+_REL_WORD_RE = lazy_regex(
     rf"""^(?P<a>{_NAME})\s+
         (?P<ca>{_alternation(list(_WORD_MARKS))})\s+
         (?:optionally\s+to|to)\s+
@@ -103,25 +104,25 @@ _REL_WORD_RE = re.compile(
         (?::\s*(?P<label>.*?))?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-_ENTITY_OPEN_RE = re.compile(
+_ENTITY_OPEN_RE = lazy_regex(
     rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*\{{(?P<rest>.*)$'
 )
-_ENTITY_ALONE_RE = re.compile(rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*$')
-_ATTRIBUTE_RE = re.compile(
+_ENTITY_ALONE_RE = lazy_regex(rf'^(?P<name>{_NAME})\s*(?:\[\s*(?P<alias>"[^"]*"|[^\]]*)\s*\])?\s*$')
+_ATTRIBUTE_RE = lazy_regex(
     r"""^(?P<type>[A-Za-z_][\w\-\[\]().,]*?)\s+
         (?P<name>\*?[A-Za-z_][\w\-]*)
         (?:\s+(?P<keys>(?:PK|FK|UK)(?:\s*,\s*(?:PK|FK|UK))*))?
         (?:\s+"(?P<comment>[^"]*)")?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-_FK_LABEL_RE = re.compile(
+_FK_LABEL_RE = lazy_regex(
     r"""FOREIGN\s+KEY\s*\((?P<cols>[^)]*)\)\s*REFERENCES\s+(?P<table>[\w."]+)\s*\((?P<refcols>[^)]*)\)""",
     re.IGNORECASE,
 )
-_SKIP_RE = re.compile(
+_SKIP_RE = lazy_regex(
     r"^(?:direction\s+\w+|title\b.*|acc(?:Title|Descr)\b.*|style\s.*|classDef\s.*|class\s.*)$"
 )
-_ID_SUFFIX_RE = re.compile(r"_?(?:id|uuid|key)$")
+_ID_SUFFIX_RE = lazy_regex(r"_?(?:id|uuid|key)$")
 
 
 @dataclass

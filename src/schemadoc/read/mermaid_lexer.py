@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.records import record
 
 TokenKind = Literal["word", "string", "close", "comment"]
@@ -58,7 +59,7 @@ def body_end(line: str) -> int | None:
     return None
 
 
-_NOT_NULL_MARK = re.compile(r"\{\s*NOT[_ ]NULL\s*\}|^\s*NOT[_ ]NULL\b", re.IGNORECASE)
+_NOT_NULL_MARK = lazy_regex(r"\{\s*NOT[_ ]NULL\s*\}|^\s*NOT[_ ]NULL\b", re.IGNORECASE)
 
 
 def comment_says_not_null(comment: str) -> bool:

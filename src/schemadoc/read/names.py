@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_PLACEHOLDER = re.compile(r"(?:your|my|some|example)_table(?:_?name)?|table_?name|tbl_?name", re.IGNORECASE)
+from schemadoc.lazy_regex import lazy_regex
+
+_CAMEL = lazy_regex(r"(?<=[a-z0-9])(?=[A-Z])")
+_PLACEHOLDER = lazy_regex(r"(?:your|my|some|example)_table(?:_?name)?|table_?name|tbl_?name", re.IGNORECASE)
 
 
 def singular(word: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import pglast
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Check, Extension, FkAction, Span
 from schemadoc.read.columns import fk_action, name_from, parse_ref
 from schemadoc.read.facts import (
@@ -134,14 +135,14 @@ def pseudo_check(expr: str, prose: str, span: Span) -> tuple[Check, Diagnostic]:
 
 # --- constraint bullets ------------------------------------------------------------------
 
-_CHECK_RE = re.compile(r"^CHECK\s*\(", re.IGNORECASE)
-_UNIQUE_RE = re.compile(r"^UNIQUE\s*(?:NULLS\s+NOT\s+DISTINCT\s*)?\(([^)]*)\)\s*$", re.IGNORECASE)
-_PK_RE = re.compile(r"^PRIMARY\s+KEY\s*\(([^)]*)\)\s*$", re.IGNORECASE)
-_FK_ACTION_PROSE = re.compile(
+_CHECK_RE = lazy_regex(r"^CHECK\s*\(", re.IGNORECASE)
+_UNIQUE_RE = lazy_regex(r"^UNIQUE\s*(?:NULLS\s+NOT\s+DISTINCT\s*)?\(([^)]*)\)\s*$", re.IGNORECASE)
+_PK_RE = lazy_regex(r"^PRIMARY\s+KEY\s*\(([^)]*)\)\s*$", re.IGNORECASE)
+_FK_ACTION_PROSE = lazy_regex(
     r"ON\s+(DELETE|UPDATE)\s+(CASCADE|SET\s+NULL|SET\s+DEFAULT|RESTRICT|NO\s+ACTION)\s*`?\s*(?:from|to|on)\s+(.+)$",
     re.IGNORECASE,
 )
-_FK_SQL_RE = re.compile(r"^FOREIGN\s+KEY\s*\(([^)]*)\)\s*REFERENCES\s+(.+)$", re.IGNORECASE)
+_FK_SQL_RE = lazy_regex(r"^FOREIGN\s+KEY\s*\(([^)]*)\)\s*REFERENCES\s+(.+)$", re.IGNORECASE)
 
 
 def _cols(text: str) -> list[str]:
@@ -230,7 +231,7 @@ def _constraint_sql(
 
 # --- foreign key bullets ("`user_id` → `users(id)`") --------------------------------------
 
-_FK_ARROW = re.compile(r"^`([^`]+)`\s*(?:→|->|=>|references)\s*`?([^`]+)`?(.*)$", re.IGNORECASE)
+_FK_ARROW = lazy_regex(r"^`([^`]+)`\s*(?:→|->|=>|references)\s*`?([^`]+)`?(.*)$", re.IGNORECASE)
 
 
 def read_fk_item(item: Item, get_table: TableGetter) -> bool:
@@ -247,13 +248,13 @@ def read_fk_item(item: Item, get_table: TableGetter) -> bool:
 
 # --- index bullets -------------------------------------------------------------------------
 
-_INDEX_PHRASE = re.compile(
+_INDEX_PHRASE = lazy_regex(
     r"^(?:it has an?\s+)?(?P<kind>primary\s+key|unique\s+index|unique\s+constraint|unique|"
     r"(?:(?:foreign\s+key|composite|partial|gin|gist|brin|hash|btree|b-tree|full[- ]text|covering)\s+)?index)"
     r"\s+(?:on|between|for)\s+(?:the\s+)?(?P<rest>.+)$",
     re.IGNORECASE,
 )
-_TABLE_COLS = re.compile(r"^([A-Za-z_][\w.]*)\s*\(([^)]*)\)$")
+_TABLE_COLS = lazy_regex(r"^([A-Za-z_][\w.]*)\s*\(([^)]*)\)$")
 _METHODS = {"gin", "gist", "brin", "hash", "btree", "b-tree"}
 
 
@@ -381,7 +382,7 @@ def _named_index(name: str, rest: str, item: Item, table: Name, out: DocFacts, u
 
 # --- trigger bullets ------------------------------------------------------------------------
 
-_TRIGGER_DEF = re.compile(
+_TRIGGER_DEF = lazy_regex(
     r"^(BEFORE|AFTER|INSTEAD\s+OF)\s+(.+?)\s+ON\s+([A-Za-z_][\w.\-]*)(.*)$",
     re.IGNORECASE,
 )
@@ -428,10 +429,10 @@ def read_trigger_item(item: Item, table: Name | None, function: Name | None, out
 
 # --- relationship bullets ------------------------------------------------------------------
 
-_CARD_RE = re.compile(r"\b(one|many|1|n|m)\s*[-: ]?\s*(?:to|:)\s*[-: ]?\s*(one|many|1|n|m)\b", re.IGNORECASE)
-_ARROW_REL = re.compile(r"^`([^`]+)`\s*(→|->|←|<-|↔|<->)\s*`([^`]+)`\s*(.*)$")
-_WITH_REL = re.compile(r"^(one|many)[- ]to[- ](one|many)\s+(?:relationship\s+)?with\s+(.+)$", re.IGNORECASE)
-_REFS_REL = re.compile(r"^(references|referenced by|belongs to|has many|parent|children)\s*:?\s+(.+)$", re.I)
+_CARD_RE = lazy_regex(r"\b(one|many|1|n|m)\s*[-: ]?\s*(?:to|:)\s*[-: ]?\s*(one|many|1|n|m)\b", re.IGNORECASE)
+_ARROW_REL = lazy_regex(r"^`([^`]+)`\s*(→|->|←|<-|↔|<->)\s*`([^`]+)`\s*(.*)$")
+_WITH_REL = lazy_regex(r"^(one|many)[- ]to[- ](one|many)\s+(?:relationship\s+)?with\s+(.+)$", re.IGNORECASE)
+_REFS_REL = lazy_regex(r"^(references|referenced by|belongs to|has many|parent|children)\s*:?\s+(.+)$", re.I)
 
 
 def _cardinality(text: str) -> tuple[str, str] | None:
@@ -516,7 +517,7 @@ def read_relationship_item(item: Item, current: Name | None, out: DocFacts) -> b
 
 # --- grants, extensions, value lists ----------------------------------------------------------
 
-_GRANT_RE = re.compile(
+_GRANT_RE = lazy_regex(
     r"\bGRANT\s+(ALL(?:\s+PRIVILEGES)?|(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|USAGE|EXECUTE)"
     r"(?:\s*(?:,|and)\s*(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|USAGE|EXECUTE))*)"
     r"\s+(?:privileges\s+)?to\s+`?([\w\-]+)`?\s+on\s+(?:all\s+)?(.+)$",
@@ -578,8 +579,8 @@ KNOWN_EXTENSIONS = {
     "moddatetime": "moddatetime",
     "pgjwt": "pgjwt",
 }
-_EXT_RE = re.compile(r"([\w\-]+)\s+extension\b|\bextension\s+([\w\-]+)", re.IGNORECASE)
-_EXT_WORD = re.compile(r"extension", re.IGNORECASE)  # in every match of _EXT_RE: a cheap first test
+_EXT_RE = lazy_regex(r"([\w\-]+)\s+extension\b|\bextension\s+([\w\-]+)", re.IGNORECASE)
+_EXT_WORD = lazy_regex(r"extension", re.IGNORECASE)  # in every match of _EXT_RE: a cheap first test
 
 
 def read_extensions(text: str, span: Span, out: DocFacts) -> bool:
@@ -644,7 +645,7 @@ def ref_to(written: str, span: Span) -> RefFact:
     return RefFact(name_from(written), [], span=span)
 
 
-_ALL_FKS_RE = re.compile(
+_ALL_FKS_RE = lazy_regex(
     r"\ball\s+foreign\s+keys\s+(?:have|use|are)\s+(?:`?on\s+delete\s+)?(cascade|set\s+null|restrict)\b",
     re.IGNORECASE,
 )
@@ -660,8 +661,8 @@ def read_global_fk_action(text: str, span: Span, out: DocFacts) -> None:
     out.fk_actions.append(FkActionFact(Name("*"), Name("*"), span, on_delete=action))  # type: ignore[arg-type]
 
 
-_KEY_CONTEXT_RE = re.compile(r"primary key|\buuid", re.IGNORECASE)
-_KEY_DEFAULT_RE = re.compile(
+_KEY_CONTEXT_RE = lazy_regex(r"primary key|\buuid", re.IGNORECASE)
+_KEY_DEFAULT_RE = lazy_regex(
     r"\bgenerated\s+(?:via|by|with)\b[:*\s]*`?((?:gen_random_uuid|uuid_generate_v4)\(\))", re.IGNORECASE
 )
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from schemadoc.diagnostics import PSQL_FOOTER, Diagnostic, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, QName, Span
 from schemadoc.read.columns import set_type
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, TableFact
@@ -33,17 +34,17 @@ from schemadoc.sqlnames import quote_ident, quote_qualified
 
 PSQL_FOOTER_CODE = PSQL_FOOTER.code
 
-_TITLE = re.compile(
+_TITLE = lazy_regex(
     r'^\s*(?:(?:unlogged|partitioned|foreign)\s+)*table\s+"(?P<name>[^"]+)"\s*$', re.IGNORECASE
 )
-_SEPARATOR = re.compile(r"^\s*-+(?:\+-+)+\s*$")
-_FOOTER = re.compile(r"^(?P<label>[A-Z][A-Za-z -]*?):\s*(?P<rest>.*)$")
-_TITLE_NAME = re.compile(r"^(?P<schema>[^.]+)\.(?P<name>.+)$")
-_QUOTED_NAME = re.compile(r'^"(?P<name>(?:[^"]|"")+)"\s+(?P<rest>.*)$')
-_IDENTITY = re.compile(r"^generated\s+(?P<kind>always|by\s+default)\s+as\s+identity\b", re.IGNORECASE)
-_GENERATED = re.compile(r"^generated\s+always\s+as\s+\((?P<expr>.*)\)\s+stored$", re.IGNORECASE | re.DOTALL)
-_INDEX_FLAGS = re.compile(r"(?:\s+(?:INVALID|CLUSTER|REPLICA IDENTITY))+\s*$")
-_INDEX = re.compile(
+_SEPARATOR = lazy_regex(r"^\s*-+(?:\+-+)+\s*$")
+_FOOTER = lazy_regex(r"^(?P<label>[A-Z][A-Za-z -]*?):\s*(?P<rest>.*)$")
+_TITLE_NAME = lazy_regex(r"^(?P<schema>[^.]+)\.(?P<name>.+)$")
+_QUOTED_NAME = lazy_regex(r'^"(?P<name>(?:[^"]|"")+)"\s+(?P<rest>.*)$')
+_IDENTITY = lazy_regex(r"^generated\s+(?P<kind>always|by\s+default)\s+as\s+identity\b", re.IGNORECASE)
+_GENERATED = lazy_regex(r"^generated\s+always\s+as\s+\((?P<expr>.*)\)\s+stored$", re.IGNORECASE | re.DOTALL)
+_INDEX_FLAGS = lazy_regex(r"(?:\s+(?:INVALID|CLUSTER|REPLICA IDENTITY))+\s*$")
+_INDEX = lazy_regex(
     r"^(?P<kind>PRIMARY KEY|UNIQUE CONSTRAINT|UNIQUE)?,?\s*"
     r"(?P<method>[a-z_]+)\s*(?P<rest>\(.*)$",
     re.DOTALL,
@@ -253,12 +254,12 @@ def _column(
 
 
 FOOTER_LABELS = frozenset({"indexes", "check constraints", "foreign-key constraints", "referenced by"})
-_FOOTER_ITEM = re.compile(
+_FOOTER_ITEM = lazy_regex(
     r'^\s*(?:"(?:[^"]|"")+"\s+(?:PRIMARY KEY|UNIQUE|EXCLUDE|CHECK|FOREIGN KEY|[a-z_]+\s*\()|TABLE\s+"[^"]+"\s+CONSTRAINT\b)'
 )
 
 
-_BARE_LABEL = re.compile(r"^[\w][\w\-]*$")
+_BARE_LABEL = lazy_regex(r"^[\w][\w\-]*$")
 
 
 def bare_labels(items: list[str]) -> list[str] | None:

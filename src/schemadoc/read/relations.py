@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import FK_ACTIONS, FkAction, Span
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, RefFact, TableFact
 from schemadoc.types import normalize_type
@@ -29,30 +30,30 @@ CODE_UNREADABLE_RELATION = "SD146"
 
 _IDENT = r"[A-Za-z_][\w$]*"
 _QNAME = rf"{_IDENT}(?:\.{_IDENT})?"
-_LINE_RE = re.compile(rf"^(?P<name>{_QNAME})\s*\((?P<body>.*)\)\s*[;,]?\s*$")
-_COMMENT_RE = re.compile(r"^(?:--|//)")
-_ITEM_NAME_RE = re.compile(rf"^(?P<name>{_IDENT}|\"[^\"]+\")(?=\s|$)")
-_TABLE_KEY_RE = re.compile(r"^(?P<kind>PK|PRIMARY\s+KEY|UK|UNIQUE)\s*\((?P<cols>[^)]*)\)$", re.IGNORECASE)
+_LINE_RE = lazy_regex(rf"^(?P<name>{_QNAME})\s*\((?P<body>.*)\)\s*[;,]?\s*$")
+_COMMENT_RE = lazy_regex(r"^(?:--|//)")
+_ITEM_NAME_RE = lazy_regex(rf"^(?P<name>{_IDENT}|\"[^\"]+\")(?=\s|$)")
+_TABLE_KEY_RE = lazy_regex(r"^(?P<kind>PK|PRIMARY\s+KEY|UK|UNIQUE)\s*\((?P<cols>[^)]*)\)$", re.IGNORECASE)
 _TARGET = rf"(?P<table>{_QNAME})(?:\s*\(\s*(?P<cols>[^)]*)\))?"
 _REF_RES = [
-    re.compile(rf"\bFK\s*(?:->|→|=>)\s*{_TARGET}", re.IGNORECASE),
-    re.compile(rf"\bREFERENCES\s+{_TARGET}", re.IGNORECASE),
-    re.compile(rf"\bFK\s+(?P<table>{_QNAME})\s*\(\s*(?P<cols>[^)]*)\)", re.IGNORECASE),
-    re.compile(rf"(?:->|→)\s*{_TARGET}"),
+    lazy_regex(rf"\bFK\s*(?:->|→|=>)\s*{_TARGET}", re.IGNORECASE),
+    lazy_regex(rf"\bREFERENCES\s+{_TARGET}", re.IGNORECASE),
+    lazy_regex(rf"\bFK\s+(?P<table>{_QNAME})\s*\(\s*(?P<cols>[^)]*)\)", re.IGNORECASE),
+    lazy_regex(rf"(?:->|→)\s*{_TARGET}"),
 ]
-_ACTION_RE = re.compile(
+_ACTION_RE = lazy_regex(
     r"\bON\s+(?P<event>DELETE|UPDATE)\s+(?P<action>NO\s+ACTION|RESTRICT|CASCADE|SET\s+NULL|SET\s+DEFAULT)\b",
     re.IGNORECASE,
 )
-_DEFAULT_RE = re.compile(r"\bDEFAULT\s+(?P<expr>'[^']*'|[\w.:]+(?:\([^)]*\))?)", re.IGNORECASE)
+_DEFAULT_RE = lazy_regex(r"\bDEFAULT\s+(?P<expr>'[^']*'|[\w.:]+(?:\([^)]*\))?)", re.IGNORECASE)
 _FLAG_RES: list[tuple[str, re.Pattern[str]]] = [
-    ("pk", re.compile(r"\b(?:PK|PRIMARY\s+KEY)\b", re.IGNORECASE)),
-    ("unique", re.compile(r"\b(?:UK|UNIQUE)\b", re.IGNORECASE)),
-    ("not_null", re.compile(r"\bNOT\s+NULL\b", re.IGNORECASE)),
-    ("null", re.compile(r"\bNULL(?:ABLE)?\b", re.IGNORECASE)),
-    ("fk", re.compile(r"\bFK\b", re.IGNORECASE)),
+    ("pk", lazy_regex(r"\b(?:PK|PRIMARY\s+KEY)\b", re.IGNORECASE)),
+    ("unique", lazy_regex(r"\b(?:UK|UNIQUE)\b", re.IGNORECASE)),
+    ("not_null", lazy_regex(r"\bNOT\s+NULL\b", re.IGNORECASE)),
+    ("null", lazy_regex(r"\bNULL(?:ABLE)?\b", re.IGNORECASE)),
+    ("fk", lazy_regex(r"\bFK\b", re.IGNORECASE)),
 ]
-_TYPE_LEFTOVER_RE = re.compile(r"^[A-Za-z_][\w ]*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s*\[\s*\])*$")
+_TYPE_LEFTOVER_RE = lazy_regex(r"^[A-Za-z_][\w ]*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s*\[\s*\])*$")
 
 
 def split_top_level(text: str) -> list[tuple[str, int]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.extension_types import type_extension
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     Check,
@@ -1311,11 +1312,11 @@ class Resolver:
         return schema
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_XOR_CHECK = re.compile(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", re.I)
-_MAYBE_QUOTED_WORD = re.compile(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
-_QUOTED_KEY = re.compile(r'\s*("(?:[^"]|"")+")(?=\s|$)')
-_WORD_LIST = re.compile(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
+_WORD = lazy_regex(r"[A-Za-z_][A-Za-z0-9_]*")
+_XOR_CHECK = lazy_regex(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", re.I)
+_MAYBE_QUOTED_WORD = lazy_regex(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
+_QUOTED_KEY = lazy_regex(r'\s*("(?:[^"]|"")+")(?=\s|$)')
+_WORD_LIST = lazy_regex(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
 
 
 def _comment_values(comment: str, default: str) -> list[str] | None:
@@ -1330,7 +1331,7 @@ def _comment_values(comment: str, default: str) -> list[str] | None:
     return words
 
 
-_UNQUALIFIED_NEXTVAL = re.compile(
+_UNQUALIFIED_NEXTVAL = lazy_regex(
     r"^(?P<head>\s*nextval\s*\(\s*')(?P<seq>[a-z_][a-z0-9_$]*)(?P<tail>'.*)$", re.S
 )
 

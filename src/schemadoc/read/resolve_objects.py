@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from schemadoc.diagnostics import not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     ColumnGrant,
@@ -171,7 +172,7 @@ def _column_grants(r: Resolver, tables: dict[QName, Table], views: dict[QName, V
 
 
 # Functions that only an extension provides: a default that calls one implies the extension.
-_EXTENSION_FUNCTIONS = {"uuid-ossp": re.compile(r"\buuid_generate_v[1345]", re.IGNORECASE)}
+_EXTENSION_FUNCTIONS = {"uuid-ossp": lazy_regex(r"\buuid_generate_v[1345]", re.IGNORECASE)}
 
 
 def _implied_extensions(r: Resolver, schema: Schema, extensions: dict[str, Extension]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import (
     Column,
     CompositeType,
@@ -35,8 +36,8 @@ OUTSIDE_ROUTINE_CODE = "SD042"  # error: a routine of the document reaches outsi
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _IDENT_LIST = rf"{_IDENT}(?:, {_IDENT})*"
-_EVENT = re.compile(rf"(?:INSERT|DELETE|TRUNCATE|UPDATE(?: OF {_IDENT_LIST})?)")
-_PRIVILEGE = re.compile(
+_EVENT = lazy_regex(rf"(?:INSERT|DELETE|TRUNCATE|UPDATE(?: OF {_IDENT_LIST})?)")
+_PRIVILEGE = lazy_regex(
     r"(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|USAGE|EXECUTE|CREATE|CONNECT"
     rf"|TEMPORARY|TEMP|MAINTAIN|ALL)(?: \({_IDENT_LIST}\))?",
     re.IGNORECASE,
@@ -45,7 +46,7 @@ _PRIVILEGE = re.compile(
 # "pl...u" pattern below).
 _UNTRUSTED = frozenset({"c", "internal", "plsh"})
 _HINT = "write only the SQL that goes in this place; it was left out of the schema"
-_QUOTED_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT})?")
+_QUOTED_NAME = lazy_regex(rf"{_IDENT}(?:\.{_IDENT})?")
 
 
 class _Screen:

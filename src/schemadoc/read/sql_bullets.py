@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import SQL_BULLETS, Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.read.columns import (
     apply_constraints,
@@ -31,10 +32,10 @@ from schemadoc.read.facts import ColumnFact, DocFacts, Name, TableFact
 from schemadoc.read.fragments import fragment_diagnostic, type_diagnostic
 from schemadoc.read.mdtext import is_identifier, split_top_level
 
-_BULLET = re.compile(r"^\s*[-*+]\s+`?(?P<name>[A-Za-z_][\w$]*)`?\s*:\s*(?P<rest>\S.*)$")
-_TABLE_LINE = re.compile(r"^\s*(?:#+\s*`?(?P<h>[A-Za-z_][\w.]*)`?\s*|`?(?P<c>[A-Za-z_][\w.]*)`?\s*:)\s*$")
-_COMMENT = re.compile(r"^\s*(?:--|//)")
-_DEFAULT_COLON = re.compile(r"^\s*DEFAULT\s*:\s*", re.IGNORECASE)
+_BULLET = lazy_regex(r"^\s*[-*+]\s+`?(?P<name>[A-Za-z_][\w$]*)`?\s*:\s*(?P<rest>\S.*)$")
+_TABLE_LINE = lazy_regex(r"^\s*(?:#+\s*`?(?P<h>[A-Za-z_][\w.]*)`?\s*|`?(?P<c>[A-Za-z_][\w.]*)`?\s*:)\s*$")
+_COMMENT = lazy_regex(r"^\s*(?:--|//)")
+_DEFAULT_COLON = lazy_regex(r"^\s*DEFAULT\s*:\s*", re.IGNORECASE)
 
 
 def looks_like_sql_bullets(text: str) -> bool:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from schemadoc.diagnostics import Diagnostic, not_built
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Span
 from schemadoc.read.facts import DocFacts, Name
 from schemadoc.read.sql_source import SqlSource
@@ -193,7 +194,7 @@ def _canonical_type(
 
 
 _IDENT = rb'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\xff][\w$\x80-\xff]*)'
-_WRITTEN_TYPE = re.compile(
+_WRITTEN_TYPE = lazy_regex(
     rb"(?:national\s+)?" + _IDENT + rb"(?:\s*\.\s*" + _IDENT + rb")*"
     rb"(?:\s+(?:varying|precision)\b)?"
     rb"(?:\s*\(\s*[-\w\s,]*\))?"
@@ -204,8 +205,8 @@ _WRITTEN_TYPE = re.compile(
     rb"(?:\s+array\b(?:\s*\[\s*\d*\s*\])?)?",
     re.IGNORECASE,
 )
-_SPACES = re.compile(rb"\s+")
-_UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]")
+_SPACES = lazy_regex(rb"\s+")
+_UNUSUAL_SPACE = lazy_regex(rb"\s\s|[\t\n\r\f\v]")
 
 
 def _written_type(stmt: Stmt, loc: int) -> str:

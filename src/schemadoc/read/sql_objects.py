@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Function
 from schemadoc.read.facts import IndexFact, Name, TriggerFact, ViewFact
 from schemadoc.read.sql_nodes import (
@@ -124,8 +125,8 @@ def _expression_of_key(stmt: Stmt, start: int, end: int) -> str:
 
 # -- views ---------------------------------------------------------------------------------
 
-_CHECK_OPTION = re.compile(r"\s+WITH\s+(?:CASCADED\s+|LOCAL\s+)?CHECK\s+OPTION\s*$", re.IGNORECASE)
-_WITH_DATA = re.compile(r"\s+WITH\s+(?:NO\s+)?DATA\s*$", re.IGNORECASE)
+_CHECK_OPTION = lazy_regex(r"\s+WITH\s+(?:CASCADED\s+|LOCAL\s+)?CHECK\s+OPTION\s*$", re.IGNORECASE)
+_WITH_DATA = lazy_regex(r"\s+WITH\s+(?:NO\s+)?DATA\s*$", re.IGNORECASE)
 
 
 def read_view(stmt: Stmt, node: Json) -> None:

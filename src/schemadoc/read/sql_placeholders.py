@@ -9,11 +9,11 @@ dollar-quoted body or a comment is taken for one.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pglast.parser import ParseError, scan
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.records import record
 
 Kind = Literal["psql variable", "template"]
@@ -31,9 +31,9 @@ _VARIABLE_NAMES = frozenset({"IDENT", "SCONST"})
 # (non-ASCII as a negated class: the range \x80-\U0010ffff written out is slow to compile). Each
 # pattern starts with a literal character, which the regex engine finds fast; a lookbehind for
 # the cast's first colon would make it try every position of a long block.
-_COLON_CANDIDATE = re.compile(r""":(?:[A-Za-z_'"{]|[^\x00-\x7f])""")
-_BRACE_CANDIDATE = re.compile(r"\{[{%#]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_COLON_CANDIDATE = lazy_regex(r""":(?:[A-Za-z_'"{]|[^\x00-\x7f])""")
+_BRACE_CANDIDATE = lazy_regex(r"\{[{%#]")
+_NON_ASCII = lazy_regex(r"[^\x00-\x7f]")
 
 
 def _blank(chars: list[str], start: int, stop: int) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import MIGRATION_REPLAYED, NOT_REPLAYED, REPLAY_TARGET_MISSING, Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Span
 from schemadoc.read import replay_edits as edit
 from schemadoc.read.facts import DocFacts, Name
@@ -25,20 +26,20 @@ from schemadoc.read.sql_nodes import Json, Stmt, strs, type_text, unwrap
 
 Key = edit.Key
 
-_REVERSE_WORDS = re.compile(
+_REVERSE_WORDS = lazy_regex(
     r"\b(rollback|roll\s+back|revert(?:ing)?|undo|teardown|down\s+migrations?|migrat\w*\s+down)\b"
     r"|^\W*down\W*$",  # a heading that is just "Down"
     re.I,
 )
-_NO_REPLAY_WORDS = re.compile(r"\b(deploy|deployment|deploying)\b", re.I)
-_DOWN_MARKER = re.compile(
+_NO_REPLAY_WORDS = lazy_regex(r"\b(deploy|deployment|deploying)\b", re.I)
+_DOWN_MARKER = lazy_regex(
     r"^[ \t]*--[ \t]*(?:migrate:down|\+goose[ \t]+down|\+migrate[ \t]+down|//[ \t]*@undo)\b.*$", re.I | re.M
 )
-_UP_MARKER = re.compile(
+_UP_MARKER = lazy_regex(
     r"^[ \t]*--[ \t]*(?:migrate:up|\+goose[ \t]+up|\+migrate[ \t]+up)\b.*$|^[ \t]*--[ \t]*=====[ \t]+\S.*$",
     re.I | re.M,
 )
-_DOWN_FILE = re.compile(r"^[ \t]*--[ \t]*=====[ \t]+\S*\bdown\.sql[ \t]+=====[ \t]*$", re.I | re.M)
+_DOWN_FILE = lazy_regex(r"^[ \t]*--[ \t]*=====[ \t]+\S*\bdown\.sql[ \t]+=====[ \t]*$", re.I | re.M)
 
 
 def section_mode(titles: list[str]) -> str:

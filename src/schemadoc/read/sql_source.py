@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import NamedTuple
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 
-_TOKEN = re.compile(
+_TOKEN = lazy_regex(
     rb"""
     (?P<ws>(?:\s+|--[^\n]*|/\*.*?\*/)+)
     |(?P<str>[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*')
@@ -31,23 +32,23 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-_META_LINE = re.compile(r"^[ \t]*\\")
-_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
+_META_LINE = lazy_regex(r"^[ \t]*\\")
+_COPY_FROM_STDIN = lazy_regex(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
 
 
-_INTERESTING = re.compile(rb"""[()\[\],;'"$]|--|/\*""")
+_INTERESTING = lazy_regex(rb"""[()\[\],;'"$]|--|/\*""")
 _OPENERS = frozenset(b"([")
 _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
-_NEEDS_TOKENS = re.compile(rb"""['"$]|--|/\*""")
-_WORD_NUM_PAREN = re.compile(
+_NEEDS_TOKENS = lazy_regex(rb"""['"$]|--|/\*""")
+_WORD_NUM_PAREN = lazy_regex(
     rb"(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
     rb"|(?P<open>\()|(?P<close>\))"
 )
-_WHITESPACE = re.compile(rb"\s+")
-_SKIP = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_UNUSUAL_SPACE = re.compile(rb"\s\s|[\t\n\r\f\v]|--|/\*")
-_QUALIFIED_NAME = re.compile(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
+_WHITESPACE = lazy_regex(rb"\s+")
+_SKIP = lazy_regex(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_UNUSUAL_SPACE = lazy_regex(rb"\s\s|[\t\n\r\f\v]|--|/\*")
+_QUALIFIED_NAME = lazy_regex(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
 
 
 class Tok(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
 from schemadoc.read import sql_replay
 from schemadoc.read.facts import ColumnFact, Name, RefFact, TableFact
@@ -241,7 +242,7 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     return fact
 
 
-_LINE_COMMENT = re.compile(rb"--[ \t]*(.*?)[ \t]*$")
+_LINE_COMMENT = lazy_regex(rb"--[ \t]*(.*?)[ \t]*$")
 
 
 def _trailing_comment(b: bytes, loc: int) -> str | None:
@@ -340,10 +341,10 @@ def _action(code: str | None, stated_no_action: bool) -> FkAction | None:
 
 
 # A literal, a name or a call without arguments, maybe with a cast, followed by the end of the item.
-_SIMPLE_DEFAULT = re.compile(
+_SIMPLE_DEFAULT = lazy_regex(
     rb"[ \t\r\n]*((?:'(?:[^'\\]|'')*'|-?[\w.]+(?:\(\))?)(?:::[\w. ]+?(?:\[\])?)?)[ \t\r\n]*(?=[,)]|$)"
 )
-_NO_ACTION = re.compile(rb"\bon\s+(delete|update)\s+no\s+action\b", re.IGNORECASE)
+_NO_ACTION = lazy_regex(rb"\bon\s+(delete|update)\s+no\s+action\b", re.IGNORECASE)
 
 
 def _stated_no_action(stmt: Stmt, start: int, end: int) -> tuple[bool, bool]:
@@ -428,7 +429,7 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
         )
 
 
-_PLAIN_KEY = re.compile(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))$')
+_PLAIN_KEY = lazy_regex(r'^(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))$')
 
 
 def _adopt_index(stmt: Stmt, table: TableFact, index_name: str) -> tuple[list[str], bool] | None:

@@ -9,14 +9,14 @@ document that gives tables gets none of them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.read.facts import Name
 
-_FIELD = re.compile(r"^\s*(?:\*\*|__)?`?(?P<name>[A-Za-z_][\w]*)`?(?:\*\*|__)?\s*(?:[:\-–—(]|$)")
+_FIELD = lazy_regex(r"^\s*(?:\*\*|__)?`?(?P<name>[A-Za-z_][\w]*)`?(?:\*\*|__)?\s*(?:[:\-–—(]|$)")
 _SHOWN = 3
 
 

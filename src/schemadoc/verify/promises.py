@@ -15,6 +15,7 @@ from typing import Literal
 
 from pglast import ast, parse_sql
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Check, Column, Enum, ForeignKey, Index, QName, Schema, Span, Table, Trigger, View
 from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
@@ -39,10 +40,10 @@ _TIME_FUNCS = (
     r"(now\s*\(\s*\)|current_timestamp|clock_timestamp\s*\(\s*\)|statement_timestamp\s*\(\s*\)"
     r"|transaction_timestamp\s*\(\s*\)|localtimestamp|timezone\s*\()"
 )
-_SETS_TIMESTAMP = re.compile(r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*" + _TIME_FUNCS, re.I)
-_UPDATED_WORDS = re.compile(r"updated[_ ]?at|\b(touch|refresh|modif|timestamp)", re.I)
-_DURATION_WORDS = re.compile(r"duration|elapsed", re.I)
-_EPOCH_DIFF = re.compile(
+_SETS_TIMESTAMP = lazy_regex(r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*" + _TIME_FUNCS, re.I)
+_UPDATED_WORDS = lazy_regex(r"updated[_ ]?at|\b(touch|refresh|modif|timestamp)", re.I)
+_DURATION_WORDS = lazy_regex(r"duration|elapsed", re.I)
+_EPOCH_DIFF = lazy_regex(
     r"\bNEW\s*\.\s*\"?(\w+)\"?\s*:?=\s*(?:\(\s*)*EXTRACT\s*\(\s*EPOCH\s+FROM\s*\(?\s*"
     r"NEW\s*\.\s*\"?(\w+)\"?\s*-\s*NEW\s*\.\s*\"?(\w+)",
     re.I,

@@ -41,6 +41,7 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
 from schemadoc.pg.wire import Pipe
 from schemadoc.records import record
@@ -151,7 +152,7 @@ def unique_keys(schema: Schema, table: Table, indexes: Sequence[Index] | None = 
     return keys
 
 
-_KEY_SUFFIX = re.compile(r"\s+(ASC|DESC|NULLS\s+FIRST|NULLS\s+LAST)\b.*$", re.I)
+_KEY_SUFFIX = lazy_regex(r"\s+(ASC|DESC|NULLS\s+FIRST|NULLS\s+LAST)\b.*$", re.I)
 
 
 def _plain_index_key(key: str) -> str | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Aggregate, Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_extensions import table_sql_texts
@@ -11,7 +10,7 @@ from schemadoc.write.ddl_tables import stub_name
 from schemadoc.write.order import mentions, query_references, topo_sort
 from schemadoc.write.statement import Statement, dollar_quote
 
-_SQL_STANDARD_BODY = re.compile(r"(?is)\s*(begin\s+atomic\b|return\b)")
+_SQL_STANDARD_BODY = lazy_regex(r"(?is)\s*(begin\s+atomic\b|return\b)")
 
 
 def _standard_body(body: str) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Sequence
 from schemadoc.sqlnames import parse_qualified
 
-_NEXTVAL = re.compile(r"^\s*nextval\s*\(\s*'((?:[^']|'')+)'\s*(?:::\s*regclass\s*)?\)\s*$", re.IGNORECASE)
+_NEXTVAL = lazy_regex(r"^\s*nextval\s*\(\s*'((?:[^']|'')+)'\s*(?:::\s*regclass\s*)?\)\s*$", re.IGNORECASE)
 _SEQUENCE_TYPES = {"smallint": "smallint", "integer": "integer", "int": "integer", "int4": "integer",
                    "int2": "smallint"}  # fmt: skip
 

@@ -10,16 +10,16 @@ keys and references as the SQL beside it. A table or column whose name the diagr
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, QName, Schema, Table
 
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TYPE_WORD = re.compile(r"[^A-Za-z0-9]+")
+_PLAIN = lazy_regex(r"[A-Za-z_][A-Za-z0-9_]*")
+_TYPE_WORD = lazy_regex(r"[^A-Za-z0-9]+")
 
 
 def _folded_twice(names: Iterable[str]) -> set[str]:

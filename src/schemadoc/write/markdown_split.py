@@ -8,16 +8,16 @@ raised to a title. Every part keeps its markers, so ``docs --update`` works file
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import QName, Schema
 from schemadoc.write.markdown import HEAD_NOTE, Part, document_head, document_parts
 
 __all__ = ["INDEX", "split_parts", "table_file_names"]
 
 INDEX = "README.md"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_UNSAFE = lazy_regex(r"[^A-Za-z0-9_.-]")
 
 
 def _file_name(qname: QName) -> str:

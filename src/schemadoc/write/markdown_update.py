@@ -16,16 +16,15 @@ a document that ``docs`` has just written changes nothing.
 
 from __future__ import annotations
 
-import re
-
 from schemadoc.diagnostics import DOCS_PART_GONE, DOCS_UNMARKED, Diagnostic, fail
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.records import record
 from schemadoc.write.markdown import Part, marker, part_text
 
 __all__ = ["Marked", "parse_marked", "update_document"]
 
-_MARKER = re.compile(r"<!-- schemadoc:(begin|end) (.+) -->[ \t]*\r?\n?")
+_MARKER = lazy_regex(r"<!-- schemadoc:(begin|end) (.+) -->[ \t]*\r?\n?")
 
 
 @record
