@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from schemadoc import __version__
 from schemadoc.cli_output import Output
+from schemadoc.collector import collector_paused
 from schemadoc.diagnostics import Diagnostic, SchemadocError, has_errors, sorted_diagnostics, strict
 
 if TYPE_CHECKING:  # each command imports what it uses, when it runs
@@ -59,6 +60,13 @@ def _exit_for(diags: Sequence[Diagnostic]) -> int:
 
 
 def _read(args: argparse.Namespace, out: Output | None = None) -> tuple[Schema, list[Diagnostic]]:
+    with collector_paused():  # the readers' modules, then what they read, live to the end
+        return _read_with_collector_paused(args, out)
+
+
+def _read_with_collector_paused(
+    args: argparse.Namespace, out: Output | None
+) -> tuple[Schema, list[Diagnostic]]:
     from schemadoc.read import read_documents
 
     trust = getattr(args, "trust_document", None)  # None: a command that builds nothing
@@ -887,10 +895,11 @@ def _report_error(fmt: str, out: Output | None, diag: Diagnostic) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     fmt = "json" if _json_wanted(argv) else "text"
     try:
-        args = parser.parse_args(argv)
+        with collector_paused():  # the parser's objects and the modules it loads live to the end
+            parser = build_parser()
+            args = parser.parse_args(argv)
     except UsageError as exc:
         if fmt == "text":
             parser.print_usage(sys.stderr)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
+from schemadoc.collector import collector_paused
 from schemadoc.diagnostics import Diagnostic, SchemadocError, fail
 from schemadoc.model import Schema, Span
 from schemadoc.read.facts import DocFacts
@@ -116,26 +115,6 @@ def read_facts(path: Path) -> DocFacts:
     return read_markdown(text, file=name)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading makes many small objects that all live until the schema is built, and the cyclic
-    garbage collector would trace them over and over as they pile up. It is paused while a read
-    runs (reference counting still frees whatever is dropped) and turned back on afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # Hand what the read made straight to the oldest generation: otherwise the first
-            # collection after re-enabling traces all of it as young objects.
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()
-
-
 def read_documents(
     paths: Sequence[str | Path], *, stub_missing: bool = False, trust: bool = False
 ) -> tuple[Schema, list[Diagnostic]]:
@@ -144,7 +123,7 @@ def read_documents(
     the database (see :func:`schemadoc.read.resolve.resolve`); it is left out otherwise."""
     from schemadoc.read.resolve import resolve
 
-    with _collector_paused():
+    with collector_paused():
         facts = DocFacts()
         for p in paths:
             facts.extend(read_facts(Path(p)))
