@@ -168,12 +168,25 @@ def test_what_a_record_cannot_be() -> None:
 
             def __setattr__(self, name: str, value: object) -> None: ...
 
-    with pytest.raises(TypeError, match="__init__"):
 
-        @record
-        class Hidden:
-            name: str
-            cached: int = field(default=0, init=False)
+@record(frozen=False)
+class Derived:
+    name: str
+    cached: int = field(default=0, init=False)
+    parts: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.parts = self.name.split(".")
+
+
+def test_fields_not_taken_by_init_come_from_defaults_or_post_init() -> None:
+    d = Derived("a.b")
+    assert (d.cached, d.parts) == (0, ["a", "b"])
+    with pytest.raises(TypeError):
+        Derived("a", 1)  # type: ignore[call-arg]
+    back = pickle.loads(pickle.dumps(d))
+    assert (back.name, back.cached, back.parts) == ("a.b", 0, ["a", "b"])
+    assert Derived.__match_args__ == ("name",)
 
 
 def test_a_record_can_extend_another() -> None:
@@ -242,3 +255,38 @@ def test_records_extend_plain_frozen_dataclasses_and_each_other() -> None:
         @record
         class FromLoose(Loose):
             size: int = 0
+
+
+@record(frozen=False)
+class Tally:
+    name: str
+    count: int = 0
+    seen: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PlainTally:
+    name: str
+    count: int = 0
+    seen: list[str] = field(default_factory=list)
+
+
+def test_a_mutable_record_is_assigned_compared_and_unhashable_as_a_dataclass() -> None:
+    t = Tally("a")
+    t.count += 2
+    t.seen.append("x")
+    assert (t.count, t.seen) == (2, ["x"])
+    assert Tally("a").seen is not Tally("a").seen
+    assert t == Tally("a", 2, ["x"]) and t != Tally("a", 3, ["x"])
+    assert repr(t).replace("Tally(", "PlainTally(", 1) == repr(PlainTally("a", 2, ["x"]))
+    with pytest.raises(TypeError):
+        hash(t)
+    with pytest.raises(AttributeError):
+        t.other = 1  # type: ignore[attr-defined]
+    back = pickle.loads(pickle.dumps(t))
+    assert back == t
+    with pytest.raises(TypeError, match="non-frozen"):
+
+        @record(frozen=False)
+        class MutableOfFrozen(Rec):
+            extra: int = 0

@@ -65,7 +65,8 @@ def _in_call_order(declared: tuple[Field[Any], ...]) -> list[Field[Any]]:
 
 
 def _restore(cls: type[_T], values: tuple[Any, ...]) -> _T:
-    """Unpickle a record whose ``__init__`` takes keyword-only fields: ``values`` in field order."""
+    """Unpickle a record whose ``__init__`` does not take every field in order (keyword-only
+    fields, fields it does not take): ``values`` in field order."""
     made: _T = cls.__new__(cls)
     for f, value in zip(fields(cls), values, strict=True):  # type: ignore[arg-type]
         object.__setattr__(made, f.name, value)
@@ -73,18 +74,27 @@ def _restore(cls: type[_T], values: tuple[Any, ...]) -> _T:
 
 
 def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
-    """``__init__`` taking the fields in order (keyword-only ones last, after ``*``), each stored
-    straight into its slot. The source is made from the class's own field names only."""
+    """``__init__`` taking the fields in order (keyword-only ones last, after ``*``; none of
+    those declared ``init=False``), each stored straight into its slot. The source is made from
+    the class's own field names only."""
     env: dict[str, Any] = {"_MISSING": MISSING}
     params: list[str] = []
     body: list[str] = []
     for f in _in_call_order(declared):
         name = f.name
-        if f.kw_only and "*" not in params:
-            params.append("*")
         # the slot is the class's own, or a base record's for an inherited field
         slot = next(klass.__dict__[name] for klass in cls.__mro__ if name in klass.__dict__)
         env[f"_set_{name}"] = slot.__set__
+        if not f.init:  # not taken: set from its default, or left for __post_init__ to set
+            if f.default_factory is not MISSING:
+                env[f"_make_{name}"] = f.default_factory
+                body.append(f"    _set_{name}(self, _make_{name}())")
+            elif f.default is not MISSING:
+                env[f"_default_{name}"] = f.default
+                body.append(f"    _set_{name}(self, _default_{name})")
+            continue
+        if f.kw_only and "*" not in params:
+            params.append("*")
         if f.default_factory is not MISSING:
             env[f"_make_{name}"] = f.default_factory
             params.append(f"{name}=_MISSING")
@@ -110,7 +120,7 @@ def _methods(cls: type[Any], declared: tuple[Field[Any], ...], order: bool) -> d
     hashed = _getter([f.name for f in declared if (f.compare if f.hash is None else f.hash)])
     every = _getter([f.name for f in declared])
     in_call_order = _getter([f.name for f in _in_call_order(declared)])
-    positional = not any(f.kw_only for f in declared)
+    positional = not any(f.kw_only or not f.init for f in declared)
     shown = [f.name for f in declared if f.repr]
 
     def __eq__(self: Any, other: object) -> bool:
@@ -163,14 +173,17 @@ def _methods(cls: type[Any], declared: tuple[Field[Any], ...], order: bool) -> d
     return methods
 
 
-def _slotted_dataclass(cls: type[_T]) -> type[_T]:
+def _slotted_dataclass(cls: type[_T], frozen: bool) -> type[_T]:
     """``cls`` as a slotted dataclass with none of the methods made yet.
 
     A record says it is frozen (so that a plain frozen dataclass may extend it), and dataclass
     refuses to make a class that is not from one that is. Made non-frozen, the class is spared
     the two methods dataclass would compile for a frozen one (a record sets its own), so record
     bases say they are not frozen for that moment. A plain dataclass among the bases is left to
-    dataclass's own checks, with the class made frozen."""
+    dataclass's own checks, with the class made frozen. A record that is not frozen extends
+    only classes that are not, as with dataclass."""
+    if not frozen:
+        return dataclass(init=False, repr=False, eq=False, slots=True)(cls)
     bases = [b for b in cls.__mro__[1:] if "__dataclass_fields__" in b.__dict__]
     if any(b.__dict__.get("__setattr__") is not _frozen_setattr for b in bases):
         return dataclass(init=False, repr=False, eq=False, frozen=True, slots=True)(cls)
@@ -183,48 +196,53 @@ def _slotted_dataclass(cls: type[_T]) -> type[_T]:
             base.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
 
 
-def _make(cls: type[_T], order: bool) -> type[_T]:
+def _make(cls: type[_T], order: bool, frozen: bool) -> type[_T]:
     own = cls.__dict__
     for name in ("__setattr__", "__delattr__"):
-        if name in own:
+        if frozen and name in own:
             raise TypeError(f"{cls.__name__}: a record is frozen and cannot define {name}")
     if not own.get("__doc__"):
         cls.__doc__ = cls.__name__  # else dataclass renders a signature for it, a costly step
-    made = _slotted_dataclass(cls)
+    made = _slotted_dataclass(cls, frozen)
     declared = fields(made)  # type: ignore[arg-type]
-    if any(not f.init for f in declared):
-        raise TypeError(f"{cls.__name__}: every field of a record is set by __init__")
     # Python sets __hash__ to None in a body that defines __eq__: that is not a hash of its own.
     own_hash = own.get("__hash__", MISSING) is not MISSING and not (
         own["__hash__"] is None and "__eq__" in own
     )
-    for name, method in _methods(made, declared, order).items():
+    methods = _methods(made, declared, order)
+    if not frozen:
+        methods["__hash__"] = None  # mutable and compared by value: unhashable, as with dataclass
+    for name, method in methods.items():
         if name in own and (name != "__hash__" or own_hash):
             if name in ("__lt__", "__le__", "__gt__", "__ge__"):
                 raise TypeError(f"{cls.__name__}: order=True and its own {name}")
             continue
-        method.__qualname__ = f"{made.__qualname__}.{name}"
+        if method is not None:
+            method.__qualname__ = f"{made.__qualname__}.{name}"
         setattr(made, name, method)
-    # What a plain dataclass that extends this one reads: the record is frozen, and has the methods.
+    # What a plain dataclass that extends this one reads: whether it is frozen, and the methods.
     params = made.__dataclass_params__  # type: ignore[attr-defined]
-    params.init = params.repr = params.eq = params.frozen = True
+    params.init = params.repr = params.eq = True
+    params.frozen = frozen
     params.order = order
-    setattr(made, "__setattr__", _frozen_setattr)  # noqa: B010 - mypy refuses assigning a method
-    setattr(made, "__delattr__", _frozen_delattr)  # noqa: B010
-    setattr(made, "__match_args__", tuple(f.name for f in declared if not f.kw_only))  # noqa: B010
+    if frozen:
+        setattr(made, "__setattr__", _frozen_setattr)  # noqa: B010 - mypy refuses assigning a method
+        setattr(made, "__delattr__", _frozen_delattr)  # noqa: B010
+    setattr(made, "__match_args__", tuple(f.name for f in declared if f.init and not f.kw_only))  # noqa: B010
     return made
 
 
 @overload
 def record(cls: type[_T], /) -> type[_T]: ...
 @overload
-def record(*, order: bool = False) -> Callable[[type[_T]], type[_T]]: ...
+def record(*, order: bool = False, frozen: bool = True) -> Callable[[type[_T]], type[_T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def record(cls: type[_T] | None = None, /, *, order: bool = False) -> Any:
+def record(cls: type[_T] | None = None, /, *, order: bool = False, frozen: bool = True) -> Any:
     """Make ``cls`` a frozen, slotted dataclass; ``order=True`` adds ``<``, ``<=``, ``>``, ``>=``
-    over the compared fields in order."""
+    over the compared fields in order; ``frozen=False`` lets fields be assigned (and makes the
+    class unhashable unless it defines ``__hash__``)."""
     if cls is None:
-        return lambda c: _make(c, order)
-    return _make(cls, order)
+        return lambda c: _make(c, order, frozen)
+    return _make(cls, order, frozen)

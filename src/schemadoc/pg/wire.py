@@ -18,12 +18,14 @@ from __future__ import annotations
 import selectors
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import psycopg
 from psycopg import errors, pq
 from psycopg.adapt import Transformer
+
+from schemadoc.records import record
 
 __all__ = ["Column", "Pipe", "Reply"]
 
@@ -33,14 +35,14 @@ _ABORTED = pq.ExecStatus.PIPELINE_ABORTED
 _SYNC = pq.ExecStatus.PIPELINE_SYNC
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Column:
     """A result column, as far as callers look at one (psycopg's cursors describe theirs alike)."""
 
     name: str
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Reply:
     """What one statement did: its rows, or its error, or nothing when it did not run
     (an earlier statement of its segment failed)."""

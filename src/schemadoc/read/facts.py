@@ -9,7 +9,7 @@ Nothing here is merged or checked yet; :mod:`schemadoc.read.resolve` turns a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
@@ -30,11 +30,12 @@ from schemadoc.model import (
     Sequence,
     Span,
 )
+from schemadoc.records import record
 
 Source = Literal["sql", "columns", "bullets", "relations", "mermaid", "prose"]
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Name:
     """An identifier as written. ``quoted`` is true when it was a quoted SQL identifier
     (its case is then significant); names from markdown are not quoted."""
@@ -47,7 +48,7 @@ class Name:
         return f"{self.schema}.{self.text}" if self.schema else self.text
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class RefFact:
     """A foreign key as written on a column or a table."""
 
@@ -62,7 +63,7 @@ class RefFact:
     span: Span | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ColumnFact:
     name: str
     span: Span
@@ -89,7 +90,7 @@ class ColumnFact:
     pending_actions: dict[str, FkAction] | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class TableFact:
     """A table as one block states it. Several facts may describe the same table."""
 
@@ -115,7 +116,7 @@ class TableFact:
     inherits: list[Name] = field(default_factory=list)  # INHERITS (...) parents, in order
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class IndexFact:
     """An index. ``keys`` is empty when the document gives only a name and a purpose."""
 
@@ -132,7 +133,7 @@ class IndexFact:
     schema: str | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class FkActionFact:
     """Prose such as "ON DELETE CASCADE from papers": the action of the table's FK(s) to ``parent``."""
 
@@ -143,7 +144,7 @@ class FkActionFact:
     on_update: FkAction | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class RelationshipFact:
     """An ER edge or a "A -> B (one-to-many, cascade delete)" line: ``child`` refers to ``parent``."""
 
@@ -155,7 +156,7 @@ class RelationshipFact:
     optional: bool | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ViewFact:
     name: Name
     definition: str
@@ -166,7 +167,7 @@ class ViewFact:
     search_path: tuple[str, ...] = ()  # the search path SQL had set where it was written
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class TriggerFact:
     """A trigger. ``table``/``function`` may be missing when the document names it only in prose;
     the resolver fills them from context or reports it."""
@@ -183,7 +184,7 @@ class TriggerFact:
     description: str | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ValueListFact:
     """Allowed values stated for a column outside its own definition (appendix, lifecycle list,
     "Status Values: ..."). ``enum_name`` is set when the list is a named enum type."""
@@ -195,7 +196,7 @@ class ValueListFact:
     enum_name: str | None = None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class GrantFact:
     """A grant on the named ``objects`` (a function by its name; a schema as ``Name(schema)``),
     or, when ``bulk`` is set, on "ALL TABLES", "ALL SEQUENCES" or "ALL FUNCTIONS" in ``schema``."""
@@ -212,7 +213,7 @@ class GrantFact:
     #   ("UPDATE", ["a", "b"]) for GRANT UPDATE (a, b): column names as PostgreSQL folds them
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class CommentFact:
     object_type: str  # TABLE, COLUMN, VIEW, INDEX, FUNCTION, TYPE, ...
     target: Name  # the object; for a column, its table
@@ -221,7 +222,7 @@ class CommentFact:
     column: str | None = None  # COMMENT ON COLUMN: the column
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class MentionFact:
     """A table named in an overview or a list without being defined there."""
 
@@ -233,7 +234,7 @@ class MentionFact:
 _READER_STATE = frozenset({"search_path", "replay", "table_index"})  # not facts: never merged
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class TableIndex:
     """SQL reader state: the table facts by ``(schema, name)``, kept for the statements of a
     migration set that act on earlier tables (rebuilt when ``DocFacts.tables`` is replaced)."""
@@ -243,7 +244,7 @@ class TableIndex:
     by_key: dict[tuple[str, str], list[TableFact]] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class DocFacts:
     """Everything the readers found in one or more documents, in reading order."""
 

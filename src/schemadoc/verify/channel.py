@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -27,13 +26,14 @@ from psycopg import sql
 from schemadoc.pg.bind import Binder
 from schemadoc.pg.single import execute_each
 from schemadoc.pg.wire import Column, Pipe, Reply
+from schemadoc.records import record
 
 __all__ = ["Channel", "Queued", "Reply"]
 
 Statement = sql.Composable | bytes
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Queued:
     """Statements sent in one segment: their replies, once they have been read.
 

@@ -13,7 +13,7 @@ tried.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import psycopg
@@ -72,7 +72,7 @@ class Step:
     noted: bool = True
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Plan:
     """A probe's statements in segments (an error skips the rest of its segment only) and the
     judge of their replies, which ends the probe by raising :class:`ProbeEnd`."""

@@ -21,7 +21,6 @@ import secrets
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
@@ -33,6 +32,7 @@ from schemadoc.diagnostics import SchemadocError, fail
 from schemadoc.model import Column, ForeignKey, QName, Schema
 from schemadoc.pg.wire import Pipe
 from schemadoc.read import reader_errors_raise
+from schemadoc.records import record
 from schemadoc.verify.channel import Queued, Reply
 from schemadoc.verify.checkexpr import parse_expression
 from schemadoc.verify.plans import Fallback, Plan, ProbeEnd, Replies, Step, broken, cause_of, kept, untestable
@@ -213,7 +213,7 @@ def _run_batches(
         yield batch, prober.run_batch(batch)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Waiting:
     """A probe whose statements are queued: its plan, what it noted before them, their replies."""
 
