@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import psycopg
@@ -15,9 +15,10 @@ from psycopg import sql
 
 from schemadoc.diagnostics import SCRATCH_KEPT, SYSTEM_DATABASE, Diagnostic, SchemadocError, fail
 from schemadoc.model import QName, Schema
+from schemadoc.records import record
 
 
-@dataclass
+@record(frozen=False)
 class BuildResult:
     database: str
     created_database: bool
@@ -129,7 +130,7 @@ def structure_drift(
     return compare_structure(target_url, shadow_maintenance_url, doc, comments=comments).diagnostics
 
 
-@dataclass
+@record(frozen=False)
 class StructureDrift:
     diagnostics: list[Diagnostic]
     # what became of the scratch database: "dropped" (built and dropped again), "kept" (built and

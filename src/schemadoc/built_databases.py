@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from psycopg import errors, sql
 
 from schemadoc.diagnostics import fail
+from schemadoc.records import record
 
 _DATABASE_MARK = "schemadoc: built from "
 _ROLE_MARK = "schemadoc: created for database "
@@ -109,7 +110,7 @@ def check_ours(conn: Any, dbname: str, documents: Sequence[str]) -> None:
         )
 
 
-@dataclass
+@record(frozen=False)
 class Dropped:
     database: str
     roles: list[str] = field(default_factory=list)  # roles dropped with it

@@ -12,7 +12,6 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schemadoc.diagnostics import (
@@ -27,6 +26,7 @@ from schemadoc.diagnostics import (
     fail,
 )
 from schemadoc.lazy_regex import lazy_regex
+from schemadoc.records import record
 
 if TYPE_CHECKING:  # the parser is built for every command: what applying needs loads when it applies
     from schemadoc.cli_output import Output
@@ -81,7 +81,7 @@ def apply_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass
+@record(frozen=False)
 class _Outcome:
     """What one apply did, for the text and JSON views."""
 

@@ -9,11 +9,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.lazy_regex import lazy_regex
+from schemadoc.records import record
 
 # A code and hint seen this many times (or more) is shown as one group in text output.
 GROUP_AT = 3
@@ -26,7 +26,7 @@ _KEPT_WORDS = 0.5
 _GAP = "\x00"
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     """Diagnostics with the same level, code and hint, shown as one entry."""
 

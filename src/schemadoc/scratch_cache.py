@@ -31,13 +31,13 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import errors, sql
 
 from schemadoc.diagnostics import Diagnostic, SchemadocError
+from schemadoc.records import record
 
 __all__ = [
     "KEEP_PER_DOCUMENT",
@@ -57,7 +57,7 @@ _LOCK_CLASS = 0x5344
 _WAIT_FOR_BUILD = "30min"
 
 
-@dataclass(frozen=True)
+@record
 class KeptTemplate:
     """A kept scratch database on a server: its name, its full hash and the documents."""
 
@@ -270,7 +270,7 @@ def _prune(admin: Any, documents: Sequence[str], *, keep: str) -> None:
         _drop(admin, old.name)
 
 
-@dataclass
+@record(frozen=False)
 class Cleaned:
     dropped: list[str]
     in_use: list[str]

@@ -8,10 +8,10 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from schemadoc.diagnostics import Diagnostic
+from schemadoc.records import record
 
 
 def data_dir_path(data_dir: str | None) -> Path:
@@ -21,7 +21,7 @@ def data_dir_path(data_dir: str | None) -> Path:
     return Path(data_dir) if data_dir else DEFAULT_DATA_DIR
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     url: str  # a URL that names the database to use
     embedded: bool
@@ -74,7 +74,7 @@ def server(
         )
 
 
-@dataclass(frozen=True)
+@record
 class Shadow:
     """Where scratch ("shadow") databases are built: a URL of that server, and a note for
     the report when it is not the target's own server."""

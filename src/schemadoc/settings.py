@@ -8,17 +8,17 @@ Keys: ``documents`` (list of paths, used when a command names none), ``stub-miss
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from schemadoc.diagnostics import fail
+from schemadoc.records import record
 
 SETTINGS_FILE = "schemadoc.toml"
 PYPROJECT = "pyproject.toml"
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     documents: tuple[str, ...] = ()
     stub_missing: bool = False

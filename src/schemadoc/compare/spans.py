@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from schemadoc.compare.text import fk_key, grant_key, norm_keys
 from schemadoc.model import (
     Check,
@@ -19,9 +17,10 @@ from schemadoc.model import (
     Trigger,
     Unique,
 )
+from schemadoc.records import record
 
 
-@dataclass(frozen=True)
+@record
 class DocSpans:
     """Finds the document object a difference is about and returns its span."""
 

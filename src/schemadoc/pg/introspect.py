@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Sequence as Seq
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib.resources import files
 from typing import Any, Literal, cast
 
@@ -59,6 +59,7 @@ from schemadoc.model import (
     Unique,
     View,
 )
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 
 Row = dict[str, Any]
@@ -205,7 +206,7 @@ def _build(pending: dict[str, Future[list[Any]]], names: list[str], encoding: st
 _TUPLE_ROWS = frozenset({"comments", "opclasses", "columns", "tables", "constraints", "indexes"})
 
 
-@dataclass
+@record(frozen=False)
 class _Catalog:
     """Lookups shared by several object kinds (comments by object, operator classes
     that must be named, column names by relation and column number) and the readers

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from schemadoc.diagnostics import Diagnostic
@@ -28,6 +28,7 @@ from schemadoc.read.mdtext import (
     split_top_level,
     unwrap,
 )
+from schemadoc.records import record
 from schemadoc.types import normalize_type
 
 Role = Literal[
@@ -552,7 +553,7 @@ def nullable_cell(text: str) -> bool | None:
 # --- column tables ----------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class ColumnTable:
     columns: list[ColumnFact] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)

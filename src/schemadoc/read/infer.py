@@ -10,11 +10,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Table
 from schemadoc.read.names import singular
+from schemadoc.records import record
 
 _SUFFIXES = ("idx", "index", "uniq", "unique", "key", "ix", "fk", "fkey")
 _DESC_WORDS = lazy_regex(r"\b(desc|descending|latest|newest|largest|most recent)\b", re.I)
@@ -22,7 +22,7 @@ _PARTIAL = lazy_regex(r"\bpartial\b", re.I)
 _NON_VALUE = lazy_regex(r"\bnon[- ]([a-z0-9_]+)\b", re.I)
 
 
-@dataclass
+@record(frozen=False)
 class IndexGuess:
     keys: list[str]
     where: str | None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -62,6 +62,7 @@ from schemadoc.read.relations import looks_like_relations, read_relations
 from schemadoc.read.sql import looks_like_sql, read_sql
 from schemadoc.read.sql_bullets import looks_like_sql_bullets, read_sql_bullets
 from schemadoc.read.thin import ThinReport
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 RowReader = Callable[..., colreader.ColumnTable]  # reader(header, body, *, file) -> ColumnTable
@@ -151,14 +152,14 @@ _LABEL_PARA = lazy_regex(r"^\s*(?:\*\*|__)(?P<label>[^*_]+?)(?:\*\*|__)\s*(?P<re
 _PLAIN_LABEL = lazy_regex(r"^\s*(?P<label>[^:`*]{1,40}?)\s*[:：]\s*$")
 
 
-@dataclass
+@record(frozen=False)
 class Entity:
     name: Name
     kind: EntityKind
     column: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Section:
     level: int
     title: str
@@ -173,7 +174,7 @@ class Section:
     description: str | None = None  # text under the entity's Description heading
 
 
-@dataclass
+@record(frozen=False)
 class ListItem:
     text: str
     span: Span

@@ -7,9 +7,9 @@ positions can be mapped back to the document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from schemadoc.lazy_regex import lazy_regex
+from schemadoc.records import record
 
 _CODE_RE = lazy_regex(r"(`+)(.+?)\1", re.DOTALL)
 _LINK_RE = lazy_regex(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -81,13 +81,13 @@ def is_identifier(text: str) -> bool:
     return bool(IDENT_RE.match(text))
 
 
-@dataclass
+@record(frozen=False)
 class Cell:
     text: str  # raw cell source, stripped
     col: int  # 1-based column of the cell's first character in its line
 
 
-@dataclass
+@record(frozen=False)
 class Row:
     line: int  # 1-based
     cells: list[Cell]

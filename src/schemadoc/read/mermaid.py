@@ -25,7 +25,7 @@ Other mermaid diagram kinds carry no schema facts and only produce a note.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.lazy_regex import lazy_regex
@@ -40,6 +40,7 @@ from schemadoc.read.facts import (
     TableFact,
 )
 from schemadoc.read.mermaid_lexer import body_end, comment_says_not_null
+from schemadoc.records import record
 from schemadoc.types import normalize_type
 
 CODE_OTHER_DIAGRAM = "SD141"
@@ -125,7 +126,7 @@ _SKIP_RE = lazy_regex(
 _ID_SUFFIX_RE = lazy_regex(r"_?(?:id|uuid|key)$")
 
 
-@dataclass
+@record(frozen=False)
 class _Entity:
     name: Name
     span: Span
@@ -133,7 +134,7 @@ class _Entity:
     fk_marked: list[ColumnFact] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class _Edge:
     parent: str
     child: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pglast
@@ -40,9 +39,10 @@ from schemadoc.read.mdtext import (
     split_top_level,
     unwrap,
 )
+from schemadoc.records import record
 
 
-@dataclass
+@record(frozen=False)
 class Item:
     """One list item: its inline source, where it starts, and its raw first line."""
 

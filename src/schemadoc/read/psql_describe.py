@@ -21,7 +21,7 @@ passed over; ``Triggers:`` and ``Policies:`` are reported as not built.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from schemadoc.diagnostics import PSQL_FOOTER, Diagnostic, not_built
 from schemadoc.lazy_regex import lazy_regex
@@ -30,6 +30,7 @@ from schemadoc.read.columns import set_type
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, TableFact
 from schemadoc.read.fragments import FRAGMENT_CODE, fragment_diagnostic, stands_alone
 from schemadoc.read.sql import read_sql
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident, quote_qualified
 
 PSQL_FOOTER_CODE = PSQL_FOOTER.code
@@ -67,7 +68,7 @@ def _is_header(line: str) -> bool:
     return len(cells) >= 2 and cells[0] == "column" and cells[1] == "type"
 
 
-@dataclass
+@record(frozen=False)
 class _Describe:
     """One ``\\d`` table as the block prints it."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.extension_types import type_extension
@@ -42,6 +42,7 @@ from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
 from schemadoc.read.screen import screen_schema
 from schemadoc.read.stand_ins import type_stand_in
+from schemadoc.records import record
 from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 
@@ -50,13 +51,13 @@ _SOURCE_RANK = {"sql": 0, "columns": 1, "bullets": 2, "relations": 3, "mermaid":
 _COMPATIBLE = [{"text", "character varying"}]
 
 
-@dataclass
+@record(frozen=False)
 class _ColumnDraft:
     name: str
     facts: list[tuple[int, ColumnFact]] = field(default_factory=list)  # (source rank, fact)
 
 
-@dataclass
+@record(frozen=False)
 class _Entity:
     key: str
     facts: list[TableFact] = field(default_factory=list)

@@ -7,7 +7,6 @@ strings, empty lists), so every lookup here has a default.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +15,7 @@ from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Span
 from schemadoc.read.facts import DocFacts, Name
 from schemadoc.read.sql_source import SqlSource
+from schemadoc.records import record
 from schemadoc.sqlnames import quote_ident
 from schemadoc.types import normalize_type
 
@@ -42,7 +42,7 @@ _INTERNAL_TYPES = {
 }
 
 
-@dataclass
+@record(frozen=False)
 class Stmt:
     """One statement being read: its source, where its node offsets start, and where facts go."""
 

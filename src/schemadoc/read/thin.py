@@ -10,17 +10,18 @@ document that gives tables gets none of them.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Span
 from schemadoc.read.facts import Name
+from schemadoc.records import record
 
 _FIELD = lazy_regex(r"^\s*(?:\*\*|__)?`?(?P<name>[A-Za-z_][\w]*)`?(?:\*\*|__)?\s*(?:[:\-–—(]|$)")
 _SHOWN = 3
 
 
-@dataclass
+@record(frozen=False)
 class _Candidate:
     name: Name
     span: Span
@@ -28,7 +29,7 @@ class _Candidate:
     items: int = 0
 
 
-@dataclass
+@record(frozen=False)
 class ThinReport:
     candidates: dict[str, _Candidate] = field(default_factory=dict)
     skipped: list[tuple[Span, str]] = field(default_factory=list)

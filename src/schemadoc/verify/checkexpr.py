@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pglast import ast, parse_sql
 from pglast.enums import A_Expr_Kind
+
+from schemadoc.records import record
 
 _LENGTH_FUNCS = {"length", "char_length", "character_length", "octet_length"}
 _LIKE_OPS = {"~~", "~~*"}
@@ -26,7 +28,7 @@ _ORDER_OPS = {"<", "<=", ">", ">=", "=", "<>", "!="}
 _MAX_TEXT_LENGTH = 2000
 
 
-@dataclass
+@record(frozen=False)
 class Hint:
     """A candidate value (PostgreSQL text form) and whether it can be made fresh."""
 
@@ -34,7 +36,7 @@ class Hint:
     like_pattern: str | None = None  # regenerate a fresh match of this pattern
 
 
-@dataclass
+@record(frozen=False)
 class ExprInfo:
     columns: set[str] = field(default_factory=set)
     hints: dict[str, list[Hint]] = field(default_factory=dict)

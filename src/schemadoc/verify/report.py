@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from schemadoc.diagnostics import PROBE_FAILED, Diagnostic
@@ -67,7 +67,7 @@ class PromiseResult:
         return out
 
 
-@dataclass
+@record(frozen=False)
 class VerifyReport:
     results: list[PromiseResult] = field(default_factory=list)
 

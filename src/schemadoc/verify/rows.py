@@ -33,7 +33,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -215,7 +215,7 @@ def raised_in_function(exc: BaseException) -> bool:
     return exc.sqlstate == "P0001" or "function" in context.lower()
 
 
-@dataclass
+@record(frozen=False)
 class _Cand:
     value: str | None
     regen: Callable[[], str] | None = None
@@ -233,7 +233,7 @@ class _Shape:
     casts: list[bytes]
 
 
-@dataclass
+@record(frozen=False)
 class TableInfo:
     table: Table
     types: dict[str, str]
