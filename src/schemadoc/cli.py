@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -735,23 +735,13 @@ def _cache(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from schemadoc.cli_apply import apply_arguments
-    from schemadoc.cli_plan import plan_arguments
-
-    parser = _Parser(
-        prog="schemadoc",
-        description="Make a PostgreSQL schema document executable: read it, build it, prove it, check drift.",
-    )
-    parser.add_argument("--version", action="version", version=f"schemadoc {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("check", help="read documents and report what they define and every problem")
+def _check_arguments(p: argparse.ArgumentParser) -> None:
     _docs(p)
     _common(p)
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("sql", help="print the DDL that builds the documented schema in a fresh database")
+
+def _sql_arguments(p: argparse.ArgumentParser) -> None:
     _docs(p)
     _common(p)
     p.add_argument(
@@ -762,7 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_sql)
 
-    p = sub.add_parser("up", help="build the documented database, then verify it")
+
+def _up_arguments(p: argparse.ArgumentParser) -> None:
     _docs(p)
     _common(p)
     _db(p)
@@ -778,7 +769,8 @@ def build_parser() -> argparse.ArgumentParser:
     _yes(p)
     p.set_defaults(func=cmd_up)
 
-    p = sub.add_parser("verify", help="check a live database against the document (structure and promises)")
+
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
     _docs(p)
     _common(p)
     _db(p)
@@ -798,21 +790,20 @@ def build_parser() -> argparse.ArgumentParser:
     _cache(p)
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser(
-        "plan",
-        help="print the ordered online steps that bring a live database to the document (proven first)",
-    )
+
+def _plan_arguments(p: argparse.ArgumentParser) -> None:
+    from schemadoc.cli_plan import plan_arguments
+
     _docs(p)
     _db(p)
     _trust(p)
     plan_arguments(p)
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser(
-        "apply",
-        help="bring a live database to the document online: plan, ask, run each step with a short lock "
-        "timeout and retries, plan again (must be empty), probe the promises touched",
-    )
+
+def _apply_arguments(p: argparse.ArgumentParser) -> None:
+    from schemadoc.cli_apply import apply_arguments
+
     _docs(p)
     _db(p)
     _trust(p)
@@ -820,7 +811,8 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs(p)
     p.set_defaults(func=cmd_apply)
 
-    p = sub.add_parser("down", help="drop the database `up` built for the document, and the roles it created")
+
+def _down_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "documents", nargs="*", metavar="DOC", help="schema document(s) the database was built from"
     )
@@ -830,7 +822,8 @@ def build_parser() -> argparse.ArgumentParser:
     _yes(p)
     p.set_defaults(func=cmd_down)
 
-    p = sub.add_parser("docs", help="write the reference document of a live database (markdown)")
+
+def _docs_arguments(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--database-url", help="PostgreSQL URL of the database (default: $DATABASE_URL)")
     p.add_argument("-o", "--output", metavar="PATH", help="write the document here (default: stdout)")
@@ -854,13 +847,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser(
-        "server",
-        help="manage the embedded PostgreSQL server",
-        description="start, stop, status and url manage the embedded server; clean drops the scratch "
-        "databases verify and up kept (on the embedded server, or on --database-url) and removes the "
-        "readings of documents kept on this machine",
-    )
+
+def _server_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("start", "stop", "status", "url", "clean"))
     p.add_argument(
         "document", nargs="?", metavar="DOC", help="for `url`: the URL of this document's database"
@@ -874,6 +862,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
     p.set_defaults(func=cmd_server)
+
+
+# Each command: its one-line help, a longer description for its own --help, and what adds its arguments.
+_COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], None]]] = {
+    "check": ("read documents and report what they define and every problem", None, _check_arguments),
+    "sql": ("print the DDL that builds the documented schema in a fresh database", None, _sql_arguments),
+    "up": ("build the documented database, then verify it", None, _up_arguments),
+    "verify": (
+        "check a live database against the document (structure and promises)",
+        None,
+        _verify_arguments,
+    ),
+    "plan": (
+        "print the ordered online steps that bring a live database to the document (proven first)",
+        None,
+        _plan_arguments,
+    ),
+    "apply": (
+        "bring a live database to the document online: plan, ask, run each step with a short lock "
+        "timeout and retries, plan again (must be empty), probe the promises touched",
+        None,
+        _apply_arguments,
+    ),
+    "down": (
+        "drop the database `up` built for the document, and the roles it created",
+        None,
+        _down_arguments,
+    ),
+    "docs": ("write the reference document of a live database (markdown)", None, _docs_arguments),
+    "server": (
+        "manage the embedded PostgreSQL server",
+        "start, stop, status and url manage the embedded server; clean drops the scratch databases "
+        "verify and up kept (on the embedded server, or on --database-url) and removes the readings of "
+        "documents kept on this machine",
+        _server_arguments,
+    ),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With ``only``, just that command's parser gets its arguments
+    (the others are listed, with their help, but parse nothing): what ``main`` builds when the
+    command is known from its first word, which spares a hundred arguments it will not use."""
+    parser = _Parser(
+        prog="schemadoc",
+        description="Make a PostgreSQL schema document executable: read it, build it, prove it, check drift.",
+    )
+    parser.add_argument("--version", action="version", version=f"schemadoc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, description, add_arguments) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=description)
+        if only is None or only == name:
+            add_arguments(p)
     return parser
 
 
@@ -898,7 +939,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fmt = "json" if _json_wanted(argv) else "text"
     try:
         with collector_paused():  # the parser's objects and the modules it loads live to the end
-            parser = build_parser()
+            parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
             args = parser.parse_args(argv)
     except UsageError as exc:
         if fmt == "text":
