@@ -5,6 +5,7 @@ library's dataclass helpers and pickling work on them."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 from dataclasses import FrozenInstanceError, dataclass, field
 
@@ -290,3 +291,20 @@ def test_a_mutable_record_is_assigned_compared_and_unhashable_as_a_dataclass() -
         @record(frozen=False)
         class MutableOfFrozen(Rec):
             extra: int = 0
+
+
+def test_init_is_compiled_on_first_use_and_then_called_directly() -> None:
+    @record
+    class Fresh:
+        name: str
+        size: int = 1
+
+    stand_in = Fresh.__dict__["__init__"]
+    first = Fresh("a")
+    compiled = Fresh.__dict__["__init__"]
+    assert compiled is not stand_in
+    assert list(inspect.signature(compiled).parameters) == ["self", "name", "size"]
+    assert (first.name, first.size) == ("a", 1) and Fresh("b", size=2).size == 2
+    assert Fresh.__dict__["__init__"] is compiled
+    with pytest.raises(TypeError):
+        Fresh()  # type: ignore[call-arg]

@@ -1,14 +1,16 @@
 """Frozen, slotted record classes that are cheap to define and to make.
 
-``@record`` makes what ``@dataclass(frozen=True, slots=True)`` makes, and the standard library's
-helpers (``fields``, ``replace``, ``asdict``) work on it as on any dataclass. It differs in cost:
+``@record`` makes what ``@dataclass(frozen=True, slots=True)`` makes (``@record(frozen=False)``:
+``@dataclass(slots=True)``), and the standard library's helpers (``fields``, ``replace``,
+``asdict``) work on it as on any dataclass. It differs in cost:
 
 - Defining one. ``dataclass`` compiles a separate function for each method (``__init__``,
   ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``, four more with
   ``order``) and renders a signature for the class's docstring; the command line defines well
   over a hundred such classes before it reads a document, and that was a fifth of ``schemadoc
-  check``'s whole run. Here only ``__init__`` is compiled; the other methods are closures over
-  the field names.
+  check``'s whole run. Here only ``__init__`` is compiled, when the class is first instantiated
+  (a command never makes many of the classes it loads); the other methods are closures over the
+  field names.
 - Making one. The generated ``__init__`` stores each field through its slot's descriptor, not
   through ``object.__setattr__`` (which the frozen ``__setattr__`` forces on ``dataclass``):
   about half the cost, and a large document makes hundreds of thousands of these objects.
@@ -17,7 +19,7 @@ helpers (``fields``, ``replace``, ``asdict``) work on it as on any dataclass. It
 
 Equality, hashing, ordering and ``repr`` follow the fields' ``compare``, ``hash`` and ``repr``
 flags as ``dataclass`` does; a method the class body defines itself is kept. Assigning to or
-deleting a field raises :class:`dataclasses.FrozenInstanceError`.
+deleting a field of a frozen record raises :class:`dataclasses.FrozenInstanceError`.
 """
 
 from __future__ import annotations
@@ -115,6 +117,20 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
     return init
 
 
+def _init_on_first_call(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one (:func:`_init`) when the class is first
+    instantiated, puts it in its own place, and calls it. Compiling is most of what defining a
+    record costs, and many records are never made by a given command."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _init(cls, declared)
+        if cls.__dict__.get("__init__") is __init__:
+            type.__setattr__(cls, "__init__", init)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
 def _methods(cls: type[Any], declared: tuple[Field[Any], ...], order: bool) -> dict[str, Any]:
     compared = _getter([f.name for f in declared if f.compare])
     hashed = _getter([f.name for f in declared if (f.compare if f.hash is None else f.hash)])
@@ -141,7 +157,7 @@ def _methods(cls: type[Any], declared: tuple[Field[Any], ...], order: bool) -> d
         return (_restore, (cls, every(self)))
 
     methods: dict[str, Any] = {
-        "__init__": _init(cls, declared),
+        "__init__": _init_on_first_call(cls, declared),
         "__eq__": __eq__,
         "__hash__": __hash__,
         "__repr__": __repr__,
