@@ -33,7 +33,7 @@ _BOUND = (
 
 
 class _Later:
-    __slots__ = ("_compiled", "_flags", "pattern", *_BOUND)
+    __slots__ = ("_flags", "pattern", *_BOUND)
 
     def __init__(self, source: str | bytes, flags: int) -> None:
         self.pattern = source
@@ -44,7 +44,6 @@ class _Later:
         if name not in _BOUND:
             raise AttributeError(name)
         compiled = re.compile(self.pattern, self._flags)
-        self._compiled = compiled
         for attr in _BOUND:
             setattr(self, attr, getattr(compiled, attr))
         return getattr(self, name)
