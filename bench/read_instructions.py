@@ -67,7 +67,9 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed; nothing measured", file=sys.stderr)
         return 2
-    print(f"one read of {args.tables} generated tables ({args.shape}): {read_cost(args.tables, args.shape):,.0f} M instructions")
+    print(
+        f"one read of {args.tables} generated tables ({args.shape}): {read_cost(args.tables, args.shape):,.0f} M instructions"
+    )
     return 0
 
 

@@ -52,7 +52,9 @@ def _read(path: Path, **options: bool) -> tuple[read_cache.Reading, bool]:
     )
 
 
-def test_a_kept_reading_is_the_reading_spans_and_diagnostics_included(tmp_path: Path, cache_dir: Path) -> None:
+def test_a_kept_reading_is_the_reading_spans_and_diagnostics_included(
+    tmp_path: Path, cache_dir: Path
+) -> None:
     path = _doc(tmp_path)
     (fresh, fresh_diags), kept = _read(path)
     assert not kept and len(list(cache_dir.glob("*.reading"))) == 1
@@ -71,7 +73,10 @@ def test_an_edited_document_or_other_options_are_read_again(tmp_path: Path, cach
     path.write_text(DOC.replace("total numeric(10, 2)", "total numeric(12, 2)"))
     (schema, _), kept = _read(path)
     assert not kept
-    assert next(c for c in schema.tables[("public", "orders")].columns if c.name == "total").type == "numeric(12,2)"
+    assert (
+        next(c for c in schema.tables[("public", "orders")].columns if c.name == "total").type
+        == "numeric(12,2)"
+    )
     _, kept = _read(path, stub_missing=True)
     assert not kept
     # the same text under another name is another reading: spans name the file

@@ -41,6 +41,7 @@ from schemadoc.read.facts import (
     ValueListFact,
 )
 from schemadoc.read.fragments import statement_diagnostic
+from schemadoc.read.md_fences import blank_fences, restore_fences
 from schemadoc.read.mdtext import (
     Row,
     code_span_matches,
@@ -211,6 +212,18 @@ def _block_parser() -> MarkdownIt:
     return _PARSER[0]
 
 
+def _parse_blocks(text: str) -> list[Token]:
+    """markdown-it's block tokens of ``text``, parsed with the bodies of its fences blanked (see
+    :mod:`schemadoc.read.md_fences`); the text as it is when the blanking cannot be verified."""
+    parser = _block_parser()
+    blanked_text, blanked = blank_fences(text)
+    if blanked:
+        tokens = parser.parse(blanked_text)
+        if restore_fences(tokens, blanked):
+            return tokens
+    return parser.parse(text)
+
+
 def _normalized(text: str) -> str:
     """What CommonMark parses: CR LF and lone CR made LF, NUL made U+FFFD."""
     if "\r" in text:
@@ -263,7 +276,7 @@ class _Walker:
 
     def run(self) -> DocFacts:
         try:
-            self.tokens = _block_parser().parse(self.text)
+            self.tokens = _parse_blocks(self.text)
         except Exception as exc:  # markdown-it does not fail on text, but never let it escape
             self.out.diagnostics.append(
                 Diagnostic("SD019", "error", f"document could not be parsed as markdown: {exc}", self.span(1))
