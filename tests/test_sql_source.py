@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemadoc.read.sql_source import SqlSource, Tok
 
@@ -34,9 +36,16 @@ QUOTED = [
     "CREATE INDEX i ON t (a) /* where */ WHERE b -- where\n > 0",
     "CREATE INDEX i ON t (a) WHERE b = $$where$$",
 ]
+# strings, quoted names and comments are skipped whole without the token walk; dollar quotes need it
+NO_DOLLAR = [
+    ("CREATE INDEX i ON t (a) WHERE x = 'where' AND y = \"where\"", "WHERE x = 'where' AND y = \"where\""),
+    ("CREATE INDEX i ON t (a) /* where */ WHERE b -- where\n > 0", "WHERE b -- where\n > 0"),
+    ("CREATE INDEX i ON t (a, ')where(') WHERE b = E'it\\'s where'", "WHERE b = E'it\\'s where'"),
+    ('CREATE INDEX i ON t ("a)") WHERE \'x\'\' where\' = "w""where"', "WHERE 'x'' where' = \"w\"\"where\""),
+]
 
 
-@pytest.mark.parametrize(("text", "tail"), PLAIN)
+@pytest.mark.parametrize(("text", "tail"), PLAIN + NO_DOLLAR)
 def test_find_word_without_quotes_needs_no_tokens(
     text: str, tail: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,3 +78,77 @@ def test_find_word_skips_words_inside_parentheses_and_numbers() -> None:
     tok = src.find_word(0, None, "check")
     assert tok is not None and src.b[tok.start : tok.end] == b"CHECK"
     assert src.find_word(0, None, "e5") is None
+
+
+def _item_by_tokens(src: SqlSource, start: int, stop: int) -> tuple[int, int, int]:
+    """The reference for :meth:`SqlSource.scan_item`: walk every token, counting parentheses."""
+    depth = 0
+    first, last = -1, start
+    for tok in src.tokens(start, stop):
+        c = src.b[tok.start : tok.start + 1] if tok.kind == "p" else b""
+        if c and c in b"([":
+            depth += 1
+        elif c and c in b")]":
+            if depth == 0:
+                return (first, last, tok.start) if first >= 0 else (start, start, tok.start)
+            depth -= 1
+        elif c and c in b",;" and depth == 0:
+            return (first, last, tok.start) if first >= 0 else (start, start, tok.start)
+        if first < 0:
+            first = tok.start
+        last = tok.end
+    end = min(stop, len(src.b))
+    return (first, last, end) if first >= 0 else (start, start, end)
+
+
+# A dollar quote or an E string straight after a number is not SQL (PostgreSQL reads it as junk
+# after the number): those fragments start with a space.
+_FRAGMENTS = st.sampled_from(
+    [
+        "a",
+        "where",
+        " ",
+        "\n",
+        "(",
+        ")",
+        ",",
+        ";",
+        "[",
+        "]",
+        "'x'",
+        "'a,b)'",
+        "'it''s'",
+        " E'a\\'b,'",
+        " e'\\\\'",
+        '"q"',
+        '"a,)"',
+        '"x""y"',
+        "-- c, )\n",
+        "/* ) , */",
+        "1.5e3",
+        " $$a,)$$",
+        " $t$ ; $t$",
+        "a$b",
+        "x$",
+        "::int",
+        "'a' 'b'",
+        "x = 'y'",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=14), st.integers(min_value=0, max_value=3))
+def test_property_scan_item_agrees_with_the_token_walk(parts: list[str], cut: int) -> None:
+    text = "".join(parts)
+    src = SqlSource(text, file="doc.md", line=1)
+    stop = max(len(src.b) - cut, 0)
+    assert src.scan_item(0, stop) == _item_by_tokens(src, 0, stop)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=14))
+def test_property_find_word_agrees_with_the_token_walk(parts: list[str]) -> None:
+    text = "".join(parts)
+    src = SqlSource(text, file="doc.md", line=1)
+    assert src.find_word(0, None, "where", "a") == _by_tokens(src, 0, len(src.b), "where", "a")

@@ -41,9 +41,14 @@ _OPENERS = frozenset(b"([")
 _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
 _NEEDS_TOKENS = lazy_regex(rb"""['"$]|--|/\*""")
+# Words and parentheses, with what may hold either and is not one skipped whole: strings (E'...'
+# with its backslash escapes), quoted names, comments and numbers. Dollar quotes are left to
+# :meth:`SqlSource.tokens`.
 _WORD_NUM_PAREN = lazy_regex(
-    rb"(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-    rb"|(?P<open>\()|(?P<close>\))"
+    rb"""[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/"""
+    rb"|(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+    rb"|(?P<open>\()|(?P<close>\))",
+    re.DOTALL,
 )
 _WHITESPACE = lazy_regex(rb"\s+")
 _SKIP = lazy_regex(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -81,6 +86,24 @@ def strip_meta_commands(text: str) -> tuple[str, list[tuple[int, str]]]:
         elif _COPY_FROM_STDIN.match(line) and line.rstrip().endswith(";"):
             in_copy = True
     return "\n".join(lines), removed
+
+
+# Bytes that continue a name: a dollar sign after one of them is part of the name.
+_IN_WORD = [i >= 0x80 or i in (0x5F, 0x24) or chr(i).isalnum() for i in range(256)]
+
+
+def _quoted_end(b: bytes, at: int, end: int) -> int:
+    """The offset after the string or quoted name whose opening quote is at ``at`` (``end`` when
+    it is not closed before ``end``): a doubled quote inside it is part of it."""
+    quote = b[at : at + 1]
+    pos = at + 1
+    while True:
+        close = b.find(quote, pos, end)
+        if close < 0:
+            return end
+        if b[close + 1 : close + 2] != quote or close + 1 >= end:
+            return close + 1
+        pos = close + 2
 
 
 class SqlSource:
@@ -233,8 +256,21 @@ class SqlSource:
                 nxt = chunk_end + 1
             else:  # a quote, a dollar sign or a comment: one token
                 tok_at = chunk_end
-                if c == 0x27 and self._e_prefix(chunk_end):
+                if c == 0x27 or c == 0x22:
+                    if c == 0x22 or not self._e_prefix(chunk_end):
+                        # a string or a quoted name: its doubled quotes are the only escape
+                        nxt = _quoted_end(b, chunk_end, end)
+                        if first < 0:
+                            first = chunk_end
+                        last = pos = nxt
+                        continue
                     tok_at -= 1  # E'...' has backslash escapes
+                elif c == 0x24 and chunk_end > 0 and _IN_WORD[b[chunk_end - 1]]:
+                    # a dollar sign inside a name (a$b) opens nothing
+                    if first < 0:
+                        first = chunk_end
+                    last = pos = chunk_end + 1
+                    continue
                 tok = next(self.tokens(tok_at, end), None)
                 if tok is None:  # a comment up to ``end``
                     chunk_end = end
@@ -265,9 +301,10 @@ class SqlSource:
         depth = 0
         wanted = set(words)
         stop = len(self.b) if end is None else min(end, len(self.b))
-        if _NEEDS_TOKENS.search(self.b, start, stop) is None:
-            # No strings, quoted names, dollar quotes or comments: words, numbers and parentheses
-            # are all that matter, and a regex finds them without building every token.
+        if self.b.find(b"$", start, stop) < 0:
+            # No dollar quotes: words, numbers and parentheses are all that matter (strings, quoted
+            # names and comments are skipped whole), and a regex finds them without building every
+            # token.
             for m in _WORD_NUM_PAREN.finditer(self.b, start, stop):
                 kind = m.lastgroup
                 if kind == "open":
