@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from schemadoc.lazy_regex import lazy_regex
 
@@ -48,6 +49,7 @@ _TYPE = lazy_regex(
 _OPCLASS = lazy_regex(r"(?<![\w$])(" + "|".join(EXTENSION_OPCLASSES) + r")(?![\w$])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)  # a document's columns share a few types
 def type_extension(type_text: str) -> tuple[str, str] | None:
     """``(type name, extension)`` when ``type_text`` names an extension's type, else None."""
     m = _TYPE.match(type_text)

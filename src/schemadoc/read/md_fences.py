@@ -42,21 +42,25 @@ class Blanked:
     body: str
 
 
-_CLOSINGS: dict[tuple[str, int], re.Pattern[str]] = {}
-
-
 def _closing_at(text: str, start: int, marker: str, length: int) -> tuple[int, int] | None:
-    """The first closing line of a fence at or after offset ``start``: ``(its offset, the offset
-    after it)``, or None when the fence runs to the end of the text. A closing line is at most three
-    spaces, at least ``length`` of ``marker`` and nothing else but spaces and tabs."""
-    pattern = _CLOSINGS.get((marker, length))
-    if pattern is None:
-        source = rf"^ {{0,3}}{re.escape(marker)}{{{length},}}[ \t]*$"
-        pattern = _CLOSINGS[marker, length] = re.compile(source, re.MULTILINE)
-    m = pattern.search(text, start)
-    if m is None:
-        return None
-    return m.start(), m.end() + 1
+    """The first closing line of a fence at or after offset ``start`` (a line start): ``(its
+    offset, the offset after it)``, or None when the fence runs to the end of the text. A closing
+    line is at most three spaces, at least ``length`` of ``marker`` and nothing else but spaces and
+    tabs."""
+    run = marker * length
+    at = text.find(run, start)
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            line_end = len(text)
+        lead = at - line_start
+        if line_start >= start and lead < 4 and text[line_start:at] == " " * lead:
+            rest = text[at:line_end].lstrip(marker)
+            if not rest.strip(" \t"):
+                return line_start, line_end + 1
+        at = text.find(run, line_end)
+    return None
 
 
 def blank_fences(text: str) -> tuple[str, list[Blanked]]:

@@ -1338,7 +1338,7 @@ _UNQUALIFIED_NEXTVAL = lazy_regex(
 
 
 def _norm_sql(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower()).strip("() ")
+    return " ".join(text.lower().split()).strip("() ")
 
 
 def _quoted_type(schema: str, name: str) -> str:
