@@ -8,6 +8,7 @@ import dataclasses
 import inspect
 import pickle
 from dataclasses import FrozenInstanceError, dataclass, field
+from typing import ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -308,3 +309,51 @@ def test_init_is_compiled_on_first_use_and_then_called_directly() -> None:
     assert Fresh.__dict__["__init__"] is compiled
     with pytest.raises(TypeError):
         Fresh()  # type: ignore[call-arg]
+
+
+class NotARecord(Base):
+    """A plain subclass of a frozen record (no fields, no slots of its own)."""
+
+
+class WatchedTally(Tally):
+    """A plain subclass of a mutable record with a __setattr__ of its own."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __setattr__(self, name: str, value: object) -> None:
+        WatchedTally.calls.append(name)
+        object.__setattr__(self, name, value)
+
+
+@record
+class Checked:
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        # the object is already back in its own class, frozen, when __post_init__ runs
+        assert type(self) is Checked
+        with pytest.raises(FrozenInstanceError):
+            self.low = 0  # type: ignore[misc]
+
+
+def test_init_stores_fields_by_assignment_and_leaves_the_object_in_its_class() -> None:
+    made = Child("a", "n", 3)
+    assert type(made) is Child and (made.name, made.note, made.size) == ("a", "n", 3)
+    with pytest.raises(FrozenInstanceError):
+        made.size = 2  # type: ignore[misc]
+    other = NotARecord("b")
+    assert type(other) is NotARecord and (other.name, other.note) == ("b", "")
+    with pytest.raises(FrozenInstanceError):
+        other.name = "c"  # type: ignore[misc]
+    assert Checked(1, 2).high == 2
+    tally = Tally("t")
+    assert type(tally) is Tally and tally.seen == []
+    tally.count = 5
+    assert tally.count == 5
+    WatchedTally.calls.clear()
+    watched = WatchedTally("w")
+    assert type(watched) is WatchedTally and (watched.name, watched.count) == ("w", 0)
+    assert WatchedTally.calls == []  # init stores through the slots, not through its __setattr__
+    watched.count = 1
+    assert WatchedTally.calls == ["count"]

@@ -75,13 +75,35 @@ def _restore(cls: type[_T], values: tuple[Any, ...]) -> _T:
     return made
 
 
+def _thawed(cls: type[Any]) -> type[Any]:
+    """A subclass of the frozen record ``cls`` that adds nothing but plain attribute assignment.
+    Its layout is that of ``cls``, so an object can be moved from one class to the other."""
+    return type(
+        cls.__name__,
+        (cls,),
+        {
+            "__slots__": (),
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__doc__": cls.__doc__,
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+        },
+    )
+
+
 def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
     """``__init__`` taking the fields in order (keyword-only ones last, after ``*``; none of
     those declared ``init=False``), each stored straight into its slot. The source is made from
-    the class's own field names only."""
-    env: dict[str, Any] = {"_MISSING": MISSING}
+    the class's own field names only.
+
+    A plain assignment into a slot is several times faster than calling the slot's setter, the
+    only other way into it once ``__setattr__`` refuses: a frozen record's ``__init__`` moves the
+    object into a thawed twin of its class (:func:`_thawed`) while it stores the fields, and back.
+    """
+    env: dict[str, Any] = {"_MISSING": MISSING, "_cls": cls}
     params: list[str] = []
-    body: list[str] = []
+    values: list[tuple[str, str]] = []  # (field, the expression stored into it)
     for f in _in_call_order(declared):
         name = f.name
         # the slot is the class's own, or a base record's for an inherited field
@@ -90,24 +112,44 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
         if not f.init:  # not taken: set from its default, or left for __post_init__ to set
             if f.default_factory is not MISSING:
                 env[f"_make_{name}"] = f.default_factory
-                body.append(f"    _set_{name}(self, _make_{name}())")
+                values.append((name, f"_make_{name}()"))
             elif f.default is not MISSING:
                 env[f"_default_{name}"] = f.default
-                body.append(f"    _set_{name}(self, _default_{name})")
+                values.append((name, f"_default_{name}"))
             continue
         if f.kw_only and "*" not in params:
             params.append("*")
         if f.default_factory is not MISSING:
             env[f"_make_{name}"] = f.default_factory
             params.append(f"{name}=_MISSING")
-            body.append(f"    _set_{name}(self, _make_{name}() if {name} is _MISSING else {name})")
+            values.append((name, f"_make_{name}() if {name} is _MISSING else {name}"))
             continue
         if f.default is MISSING:
             params.append(name)
         else:
             env[f"_default_{name}"] = f.default
             params.append(f"{name}=_default_{name}")
-        body.append(f"    _set_{name}(self, {name})")
+        values.append((name, name))
+    setters = [f"    _set_{name}(self, {value})" for name, value in values]
+    # the functions the class finds for these, looked up as on the class (not bound to an object)
+    own_setattr: object = getattr(cls, "__setattr__")  # noqa: B009
+    own_delattr: object = getattr(cls, "__delattr__")  # noqa: B009
+    assignments = [f"        self.{name} = {value}" for name, value in values]
+    if own_setattr is object.__setattr__ and values:
+        # an object of a class that extends this one without being a record keeps its setters
+        body = ["    if self.__class__ is _cls:", *assignments, "    else:", *["    " + x for x in setters]]
+    elif own_setattr is _frozen_setattr and own_delattr is _frozen_delattr and values:
+        env["_thaw"], env["_Thawed"] = object.__setattr__, _thawed(cls)
+        body = [
+            "    if self.__class__ is _cls:",
+            '        _thaw(self, "__class__", _Thawed)',
+            *assignments,
+            "        self.__class__ = _cls",
+            "    else:",
+            *["    " + line for line in setters],
+        ]
+    else:  # a __setattr__ of a class's own
+        body = setters
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
