@@ -92,7 +92,7 @@ def _thawed(cls: type[Any]) -> type[Any]:
     )
 
 
-def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
+def _init(cls: type[Any], declared: tuple[Field[Any], ...], *, setters: bool = False) -> Callable[..., None]:
     """``__init__`` taking the fields in order (keyword-only ones last, after ``*``; none of
     those declared ``init=False``), each stored straight into its slot. The source is made from
     the class's own field names only.
@@ -100,9 +100,13 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
     A plain assignment into a slot is several times faster than calling the slot's setter, the
     only other way into it once ``__setattr__`` refuses: a frozen record's ``__init__`` moves the
     object into a thawed twin of its class (:func:`_thawed`) while it stores the fields, and back.
+    An object of a class that extends the record without being one (which may assign otherwise)
+    is handed to the ``__init__`` made with ``setters``, compiled when first needed.
     """
     env: dict[str, Any] = {"_MISSING": MISSING, "_cls": cls}
-    params: list[str] = []
+    params: list[str] = []  # the parameters as written in the signature
+    names: list[str] = []  # the parameters' names, in order
+    kw_only: set[str] = set()
     values: list[tuple[str, str]] = []  # (field, the expression stored into it)
     for f in _in_call_order(declared):
         name = f.name
@@ -117,8 +121,11 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
                 env[f"_default_{name}"] = f.default
                 values.append((name, f"_default_{name}"))
             continue
-        if f.kw_only and "*" not in params:
-            params.append("*")
+        names.append(name)
+        if f.kw_only:
+            kw_only.add(name)
+            if "*" not in params:
+                params.append("*")
         if f.default_factory is not MISSING:
             env[f"_make_{name}"] = f.default_factory
             params.append(f"{name}=_MISSING")
@@ -130,26 +137,25 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
             env[f"_default_{name}"] = f.default
             params.append(f"{name}=_default_{name}")
         values.append((name, name))
-    setters = [f"    _set_{name}(self, {value})" for name, value in values]
     # the functions the class finds for these, looked up as on the class (not bound to an object)
     own_setattr: object = getattr(cls, "__setattr__")  # noqa: B009
     own_delattr: object = getattr(cls, "__delattr__")  # noqa: B009
-    assignments = [f"        self.{name} = {value}" for name, value in values]
-    if own_setattr is object.__setattr__ and values:
-        # an object of a class that extends this one without being a record keeps its setters
-        body = ["    if self.__class__ is _cls:", *assignments, "    else:", *["    " + x for x in setters]]
-    elif own_setattr is _frozen_setattr and own_delattr is _frozen_delattr and values:
-        env["_thaw"], env["_Thawed"] = object.__setattr__, _thawed(cls)
+    thaw = own_setattr is _frozen_setattr and own_delattr is _frozen_delattr
+    if setters or not values or not (thaw or own_setattr is object.__setattr__):
+        body = [f"    _set_{name}(self, {value})" for name, value in values]
+    else:
+        env["_by_setters"] = _compiled_later(cls, declared)
+        passed = ", ".join(f"{n}={n}" if n in kw_only else n for n in names)
         body = [
-            "    if self.__class__ is _cls:",
-            '        _thaw(self, "__class__", _Thawed)',
-            *assignments,
-            "        self.__class__ = _cls",
-            "    else:",
-            *["    " + line for line in setters],
+            "    if self.__class__ is not _cls:",
+            f"        return _by_setters(self, {passed})",
         ]
-    else:  # a __setattr__ of a class's own
-        body = setters
+        if thaw:
+            env["_thaw"], env["_Thawed"] = object.__setattr__, _thawed(cls)
+            body.append('    _thaw(self, "__class__", _Thawed)')
+        body.extend(f"    self.{name} = {value}" for name, value in values)
+        if thaw:
+            body.append("    self.__class__ = _cls")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
@@ -157,6 +163,18 @@ def _init(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., Non
     init: Callable[..., None] = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _compiled_later(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """The ``__init__`` that stores each field through its slot's setter, compiled on first call."""
+    made: list[Callable[..., None]] = []
+
+    def by_setters(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not made:
+            made.append(_init(cls, declared, setters=True))
+        made[0](self, *args, **kwargs)
+
+    return by_setters
 
 
 def _init_on_first_call(cls: type[Any], declared: tuple[Field[Any], ...]) -> Callable[..., None]:
