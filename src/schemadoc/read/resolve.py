@@ -1152,7 +1152,7 @@ class Resolver:
             changed = False
             for chk in table.checks:
                 expr = chk.expression.strip()
-                xor = _XOR_CHECK.fullmatch(expr)
+                xor = _XOR_CHECK.fullmatch(expr) if "xor" in expr.lower() else None
                 if xor:
                     cols = [c.strip() for c in re.split(r"\s+XOR\s+", xor.group(1), flags=re.I)]
                     new = f"num_nonnulls({', '.join(quote_ident(c) for c in cols)}) = 1"

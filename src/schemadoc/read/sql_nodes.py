@@ -215,7 +215,7 @@ def _written_type(stmt: Stmt, loc: int) -> str:
     if m is None:
         return ""
     written = m.group()
-    if _UNUSUAL_SPACE.search(written):
+    if not written.isalnum() and _UNUSUAL_SPACE.search(written):
         written = _SPACES.sub(b" ", written)
     return written.decode("utf-8", errors="replace")
 

@@ -51,6 +51,8 @@ _WORD_NUM_PAREN = lazy_regex(
     re.DOTALL,
 )
 _WHITESPACE = lazy_regex(rb"\s+")
+# Bytes that neither are white space nor may open a comment.
+_PLAIN_START = frozenset(set(range(256)) - set(b" \t\n\r\f\v-/"))
 _SKIP = lazy_regex(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _UNUSUAL_SPACE = lazy_regex(rb"\s\s|[\t\n\r\f\v]|--|/\*")
 _QUALIFIED_NAME = lazy_regex(rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s".(),;]+))*')
@@ -192,6 +194,8 @@ class SqlSource:
     def significant_start(self, start: int, end: int | None = None) -> int:
         """The offset of the first token at or after ``start`` (``start`` when there is none)."""
         stop = len(self.b) if end is None else min(end, len(self.b))
+        if start < stop and self.b[start] in _PLAIN_START:
+            return start  # a token starts here: no space or comment to skip
         m = _SKIP.match(self.b, start, stop)
         return min(m.end(), stop) if m else start
 
