@@ -357,3 +357,39 @@ def test_init_stores_fields_by_assignment_and_leaves_the_object_in_its_class() -
     assert WatchedTally.calls == []  # init stores through the slots, not through its __setattr__
     watched.count = 1
     assert WatchedTally.calls == ["count"]
+
+
+def test_replace_of_a_plain_record_does_not_go_through_dataclasses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemadoc import records
+
+    made = Child("a", "n", 3)
+
+    def refused(*_: object, **__: object) -> object:
+        raise AssertionError("dataclasses.replace was called")
+
+    monkeypatch.setattr(records.dataclasses, "replace", refused)
+    assert records.replace(made, size=4) == Child("a", "n", 4)
+    with pytest.raises(AssertionError):  # a keyword-only field: left to dataclasses.replace
+        records.replace(Keyed("k"), size=1)
+
+
+def test_replace_agrees_with_dataclasses_replace() -> None:
+    from schemadoc.records import replace
+
+    made = Child("a", "n", 3)
+    assert replace(made, size=4) == dataclasses.replace(made, size=4) == Child("a", "n", 4)
+    assert type(replace(made, size=4)) is Child and replace(made, note="m").note == "m"
+    assert replace(made) == made and replace(made) is not made
+    with pytest.raises(TypeError):
+        replace(made, nope=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError):  # as with dataclasses.replace, for a field init does not take
+        replace(Derived("a.b"), cached=5)
+    assert replace(Derived("a.b"), name="c.d").parts == ["c", "d"]
+    keyed = Keyed("k", note="n", size=2)
+    assert replace(keyed, size=3) == dataclasses.replace(keyed, size=3) == Keyed("k", note="n", size=3)
+    other = NotARecord("b")
+    assert type(replace(other, name="c")) is NotARecord and replace(other, name="c").name == "c"
+    tally = Tally("t", 2)
+    assert replace(tally, count=3) == Tally("t", 3) and tally.count == 2
+    checked = Checked(1, 2)
+    assert replace(checked, high=5) == Checked(1, 5)

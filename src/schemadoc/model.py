@@ -16,10 +16,10 @@ of ``format_type`` where a reader can tell (``integer``, ``text``,
 
 from __future__ import annotations
 
-from dataclasses import field, replace
+from dataclasses import field
 from typing import Literal, NamedTuple
 
-from schemadoc.records import record
+from schemadoc.records import record, replace
 
 DEFAULT_SCHEMA = "public"
 

@@ -24,6 +24,7 @@ deleting a field of a frozen record raises :class:`dataclasses.FrozenInstanceErr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
@@ -40,7 +41,7 @@ else:  # only type checkers read it, and Python 3.10's typing has not got it
         return lambda decorated: decorated
 
 
-__all__ = ["field", "record"]
+__all__ = ["field", "record", "replace"]
 
 
 def _frozen_setattr(self: object, name: str, value: object) -> None:
@@ -305,6 +306,7 @@ def _make(cls: type[_T], order: bool, frozen: bool) -> type[_T]:
         setattr(made, "__setattr__", _frozen_setattr)  # noqa: B010 - mypy refuses assigning a method
         setattr(made, "__delattr__", _frozen_delattr)  # noqa: B010
     setattr(made, "__match_args__", tuple(f.name for f in declared if f.init and not f.kw_only))  # noqa: B010
+    _RECORDS.add(made)
     return made
 
 
@@ -322,3 +324,45 @@ def record(cls: type[_T] | None = None, /, *, order: bool = False, frozen: bool 
     if cls is None:
         return lambda c: _make(c, order, frozen)
     return _make(cls, order, frozen)
+
+
+# Every class made a record.
+_RECORDS: set[type[Any]] = set()
+
+# Per record class: its field names (all taken by __init__ in order) and a getter of their values,
+# or None when its __init__ does not take every field in order.
+_REPLACING: dict[type[Any], tuple[dict[str, int], Callable[[Any], tuple[Any, ...]]] | None] = {}
+
+
+def _replacing(cls: type[Any]) -> tuple[dict[str, int], Callable[[Any], tuple[Any, ...]]] | None:
+    declared = fields(cls)
+    if cls not in _RECORDS or not all(f.init and not f.kw_only for f in declared):
+        made = None  # not a record (a class that extends one, say), or its __init__ takes fields otherwise
+    else:
+        names = [f.name for f in declared]
+        made = ({name: i for i, name in enumerate(names)}, _getter(names))
+    _REPLACING[cls] = made
+    return made
+
+
+def _replace(obj: _T, /, **changes: Any) -> _T:
+    """:func:`dataclasses.replace` (a new object with ``changes`` applied), made without looking
+    through the fields on every call when ``obj`` is a record whose ``__init__`` takes every field
+    in order: the values are read at once and passed by position."""
+    cls = obj.__class__
+    how = _REPLACING[cls] if cls in _REPLACING else _replacing(cls)
+    if how is None or not changes.keys() <= how[0].keys():
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    index, values_of = how
+    values = list(values_of(obj))
+    for name, value in changes.items():
+        values[index[name]] = value
+    made: _T = cls(*values)
+    return made
+
+
+if TYPE_CHECKING:
+    # type checkers check the changes against the fields, as for dataclasses.replace
+    from dataclasses import replace as replace
+else:
+    replace = _replace

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -19,7 +18,7 @@ from schemadoc.compare.type_changes import (
     truncating_cast,
 )
 from schemadoc.model import Column, QName, Span, Table
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks

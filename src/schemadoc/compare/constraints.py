@@ -11,7 +11,6 @@ database), so that planning again after applying finds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -28,7 +27,7 @@ from schemadoc.compare.recipes import (
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
 from schemadoc.model import Check, PrimaryKey, QName, Unique
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks

@@ -19,7 +19,6 @@ yet (the catalog kinds' diagnostics) join them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from schemadoc.compare.access import diff_grants, diff_policies
 from schemadoc.compare.catalog_kinds import diff_catalog_kinds
@@ -49,6 +48,7 @@ from schemadoc.model import (
     QName,
     Schema,
 )
+from schemadoc.records import replace
 
 
 def diff_changes(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
@@ -17,7 +16,7 @@ from schemadoc.compare.recipes import precheck
 from schemadoc.compare.text import normalize_sql
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Exclusion, QName, Schema, Span
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks

@@ -6,7 +6,6 @@ those two steps, or one added by hand) is reported, and validated."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -17,7 +16,7 @@ from schemadoc.compare.recipes import not_valid_then_validate, precheck, validat
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, fk_key
 from schemadoc.model import ForeignKey, QName, Span
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.write import prechecks
 from schemadoc.write.ddl_tables import foreign_key_clause
 

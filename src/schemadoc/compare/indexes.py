@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from pglast import ast, parse_sql
@@ -21,7 +20,7 @@ from schemadoc.compare.text import cols, comment_diag, norm_keys, normalize_sql
 from schemadoc.diagnostics import Level
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Index, QName, Schema
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write import prechecks
 from schemadoc.write.ddl_tables import index_statement

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import ClassVar, Literal
 
 from pglast import ast, parse_sql
@@ -26,7 +25,7 @@ from schemadoc.compare.codes import (
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import cols, normalize_sql
 from schemadoc.model import ColumnGrant, Function, Grant, Index, QName, Schema, Span, Trigger, View
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_ident, quote_qualified
 from schemadoc.write.ddl_comments import CommentTarget, comment_on_statement, comment_statements
 from schemadoc.write.ddl_routines import (

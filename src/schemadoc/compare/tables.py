@@ -3,7 +3,6 @@ constraints, row level security and partitioning, each compared by its own modul
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from schemadoc.compare import codes
@@ -22,7 +21,7 @@ from schemadoc.compare.routines import AddTrigger
 from schemadoc.compare.spans import DocSpans
 from schemadoc.compare.text import comment_diag, show
 from schemadoc.model import ColumnGrant, ForeignKey, Grant, Index, Policy, QName, Schema, Table, Trigger
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_qualified
 from schemadoc.write import ddl_alter as alter
 from schemadoc.write.ddl_access import rls_statements

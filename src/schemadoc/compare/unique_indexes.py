@@ -8,9 +8,8 @@ schemas are compared, so neither side reports drift.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemadoc.model import Index, QName, Schema, Unique
+from schemadoc.records import replace
 from schemadoc.sqlnames import quote_ident
 
 

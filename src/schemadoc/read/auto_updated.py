@@ -9,12 +9,11 @@ A column whose type cannot hold a time is not built that way: a "not built" warn
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from schemadoc.diagnostics import BUILT_AS_MEANT, Diagnostic, not_built
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Function, QName, Schema, Span, Trigger
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_ident
 
 _TIME_TYPE = lazy_regex(r"^(timestamp|date|time)\b", re.IGNORECASE)

@@ -10,11 +10,11 @@ Table keys are ``(schema, name)`` with the default schema for a name written wit
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from schemadoc.model import DEFAULT_SCHEMA, Check, QName
 from schemadoc.read import pg_names
 from schemadoc.read.facts import ColumnFact, DocFacts, Name, RefFact, TableFact, TableIndex
+from schemadoc.records import replace
 
 Key = tuple[str, str]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import field, replace
+from dataclasses import field
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.extension_types import type_extension
@@ -42,7 +42,7 @@ from schemadoc.read.infer import index_from_name, type_from_name
 from schemadoc.read.names import column_key, entity_key, is_folded_camel, is_placeholder, snake
 from schemadoc.read.screen import screen_schema
 from schemadoc.read.stand_ins import type_stand_in
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import parse_qualified, quote_ident
 from schemadoc.types import closest_type, normalize_type, reference_type
 

@@ -4,7 +4,6 @@ grants, policies, comments, extensions, roles)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from schemadoc.diagnostics import not_built
@@ -32,6 +31,7 @@ from schemadoc.model import (
 from schemadoc.read.facts import Name
 from schemadoc.read.names import is_placeholder
 from schemadoc.read.stand_ins import called_stand_ins, cast_stand_ins, extension_types, trigger_stand_in
+from schemadoc.records import replace
 
 if TYPE_CHECKING:
     from schemadoc.read.resolve import Resolver

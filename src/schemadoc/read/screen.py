@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.lazy_regex import lazy_regex
@@ -29,6 +28,7 @@ from schemadoc.model import (
     Table,
 )
 from schemadoc.read.fragments import FRAGMENT_CODE, Slot, fragment_diagnostic, reaches_outside
+from schemadoc.records import replace
 
 __all__ = ["OUTSIDE_ROUTINE_CODE", "screen_schema"]
 

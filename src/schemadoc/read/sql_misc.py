@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from schemadoc.model import (
@@ -33,6 +32,7 @@ from schemadoc.read.sql_nodes import (
     type_text,
     unwrap,
 )
+from schemadoc.records import replace
 from schemadoc.sqlnames import quote_ident
 
 

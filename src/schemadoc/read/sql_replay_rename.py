@@ -5,8 +5,6 @@ See :mod:`schemadoc.read.sql_replay` for how a migration set is told from a refe
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemadoc.model import DEFAULT_SCHEMA, QName
 from schemadoc.read import replay_edits as edit
 from schemadoc.read.facts import DocFacts, Name
@@ -19,6 +17,7 @@ from schemadoc.read.sql_replay import (
     table_key,
     target_missing,
 )
+from schemadoc.records import replace
 
 # -- RENAME ---------------------------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ Each is marked ``stub`` in the model and warned about (SD260) with the line that
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -28,6 +27,7 @@ from schemadoc.model import (
     Span,
 )
 from schemadoc.read.call_sites import SYSTEM_SCHEMAS, Call, calls, may_call_unknown, sites
+from schemadoc.records import replace
 from schemadoc.types import normalize_type
 
 if TYPE_CHECKING:

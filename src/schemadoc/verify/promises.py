@@ -10,14 +10,13 @@ the document line that made it, so a broken promise points at its words.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Literal
 
 from pglast import ast, parse_sql
 
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Check, Column, Enum, ForeignKey, Index, QName, Schema, Span, Table, Trigger, View
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import quote_ident
 from schemadoc.verify.checkexpr import column_name
 from schemadoc.verify.rows import UniqueKey, indexes_by_table, unique_keys

@@ -15,9 +15,8 @@ expressions are built as written.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemadoc.model import Column, Domain, Index, Policy, Schema, Table, Trigger, View
+from schemadoc.records import replace
 
 __all__ = ["keep_array_casts", "keep_array_casts_in_schema"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from schemadoc.diagnostics import Diagnostic
 from schemadoc.extension_types import HOW_TO_GET, bare_type, opclass_extension, type_extension
 from schemadoc.model import DEFAULT_SCHEMA, Extension, Function, Index, QName, Schema, Span, Table
+from schemadoc.records import replace
 from schemadoc.sqlnames import quote_ident, quote_literal
 from schemadoc.write.statement import Statement
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 
 from schemadoc.model import (
     DEFAULT_SCHEMA,
@@ -27,7 +26,7 @@ from schemadoc.model import (
     Trigger,
     View,
 )
-from schemadoc.records import record
+from schemadoc.records import record, replace
 from schemadoc.sqlnames import parse_qualified
 from schemadoc.write.array_casts import keep_array_casts_in_schema
 from schemadoc.write.ddl import ddl_text, render_ddl, table_statements

@@ -8,10 +8,9 @@ raised to a title. Every part keeps its markers, so ``docs --update`` works file
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import QName, Schema
+from schemadoc.records import replace
 from schemadoc.write.markdown import HEAD_NOTE, Part, document_head, document_parts
 
 __all__ = ["INDEX", "split_parts", "table_file_names"]
