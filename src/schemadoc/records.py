@@ -44,6 +44,10 @@ else:  # only type checkers read it, and Python 3.10's typing has not got it
 __all__ = ["field", "record", "replace"]
 
 
+# Every class made a record.
+_RECORDS: set[type[Any]] = set()
+
+
 def _frozen_setattr(self: object, name: str, value: object) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
@@ -325,9 +329,6 @@ def record(cls: type[_T] | None = None, /, *, order: bool = False, frozen: bool 
         return lambda c: _make(c, order, frozen)
     return _make(cls, order, frozen)
 
-
-# Every class made a record.
-_RECORDS: set[type[Any]] = set()
 
 # Per record class: its field names (all taken by __init__ in order) and a getter of their values,
 # or None when its __init__ does not take every field in order.

@@ -213,8 +213,8 @@ def _block_parser() -> MarkdownIt:
 
 
 def _parse_blocks(text: str) -> list[Token]:
-    """markdown-it's block tokens of ``text``, parsed with the bodies of its fences blanked (see
-    :mod:`schemadoc.read.md_fences`); the text as it is when the blanking cannot be verified."""
+    """markdown-it's block tokens of ``text``, parsed with the bodies of its fences taken out (see
+    :mod:`schemadoc.read.md_fences`), or of the whole text when that parse cannot be verified."""
     parser = _block_parser()
     blanked_text, blanked = blank_fences(text)
     if blanked:

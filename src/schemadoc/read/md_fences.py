@@ -6,12 +6,12 @@ fence's token. :func:`blank_fences` takes out the body of each fence that opens 
 line and is closed, and :func:`restore_fences` puts each body back into its token after the parse,
 with the line numbers of the whole text.
 
-The blanking cannot change the parse where it is verified: the text before a fence's opening line
-is unchanged, so the opening line is read in the same state; a fence's body is read by no rule but
-the fence's own, which stops at the first closing line (the same rule is used here to find it);
-and the text after the closing line is unchanged. What the verification covers is that markdown-it
-did read a top-level fence at each opening line whose body was taken out. Where it did not (the opening line was
-inside an HTML block, say), the caller parses the original text instead.
+Taking the bodies out cannot change the parse where it is verified: the text before a fence's
+opening line is unchanged, so the opening line is read in the same state; a fence's body is read
+by no rule but the fence's own, which stops at the first closing line (the same rule finds it
+here); and the text after the closing line is unchanged. What the verification covers is that
+markdown-it did read a top-level fence at each opening line whose body was taken out. Where it did
+not (the opening line was inside an HTML block, say), the caller parses the whole text instead.
 """
 
 from __future__ import annotations
