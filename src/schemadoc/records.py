@@ -2,7 +2,8 @@
 
 ``@record`` makes what ``@dataclass(frozen=True, slots=True)`` makes (``@record(frozen=False)``:
 ``@dataclass(slots=True)``), and the standard library's helpers (``fields``, ``replace``,
-``asdict``) work on it as on any dataclass. It differs in cost:
+``asdict``) work on it as on any dataclass; :func:`replace` here is a quicker ``replace`` for
+records. It differs in cost:
 
 - Defining one. ``dataclass`` compiles a separate function for each method (``__init__``,
   ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``, four more with
@@ -11,9 +12,11 @@
   check``'s whole run. Here only ``__init__`` is compiled, when the class is first instantiated
   (a command never makes many of the classes it loads); the other methods are closures over the
   field names.
-- Making one. The generated ``__init__`` stores each field through its slot's descriptor, not
-  through ``object.__setattr__`` (which the frozen ``__setattr__`` forces on ``dataclass``):
-  about half the cost, and a large document makes hundreds of thousands of these objects.
+- Making one. The generated ``__init__`` stores each field by plain assignment into its slot; a
+  frozen record's moves the object into a thawed twin of its class while it does (see
+  :func:`_init`). ``dataclass`` goes through ``object.__setattr__`` once per field of a frozen
+  class, which costs several times more, and a large document makes hundreds of thousands of
+  these objects.
 - Pickling one: a call of the class with the fields in order, several times quicker to load
   than the generic state of a slotted dataclass (see :mod:`schemadoc.read_cache`).
 
