@@ -16,7 +16,7 @@ from pglast.parser import ParseError, parse_sql_json, split
 
 from schemadoc.diagnostics import PSQL_VARIABLE, TEMPLATE_MARKER, TRANSACTION_CONTROL, Diagnostic
 from schemadoc.model import Span
-from schemadoc.read import reader_errors_raise, sql_replay, sql_replay_rename
+from schemadoc.read import reader_errors_raise, sql_parse_ahead, sql_replay, sql_replay_rename
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql_do_block import do_body, schema_statements
 from schemadoc.read.sql_kinds import read_aggregate, read_collation
@@ -420,13 +420,40 @@ def _read_sql(text: str, file: str, line: int, col: int, view_name: str | None, 
                 None if outside else _META_HINTS.get(kind, _META_HINT),
             )
         )
-    try:
-        tree = orjson.loads(parse_sql_json(stripped))
-    except ParseError:
-        _read_piecewise(src, facts)
-        return facts
-    _read_tree(src, tree, 0, len(src.b), facts, view_name)
+    pieces = None if view_name is not None else sql_parse_ahead.cut(stripped, ascii_only=src.is_ascii)
+    if pieces is None:
+        _read_rest(src, stripped, 0, facts, view_name, False)
+    else:
+        _read_in_pieces(src, stripped, pieces, facts)
     return facts
+
+
+def _read_in_pieces(src: SqlSource, text: str, pieces: list[sql_parse_ahead.Piece], facts: DocFacts) -> None:
+    """Read a large block piece by piece as each is parsed (see :mod:`sql_parse_ahead`); from the
+    first piece that does not parse, the rest of the block is read as a whole."""
+    begun = False
+    parsed = sql_parse_ahead.parsed_in_order(pieces)
+    try:
+        for piece in parsed:
+            if isinstance(piece.parsed, ParseError) or piece.parsed is None:
+                _read_rest(src, text[piece.char_start :], piece.start, facts, None, begun)
+                return
+            begun = _read_tree(src, orjson.loads(piece.parsed), piece.start, piece.end, facts, None, begun)
+    finally:
+        parsed.close()
+
+
+def _read_rest(
+    src: SqlSource, text: str, start: int, facts: DocFacts, view_name: str | None, begun: bool
+) -> None:
+    """Read ``text``, the block from byte ``start`` on: in one parse, or statement by statement
+    when that parse fails."""
+    try:
+        tree = orjson.loads(parse_sql_json(text))
+    except ParseError:
+        _read_piecewise(src, facts, start, begun)
+        return
+    _read_tree(src, tree, start, len(src.b), facts, view_name, begun)
 
 
 _BULK_MIN_TEXT = 50_000
@@ -493,15 +520,17 @@ def looks_like_sql(text: str) -> bool:
     return False
 
 
-def _read_piecewise(src: SqlSource, facts: DocFacts) -> None:
-    for start, end in src.split_statements():
-        piece = src.b[start:end].decode("utf-8", errors="replace")
+def _read_piecewise(src: SqlSource, facts: DocFacts, start: int = 0, begun: bool = False) -> None:
+    """Parse and read each statement from byte ``start`` on by itself, so that a syntax error
+    costs only its own statement."""
+    for begin, end in src.split_statements(start):
+        piece = src.b[begin:end].decode("utf-8", errors="replace")
         try:
             tree = orjson.loads(parse_sql_json(piece))
         except ParseError as err:
-            _syntax_error(src, facts, err, piece, start, end)
+            _syntax_error(src, facts, err, piece, begin, end)
             continue
-        _read_tree(src, tree, start, end, facts, None)
+        begun = _read_tree(src, tree, begin, end, facts, None, begun)
 
 
 def _syntax_error(src: SqlSource, facts: DocFacts, err: ParseError, piece: str, start: int, end: int) -> None:
@@ -523,10 +552,17 @@ def _syntax_error(src: SqlSource, facts: DocFacts, err: ParseError, piece: str, 
 
 
 def _read_tree(
-    src: SqlSource, tree: Json, base: int, piece_end: int, facts: DocFacts, view_name: str | None
-) -> None:
+    src: SqlSource,
+    tree: Json,
+    base: int,
+    piece_end: int,
+    facts: DocFacts,
+    view_name: str | None,
+    begun: bool = False,
+) -> bool:
+    """Read the statements of one parse; ``begun`` says whether the document's own BEGIN is open
+    before them, and the result whether it is open after them."""
     stmts = tree.get("stmts") or []
-    begun = False
     for raw in stmts:
         loc = base + int(raw.get("stmt_location", 0))
         length = int(raw.get("stmt_len", 0))
@@ -583,6 +619,7 @@ def _read_tree(
                     hint="the statement is valid SQL; please report this as a schemadoc bug",
                 )
             )
+    return begun
 
 
 def _label(stmt: Stmt) -> str:

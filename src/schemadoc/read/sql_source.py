@@ -126,6 +126,11 @@ class SqlSource:
         self._lower: bytes | None = None
         self._mentioned: dict[bytes, bool] = {}
 
+    @property
+    def is_ascii(self) -> bool:
+        """Whether the block is all ASCII: its byte offsets are then its character offsets."""
+        return self._ascii
+
     # -- positions -------------------------------------------------------------------------
 
     def span(self, offset: int) -> Span:
@@ -380,16 +385,17 @@ class SqlSource:
 
     # -- statements ------------------------------------------------------------------------
 
-    def split_statements(self) -> list[tuple[int, int]]:
-        """Byte ranges of the statements, split at semicolons outside quotes, dollar quotes, comments
-        and ``BEGIN ATOMIC ... END`` bodies. Parentheses are ignored on purpose, so that an unbalanced
-        one costs only its own statement. Empty statements are dropped."""
+    def split_statements(self, start: int = 0) -> list[tuple[int, int]]:
+        """Byte ranges of the statements from byte ``start`` (where a statement starts) on, split at
+        semicolons outside quotes, dollar quotes, comments and ``BEGIN ATOMIC ... END`` bodies.
+        Parentheses are ignored on purpose, so that an unbalanced one costs only its own statement.
+        Empty statements are dropped."""
         pieces: list[tuple[int, int]] = []
         atomic = 0
-        begin = 0
+        begin = start
         has_token = False
         prev_word = ""
-        for tok in self.tokens(0):
+        for tok in self.tokens(start):
             if tok.kind == "p" and self.b[tok.start] == 0x3B and atomic == 0:
                 if has_token:
                     pieces.append((begin, tok.start))

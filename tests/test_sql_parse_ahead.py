@@ -1,0 +1,165 @@
+"""A large SQL block is cut into pieces parsed on a second thread: what is read from the pieces
+must be exactly what is read from the whole block, wherever the cuts fall."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pglast.parser import ParseError
+
+from schemadoc.read import sql_parse_ahead
+from schemadoc.read.facts import DocFacts
+from schemadoc.read.sql import read_sql
+
+from conftest import CORPUS, EXAMPLES, ROOT
+
+
+def _generated_sql(n: int) -> str:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from schema_gen import generated_sql
+    finally:
+        sys.path.pop(0)
+    return str(generated_sql(n))
+
+
+def _read(text: str, pieces: int, monkeypatch: pytest.MonkeyPatch) -> DocFacts:
+    with monkeypatch.context() as m:
+        m.setattr(sql_parse_ahead, "MIN_TEXT", 0)
+        m.setattr(sql_parse_ahead, "PIECES", pieces)
+        return read_sql(text, file="doc.md", line=3)
+
+
+def _same_either_way(
+    text: str, monkeypatch: pytest.MonkeyPatch, pieces: tuple[int, ...] = (2, 3, 7, 40)
+) -> DocFacts:
+    whole = _read(text, 0, monkeypatch)
+    for n in pieces:
+        assert _read(text, n, monkeypatch) == whole, f"cut into {n} pieces"
+    return whole
+
+
+# Statements where a cut could go wrong: a semicolon at a line's end inside a dollar-quoted body,
+# a string, a comment, a BEGIN ATOMIC body and a rule's action list, each followed by a line that
+# starts with a letter; a transaction wrapper; a syntax error; text that is not ASCII.
+_STATEMENTS = st.sampled_from(
+    [
+        "CREATE TABLE t{n} (id bigint PRIMARY KEY, v text NOT NULL DEFAULT 'x');\n",
+        "CREATE FUNCTION f{n}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\nNEW.v := 'y';\nRETURN NEW;\nEND\n$$;\n",
+        "COMMENT ON TABLE t{n} IS 'one;\nCREATE TABLE not_a_table (a int);\nthat was a comment';\n",
+        "/* a comment;\nCREATE TABLE not_a_table (a int);\n*/\n",
+        "-- a line comment;\nCREATE TABLE c{n} (a int);\n",
+        "CREATE FUNCTION g{n}() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nSELECT 2;\nEND;\n",
+        "CREATE RULE r{n} AS ON INSERT TO t{n} DO ALSO (NOTIFY a;\nNOTIFY b);\n",
+        "BEGIN;\n",
+        "COMMIT;\n",
+        "CREATE TABLE bad{n} (id int,,);\n",
+        'CREATE TABLE "naïve{n}" ("café" text CHECK ("café" <> \'é\'));\n',
+        "CREATE INDEX i{n} ON t{n} (v) WHERE v <> 'z';\n",
+        "ALTER TABLE t{n} ADD COLUMN w int REFERENCES t{n} (id) ON DELETE CASCADE;\n",
+        "SET search_path = app, public;\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STATEMENTS, min_size=1, max_size=14))
+def test_property_pieces_read_as_the_whole_block(statements: list[str]) -> None:
+    text = "".join(s.format(n=i) for i, s in enumerate(statements))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _same_either_way(text, monkeypatch)
+
+
+def test_a_generated_schema_is_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _generated_sql(60)
+    facts = _same_either_way(text, monkeypatch)
+    assert len(facts.tables) == 60
+    assert not [d for d in facts.diagnostics if d.level == "error"]
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.md")), ids=lambda p: p.stem)
+def test_example_sql_blocks_read_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text()
+    blocks = [part.split("```", 1)[0] for part in text.split("```sql\n")[1:]]
+    assert blocks
+    for block in blocks:
+        _same_either_way(block, monkeypatch, pieces=(3, 9))
+
+
+def _corpus_sql() -> list[Path]:
+    folder = CORPUS / "sql"
+    return sorted(folder.glob("*.sql")) if folder.is_dir() else []
+
+
+@pytest.mark.skipif(not _corpus_sql(), reason="../shared/corpus is not present")
+@pytest.mark.parametrize("index", range(len(_corpus_sql()) or 1))
+def test_corpus_sql_reads_the_same(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _corpus_sql()[index].read_text(errors="replace")
+    _same_either_way(text, monkeypatch, pieces=(8,))
+
+
+def test_the_document_wrapper_transaction_spans_a_syntax_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Statement by statement (after a syntax error), BEGIN ... COMMIT is still the document's own
+    # wrapper: a note each, and no warning for the COMMIT.
+    text = "BEGIN;\nCREATE TABLE a (id int);\nCREATE TABLE b (id int,,);\nCOMMIT;\n"
+    facts = _same_either_way(text, monkeypatch, pieces=(2, 4))
+    assert [(d.code, d.level, d.span.line) for d in facts.diagnostics] == [
+        ("SD010", "note", 3),
+        ("SD001", "error", 5),
+        ("SD010", "note", 6),
+    ]
+
+
+def test_cut_pieces_cover_the_text_with_their_byte_offsets() -> None:
+    text = "".join(f"CREATE TABLE \"é{i}\" (a int);\nSELECT 'ü';\n" for i in range(6000))
+    pieces = sql_parse_ahead.cut(text, ascii_only=False)
+    assert pieces is not None and len(pieces) >= 4
+    assert "".join(p.text for p in pieces) == text
+    data = text.encode()
+    for p in pieces:
+        assert data[p.start : p.end].decode() == p.text
+        assert p.text.endswith(";\n")
+    assert pieces[0].start == 0 and pieces[-1].end == len(data)
+
+
+def test_small_blocks_and_blocks_without_a_cut_are_not_cut() -> None:
+    assert sql_parse_ahead.cut("CREATE TABLE a (id int);\n", ascii_only=True) is None
+    one_line = "SELECT 1;" * 40_000  # large, but no semicolon ends a line
+    assert sql_parse_ahead.cut(one_line, ascii_only=True) is None
+
+
+def test_each_piece_comes_parsed_in_order_and_the_worker_ends() -> None:
+    text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
+    pieces = sql_parse_ahead.cut(text, ascii_only=True)
+    assert pieces is not None
+    got = list(sql_parse_ahead.parsed_in_order(pieces))
+    assert got == pieces
+    assert all(isinstance(p.parsed, str) and '"CreateStmt"' in p.parsed for p in got)
+    assert not [t for t in threading.enumerate() if t.name == sql_parse_ahead.THREAD_NAME and t.is_alive()]
+
+
+def test_a_piece_that_does_not_parse_carries_its_error() -> None:
+    pieces = [
+        sql_parse_ahead.Piece("CREATE TABLE a (id int);\n", 0, 0, 25),
+        sql_parse_ahead.Piece("CREATE TABLE b (id int,,);\n", 25, 25, 52),
+    ]
+    got = list(sql_parse_ahead.parsed_in_order(pieces))
+    assert isinstance(got[0].parsed, str)
+    assert isinstance(got[1].parsed, ParseError)
+
+
+def test_an_unexpected_error_in_the_worker_reaches_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(text: str) -> str:
+        if "b" in text:
+            raise MemoryError("no room")
+        return "{}"
+
+    monkeypatch.setattr(sql_parse_ahead, "parse_sql_json", broken)
+    pieces = [sql_parse_ahead.Piece("a;\n", 0, 0, 3), sql_parse_ahead.Piece("b;\n", 3, 3, 6)]
+    with pytest.raises(MemoryError, match="no room"):
+        list(sql_parse_ahead.parsed_in_order(pieces))
