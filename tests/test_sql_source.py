@@ -152,3 +152,37 @@ def test_property_find_word_agrees_with_the_token_walk(parts: list[str]) -> None
     text = "".join(parts)
     src = SqlSource(text, file="doc.md", line=1)
     assert src.find_word(0, None, "where", "a") == _by_tokens(src, 0, len(src.b), "where", "a")
+
+
+_GROUP_FRAGMENTS = _FRAGMENTS | st.sampled_from(
+    ["-", "/", "*", "- 1", "x / y", "\\", "\t", "'\\'", "f(a, b)"]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_GROUP_FRAGMENTS, max_size=12), st.integers(min_value=0, max_value=3))
+def test_property_paren_body_agrees_with_the_scan(parts: list[str], cut: int) -> None:
+    # A group that the one-regex path reads must come out as the scan reads it.
+    text = " (" + "".join(parts)
+    src = SqlSource(text, file="doc.md", line=1)
+    stop = max(len(src.b) - cut, 2)
+    assert src.paren_body(0, stop) == src.item_end(2, stop)
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("(status IN ('new', 'open'))", "status IN ('new', 'open')"),
+        ("(  a > 0 )", "a > 0"),
+        ("( )", ""),
+        ("(f(x, y) > 0 AND g(1)) tail", "f(x, y) > 0 AND g(1)"),
+        ("(a -- ) note\n)", "a"),
+        ("(a, b)", "a"),
+        ("(E'\\')' = x)", "E'\\')' = x"),
+    ],
+)
+def test_paren_body_reads_the_group(text: str, inside: str) -> None:
+    src = SqlSource(text, file="doc.md", line=1)
+    got = src.paren_body(0)
+    assert got is not None
+    assert src.b[got[0] : got[1]].decode() == inside

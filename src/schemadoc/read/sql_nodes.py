@@ -58,7 +58,7 @@ class Stmt:
         loc = node.get("location", 0)
         if loc is None or loc < 0:
             return self.start if default is None else default
-        return int(self.base + loc)
+        return self.base + loc  # type: ignore[no-any-return]
 
     def span(self, offset: int | None = None) -> Span:
         return self.src.span(self.start if offset is None else offset)

@@ -37,6 +37,15 @@ _COPY_FROM_STDIN = lazy_regex(r"^\s*COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
 
 
 _INTERESTING = lazy_regex(rb"""[()\[\],;'"$]|--|/\*""")
+# A parenthesised group whose inside :meth:`SqlSource.item_end` would read to its closing
+# parenthesis, with no comma or semicolon at its top level, and which holds nothing that needs
+# the scanner: no comment, quoted name, dollar sign, bracket, backslash, nor a group inside a group.
+# Strings (without backslashes, which an E'...' string could escape a quote with) are skipped whole.
+_PLAIN_INNER = rb"""(?:[^()\[\]'"$\-/\\]|'[^'\\]*'|-(?!-)|/(?!\*))"""
+_PLAIN_OUTER = rb"""(?:[^()\[\],;'"$\-/\\]|'[^'\\]*'|-(?!-)|/(?!\*))"""
+_SIMPLE_GROUP = lazy_regex(
+    rb"\((" + _PLAIN_OUTER + rb"*(?:\(" + _PLAIN_INNER + rb"*\)" + _PLAIN_OUTER + rb"*)*)\)"
+)
 _OPENERS = frozenset(b"([")
 _CLOSERS = frozenset(b")]")
 _SEPARATORS = frozenset(b",;")
@@ -341,9 +350,19 @@ class SqlSource:
 
     def paren_body(self, start: int, end: int | None = None) -> tuple[int, int] | None:
         """The inside (trimmed) of the first parenthesised group at or after ``start``."""
+        b = self.b
         at = self.significant_start(start, end)
-        if at < len(self.b) and self.b[at] == 0x28 and (end is None or at < end):
-            return self.item_end(at + 1, end)  # the group is the next token
+        if at < len(b) and b[at] == 0x28 and (end is None or at < end):
+            # the group is the next token
+            simple = _SIMPLE_GROUP.match(b, at, len(b) if end is None else end)
+            if simple is None:
+                return self.item_end(at + 1, end)
+            inner = simple.group(1)
+            body = inner.lstrip()
+            if not body:
+                return at + 1, at + 1
+            first = at + 1 + len(inner) - len(body)
+            return first, first + len(body.rstrip())
         for tok in self.tokens(start, end):
             if tok.kind == "p" and self.b[tok.start] == 0x28:
                 return self.item_end(tok.end, end)

@@ -222,21 +222,26 @@ def _column(stmt: Stmt, table: TableFact, col: Json) -> ColumnFact:
     if tn is not None:
         type_, written = type_text(stmt, tn)
         fact.type, fact.type_written = sys.intern(type_), sys.intern(written)
-    for setting in ("compression", "storage_name"):
-        if col.get(setting):
-            stmt.not_built(
-                f"column {setting.removesuffix('_name').upper()}",
-                f"{name}: per-column storage settings are not part of the schema model",
-                offset=loc,
-                hint="leave it to the server's default",
-            )
+    if "compression" in col or "storage_name" in col:
+        for setting in ("compression", "storage_name"):
+            if col.get(setting):
+                stmt.not_built(
+                    f"column {setting.removesuffix('_name').upper()}",
+                    f"{name}: per-column storage settings are not part of the schema model",
+                    offset=loc,
+                    hint="leave it to the server's default",
+                )
     coll = col.get("collClause")
     if coll is not None:
         fact.collation = ".".join(strs(coll.get("collname")))
-    constraints = [c.get("Constraint", {}) for c in col.get("constraints") or ()]
-    for i, con in enumerate(constraints):
-        nxt = stmt.at(constraints[i + 1]) if i + 1 < len(constraints) else stmt.end
-        _column_constraint(stmt, table, fact, con, nxt)
+    listed = col.get("constraints")
+    if listed:
+        con = listed[0].get("Constraint", {})
+        for i in range(1, len(listed)):
+            nxt = listed[i].get("Constraint", {})
+            _column_constraint(stmt, table, fact, con, stmt.at(nxt))
+            con = nxt
+        _column_constraint(stmt, table, fact, con, stmt.end)
     if src.has_line_comment:
         fact.description = _trailing_comment(src.b, loc)
     return fact
