@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,28 @@ def test_cut_pieces_cover_the_text_with_their_byte_offsets() -> None:
     assert pieces[0].start == 0 and pieces[-1].end == len(data)
 
 
+def test_a_long_block_is_cut_into_pieces_of_bounded_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sql_parse_ahead, "PIECE_TEXT", 50_000)
+    text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(40_000))
+    pieces = sql_parse_ahead.cut(text, ascii_only=True)
+    assert pieces is not None
+    assert len(pieces) > 8 and max(len(p.text) for p in pieces) < 2 * 50_000
+    assert "".join(p.text for p in pieces) == text
+
+
+def test_the_worker_stays_a_few_pieces_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
+    monkeypatch.setattr(sql_parse_ahead, "PIECES", 12)
+    pieces = sql_parse_ahead.cut(text, ascii_only=True)
+    assert pieces is not None and len(pieces) > 4
+    reading = sql_parse_ahead.parsed_in_order(pieces)
+    next(reading)
+    time.sleep(0.5)  # room for the worker to run as far as it may
+    parsed = [i for i, p in enumerate(pieces) if p.parsed is not None]
+    assert parsed == [0, 1, 2]  # the piece being read and AHEAD more
+    reading.close()
+
+
 def test_small_blocks_and_blocks_without_a_cut_are_not_cut() -> None:
     assert sql_parse_ahead.cut("CREATE TABLE a (id int);\n", ascii_only=True) is None
     one_line = "SELECT 1;" * 40_000  # large, but no semicolon ends a line
@@ -160,9 +183,12 @@ def test_each_piece_comes_parsed_in_order_and_the_worker_ends() -> None:
     text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
     pieces = sql_parse_ahead.cut(text, ascii_only=True)
     assert pieces is not None
-    got = list(sql_parse_ahead.parsed_in_order(pieces))
+    got = []
+    for piece in sql_parse_ahead.parsed_in_order(pieces):
+        assert isinstance(piece.parsed, str) and '"CreateStmt"' in piece.parsed
+        got.append(piece)
     assert got == pieces
-    assert all(isinstance(p.parsed, str) and '"CreateStmt"' in p.parsed for p in got)
+    assert all(p.parsed is None for p in pieces)  # each JSON is let go once read
     assert not [t for t in threading.enumerate() if t.name == sql_parse_ahead.THREAD_NAME and t.is_alive()]
 
 
@@ -171,9 +197,9 @@ def test_a_piece_that_does_not_parse_carries_its_error() -> None:
         sql_parse_ahead.Piece("CREATE TABLE a (id int);\n", 0, 0, 25),
         sql_parse_ahead.Piece("CREATE TABLE b (id int,,);\n", 25, 25, 52),
     ]
-    got = list(sql_parse_ahead.parsed_in_order(pieces))
-    assert isinstance(got[0].parsed, str)
-    assert isinstance(got[1].parsed, ParseError)
+    got = [piece.parsed for piece in sql_parse_ahead.parsed_in_order(pieces)]
+    assert isinstance(got[0], str)
+    assert isinstance(got[1], ParseError)
 
 
 def test_an_unexpected_error_in_the_worker_reaches_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:

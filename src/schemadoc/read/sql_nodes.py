@@ -7,6 +7,7 @@ strings, empty lists), so every lookup here has a default.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -233,9 +234,15 @@ def column_refs(node: Any) -> list[str]:
                 if fields and fields[-1] not in found:
                     found.append(fields[-1])
                 continue
-            stack.extend(reversed(list(cur.values())))
+            values: Iterable[Any] = reversed(cur.values())
         elif isinstance(cur, list):
-            stack.extend(reversed(cur))
+            values = reversed(cur)
+        else:
+            continue
+        # only what can hold a node is pushed: names, numbers and locations never are
+        for value in values:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
     return found
 
 

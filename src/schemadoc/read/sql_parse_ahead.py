@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 # Below this size a block is parsed in one call: the parse is then a small part of the read.
 MIN_TEXT = 200_000
-PIECES = 8
+PIECES = 8  # at least; a long block is cut into pieces of at most PIECE_TEXT characters
+PIECE_TEXT = 1_000_000
+AHEAD = 2  # pieces the worker parses ahead of the reader: their JSON is about ten times their text
 THREAD_NAME = "schemadoc-parse-ahead"
 
 _CUT = lazy_regex(r";[ \t]*\n(?=[A-Za-z])")
@@ -50,11 +52,11 @@ class Piece:
 
 
 def cut(text: str, *, ascii_only: bool) -> list[Piece] | None:
-    """The pieces ``text`` is cut into (about :data:`PIECES` of them), or None when it is smaller
-    than :data:`MIN_TEXT` or no cut is found."""
-    pieces = PIECES
-    if len(text) < MIN_TEXT or pieces < 2:
+    """The pieces ``text`` is cut into (about :data:`PIECES` of them, more for a long text), or None
+    when it is smaller than :data:`MIN_TEXT` or no cut is found."""
+    if len(text) < MIN_TEXT or PIECES < 2:
         return None
+    pieces = max(PIECES, -(-len(text) // PIECE_TEXT))
     step = len(text) // pieces
     # The first piece is parsed before any reading starts, with nothing beside it: it is small.
     targets = [step // 4, *(k * step for k in range(1, pieces))]
@@ -79,26 +81,33 @@ def cut(text: str, *, ascii_only: bool) -> list[Piece] | None:
 
 def parsed_in_order(pieces: list[Piece]) -> Generator[Piece, None, None]:
     """Each piece with ``parsed`` set, in order: the first parsed here, the others by a worker
-    thread meanwhile. Stopping the iteration early stops the worker after its current piece."""
+    thread meanwhile, at most :data:`AHEAD` pieces ahead. A piece's JSON is dropped once the
+    reader asks for the next one. Stopping the iteration early stops the worker after its
+    current piece."""
     import queue  # here, not at the top: a small block never needs a thread
     import threading
 
     ready: queue.SimpleQueue[Piece | BaseException] = queue.SimpleQueue()
+    room = threading.Semaphore(AHEAD)
     stop = threading.Event()
     worker = threading.Thread(
-        target=_parse_all, args=(pieces[1:], ready, stop), name=THREAD_NAME, daemon=True
+        target=_parse_all, args=(pieces[1:], ready, room, stop), name=THREAD_NAME, daemon=True
     )
     worker.start()
     try:
         _parse(pieces[0])
         yield pieces[0]
+        pieces[0].parsed = None
         for _ in pieces[1:]:
             got = ready.get()
             if isinstance(got, BaseException):
                 raise got
             yield got
+            got.parsed = None
+            room.release()
     finally:
         stop.set()
+        room.release()  # a worker waiting for room wakes up, and sees the stop
     worker.join()  # all pieces are in: the worker is returning
 
 
@@ -110,10 +119,14 @@ def _parse(piece: Piece) -> None:
 
 
 def _parse_all(
-    pieces: list[Piece], ready: queue.SimpleQueue[Piece | BaseException], stop: threading.Event
+    pieces: list[Piece],
+    ready: queue.SimpleQueue[Piece | BaseException],
+    room: threading.Semaphore,
+    stop: threading.Event,
 ) -> None:
     try:
         for piece in pieces:
+            room.acquire()
             if stop.is_set():
                 return
             _parse(piece)

@@ -387,7 +387,6 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     src = stmt.src
     kind = con.get("contype", "")
     at = stmt.at(con)
-    stop = src.item_end(at, stmt.end)[1]
     name = con.get("conname")
     keys = strs(con.get("keys"))
     if kind in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and not keys and con.get("indexname"):
@@ -408,14 +407,16 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     elif kind == "CONSTR_UNIQUE":
         table.uniques.append((keys, name, stmt.span(at), bool(con.get("nulls_not_distinct"))))
     elif kind == "CONSTR_CHECK":
-        expr = _check_text(stmt, at, stop)
+        # the statement's end bounds the search: the first group after CHECK is inside the item
+        expr = _check_text(stmt, at, stmt.end)
         table.checks.append(
             Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
         )
     elif kind == "CONSTR_FOREIGN":
+        stop = src.item_end(at, stmt.end)[1]
         table.foreign_keys.append((strs(con.get("fk_attrs")), _ref(stmt, con, at, stop)))
     elif kind == "CONSTR_EXCLUSION":
-        exclusion = _exclusion(stmt, con, at, stop)
+        exclusion = _exclusion(stmt, con, at, src.item_end(at, stmt.end)[1])
         if exclusion is None:
             stmt.not_built(
                 "EXCLUDE constraint",
