@@ -118,14 +118,36 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
+def _read_best(path: Path, repeat: int) -> None:
+    """Child process: the best of ``repeat`` reads of ``path`` (a one-fence document) and of
+    pglast's parse of the fence's SQL, in seconds."""
+    sql = path.read_text().split("```sql\n", 1)[1].rsplit("```", 1)[0]
+    parse, _ = best(partial(parse_sql_json, sql), repeat)
+    seconds, _ = best(partial(read_documents, [path]), repeat)
+    print(f"{seconds} {parse}")
+
+
+def _fresh_best(path: Path, repeat: int) -> tuple[float, float]:
+    """(best read, best parse) of ``path`` in a process that reads nothing else, as a command does."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--read-best", str(path), "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, parse = done.stdout.split()
+    return float(seconds), float(parse)
+
+
 def doubling(n: int, repeat: int) -> None:
     """Print, for each shape, the read time at ``n`` and ``2n`` tables and their ratio; for the
-    one-fence shape at 2,000 tables, against the 1 s target."""
+    one-fence shape at 2,000 tables, against the 1 s target, read in a process of its own (here
+    the reads of larger documents before it leave the memory allocator in another state)."""
     with tempfile.TemporaryDirectory() as tmp:
         for shape, make in SHAPES.items():
             times = []
             for tables in (n, 2 * n):
-                path = Path(tmp) / f"{tables}.md"
+                path = Path(tmp) / f"{shape.replace(' ', '_')}_{tables}.md"
                 path.write_text(make(tables))
                 seconds, last = best(partial(read_documents, [path]), repeat)
                 assert last is not None and len(last[0].tables) == tables, shape
@@ -137,7 +159,12 @@ def doubling(n: int, repeat: int) -> None:
                 f" ratio {ratio:.2f} (target at most 2.2: {verdict})"
             )
             if n == 2000 and shape == "one fence":
-                print(f"one fence, 2000 tables: target under 1 s: {'met' if times[0] < 1.0 else 'NOT met'}")
+                fresh, parse = _fresh_best(Path(tmp) / f"one_fence_{n}.md", repeat)
+                print(
+                    f"one fence, 2000 tables, in a process of its own: {fresh:.3f} s, {fresh / parse:.1f}x"
+                    f" pglast's parse of its SQL ({parse:.3f} s); target under 1 s:"
+                    f" {'met' if fresh < 1.0 else 'NOT met'}"
+                )
 
 
 def instruction_doubling(n: int) -> None:
@@ -207,9 +234,13 @@ def main() -> int:
         help="also count the instructions of one read at N and 2N tables under valgrind (0: skip)",
     )
     ap.add_argument("--read-once", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--read-best", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.read_once is not None:
         _read_once(args.read_once)
+        return 0
+    if args.read_best is not None:
+        _read_best(args.read_best, args.repeat)
         return 0
     if args.megabytes is not None:
         return scale(args.megabytes)
