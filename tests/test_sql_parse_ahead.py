@@ -212,3 +212,31 @@ def test_an_unexpected_error_in_the_worker_reaches_the_reader(monkeypatch: pytes
     pieces = [sql_parse_ahead.Piece("a;\n", 0, 0, 3), sql_parse_ahead.Piece("b;\n", 3, 3, 6)]
     with pytest.raises(MemoryError, match="no room"):
         list(sql_parse_ahead.parsed_in_order(pieces))
+
+
+def test_the_parser_gives_the_same_answers_from_several_threads_at_once() -> None:
+    # The reader parses on its own thread while the worker parses the next pieces (after a piece
+    # fails, or for a fragment a reader checks): the parser keeps its state per thread.
+    texts = [
+        "".join(f"CREATE TABLE t{i}_{k} (a int CHECK (a > {k}));\n" for i in range(300)) for k in range(4)
+    ]
+    texts += ["SELECT count(* FROM broken;\n" * 50, "CREATE TABLE x (a int,,);\n" * 50]
+
+    def answer(text: str) -> str:
+        try:
+            return sql_parse_ahead.parse_sql_json(text)
+        except ParseError as err:
+            return f"error: {err}"
+
+    expected = [answer(t) for t in texts]
+    got: dict[int, list[str]] = {}
+
+    def run(n: int) -> None:
+        got[n] = [answer(t) for t in texts * 5]
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(answers == expected * 5 for answers in got.values())
