@@ -217,6 +217,7 @@ def _run_cli_as(account: tuple[int, int] | None, argv: list[str]) -> tuple[int, 
 def test_read_only_data_dir(tmp_path: Path) -> None:
     import schemadoc.actions
     import schemadoc.pg.server
+    import schemadoc.read_cache
     import schemadoc.servers  # imported before the fork: the child may not read them
     from schemadoc.read import read_documents
 
