@@ -463,9 +463,10 @@ class Resolver:
             listed = _comment_values(descr, str(default))
             if listed:
                 values[draft.name] = listed
-        auto = next((cf for _, cf in draft.facts if cf.auto_updated), None)
-        if auto is not None:
-            self.auto_updated.append(AutoColumn(table, draft.name, auto.span))
+        for _, cf in draft.facts:
+            if cf.auto_updated:
+                self.auto_updated.append(AutoColumn(table, draft.name, cf.span))
+                break
         in_key = pk or draft.name in pk_cols
         col = Column(
             name=draft.name,
@@ -485,9 +486,11 @@ class Resolver:
     def _sequence_default(self, table: QName, default: str) -> str:
         """``nextval('blogs_id_seq'::regclass)`` on a table outside public, from a catalog read with
         that schema on the search path: the undeclared sequence lives beside its table."""
-        m = _UNQUALIFIED_NEXTVAL.match(default)
         schema = table.schema
-        if m is None or schema == DEFAULT_SCHEMA:
+        if schema == DEFAULT_SCHEMA or "nextval" not in default:
+            return default
+        m = _UNQUALIFIED_NEXTVAL.match(default)
+        if m is None:
             return default
         if any(s.name == m["seq"] and s.schema == DEFAULT_SCHEMA for s in self.facts.sequences):
             return default
@@ -990,7 +993,11 @@ class Resolver:
                 ix.span,
                 "write the index definition to be exact",
             )
-        if [k.casefold() for k in keys] == ["expression"] and self.find_column(table, "expression") is None:
+        if (
+            len(keys) == 1
+            and keys[0].casefold() == "expression"
+            and self.find_column(table, "expression") is None
+        ):
             self.warn(
                 "SD284",
                 f"index {ix.name or ''} on {table.qname} is on an expression the document does not give "
