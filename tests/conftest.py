@@ -37,6 +37,18 @@ CORPUS = SHARED / "corpus"
 EXAMPLES = ROOT / "examples"
 
 
+def generated_sql(tables: int) -> str:
+    """The DDL of ``bench/schema_gen.py``'s generated schema of ``tables`` tables."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from schema_gen import generated_sql as generate
+    finally:
+        sys.path.pop(0)
+    return str(generate(tables))
+
+
 def seed_file(number: int) -> Path:
     """Path of seed document ``number``; skips the test when ../shared is absent."""
     if not SEEDS.is_dir():

@@ -20,7 +20,7 @@ from schemadoc.pg.connect import connect, with_database
 from schemadoc.pg.introspect import introspect
 from schemadoc.read import read_documents
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, generated_sql
 
 # The corpus SQL files that load as they are into an empty database on PostgreSQL 15 and 18.
 # Left out: files that need objects they do not create (Supabase's auth schema, a `profiles`
@@ -96,22 +96,11 @@ def test_docs_round_trip_of_a_corpus_sql_file(
             assert main(["verify", "-q", str(written), "--database-url", url]) == EXIT_OK
 
 
-def _generated_sql(n: int) -> str:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from schema_gen import generated_sql
-    finally:
-        sys.path.pop(0)
-    return str(generated_sql(n))
-
-
 def test_docs_round_trip_of_a_generated_schema(
     fresh_database_url: str, server_url: str, new_database_name: str, tmp_path: Path
 ) -> None:
     """120 tables linked in one chain: the diagrams are cut in three, and everything round-trips."""
-    _load(fresh_database_url, _generated_sql(120))
+    _load(fresh_database_url, generated_sql(120))
     written = _round_trip(fresh_database_url, with_database(server_url, new_database_name), tmp_path)
     text = written.read_text(encoding="utf-8")
     assert "120 tables, in 3 diagrams of related tables:" in text

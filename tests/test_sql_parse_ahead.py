@@ -3,7 +3,6 @@ must be exactly what is read from the whole block, wherever the cuts fall."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,16 +16,7 @@ from schemadoc.read import sql_parse_ahead
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql import read_sql
 
-from conftest import CORPUS, EXAMPLES, ROOT
-
-
-def _generated_sql(n: int) -> str:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from schema_gen import generated_sql
-    finally:
-        sys.path.pop(0)
-    return str(generated_sql(n))
+from conftest import CORPUS, EXAMPLES, generated_sql
 
 
 def _read(text: str, pieces: int, monkeypatch: pytest.MonkeyPatch) -> DocFacts:
@@ -84,7 +74,7 @@ def test_property_pieces_read_as_the_whole_block(statements: list[str]) -> None:
 
 
 def test_a_generated_schema_is_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = _generated_sql(60)
+    text = generated_sql(60)
     facts = _same_either_way(text, monkeypatch)
     assert len(facts.tables) == 60
     assert not [d for d in facts.diagnostics if d.level == "error"]
@@ -167,7 +157,10 @@ def test_the_worker_stays_a_few_pieces_ahead(monkeypatch: pytest.MonkeyPatch) ->
     assert pieces is not None and len(pieces) > 4
     reading = sql_parse_ahead.parsed_in_order(pieces)
     next(reading)
-    time.sleep(0.5)  # room for the worker to run as far as it may
+    deadline = time.monotonic() + 30
+    while (pieces[1].parsed is None or pieces[2].parsed is None) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # room for the worker to run further, were it allowed to
     parsed = [i for i, p in enumerate(pieces) if p.parsed is not None]
     assert parsed == [0, 1, 2]  # the piece being read and AHEAD more
     reading.close()

@@ -435,7 +435,7 @@ def _read_in_pieces(src: SqlSource, text: str, pieces: list[sql_parse_ahead.Piec
     parsed = sql_parse_ahead.parsed_in_order(pieces)
     try:
         for piece in parsed:
-            if isinstance(piece.parsed, ParseError) or piece.parsed is None:
+            if not isinstance(piece.parsed, str):  # the parser's error
                 _read_rest(src, text[piece.char_start :], piece.start, facts, None, begun)
                 return
             begun = _read_tree(src, orjson.loads(piece.parsed), piece.start, piece.end, facts, None, begun)
