@@ -3,6 +3,9 @@ must be exactly what is read from the whole block, wherever the cuts fall."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pglast.parser import ParseError
 
-from schemadoc.read import sql_parse_ahead
+from schemadoc.read import read_documents, sql_parse_ahead
 from schemadoc.read.facts import DocFacts
 from schemadoc.read.sql import read_sql
 
@@ -172,17 +175,88 @@ def test_small_blocks_and_blocks_without_a_cut_are_not_cut() -> None:
     assert sql_parse_ahead.cut(one_line, ascii_only=True) is None
 
 
-def test_each_piece_comes_parsed_in_order_and_the_worker_ends() -> None:
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == sql_parse_ahead.THREAD_NAME and t.is_alive()]
+
+
+def test_each_piece_comes_parsed_in_order_by_one_worker_for_the_process() -> None:
+    text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
+    seen = []
+    for _ in range(3):
+        pieces = sql_parse_ahead.cut(text, ascii_only=True)
+        assert pieces is not None
+        got = []
+        for piece in sql_parse_ahead.parsed_in_order(pieces):
+            assert isinstance(piece.parsed, str) and '"CreateStmt"' in piece.parsed
+            got.append(piece)
+        assert got == pieces
+        assert all(p.parsed is None for p in pieces)  # each JSON is let go once read
+        seen.append([t.ident for t in _workers()])
+    assert len(seen[0]) == 1 and seen == [seen[0]] * 3  # the same thread, waiting for the next block
+
+
+def _next_thread_key() -> int:
+    """The index the next thread-specific key gets (the lowest free one)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = ctypes.c_uint()
+    assert libc.pthread_key_create(ctypes.byref(key), None) == 0
+    assert libc.pthread_key_delete(key) == 0
+    return key.value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts the C library's thread keys")
+def test_reading_large_blocks_does_not_use_up_the_processs_thread_keys(tmp_path: Path) -> None:
+    # The parser takes a key on each thread it runs on. A thread per block used one key per read:
+    # after about a thousand reads the process had none left, and libpq could no longer make a
+    # random nonce for a password login.
+    doc = tmp_path / "big.md"
+    doc.write_text(
+        "```sql\n" + "".join(f"CREATE TABLE t{i} (a int CHECK (a > 0));\n" for i in range(12_000)) + "```\n"
+    )
+    read_documents([doc])  # the worker starts, and takes its key
+    before = _next_thread_key()
+    for _ in range(4):
+        schema, _ = read_documents([doc])
+        assert len(schema.tables) == 12_000
+    assert _next_thread_key() == before
+
+
+def test_while_another_reader_holds_the_worker_a_block_is_parsed_on_the_readers_thread() -> None:
     text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
     pieces = sql_parse_ahead.cut(text, ascii_only=True)
     assert pieces is not None
-    got = []
-    for piece in sql_parse_ahead.parsed_in_order(pieces):
-        assert isinstance(piece.parsed, str) and '"CreateStmt"' in piece.parsed
-        got.append(piece)
-    assert got == pieces
-    assert all(p.parsed is None for p in pieces)  # each JSON is let go once read
-    assert not [t for t in threading.enumerate() if t.name == sql_parse_ahead.THREAD_NAME and t.is_alive()]
+    first = sql_parse_ahead.parsed_in_order(pieces)
+    next(first)  # this reader holds the worker
+    others = sql_parse_ahead.cut(text.replace("a int", "b int"), ascii_only=True)
+    assert others is not None
+    readers = []
+    for piece in sql_parse_ahead.parsed_in_order(others):
+        assert isinstance(piece.parsed, str) and '"b"' in piece.parsed
+        readers.append(threading.current_thread().name)
+        assert pieces[-1].parsed is None  # the held worker went no further than AHEAD
+    assert len(readers) == len(others)
+    first.close()
+    assert len(_workers()) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_reads_a_large_block_with_a_worker_of_its_own(tmp_path: Path) -> None:
+    text = "".join(f"CREATE TABLE t{i} (a int);\n" for i in range(20_000))
+    pieces = sql_parse_ahead.cut(text, ascii_only=True)
+    assert pieces is not None
+    list(sql_parse_ahead.parsed_in_order(pieces))  # the parent's worker is running
+    pid = os.fork()
+    if pid == 0:  # the child: counts what it parsed, and never returns into pytest
+        code = 1
+        try:
+            again = sql_parse_ahead.cut(text, ascii_only=True)
+            assert again is not None
+            count = sum(1 for p in sql_parse_ahead.parsed_in_order(again) if isinstance(p.parsed, str))
+            code = 0 if count == len(again) and len(_workers()) == 1 else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_a_piece_that_does_not_parse_carries_its_error() -> None:

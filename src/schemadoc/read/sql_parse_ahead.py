@@ -16,16 +16,13 @@ the rest of the block as it reads a block that is not cut.
 
 from __future__ import annotations
 
+import _thread
+import os
 from collections.abc import Generator
-from typing import TYPE_CHECKING
 
 from pglast.parser import ParseError, parse_sql_json
 
 from schemadoc.lazy_regex import lazy_regex
-
-if TYPE_CHECKING:
-    import queue
-    import threading
 
 # Below this size a block is parsed in one call: the parse is then a small part of the read.
 MIN_TEXT = 200_000
@@ -80,35 +77,45 @@ def cut(text: str, *, ascii_only: bool) -> list[Piece] | None:
 
 
 def parsed_in_order(pieces: list[Piece]) -> Generator[Piece, None, None]:
-    """Each piece with ``parsed`` set, in order: the first parsed here, the others by a worker
+    """Each piece with ``parsed`` set, in order: the first parsed here, the others by the worker
     thread meanwhile, at most :data:`AHEAD` pieces ahead. A piece's JSON is dropped once the
     reader asks for the next one. Stopping the iteration early stops the worker after its
-    current piece."""
-    import queue  # here, not at the top: a small block never needs a thread
-    import threading
+    current piece.
 
-    ready: queue.SimpleQueue[Piece | BaseException] = queue.SimpleQueue()
-    room = threading.Semaphore(AHEAD)
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=_parse_all, args=(pieces[1:], ready, room, stop), name=THREAD_NAME, daemon=True
-    )
-    worker.start()
+    The worker is one thread for the life of the process, not one per block: the parser takes a
+    thread-specific key on each thread it first runs on and never gives it back, and a process
+    that has used up its keys finds other libraries failing without a word (libpq's OpenSSL, for
+    one, can then no longer make a random salt or nonce). While another thread's block holds the
+    worker, this block is parsed here, piece by piece."""
+    worker = _Worker.take()
+    if worker is None:
+        yield from _parsed_here(pieces)
+        return
+    job = _Job(pieces[1:])
     try:
+        worker.jobs.put(job)
         _parse(pieces[0])
         yield pieces[0]
         pieces[0].parsed = None
         for _ in pieces[1:]:
-            got = ready.get()
+            got = job.ready.get()
             if isinstance(got, BaseException):
                 raise got
             yield got
             got.parsed = None
-            room.release()
+            job.room.release()
     finally:
-        stop.set()
-        room.release()  # a worker waiting for room wakes up, and sees the stop
-    worker.join()  # all pieces are in: the worker is returning
+        job.stop.set()
+        job.room.release()  # a worker waiting for room wakes up, and sees the stop
+        job.done.wait()  # the worker no longer touches the pieces
+        worker.give_back()
+
+
+def _parsed_here(pieces: list[Piece]) -> Generator[Piece, None, None]:
+    for piece in pieces:
+        _parse(piece)
+        yield piece
+        piece.parsed = None
 
 
 def _parse(piece: Piece) -> None:
@@ -118,18 +125,70 @@ def _parse(piece: Piece) -> None:
         piece.parsed = err
 
 
-def _parse_all(
-    pieces: list[Piece],
-    ready: queue.SimpleQueue[Piece | BaseException],
-    room: threading.Semaphore,
-    stop: threading.Event,
-) -> None:
-    try:
-        for piece in pieces:
-            room.acquire()
-            if stop.is_set():
-                return
-            _parse(piece)
-            ready.put(piece)
-    except BaseException as exc:  # handed to the reading thread, which raises it
-        ready.put(exc)
+class _Job:
+    """The pieces one reader hands the worker, and how the two keep in step."""
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        import queue  # here, not at the top: a small block never needs a thread
+        import threading
+
+        self.pieces = pieces
+        self.ready: queue.SimpleQueue[Piece | BaseException] = queue.SimpleQueue()
+        self.room = threading.Semaphore(AHEAD)
+        self.stop = threading.Event()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            for piece in self.pieces:
+                self.room.acquire()
+                if self.stop.is_set():
+                    return
+                _parse(piece)
+                self.ready.put(piece)
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            self.ready.put(exc)
+        finally:
+            self.done.set()
+
+
+class _Worker:
+    """The process's one parsing thread, serving one reader at a time."""
+
+    _current: _Worker | None = None
+    _guard = _thread.allocate_lock()
+    _watching_forks = False
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self.jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self.busy = _thread.allocate_lock()
+        self.thread = threading.Thread(target=self._serve, name=THREAD_NAME, daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def take(cls) -> _Worker | None:
+        """The worker, now this thread's until :meth:`give_back`; None while another holds it."""
+        with cls._guard:
+            worker = cls._current
+            if worker is None or not worker.thread.is_alive():
+                if not cls._watching_forks:
+                    os.register_at_fork(after_in_child=cls._forget)
+                    cls._watching_forks = True
+                worker = cls._current = _Worker()
+        return worker if worker.busy.acquire(blocking=False) else None
+
+    def give_back(self) -> None:
+        self.busy.release()
+
+    @classmethod
+    def _forget(cls) -> None:
+        """In a forked child: the parent's worker thread is not there; a new one starts on demand."""
+        cls._current = None
+        cls._guard = _thread.allocate_lock()
+
+    def _serve(self) -> None:
+        while True:
+            self.jobs.get().run()
