@@ -76,12 +76,35 @@ def test_an_index_on_a_quoted_name_with_a_space_reads_back(tmp_path: Path) -> No
     assert [(d.code, d.span.line if d.span else 0) for d in diags if d.level == "error"] == [("SD110", 4)]
 
 
-@pytest.mark.xfail(
-    reason='the reader merges columns whose names differ only in case (a and "A") into one', strict=True
+@pytest.mark.parametrize(
+    ("sql", "names"),
+    [
+        ('CREATE TABLE t (a boolean, "A" boolean);', ["a", "A"]),
+        ('CREATE TABLE t (user_id int, userid int, "userId" int);', ["user_id", "userid", "userId"]),
+        ('CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN "A" int;', ["a", "A"]),
+    ],
 )
-def test_columns_whose_names_differ_only_in_case_are_two_columns(tmp_path: Path) -> None:
+def test_columns_whose_names_differ_only_in_case_are_two_columns(
+    tmp_path: Path, sql: str, names: list[str]
+) -> None:
+    # The document's spellings of one column merge (ownerId, owner_id); SQL's exact names do not.
     doc = tmp_path / "doc.md"
-    doc.write_text('```sql\nCREATE TABLE t (a boolean, "A" boolean);\n```\n', encoding="utf-8")
+    doc.write_text(f"```sql\n{sql}\n```\n", encoding="utf-8")
     assert main(["check", "-q", str(doc)]) == EXIT_OK
     schema, _ = read_documents([str(doc)])
-    assert [c.name for c in schema.tables[QName("public", "t")].columns] == ["a", "A"]
+    assert [c.name for c in schema.tables[QName("public", "t")].columns] == names
+
+
+def test_a_column_table_spelling_joins_the_sql_column_it_names(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "## t\n\n| column | type | notes |\n|---|---|---|\n| userId | int | who |\n| user_id | int | also |\n\n"
+        '```sql\nCREATE TABLE t (user_id int NOT NULL, "userId" int);\n```\n',
+        encoding="utf-8",
+    )
+    schema, _ = read_documents([str(doc)])
+    columns = schema.tables[QName("public", "t")].columns
+    assert [(c.name, c.nullable, c.comment) for c in columns] == [
+        ("user_id", False, "also"),
+        ("userId", True, "who"),
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import field
 
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
@@ -108,6 +109,52 @@ def _key(name: Name) -> str:
     """The entity key of a written name. A quoted SQL name is one name, never split at its dots."""
     schema = name.schema if name.schema is not None or not name.quoted else DEFAULT_SCHEMA
     return entity_key(name.text, schema)
+
+
+_EXACT = "\x00"  # joins a column key and the exact name it stands for (see _merge_key)
+
+
+def _merge_key(facts: list[TableFact]) -> Callable[[str], str]:
+    """The key that merges the spellings of one column across a table's blocks.
+
+    :func:`column_key` makes ``ownerId``, ``ownerid`` and ``owner_id`` one column, as a document
+    means them. But SQL states exact names: two that SQL gives the table, such as ``a`` and
+    ``"A"`` or ``user_id`` and ``userid``, are two columns in PostgreSQL. Each of those after the
+    first gets a key of its own; another block's spelling goes to the SQL name it equals, else,
+    ignoring case, to the only one it matches, else to the first. The names that count are those
+    of one CREATE TABLE, and of the first with the ALTER TABLEs that add columns: a second CREATE
+    TABLE of the same table is another version of it, and its spellings merge with the first's."""
+    creates = [tf for tf in facts if tf.source == "sql" and not tf.alter]
+    built = creates[:1] + [tf for tf in facts if tf.source == "sql" and tf.alter]
+    groups = [[cf.name for tf in built for cf in tf.columns]]
+    groups += [[cf.name for cf in tf.columns] for tf in creates[1:]]
+    clashing: dict[str, list[str]] = {}
+    for group in groups:
+        if len({column_key(name) for name in group}) == len(set(group)):
+            continue  # the common case: no two names share a key
+        seen: dict[str, list[str]] = {}
+        for name in group:
+            names = seen.setdefault(column_key(name), [])
+            if name not in names:
+                names.append(name)
+        for ck, names in seen.items():
+            if len(names) > 1:
+                kept = clashing.setdefault(ck, [])
+                kept.extend(n for n in names if n not in kept)
+    if not clashing:
+        return column_key
+
+    def key(name: str) -> str:
+        ck = column_key(name)
+        names = clashing.get(ck)
+        if names is None:
+            return ck
+        if name not in names:
+            same = [n for n in names if n.lower() == name.lower()]
+            name = same[0] if len(same) == 1 else names[0]
+        return ck if name == names[0] else f"{ck}{_EXACT}{name}"
+
+    return key
 
 
 class Resolver:
@@ -271,10 +318,11 @@ class Resolver:
     def _merge_columns(self, ent: _Entity) -> dict[str, _ColumnDraft]:
         drafts: dict[str, _ColumnDraft] = {}
         order: list[str] = []
+        key = _merge_key(ent.facts)
         for tf in sorted(ent.facts, key=lambda f: (_SOURCE_RANK.get(f.source, 5), f.alter)):
             rank = _SOURCE_RANK.get(tf.source, 5)
             for cf in tf.columns:
-                ck = column_key(cf.name)
+                ck = key(cf.name)
                 draft = drafts.get(ck)
                 if draft is None:
                     draft = drafts[ck] = _ColumnDraft(cf.name)
@@ -293,7 +341,7 @@ class Resolver:
         for tf in ent.facts:
             rank = 99 if tf.alter else _SOURCE_RANK.get(tf.source, 5)
             for i, cf in enumerate(tf.columns):
-                ck = column_key(cf.name)
+                ck = key(cf.name)
                 pos = (rank, tf.span.line, i, 0) if not tf.alter else (rank, cf.span.line, cf.span.col, 0)
                 if ck not in first_pos or pos < first_pos[ck]:
                     first_pos[ck] = pos
@@ -414,7 +462,8 @@ class Resolver:
             self.tables[qname] = table
 
     def _colname(self, drafts: dict[str, _ColumnDraft], written: str) -> str:
-        draft = drafts.get(column_key(written))
+        ck = column_key(written)
+        draft = drafts.get(f"{ck}{_EXACT}{written}") or drafts.get(ck)
         return draft.name if draft else written
 
     def _column(
