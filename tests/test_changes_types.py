@@ -59,6 +59,18 @@ SCENARIOS = [
         id="sequence-owner-taken-away",
     ),
     pytest.param(
+        "CREATE SEQUENCE counter;",
+        "CREATE SEQUENCE counter INCREMENT BY 5 MAXVALUE 1000 START WITH 10 CACHE 3 CYCLE;",
+        ["ChangeSequence"],
+        id="sequence-options-set",
+    ),
+    pytest.param(
+        "CREATE SEQUENCE counter AS integer INCREMENT BY 2 MAXVALUE 500 START WITH 7 CACHE 4 CYCLE;",
+        "CREATE SEQUENCE counter AS integer;",
+        ["ChangeSequence"],
+        id="sequence-options-back-to-their-defaults",
+    ),
+    pytest.param(
         "",
         "CREATE SEQUENCE counter AS integer; GRANT USAGE ON SEQUENCE counter TO {role};",
         ["AddSequence"],
@@ -152,3 +164,19 @@ def test_narrowing_a_sequence_can_fail(lab: Lab) -> None:
     assert isinstance(change, ChangeSequence)
     assert change.hazards == {Hazard.CAN_FAIL_ON_DATA}
     assert change.inverse().hazards == frozenset()
+
+
+def test_a_sequence_range_can_fail_and_its_other_options_cannot(lab: Lab) -> None:
+    old = BASE + "CREATE SEQUENCE s INCREMENT BY -1 START WITH -3;"
+    (moved,) = changes_between(lab, old, BASE + "CREATE SEQUENCE s INCREMENT BY -1 START WITH -9 CACHE 5;")
+    assert isinstance(moved, ChangeSequence) and moved.options == ("start", "cache")
+    assert moved.hazards == frozenset()
+    assert moved.steps()[0].sql == "ALTER SEQUENCE public.s START WITH -9 CACHE 5"
+    (ranged,) = changes_between(lab, old, BASE + "CREATE SEQUENCE s;")
+    assert isinstance(ranged, ChangeSequence)
+    assert ranged.options == ("increment", "minvalue", "maxvalue", "start")
+    assert ranged.hazards == {Hazard.CAN_FAIL_ON_DATA}  # the sequence stands at -3, below the new range
+    assert (
+        "database has INCREMENT BY -1" in ranged.message()
+        and "document says INCREMENT BY 1" in ranged.message()
+    )

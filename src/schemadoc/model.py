@@ -328,6 +328,9 @@ class Sequence:
     name: str
     data_type: str = "bigint"
     owned_by: tuple[QName, str] | None = None  # (table, column)
+    # INCREMENT, MINVALUE, ... as the document states them, or those a database's sequence holds
+    # that differ from the defaults (see schemadoc.sequence_options); compared option by option
+    options: tuple[tuple[str, int | bool | None], ...] = field(default=(), compare=False)
     span: Span | None = field(default=None, compare=False)
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import ClassVar
 
+from schemadoc import sequence_options
 from schemadoc.compare.access import GrantsOn, regrant_steps
 from schemadoc.compare.changes import Change, Hazard, Lock, PreCheck, Step
 from schemadoc.compare.codes import (
@@ -45,6 +46,7 @@ from schemadoc.write.ddl_tables import (
     domain_statement,
     drop_sequence_statement,
     enum_statement,
+    sequence_options_statement,
     sequence_owner_statement,
     sequence_statement,
     sequence_type_statement,
@@ -532,14 +534,23 @@ class DropSequence(Change):
 @record
 class ChangeSequence(Change):
     """Another data type (ALTER SEQUENCE ... AS, which fails when the sequence is already past
-    the new type's bound) or another owning column (OWNED BY)."""
+    the new type's bound), another owning column (OWNED BY), or other values of the options the
+    document states (INCREMENT, START, ...; a narrower range fails when the sequence is past it)."""
 
     code: ClassVar[str] = SEQUENCE_CHANGED
     sequence: SequenceDef  # the document's
     current: SequenceDef  # the database's
+    options: tuple[str, ...] = ()  # the stated options whose values differ
 
     def message(self) -> str:
         s, a = self.sequence, self.current
+        if s.data_type == a.data_type and s.owned_by == a.owned_by:
+            names = list(self.options)
+            return (
+                f"sequence {s.qname} differs: database has "
+                f"{sequence_options.show(a.data_type, a.options, names)}; "
+                f"document says {sequence_options.show(s.data_type, s.options, names)}"
+            )
         return (
             f"sequence {s.qname} differs: database has {a.data_type} owned by {show(a.owned_by)}; "
             f"document says {s.data_type} owned by {show(s.owned_by)}"
@@ -551,13 +562,18 @@ class ChangeSequence(Change):
         if s.data_type != a.data_type:
             fails = frozenset() if _wider(s.data_type, a.data_type) else frozenset({Hazard.CAN_FAIL_ON_DATA})
             out.append(_step(sequence_type_statement(s).sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
+        if self.options:
+            narrower = {"minvalue", "maxvalue"} & set(self.options)
+            fails = frozenset({Hazard.CAN_FAIL_ON_DATA}) if narrower else frozenset()
+            statement = sequence_options_statement(s, list(self.options))
+            out.append(_step(statement.sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
         if s.owned_by != a.owned_by:
             owner = sequence_owner_statement(s) or sequence_unowned_statement(s)
             out.append(_step(owner.sql, lock=Lock.SHARE_ROW_EXCLUSIVE))
         return tuple(Step(st.sql, st.lock, s.qname, True, st.hazards) for st in out)
 
     def inverse(self) -> Change:
-        return ChangeSequence(sequence=self.current, current=self.sequence)
+        return ChangeSequence(sequence=self.current, current=self.sequence, options=self.options)
 
 
 _INTEGER_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
@@ -577,6 +593,25 @@ def diff_sequences(expected: Schema, actual: Schema, spans: DocSpans) -> list[Ch
             out.append(AddSequence(sequence=e, grants=on("SEQUENCE", qname), span=spans.sequence(qname)))
         elif e is None:
             out.append(DropSequence(sequence=a, grants=was("SEQUENCE", qname)))
-        elif e != a:
-            out.append(ChangeSequence(sequence=e, current=a, span=spans.sequence(qname)))
+        else:
+            options = _differing_options(e, a, _stated_options(spans, qname))
+            if e != a or options:
+                out.append(ChangeSequence(sequence=e, current=a, options=options, span=spans.sequence(qname)))
     return out
+
+
+def _stated_options(spans: DocSpans, qname: QName) -> set[str]:
+    """The options of sequence ``qname`` the document states (every option, were there no
+    document to ask; none for a sequence it does not declare, such as a serial column's)."""
+    if spans.doc is None:
+        return set(sequence_options.OPTIONS)
+    doc = spans.doc.sequences.get(qname)
+    return {name for name, _ in doc.options} if doc is not None else set()
+
+
+def _differing_options(e: SequenceDef, a: SequenceDef, stated: set[str]) -> tuple[str, ...]:
+    """The ``stated`` options whose values differ: where the document says nothing of an option,
+    any value is right."""
+    if not stated:
+        return ()
+    return tuple(sequence_options.differing(e.data_type, e.options, a.data_type, a.options, stated))

@@ -28,6 +28,7 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 
+from schemadoc import sequence_options
 from schemadoc.diagnostics import fail
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import (
@@ -737,7 +738,14 @@ def _sequence(r: Row) -> Sequence:
     owned_by = None
     if r["owner_table"] is not None:
         owned_by = (QName(r["owner_schema"], r["owner_table"]), r["owner_column"])
-    return Sequence(schema=r["schema"], name=r["name"], data_type=r["data_type"], owned_by=owned_by)
+    values = {name: r[name] for name in sequence_options.OPTIONS}
+    return Sequence(
+        schema=r["schema"],
+        name=r["name"],
+        data_type=r["data_type"],
+        owned_by=owned_by,
+        options=sequence_options.non_default(r["data_type"], values),
+    )
 
 
 def _grant(r: Row) -> Grant:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from schemadoc import sequence_options
 from schemadoc.model import (
     DEFAULT_SCHEMA,
     CompositeType,
@@ -189,6 +190,26 @@ def _sequence_owner(opts: dict[str, Json]) -> tuple[bool, tuple[QName, str] | No
     return True, None
 
 
+def _sequence_options(opts: dict[str, Json]) -> tuple[tuple[str, int | bool | None], ...]:
+    """The options among INCREMENT, MINVALUE, MAXVALUE, START, CACHE and CYCLE that are stated,
+    in order; NO MINVALUE and NO MAXVALUE as None."""
+    out: list[tuple[str, int | bool | None]] = []
+    for name in sequence_options.OPTIONS:
+        elem = opts.get(name)
+        if elem is None:
+            continue
+        arg = elem.get("arg")
+        if name == "cycle":
+            out.append((name, def_bool(elem)))
+        elif not isinstance(arg, dict):
+            out.append((name, None))
+        elif "Integer" in arg:
+            out.append((name, int(arg["Integer"].get("ival", 0))))
+        elif "Float" in arg:  # past 32 bits the parser keeps the digits
+            out.append((name, int(arg["Float"].get("fval", "0"))))
+    return tuple(out)
+
+
 def read_sequence(stmt: Stmt, node: Json) -> None:
     seq = node.get("sequence", {})
     schema = seq.get("schemaname") or DEFAULT_SCHEMA
@@ -200,15 +221,16 @@ def read_sequence(stmt: Stmt, node: Json) -> None:
             seq.get("relname", ""),
             data_type=_sequence_type(stmt, opts) or "bigint",
             owned_by=owned_by,
+            options=_sequence_options(opts),
             span=stmt.span(),
         )
     )
 
 
 def read_alter_sequence(stmt: Stmt, node: Json) -> None:
-    """ALTER SEQUENCE: its AS and OWNED BY change the sequence the document declared before
-    (pg_dump writes OWNED BY this way); the options the model does not hold are read as
-    CREATE SEQUENCE reads them."""
+    """ALTER SEQUENCE: its AS, OWNED BY and options (INCREMENT, START, ...) change the sequence
+    the document declared before (pg_dump writes OWNED BY this way); RESTART sets where the
+    sequence is now, which no document promises, and is not read."""
     seq = node.get("sequence", {})
     qname = QName(seq.get("schemaname") or DEFAULT_SCHEMA, seq.get("relname", ""))
     found = [i for i, s in enumerate(stmt.facts.sequences) if s.qname == qname]
@@ -229,6 +251,12 @@ def read_alter_sequence(stmt: Stmt, node: Json) -> None:
         changed = replace(changed, data_type=data_type)
     if owner_stated:
         changed = replace(changed, owned_by=owner)
+    options = _sequence_options(opts)
+    if options:
+        merged = dict(changed.options)
+        merged.update(options)
+        ordered = tuple((name, merged[name]) for name in sequence_options.OPTIONS if name in merged)
+        changed = replace(changed, options=ordered)
     stmt.facts.sequences[index] = changed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from schemadoc import sequence_options
 from schemadoc.model import (
     Check,
     Column,
@@ -70,6 +71,14 @@ def sequence_statement(seq: SequenceDef) -> Statement:
     text = f"CREATE SEQUENCE {quote_qualified(seq.qname)}"
     if seq.data_type != "bigint":
         text += f" AS {seq.data_type}"
+    return Statement(text + sequence_options.clause(seq.options), seq.span, "sequence")
+
+
+def sequence_options_statement(seq: SequenceDef, names: list[str]) -> Statement:
+    """ALTER SEQUENCE setting the options ``names`` to the values ``seq`` gives them."""
+    values = sequence_options.effective(seq.data_type, seq.options)
+    options = tuple((name, values[name]) for name in names)
+    text = f"ALTER SEQUENCE {quote_qualified(seq.qname)}{sequence_options.clause(options)}"
     return Statement(text, seq.span, "sequence")
 
 

@@ -3,6 +3,8 @@
 SELECT n.nspname AS schema,
        c.relname AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
+       s.seqincrement AS increment, s.seqmin AS minvalue, s.seqmax AS maxvalue,
+       s.seqstart AS start, s.seqcache AS cache, s.seqcycle AS cycle,
        on_.nspname AS owner_schema,
        oc.relname AS owner_table,
        oa.attname AS owner_column

@@ -1,0 +1,141 @@
+"""A sequence's options (INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE): read from the
+document, built as written, read back from the server, and compared only where the document
+states them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from apply_support import cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemadoc import sequence_options
+from schemadoc.model import QName
+from schemadoc.pg.introspect import introspect
+from schemadoc.read import read_documents
+from schemadoc.write.ddl import ddl_text, render_ddl
+
+DOC = """# Counters
+
+```sql
+CREATE TABLE ticket (id bigint PRIMARY KEY);
+CREATE SEQUENCE ticket_no AS integer INCREMENT BY 5 MAXVALUE 100000 START WITH 1000 CACHE 10;
+CREATE SEQUENCE countdown INCREMENT BY -1 MINVALUE -50 NO MAXVALUE START -5 CYCLE;
+CREATE SEQUENCE huge START 10000000000;
+CREATE SEQUENCE plain;
+ALTER SEQUENCE plain INCREMENT 3 RESTART 9;
+```
+"""
+
+
+def _doc(tmp_path: Path, text: str = DOC) -> Path:
+    path = tmp_path / "doc.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _options(tmp_path: Path) -> dict[str, tuple[tuple[str, int | bool | None], ...]]:
+    schema, diags = read_documents([_doc(tmp_path)])
+    assert not [d for d in diags if d.level == "error"]
+    return {q.name: s.options for q, s in schema.sequences.items()}
+
+
+def test_the_options_written_are_read_in_order_and_restart_is_not(tmp_path: Path) -> None:
+    assert _options(tmp_path) == {
+        "ticket_no": (("increment", 5), ("maxvalue", 100000), ("start", 1000), ("cache", 10)),
+        "countdown": (
+            ("increment", -1),
+            ("minvalue", -50),
+            ("maxvalue", None),
+            ("start", -5),
+            ("cycle", True),
+        ),
+        "huge": (("start", 10000000000),),  # past 32 bits, where the parser keeps digits
+        "plain": (("increment", 3),),
+    }
+
+
+def test_sql_writes_the_options_as_stated(tmp_path: Path) -> None:
+    schema, _ = read_documents([_doc(tmp_path)])
+    ddl = ddl_text(render_ddl(schema)[0])
+    assert (
+        "CREATE SEQUENCE public.countdown INCREMENT BY -1 MINVALUE -50 NO MAXVALUE START WITH -5 CYCLE;"
+        in ddl
+    )
+    assert (
+        "CREATE SEQUENCE public.ticket_no AS integer INCREMENT BY 5 MAXVALUE 100000 START WITH 1000 CACHE 10;"
+        in ddl
+    )
+    assert "CREATE SEQUENCE public.plain INCREMENT BY 3;" in ddl
+
+
+_INT = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data_type=st.sampled_from(["smallint", "integer", "bigint"]),
+    stated=st.fixed_dictionaries(
+        {},
+        optional={
+            "increment": _INT.filter(bool),
+            "minvalue": st.one_of(st.none(), _INT),
+            "maxvalue": st.one_of(st.none(), _INT),
+            "start": _INT,
+            "cache": st.integers(min_value=1, max_value=1000),
+            "cycle": st.booleans(),
+        },
+    ),
+)
+def test_the_options_that_differ_from_the_defaults_come_to_the_same_values(
+    data_type: str, stated: dict[str, int | bool | None]
+) -> None:
+    options = tuple((name, stated[name]) for name in sequence_options.OPTIONS if name in stated)
+    values = sequence_options.effective(data_type, options)
+    kept = sequence_options.non_default(data_type, values)
+    assert sequence_options.effective(data_type, kept) == values
+    assert all(value is not None for _, value in kept)  # a server's values are all numbers
+
+
+def test_the_server_holds_what_the_document_states(tmp_path: Path, fresh_database_url: str) -> None:
+    schema, _ = read_documents([_doc(tmp_path)])
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(ddl_text(render_ddl(schema)[0]).encode())
+        read_back = introspect(conn)
+        rows = conn.execute(
+            "SELECT c.relname, s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache, s.seqcycle"
+            " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
+        ).fetchall()
+    for name, *held in rows:
+        doc = schema.sequences[QName("public", name)]
+        stated = sequence_options.effective(doc.data_type, doc.options)
+        assert [stated[o] for o in sequence_options.OPTIONS] == held, name
+        live = read_back.sequences[QName("public", name)]
+        assert sequence_options.effective(live.data_type, live.options) == stated, name
+    assert read_back.sequences[QName("public", "huge")].options == (("start", 10000000000),)
+    assert read_back.sequences[QName("public", "plain")].options == (("increment", 3),)
+
+
+def test_verify_compares_only_the_options_the_document_states(
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _doc(tmp_path)
+    schema, _ = read_documents([doc])
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(ddl_text(render_ddl(schema)[0]).encode())
+        conn.execute("ALTER SEQUENCE ticket_no CYCLE")  # nothing said of CYCLE: any value is right
+        conn.execute("ALTER SEQUENCE plain CACHE 50 MAXVALUE 90")  # nor of these
+    code, out = cli(capsys, "verify", str(doc), "--structure", "--database-url", fresh_database_url)
+    assert code == 0, out
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute("ALTER SEQUENCE ticket_no START WITH 2000 CACHE 1")
+    code, out = cli(capsys, "verify", str(doc), "--structure", "--database-url", fresh_database_url)
+    assert code == 1
+    messages = [d["message"] for d in out["diagnostics"] if d["code"] == "SD358"]
+    assert messages == [
+        "sequence public.ticket_no differs: database has START WITH 2000, CACHE 1; "
+        "document says START WITH 1000, CACHE 10"
+    ]
