@@ -78,6 +78,8 @@ class Column:
     comment: str | None = None
     span: Span | None = field(default=None, compare=False)
     type_inferred: bool = field(default=False, compare=False)  # type was not written, we derived it
+    # an identity's sequence options (INCREMENT, START, ...), as for Sequence.options
+    identity_options: tuple[tuple[str, int | bool | None], ...] = field(default=(), compare=False)
 
 
 @record

@@ -80,6 +80,11 @@ def differing(
 
 def clause(options: Options) -> str:
     """``options`` as CREATE or ALTER SEQUENCE takes them (with a leading space), in order."""
+    return "".join(f" {p}" for p in clauses(options))
+
+
+def clauses(options: Options) -> list[str]:
+    """Each of ``options`` as its own clause (``INCREMENT BY 5``, ``NO MAXVALUE``), in order."""
     parts: list[str] = []
     stated = dict(options)
     for name in OPTIONS:
@@ -93,7 +98,7 @@ def clause(options: Options) -> str:
         else:
             keyword = {"increment": "INCREMENT BY", "start": "START WITH"}.get(name, name.upper())
             parts.append(f"{keyword} {int(value)}")
-    return "".join(f" {p}" for p in parts)
+    return parts
 
 
 def show(data_type: str, options: Options, names: list[str]) -> str:

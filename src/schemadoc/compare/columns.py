@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from schemadoc import sequence_options
 from schemadoc.compare import codes
 from schemadoc.compare.changes import Change, Hazard, Lock, Noted, PreCheck, Step
 from schemadoc.compare.recipes import not_null_steps, precheck
@@ -242,11 +243,50 @@ class ChangeIdentity(Change):
         steps = list(not_null_steps(self.table, (name,)) if needs_not_null else ())
         actions = [alter.alter_column(name, "DROP DEFAULT")] if self.actual.default is not None else []
         steps.append(_short(self.table, *actions, action))
-        steps.append(Step(alter.identity_restart(self.table, name), Lock.ACCESS_SHARE, self.table))
+        values = sequence_options.effective(self.column.type, self.column.identity_options)
+        if int(values["increment"]) > 0:  # a descending one starts where its options say
+            restart = alter.identity_restart(self.table, name, int(values["start"]))
+            steps.append(Step(restart, Lock.ACCESS_SHARE, self.table))
         return tuple(steps)
 
     def inverse(self) -> Change:
         return ChangeIdentity(self.table, self.actual, self.column, self.covered)
+
+
+@record
+class ChangeIdentityOptions(Change):
+    """Other values of the identity's sequence options the document states (``options``):
+    ALTER COLUMN ... SET INCREMENT BY ..., which fails when a narrower range leaves out where
+    the sequence stands."""
+
+    code: ClassVar[str] = codes.COLUMN_IDENTITY
+    table: QName
+    column: Column
+    actual: Column
+    options: tuple[str, ...]
+
+    def message(self) -> str:
+        names = list(self.options)
+        was = sequence_options.show(self.actual.type, self.actual.identity_options, names)
+        now = sequence_options.show(self.column.type, self.column.identity_options, names)
+        return (
+            f"{_where(self.table, self.column)}: identity has {was} in the database, the document says {now}"
+        )
+
+    def steps(self) -> tuple[Step, ...]:
+        values = sequence_options.effective(self.column.type, self.column.identity_options)
+        settings = sequence_options.clauses(tuple((n, values[n]) for n in self.options))
+        fails = (
+            frozenset({Hazard.CAN_FAIL_ON_DATA})
+            if {"minvalue", "maxvalue"} & set(self.options)
+            else frozenset()
+        )
+        # each option is a SET of its own: SET INCREMENT BY 5 SET START WITH 10
+        action = alter.alter_column(self.column.name, " ".join(f"SET {s}" for s in settings))
+        return (_short(self.table, action, hazards=fails),)
+
+    def inverse(self) -> Change:
+        return ChangeIdentityOptions(self.table, self.actual, self.column, self.options)
 
 
 @record
@@ -309,15 +349,27 @@ def diff_columns(expected: Table, actual: Table, spans: DocSpans) -> list[Change
         other = actual.column(col.name)
         if other is not None:
             out += diff_column(
-                q, col, other, spans.column(q, col.name), type_stated=spans.type_stated(q, col.name)
+                q,
+                col,
+                other,
+                spans.column(q, col.name),
+                type_stated=spans.type_stated(q, col.name),
+                identity_stated=spans.identity_options_stated(q, col.name),
             )
     return out
 
 
 def diff_column(
-    table: QName, expected: Column, actual: Column, span: Span | None, *, type_stated: bool = True
+    table: QName,
+    expected: Column,
+    actual: Column,
+    span: Span | None,
+    *,
+    type_stated: bool = True,
+    identity_stated: frozenset[str] = frozenset(sequence_options.OPTIONS),
 ) -> list[Change]:
-    """``type_stated`` False: the document gave no type, so any type matches."""
+    """``type_stated`` False: the document gave no type, so any type matches.
+    ``identity_stated``: the identity options the document states; only they are compared."""
     alter_hint = f"ALTER TABLE {quote_qualified(table)} ALTER COLUMN {quote_ident(expected.name)}"
     out: list[Change] = []
     if type_stated and expected.type != actual.type:
@@ -338,6 +390,16 @@ def diff_column(
         out.append(ChangeDefault(table, expected, actual, covered, span=span, hint_text=hint))
     if expected.identity != actual.identity:
         out.append(ChangeIdentity(table, expected, actual, span=span))
+    elif expected.identity is not None and identity_stated:
+        options = sequence_options.differing(
+            expected.type,
+            expected.identity_options,
+            actual.type,
+            actual.identity_options,
+            set(identity_stated),
+        )
+        if options:
+            out.append(ChangeIdentityOptions(table, expected, actual, tuple(options), span=span))
     if expected.generated != actual.generated:
         out.append(ChangeGenerated(table, expected, actual, span=span))
     if expected.collation != actual.collation:

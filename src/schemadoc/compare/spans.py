@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemadoc import sequence_options
 from schemadoc.compare.text import fk_key, grant_key, norm_keys
 from schemadoc.model import (
     Check,
@@ -38,6 +39,15 @@ class DocSpans:
         t = self._table(qname)
         c = t.column(name) if t else None
         return c is None or not c.type_inferred
+
+    def identity_options_stated(self, qname: QName, name: str) -> frozenset[str]:
+        """The identity options the document states for the column (all of them, were there no
+        document to ask)."""
+        if self.doc is None:
+            return frozenset(sequence_options.OPTIONS)
+        t = self._table(qname)
+        c = t.column(name) if t else None
+        return frozenset(n for n, _ in c.identity_options) if c is not None else frozenset()
 
     def index_inferred(self, qname: QName) -> bool:
         """True when the document named the index but its columns were taken from the name."""

@@ -229,7 +229,7 @@ class _Catalog:
         """Columns of every table and view, keyed by the relation's oid."""
         out: dict[int, list[Column]] = {}
         commented = {oid for kind, oid, subid in self.comments if kind == "class" and subid}
-        for relid, attnum, name, type_, not_null, identity, generated, expr, collation, is_local in rows:
+        for relid, attnum, name, type_, not_null, identity, generated, expr, collation, is_local, seq in rows:
             columns = out.get(relid)
             if columns is None:
                 columns = out[relid] = []
@@ -248,6 +248,7 @@ class _Catalog:
                     expr if is_generated else None,
                     collation,
                     self.comments.get(("class", relid, attnum)) if relid in commented else None,
+                    identity_options=_identity_options(type_, seq) if seq else (),
                 )
             )
         return out
@@ -732,6 +733,14 @@ def _domain(r: Row) -> Domain:
         default=r["default"],
         checks=tuple(check_expression(c) for c in r["checks"]),
     )
+
+
+def _identity_options(data_type: str, values: list[int]) -> tuple[tuple[str, int | bool | None], ...]:
+    """An identity sequence's options that differ from the defaults (``values`` in
+    :data:`sequence_options.OPTIONS` order, CYCLE as 0 or 1)."""
+    held: dict[str, int | bool] = dict(zip(sequence_options.OPTIONS, values, strict=True))
+    held["cycle"] = bool(held["cycle"])
+    return sequence_options.non_default(data_type, held)
 
 
 def _sequence(r: Row) -> Sequence:

@@ -79,6 +79,7 @@ class ColumnFact:
     checks: tuple[str, ...] = ()
     values: list[str] | None = None  # an allowed-value list stated for the column
     identity: Literal["ALWAYS", "BY DEFAULT"] | None = None
+    identity_options: tuple[tuple[str, int | bool | None], ...] | None = None  # None: none stated
     generated: str | None = None
     collation: str | None = None
     description: str | None = None

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import field
 
+from schemadoc import sequence_options
 from schemadoc.diagnostics import FK_TYPE_AS_WRITTEN, Diagnostic, not_built
 from schemadoc.extension_types import type_extension
 from schemadoc.lazy_regex import lazy_regex
@@ -483,6 +484,7 @@ class Resolver:
             only = draft.facts[0][1]
             type_, type_span = only.type, only.span if only.type is not None else None
             nullable, default, identity = only.nullable, only.default, only.identity
+            identity_options = only.identity_options
             generated, collation = only.generated, only.collation
             descr = only.description or None
             span = only.span
@@ -497,6 +499,7 @@ class Resolver:
             nullable, _ = self._pick(draft, "nullable", table)
             default, _ = self._pick(draft, "default", table)
             identity, _ = self._pick(draft, "identity", table)
+            identity_options = _merged_identity_options(draft)
             generated, _ = self._pick(draft, "generated", table)
             collation, _ = self._pick(draft, "collation", table)
             descr = next((cf.description for _, cf in draft.facts if cf.description), None)
@@ -527,6 +530,7 @@ class Resolver:
             collation=str(collation) if collation is not None else None,
             comment=comments.get(draft.name, descr),
             span=type_span or span,
+            identity_options=identity_options or (),
         )
         if type_ is not None and normalize_type(str(type_)) is None and written:
             col = replace(col, type=str(type_))  # enum or unknown: checked once enums are known
@@ -1374,6 +1378,17 @@ _XOR_CHECK = lazy_regex(r"\(?\s*(\w+(?:\s+XOR\s+\w+)+)\s*\)?", re.I)
 _MAYBE_QUOTED_WORD = lazy_regex(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
 _QUOTED_KEY = lazy_regex(r'\s*("(?:[^"]|"")+")(?=\s|$)')
 _WORD_LIST = lazy_regex(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
+
+
+def _merged_identity_options(draft: _ColumnDraft) -> tuple[tuple[str, int | bool | None], ...] | None:
+    """The identity options every block states of the column, a later ALTER TABLE's over an earlier one's."""
+    stated = [cf.identity_options for _, cf in draft.facts if cf.identity_options]  # CREATE before ALTER
+    if not stated:
+        return None
+    merged: dict[str, int | bool | None] = {}
+    for options in stated:
+        merged.update(options)
+    return tuple((name, merged[name]) for name in sequence_options.OPTIONS if name in merged)
 
 
 def _comment_values(comment: str, default: str) -> list[str] | None:

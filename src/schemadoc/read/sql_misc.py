@@ -29,6 +29,7 @@ from schemadoc.read.sql_nodes import (
     range_name,
     role_name,
     schema_and_name,
+    sequence_option_values,
     strs,
     type_text,
     unwrap,
@@ -190,26 +191,6 @@ def _sequence_owner(opts: dict[str, Json]) -> tuple[bool, tuple[QName, str] | No
     return True, None
 
 
-def _sequence_options(opts: dict[str, Json]) -> tuple[tuple[str, int | bool | None], ...]:
-    """The options among INCREMENT, MINVALUE, MAXVALUE, START, CACHE and CYCLE that are stated,
-    in order; NO MINVALUE and NO MAXVALUE as None."""
-    out: list[tuple[str, int | bool | None]] = []
-    for name in sequence_options.OPTIONS:
-        elem = opts.get(name)
-        if elem is None:
-            continue
-        arg = elem.get("arg")
-        if name == "cycle":
-            out.append((name, def_bool(elem)))
-        elif not isinstance(arg, dict):
-            out.append((name, None))
-        elif "Integer" in arg:
-            out.append((name, int(arg["Integer"].get("ival", 0))))
-        elif "Float" in arg:  # past 32 bits the parser keeps the digits
-            out.append((name, int(arg["Float"].get("fval", "0"))))
-    return tuple(out)
-
-
 def read_sequence(stmt: Stmt, node: Json) -> None:
     seq = node.get("sequence", {})
     schema = seq.get("schemaname") or DEFAULT_SCHEMA
@@ -221,7 +202,7 @@ def read_sequence(stmt: Stmt, node: Json) -> None:
             seq.get("relname", ""),
             data_type=_sequence_type(stmt, opts) or "bigint",
             owned_by=owned_by,
-            options=_sequence_options(opts),
+            options=sequence_option_values(opts),
             span=stmt.span(),
         )
     )
@@ -251,7 +232,7 @@ def read_alter_sequence(stmt: Stmt, node: Json) -> None:
         changed = replace(changed, data_type=data_type)
     if owner_stated:
         changed = replace(changed, owned_by=owner)
-    options = _sequence_options(opts)
+    options = sequence_option_values(opts)
     if options:
         merged = dict(changed.options)
         merged.update(options)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from schemadoc import sequence_options
 from schemadoc.diagnostics import Diagnostic, not_built
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import DEFAULT_SCHEMA, Span
@@ -289,3 +290,23 @@ def def_bool(elem: Json | None, default: bool = False) -> bool:
         if "Integer" in arg:
             return bool(arg["Integer"].get("ival", 0))
     return True
+
+
+def sequence_option_values(opts: dict[str, Json]) -> tuple[tuple[str, int | bool | None], ...]:
+    """The options among INCREMENT, MINVALUE, MAXVALUE, START, CACHE and CYCLE that are stated,
+    in order; NO MINVALUE and NO MAXVALUE as None."""
+    out: list[tuple[str, int | bool | None]] = []
+    for name in sequence_options.OPTIONS:
+        elem = opts.get(name)
+        if elem is None:
+            continue
+        arg = elem.get("arg")
+        if name == "cycle":
+            out.append((name, def_bool(elem)))
+        elif not isinstance(arg, dict):
+            out.append((name, None))
+        elif "Integer" in arg:
+            out.append((name, int(arg["Integer"].get("ival", 0))))
+        elif "Float" in arg:  # past 32 bits the parser keeps the digits
+            out.append((name, int(arg["Float"].get("fval", "0"))))
+    return tuple(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+from schemadoc import sequence_options
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import FK_ACTION_CODES, Check, Exclusion, FkAction
 from schemadoc.read import sql_replay
@@ -13,7 +14,9 @@ from schemadoc.read.sql_nodes import (
     Json,
     Stmt,
     column_refs,
+    def_elems,
     range_name,
+    sequence_option_values,
     strs,
     type_text,
     unwrap,
@@ -114,6 +117,8 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             if "typeName" in cdef:
                 col.type, col.type_written = type_text(stmt, cdef["typeName"])
             _merge_column(table, col)
+        elif sub in ("AT_AddIdentity", "AT_SetIdentity"):
+            _merge_column(table, _identity_change(stmt, cmd, definition))
         elif sub == "AT_EnableRowSecurity":
             table.rls_enabled = True
         elif sub == "AT_DisableRowSecurity":
@@ -169,6 +174,25 @@ def _subcommand_label(sub: str, definition: Json) -> str:
     return out.upper()
 
 
+def _identity_change(stmt: Stmt, cmd: Json, definition: Json) -> ColumnFact:
+    """``ALTER COLUMN c ADD GENERATED ... AS IDENTITY (options)`` (as pg_dump writes identity
+    columns) or ``SET GENERATED ... SET INCREMENT BY ...``: the column's identity and options."""
+    col = ColumnFact(name=cmd.get("name", ""), span=stmt.span())
+    col.quoted = col.name != col.name.lower()
+    con = definition.get("Constraint")
+    if con is not None:
+        col.identity = "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+        col.identity_options = sequence_option_values(def_elems(con.get("options")))
+    else:
+        opts = def_elems(definition.get("List", {}).get("items"))
+        generated = opts.get("generated")
+        if generated is not None:  # SET GENERATED: ALWAYS is 'a' (97), BY DEFAULT 'd' (100)
+            ival = generated.get("arg", {}).get("Integer", {}).get("ival")
+            col.identity = "ALWAYS" if ival == ord("a") else "BY DEFAULT"
+        col.identity_options = sequence_option_values(opts)
+    return col
+
+
 def _merge_column(table: TableFact, col: ColumnFact) -> None:
     """Add ``col``; a second statement about the same column in one ALTER updates the first."""
     for existing in table.columns:
@@ -179,6 +203,14 @@ def _merge_column(table: TableFact, col: ColumnFact) -> None:
                 existing.nullable = col.nullable
             if col.default is not None:
                 existing.default = col.default
+            if col.identity is not None:
+                existing.identity = col.identity
+            if col.identity_options:
+                merged = dict(existing.identity_options or ())
+                merged.update(col.identity_options)
+                existing.identity_options = tuple(
+                    (name, merged[name]) for name in sequence_options.OPTIONS if name in merged
+                )
             return
     table.columns.append(col)
 
@@ -305,6 +337,8 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
         col.references = _ref(stmt, con, at, stop)
     elif kind == "CONSTR_IDENTITY":
         col.identity = "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+        if con.get("options"):
+            col.identity_options = sequence_option_values(def_elems(con["options"]))
     elif kind == "CONSTR_GENERATED":
         body = src.paren_body(at, stop)
         if body is not None:

@@ -5,6 +5,7 @@ catalogs print them; identifiers are quoted here."""
 
 from __future__ import annotations
 
+from schemadoc import sequence_options
 from schemadoc.model import Column, Index, QName
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
 from schemadoc.write.ddl_tables import collation_name, column_definition
@@ -67,16 +68,20 @@ def set_identity(column: Column, had_identity: bool) -> str:
         return alter_column(column.name, "DROP IDENTITY")
     if had_identity:
         return alter_column(column.name, f"SET GENERATED {column.identity}")
-    return alter_column(column.name, f"ADD GENERATED {column.identity} AS IDENTITY")
+    options = sequence_options.clause(column.identity_options).strip()
+    suffix = f" ({options})" if options else ""
+    return alter_column(column.name, f"ADD GENERATED {column.identity} AS IDENTITY{suffix}")
 
 
-def identity_restart(table: QName, column: str) -> str:
-    """Move a new identity's sequence past the values the column already holds."""
+def identity_restart(table: QName, column: str, start: int = 1) -> str:
+    """Move a new (ascending) identity's sequence past the values the column already holds, or
+    to its ``start`` when that is further."""
     sequence = (
         f"pg_catalog.pg_get_serial_sequence({quote_literal(quote_qualified(table))}, {quote_literal(column)})"
     )
     return (
-        f"SELECT pg_catalog.setval({sequence}, coalesce(max({quote_ident(column)}), 0) + 1, false) "
+        f"SELECT pg_catalog.setval({sequence}, "
+        f"greatest(coalesce(max({quote_ident(column)}), 0) + 1, {int(start)}), false) "
         f"FROM {quote_qualified(table)}"
     )
 

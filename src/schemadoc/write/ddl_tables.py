@@ -108,7 +108,8 @@ def column_definition(col: Column) -> str:
     if col.collation:
         parts.append(f"COLLATE {collation_name(col.collation)}")
     if col.identity:
-        parts.append(f"GENERATED {col.identity} AS IDENTITY")
+        options = sequence_options.clause(col.identity_options).strip()
+        parts.append(f"GENERATED {col.identity} AS IDENTITY" + (f" ({options})" if options else ""))
     elif col.generated is not None:
         parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
     elif col.default is not None:

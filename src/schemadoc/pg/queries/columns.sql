@@ -1,6 +1,7 @@
 -- Columns of tables, views and materialized views, in column order. A default cannot
 -- refer to columns, so it is printed without opening the relation (much faster); a
--- generated column's expression needs the relation for its column names.
+-- generated column's expression needs the relation for its column names. An identity
+-- column's sequence options come as one array, in schemadoc.sequence_options.OPTIONS order.
 SELECT c.oid AS relid,
        a.attnum AS attnum,
        a.attname AS name,
@@ -15,7 +16,15 @@ SELECT c.oid AS relid,
          CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text
               ELSE cn.nspname || '.' || co.collname END
        END AS collation,
-       a.attislocal AS is_local
+       a.attislocal AS is_local,
+       CASE WHEN a.attidentity <> '' THEN (
+         SELECT ARRAY[s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache, s.seqcycle::int]
+         FROM pg_catalog.pg_depend d
+         JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i')
+       END AS identity_sequence
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
