@@ -11,11 +11,14 @@ import pytest
 from apply_support import cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from schemadoc import sequence_options
+from schemadoc.compare.columns import diff_column
 from schemadoc.model import QName, Schema
 from schemadoc.pg.introspect import introspect
 from schemadoc.read import read_documents
+from schemadoc.records import replace
 from schemadoc.write.ddl import ddl_text, render_ddl
 
 DOC = """# Counters
@@ -207,3 +210,27 @@ def test_identity_options_are_built_read_back_and_compared_where_stated(
     assert [d["message"] for d in out["diagnostics"] if d["level"] == "error"] == [
         "column public.orders.id: identity has INCREMENT BY 1 in the database, the document says INCREMENT BY 10"
     ]
+
+
+def test_a_new_identity_starts_past_the_rows_or_at_its_start_whichever_is_further(
+    fresh_database_url: str,
+) -> None:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE a (id integer NOT NULL, n integer); INSERT INTO a (id) VALUES (1), (2), (3)"
+        )
+        conn.execute("CREATE TABLE b (id integer NOT NULL, n integer); INSERT INTO b (id) VALUES (5)")
+        conn.execute("CREATE TABLE c (id integer NOT NULL, n integer)")
+        live = introspect(conn)
+        for table, start, first in (("a", 2, 4), ("b", 100, 100), ("c", 7, 7)):
+            q = QName("public", table)
+            current = live.tables[q].column("id")
+            assert current is not None
+            wanted = replace(current, identity="BY DEFAULT", identity_options=(("start", start),))
+            (change,) = diff_column(q, wanted, current, None)
+            for step in change.steps():
+                conn.execute(step.sql.encode())
+            row = conn.execute(
+                sql.SQL("INSERT INTO {} (n) VALUES (1) RETURNING id").format(sql.Identifier(table))
+            )
+            assert row.fetchone() == (first,), table

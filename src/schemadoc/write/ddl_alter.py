@@ -81,7 +81,7 @@ def identity_restart(table: QName, column: str, start: int = 1) -> str:
     )
     return (
         f"SELECT pg_catalog.setval({sequence}, "
-        f"greatest(coalesce(max({quote_ident(column)}), 0) + 1, {int(start)}), false) "
+        f"greatest(coalesce(max({quote_ident(column)}) + 1, {int(start)}), {int(start)}), false) "
         f"FROM {quote_qualified(table)}"
     )
 
