@@ -16,6 +16,7 @@ from schemadoc.model import (
     Extension,
     Function,
     Grant,
+    Index,
     Policy,
     QName,
     RangeType,
@@ -60,7 +61,8 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         pol = replace(pol, table=tq)
         policies[pol.key] = pol
     tables = dict(schema.tables)
-    _comments(r, tables, views)
+    indexes = dict(schema.indexes)
+    _comments(r, tables, views, indexes)
     roles: dict[str, Role] = {role.name: role for role in r.facts.roles}
     grants = _grants(r, tables, views, sequences, functions)
     column_grants = _column_grants(r, tables, views)
@@ -73,7 +75,9 @@ def finish(r: Resolver, schema: Schema) -> Schema:
         for role in pol.roles:
             if role.lower() not in _BUILTIN_ROLES and role not in roles:
                 roles[role] = Role(role, created_by_document=False, span=pol.span)
-    so_far = replace(schema, tables=tables, policies=policies, triggers=triggers, views=views)
+    so_far = replace(
+        schema, tables=tables, indexes=indexes, policies=policies, triggers=triggers, views=views
+    )
     called_stand_ins(r, so_far, functions, extensions)
     cast_domains, cast_composites = cast_stand_ins(r, so_far)
     schemas = sorted(
@@ -84,6 +88,7 @@ def finish(r: Resolver, schema: Schema) -> Schema:
     return replace(
         schema,
         tables=dict(sorted(tables.items())),
+        indexes=indexes,
         views=dict(sorted(views.items())),
         functions=dict(sorted(functions.items())),
         triggers=dict(sorted(triggers.items())),
@@ -361,10 +366,13 @@ def _triggers(r: Resolver, functions: dict[str, Function]) -> dict[tuple[QName, 
     return out
 
 
-def _comments(r: Resolver, tables: dict[QName, Table], views: dict[QName, View]) -> None:
+def _comments(
+    r: Resolver, tables: dict[QName, Table], views: dict[QName, View], indexes: dict[QName, Index]
+) -> None:
     """Table and column comments were applied as the tables were built. Here the ones naming
-    nothing are reported, stand-in tables (made after that) get theirs, and so do views; the
-    last comment on an object wins."""
+    nothing are reported, stand-in tables (made after that) get theirs, and so do views and
+    indexes; the last comment on an object wins. (A comment on the index behind a PRIMARY KEY
+    or UNIQUE constraint names no index of the model, and is left out.)"""
     for cf in r.facts.comments:
         target = cf.target
         tq = r.lookup(target)
@@ -384,6 +392,10 @@ def _comments(r: Resolver, tables: dict[QName, Table], views: dict[QName, View])
             vq = _qual(target)
             if vq in views:
                 views[vq] = replace(views[vq], comment=cf.text)
+        elif cf.object_type == "INDEX":
+            iq = _qual(target)
+            if iq in indexes:
+                indexes[iq] = replace(indexes[iq], comment=cf.text)
 
 
 def _grants(
