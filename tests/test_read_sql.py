@@ -144,6 +144,24 @@ def test_partitions() -> None:
     assert other.partition_bound == "DEFAULT"
 
 
+def test_an_index_attached_to_its_parents_is_a_note_and_other_alter_index_a_warning() -> None:
+    # pg_dump links a partition's index to its parent's index this way; building the parent's
+    # index does the same, so nothing is lost
+    facts = read(
+        "CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);\n"
+        "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+        "CREATE INDEX events_at ON ONLY events (at);\n"
+        "CREATE INDEX events_2024_at ON events_2024 (at);\n"
+        "ALTER INDEX events_at ATTACH PARTITION events_2024_at;\n"
+        "ALTER INDEX events_at SET (fillfactor = 70);\n"
+    )
+    found = [(d.level, d.span.line, d.message.split(":")[0]) for d in facts.diagnostics]
+    assert found == [
+        ("note", 14, "ALTER INDEX statement skipped"),  # the block starts at line 10
+        ("warning", 15, "ALTER INDEX statement recognised but not built"),
+    ]
+
+
 def test_named_and_nameless_primary_keys() -> None:
     facts = read("CREATE TABLE m (a int, b int, CONSTRAINT m_pk PRIMARY KEY (a, b));")
     assert facts.tables[0].primary_key == ["a", "b"]

@@ -63,6 +63,8 @@ def _alter(stmt: Stmt, node: Json) -> None:
     subs = {c.get("AlterTableCmd", {}).get("subtype", "") for c in node.get("cmds") or ()}
     if subs <= _ENVIRONMENT_SUBCOMMANDS:
         _skip(stmt, _OWNER)
+    elif node.get("objtype") == "OBJECT_INDEX" and subs == {"AT_AttachPartition"}:
+        _skip(stmt, _INDEX_ATTACHED)
     else:
         _not_built(
             stmt, "only ALTER TABLE changes are applied", "state the result where the object is defined"
@@ -272,6 +274,11 @@ _READERS: dict[str, Reader] = {
 
 _DATA = "it works on data, not on the schema"
 _OWNER = "ownership depends on the server's roles; it is not part of the schema model"
+# pg_dump links each partition's index to its parent's this way
+_INDEX_ATTACHED = (
+    "nothing to build: an index on a partitioned table takes in each partition's matching index "
+    "when it is built"
+)
 _ENVIRONMENT_SUBCOMMANDS = frozenset({"AT_ChangeOwner"})
 # Statements that do not state schema: each gets a note.
 _NOT_SCHEMA: dict[str, str] = {
