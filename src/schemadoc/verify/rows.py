@@ -25,6 +25,7 @@ rolls back; see :mod:`schemadoc.verify.probes`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import itertools
 import random
@@ -42,7 +43,7 @@ from pglast import ast
 from psycopg import sql
 
 from schemadoc.lazy_regex import lazy_regex
-from schemadoc.model import Column, ForeignKey, Index, QName, Schema, Table
+from schemadoc.model import Column, Domain, ForeignKey, Index, QName, Schema, Table
 from schemadoc.pg.wire import Pipe
 from schemadoc.records import record
 from schemadoc.sqlnames import parse_qualified
@@ -243,6 +244,8 @@ class TableInfo:
     fresh_fks: set[int]  # foreign keys whose columns take part in a unique key
     hints: dict[str, list[Hint]] = field(default_factory=dict)
     column_names: list[str] = field(default_factory=list)  # in model order
+    # columns of a NULLS NOT DISTINCT key: a NULL there is a value that two rows cannot share
+    nulls_kept: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.column_names = [c.name for c in self.table.columns]
@@ -259,6 +262,28 @@ def _type_base(ctype: str) -> tuple[str, int | None, bool]:
         mod = int(m.group(2)) - (int(m.group(3)) if m.group(3) else 0)
         t = (m.group(1) + (" " + m.group(4) if m.group(4) else "")).strip()
     return t, mod, array
+
+
+_RANGE_KINDS = {
+    "int4range": "number",
+    "int8range": "number",
+    "numrange": "number",
+    "daterange": "date",
+    "tsrange": "time",
+    "tstzrange": "time",
+}
+
+
+def _fresh_range(kind: str) -> str:
+    """A range one unit wide (a number, a day, an hour) at a random place."""
+    n = random.randint(0, 1_000_000)
+    if kind == "number":
+        return f"[{n},{n + 1})"
+    day = datetime.date(2000, 1, 1) + datetime.timedelta(days=n // 24)
+    if kind == "date":
+        return f"[{day},{day + datetime.timedelta(days=1)})"
+    hour = n % 24
+    return f"[{day} {hour:02d}:00:00,{day} {hour:02d}:59:59)"
 
 
 def _fresh_text(maxlen: int | None) -> str:
@@ -320,6 +345,7 @@ class RowFactory:
         # transaction, and answers about conditions that depend on their columns alone
         self._constant_defaults: dict[tuple[str, str], str | None] = {}  # (expression, type)
         self._generic_lists: dict[tuple[str, bool], list[_Cand]] = {}
+        self._domain_chains: dict[str, list[Domain]] = {}  # by column type text
         self._lasting_candidates: dict[tuple[QName, str, bool, bool], list[_Cand]] = {}
         self._lasting_searches: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
         self._lasting_plans: dict[tuple[Any, ...], dict[str, _Cand]] = {}
@@ -466,6 +492,7 @@ class RowFactory:
                 bucket = hints.setdefault(col, [])
                 bucket.extend(h for h in hs if all(h.value != b.value for b in bucket))
         info = TableInfo(table, types, checks, keys, unique_cols, fresh_fks, hints)
+        info.nulls_kept = {c for k in keys if k.nulls_not_distinct for c in k.columns}
         self._info[qname] = info
         return info
 
@@ -589,7 +616,7 @@ class RowFactory:
             return [fresh_c] + [_Cand(v) for v in plain] if fresh else [_Cand(v) for v in plain] + [fresh_c]
         if base in _TEXT_TYPES:
             fresh_c = _Cand(_fresh_text(mod), lambda: _fresh_text(mod))
-            words = [_Cand(v) for v in ("x", "abc", "") if mod is None or len(v) <= mod]
+            words = [_Cand(v) for v in ("x", "abc", "", "Abc") if mod is None or len(v) <= mod]
             return [fresh_c, *words] if fresh else [*words, fresh_c]
         if base == "uuid":
             return [_Cand(str(uuid.uuid4()), lambda: str(uuid.uuid4()))]
@@ -621,6 +648,11 @@ class RowFactory:
             return [_Cand("<x/>")]
         if base in ("point",):
             return [_Cand("(0,0)")]
+        if base in _RANGE_KINDS:
+            # a new small range each time: two rows never overlap by chance (an exclusion
+            # constraint with && is tested with a row that repeats another's range)
+            make = functools.partial(_fresh_range, _RANGE_KINDS[base])
+            return [_Cand(make(), make)]
         if base in ("bit", "bit varying", "varbit"):
             return [_Cand("1" * (mod or 1))]
         fresh_c = _Cand(_fresh_text(None), lambda: _fresh_text(None))
@@ -628,14 +660,19 @@ class RowFactory:
 
     def _domain_base(self, ctype: str) -> str | None:
         """The type under a domain of the document (through domains over domains), or None."""
-        seen: set[QName] = set()
-        base: str | None = None
-        name = parse_qualified(ctype.strip())
-        while name is not None and name not in seen and (domain := self.schema.domains.get(name)):
-            seen.add(name)
-            base = domain.base_type
-            name = parse_qualified(base.strip())
-        return base
+        chain = self._domains(ctype)
+        return chain[-1].base_type if chain else None
+
+    def _domains(self, ctype: str) -> list[Domain]:
+        """The document's domains ``ctype`` names, a domain over a domain after it."""
+        found = self._domain_chains.get(ctype)
+        if found is None:
+            found = self._domain_chains[ctype] = []
+            name = parse_qualified(ctype.strip())
+            while name is not None and (domain := self.schema.domains.get(name)) and domain not in found:
+                found.append(domain)
+                name = parse_qualified(domain.base_type.strip())
+        return found
 
     def _candidates(self, info: TableInfo, col: Column, *, nullable: bool, fresh: bool) -> list[_Cand]:
         """Values to try for ``col``, best first (the same list all transaction long).
@@ -783,7 +820,13 @@ class RowFactory:
                     if dv is not None:
                         lists[name] = [_Cand(dv)]
                 continue
-            needs = not col.nullable or name in non_null
+            domains = self._domains(info.types[name]) if self.schema.domains else []
+            needs = (
+                not col.nullable
+                or name in non_null
+                or name in info.nulls_kept
+                or any(not d.nullable for d in domains)
+            )
             if name not in mentioned:
                 if (
                     col.default is not None
@@ -791,6 +834,8 @@ class RowFactory:
                     and not (needs and self._stand_in_default(col.default))
                 ):
                     continue
+                if col.default is None and not unique and any(d.default is not None for d in domains):
+                    continue  # left out, the column takes its domain's default
                 if _is_serial(col) and not fixed.get(name):
                     continue
                 if not needs and (name in fk_cols or col.default is None):
