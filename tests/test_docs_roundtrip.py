@@ -114,8 +114,8 @@ RICH_DATABASE = (
     "CREATE DOMAIN app.posint AS integer CHECK (VALUE > 0)",
     "CREATE TYPE app.pair AS (a integer, b text)",
     "CREATE TYPE app.floatrange AS RANGE (subtype = float8)",
-    "CREATE SEQUENCE app.ticket_seq",
-    'CREATE TABLE app."Order Lines" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,'
+    "CREATE SEQUENCE app.ticket_seq START 500 INCREMENT 5 CACHE 3 CYCLE",
+    'CREATE TABLE app."Order Lines" (id bigint GENERATED ALWAYS AS IDENTITY (START 1000 INCREMENT 10) PRIMARY KEY,'
     ' "Qty" app.posint NOT NULL, m app.mood, p app.pair, r app.floatrange,'
     " t bigint DEFAULT nextval('app.ticket_seq'))",
     "CREATE TABLE app.parent (id int PRIMARY KEY)",
@@ -128,6 +128,7 @@ RICH_DATABASE = (
     "CREATE TRIGGER child_touch BEFORE UPDATE ON app.child FOR EACH ROW EXECUTE FUNCTION app.touch()",
     "CREATE MATERIALIZED VIEW app.child_counts AS SELECT parent_id, count(*) AS n FROM app.child GROUP BY 1",
     "CREATE UNIQUE INDEX child_counts_pid ON app.child_counts (parent_id)",
+    "COMMENT ON INDEX app.child_counts_pid IS 'one row per parent'",
     "GRANT USAGE ON SCHEMA app TO PUBLIC",
     "GRANT SELECT ON app.child TO PUBLIC",
     "ALTER TABLE app.child ENABLE ROW LEVEL SECURITY",
@@ -161,6 +162,20 @@ def test_docs_round_trip_of_every_kind_of_object(
     assert set(built_b.ranges) == set(built_a.ranges) == {QName("app", "floatrange")}
     assert set(built_b.views) == set(built_a.views)
     assert set(built_b.functions) == set(built_a.functions)
+    ticket = QName("app", "ticket_seq")
+    assert built_b.sequences[ticket].options == built_a.sequences[ticket].options
+    assert built_a.sequences[ticket].options == (
+        ("increment", 5),
+        ("start", 500),
+        ("cache", 3),
+        ("cycle", True),
+    )
+    lines = QName("app", "Order Lines")
+    assert [c.identity_options for c in built_b.tables[lines].columns] == [
+        c.identity_options for c in built_a.tables[lines].columns
+    ]
+    assert built_a.tables[lines].columns[0].identity_options == (("increment", 10), ("start", 1000))
+    assert built_b.indexes[QName("app", "child_counts_pid")].comment == "one row per parent"
     later = QName("public", "later")
     assert built_b.tables[later].foreign_keys == built_a.tables[later].foreign_keys
     assert {

@@ -122,7 +122,7 @@ def _view_statements(schema: Schema, view: View) -> list[Statement]:
     )
     statements, _ = render_ddl(part)
     out.extend(s for s in statements if s.kind in {"index", "trigger"})
-    out.extend(comment_statements(Schema(views={view.qname: view})))
+    out.extend(comment_statements(Schema(views={view.qname: view}, indexes=part.indexes)))
     return out
 
 
