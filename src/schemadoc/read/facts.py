@@ -60,6 +60,7 @@ class RefFact:
     deferrable: bool = False
     initially_deferred: bool = False
     match_full: bool = False
+    validated: bool = True  # False: added NOT VALID, and no later VALIDATE CONSTRAINT
     span: Span | None = None
 
 

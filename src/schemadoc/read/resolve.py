@@ -716,6 +716,7 @@ class Resolver:
             deferrable=ref.deferrable,
             initially_deferred=ref.initially_deferred,
             name=ref.name,
+            validated=ref.validated,
             span=span,
         )
 
@@ -790,9 +791,40 @@ class Resolver:
         # the most used identifier type; ties go to the one the document uses first (same input, same bytes)
         id_type = Counter(id_types).most_common(1)[0][0] if id_types else None
         for qname, table in list(self.tables.items()):
+            if table.inherits:
+                table = self.tables[qname] = self._without_inherited(table)
             cols = [self._column_type(table, col, enum_by_key, id_type) for col in table.columns]
             if any(new is not old for new, old in zip(cols, table.columns, strict=True)):
                 self.tables[qname] = replace(table, columns=tuple(cols))
+
+    def _without_inherited(self, table: Table) -> Table:
+        """``table`` without the columns only an ALTER TABLE names that it inherits from a parent
+        (pg_dump sets a default of its own on an inherited column that way): they are the
+        parent's columns, not new ones. What the ALTER states of them is not built."""
+        kept: list[Column] = []
+        for col in table.columns:
+            inherited_from = None
+            if not col.type:
+                for parent_name in table.inherits:
+                    parent = self.tables.get(parent_name)
+                    if parent is not None and self.find_column(parent, col.name) is not None:
+                        inherited_from = parent_name
+                        break
+            if inherited_from is None:
+                kept.append(col)
+                continue
+            self.diags.append(
+                not_built(
+                    "ALTER COLUMN of an inherited column",
+                    f"{table.qname}.{col.name} is inherited from {inherited_from}; "
+                    "a default or NOT NULL of its own in the child is not part of the schema model",
+                    col.span,
+                    "state the column's default and NOT NULL on the parent table",
+                )
+            )
+        if len(kept) == len(table.columns):
+            return table
+        return replace(table, columns=tuple(kept))
 
     def _column_type(self, table: Table, col: Column, enums: dict[str, Enum], id_type: str | None) -> Column:
         if not col.type:

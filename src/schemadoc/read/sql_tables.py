@@ -119,6 +119,8 @@ def read_alter_table(stmt: Stmt, node: Json) -> None:
             _merge_column(table, col)
         elif sub in ("AT_AddIdentity", "AT_SetIdentity"):
             _merge_column(table, _identity_change(stmt, cmd, definition))
+        elif sub == "AT_ValidateConstraint":
+            _validate(stmt, table, cmd.get("name", ""))
         elif sub == "AT_EnableRowSecurity":
             table.rls_enabled = True
         elif sub == "AT_DisableRowSecurity":
@@ -172,6 +174,18 @@ def _subcommand_label(sub: str, definition: Json) -> str:
     words = sub.removeprefix("AT_")
     out = "".join(" " + c if c.isupper() and i else c for i, c in enumerate(words))
     return out.upper()
+
+
+def _validate(stmt: Stmt, table: TableFact, name: str) -> None:
+    """VALIDATE CONSTRAINT: the foreign key of that name, added NOT VALID before, is validated
+    (a CHECK, or a constraint already valid, needs nothing)."""
+    key = table.name.text.lower()
+    for earlier in [*stmt.facts.tables, table]:
+        if earlier.name.text.lower() != key or (earlier.name.schema or "") != (table.name.schema or ""):
+            continue
+        for _, ref in earlier.foreign_keys:
+            if ref.name == name:
+                ref.validated = True
 
 
 def _identity_change(stmt: Stmt, cmd: Json, definition: Json) -> ColumnFact:
@@ -448,7 +462,9 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
         )
     elif kind == "CONSTR_FOREIGN":
         stop = src.item_end(at, stmt.end)[1]
-        table.foreign_keys.append((strs(con.get("fk_attrs")), _ref(stmt, con, at, stop)))
+        ref = _ref(stmt, con, at, stop)
+        ref.validated = not con.get("skip_validation")
+        table.foreign_keys.append((strs(con.get("fk_attrs")), ref))
     elif kind == "CONSTR_EXCLUSION":
         exclusion = _exclusion(stmt, con, at, src.item_end(at, stmt.end)[1])
         if exclusion is None:

@@ -258,6 +258,8 @@ def foreign_key_statements(
         if only is not None and not only(fk):
             continue
         text = f"ALTER TABLE {quote_qualified(table.qname)} ADD {foreign_key_clause(fk)}"
+        if not fk.validated:  # as the document has it: rows already there are not checked
+            text += " NOT VALID"
         out.append(Statement(text, fk.span or table.span, "constraint"))
     return out
 
