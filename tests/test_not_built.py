@@ -92,9 +92,9 @@ _CASES: list[tuple[str, str, str]] = [
         "  WITH",
     ),
     (
-        "function option SET",
-        "```sql\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n  SET search_path = public\n  AS $$ SELECT 1 $$;\n```\n",
-        "  SET",
+        "function option COST",
+        "```sql\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n  COST 10\n  AS $$ SELECT 1 $$;\n```\n",
+        "  COST",
     ),
     (
         "WITH CHECK OPTION",

@@ -225,6 +225,10 @@ class Function:
     volatility: Literal["VOLATILE", "STABLE", "IMMUTABLE"] = "VOLATILE"
     security_definer: bool = False
     kind: Literal["function", "procedure"] = "function"
+    strict: bool = False  # STRICT (RETURNS NULL ON NULL INPUT)
+    parallel: Literal["SAFE", "RESTRICTED", "UNSAFE"] = "UNSAFE"
+    # SET clauses as PostgreSQL keeps them (pg_proc.proconfig): "search_path=public, pg_temp"
+    config: tuple[str, ...] = ()
     comment: str | None = None
     stub: bool = field(default=False, compare=False)  # a stand-in for a routine the document only calls
     # the search path set where the routine was written (empty: the default); it is created under it

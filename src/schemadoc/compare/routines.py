@@ -382,11 +382,29 @@ class ReplaceFunctionBody(ReplaceFunction):
         return f"{self.function.kind} {self.function.signature} has another body in the database"
 
 
-_ATTRIBUTES = ("kind", "result type", "language", "volatility", "SECURITY DEFINER")
+_ATTRIBUTES = (
+    "kind",
+    "result type",
+    "language",
+    "volatility",
+    "SECURITY DEFINER",
+    "STRICT",
+    "PARALLEL",
+    "SET",
+)
 
 
 def _attributes(fn: Function) -> tuple[object, ...]:
-    return (fn.kind, fn.returns, fn.language, fn.volatility, fn.security_definer)
+    return (
+        fn.kind,
+        fn.returns,
+        fn.language,
+        fn.volatility,
+        fn.security_definer,
+        fn.strict,
+        fn.parallel,
+        fn.config,
+    )
 
 
 def _attribute(fn: Function, label: str) -> str:
@@ -396,6 +414,9 @@ def _attribute(fn: Function, label: str) -> str:
         "language": fn.language,
         "volatility": fn.volatility,
         "SECURITY DEFINER": str(fn.security_definer),
+        "STRICT": str(fn.strict),
+        "PARALLEL": fn.parallel,
+        "SET": "; ".join(fn.config) or "nothing",
     }.get(label, "")
 
 

@@ -662,6 +662,13 @@ def _view(cat: _Catalog, r: Row, columns: dict[int, list[Column]]) -> View:
     )
 
 
+_PARALLEL: dict[str, Literal["SAFE", "RESTRICTED", "UNSAFE"]] = {
+    "s": "SAFE",
+    "r": "RESTRICTED",
+    "u": "UNSAFE",
+}
+
+
 def _function(cat: _Catalog, r: Row) -> Function:
     return Function(
         schema=r["schema"],
@@ -673,6 +680,9 @@ def _function(cat: _Catalog, r: Row) -> Function:
         volatility=_VOLATILITY[r["volatility"]],
         security_definer=r["security_definer"],
         kind="procedure" if r["kind"] == "p" else "function",
+        strict=bool(r["strict"]) and r["kind"] != "p",
+        parallel=_PARALLEL.get(r["parallel"], "UNSAFE") if r["kind"] != "p" else "UNSAFE",
+        config=tuple(r["config"] or ()),
         comment=cat.comment("proc", r["oid"]),
     )
 

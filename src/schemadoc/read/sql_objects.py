@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from schemadoc import function_settings
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Function
 from schemadoc.read.facts import IndexFact, Name, TriggerFact, ViewFact
@@ -191,7 +192,7 @@ def _query_text(stmt: Stmt, after: int) -> str:
 
 # -- functions -----------------------------------------------------------------------------
 
-_FUNCTION_OPTIONS = frozenset({"as", "language", "volatility", "security"})
+_FUNCTION_OPTIONS = frozenset({"as", "language", "volatility", "security", "strict", "parallel", "set"})
 _STORAGE_HINT = "storage parameters (WITH (...)) are not built; leave them to the server's defaults"
 _TABLESPACE_HINT = "leave the tablespace out: objects are built in the database's default tablespace"
 
@@ -244,8 +245,10 @@ def read_function(stmt: Stmt, node: Json) -> None:
         "function",
         node.get("options"),
         _FUNCTION_OPTIONS,
-        "write the function with LANGUAGE, volatility and SECURITY DEFINER only",
+        "write the function with LANGUAGE, volatility, STRICT, PARALLEL, SECURITY DEFINER and SET only",
     )
+    config = _function_settings(stmt, node.get("options"))
+    parallel = (def_str(opts.get("parallel")) or "unsafe").upper()
     stmt.facts.functions.append(
         Function(
             schema=schema,
@@ -257,10 +260,43 @@ def read_function(stmt: Stmt, node: Json) -> None:
             volatility=volatility,
             security_definer=def_bool(opts.get("security")),
             kind="procedure" if is_procedure else "function",
+            strict=def_bool(opts.get("strict")),
+            parallel=parallel if parallel in ("SAFE", "RESTRICTED") else "UNSAFE",  # type: ignore[arg-type]
+            config=config,
             search_path=body_path(stmt.facts),
             span=stmt.span(),
         )
     )
+
+
+def _function_settings(stmt: Stmt, options: list[Json] | None) -> tuple[str, ...]:
+    """The routine's ``SET name TO value`` clauses, as PostgreSQL keeps them; ``SET ... FROM
+    CURRENT`` (the value of wherever it is created) is not built."""
+    out: list[str] = []
+    for opt in options or ():
+        elem = opt.get("DefElem", {})
+        if elem.get("defname") != "set":
+            continue
+        var = elem.get("arg", {}).get("VariableSetStmt", {})
+        if var.get("kind") != "VAR_SET_VALUE":
+            stmt.not_built(
+                "function option SET FROM CURRENT",
+                f"{var.get('name', '')}: the value would be the building session's",
+                hint="write the value: SET name TO value",
+            )
+            continue
+        values = [_const_text(arg.get("A_Const", {})) for arg in var.get("args") or ()]
+        out.append(function_settings.setting(var.get("name", ""), values))
+    return tuple(out)
+
+
+def _const_text(const: Json) -> str:
+    """A constant of a SET clause as text: a string as it is, a number as written."""
+    for kind, field in (("sval", "sval"), ("ival", "ival"), ("fval", "fval"), ("boolval", "boolval")):
+        if kind in const:
+            value = const[kind].get(field, 0 if kind == "ival" else "")
+            return ("on" if value else "off") if kind == "boolval" else str(value)
+    return ""
 
 
 def _param_default(stmt: Stmt, param: Json) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemadoc import function_settings
 from schemadoc.lazy_regex import lazy_regex
 from schemadoc.model import Aggregate, Function, QName, Schema, Trigger, View
 from schemadoc.sqlnames import quote_ident, quote_literal, quote_qualified
@@ -81,8 +82,13 @@ def function_statement(fn: Function) -> Statement:
     parts.append(f"LANGUAGE {quote_ident(fn.language.lower())}")
     if fn.kind != "procedure" and fn.volatility != "VOLATILE":
         parts.append(fn.volatility)
+    if fn.strict and fn.kind != "procedure":
+        parts.append("STRICT")
+    if fn.parallel != "UNSAFE" and fn.kind != "procedure":
+        parts.append(f"PARALLEL {fn.parallel}")
     if fn.security_definer:
         parts.append("SECURITY DEFINER")
+    parts.extend(function_settings.clause(entry) for entry in fn.config)
     if fn.language.lower() == "sql" and _standard_body(fn.body):
         parts.append(fn.body)  # BEGIN ATOMIC ... END / RETURN expr: parsed with the statement, not a string
     else:

@@ -9,7 +9,10 @@ SELECT p.oid AS oid,
        CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc END AS body,
        p.provolatile AS volatility,
        p.prosecdef AS security_definer,
-       p.prokind AS kind
+       p.prokind AS kind,
+       p.proisstrict AS strict,
+       p.proparallel AS parallel,
+       p.proconfig AS config
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
