@@ -798,9 +798,9 @@ class Resolver:
                 self.tables[qname] = replace(table, columns=tuple(cols))
 
     def _without_inherited(self, table: Table) -> Table:
-        """``table`` without the columns only an ALTER TABLE names that it inherits from a parent
-        (pg_dump sets a default of its own on an inherited column that way): they are the
-        parent's columns, not new ones. What the ALTER states of them is not built."""
+        """``table`` without the untyped columns it inherits from a parent (pg_dump's
+        ``ALTER TABLE ONLY child ALTER COLUMN c SET DEFAULT ...`` names an inherited column that
+        way): they are the parent's columns, not new ones. What is stated of them is not built."""
         kept: list[Column] = []
         for col in table.columns:
             inherited_from = None
