@@ -1,5 +1,5 @@
 """A database verifies clean against its own ``pg_dump --schema-only``, wrapped in one sql fence:
-identities with options, sequences, partitions with attached indexes, NOT VALID foreign keys,
+identities with options, sequences, partitions with attached indexes, NOT VALID constraints,
 inherited columns with defaults of their own, index comments, domains, ranges and policies."""
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ CREATE TABLE app.base (id int PRIMARY KEY, created timestamptz DEFAULT now());
 CREATE TABLE app.child (extra text) INHERITS (app.base);
 CREATE INDEX rooms_lower_name ON app.rooms (lower(name));
 COMMENT ON INDEX app.rooms_lower_name IS 'search by name';
+ALTER TABLE app.rooms ADD CONSTRAINT name_short CHECK (length(name) < 50) NOT VALID;
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own ON app.users USING (id > 0);
 """

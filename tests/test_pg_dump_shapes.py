@@ -69,3 +69,35 @@ def test_a_foreign_key_added_not_valid_is_built_and_compared_as_not_valid(
     code, out = cli(capsys, "verify", str(validated), "--structure", "--database-url", fresh_database_url)
     assert code == 1
     assert [d["code"] for d in out["diagnostics"] if d["level"] == "error"] == ["SD367"]
+
+
+CHECKS = """```sql
+CREATE TABLE notes (id integer PRIMARY KEY, body text, CONSTRAINT inline_len CHECK (length(body) < 10) NOT VALID);
+ALTER TABLE notes ADD CONSTRAINT body_len CHECK (length(body) < 1000) NOT VALID;
+ALTER TABLE notes ADD CONSTRAINT body_set CHECK (body IS NOT NULL) NOT VALID;
+ALTER TABLE notes VALIDATE CONSTRAINT body_set;
+```
+"""
+
+
+def test_a_check_added_not_valid_is_built_as_not_valid(
+    tmp_path: Path, fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _doc(tmp_path, CHECKS)
+    schema, diags = read_documents([doc])
+    assert not [d for d in diags if d.level != "note"]
+    checks = {c.name: c.validated for c in schema.tables[QName("public", "notes")].checks}
+    # CREATE TABLE checks its constraints however they are written
+    assert checks == {"inline_len": True, "body_len": False, "body_set": True}
+    ddl = ddl_text(render_ddl(schema)[0])
+    assert "ALTER TABLE public.notes ADD CONSTRAINT body_len CHECK (length(body) < 1000) NOT VALID;" in ddl
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(CHECKS.split("\n", 1)[1].rsplit("```", 1)[0].encode())
+        held = dict(
+            conn.execute(
+                "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'notes'::regclass AND contype = 'c'"
+            ).fetchall()
+        )
+    assert held == checks  # what PostgreSQL made of the same SQL
+    code, out = cli(capsys, "verify", str(doc), "--structure", "--database-url", fresh_database_url)
+    assert code == 0, out

@@ -21,6 +21,7 @@ from schemadoc.read.sql_nodes import (
     type_text,
     unwrap,
 )
+from schemadoc.records import replace
 
 
 def read_create_table(stmt: Stmt, node: Json) -> None:
@@ -176,9 +177,15 @@ def _subcommand_label(sub: str, definition: Json) -> str:
     return out.upper()
 
 
+def _validated(table: TableFact, con: Json) -> bool:
+    """False for a constraint ALTER TABLE adds NOT VALID (CREATE TABLE checks its constraints
+    however they are written: the table is empty)."""
+    return not (table.alter and con.get("skip_validation"))
+
+
 def _validate(stmt: Stmt, table: TableFact, name: str) -> None:
-    """VALIDATE CONSTRAINT: the foreign key of that name, added NOT VALID before, is validated
-    (a CHECK, or a constraint already valid, needs nothing)."""
+    """VALIDATE CONSTRAINT: the foreign key or CHECK of that name, added NOT VALID before, is
+    validated (a constraint already valid needs nothing)."""
     key = table.name.text.lower()
     for earlier in [*stmt.facts.tables, table]:
         if earlier.name.text.lower() != key or (earlier.name.schema or "") != (table.name.schema or ""):
@@ -186,6 +193,7 @@ def _validate(stmt: Stmt, table: TableFact, name: str) -> None:
         for _, ref in earlier.foreign_keys:
             if ref.name == name:
                 ref.validated = True
+        earlier.checks = [replace(c, validated=True) if c.name == name else c for c in earlier.checks]
 
 
 def _identity_change(stmt: Stmt, cmd: Json, definition: Json) -> ColumnFact:
@@ -457,13 +465,14 @@ def _table_constraint(stmt: Stmt, table: TableFact, con: Json) -> None:
     elif kind == "CONSTR_CHECK":
         # the statement's end bounds the search: the first group after CHECK is inside the item
         expr = _check_text(stmt, at, stmt.end)
+        columns = tuple(column_refs(con.get("raw_expr")))
         table.checks.append(
-            Check(expr, name=name, columns=tuple(column_refs(con.get("raw_expr"))), span=stmt.span(at))
+            Check(expr, name=name, columns=columns, span=stmt.span(at), validated=_validated(table, con))
         )
     elif kind == "CONSTR_FOREIGN":
         stop = src.item_end(at, stmt.end)[1]
         ref = _ref(stmt, con, at, stop)
-        ref.validated = not con.get("skip_validation")
+        ref.validated = _validated(table, con)
         table.foreign_keys.append((strs(con.get("fk_attrs")), ref))
     elif kind == "CONSTR_EXCLUSION":
         exclusion = _exclusion(stmt, con, at, src.item_end(at, stmt.end)[1])

@@ -54,6 +54,7 @@ from schemadoc.write.ddl_routines import (
 from schemadoc.write.ddl_tables import (
     foreign_key_statements,
     index_statement,
+    not_valid_check_statements,
     ordered_tables,
     sequence_owner_statement,
     sequence_statement,
@@ -172,6 +173,7 @@ def render_ddl(
     for table in tables:
         parent = schema.tables.get(table.partition_of) if table.partition_of else None
         out.append(table_statement(table, parent))
+        out.extend(not_valid_check_statements(table, parent))
     out.extend(type_statements(schema, on_tables=True))
     for seq in sequences:
         owner = sequence_owner_statement(seq)
@@ -218,7 +220,7 @@ def table_statements(
     whole schema's setup again for each table.
 
     Alone, a partition has no parent: it is written with every constraint of its own."""
-    out = [table_statement(table, None)]
+    out = [table_statement(table, None), *not_valid_check_statements(table, None)]
     qname = table.qname
 
     def on_key(fk: ForeignKey) -> bool:

@@ -206,7 +206,9 @@ def table_statement(table: Table, parent: Table | None) -> Statement:
         (unique_clause(u), u.span) for u in _sorted_uniques(table) if not (parent and u in parent.uniques)
     )
     items.extend(
-        (check_clause(c), c.span) for c in _sorted_checks(table) if not (parent and c in parent.checks)
+        (check_clause(c), c.span)
+        for c in _sorted_checks(table)
+        if c.validated and not (parent and c in parent.checks)
     )
     items.extend(
         (exclusion_clause(x), x.span)
@@ -245,6 +247,20 @@ def ordered_tables(schema: Schema) -> list[Table]:
         return [*([table.partition_of] if table.partition_of else []), *table.inherits]
 
     return [schema.tables[k] for k in topo_sort(keys, parent_of)]
+
+
+def not_valid_check_statements(table: Table, parent: Table | None) -> list[Statement]:
+    """The table's CHECKs added NOT VALID, as the document has them: an ALTER TABLE each (CREATE
+    TABLE would check them)."""
+    return [
+        Statement(
+            f"ALTER TABLE {quote_qualified(table.qname)} ADD {check_clause(c)} NOT VALID",
+            c.span or table.span,
+            "constraint",
+        )
+        for c in _sorted_checks(table)
+        if not c.validated and not (parent and c in parent.checks)
+    ]
 
 
 def foreign_key_statements(
