@@ -4,6 +4,7 @@ database's compare as equal strings, and written back as clauses of CREATE FUNCT
 
 from __future__ import annotations
 
+from schemadoc.lazy_regex import lazy_regex
 from schemadoc.sqlnames import quote_ident, quote_literal
 
 # Settings whose value is a list of names: PostgreSQL quotes each element as a name.
@@ -25,31 +26,18 @@ def clause(entry: str) -> str:
     return f"SET {quote_ident(name)} TO {quote_literal(value)}"
 
 
+_LIST_NAME = lazy_regex(r'\s*(?:"((?:[^"]|"")*)"|([^,]*?))\s*(?:,|$)')
+
+
 def _split_names(value: str) -> list[str]:
     """The names of a flattened list (``public, "my schema"``), unquoted."""
     out: list[str] = []
-    i, n = 0, len(value)
-    while i <= n:
-        while i < n and value[i] == " ":
-            i += 1
-        if i < n and value[i] == '"':
-            j, name = i + 1, []
-            while j < n:
-                if value[j] == '"' and j + 1 < n and value[j + 1] == '"':
-                    name.append('"')
-                    j += 2
-                elif value[j] == '"':
-                    break
-                else:
-                    name.append(value[j])
-                    j += 1
-            out.append("".join(name))
-            i = value.find(",", j)
-        else:
-            end = value.find(",", i)
-            out.append(value[i : n if end < 0 else end].strip())
-            i = end
-        if i < 0:
-            break
-        i += 1
-    return out
+    pos = 0
+    while True:
+        found = _LIST_NAME.match(value, pos)
+        assert found is not None  # the pattern matches anything, empty text included
+        quoted, plain = found.groups()
+        out.append(quoted.replace('""', '"') if quoted is not None else plain)
+        pos = found.end()
+        if pos >= len(value):
+            return out

@@ -41,6 +41,27 @@ def effective(data_type: str, options: Options) -> dict[str, int | bool]:
     }
 
 
+def merged(*stated: Options) -> Options:
+    """Options stated in turn (CREATE, then ALTERs), a later value over an earlier one, in
+    :data:`OPTIONS` order."""
+    values: dict[str, OptionValue] = {}
+    for options in stated:
+        values.update(options)
+    return tuple((name, values[name]) for name in OPTIONS if name in values)
+
+
+def values_of(data_type: str, options: Options, names: list[str] | tuple[str, ...]) -> Options:
+    """The values a sequence with ``options`` stated has for ``names``."""
+    values = effective(data_type, options)
+    return tuple((name, values[name]) for name in names)
+
+
+def moves_a_bound(names: list[str] | tuple[str, ...]) -> bool:
+    """Whether setting ``names`` can fail on the sequence's data: a new MINVALUE or MAXVALUE
+    that leaves out where the sequence stands."""
+    return "minvalue" in names or "maxvalue" in names
+
+
 def non_default(data_type: str, values: dict[str, int | bool]) -> Options:
     """The options of ``values`` (every option, as a server holds them) that differ from the
     defaults, in :data:`OPTIONS` order."""
@@ -103,5 +124,4 @@ def clauses(options: Options) -> list[str]:
 
 def show(data_type: str, options: Options, names: list[str]) -> str:
     """The values of ``names`` as a sentence fragment: ``INCREMENT BY 5, START WITH 100``."""
-    values = effective(data_type, options)
-    return ", ".join(clause(((n, values[n]),)).strip() for n in names)
+    return ", ".join(clauses(values_of(data_type, options, names)))

@@ -274,13 +274,10 @@ class ChangeIdentityOptions(Change):
         )
 
     def steps(self) -> tuple[Step, ...]:
-        values = sequence_options.effective(self.column.type, self.column.identity_options)
-        settings = sequence_options.clauses(tuple((n, values[n]) for n in self.options))
-        fails = (
-            frozenset({Hazard.CAN_FAIL_ON_DATA})
-            if {"minvalue", "maxvalue"} & set(self.options)
-            else frozenset()
-        )
+        wanted = sequence_options.values_of(self.column.type, self.column.identity_options, self.options)
+        settings = sequence_options.clauses(wanted)
+        can_fail = sequence_options.moves_a_bound(self.options)
+        fails = frozenset({Hazard.CAN_FAIL_ON_DATA}) if can_fail else frozenset()
         # each option is a SET of its own: SET INCREMENT BY 5 SET START WITH 10
         action = alter.alter_column(self.column.name, " ".join(f"SET {s}" for s in settings))
         return (_short(self.table, action, hazards=fails),)

@@ -563,8 +563,8 @@ class ChangeSequence(Change):
             fails = frozenset() if _wider(s.data_type, a.data_type) else frozenset({Hazard.CAN_FAIL_ON_DATA})
             out.append(_step(sequence_type_statement(s).sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
         if self.options:
-            narrower = {"minvalue", "maxvalue"} & set(self.options)
-            fails = frozenset({Hazard.CAN_FAIL_ON_DATA}) if narrower else frozenset()
+            can_fail = sequence_options.moves_a_bound(self.options)
+            fails = frozenset({Hazard.CAN_FAIL_ON_DATA}) if can_fail else frozenset()
             statement = sequence_options_statement(s, list(self.options))
             out.append(_step(statement.sql, lock=Lock.SHARE_ROW_EXCLUSIVE, hazards=fails))
         if s.owned_by != a.owned_by:

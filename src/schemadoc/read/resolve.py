@@ -1415,12 +1415,7 @@ _WORD_LIST = lazy_regex(r"^\s*[A-Za-z_][\w-]*(?:\s*,\s*[A-Za-z_][\w-]*)+\s*$")
 def _merged_identity_options(draft: _ColumnDraft) -> tuple[tuple[str, int | bool | None], ...] | None:
     """The identity options every block states of the column, a later ALTER TABLE's over an earlier one's."""
     stated = [cf.identity_options for _, cf in draft.facts if cf.identity_options]  # CREATE before ALTER
-    if not stated:
-        return None
-    merged: dict[str, int | bool | None] = {}
-    for options in stated:
-        merged.update(options)
-    return tuple((name, merged[name]) for name in sequence_options.OPTIONS if name in merged)
+    return sequence_options.merged(*stated) if stated else None
 
 
 def _comment_values(comment: str, default: str) -> list[str] | None:

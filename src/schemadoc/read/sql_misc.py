@@ -234,10 +234,7 @@ def read_alter_sequence(stmt: Stmt, node: Json) -> None:
         changed = replace(changed, owned_by=owner)
     options = sequence_option_values(opts)
     if options:
-        merged = dict(changed.options)
-        merged.update(options)
-        ordered = tuple((name, merged[name]) for name in sequence_options.OPTIONS if name in merged)
-        changed = replace(changed, options=ordered)
+        changed = replace(changed, options=sequence_options.merged(changed.options, options))
     stmt.facts.sequences[index] = changed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Literal
 
 from schemadoc import sequence_options
 from schemadoc.lazy_regex import lazy_regex
@@ -196,6 +197,11 @@ def _validate(stmt: Stmt, table: TableFact, name: str) -> None:
         earlier.checks = [replace(c, validated=True) if c.name == name else c for c in earlier.checks]
 
 
+def _identity_kind(con: Json) -> Literal["ALWAYS", "BY DEFAULT"]:
+    """GENERATED ALWAYS or BY DEFAULT, of an identity constraint."""
+    return "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+
+
 def _identity_change(stmt: Stmt, cmd: Json, definition: Json) -> ColumnFact:
     """``ALTER COLUMN c ADD GENERATED ... AS IDENTITY (options)`` (as pg_dump writes identity
     columns) or ``SET GENERATED ... SET INCREMENT BY ...``: the column's identity and options."""
@@ -203,7 +209,7 @@ def _identity_change(stmt: Stmt, cmd: Json, definition: Json) -> ColumnFact:
     col.quoted = col.name != col.name.lower()
     con = definition.get("Constraint")
     if con is not None:
-        col.identity = "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+        col.identity = _identity_kind(con)
         col.identity_options = sequence_option_values(def_elems(con.get("options")))
     else:
         opts = def_elems(definition.get("List", {}).get("items"))
@@ -228,10 +234,8 @@ def _merge_column(table: TableFact, col: ColumnFact) -> None:
             if col.identity is not None:
                 existing.identity = col.identity
             if col.identity_options:
-                merged = dict(existing.identity_options or ())
-                merged.update(col.identity_options)
-                existing.identity_options = tuple(
-                    (name, merged[name]) for name in sequence_options.OPTIONS if name in merged
+                existing.identity_options = sequence_options.merged(
+                    existing.identity_options or (), col.identity_options
                 )
             return
     table.columns.append(col)
@@ -358,7 +362,7 @@ def _column_constraint(stmt: Stmt, table: TableFact, col: ColumnFact, con: Json,
     elif kind == "CONSTR_FOREIGN":
         col.references = _ref(stmt, con, at, stop)
     elif kind == "CONSTR_IDENTITY":
-        col.identity = "ALWAYS" if con.get("generated_when") == "a" else "BY DEFAULT"
+        col.identity = _identity_kind(con)
         if con.get("options"):
             col.identity_options = sequence_option_values(def_elems(con["options"]))
     elif kind == "CONSTR_GENERATED":

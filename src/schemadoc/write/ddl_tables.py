@@ -76,8 +76,7 @@ def sequence_statement(seq: SequenceDef) -> Statement:
 
 def sequence_options_statement(seq: SequenceDef, names: list[str]) -> Statement:
     """ALTER SEQUENCE setting the options ``names`` to the values ``seq`` gives them."""
-    values = sequence_options.effective(seq.data_type, seq.options)
-    options = tuple((name, values[name]) for name in names)
+    options = sequence_options.values_of(seq.data_type, seq.options, names)
     text = f"ALTER SEQUENCE {quote_qualified(seq.qname)}{sequence_options.clause(options)}"
     return Statement(text, seq.span, "sequence")
 
